@@ -1,0 +1,110 @@
+// The trial page: fills the widget from the sandbox directory, logs every event, and shows the code to embed it.
+import type { CarrierVerify } from '../widget/carrier-verify.js';
+import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
+import { snippets, type SnippetId } from './snippets.js';
+
+const $ = <T extends Element>(selector: string): T => {
+  const found = document.querySelector<T>(selector);
+  if (!found) throw new Error(`demo page lacks ${selector}`);
+  return found;
+};
+
+const widget = $<CarrierVerify>('#widget');
+
+interface Row {
+  readonly phoneNumber: string;
+  readonly name: string;
+  readonly expect: string;
+}
+
+const rows: Row[] = [
+  ...sandboxDirectory.map((entry) => ({ ...entry, expect: 'cv-verified (FP00000)' })),
+  { phoneNumber: sandboxDirectory[0]!.phoneNumber, name: '李四', expect: 'cv-mismatch (FP03333)' },
+  { phoneNumber: '13900139000', name: '张三', expect: 'cv-not-found (KYC1101)' },
+  { phoneNumber: sandboxFaults.serverError, name: '张三', expect: 'cv-error (UPSTREAM_ERROR)' },
+  { phoneNumber: sandboxFaults.noAnswer, name: '张三', expect: 'cv-error (UPSTREAM_TIMEOUT, after 3 s)' },
+  { phoneNumber: '12345678901', name: '张三', expect: 'cv-invalid (phone, not-mobile)' },
+  { phoneNumber: '13800138000', name: 'Zhang San', expect: 'cv-invalid (name, bad-character)' },
+];
+
+function renderDirectory(): void {
+  const body = $<HTMLTableSectionElement>('#directory tbody');
+  for (const row of rows) {
+    const tr = document.createElement('tr');
+    tr.tabIndex = 0;
+    for (const text of [row.phoneNumber, row.name, row.expect]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    const fill = () => {
+      widget.fill({ name: row.name, phoneNumber: row.phoneNumber });
+      widget.focus();
+    };
+    tr.addEventListener('click', fill);
+    tr.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        fill();
+      }
+    });
+    body.append(tr);
+  }
+}
+
+/** Shortens a token for display: the log shows its shape, not something to copy and replay. */
+function displayDetail(detail: unknown): string {
+  return JSON.stringify(
+    detail,
+    (key, value: unknown) => (key === 'token' && typeof value === 'string' ? `${value.slice(0, 16)}…(${value.length} chars)` : value),
+    2,
+  );
+}
+
+function logEvent(type: string, detail: unknown): void {
+  const item = document.createElement('li');
+  item.dataset.event = type;
+  const title = document.createElement('strong');
+  title.textContent = `${new Date().toLocaleTimeString()} ${type}`;
+  const pre = document.createElement('pre');
+  pre.textContent = displayDetail(detail);
+  item.append(title, pre);
+  $('#log').prepend(item);
+}
+
+for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error'] as const) {
+  widget.addEventListener(type, (event) => logEvent(type, event.detail));
+}
+$('#clear-log').addEventListener('click', () => $('#log').replaceChildren());
+
+$<HTMLSelectElement>('#lang').addEventListener('change', (event) => {
+  const lang = (event.target as HTMLSelectElement).value;
+  widget.lang = lang;
+  document.documentElement.lang = lang;
+});
+$<HTMLSelectElement>('#theme').addEventListener('change', (event) => {
+  const theme = (event.target as HTMLSelectElement).value as CarrierVerify['theme'];
+  widget.theme = theme;
+  document.documentElement.dataset.theme = theme;
+});
+
+$<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = new FormData(event.target as HTMLFormElement).get('carrier-verify-token');
+  $('#form-output').textContent =
+    typeof token === 'string' ? `The form would post carrier-verify-token (${token.length} chars) to your backend.` : 'No token yet.';
+});
+
+function showSnippet(id: SnippetId): void {
+  $('#snippet').textContent = snippets[id];
+  for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-snippet]')) {
+    tab.setAttribute('aria-selected', String(tab.dataset.snippet === id));
+  }
+}
+for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-snippet]')) {
+  tab.addEventListener('click', () => showSnippet(tab.dataset.snippet as SnippetId));
+}
+$('#copy').addEventListener('click', () => void navigator.clipboard?.writeText($('#snippet').textContent ?? ''));
+
+renderDirectory();
+showSnippet('html');

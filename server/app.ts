@@ -1,0 +1,203 @@
+// The proxy as a Hono app built from its configuration: verify, siteverify, health, and the pages.
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { requestId, type RequestIdVariables } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { ResultCode, resultMessages } from '../widget/codes.js';
+import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
+import { apiError, errorMessages } from './errors.js';
+import { maskName, maskPhone } from './privacy.js';
+import { createRouter, type RoutedAnswer } from './providers/router.js';
+import { UpstreamError } from './providers/types.js';
+import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
+import { createSiteRegistry, originAllowed, type Site } from './sites.js';
+import { issueToken, redeemToken, verifyToken, type TokenError } from './tokens.js';
+
+/** Largest request body accepted, in bytes: a name and a number need far less. */
+export const MAX_BODY_BYTES = 4096;
+
+type Env = { Variables: RequestIdVariables & { site?: Site; outcome?: string; providerId?: string; masked?: { phone: string; name: string } } };
+
+const requireJson: MiddlewareHandler = async function requireJson(c, next) {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw apiError('UNSUPPORTED_MEDIA_TYPE');
+  await next();
+};
+
+async function readJson(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw apiError('INVALID_REQUEST', { message: 'The request body is not valid JSON' });
+  }
+}
+
+function siteKeyOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'siteKey')) return undefined;
+  const { siteKey } = body as { siteKey: unknown };
+  if (siteKey === undefined) return undefined;
+  if (typeof siteKey !== 'string') throw apiError('INVALID_REQUEST');
+  return siteKey;
+}
+
+function upstreamFailure(error: unknown): HTTPException {
+  if (error instanceof UpstreamError && error.failure === 'timeout') return apiError('UPSTREAM_TIMEOUT');
+  return apiError('UPSTREAM_ERROR');
+}
+
+/** Builds the proxy. Every part of the configuration has a default: `createApp()` runs on the sandbox. */
+export function createApp(options: AppConfig = {}): Hono<Env> & { readonly config: ResolvedConfig } {
+  const config = resolveConfig(options);
+  const sites = createSiteRegistry(config.sites);
+  const router = createRouter(config.providers);
+  const tokenOptions = { keys: config.tokenKeys, now: config.now };
+  const app = new Hono<Env>();
+
+  app.use('*', requestId({ headerName: '' }));
+  app.use('*', async function exposeRequestId(c, next) {
+    await next();
+    c.header('X-Request-Id', c.get('requestId'));
+  });
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginEmbedderPolicy: false }));
+  app.use('*', async function accessLog(c, next) {
+    const started = performance.now();
+    await next();
+    const masked = c.get('masked');
+    config.log({
+      time: new Date(config.now()).toISOString(),
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      site: c.get('site')?.siteKey,
+      outcome: c.get('outcome'),
+      provider: c.get('providerId'),
+      phone: masked?.phone,
+      name: masked?.name,
+      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+
+  const verifyCors = cors({
+    origin: (origin) => (sites.anyAllows(origin) ? origin : null),
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type'],
+    exposeHeaders: ['Retry-After', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw apiError('PAYLOAD_TOO_LARGE');
+    },
+  });
+
+  app.use('/api/verify', verifyCors);
+  app.post('/api/verify', requireJson, limitBody, async function verify(c) {
+    const body = await readJson(c);
+    const site = sites.resolve(siteKeyOf(body));
+    if (!site) throw apiError('INVALID_SITE_KEY');
+    c.set('site', site);
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !originAllowed(site, origin)) throw apiError('ORIGIN_NOT_ALLOWED');
+    const check = checkRequest(body);
+    if (!check.ok) {
+      c.set('outcome', check.field ? `invalid-${check.field}` : 'invalid-request');
+      if (check.field === 'name') throw apiError('INVALID_NAME', { field: 'name', reason: check.reason });
+      if (check.field === 'phone') throw apiError('INVALID_PHONE', { field: 'phone', reason: check.reason });
+      throw apiError('INVALID_REQUEST');
+    }
+    const phoneMasked = maskPhone(check.phoneNumber);
+    c.set('masked', { phone: phoneMasked, name: maskName(check.name) });
+    let answer: RoutedAnswer;
+    try {
+      answer = await router.verify({ name: check.name, phoneNumber: check.phoneNumber });
+    } catch (error) {
+      c.set('outcome', error instanceof UpstreamError ? `upstream-${error.failure}` : 'upstream-error');
+      if (error instanceof UpstreamError) c.set('providerId', error.providerId);
+      throw upstreamFailure(error);
+    }
+    c.set('providerId', answer.providerId);
+    c.set('outcome', answer.code);
+    const result = { code: answer.code, message: resultMessages[answer.code], phoneMasked, carrier: check.carrier };
+    if (answer.code !== ResultCode.match) return c.json(result);
+    const subject = await config.hash(check.phoneNumber, check.name);
+    const token = await issueToken({ siteKey: site.siteKey, subject, code: answer.code, carrier: check.carrier, phoneMasked }, tokenOptions);
+    return c.json({ ...result, token });
+  });
+
+  app.post('/api/siteverify', limitBody, async function siteverify(c) {
+    const failure = (errors: (TokenError | string)[], status: 200 | 400 = 200) =>
+      c.json({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status);
+    const type = c.req.header('content-type') ?? '';
+    let body: Record<string, unknown>;
+    try {
+      body = /^application\/x-www-form-urlencoded/i.test(type)
+        ? Object.fromEntries(new URLSearchParams(await c.req.text()))
+        : ((await c.req.json()) as Record<string, unknown>);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('not an object');
+    } catch {
+      return failure(['bad-request'], 400);
+    }
+    const { secret, token, name, phoneNumber } = body;
+    if (typeof secret !== 'string' || secret === '') return failure(['missing-input-secret']);
+    const site = sites.bySecret(secret);
+    if (!site) return failure(['invalid-input-secret']);
+    c.set('site', site);
+    if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
+    if (name !== undefined || phoneNumber !== undefined) {
+      const nameCheck = typeof name === 'string' ? checkName(name) : null;
+      const phoneCheck = typeof phoneNumber === 'string' ? checkPhone(phoneNumber) : null;
+      if (!nameCheck?.ok || !phoneCheck?.ok) return failure(['binding-mismatch']);
+      const bound = await config.hash(phoneCheck.value, nameCheck.value);
+      const peek = await verifyToken(token, { ...tokenOptions, siteKey: site.siteKey });
+      if (peek.ok && peek.claims.subject !== bound) return failure(['binding-mismatch']);
+    }
+    const check = await redeemToken(token, config.store, { ...tokenOptions, siteKey: site.siteKey });
+    c.set('outcome', check.ok ? 'token-accepted' : check.error);
+    if (!check.ok) return failure([check.error]);
+    const { claims } = check;
+    return c.json({
+      success: true,
+      code: claims.code,
+      phoneMasked: claims.phoneMasked,
+      carrier: claims.carrier,
+      siteKey: claims.siteKey,
+      issuedAt: new Date(claims.issuedAt * 1000).toISOString(),
+      errors: [],
+    });
+  });
+
+  app.get('/healthz', (c) =>
+    c.json({
+      status: 'ok',
+      sandbox: config.sandbox,
+      store: config.storeKind,
+      providers: router.providers.map((p) => ({ id: p.id, weight: p.weight, timeoutMs: p.timeoutMs })),
+    }),
+  );
+
+  const page = (file: string) =>
+    async function servePage(c: Context) {
+      return (await config.assets(file)) ?? c.json({ code: 'NOT_FOUND', message: 'The pages are not built: run npm run build' }, 404);
+    };
+  app.get('/', page('/site/index.html'));
+  app.get('/dashboard', page('/site/dashboard.html'));
+  app.get('/carrier-verify.js', page('/carrier-verify.js'));
+  app.get('/carrier-verify.js.map', page('/carrier-verify.js.map'));
+  app.get('/assets/*', async (c, next) => (await config.assets(`/site${c.req.path}`)) ?? next());
+
+  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/api/verify', '/api/siteverify'], () => {
+    throw apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
+  });
+  app.notFound((c) => c.json({ code: 'NOT_FOUND', message: errorMessages.NOT_FOUND }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    config.log({ level: 'error', requestId: c.get('requestId'), path: c.req.path, error: error.name });
+    return c.json({ code: 'INTERNAL_ERROR', message: errorMessages.INTERNAL_ERROR }, 500);
+  });
+
+  return Object.assign(app, { config });
+}

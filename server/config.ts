@@ -1,0 +1,167 @@
+// The proxy's configuration: defaults that run on the sandbox, and the reading of the environment at start-up.
+import * as z from 'zod';
+import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
+import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
+import type { Provider, Transport } from './providers/types.js';
+import { createHasher } from './privacy.js';
+import { SANDBOX_SITE, type Site } from './sites.js';
+import { MemoryStore } from './stores/memory.js';
+import type { Store } from './stores/types.js';
+import { TOKEN_KEY_MIN_BYTES, type TokenKey } from './tokens.js';
+
+export type LogLine = Record<string, unknown>;
+
+/** Fetches a built page or script by path (`/`, `/carrier-verify.js`), or null when there is none. */
+export type AssetFetcher = (path: string) => Promise<Response | null>;
+
+/** What `createApp` takes; every field is optional. */
+export interface AppConfig {
+  /** Upstream providers; the embedded sandbox when absent. */
+  readonly providers?: readonly Provider[];
+  /** Sites allowed to use the proxy; the sandbox site when absent. */
+  readonly sites?: readonly Site[];
+  /** Token signing keys, newest first; a random key when absent (tokens then die with the process). */
+  readonly tokenKeys?: readonly TokenKey[];
+  /** Secret for the HMACs of number and name (token subjects, cache keys); random when absent. */
+  readonly hashSecret?: string;
+  /** Shared state; in memory when absent. */
+  readonly store?: Store;
+  readonly storeKind?: 'memory' | 'redis';
+  /** Where access-log lines go; one JSON object a request, never a raw name, number, token or secret. */
+  readonly log?: (line: LogLine) => void;
+  /** Milliseconds since the epoch; injected by tests. */
+  readonly now?: () => number;
+  /** The built demo, dashboard and widget bundle; the pages answer 404 without it. */
+  readonly assets?: AssetFetcher;
+}
+
+export interface ResolvedConfig {
+  readonly providers: readonly Provider[];
+  readonly sandbox: boolean;
+  readonly sites: readonly Site[];
+  readonly tokenKeys: readonly TokenKey[];
+  readonly hash: (...parts: string[]) => Promise<string>;
+  readonly store: Store;
+  readonly storeKind: 'memory' | 'redis';
+  readonly log: (line: LogLine) => void;
+  readonly now: () => number;
+  readonly assets: AssetFetcher;
+}
+
+/** Timeout of the sandbox upstream: short, so that the no-answer number is quick to try. */
+export const SANDBOX_TIMEOUT_MS = 3000;
+
+export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
+  return createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream });
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function resolveConfig(options: AppConfig): ResolvedConfig {
+  const providers = options.providers ?? [sandboxProvider()];
+  return {
+    providers,
+    sandbox: options.providers === undefined,
+    sites: options.sites ?? [SANDBOX_SITE],
+    tokenKeys: options.tokenKeys ?? [{ kid: 'ephemeral', secret: randomSecret() }],
+    hash: createHasher(options.hashSecret ?? randomSecret()),
+    store: options.store ?? new MemoryStore({ now: options.now }),
+    storeKind: options.storeKind ?? 'memory',
+    log: options.log ?? (() => undefined),
+    now: options.now ?? Date.now,
+    assets: options.assets ?? (async () => null),
+  };
+}
+
+/** A setting that cannot be used; the message names it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly setting: string, detail: string) {
+    super(`${setting}: ${detail}`);
+  }
+}
+
+const providerSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  url: z.url({ protocol: /^https?$/ }),
+  key: z.string().min(1),
+  weight: z.number().positive().max(1000).optional(),
+  timeoutMs: z.number().int().min(50).max(60_000).optional(),
+});
+
+const siteSchema = z.strictObject({
+  siteKey: z.string().min(1).max(128),
+  secret: z.string().min(16),
+  origins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin such as https://example.com')),
+});
+
+const tokenKeySchema = z.strictObject({ kid: z.string().min(1).max(64), secret: z.string().min(TOKEN_KEY_MIN_BYTES) });
+
+function parseJson<T>(setting: string, raw: string, schema: z.ZodType<T>): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(setting, 'is not valid JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(setting, `${issue?.path.join('.') || 'value'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+export interface NodeSettings {
+  readonly port: number;
+  readonly redisUrl: string | undefined;
+  readonly app: AppConfig;
+}
+
+/** Reads and checks the environment; throws ConfigError naming the first bad setting. */
+export function loadConfig(env: Record<string, string | undefined>, transport: Transport = fetch): NodeSettings {
+  const production = env.NODE_ENV === 'production';
+  const portRaw = env.PORT ?? '8787';
+  const port = Number(portRaw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${portRaw}" is not a port number`);
+
+  const providerConfigs = env.CARRIER_VERIFY_PROVIDERS
+    ? parseJson('CARRIER_VERIFY_PROVIDERS', env.CARRIER_VERIFY_PROVIDERS, z.array(providerSchema).min(1))
+    : undefined;
+  if (providerConfigs && new Set(providerConfigs.map((p) => p.id)).size !== providerConfigs.length) {
+    throw new ConfigError('CARRIER_VERIFY_PROVIDERS', 'provider ids must be unique');
+  }
+  const allowSandbox = env.CARRIER_VERIFY_ALLOW_SANDBOX === 'true';
+  if (production && !providerConfigs && !allowSandbox) {
+    throw new ConfigError('CARRIER_VERIFY_PROVIDERS', 'is required in production (set CARRIER_VERIFY_ALLOW_SANDBOX=true to run on the sandbox)');
+  }
+  const sites = env.CARRIER_VERIFY_SITES ? parseJson('CARRIER_VERIFY_SITES', env.CARRIER_VERIFY_SITES, z.array(siteSchema).min(1)) : undefined;
+  if (production && !sites && !allowSandbox) {
+    throw new ConfigError('CARRIER_VERIFY_SITES', 'is required in production: the sandbox site is refused there');
+  }
+  const tokenKeys = env.CARRIER_VERIFY_TOKEN_KEYS
+    ? parseJson('CARRIER_VERIFY_TOKEN_KEYS', env.CARRIER_VERIFY_TOKEN_KEYS, z.array(tokenKeySchema).min(1))
+    : undefined;
+  if (production && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required in production, so that tokens survive restarts and agree across instances');
+  const hashSecret = env.CARRIER_VERIFY_HASH_SECRET;
+  if (hashSecret !== undefined && hashSecret.length < TOKEN_KEY_MIN_BYTES) {
+    throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', `must have at least ${TOKEN_KEY_MIN_BYTES} characters`);
+  }
+  if (production && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required in production');
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+
+  const providers = providerConfigs?.map((p) =>
+    createHttpProvider({ id: p.id, url: p.url, key: p.key, weight: p.weight ?? 1, timeoutMs: p.timeoutMs ?? DEFAULT_TIMEOUT_MS, transport }),
+  );
+  const app: AppConfig = {
+    ...(providers ? { providers } : {}),
+    ...(sites ? { sites } : {}),
+    ...(tokenKeys ? { tokenKeys } : {}),
+    ...(hashSecret ? { hashSecret } : {}),
+  };
+  return { port, redisUrl, app };
+}

@@ -1,0 +1,26 @@
+// Errors the proxy answers with: always JSON `{ code, message }` and the status the code stands for.
+import { HTTPException } from 'hono/http-exception';
+import { errorStatus, type ErrorCode } from '../widget/codes.js';
+
+export const errorMessages: Record<ErrorCode, string> = {
+  INVALID_REQUEST: 'The request body must be JSON { name, phoneNumber, siteKey? } with string values',
+  INVALID_NAME: 'The name is not a valid Chinese name',
+  INVALID_PHONE: 'The number is not a valid mainland China mobile number',
+  ORIGIN_NOT_ALLOWED: 'This origin is not allowed for the site',
+  INVALID_SITE_KEY: 'Unknown site key',
+  NOT_FOUND: 'No such route',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  PAYLOAD_TOO_LARGE: 'The request body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL_ERROR: 'Internal error',
+  UPSTREAM_ERROR: 'The verification provider failed',
+  SERVICE_UNAVAILABLE: 'The service is unavailable',
+  UPSTREAM_TIMEOUT: 'The verification provider did not answer in time',
+};
+
+/** An HTTPException whose response is the proxy's JSON error. */
+export function apiError(code: ErrorCode, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HTTPException {
+  const res = Response.json({ code, message: errorMessages[code], ...extra }, { status: errorStatus[code], headers });
+  return new HTTPException(errorStatus[code], { res });
+}

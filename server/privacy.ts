@@ -1,0 +1,32 @@
+// Masking and keyed hashing, so that logs, metrics, tokens and cache keys never hold a raw name or number.
+
+/** `13800138000` → `138****8000`. */
+export function maskPhone(phoneNumber: string): string {
+  if (phoneNumber.length < 8) return '*'.repeat(phoneNumber.length);
+  return `${phoneNumber.slice(0, 3)}****${phoneNumber.slice(-4)}`;
+}
+
+/** `张三` → `张*`, `买买提·艾力` → `买****`: the first character and a star for each of the others. */
+export function maskName(name: string): string {
+  const chars = Array.from(name);
+  return chars.length === 0 ? '' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
+}
+
+/** A short fingerprint of a secret for logs: enough to tell two apart, useless to an attacker. */
+export function maskSecret(secret: string): string {
+  return secret.length <= 4 ? '****' : `${secret.slice(0, 2)}…(${secret.length})`;
+}
+
+const encoder = new TextEncoder();
+
+function base64url(bytes: ArrayBuffer): string {
+  let binary = '';
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A keyed hasher (HMAC-SHA-256, base64url) for subjects and cache keys. */
+export function createHasher(secret: string): (...parts: string[]) => Promise<string> {
+  const key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return async (...parts) => base64url(await crypto.subtle.sign('HMAC', await key, encoder.encode(parts.join('\u0000'))));
+}

@@ -1,0 +1,44 @@
+// The embedded sandbox upstream: a fetch handler that answers in the provider's exact shape from the sandbox directory.
+import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
+import { carrierOf } from '../../widget/carriers.js';
+import { sandboxDirectory, sandboxFaults } from './sandbox-directory.js';
+
+/** URL the sandbox provider is configured with; requests to it never leave the process. */
+export const SANDBOX_URL = 'sandbox://upstream/verify';
+
+const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, entry.name]));
+
+function neverAnswer(signal: AbortSignal | null | undefined): Promise<Response> {
+  return new Promise((_, reject) => {
+    signal?.addEventListener('abort', () => reject(signal.reason ?? new DOMException('Aborted', 'AbortError')), { once: true });
+  });
+}
+
+function answer(phoneNumber: string, name: string): Code {
+  const owner = registered.get(phoneNumber);
+  if (owner === undefined) return ResultCode.notFound;
+  return owner === name ? ResultCode.match : ResultCode.mismatch;
+}
+
+/** Answers an upstream request `{ name, phoneNumber }` as the real provider would, faults included. */
+export async function sandboxUpstream(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  let body: { name?: unknown; phoneNumber?: unknown };
+  try {
+    body = (await request.json()) as typeof body;
+  } catch {
+    return Response.json({ code: 'PARAM_ERROR', message: '参数错误', idData: {}, mobData: {} }, { status: 400 });
+  }
+  const phoneNumber = String(body.phoneNumber ?? '');
+  const name = String(body.name ?? '');
+  if (phoneNumber === sandboxFaults.serverError) return new Response('Internal Server Error', { status: 500 });
+  if (phoneNumber === sandboxFaults.noAnswer) return neverAnswer(init?.signal ?? request.signal);
+  const code = answer(phoneNumber, name);
+  const carrier = carrierOf(phoneNumber);
+  return Response.json({
+    code,
+    message: resultMessages[code],
+    idData: code === ResultCode.notFound ? {} : { nameMatched: code === ResultCode.match, name, certType: 'ID_CARD' },
+    mobData: { isp: carrier, province: '北京', city: '北京', phoneNumber, channel: 'sandbox' },
+  });
+}

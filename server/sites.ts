@@ -1,0 +1,55 @@
+// The sites allowed to use the proxy: each site key with its secret and the browser origins it may be embedded on.
+
+export interface Site {
+  readonly siteKey: string;
+  /** Secret the site's backend sends to `/api/siteverify`. */
+  readonly secret: string;
+  /** Allowed origins; `scheme://host:*` allows any port, or none. */
+  readonly origins: readonly string[];
+}
+
+export const SANDBOX_SITE: Site = {
+  siteKey: 'sandbox',
+  secret: 'sandbox-secret',
+  origins: ['http://localhost:*', 'https://localhost:*', 'http://127.0.0.1:*', 'https://127.0.0.1:*', 'http://[::1]:*'],
+};
+
+/** Whether a browser origin is on a site's list. */
+export function originAllowed(site: Site, origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return site.origins.some((allowed) => {
+    if (!allowed.endsWith(':*')) return allowed === url.origin;
+    return `${url.protocol}//${url.hostname}` === allowed.slice(0, -2);
+  });
+}
+
+export interface SiteRegistry {
+  /** The site a request is for: its `siteKey`, or the sandbox site when that is the only one. */
+  resolve(siteKey: string | undefined): Site | null;
+  /** Whether any site allows this origin (for CORS, before the body says which site it is). */
+  anyAllows(origin: string): boolean;
+  bySecret(secret: string): Site | null;
+}
+
+export function createSiteRegistry(sites: readonly Site[]): SiteRegistry {
+  const byKey = new Map(sites.map((site) => [site.siteKey, site]));
+  const onlySandbox = sites.length === 1 && sites[0]?.siteKey === SANDBOX_SITE.siteKey ? sites[0] : null;
+  return {
+    resolve: (siteKey) => (siteKey === undefined ? onlySandbox : byKey.get(siteKey) ?? null),
+    anyAllows: (origin) => sites.some((site) => originAllowed(site, origin)),
+    bySecret: (secret) => sites.find((site) => timingSafeEqual(site.secret, secret)) ?? null,
+  };
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const length = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
+}

@@ -1,0 +1,19 @@
+// The small store interface behind rate limits, used token ids and the result cache (memory or Redis).
+
+export interface WindowCount {
+  /** Hits in the current window, this one included. */
+  readonly count: number;
+  /** Milliseconds until the window resets. */
+  readonly resetMs: number;
+}
+
+export interface Store {
+  /** Counts one hit against `key` in a fixed window of `windowMs`. */
+  hit(key: string, windowMs: number): Promise<WindowCount>;
+  /** Sets `key` for `ttlMs` only if it is absent; true when this call set it. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Releases connections; the store is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+// Posts a checked name and number to the proxy and turns whatever comes back into one outcome.
+import { errorStatus, isResultCode, isRetryable, ResultCode, type ErrorCode } from './codes.js';
+import type { ErrorDetail, InvalidDetail, ResultDetail, VerifiedDetail } from './events.js';
+import type { CarrierId } from './carriers.js';
+
+/** What one verification attempt ended in: the status the widget takes, and the detail of its event. */
+export type Outcome =
+  | { readonly status: 'verified'; readonly detail: VerifiedDetail }
+  | { readonly status: 'mismatch'; readonly detail: ResultDetail<'FP03333'> }
+  | { readonly status: 'not-found'; readonly detail: ResultDetail<'KYC1101'> }
+  | { readonly status: 'invalid'; readonly detail: InvalidDetail }
+  | { readonly status: 'error'; readonly detail: ErrorDetail };
+
+export interface VerifyBody {
+  readonly name: string;
+  readonly phoneNumber: string;
+  readonly siteKey?: string;
+}
+
+interface ResultBody {
+  code: string;
+  message?: string;
+  token?: string;
+  carrier?: CarrierId | null;
+  phoneMasked?: string;
+}
+
+const errorCodes = new Set(Object.keys(errorStatus));
+
+function error(code: ErrorDetail['code'], message: string, retryAfter?: number): Outcome {
+  const detail: ErrorDetail = { code, message, retryable: isRetryable(code) };
+  return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
+}
+
+function retryAfterOf(response: Response): number | undefined {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
+}
+
+function resultOutcome(body: ResultBody): Outcome | null {
+  const message = typeof body.message === 'string' ? body.message : '';
+  switch (body.code) {
+    case ResultCode.match:
+      if (typeof body.token !== 'string') return null;
+      return {
+        status: 'verified',
+        detail: { code: ResultCode.match, message, token: body.token, carrier: body.carrier ?? null, phoneMasked: body.phoneMasked ?? '' },
+      };
+    case ResultCode.mismatch:
+      return { status: 'mismatch', detail: { code: ResultCode.mismatch, message } };
+    case ResultCode.notFound:
+      return { status: 'not-found', detail: { code: ResultCode.notFound, message } };
+    default:
+      return null;
+  }
+}
+
+/** Posts to the proxy. Never throws: a network failure or an unreadable answer is an `error` outcome. */
+export async function postVerify(endpoint: string, body: VerifyBody, signal: AbortSignal): Promise<Outcome> {
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+      credentials: 'omit',
+    });
+  } catch (cause) {
+    const aborted = cause instanceof DOMException && cause.name === 'AbortError';
+    return aborted ? error('ABORTED', 'The request was cancelled') : error('NETWORK_ERROR', 'The verification service could not be reached');
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch {
+    return error('BAD_RESPONSE', `The verification service answered HTTP ${response.status} without JSON`);
+  }
+  const parsed = typeof json === 'object' && json !== null ? (json as ResultBody) : null;
+  if (response.ok && parsed && isResultCode(parsed.code)) {
+    return resultOutcome(parsed) ?? error('BAD_RESPONSE', 'The verification service answered without a token');
+  }
+  if (parsed && errorCodes.has(parsed.code)) {
+    return error(parsed.code as ErrorCode, typeof parsed.message === 'string' ? parsed.message : '', retryAfterOf(response));
+  }
+  return error('BAD_RESPONSE', `The verification service answered HTTP ${response.status}`);
+}

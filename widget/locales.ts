@@ -1,0 +1,192 @@
+// Every word the widget shows, in zh-CN, zh-TW and en.
+import type { CarrierId, SegmentKind } from './carriers.js';
+import type { NameReason, PhoneReason } from './validation.js';
+
+export type Lang = 'zh-CN' | 'zh-TW' | 'en';
+export const langs: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
+
+export interface Messages {
+  readonly nameLabel: string;
+  readonly phoneLabel: string;
+  readonly namePlaceholder: string;
+  readonly phonePlaceholder: string;
+  readonly verify: string;
+  readonly verifying: string;
+  readonly change: string;
+  readonly retry: string;
+  readonly name: Record<NameReason, string>;
+  readonly phone: Record<PhoneReason, string>;
+  readonly segment: Record<Exclude<SegmentKind, 'mobile'>, string>;
+  readonly carrier: Record<CarrierId, string>;
+  readonly virtualNote: string;
+  readonly verified: string;
+  readonly mismatch: string;
+  readonly notFound: string;
+  readonly expired: string;
+  readonly rateLimited: (seconds: number | undefined) => string;
+  readonly unavailable: string;
+  readonly rejected: string;
+  readonly network: string;
+  readonly privacy: string;
+  readonly privacyLink: string;
+  readonly required: string;
+}
+
+const zhCN: Messages = {
+  nameLabel: '姓名',
+  phoneLabel: '手机号',
+  namePlaceholder: '与手机号实名登记一致',
+  phonePlaceholder: '138 0013 8000',
+  verify: '验证',
+  verifying: '验证中…',
+  change: '修改',
+  retry: '重试',
+  name: {
+    empty: '请输入姓名',
+    'too-short': '姓名至少两个汉字',
+    'too-long': '姓名最多 50 个字',
+    'bad-character': '姓名只能包含汉字和间隔号“·”',
+    'bad-separator': '间隔号“·”只能用在两个字之间',
+  },
+  phone: {
+    empty: '请输入手机号',
+    'too-short': '手机号应为 11 位数字',
+    'too-long': '手机号应为 11 位数字',
+    'not-mobile': '这不是中国大陆手机号',
+    invalid: '请输入中国大陆手机号',
+  },
+  segment: {
+    'data-only': '上网卡号码无法进行实名核验',
+    iot: '物联网号码无法进行实名核验',
+    satellite: '卫星电话号码无法进行实名核验',
+  },
+  carrier: {
+    'china-mobile': '中国移动',
+    'china-unicom': '中国联通',
+    'china-telecom': '中国电信',
+    'china-broadnet': '中国广电',
+    virtual: '虚拟运营商',
+  },
+  virtualNote: '部分服务商不支持虚拟运营商号码',
+  verified: '验证通过：姓名与手机号实名信息一致',
+  mismatch: '姓名与手机号的实名信息不一致，请检查后重试',
+  notFound: '未查到该手机号的实名信息，请确认号码或稍后再试',
+  expired: '验证已过期，请重新验证',
+  rateLimited: (s) => (s ? `尝试次数过多，请 ${s} 秒后再试` : '尝试次数过多，请稍后再试'),
+  unavailable: '验证服务暂时不可用，请稍后重试',
+  rejected: '此页面无法使用验证服务',
+  network: '网络连接失败，请检查网络后重试',
+  privacy: '您的姓名和手机号仅用于向运营商核验是否一致，不会被保存。',
+  privacyLink: '隐私政策',
+  required: '请先验证姓名与手机号',
+};
+
+const zhTW: Messages = {
+  nameLabel: '姓名',
+  phoneLabel: '手機號碼',
+  namePlaceholder: '與手機號碼實名登記一致',
+  phonePlaceholder: '138 0013 8000',
+  verify: '驗證',
+  verifying: '驗證中…',
+  change: '修改',
+  retry: '重試',
+  name: {
+    empty: '請輸入姓名',
+    'too-short': '姓名至少兩個漢字',
+    'too-long': '姓名最多 50 個字',
+    'bad-character': '姓名只能包含漢字和間隔號「·」',
+    'bad-separator': '間隔號「·」只能用在兩個字之間',
+  },
+  phone: {
+    empty: '請輸入手機號碼',
+    'too-short': '手機號碼應為 11 位數字',
+    'too-long': '手機號碼應為 11 位數字',
+    'not-mobile': '這不是中國大陸手機號碼',
+    invalid: '請輸入中國大陸手機號碼',
+  },
+  segment: {
+    'data-only': '上網卡號碼無法進行實名核驗',
+    iot: '物聯網號碼無法進行實名核驗',
+    satellite: '衛星電話號碼無法進行實名核驗',
+  },
+  carrier: {
+    'china-mobile': '中國移動',
+    'china-unicom': '中國聯通',
+    'china-telecom': '中國電信',
+    'china-broadnet': '中國廣電',
+    virtual: '虛擬營運商',
+  },
+  virtualNote: '部分服務商不支援虛擬營運商號碼',
+  verified: '驗證通過：姓名與手機號碼實名資料一致',
+  mismatch: '姓名與手機號碼的實名資料不一致，請檢查後重試',
+  notFound: '查無此手機號碼的實名資料，請確認號碼或稍後再試',
+  expired: '驗證已過期，請重新驗證',
+  rateLimited: (s) => (s ? `嘗試次數過多，請於 ${s} 秒後再試` : '嘗試次數過多，請稍後再試'),
+  unavailable: '驗證服務暫時無法使用，請稍後重試',
+  rejected: '此頁面無法使用驗證服務',
+  network: '網路連線失敗，請檢查網路後重試',
+  privacy: '您的姓名和手機號碼僅用於向電信業者核驗是否一致，不會被保存。',
+  privacyLink: '隱私權政策',
+  required: '請先驗證姓名與手機號碼',
+};
+
+const en: Messages = {
+  nameLabel: 'Name',
+  phoneLabel: 'Mobile number',
+  namePlaceholder: 'As registered with the carrier',
+  phonePlaceholder: '138 0013 8000',
+  verify: 'Verify',
+  verifying: 'Verifying…',
+  change: 'Change',
+  retry: 'Try again',
+  name: {
+    empty: 'Enter your name',
+    'too-short': 'A name has at least two Chinese characters',
+    'too-long': 'A name has at most 50 characters',
+    'bad-character': 'Use Chinese characters only, with · between parts',
+    'bad-separator': 'Put · only between two parts of the name',
+  },
+  phone: {
+    empty: 'Enter your mobile number',
+    'too-short': 'A mobile number has 11 digits',
+    'too-long': 'A mobile number has 11 digits',
+    'not-mobile': 'This is not a mainland China mobile number',
+    invalid: 'Enter a mainland China mobile number',
+  },
+  segment: {
+    'data-only': 'Data-only numbers cannot be verified',
+    iot: 'IoT numbers cannot be verified',
+    satellite: 'Satellite phone numbers cannot be verified',
+  },
+  carrier: {
+    'china-mobile': 'China Mobile',
+    'china-unicom': 'China Unicom',
+    'china-telecom': 'China Telecom',
+    'china-broadnet': 'China Broadnet',
+    virtual: 'Virtual operator',
+  },
+  virtualNote: 'Some providers cannot verify virtual-operator numbers',
+  verified: 'Verified: the name matches the number’s registration',
+  mismatch: 'The name does not match the number’s registration. Check both and try again',
+  notFound: 'No registration was found for this number. Check it or try again later',
+  expired: 'The verification has expired. Please verify again',
+  rateLimited: (s) => (s ? `Too many attempts. Try again in ${s} s` : 'Too many attempts. Try again later'),
+  unavailable: 'Verification is unavailable right now. Please try again',
+  rejected: 'This page cannot use the verification service',
+  network: 'Could not connect. Check your connection and try again',
+  privacy: 'Your name and number are sent only to check with the carrier that they match, and are not stored.',
+  privacyLink: 'Privacy policy',
+  required: 'Verify your name and mobile number first',
+};
+
+export const messages: Record<Lang, Messages> = { 'zh-CN': zhCN, 'zh-TW': zhTW, en };
+
+/** The supported language nearest to a BCP 47 tag, or null. */
+export function matchLang(tag: string | null | undefined): Lang | null {
+  if (!tag) return null;
+  const lower = tag.toLowerCase();
+  if (lower.startsWith('en')) return 'en';
+  if (/^zh-(tw|hk|mo)|^zh-hant/.test(lower)) return 'zh-TW';
+  if (lower.startsWith('zh')) return 'zh-CN';
+  return null;
+}

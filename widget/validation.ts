@@ -1,0 +1,131 @@
+// The client-side checks of a name and a Chinese mobile number, shared by the widget and the proxy.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import * as z from 'zod/mini';
+import { segmentOf, type CarrierId, type SegmentKind } from './carriers.js';
+import { chinaMobileMetadata as metadata } from './phone-metadata.js';
+
+export type PhoneReason = 'empty' | 'too-short' | 'too-long' | 'not-mobile' | 'invalid';
+export type NameReason = 'empty' | 'too-short' | 'too-long' | 'bad-character' | 'bad-separator';
+export type Field = 'name' | 'phone';
+
+export type PhoneCheck =
+  | { readonly ok: true; readonly value: string; readonly carrier: CarrierId | null }
+  | {
+      readonly ok: false;
+      readonly reason: PhoneReason;
+      /** For `not-mobile`: the kind of segment refused (data-only, IoT, satellite), when that is why. */
+      readonly segment?: Exclude<SegmentKind, 'mobile'>;
+    };
+
+export type NameCheck = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: NameReason };
+
+/** Digits of a national Chinese mobile number. */
+export const PHONE_DIGITS = 11;
+/** Most code points a name may have, separators included. */
+export const NAME_MAX = 50;
+/** Fewest Han characters a name may have. */
+export const NAME_MIN = 2;
+/** Longest raw input looked at; anything longer is refused before any work is done on it. */
+const RAW_MAX = 256;
+
+const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+// Spaces (ASCII and ideographic), dashes of every width, dots and parentheses, ASCII and full-width.
+const PHONE_SEPARATORS = /[\s\u00A0\u3000\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09]/g;
+
+/** Folds full-width digits and plus, and drops separators: `＋86 138-0013-8000` → `+8613800138000`. */
+export function foldPhone(raw: string): string {
+  return raw
+    .replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+    .replace(/\uFF0B/g, '+')
+    .replace(PHONE_SEPARATORS, '');
+}
+
+/**
+ * The national number a person meant: folded, with a `+86`, `0086` or `86` country prefix dropped
+ * when 11 digits starting with 1 remain. Returns null for a number of another country.
+ */
+export function normalizePhone(raw: string): string | null {
+  let s = foldPhone(raw);
+  if (s.startsWith('+')) {
+    if (!s.startsWith('+86')) return null;
+    s = s.slice(3);
+  } else {
+    for (const prefix of ['0086', '86']) {
+      const rest = s.slice(prefix.length);
+      if (s.startsWith(prefix) && rest.length === PHONE_DIGITS && rest.startsWith('1')) {
+        s = rest;
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+/** Checks a mobile number as typed; on success `value` is the 11-digit national number. */
+export function checkPhone(raw: string): PhoneCheck {
+  if (raw.length > RAW_MAX) return { ok: false, reason: 'too-long' };
+  const digits = normalizePhone(raw);
+  if (digits === null) return { ok: false, reason: 'invalid' };
+  if (digits === '') return { ok: false, reason: 'empty' };
+  if (!/^\d+$/.test(digits)) return { ok: false, reason: 'invalid' };
+  if (digits.length < PHONE_DIGITS) return { ok: false, reason: 'too-short' };
+  if (digits.length > PHONE_DIGITS) return { ok: false, reason: 'too-long' };
+  const segment = segmentOf(digits);
+  if (segment && segment.kind !== 'mobile') return { ok: false, reason: 'not-mobile', segment: segment.kind };
+  const parsed = parsePhoneNumberFromString(digits, 'CN', metadata);
+  if (!parsed?.isValid() || parsed.getType() !== 'MOBILE') return { ok: false, reason: 'not-mobile' };
+  return { ok: true, value: digits, carrier: segment?.carrier ?? null };
+}
+
+/** Groups the digits typed so far as `138 0013 8000`. */
+export function formatPhone(digits: string): string {
+  return [digits.slice(0, 3), digits.slice(3, 7), digits.slice(7)].filter(Boolean).join(' ');
+}
+
+const MIDDLE_DOT = '\u00B7';
+// Look-alikes of the middle dot that input methods produce: bullet, katakana dots, full-width full stop, hyphenation point, Greek ano teleia, ASCII full stop.
+const DOT_LOOKALIKES = /[\u2022\u30FB\uFF65\uFF0E\u2027\u0387.]/g;
+const HAN = /^\p{Script=Han}$/u;
+
+/** Trims, removes inner spaces and maps middle-dot look-alikes to U+00B7. */
+export function normalizeName(raw: string): string {
+  return raw.replace(/[\s\u3000]+/g, '').replace(DOT_LOOKALIKES, MIDDLE_DOT);
+}
+
+/** Checks a name as typed; on success `value` is the normalised name. */
+export function checkName(raw: string): NameCheck {
+  if (raw.length > RAW_MAX) return { ok: false, reason: 'too-long' };
+  const value = normalizeName(raw);
+  if (value === '') return { ok: false, reason: 'empty' };
+  const chars = Array.from(value);
+  if (chars.some((c) => c !== MIDDLE_DOT && !HAN.test(c))) return { ok: false, reason: 'bad-character' };
+  const parts = value.split(MIDDLE_DOT);
+  if (parts.some((part) => part === '')) return { ok: false, reason: 'bad-separator' };
+  if (chars.length > NAME_MAX) return { ok: false, reason: 'too-long' };
+  if (chars.length - (parts.length - 1) < NAME_MIN) return { ok: false, reason: 'too-short' };
+  return { ok: true, value };
+}
+
+/** The body the widget posts to the proxy. */
+export const verifyRequestSchema = z.object({
+  name: z.string(),
+  phoneNumber: z.string(),
+  siteKey: z.optional(z.string()),
+});
+export type VerifyRequest = z.infer<typeof verifyRequestSchema>;
+
+export type RequestCheck =
+  | { readonly ok: true; readonly name: string; readonly phoneNumber: string; readonly carrier: CarrierId | null; readonly siteKey?: string }
+  | { readonly ok: false; readonly field: Field | null; readonly reason: NameReason | PhoneReason | 'shape' };
+
+/** Checks a whole verify request: its shape, then the name, then the number. */
+export function checkRequest(body: unknown): RequestCheck {
+  const parsed = verifyRequestSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, field: null, reason: 'shape' };
+  const name = checkName(parsed.data.name);
+  if (!name.ok) return { ok: false, field: 'name', reason: name.reason };
+  const phone = checkPhone(parsed.data.phoneNumber);
+  if (!phone.ok) return { ok: false, field: 'phone', reason: phone.reason };
+  const result = { ok: true as const, name: name.value, phoneNumber: phone.value, carrier: phone.carrier };
+  return parsed.data.siteKey === undefined ? result : { ...result, siteKey: parsed.data.siteKey };
+}
