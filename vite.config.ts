@@ -1,10 +1,21 @@
-// Two builds: `--mode bundle` makes the single-file script-tag bundle; the default builds the demo and dashboard pages.
+// Builds and tests: `--mode bundle` makes the single-file script-tag bundle, the default builds the demo and
+// dashboard pages, and vitest (mode `test`) runs the Node suites under test/ (browser suites run in Chromium).
 import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
 
 export default defineConfig(({ mode }) => {
+  if (mode === 'test') {
+    return {
+      test: {
+        include: ['test/**/*.test.ts'],
+        exclude: ['test/browser/**', 'node_modules/**'],
+        testTimeout: 20_000,
+        hookTimeout: 30_000,
+      },
+    };
+  }
   if (mode === 'bundle') {
     return {
       build: {

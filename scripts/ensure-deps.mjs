@@ -1,0 +1,54 @@
+// Finds Chromium and redis-server, installing Debian's packages when missing and running as root on Debian.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const isDebian = existsSync('/etc/debian_version');
+let aptUpdated = false;
+
+function apt(packages) {
+  if (!aptUpdated) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    aptUpdated = true;
+  }
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function which(command) {
+  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : null;
+}
+
+/** A dependency: found at one of its paths, else installed from Debian, else a one-line failure. */
+function ensure({ what, candidates, packages, hint }) {
+  const found = candidates.find((path) => path && existsSync(path));
+  if (found) return found;
+  if (isRoot && isDebian) {
+    console.log(`${what} not found: installing Debian's ${packages.join(', ')}`);
+    apt(packages);
+    const installed = candidates.find((path) => path && existsSync(path));
+    if (installed) return installed;
+  }
+  throw new Error(`${what} is missing: ${hint}`);
+}
+
+export function ensureChromium() {
+  return ensure({
+    what: 'Chromium',
+    candidates: [process.env.CHROME_PATH, '/usr/bin/chromium', which('chromium'), which('chromium-browser'), which('google-chrome')],
+    packages: ['chromium'],
+    hint: 'install Chromium (Debian: apt-get install chromium) or set CHROME_PATH to a Chrome or Chromium binary',
+  });
+}
+
+export function ensureRedis() {
+  return ensure({
+    what: 'redis-server',
+    candidates: [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server', which('redis-server')],
+    packages: ['redis-server'],
+    hint: 'install Redis (Debian: apt-get install redis-server) or set REDIS_SERVER_PATH',
+  });
+}

@@ -1,0 +1,248 @@
+// <carrier-verify> in Chromium against the real proxy on the sandbox: each event and its detail, labels, status, token, reset.
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../../widget/define.js';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
+
+const inputs = (el: CarrierVerify) => ({
+  name: el.shadowRoot!.querySelector<HTMLInputElement>('#name')!,
+  phone: el.shadowRoot!.querySelector<HTMLInputElement>('#phone')!,
+  button: el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="button"]')!,
+  message: el.shadowRoot!.querySelector<HTMLElement>('[part="message"]')!,
+});
+
+/** Types into a field as a person would: value set, then an input event. */
+function type(input: HTMLInputElement, text: string): void {
+  input.focus();
+  input.value = text;
+  input.setSelectionRange(text.length, text.length);
+  input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true, inputType: 'insertText', data: text }));
+}
+
+async function widget(attrs = html`<carrier-verify lang="zh-CN"></carrier-verify>`): Promise<CarrierVerify> {
+  const el = await fixture<CarrierVerify>(attrs);
+  await el.updateComplete;
+  return el;
+}
+
+async function fillAndClick(el: CarrierVerify, name: string, phone: string): Promise<void> {
+  const { name: nameInput, phone: phoneInput, button } = inputs(el);
+  type(nameInput, name);
+  type(phoneInput, phone);
+  await el.updateComplete;
+  button.click();
+}
+
+const accessibleName = (el: CarrierVerify, id: string) => {
+  const input = el.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!;
+  return Array.from(input.labels ?? [], (label) => label.textContent?.trim()).join(' ');
+};
+
+describe('<carrier-verify>', () => {
+  it('has the pinned defaults', async () => {
+    const el = await widget();
+    expect(el.endpoint).to.equal('/api/verify');
+    expect(el.name).to.equal('carrier-verify-token');
+    expect(el.status).to.equal('idle');
+    expect(el.token).to.equal(null);
+    expect(el.required).to.equal(false);
+    expect(el.disabled).to.equal(false);
+  });
+
+  for (const [lang, name, phone, button] of [
+    ['zh-CN', '姓名', '手机号', '验证'],
+    ['zh-TW', '姓名', '手機號碼', '驗證'],
+    ['en', 'Name', 'Mobile number', 'Verify'],
+  ] as const) {
+    it(`labels its fields and button in ${lang}`, async () => {
+      const el = await fixture<CarrierVerify>(html`<carrier-verify lang=${lang}></carrier-verify>`);
+      await el.updateComplete;
+      expect(accessibleName(el, 'name')).to.contain(name);
+      expect(accessibleName(el, 'phone')).to.contain(phone);
+      expect(inputs(el).button.textContent).to.contain(button);
+    });
+  }
+
+  it('fires cv-verified with a token for a directory pair, and holds the token', async () => {
+    const el = await widget();
+    setTimeout(() => void fillAndClick(el, '张三', '13800138000'));
+    const event = await oneEvent(el, 'cv-verified');
+    expect(event.bubbles).to.equal(true);
+    expect(event.composed).to.equal(true);
+    expect(event.detail).to.include({ code: 'FP00000', message: 'SUCCESS', carrier: 'china-mobile', phoneMasked: '138****8000' });
+    expect(event.detail.token).to.be.a('string').and.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    await el.updateComplete;
+    expect(el.status).to.equal('verified');
+    expect(el.token).to.equal(event.detail.token);
+    expect(inputs(el).message.textContent).to.contain('验证通过');
+    expect(inputs(el).name.readOnly).to.equal(true);
+  });
+
+  for (const [name, phone] of [
+    ['李四', '18612345678'],
+    ['王五', '13312345678'],
+    ['买买提·艾力', '19212345678'],
+    ['欧阳娜娜', '17012345678'],
+    ['𠮷祥', '15912345678'],
+  ]) {
+    it(`verifies ${name} / ${phone}`, async () => {
+      const el = await widget();
+      setTimeout(() => void fillAndClick(el, name, phone));
+      const event = await oneEvent(el, 'cv-verified');
+      expect(event.detail.code).to.equal('FP00000');
+    });
+  }
+
+  it('fires cv-mismatch for another name, with no token', async () => {
+    const el = await widget();
+    setTimeout(() => void fillAndClick(el, '李四', '13800138000'));
+    const event = await oneEvent(el, 'cv-mismatch');
+    expect(event.detail).to.deep.equal({ code: 'FP03333', message: '认证信息不一致' });
+    await el.updateComplete;
+    expect(el.status).to.equal('mismatch');
+    expect(el.token).to.equal(null);
+    expect(inputs(el).message.textContent).to.contain('不一致');
+  });
+
+  it('fires cv-not-found for an unknown number', async () => {
+    const el = await widget();
+    setTimeout(() => void fillAndClick(el, '张三', '13900139000'));
+    const event = await oneEvent(el, 'cv-not-found');
+    expect(event.detail).to.deep.equal({ code: 'KYC1101', message: '信息不存在' });
+    await el.updateComplete;
+    expect(el.status).to.equal('not-found');
+  });
+
+  it('fires cv-error UPSTREAM_ERROR for the 500 fault number', async () => {
+    const el = await widget();
+    setTimeout(() => void fillAndClick(el, '张三', '13800000500'));
+    const event = await oneEvent(el, 'cv-error');
+    expect(event.detail).to.include({ code: 'UPSTREAM_ERROR', retryable: true });
+    await el.updateComplete;
+    expect(el.status).to.equal('error');
+    expect(inputs(el).message.textContent).to.contain('暂时不可用');
+  });
+
+  it('fires cv-error UPSTREAM_TIMEOUT for the no-answer fault number, busy meanwhile', async () => {
+    const el = await widget();
+    setTimeout(() => void fillAndClick(el, '张三', '13800000504'));
+    await new Promise((r) => setTimeout(r, 100));
+    await el.updateComplete;
+    expect(el.status).to.equal('verifying');
+    expect(inputs(el).button.getAttribute('aria-busy')).to.equal('true');
+    expect(inputs(el).button.textContent).to.contain('验证中');
+    const event = await oneEvent(el, 'cv-error');
+    expect(event.detail).to.include({ code: 'UPSTREAM_TIMEOUT', retryable: true });
+  });
+
+  it('fires cv-error RATE_LIMITED with retryAfter from the proxy', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited"></carrier-verify>`);
+    setTimeout(() => void fillAndClick(el, '张三', '13800138000'));
+    const event = await oneEvent(el, 'cv-error');
+    expect(event.detail).to.deep.equal({ code: 'RATE_LIMITED', message: 'Too many requests', retryable: true, retryAfter: 7 });
+    await el.updateComplete;
+    expect(inputs(el).message.textContent).to.contain('7 s');
+  });
+
+  it('fires cv-error for an answer that is not JSON, and for a proxy that cannot be reached', async () => {
+    const html502 = await widget(html`<carrier-verify endpoint="/test/html-error"></carrier-verify>`);
+    setTimeout(() => void fillAndClick(html502, '张三', '13800138000'));
+    expect((await oneEvent(html502, 'cv-error')).detail).to.include({ code: 'BAD_RESPONSE', retryable: true });
+    const unreachable = await widget(html`<carrier-verify endpoint="http://127.0.0.1:9/api/verify"></carrier-verify>`);
+    setTimeout(() => void fillAndClick(unreachable, '张三', '13800138000'));
+    expect((await oneEvent(unreachable, 'cv-error')).detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
+  });
+
+  for (const [field, name, phone, reason, text] of [
+    ['name', '', '13800138000', 'empty', '请输入姓名'],
+    ['name', '张', '13800138000', 'too-short', '至少两个汉字'],
+    ['name', '张'.repeat(51), '13800138000', 'too-long', '最多 50'],
+    ['name', 'Zhang', '13800138000', 'bad-character', '只能包含汉字'],
+    ['name', '·张三', '13800138000', 'bad-separator', '间隔号'],
+    ['phone', '张三', '', 'empty', '请输入手机号'],
+    ['phone', '张三', '1380013800', 'too-short', '11 位'],
+    ['phone', '张三', '138001380001', 'too-long', '11 位'],
+    ['phone', '张三', '12345678901', 'not-mobile', '不是中国大陆手机号'],
+    ['phone', '张三', '138abc', 'invalid', '请输入中国大陆手机号'],
+  ] as const) {
+    it(`fires cv-invalid ${field} ${reason}, sends nothing, and shows the reason at the field`, async () => {
+      const el = await widget();
+      let posted = false;
+      const realFetch = window.fetch;
+      window.fetch = (...args) => {
+        posted = true;
+        return realFetch(...args);
+      };
+      try {
+        setTimeout(() => void fillAndClick(el, name, phone));
+        const event = await oneEvent(el, 'cv-invalid');
+        expect(event.detail).to.deep.equal({ field, reason });
+      } finally {
+        window.fetch = realFetch;
+      }
+      await el.updateComplete;
+      expect(posted).to.equal(false);
+      expect(el.status).to.equal('invalid');
+      const input = el.shadowRoot!.querySelector<HTMLInputElement>(`#${field}`)!;
+      expect(input.getAttribute('aria-invalid')).to.equal('true');
+      const error = el.shadowRoot!.querySelector(`#${field}-error`)!;
+      expect(error.textContent).to.contain(text);
+      expect(input.getAttribute('aria-describedby')).to.contain(`${field}-error`);
+    });
+  }
+
+  it('fires exactly one event per attempt', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error']) el.addEventListener(type, () => seen.push(type));
+    await fillAndClick(el, '张三', '13800138000');
+    await el.verify();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).to.deep.equal(['cv-verified']);
+  });
+
+  it('verify() resolves with the outcome', async () => {
+    const el = await widget();
+    el.fill({ name: '王五', phoneNumber: '133 1234 5678' });
+    const outcome = await el.verify();
+    expect(outcome.status).to.equal('verified');
+    expect(el.token).to.be.a('string');
+  });
+
+  it('reset() clears the fields, the status and the token', async () => {
+    const el = await widget();
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    await el.verify();
+    expect(el.token).to.be.a('string');
+    el.reset();
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(el.token).to.equal(null);
+    expect(inputs(el).name.value).to.equal('');
+    expect(inputs(el).phone.value).to.equal('');
+    expect(inputs(el).message.textContent?.trim()).to.equal('');
+  });
+
+  it('formats the number as it is typed and shows the carrier', async () => {
+    const el = await widget();
+    type(inputs(el).phone, '13800138000');
+    await el.updateComplete;
+    expect(inputs(el).phone.value).to.equal('138 0013 8000');
+    expect(el.shadowRoot!.querySelector('#phone-hint')!.textContent).to.contain('中国移动');
+  });
+
+  it('submits with Enter', async () => {
+    const el = await widget();
+    type(inputs(el).name, '张三');
+    type(inputs(el).phone, '13800138000');
+    await el.updateComplete;
+    setTimeout(() => inputs(el).phone.form!.requestSubmit());
+    const event = await oneEvent(el, 'cv-verified');
+    expect(event.detail.code).to.equal('FP00000');
+  });
+
+  it('does nothing while disabled', async () => {
+    const el = await widget(html`<carrier-verify disabled></carrier-verify>`);
+    expect(inputs(el).button.disabled).to.equal(true);
+    expect(inputs(el).name.disabled).to.equal(true);
+  });
+});

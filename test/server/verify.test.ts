@@ -1,0 +1,173 @@
+// POST /api/verify in process: every result code, every error status and code, and what never leaves the proxy.
+import { describe, expect, it } from 'vitest';
+import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
+import { createApp } from '../../server/app.js';
+import { SANDBOX_TIMEOUT_MS } from '../../server/config.js';
+import { postJson, testApp, TEST_TIMEOUT_MS } from '../support/app.js';
+
+const verify = (body: unknown, headers?: Record<string, string>, app = testApp()) => postJson(app, '/api/verify', body, headers);
+
+describe('POST /api/verify on the sandbox', () => {
+  it.each(sandboxDirectory)('matches $phoneNumber with $name', async ({ phoneNumber, name }) => {
+    const res = await verify({ name, phoneNumber });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ code: 'FP00000', message: 'SUCCESS', phoneMasked: `${phoneNumber.slice(0, 3)}****${phoneNumber.slice(-4)}` });
+    expect(typeof body.token).toBe('string');
+    expect(Object.keys(body).sort()).toEqual(['carrier', 'code', 'message', 'phoneMasked', 'token']);
+  });
+
+  it('answers FP03333 without a token for another name', async () => {
+    const res = await verify({ name: '李四', phoneNumber: '13800138000' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ code: 'FP03333', message: '认证信息不一致', phoneMasked: '138****8000', carrier: 'china-mobile' });
+  });
+
+  it('answers KYC1101 for a valid number the directory does not have', async () => {
+    const res = await verify({ name: '张三', phoneNumber: '13900139000' });
+    expect(await res.json()).toEqual({ code: 'KYC1101', message: '信息不存在', phoneMasked: '139****9000', carrier: 'china-mobile' });
+  });
+
+  it('normalises before asking: full-width digits, +86 and a look-alike dot still match', async () => {
+    const res = await verify({ name: ' 买买提•艾力 ', phoneNumber: '＋86 192-1234-5678' });
+    expect(await res.json()).toMatchObject({ code: 'FP00000', carrier: 'china-broadnet' });
+  });
+
+  it('relays an upstream HTTP 500 as 502 UPSTREAM_ERROR', async () => {
+    const res = await verify({ name: '张三', phoneNumber: sandboxFaults.serverError });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ code: 'UPSTREAM_ERROR', message: expect.any(String) });
+  });
+
+  it('answers 504 UPSTREAM_TIMEOUT soon after the timeout when the upstream never answers', async () => {
+    const started = performance.now();
+    const res = await verify({ name: '张三', phoneNumber: sandboxFaults.noAnswer });
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(504);
+    expect(await res.json()).toEqual({ code: 'UPSTREAM_TIMEOUT', message: expect.any(String) });
+    expect(elapsed).toBeGreaterThanOrEqual(TEST_TIMEOUT_MS - 5);
+    expect(elapsed).toBeLessThan(TEST_TIMEOUT_MS + 1000);
+  });
+
+  it('uses a 3 s sandbox timeout by default', () => {
+    expect(createApp().config.providers[0]?.timeoutMs).toBe(SANDBOX_TIMEOUT_MS);
+  });
+});
+
+describe('POST /api/verify refusals', () => {
+  it.each([
+    ['张', '13800138000', 'INVALID_NAME', 'name', 'too-short'],
+    ['', '13800138000', 'INVALID_NAME', 'name', 'empty'],
+    ['Zhang San', '13800138000', 'INVALID_NAME', 'name', 'bad-character'],
+    ['·张三', '13800138000', 'INVALID_NAME', 'name', 'bad-separator'],
+    ['张'.repeat(51), '13800138000', 'INVALID_NAME', 'name', 'too-long'],
+    ['张三', '', 'INVALID_PHONE', 'phone', 'empty'],
+    ['张三', '1380013800', 'INVALID_PHONE', 'phone', 'too-short'],
+    ['张三', '138001380001', 'INVALID_PHONE', 'phone', 'too-long'],
+    ['张三', '12345678901', 'INVALID_PHONE', 'phone', 'not-mobile'],
+    ['张三', '14412345678', 'INVALID_PHONE', 'phone', 'not-mobile'],
+    ['张三', '138abc', 'INVALID_PHONE', 'phone', 'invalid'],
+  ])('%j / %j → 400 %s (%s %s)', async (name, phoneNumber, code, field, reason) => {
+    const res = await verify({ name, phoneNumber });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ code, message: expect.any(String), field, reason });
+  });
+
+  it.each([
+    ['not JSON', '{"name":'],
+    ['an array', '[]'],
+    ['null', 'null'],
+    ['a number for the name', JSON.stringify({ name: 1, phoneNumber: '13800138000' })],
+    ['a missing number', JSON.stringify({ name: '张三' })],
+    ['a non-string site key', JSON.stringify({ name: '张三', phoneNumber: '13800138000', siteKey: 5 })],
+  ])('answers 400 INVALID_REQUEST for %s', async (_, raw) => {
+    const res = await verify(raw);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const app = testApp();
+    const res = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=张三' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('answers 413 for a body over 4 KiB', async () => {
+    const res = await verify({ name: '张三', phoneNumber: '13800138000', padding: 'x'.repeat(5000) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('answers 403 INVALID_SITE_KEY for an unknown site key', async () => {
+    const res = await verify({ name: '张三', phoneNumber: '13800138000', siteKey: 'nope' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_SITE_KEY' });
+  });
+
+  it('answers 403 ORIGIN_NOT_ALLOWED for a browser origin outside the site', async () => {
+    const res = await verify({ name: '张三', phoneNumber: '13800138000' }, { origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('serves any localhost origin on the sandbox site, with CORS for it', async () => {
+    const res = await verify({ name: '张三', phoneNumber: '13800138000' }, { origin: 'http://localhost:5173' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  });
+
+  it('answers a CORS preflight only for allowed origins', async () => {
+    const app = testApp();
+    const preflight = (origin: string) =>
+      app.request('/api/verify', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect((await preflight('http://127.0.0.1:8787')).headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8787');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers 405 for GET and 404 JSON for unknown routes', async () => {
+    const app = testApp();
+    const get = await app.request('/api/verify');
+    expect(get.status).toBe(405);
+    expect(await get.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    const missing = await app.request('/api/nothing');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('what leaves the proxy', () => {
+  it('never relays idData, mobData or the upstream key, and sets secure headers', async () => {
+    for (const { name, phoneNumber } of sandboxDirectory) {
+      const res = await verify({ name, phoneNumber });
+      const text = await res.text();
+      expect(text).not.toMatch(/idData|mobData|sandbox-key|certType|nameMatched/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+    }
+  });
+
+  it('logs masked values only', async () => {
+    const app = testApp();
+    await verify({ name: '张三', phoneNumber: '13800138000' }, {}, app);
+    await verify({ name: '张', phoneNumber: '13800138000' }, {}, app);
+    const text = JSON.stringify(app.logs);
+    expect(app.logs[0]).toMatchObject({ phone: '138****8000', name: '张*', outcome: 'FP00000', provider: 'sandbox', status: 200 });
+    expect(text).not.toContain('13800138000');
+    expect(text).not.toContain('张三');
+  });
+
+  it('does not trust a client-sent request id', async () => {
+    const res = await verify({ name: '张三', phoneNumber: '13800138000' }, { 'x-request-id': 'forged-id' });
+    expect(res.headers.get('x-request-id')).not.toBe('forged-id');
+  });
+});
+
+describe('GET /healthz', () => {
+  it('reports the sandbox provider', async () => {
+    const res = await testApp().request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', providers: [{ id: 'sandbox' }] });
+  });
+});

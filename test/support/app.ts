@@ -1,0 +1,19 @@
+// Helpers for in-process proxy tests: an app on the sandbox with a short timeout, and JSON requests to it.
+import { createApp } from '../../server/app.js';
+import { sandboxProvider, type AppConfig, type LogLine } from '../../server/config.js';
+
+export const TEST_TIMEOUT_MS = 300;
+
+export function testApp(overrides: AppConfig = {}) {
+  const logs: LogLine[] = [];
+  const app = createApp({ providers: [sandboxProvider(TEST_TIMEOUT_MS)], log: (line) => logs.push(line), ...overrides });
+  return Object.assign(app, { logs });
+}
+
+export function postJson(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}

@@ -1,0 +1,172 @@
+// Table tests of the client-side checks that the widget and the proxy share.
+import { describe, expect, it } from 'vitest';
+import { checkName, checkPhone, formatPhone, normalizeName, normalizePhone, checkRequest } from '../widget/validation.js';
+import { formatPhoneInput } from '../widget/phone-input.js';
+import { carrierOf, segmentOf } from '../widget/carriers.js';
+
+describe('checkPhone', () => {
+  it.each([
+    ['13800138000', '13800138000'],
+    ['138 0013 8000', '13800138000'],
+    ['138-0013-8000', '13800138000'],
+    ['138.0013.8000', '13800138000'],
+    ['(138) 0013 8000', '13800138000'],
+    ['１３８００１３８０００', '13800138000'],
+    ['＋86 138 0013 8000', '13800138000'],
+    ['+86 138-0013-8000', '13800138000'],
+    ['+8613800138000', '13800138000'],
+    ['008613800138000', '13800138000'],
+    ['0086 138 0013 8000', '13800138000'],
+    ['8613800138000', '13800138000'],
+    ['86 138 0013 8000', '13800138000'],
+    ['（１３８）００１３－８０００', '13800138000'],
+    ['19212345678', '19212345678'],
+    ['17012345678', '17012345678'],
+    ['16612345678', '16612345678'],
+    ['19912345678', '19912345678'],
+    ['15912345678', '15912345678'],
+  ])('accepts %j as %s', (raw, expected) => {
+    const check = checkPhone(raw);
+    expect(check).toMatchObject({ ok: true, value: expected });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['1380013800', 'too-short'],
+    ['138', 'too-short'],
+    ['138001380001', 'too-long'],
+    ['8613800138000123', 'too-long'],
+    ['12345678901', 'not-mobile'],
+    ['14412345678', 'not-mobile'],
+    ['10012345678', 'not-mobile'],
+    ['01012345678', 'not-mobile'],
+    ['1380013800a', 'invalid'],
+    ['+1 415 555 0100', 'invalid'],
+    ['138 0013 8000 ext 1', 'invalid'],
+    ['1'.repeat(300), 'too-long'],
+  ])('refuses %j as %s', (raw, reason) => {
+    expect(checkPhone(raw)).toMatchObject({ ok: false, reason });
+  });
+
+  it.each([
+    ['14512345678', 'data-only'],
+    ['14412345678', 'iot'],
+    ['13491234567', 'satellite'],
+  ])('names the segment kind of %s (%s)', (raw, segment) => {
+    expect(checkPhone(raw)).toEqual({ ok: false, reason: 'not-mobile', segment });
+  });
+
+  it('drops a bare 86 only when 11 digits starting with 1 remain', () => {
+    expect(normalizePhone('8613800138000')).toBe('13800138000');
+    expect(normalizePhone('86123')).toBe('86123');
+    expect(normalizePhone('+44 20 7946 0000')).toBeNull();
+  });
+});
+
+describe('carriers', () => {
+  it.each([
+    ['13800138000', 'china-mobile'],
+    ['18612345678', 'china-unicom'],
+    ['13312345678', 'china-telecom'],
+    ['19212345678', 'china-broadnet'],
+    ['17012345678', 'virtual'],
+    ['16512345678', 'virtual'],
+  ])('%s was issued to %s', (digits, carrier) => {
+    expect(carrierOf(digits)).toBe(carrier);
+  });
+
+  it('prefers the longest prefix', () => {
+    expect(segmentOf('1349')?.kind).toBe('satellite');
+    expect(segmentOf('1348')?.kind).toBe('mobile');
+    expect(carrierOf('12')).toBeNull();
+  });
+});
+
+describe('checkName', () => {
+  const dot = '\u00B7';
+  it.each([
+    ['张三', '张三'],
+    ['  张 三  ', '张三'],
+    ['张\u3000三', '张三'],
+    ['欧阳娜娜', '欧阳娜娜'],
+    [`买买提${dot}艾力`, `买买提${dot}艾力`],
+    ['买买提\u2022艾力', `买买提${dot}艾力`],
+    ['买买提\u30FB艾力', `买买提${dot}艾力`],
+    ['买买提\uFF65艾力', `买买提${dot}艾力`],
+    ['买买提\uFF0E艾力', `买买提${dot}艾力`],
+    ['买买提\u2027艾力', `买买提${dot}艾力`],
+    ['买买提\u0387艾力', `买买提${dot}艾力`],
+    ['买买提.艾力', `买买提${dot}艾力`],
+    ['阿卜杜拉·买买提·艾力', `阿卜杜拉${dot}买买提${dot}艾力`],
+    ['𠮷祥', '𠮷祥'],
+    ['𠮷𠮷', '𠮷𠮷'],
+  ])('accepts %j as %s', (raw, expected) => {
+    expect(checkName(raw)).toEqual({ ok: true, value: expected });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['张', 'too-short'],
+    ['𠮷', 'too-short'],
+    ['Zhang San', 'bad-character'],
+    ['张3', 'bad-character'],
+    ['张三!', 'bad-character'],
+    ['·张三', 'bad-separator'],
+    ['张三·', 'bad-separator'],
+    ['张··三', 'bad-separator'],
+    ['张三\u200B', 'bad-character'],
+  ])('refuses %j as %s', (raw, reason) => {
+    expect(checkName(raw)).toEqual({ ok: false, reason });
+  });
+
+  it('counts code points, not UTF-16 units, up to 50', () => {
+    expect(checkName('𠮷'.repeat(50))).toEqual({ ok: true, value: '𠮷'.repeat(50) });
+    expect(checkName('𠮷'.repeat(51))).toEqual({ ok: false, reason: 'too-long' });
+    expect(checkName('张'.repeat(50)).ok).toBe(true);
+    expect(checkName('张'.repeat(51))).toEqual({ ok: false, reason: 'too-long' });
+    expect(checkName(`${'张'.repeat(25)}·${'张'.repeat(24)}`).ok).toBe(true);
+    expect(checkName(`${'张'.repeat(25)}·${'张'.repeat(25)}`)).toEqual({ ok: false, reason: 'too-long' });
+  });
+
+  it('normalises without judging', () => {
+    expect(normalizeName(' 买买提 • 艾力 ')).toBe('买买提·艾力');
+  });
+});
+
+describe('formatting as you type', () => {
+  it.each([
+    ['1', '1'],
+    ['138', '138'],
+    ['1380', '138 0'],
+    ['1380013', '138 0013'],
+    ['13800138', '138 0013 8'],
+    ['13800138000', '138 0013 8000'],
+  ])('groups %s as %j', (digits, formatted) => {
+    expect(formatPhone(digits)).toBe(formatted);
+  });
+
+  it('keeps the caret after the digit being typed', () => {
+    // typing "5" after "138 0" at caret 5 → "138 05" caret 6
+    expect(formatPhoneInput('138 05', 6)).toEqual({ value: '138 05', caret: 6 });
+    // typing 9 after "138" in "138 0013 800": the caret stays after the 9, past the new space
+    expect(formatPhoneInput('1389 0013 800', 4)).toEqual({ value: '138 9001 3800', caret: 5 });
+    // deleting the first 0 of "138 0013 8000" with the caret after it
+    expect(formatPhoneInput('138 013 8000', 4)).toEqual({ value: '138 0138 000', caret: 3 });
+  });
+
+  it('turns a pasted international number into the national one', () => {
+    expect(formatPhoneInput('+86 138-0013-8000', 17)).toEqual({ value: '138 0013 8000', caret: 13 });
+  });
+});
+
+describe('checkRequest', () => {
+  it('checks the shape, then the name, then the number', () => {
+    expect(checkRequest({ name: '张三', phoneNumber: '13800138000' })).toEqual({ ok: true, name: '张三', phoneNumber: '13800138000', carrier: 'china-mobile' });
+    expect(checkRequest({ name: 1, phoneNumber: '13800138000' })).toEqual({ ok: false, field: null, reason: 'shape' });
+    expect(checkRequest(null)).toEqual({ ok: false, field: null, reason: 'shape' });
+    expect(checkRequest({ name: '张', phoneNumber: 'x' })).toEqual({ ok: false, field: 'name', reason: 'too-short' });
+    expect(checkRequest({ name: '张三', phoneNumber: '1' })).toEqual({ ok: false, field: 'phone', reason: 'too-short' });
+  });
+});

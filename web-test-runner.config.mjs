@@ -1,0 +1,80 @@
+// Browser suites in a real Chromium; /api/* is answered by the proxy itself, in process, on the sandbox.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { defaultReporter, summaryReporter } from '@web/test-runner';
+import { writeFileSync } from 'node:fs';
+import { createApp } from './server/app.ts';
+import { sandboxProvider } from './server/config.ts';
+
+const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const app = createApp({ providers: [sandboxProvider(400)] });
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** Fixtures the widget tests post to: the real proxy, and answers the sandbox cannot give on demand. */
+async function api(ctx, next) {
+  if (ctx.path === '/test/rate-limited') {
+    ctx.status = 429;
+    ctx.set('Retry-After', '7');
+    ctx.body = { code: 'RATE_LIMITED', message: 'Too many requests' };
+    return;
+  }
+  if (ctx.path === '/test/html-error') {
+    ctx.status = 502;
+    ctx.type = 'text/html';
+    ctx.body = '<html><body>Bad Gateway</body></html>';
+    return;
+  }
+  if (!ctx.path.startsWith('/api/')) return next();
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(ctx.req.headers)) if (typeof value === 'string') headers.set(key, value);
+  const body = ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : await readBody(ctx.req);
+  const res = await app.fetch(new Request(`http://localhost${ctx.url}`, { method: ctx.method, headers, body }));
+  ctx.status = res.status;
+  res.headers.forEach((value, key) => ctx.set(key, value));
+  ctx.body = Buffer.from(await res.arrayBuffer());
+}
+
+/** Writes the counts of passed and failed tests for scripts/test.mjs to add up. */
+function countingReporter(file) {
+  const count = (suite, totals) => {
+    for (const test of suite.tests) totals[test.skipped ? 'skipped' : test.passed ? 'passed' : 'failed'] += 1;
+    for (const child of suite.suites) count(child, totals);
+  };
+  return {
+    onTestRunFinished({ sessions }) {
+      if (!file) return;
+      const totals = { passed: 0, failed: 0, skipped: 0 };
+      for (const session of sessions) {
+        if (session.testResults) count(session.testResults, totals);
+        // A file that fails to load or throws outside a test has errors but no failed test: count it once.
+        if (session.errors.length > 0 || (!session.passed && !session.testResults?.tests.length && !session.testResults?.suites.length)) totals.failed += 1;
+      }
+      writeFileSync(file, JSON.stringify(totals));
+    },
+  };
+}
+
+export default {
+  files: ['test/browser/**/*.test.ts'],
+  nodeResolve: { exportConditions: ['browser', 'development'] },
+  concurrency: 1,
+  testsFinishTimeout: 120_000,
+  testFramework: { config: { timeout: 10_000 } },
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  middleware: [api],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: chromePath,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      },
+    }),
+  ],
+  reporters: [defaultReporter(), summaryReporter({ flatten: false }), countingReporter(process.env.WTR_RESULTS)],
+};
