@@ -29,6 +29,13 @@ async function api(ctx, next) {
     ctx.body = '<html><body>Bad Gateway</body></html>';
     return;
   }
+  if (ctx.path === '/test/short-token') {
+    // A match whose token expires in one second, to watch the widget expire it.
+    const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile', token: `${b64({ alg: 'ES256' })}.${b64({ exp })}.c2ln` };
+    return;
+  }
   if (!ctx.path.startsWith('/api/')) return next();
   const headers = new Headers();
   for (const [key, value] of Object.entries(ctx.req.headers)) if (typeof value === 'string') headers.set(key, value);

@@ -13,7 +13,7 @@ import { createRouter, type RoutedAnswer } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, type Site } from './sites.js';
-import { issueToken, redeemToken, verifyToken, type TokenError } from './tokens.js';
+import { tokenSubject, type TokenError } from './tokens.js';
 
 /** Largest request body accepted, in bytes: a name and a number need far less. */
 export const MAX_BODY_BYTES = 4096;
@@ -52,7 +52,6 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const config = resolveConfig(options);
   const sites = createSiteRegistry(config.sites);
   const router = createRouter(config.providers);
-  const tokenOptions = { keys: config.tokenKeys, now: config.now };
   const app = new Hono<Env>();
 
   app.use('*', requestId({ headerName: '' }));
@@ -123,8 +122,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('outcome', answer.code);
     const result = { code: answer.code, message: resultMessages[answer.code], phoneMasked, carrier: check.carrier };
     if (answer.code !== ResultCode.match) return c.json(result);
-    const subject = await config.hash(check.phoneNumber, check.name);
-    const token = await issueToken({ siteKey: site.siteKey, subject, code: answer.code, carrier: check.carrier, phoneMasked }, tokenOptions);
+    const subject = await tokenSubject(site.secret, check.phoneNumber, check.name);
+    const token = await config.tokens.issue({ siteKey: site.siteKey, subject, code: answer.code, carrier: check.carrier, phoneMasked });
     return c.json({ ...result, token });
   });
 
@@ -147,15 +146,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     if (!site) return failure(['invalid-input-secret']);
     c.set('site', site);
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
+    let binding: { secret: string; name: string; phoneNumber: string } | undefined;
     if (name !== undefined || phoneNumber !== undefined) {
       const nameCheck = typeof name === 'string' ? checkName(name) : null;
       const phoneCheck = typeof phoneNumber === 'string' ? checkPhone(phoneNumber) : null;
       if (!nameCheck?.ok || !phoneCheck?.ok) return failure(['binding-mismatch']);
-      const bound = await config.hash(phoneCheck.value, nameCheck.value);
-      const peek = await verifyToken(token, { ...tokenOptions, siteKey: site.siteKey });
-      if (peek.ok && peek.claims.subject !== bound) return failure(['binding-mismatch']);
+      binding = { secret: site.secret, name: nameCheck.value, phoneNumber: phoneCheck.value };
     }
-    const check = await redeemToken(token, config.store, { ...tokenOptions, siteKey: site.siteKey });
+    const check = await config.tokens.redeem(token, { siteKey: site.siteKey, ...(binding ? { binding } : {}) });
     c.set('outcome', check.ok ? 'token-accepted' : check.error);
     if (!check.ok) return failure([check.error]);
     const { claims } = check;
@@ -168,6 +166,11 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       issuedAt: new Date(claims.issuedAt * 1000).toISOString(),
       errors: [],
     });
+  });
+
+  app.get('/.well-known/jwks.json', async (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(await config.tokens.jwks());
   });
 
   app.get('/healthz', (c) =>

@@ -7,7 +7,10 @@ import { createHasher } from './privacy.js';
 import { SANDBOX_SITE, type Site } from './sites.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store } from './stores/types.js';
-import { TOKEN_KEY_MIN_BYTES, type TokenKey } from './tokens.js';
+import { createTokenService, type TokenKeyConfig, type TokenService } from './tokens.js';
+
+/** Fewest characters of a secret used as an HMAC key (256 bits of hex or base64 text). */
+export const SECRET_MIN_LENGTH = 32;
 
 export type LogLine = Record<string, unknown>;
 
@@ -20,9 +23,9 @@ export interface AppConfig {
   readonly providers?: readonly Provider[];
   /** Sites allowed to use the proxy; the sandbox site when absent. */
   readonly sites?: readonly Site[];
-  /** Token signing keys, newest first; a random key when absent (tokens then die with the process). */
-  readonly tokenKeys?: readonly TokenKey[];
-  /** Secret for the HMACs of number and name (token subjects, cache keys); random when absent. */
+  /** Token signing keys (P-256 private JWKs), newest first; an ephemeral key when absent (tokens then die with the process). */
+  readonly tokenKeys?: readonly TokenKeyConfig[];
+  /** Secret for the HMACs of number and name in cache and limit keys; random when absent. */
   readonly hashSecret?: string;
   /** Shared state; in memory when absent. */
   readonly store?: Store;
@@ -39,7 +42,7 @@ export interface ResolvedConfig {
   readonly providers: readonly Provider[];
   readonly sandbox: boolean;
   readonly sites: readonly Site[];
-  readonly tokenKeys: readonly TokenKey[];
+  readonly tokens: TokenService;
   readonly hash: (...parts: string[]) => Promise<string>;
   readonly store: Store;
   readonly storeKind: 'memory' | 'redis';
@@ -62,16 +65,18 @@ function randomSecret(): string {
 
 export function resolveConfig(options: AppConfig): ResolvedConfig {
   const providers = options.providers ?? [sandboxProvider()];
+  const store = options.store ?? new MemoryStore({ now: options.now });
+  const now = options.now ?? Date.now;
   return {
+    tokens: createTokenService(options.tokenKeys, store, now),
     providers,
     sandbox: options.providers === undefined,
     sites: options.sites ?? [SANDBOX_SITE],
-    tokenKeys: options.tokenKeys ?? [{ kid: 'ephemeral', secret: randomSecret() }],
     hash: createHasher(options.hashSecret ?? randomSecret()),
-    store: options.store ?? new MemoryStore({ now: options.now }),
+    store,
     storeKind: options.storeKind ?? 'memory',
     log: options.log ?? (() => undefined),
-    now: options.now ?? Date.now,
+    now,
     assets: options.assets ?? (async () => null),
   };
 }
@@ -94,11 +99,14 @@ const providerSchema = z.strictObject({
 
 const siteSchema = z.strictObject({
   siteKey: z.string().min(1).max(128),
-  secret: z.string().min(16),
+  secret: z.string().min(SECRET_MIN_LENGTH),
   origins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin such as https://example.com')),
 });
 
-const tokenKeySchema = z.strictObject({ kid: z.string().min(1).max(64), secret: z.string().min(TOKEN_KEY_MIN_BYTES) });
+const tokenKeySchema = z.strictObject({
+  kid: z.string().min(1).max(64),
+  jwk: z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().min(40), y: z.string().min(40), d: z.string().min(40) }),
+});
 
 function parseJson<T>(setting: string, raw: string, schema: z.ZodType<T>): T {
   let json: unknown;
@@ -147,8 +155,8 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
     : undefined;
   if (production && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required in production, so that tokens survive restarts and agree across instances');
   const hashSecret = env.CARRIER_VERIFY_HASH_SECRET;
-  if (hashSecret !== undefined && hashSecret.length < TOKEN_KEY_MIN_BYTES) {
-    throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', `must have at least ${TOKEN_KEY_MIN_BYTES} characters`);
+  if (hashSecret !== undefined && hashSecret.length < SECRET_MIN_LENGTH) {
+    throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', `must have at least ${SECRET_MIN_LENGTH} characters`);
   }
   if (production && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required in production');
   const redisUrl = env.REDIS_URL || undefined;

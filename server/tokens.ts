@@ -1,26 +1,29 @@
 // Signed single-use verification tokens: issued on a match, checked once by the site's backend.
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+//
+// Tokens are ES256 JWS. An asymmetric algorithm lets a site's backend check tokens offline with the public key
+// set (GET /.well-known/jwks.json) without holding anything that could forge one. The subject is an HMAC of the
+// normalised number and name keyed with the site's own secret: the site can check the binding offline, and two
+// sites cannot correlate their users through it.
+import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import type { CarrierId } from '../widget/carriers.js';
 import type { Store } from './stores/types.js';
 
-/** The one algorithm tokens are signed with; a token that names another is refused. */
-export const TOKEN_ALG = 'HS256';
+/** The one algorithm tokens are signed with; a token that names another (`none`, `HS256`, …) is refused. */
+export const TOKEN_ALG = 'ES256';
 export const TOKEN_ISSUER = 'carrier-verify';
 /** Longest life of a token, in seconds. */
 export const TOKEN_TTL_SECONDS = 300;
-/** Fewest bytes of key material: HS256 wants at least 256 bits. */
-export const TOKEN_KEY_MIN_BYTES = 32;
 
-export interface TokenKey {
-  /** Key id, written into each token's header so that keys can rotate. */
+/** A signing key as configured: a P-256 private JWK with its key id. */
+export interface TokenKeyConfig {
   readonly kid: string;
-  readonly secret: string;
+  readonly jwk: JWK;
 }
 
 export interface TokenClaims {
-  /** Site key the token was issued to. */
+  /** Site key the token was issued to (the audience). */
   readonly siteKey: string;
-  /** HMAC of the normalised number and name. */
+  /** HMAC-SHA-256 (base64url) of `phoneNumber \0 name`, keyed with the site's secret. */
   readonly subject: string;
   readonly code: string;
   readonly carrier: CarrierId | null;
@@ -31,43 +34,37 @@ export interface TokenClaims {
   readonly id: string;
 }
 
-/** Why a token was refused, in the words of Turnstile's siteverify. */
-export type TokenError = 'invalid-input-response' | 'timeout-or-duplicate';
+/** Why a token was refused, in the words of Turnstile's siteverify where it has them. */
+export type TokenError = 'invalid-input-response' | 'timeout-or-duplicate' | 'binding-mismatch';
 
 export type TokenCheck = { readonly ok: true; readonly claims: TokenClaims } | { readonly ok: false; readonly error: TokenError };
 
-export interface TokenVerifyOptions {
-  /** The first key signs; every key verifies, so that a retired key's tokens live out their 300 s. */
-  readonly keys: readonly TokenKey[];
+export interface VerifyTokenOptions {
+  /** The proxy's public key set, as served at `/.well-known/jwks.json`. */
+  readonly jwks: JSONWebKeySet;
+  /** The site the token must have been issued to. */
+  readonly siteKey: string;
+  /** With `secret`, `name` and `phoneNumber`: the pair the token must have been issued for. */
+  readonly binding?: { readonly secret: string; readonly name: string; readonly phoneNumber: string };
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
 }
 
 const encoder = new TextEncoder();
 
-function keyFor(keys: readonly TokenKey[], kid: string | undefined): Uint8Array | null {
-  const key = keys.find((k) => k.kid === kid);
-  return key ? encoder.encode(key.secret) : null;
+function base64url(bytes: ArrayBuffer): string {
+  let binary = '';
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** Signs a token for a verified pair. */
-export async function issueToken(
-  claims: Omit<TokenClaims, 'issuedAt' | 'expiresAt' | 'id'>,
-  options: TokenVerifyOptions & { readonly ttlSeconds?: number },
-): Promise<string> {
-  const [key] = options.keys;
-  if (!key) throw new Error('no token signing key');
-  const now = Math.floor((options.now ?? Date.now)() / 1000);
-  const ttl = Math.min(options.ttlSeconds ?? TOKEN_TTL_SECONDS, TOKEN_TTL_SECONDS);
-  return new SignJWT({ code: claims.code, carrier: claims.carrier, pm: claims.phoneMasked })
-    .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: 'JWT' })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(claims.siteKey)
-    .setSubject(claims.subject)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttl)
-    .setJti(crypto.randomUUID())
-    .sign(encoder.encode(key.secret));
+/**
+ * The token subject for a pair: HMAC-SHA-256 of `phoneNumber \0 name` keyed with the site's secret. The
+ * number and name must be normalised first (`checkPhone(...).value`, `checkName(...).value`).
+ */
+export async function tokenSubject(siteSecret: string, phoneNumber: string, name: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(siteSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return base64url(await crypto.subtle.sign('HMAC', key, encoder.encode(`${phoneNumber}\u0000${name}`)));
 }
 
 function claimsOf(payload: JWTPayload): TokenClaims | null {
@@ -75,42 +72,103 @@ function claimsOf(payload: JWTPayload): TokenClaims | null {
   const { code, carrier, pm } = payload as Record<string, unknown>;
   if (typeof aud !== 'string' || typeof sub !== 'string' || typeof jti !== 'string') return null;
   if (typeof iat !== 'number' || typeof exp !== 'number' || typeof code !== 'string' || typeof pm !== 'string') return null;
+  if (exp - iat > TOKEN_TTL_SECONDS) return null;
   return { siteKey: aud, subject: sub, code, carrier: typeof carrier === 'string' ? (carrier as CarrierId) : null, phoneMasked: pm, issuedAt: iat, expiresAt: exp, id: jti };
 }
 
-/**
- * Checks a token's signature, algorithm, issuer, audience and expiry, offline. It cannot know whether the
- * token was used before: only `/api/siteverify` (or `redeemToken` with a shared store) enforces single use.
- */
-export async function verifyToken(token: string, options: TokenVerifyOptions & { readonly siteKey?: string }): Promise<TokenCheck> {
-  const now = (options.now ?? Date.now)();
-  try {
-    const { payload } = await jwtVerify(token, (header) => {
-      const key = keyFor(options.keys, header.kid);
-      if (!key) throw new errors.JWSSignatureVerificationFailed();
-      return key;
-    }, {
-      algorithms: [TOKEN_ALG],
-      issuer: TOKEN_ISSUER,
-      ...(options.siteKey === undefined ? {} : { audience: options.siteKey }),
-      currentDate: new Date(now),
-      clockTolerance: 0,
-      maxTokenAge: TOKEN_TTL_SECONDS,
-    });
-    const claims = claimsOf(payload);
-    if (!claims || claims.expiresAt - claims.issuedAt > TOKEN_TTL_SECONDS) return { ok: false, error: 'invalid-input-response' };
-    return { ok: true, claims };
-  } catch (error) {
-    return { ok: false, error: error instanceof errors.JWTExpired ? 'timeout-or-duplicate' : 'invalid-input-response' };
-  }
+/** Compares two strings in time that does not depend on where they differ. */
+function sameString(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
 }
 
-/** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
-export async function redeemToken(token: string, store: Store, options: TokenVerifyOptions & { readonly siteKey: string }): Promise<TokenCheck> {
-  const check = await verifyToken(token, options);
-  if (!check.ok) return check;
-  const now = Math.floor((options.now ?? Date.now)() / 1000);
-  const ttlMs = Math.max(1, check.claims.expiresAt - now) * 1000;
-  const first = await store.claim(`token:${check.claims.id}`, ttlMs);
-  return first ? check : { ok: false, error: 'timeout-or-duplicate' };
+/**
+ * Checks a token offline: signature (ES256 only), issuer, audience, expiry and, when given, the binding to a
+ * name and number. It cannot know whether the token was used before: only `/api/siteverify` enforces single use.
+ */
+export async function verifyToken(token: string, options: VerifyTokenOptions): Promise<TokenCheck> {
+  const now = (options.now ?? Date.now)();
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet(options.jwks), {
+      algorithms: [TOKEN_ALG],
+      issuer: TOKEN_ISSUER,
+      audience: options.siteKey,
+      currentDate: new Date(now),
+      maxTokenAge: TOKEN_TTL_SECONDS,
+    }));
+  } catch (error) {
+    const expired = error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat');
+    return { ok: false, error: expired ? 'timeout-or-duplicate' : 'invalid-input-response' };
+  }
+  const claims = claimsOf(payload);
+  if (!claims) return { ok: false, error: 'invalid-input-response' };
+  if (options.binding) {
+    const { secret, phoneNumber, name } = options.binding;
+    if (!sameString(claims.subject, await tokenSubject(secret, phoneNumber, name))) return { ok: false, error: 'binding-mismatch' };
+  }
+  return { ok: true, claims };
+}
+
+interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+async function importSigningKey(config: TokenKeyConfig): Promise<SigningKey> {
+  const privateKey = (await importJWK({ ...config.jwk, alg: TOKEN_ALG }, TOKEN_ALG)) as CryptoKey;
+  const { d: _private, ...publicJwk } = config.jwk;
+  return { kid: config.kid, privateKey, publicJwk: { ...publicJwk, kid: config.kid, alg: TOKEN_ALG, use: 'sig' } };
+}
+
+/** A new P-256 signing key, for `npm run keygen` and for an ephemeral key when none is configured. */
+export async function generateTokenKey(kid: string): Promise<TokenKeyConfig> {
+  const { privateKey } = await generateKeyPair(TOKEN_ALG, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { kid, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d } };
+}
+
+export interface TokenService {
+  /** Signs a token for a verified pair. */
+  issue(claims: Omit<TokenClaims, 'issuedAt' | 'expiresAt' | 'id'>): Promise<string>;
+  /** The public keys, newest first, as a JWKS. */
+  jwks(): Promise<JSONWebKeySet>;
+  /** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
+  redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck>;
+}
+
+/**
+ * The proxy's token service. The first key signs; every key verifies, so that tokens signed by a retiring key
+ * live out their 300 s after a rotation.
+ */
+export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, store: Store, now: () => number): TokenService {
+  let imported: Promise<SigningKey[]> | undefined;
+  const signingKeys = () => (imported ??= keys && keys.length > 0 ? Promise.all(keys.map(importSigningKey)) : generateTokenKey('ephemeral').then((k) => Promise.all([importSigningKey(k)])));
+  const jwks = async (): Promise<JSONWebKeySet> => ({ keys: (await signingKeys()).map((k) => k.publicJwk) });
+  return {
+    async issue(claims) {
+      const [key] = await signingKeys();
+      if (!key) throw new Error('no token signing key');
+      const issuedAt = Math.floor(now() / 1000);
+      return new SignJWT({ code: claims.code, carrier: claims.carrier, pm: claims.phoneMasked })
+        .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: 'JWT' })
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(claims.siteKey)
+        .setSubject(claims.subject)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + TOKEN_TTL_SECONDS)
+        .setJti(crypto.randomUUID())
+        .sign(key.privateKey);
+    },
+    jwks,
+    async redeem(token, options) {
+      const check = await verifyToken(token, { ...options, jwks: await jwks(), now: options.now ?? now });
+      if (!check.ok) return check;
+      const ttlMs = Math.max(1, check.claims.expiresAt - Math.floor(now() / 1000)) * 1000;
+      const first = await store.claim(`token:${check.claims.id}`, ttlMs);
+      return first ? check : { ok: false, error: 'timeout-or-duplicate' };
+    },
+  };
 }

@@ -67,7 +67,7 @@ export class CarrierVerify extends LitElement {
     endpoint: { type: String },
     siteKey: { type: String, attribute: 'site-key' },
     lang: { type: String },
-    name: { type: String },
+    name: { type: String, reflect: true },
     required: { type: Boolean, reflect: true },
     disabled: { type: Boolean, reflect: true },
     theme: { type: String, reflect: true },

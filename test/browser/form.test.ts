@@ -1,0 +1,102 @@
+// <carrier-verify> as a form control: required until verified, the token as the form value, reset, disable, expiry.
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../../widget/define.js';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
+
+async function signupForm(widget = html`<carrier-verify required></carrier-verify>`) {
+  const form = await fixture<HTMLFormElement>(html`<form action="/nowhere" method="post">${widget}<button>Sign up</button></form>`);
+  const el = form.querySelector<CarrierVerify>('carrier-verify')!;
+  await el.updateComplete;
+  return { form, el };
+}
+
+function submitted(form: HTMLFormElement): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onSubmit = (event: SubmitEvent) => {
+      event.preventDefault();
+      resolve(true);
+    };
+    form.addEventListener('submit', onSubmit, { once: true });
+    form.requestSubmit();
+    setTimeout(() => {
+      form.removeEventListener('submit', onSubmit);
+      resolve(false);
+    }, 100);
+  });
+}
+
+async function verify(el: CarrierVerify, name = '张三', phoneNumber = '13800138000') {
+  el.fill({ name, phoneNumber });
+  const outcome = await el.verify();
+  await el.updateComplete;
+  return outcome;
+}
+
+describe('<carrier-verify> in a form', () => {
+  it('keeps a required form from submitting until verified, then submits the token', async () => {
+    const { form, el } = await signupForm();
+    expect(form.checkValidity()).to.equal(false);
+    expect(el.validationMessage).to.contain('验证');
+    expect(await submitted(form)).to.equal(false);
+    await verify(el);
+    expect(form.checkValidity()).to.equal(true);
+    expect(await submitted(form)).to.equal(true);
+    const token = new FormData(form).get('carrier-verify-token');
+    expect(token).to.equal(el.token);
+    expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('submits nothing for a mismatch, and stays invalid', async () => {
+    const { form, el } = await signupForm();
+    await verify(el, '李四');
+    expect(new FormData(form).has('carrier-verify-token')).to.equal(false);
+    expect(form.checkValidity()).to.equal(false);
+  });
+
+  it('uses the name attribute as the field name', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify name="kyc"></carrier-verify>`);
+    expect(form.checkValidity()).to.equal(true);
+    await verify(el);
+    expect(new FormData(form).get('kyc')).to.equal(el.token);
+  });
+
+  it('is cleared by form.reset()', async () => {
+    const { form, el } = await signupForm();
+    await verify(el);
+    form.reset();
+    await el.updateComplete;
+    expect(el.token).to.equal(null);
+    expect(el.status).to.equal('idle');
+    expect(new FormData(form).has('carrier-verify-token')).to.equal(false);
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.value).to.equal('');
+    expect(form.checkValidity()).to.equal(false);
+  });
+
+  it('is disabled by a disabled fieldset, and then submits nothing', async () => {
+    const form = await fixture<HTMLFormElement>(html`<form><fieldset><carrier-verify></carrier-verify></fieldset></form>`);
+    const el = form.querySelector<CarrierVerify>('carrier-verify')!;
+    await verify(el);
+    form.querySelector('fieldset')!.disabled = true;
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#phone')!.disabled).to.equal(true);
+    expect(el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="change-button"]')!.disabled).to.equal(true);
+    expect(new FormData(form).has('carrier-verify-token')).to.equal(false);
+  });
+
+  it('says when the token has expired and lets the person verify again', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify required endpoint="/test/short-token"></carrier-verify>`);
+    setTimeout(() => void verify(el));
+    await oneEvent(el, 'cv-verified');
+    expect(form.checkValidity()).to.equal(true);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(el.token).to.equal(null);
+    expect(form.checkValidity()).to.equal(false);
+    const message = el.shadowRoot!.querySelector('[part="message"]')!.textContent;
+    expect(message).to.contain('已过期');
+    const button = el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="button"]')!;
+    expect(button.disabled).to.equal(false);
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);
+  });
+});

@@ -1,0 +1,233 @@
+// Tokens and /api/siteverify: a good token is accepted once; replayed, expired, tampered, alg-none, wrong-site,
+// wrong-secret and wrongly-bound tokens are refused; nothing raw is inside a token.
+import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { loadConfig, ConfigError } from '../../server/config.js';
+import { SANDBOX_SITE, type Site } from '../../server/sites.js';
+import { generateTokenKey, TOKEN_TTL_SECONDS, verifyToken } from '../../server/tokens.js';
+import { postJson, testApp } from '../support/app.js';
+
+const shop: Site = { siteKey: 'shop', secret: 'shop-secret-0123456789abcdef0123456789', origins: ['https://shop.example'] };
+const bank: Site = { siteKey: 'bank', secret: 'bank-secret-0123456789abcdef0123456789', origins: ['https://bank.example'] };
+
+function clock(start = Date.UTC(2026, 10, 29, 12)) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+async function verified(app: ReturnType<typeof testApp>, siteKey?: string, pair = { name: '张三', phoneNumber: '13800138000' }) {
+  const res = await postJson(app, '/api/verify', { ...pair, ...(siteKey ? { siteKey } : {}) });
+  const body = await res.json();
+  expect(body.code).toBe('FP00000');
+  return body.token as string;
+}
+
+const siteverify = (app: ReturnType<typeof testApp>, body: unknown) => postJson(app, '/api/siteverify', body).then(async (res) => ({ status: res.status, body: await res.json() }));
+
+describe('the token', () => {
+  it('is an ES256 JWS with a kid, issuer, audience, keyed subject, code, carrier, masked number, 300 s life and an id', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    const header = decodeProtectedHeader(token);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'JWT' });
+    expect(header.kid).toBeTruthy();
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ iss: 'carrier-verify', aud: 'sandbox', code: 'FP00000', carrier: 'china-mobile', pm: '138****8000' });
+    expect(claims.exp! - claims.iat!).toBe(TOKEN_TTL_SECONDS);
+    expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
+    expect(claims.sub).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('holds no raw name, number or secret', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    const decoded = JSON.stringify([decodeProtectedHeader(token), decodeJwt(token)]);
+    for (const raw of ['13800138000', '张三', 'sandbox-secret', '\\u5f20\\u4e09']) expect(decoded).not.toContain(raw);
+  });
+
+  it('is not issued for a mismatch or a number not found', async () => {
+    const app = testApp();
+    for (const pair of [{ name: '李四', phoneNumber: '13800138000' }, { name: '张三', phoneNumber: '13900139000' }]) {
+      const body = await (await postJson(app, '/api/verify', pair)).json();
+      expect(body.token).toBeUndefined();
+    }
+  });
+
+  it('is published with its public key only at /.well-known/jwks.json', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    const jwks = await (await app.request('/.well-known/jwks.json')).json();
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: decodeProtectedHeader(token).kid });
+    expect(jwks.keys[0].d).toBeUndefined();
+  });
+});
+
+describe('POST /api/siteverify', () => {
+  it('accepts a good token once, then answers timeout-or-duplicate', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    const first = await siteverify(app, { secret: 'sandbox-secret', token });
+    expect(first).toEqual({
+      status: 200,
+      body: { success: true, code: 'FP00000', phoneMasked: '138****8000', carrier: 'china-mobile', siteKey: 'sandbox', issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), errors: [] },
+    });
+    const replay = await siteverify(app, { secret: 'sandbox-secret', token });
+    expect(replay.body).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+  });
+
+  it('accepts form-encoded bodies as Turnstile does', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    const res = await app.request('/api/siteverify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ secret: 'sandbox-secret', token }).toString(),
+    });
+    expect(await res.json()).toMatchObject({ success: true });
+  });
+
+  it('refuses an expired token (injected clock)', async () => {
+    const time = clock();
+    const app = testApp({ now: time.now });
+    const token = await verified(app);
+    time.advance((TOKEN_TTL_SECONDS + 1) * 1000);
+    expect((await siteverify(app, { secret: 'sandbox-secret', token })).body).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+  });
+
+  it('accepts a token just before it expires', async () => {
+    const time = clock();
+    const app = testApp({ now: time.now });
+    const token = await verified(app);
+    time.advance((TOKEN_TTL_SECONDS - 1) * 1000);
+    expect((await siteverify(app, { secret: 'sandbox-secret', token })).body).toMatchObject({ success: true });
+  });
+
+  it('refuses a tampered token', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, pm: '139****0000' })).toString('base64url');
+    for (const bad of [`${header}.${forged}.${signature}`, `${header}.${payload}.${signature!.slice(0, -4)}AAAA`, 'not-a-token']) {
+      expect((await siteverify(app, { secret: 'sandbox-secret', token: bad })).body).toMatchObject({ success: false, errors: ['invalid-input-response'] });
+    }
+  });
+
+  it('refuses alg none and a token signed with another algorithm or key', async () => {
+    const app = testApp();
+    const claims = decodeJwt(await verified(app));
+    const none = new UnsecuredJWT(claims).encode();
+    const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'ephemeral' }).sign(new TextEncoder().encode('x'.repeat(32)));
+    const otherKey = await generateTokenKey('ephemeral');
+    const { importJWK } = await import('jose');
+    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'ephemeral' }).sign(await importJWK(otherKey.jwk, 'ES256'));
+    for (const bad of [none, hs256, foreign]) {
+      expect((await siteverify(app, { secret: 'sandbox-secret', token: bad })).body).toMatchObject({ success: false, errors: ['invalid-input-response'] });
+    }
+  });
+
+  it('refuses a token issued to another site, and a wrong or missing secret', async () => {
+    const app = testApp({ sites: [shop, bank] });
+    const token = await verified(app, 'shop');
+    expect((await siteverify(app, { secret: bank.secret, token })).body).toMatchObject({ success: false, errors: ['invalid-input-response'] });
+    expect((await siteverify(app, { secret: 'wrong-secret', token })).body).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
+    expect((await siteverify(app, { token })).body).toMatchObject({ success: false, errors: ['missing-input-secret'] });
+    expect((await siteverify(app, { secret: shop.secret })).body).toMatchObject({ success: false, errors: ['missing-input-response'] });
+    // the refusals did not use it up
+    expect((await siteverify(app, { secret: shop.secret, token })).body).toMatchObject({ success: true, siteKey: 'shop' });
+  });
+
+  it('checks the binding to the verified name and number, normalised', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '李四', phoneNumber: '13800138000' })).body).toMatchObject({ success: false, errors: ['binding-mismatch'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '张三', phoneNumber: '13800138001' })).body).toMatchObject({ success: false, errors: ['binding-mismatch'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '张三' })).body).toMatchObject({ success: false, errors: ['binding-mismatch'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: ' 张 三 ', phoneNumber: '+86 138-0013-8000' })).body).toMatchObject({ success: true });
+  });
+
+  it('answers bad-request for a body it cannot read, never a 500', async () => {
+    const app = testApp();
+    for (const raw of ['{', '[]', 'null', '"x"']) {
+      const res = await postJson(app, '/api/siteverify', raw);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ success: false, errors: ['bad-request'] });
+    }
+  });
+
+  it('keeps no raw token or secret in its logs', async () => {
+    const app = testApp();
+    const token = await verified(app);
+    await siteverify(app, { secret: 'sandbox-secret', token });
+    await siteverify(app, { secret: 'guess-secret', token });
+    const logs = JSON.stringify(app.logs);
+    expect(logs).not.toContain(token.split('.')[2]);
+    expect(logs).not.toContain('sandbox-secret');
+    expect(logs).not.toContain('guess-secret');
+  });
+});
+
+describe('verifyToken for backends that check offline', () => {
+  it('checks signature, site, expiry and binding with the published key set, but cannot see reuse', async () => {
+    const time = clock();
+    const app = testApp({ now: time.now });
+    const token = await verified(app);
+    const jwks = await (await app.request('/.well-known/jwks.json')).json();
+    const options = { jwks, siteKey: 'sandbox', now: time.now };
+    expect(await verifyToken(token, options)).toMatchObject({ ok: true, claims: { code: 'FP00000', phoneMasked: '138****8000' } });
+    expect(await verifyToken(token, options)).toMatchObject({ ok: true });
+    expect(await verifyToken(token, { ...options, siteKey: 'shop' })).toEqual({ ok: false, error: 'invalid-input-response' });
+    expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: '张三', phoneNumber: '13800138000' } })).toMatchObject({ ok: true });
+    expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: '李四', phoneNumber: '13800138000' } })).toEqual({ ok: false, error: 'binding-mismatch' });
+    time.advance((TOKEN_TTL_SECONDS + 1) * 1000);
+    expect(await verifyToken(token, options)).toEqual({ ok: false, error: 'timeout-or-duplicate' });
+  });
+
+  it('verifies tokens of a retiring key after a rotation', async () => {
+    const oldKey = await generateTokenKey('2026-10');
+    const newKey = await generateTokenKey('2026-11');
+    const before = testApp({ tokenKeys: [oldKey] });
+    const token = await verified(before);
+    const after = createApp({ tokenKeys: [newKey, oldKey], store: before.config.store });
+    const res = await postJson(after, '/api/siteverify', { secret: 'sandbox-secret', token });
+    expect(await res.json()).toMatchObject({ success: true });
+    const fresh = await verified(Object.assign(after, { logs: [] }));
+    expect(decodeProtectedHeader(fresh).kid).toBe('2026-11');
+  });
+});
+
+describe('sites in the configuration', () => {
+  it('refuses the sandbox site and an ephemeral key in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'a', url: 'https://a.example/v', key: 'k' }]) })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'a', url: 'https://a.example/v', key: 'k' }]) })).toThrow(/CARRIER_VERIFY_SITES/);
+  });
+
+  it('names the setting that is wrong', () => {
+    expect(() => loadConfig({ CARRIER_VERIFY_SITES: '[{"siteKey":"a"}]' })).toThrow(/^CARRIER_VERIFY_SITES: /);
+    expect(() => loadConfig({ CARRIER_VERIFY_SITES: 'nope' })).toThrow(/CARRIER_VERIFY_SITES: is not valid JSON/);
+    expect(() => loadConfig({ CARRIER_VERIFY_TOKEN_KEYS: '[{"kid":"a","jwk":{"kty":"oct","k":"x"}}]' })).toThrow(/^CARRIER_VERIFY_TOKEN_KEYS: /);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^PORT: /);
+  });
+
+  it('answers CORS only for a site\'s origins, and refuses a site key used from another site\'s origin', async () => {
+    const app = testApp({ sites: [shop, bank] });
+    const fromShop = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'shop' }, { origin: 'https://shop.example' });
+    expect(fromShop.status).toBe(200);
+    expect(fromShop.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    const crossed = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'shop' }, { origin: 'https://bank.example' });
+    expect(crossed.status).toBe(403);
+    expect(await crossed.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
+    const noKey = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' });
+    expect(noKey.status).toBe(403);
+    expect(await noKey.json()).toMatchObject({ code: 'INVALID_SITE_KEY' });
+    const localhost = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'shop' }, { origin: 'http://localhost:8787' });
+    expect(localhost.status).toBe(403);
+  });
+
+  it('keeps the sandbox site out of a configured list', () => {
+    expect(createApp({ sites: [shop] }).config.sites.map((s) => s.siteKey)).toEqual(['shop']);
+    expect(createApp().config.sites).toEqual([SANDBOX_SITE]);
+  });
+});
