@@ -1,10 +1,13 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
+import { segmentOf } from './carriers.js';
 import { postVerify, type Outcome } from './client.js';
 import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
+import { Countdown } from './internal/countdown.js';
+import { onPageLangChange, pageLang } from './internal/page-lang.js';
 import { matchLang, messages, type Lang, type Messages } from './locales.js';
-import { formatPhoneInput } from './phone-input.js';
+import { editPhoneInput, formatPhoneInput, pastePhoneInput } from './phone-input.js';
 import { styles } from './styles.js';
 import { tokenExpiry } from './token.js';
 import { checkName, checkPhone, normalizePhone, type NameReason, type PhoneCheck, type PhoneReason } from './validation.js';
@@ -12,7 +15,10 @@ import { checkName, checkPhone, normalizePhone, type NameReason, type PhoneCheck
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
 
-type Tone = 'success' | 'error' | 'warning' | 'info';
+type Tone = 'success' | 'error' | 'warning' | 'info' | 'busy';
+
+/** Statuses left as soon as the person edits a field: the outcome no longer describes what is typed. */
+const STALE_ON_EDIT: ReadonlySet<Status> = new Set(['invalid', 'mismatch', 'not-found', 'error']);
 
 /**
  * Checks that a name matches the real-name registration of a Chinese mobile number (运营商二要素).
@@ -31,21 +37,26 @@ type Tone = 'success' | 'error' | 'warning' | 'info';
  *
  * @csspart form - The box around the fields.
  * @csspart field - Each field with its label, hint and error.
+ * @csspart name-field - The name field with its label and error.
+ * @csspart phone-field - The number field with its label, carrier hint and error.
  * @csspart label - The labels.
  * @csspart input - Both text inputs.
  * @csspart name-input - The name input.
  * @csspart phone-input - The number input.
- * @csspart hint - The carrier hint under the number.
+ * @csspart hint - The carrier hint under the number (`data-tone="warning"` for a segment that cannot be verified).
  * @csspart error - The reason shown under a field that is wrong.
  * @csspart button - The verify button.
  * @csspart change-button - The button that unlocks the fields after a verification.
- * @csspart message - The outcome message, a polite live region.
+ * @csspart retry-button - The button that tries again after an error; it counts down while a rate limit lasts.
+ * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`.
  * @csspart privacy - The privacy notice.
  *
- * @cssprop --cv-font - Font family.
- * @cssprop --cv-font-size - Base font size.
- * @cssprop --cv-radius - Corner radius of the box, the inputs and the buttons.
+ * @cssprop --cv-font - Font family (default: the page's).
+ * @cssprop --cv-font-size - Base font size (default `1rem`; below 16px, iOS zooms into a focused field).
+ * @cssprop --cv-radius - Corner radius of the box.
+ * @cssprop --cv-field-radius - Corner radius of the inputs and the buttons.
  * @cssprop --cv-gap - Space between the parts.
+ * @cssprop --cv-padding - Space inside the box.
  * @cssprop --cv-bg - Background of the box.
  * @cssprop --cv-fg - Text colour.
  * @cssprop --cv-muted - Colour of hints and the notice.
@@ -66,7 +77,7 @@ export class CarrierVerify extends LitElement {
   static override properties = {
     endpoint: { type: String },
     siteKey: { type: String, attribute: 'site-key' },
-    lang: { type: String },
+    lang: { type: String, noAccessor: true },
     name: { type: String, reflect: true },
     required: { type: Boolean, reflect: true },
     disabled: { type: Boolean, reflect: true },
@@ -78,6 +89,7 @@ export class CarrierVerify extends LitElement {
     _nameError: { state: true },
     _phoneError: { state: true },
     _message: { state: true },
+    _error: { state: true },
     _formDisabled: { state: true },
   };
 
@@ -85,15 +97,26 @@ export class CarrierVerify extends LitElement {
   declare endpoint: string;
   /** Public key of the embedding site, sent with each request. */
   declare siteKey: string | undefined;
-  /** Language of the widget: `zh-CN`, `zh-TW` or `en`; defaults to the page's language, else `zh-CN`. */
-  declare lang: string;
+  private _lang: string | undefined;
+  /**
+   * Language of the widget: `zh-CN`, `zh-TW` or `en` (`zh-HK`, `zh-Hant`, `en-GB`… are matched to these).
+   * Without one, the nearest `lang` in the page, else `zh-CN`; reading it gives the language in use.
+   */
+  override get lang(): Lang {
+    return matchLang(this._lang) ?? pageLang(this);
+  }
+  override set lang(value: string) {
+    const old = this.lang;
+    this._lang = value;
+    this.requestUpdate('lang', old);
+  }
   /** Name of the form field that carries the token. */
   declare name: string;
   /** Whether the form is invalid until the pair is verified. */
   declare required: boolean;
   /** Whether the widget is disabled. */
   declare disabled: boolean;
-  /** Colour theme: `light`, `dark`, or `auto` to follow `prefers-color-scheme`. */
+  /** Colour theme: `light` (default), `dark`, or `auto` to follow `prefers-color-scheme`. */
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** URL of the site's privacy policy, linked from the notice. */
   declare privacyPolicy: string | undefined;
@@ -104,12 +127,17 @@ export class CarrierVerify extends LitElement {
   declare private _nameError: NameReason | null;
   declare private _phoneError: Extract<PhoneCheck, { ok: false }> | null;
   declare private _message: { text: string; tone: Tone; retry: boolean } | null;
+  /** The error of the last attempt, kept rather than its text so that a change of language re-words it. */
+  declare private _error: ErrorDetail | null;
   declare private _formDisabled: boolean;
 
   private readonly internals: ElementInternals | null;
   private _token: string | null = null;
   private inFlight: { controller: AbortController; promise: Promise<Outcome> } | null = null;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly retryCountdown = new Countdown(this);
+  private shownLang: Lang | undefined;
+  private stopWatchingLang: (() => void) | undefined;
 
   constructor() {
     super();
@@ -123,6 +151,7 @@ export class CarrierVerify extends LitElement {
     this._nameError = null;
     this._phoneError = null;
     this._message = null;
+    this._error = null;
     this._formDisabled = false;
     this.internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
   }
@@ -158,10 +187,7 @@ export class CarrierVerify extends LitElement {
   }
 
   private get resolvedLang(): Lang {
-    const own = matchLang(this.lang);
-    if (own) return own;
-    const ancestor = this.parentElement?.closest('[lang]')?.getAttribute('lang');
-    return matchLang(ancestor) ?? matchLang(globalThis.document?.documentElement.lang) ?? 'zh-CN';
+    return this.lang;
   }
 
   private get t(): Messages {
@@ -174,6 +200,11 @@ export class CarrierVerify extends LitElement {
 
   private get isDisabled(): boolean {
     return this.disabled || this._formDisabled;
+  }
+
+  /** Whether a submission from the form is ignored: disabled, busy, verified, or waiting out a rate limit. */
+  private get blocked(): boolean {
+    return this.isDisabled || this.locked || this.retryCountdown.running;
   }
 
   /**
@@ -193,6 +224,8 @@ export class CarrierVerify extends LitElement {
     this.clearToken();
     this._status = 'verifying';
     this._message = null;
+    this._error = null;
+    this.retryCountdown.stop();
     const controller = new AbortController();
     const body = { name: name.value, phoneNumber: phone.value, ...(this.siteKey ? { siteKey: this.siteKey } : {}) };
     const promise = postVerify(this.endpoint, body, controller.signal).then((outcome) => {
@@ -209,10 +242,7 @@ export class CarrierVerify extends LitElement {
     if (this._status === 'verified') this.clearToken();
     if (values.name !== undefined) this._nameValue = values.name;
     if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
-    this._nameError = null;
-    this._phoneError = null;
-    this._message = null;
-    this._status = 'idle';
+    this.clearOutcome();
   }
 
   /** Clears both fields, the outcome and the token, and cancels a verification under way. */
@@ -222,9 +252,15 @@ export class CarrierVerify extends LitElement {
     this.clearToken();
     this._nameValue = '';
     this._phoneValue = '';
+    this.clearOutcome();
+  }
+
+  private clearOutcome(): void {
     this._nameError = null;
     this._phoneError = null;
     this._message = null;
+    this._error = null;
+    this.retryCountdown.stop();
     this._status = 'idle';
   }
 
@@ -238,38 +274,56 @@ export class CarrierVerify extends LitElement {
 
   private settle(outcome: Outcome): Outcome {
     this._status = outcome.status;
-    const t = this.t;
+    this._message = null;
     switch (outcome.status) {
       case 'verified':
         this.setToken(outcome.detail.token);
-        this._message = { text: t.verified, tone: 'success', retry: false };
         this.dispatchEvent(new VerifiedEvent(outcome.detail));
         break;
       case 'mismatch':
-        this._message = { text: t.mismatch, tone: 'error', retry: false };
         this.dispatchEvent(new MismatchEvent(outcome.detail));
         break;
       case 'not-found':
-        this._message = { text: t.notFound, tone: 'error', retry: false };
         this.dispatchEvent(new NotFoundEvent(outcome.detail));
         break;
       case 'invalid':
-        this._message = null;
         void this.updateComplete.then(() => this.focusField(outcome.detail.field));
         this.dispatchEvent(new InvalidEvent(outcome.detail));
         break;
       case 'error':
-        this._message = { text: this.errorText(outcome.detail), tone: outcome.detail.code === 'RATE_LIMITED' ? 'warning' : 'error', retry: outcome.detail.retryable };
+        this._error = outcome.detail;
+        if (outcome.detail.retryAfter) this.retryCountdown.start(outcome.detail.retryAfter);
         if (outcome.detail.code !== 'ABORTED') this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
         break;
     }
     return outcome;
   }
 
+  /** What the live region says for the current status; outcomes are worded at render time, in the language in use. */
+  private outcomeMessage(): { text: string; tone: Tone } | null {
+    const t = this.t;
+    switch (this._status) {
+      case 'verifying':
+        return { text: t.verifying, tone: 'busy' };
+      case 'verified':
+        return { text: t.verified, tone: 'success' };
+      case 'mismatch':
+        return { text: t.mismatch, tone: 'error' };
+      case 'not-found':
+        return { text: t.notFound, tone: 'error' };
+      case 'error':
+        return this._error ? { text: this.errorText(this._error), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
+      default:
+        return this._message;
+    }
+  }
+
   private errorText(detail: ErrorDetail): string {
     const t = this.t;
     switch (detail.code) {
       case 'RATE_LIMITED':
+        // The figure stays put while the retry button counts down: a live region that changed every second would talk over the person.
+        if (detail.retryAfter && !this.retryCountdown.running) return t.retryNow;
         return t.rateLimited(detail.retryAfter);
       case 'NETWORK_ERROR':
         return t.network;
@@ -341,8 +395,16 @@ export class CarrierVerify extends LitElement {
     }
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopWatchingLang = onPageLangChange(() => {
+      if (this.lang !== this.shownLang) this.requestUpdate('lang', this.shownLang);
+    });
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.stopWatchingLang?.();
     this.inFlight?.controller.abort();
     this.inFlight = null;
   }
@@ -351,41 +413,75 @@ export class CarrierVerify extends LitElement {
     if (changed.has('required') || changed.has('lang')) this.syncForm();
   }
 
-  private onNameInput(event: InputEvent): void {
-    this._nameValue = (event.target as HTMLInputElement).value;
-    this._nameError = null;
-    if (this._status === 'invalid' || this._status === 'mismatch' || this._status === 'not-found' || this._status === 'error') {
+  /** Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew. */
+  private edited(field: 'name' | 'phone'): void {
+    if (field === 'name') this._nameError = null;
+    else this._phoneError = null;
+    if (STALE_ON_EDIT.has(this._status)) {
       this._status = 'idle';
       this._message = null;
+      this._error = null;
     }
+  }
+
+  private onNameInput(event: InputEvent): void {
+    this._nameValue = (event.target as HTMLInputElement).value;
+    this.edited('name');
   }
 
   private onPhoneInput(event: InputEvent): void {
     const input = event.target as HTMLInputElement;
-    const next = formatPhoneInput(input.value, input.selectionStart ?? input.value.length);
-    input.value = next.value;
-    input.setSelectionRange(next.caret, next.caret);
-    this._phoneValue = next.value;
-    this._phoneError = null;
-    if (this._status === 'invalid' || this._status === 'mismatch' || this._status === 'not-found' || this._status === 'error') {
-      this._status = 'idle';
-      this._message = null;
+    // Mid-composition the input method owns the text; it is grouped once the composition ends.
+    if (!event.isComposing) {
+      const caret = input.selectionStart ?? input.value.length;
+      this.showPhone(input, editPhoneInput(this._phoneValue, input.value, caret, event.inputType ?? ''));
     }
+    this._phoneValue = input.value;
+    this.edited('phone');
+  }
+
+  /** A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. */
+  private onPhonePaste(event: ClipboardEvent): void {
+    const text = event.clipboardData?.getData('text');
+    const input = event.target as HTMLInputElement;
+    if (!text || input.readOnly) return;
+    event.preventDefault();
+    const start = input.selectionStart ?? input.value.length;
+    this.showPhone(input, pastePhoneInput(input.value, text, start, input.selectionEnd ?? start));
+    this._phoneValue = input.value;
+    this.edited('phone');
+  }
+
+  private onPhoneCompositionEnd(event: CompositionEvent): void {
+    const input = event.target as HTMLInputElement;
+    this.showPhone(input, formatPhoneInput(input.value, input.selectionStart ?? input.value.length));
+    this._phoneValue = input.value;
+  }
+
+  private showPhone(input: HTMLInputElement, next: { value: string; caret: number }): void {
+    if (input.value !== next.value) input.value = next.value;
+    // Moving the caret of a field that is not focused would pull the focus to it in some browsers.
+    if (this.shadowRoot?.activeElement === input) input.setSelectionRange(next.caret, next.caret);
   }
 
   private onSubmit(event: SubmitEvent): void {
     event.preventDefault();
-    if (!this.isDisabled && !this.locked) void this.verify();
+    if (!this.blocked) void this.verify();
   }
 
-  private renderCarrierHint() {
+  private onRetry(): void {
+    if (!this.blocked) void this.verify();
+  }
+
+  /** The carrier the segment typed so far was issued to, or why such a number cannot be verified. */
+  private carrierHint(): { text: string; tone: Tone } | null {
     const digits = normalizePhone(this._phoneValue);
-    if (!digits || !/^1\d{2,}$/.test(digits)) return nothing;
-    const check = checkPhone(digits.padEnd(11, '0'));
-    const segment = check.ok ? check.carrier : null;
-    if (!segment) return nothing;
+    if (!digits || !/^1\d{2,}$/.test(digits)) return null;
+    const segment = segmentOf(digits);
+    if (!segment) return null;
     const t = this.t;
-    return segment === 'virtual' ? `${t.carrier.virtual} · ${t.virtualNote}` : t.carrier[segment];
+    if (segment.kind !== 'mobile') return { text: t.segment[segment.kind], tone: 'warning' };
+    return { text: segment.carrier === 'virtual' ? `${t.carrier.virtual} · ${t.virtualNote}` : t.carrier[segment.carrier], tone: 'info' };
   }
 
   private phoneErrorText(): string {
@@ -394,23 +490,56 @@ export class CarrierVerify extends LitElement {
     return error.segment ? this.t.segment[error.segment] : this.t.phone[error.reason as PhoneReason];
   }
 
+  private renderActions(t: Messages, disabled: boolean) {
+    const busy = this._status === 'verifying';
+    const error = this._status === 'error' ? this._error : null;
+    const waiting = this.retryCountdown.remaining;
+    return html`<div class="actions">
+      <button
+        part="button"
+        type="submit"
+        ?disabled=${disabled}
+        aria-disabled=${this.blocked && !disabled ? 'true' : nothing}
+        aria-busy=${busy ? 'true' : 'false'}
+      >
+        ${busy ? html`<span class="spinner" aria-hidden="true"></span>${t.verifying}` : t.verify}
+      </button>
+      ${this._status === 'verified'
+        ? html`<button part="change-button" class="secondary" type="button" ?disabled=${disabled} @click=${this.unlock}>${t.change}</button>`
+        : nothing}
+      ${error?.retryable
+        ? html`<button
+            part="retry-button"
+            class="secondary"
+            type="button"
+            ?disabled=${disabled}
+            aria-disabled=${waiting > 0 ? 'true' : nothing}
+            @click=${this.onRetry}
+          >
+            ${t.retry}${waiting > 0 ? html` <span class="countdown">(${waiting})</span>` : nothing}
+          </button>`
+        : nothing}
+    </div>`;
+  }
+
   protected override render() {
     const t = this.t;
+    this.shownLang = this.resolvedLang;
     const disabled = this.isDisabled;
-    const busy = this._status === 'verifying';
-    const verified = this._status === 'verified';
     const nameError = this._nameError ? t.name[this._nameError] : '';
     const phoneError = this.phoneErrorText();
-    const message = this._message;
+    const hint = this.carrierHint();
+    const message = this.outcomeMessage();
     return html`
-      <form part="form" novalidate @submit=${this.onSubmit} lang=${this.resolvedLang} aria-busy=${busy ? 'true' : 'false'}>
-        <div class="field" part="field">
+      <form part="form" novalidate @submit=${this.onSubmit} lang=${this.shownLang} aria-busy=${this._status === 'verifying' ? 'true' : 'false'}>
+        <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input
             id="name"
             part="input name-input"
             type="text"
             autocomplete="name"
+            autocapitalize="off"
             spellcheck="false"
             placeholder=${t.namePlaceholder}
             .value=${live(this._nameValue)}
@@ -422,7 +551,7 @@ export class CarrierVerify extends LitElement {
           />
           <div id="name-error" class="error" part="error">${nameError}</div>
         </div>
-        <div class="field" part="field">
+        <div class="field" part="field phone-field">
           <label for="phone" part="label">${t.phoneLabel}</label>
           <input
             id="phone"
@@ -437,21 +566,13 @@ export class CarrierVerify extends LitElement {
             aria-invalid=${phoneError ? 'true' : 'false'}
             aria-describedby="phone-error phone-hint"
             @input=${this.onPhoneInput}
+            @paste=${this.onPhonePaste}
+            @compositionend=${this.onPhoneCompositionEnd}
           />
-          <div id="phone-hint" class="hint" part="hint">${this.renderCarrierHint()}</div>
+          <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
           <div id="phone-error" class="error" part="error">${phoneError}</div>
         </div>
-        <div class="actions">
-          <button part="button" type="submit" ?disabled=${disabled || verified} aria-busy=${busy ? 'true' : 'false'}>
-            ${busy ? html`<span class="spinner" aria-hidden="true"></span>${t.verifying}` : t.verify}
-          </button>
-          ${verified
-            ? html`<button part="change-button" class="secondary" type="button" ?disabled=${disabled} @click=${this.unlock}>${t.change}</button>`
-            : nothing}
-          ${message?.retry
-            ? html`<button part="retry-button" class="secondary" type="button" ?disabled=${disabled} @click=${() => void this.verify()}>${t.retry}</button>`
-            : nothing}
-        </div>
+        ${this.renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>
         <p class="privacy" part="privacy">
           ${t.privacy}

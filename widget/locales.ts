@@ -24,6 +24,8 @@ export interface Messages {
   readonly notFound: string;
   readonly expired: string;
   readonly rateLimited: (seconds: number | undefined) => string;
+  /** Shown when the wait after a rate limit is over. */
+  readonly retryNow: string;
   readonly unavailable: string;
   readonly rejected: string;
   readonly network: string;
@@ -74,7 +76,8 @@ const zhCN: Messages = {
   expired: '验证已过期，请重新验证',
   rateLimited: (s) => (s ? `尝试次数过多，请 ${s} 秒后再试` : '尝试次数过多，请稍后再试'),
   unavailable: '验证服务暂时不可用，请稍后重试',
-  rejected: '此页面无法使用验证服务',
+  retryNow: '现在可以重试了',
+  rejected: '此页面无法使用验证服务，请联系网站客服',
   network: '网络连接失败，请检查网络后重试',
   privacy: '您的姓名和手机号仅用于向运营商核验是否一致，不会被保存。',
   privacyLink: '隐私政策',
@@ -123,7 +126,8 @@ const zhTW: Messages = {
   expired: '驗證已過期，請重新驗證',
   rateLimited: (s) => (s ? `嘗試次數過多，請於 ${s} 秒後再試` : '嘗試次數過多，請稍後再試'),
   unavailable: '驗證服務暫時無法使用，請稍後重試',
-  rejected: '此頁面無法使用驗證服務',
+  retryNow: '現在可以重試了',
+  rejected: '此頁面無法使用驗證服務，請聯絡網站客服',
   network: '網路連線失敗，請檢查網路後重試',
   privacy: '您的姓名和手機號碼僅用於向電信業者核驗是否一致，不會被保存。',
   privacyLink: '隱私權政策',
@@ -172,7 +176,8 @@ const en: Messages = {
   expired: 'The verification has expired. Please verify again',
   rateLimited: (s) => (s ? `Too many attempts. Try again in ${s} s` : 'Too many attempts. Try again later'),
   unavailable: 'Verification is unavailable right now. Please try again',
-  rejected: 'This page cannot use the verification service',
+  retryNow: 'You can try again now',
+  rejected: 'This page cannot use the verification service. Please contact the site',
   network: 'Could not connect. Check your connection and try again',
   privacy: 'Your name and number are sent only to check with the carrier that they match, and are not stored.',
   privacyLink: 'Privacy policy',

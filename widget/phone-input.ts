@@ -6,7 +6,7 @@ export interface FormattedInput {
   readonly caret: number;
 }
 
-const countDigits = (s: string): number => s.replace(/\D/g, '').length;
+const digitsIn = (s: string): string => foldPhone(s).replace(/\D/g, '');
 
 /** The position just after the `n`-th digit of `s` (0 for n = 0). */
 function caretAfterDigits(s: string, n: number): number {
@@ -18,20 +18,43 @@ function caretAfterDigits(s: string, n: number): number {
   return s.length;
 }
 
+/** `138 0013 8000`, with any digits past the eleventh kept on the last group so that the person sees them. */
+function group(digits: string): string {
+  return formatPhone(digits.slice(0, PHONE_DIGITS)) + digits.slice(PHONE_DIGITS);
+}
+
 /**
- * Re-groups what is in the number field as `138 0013 8000`. A pasted `+86 138-0013-8000` becomes the
- * national number; anything that is not a national number being typed is left as the person wrote it.
+ * Re-groups what is in the number field as `138 0013 8000`. A pasted or typed `+86 138-0013-8000`
+ * becomes the national number; anything that is not digits (letters, another country) is left as written.
  */
 export function formatPhoneInput(raw: string, caret: number): FormattedInput {
-  const folded = foldPhone(raw);
-  if (/^\d{0,11}$/.test(folded)) {
-    const value = formatPhone(folded);
-    return { value, caret: caretAfterDigits(value, countDigits(foldPhone(raw.slice(0, caret)))) };
-  }
   const national = normalizePhone(raw);
-  if (national !== null && national.length === PHONE_DIGITS && /^1\d+$/.test(national)) {
+  const folded = foldPhone(raw);
+  if (national !== null && national !== folded && national.length === PHONE_DIGITS && /^1\d+$/.test(national)) {
     const value = formatPhone(national);
     return { value, caret: value.length };
   }
-  return { value: raw, caret };
+  if (!/^\d*$/.test(folded)) return { value: raw, caret };
+  const value = group(folded);
+  return { value, caret: caretAfterDigits(value, digitsIn(raw.slice(0, caret)).length) };
+}
+
+/**
+ * Applies one edit of the number field. Deleting across a group space deletes the digit beyond it, as a
+ * person expects; without that, Backspace at `138 |0013` would only bounce the caret back and forth.
+ */
+export function editPhoneInput(previous: string, raw: string, caret: number, inputType: string): FormattedInput {
+  const removedOnlySpace = inputType.startsWith('delete') && raw.length === previous.length - 1 && digitsIn(raw) === digitsIn(previous);
+  if (removedOnlySpace) {
+    if (inputType === 'deleteContentBackward' && caret > 0) return formatPhoneInput(raw.slice(0, caret - 1) + raw.slice(caret), caret - 1);
+    if (inputType === 'deleteContentForward') return formatPhoneInput(raw.slice(0, caret) + raw.slice(caret + 1), caret);
+  }
+  return formatPhoneInput(raw, caret);
+}
+
+/** The field's text after pasting `text` over the selection `[start, end)`, with the caret after the paste. */
+export function pastePhoneInput(current: string, text: string, start: number, end: number): FormattedInput {
+  const pasted = text.trim();
+  const raw = current.slice(0, start) + pasted + current.slice(end);
+  return formatPhoneInput(raw, start + pasted.length);
 }

@@ -1,67 +1,74 @@
 // The widget's look: every colour and size is a documented custom property, so a site can match its design.
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+
+type Palette = Record<'bg' | 'fg' | 'muted' | 'border' | 'field-bg' | 'accent' | 'accent-fg' | 'focus' | 'error' | 'success' | 'warning', string>;
+
+/*
+ * Each colour is read through a private `--_x` that falls back to the theme's default only when the site has
+ * not set `--cv-x`, on the element or on any ancestor: a site's colours win in every theme.
+ */
+const palette = (colors: Palette) => unsafeCSS(Object.entries(colors).map(([key, value]) => `--_${key}:var(--cv-${key},${value});`).join(''));
+
+const light = palette({
+  bg: '#fff',
+  fg: '#1f2328',
+  muted: '#59636e',
+  border: '#8c959f',
+  'field-bg': '#fff',
+  accent: '#0b63ce',
+  'accent-fg': '#fff',
+  focus: '#0b63ce',
+  error: '#c62828',
+  success: '#1a7f37',
+  warning: '#8a5c00',
+});
+
+const dark = palette({
+  bg: '#161b22',
+  fg: '#e6edf3',
+  muted: '#9198a1',
+  border: '#656c76',
+  'field-bg': '#0d1117',
+  accent: '#4493f8',
+  'accent-fg': '#0d1117',
+  focus: '#4493f8',
+  error: '#ff7b72',
+  success: '#3fb950',
+  warning: '#d29922',
+});
 
 export const styles = css`
   :host {
-    --cv-font: system-ui, -apple-system, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif;
-    --cv-font-size: 15px;
-    --cv-radius: 8px;
-    --cv-gap: 12px;
-    --cv-bg: #ffffff;
-    --cv-fg: #1f2328;
-    --cv-muted: #59636e;
-    --cv-border: #c8ced6;
-    --cv-field-bg: #ffffff;
-    --cv-accent: #0b63ce;
-    --cv-accent-fg: #ffffff;
-    --cv-focus: #0b63ce;
-    --cv-error: #c62828;
-    --cv-success: #1b7f3b;
-    --cv-warning: #9a6700;
+    ${light}
+    color-scheme: light;
     display: block;
     max-width: 26rem;
-    font-family: var(--cv-font);
-    font-size: var(--cv-font-size);
-    color: var(--cv-fg);
+    font-family: var(--cv-font, inherit);
+    font-size: var(--cv-font-size, 1rem);
+    line-height: 1.5;
+    color: var(--_fg);
+  }
+  :host([theme='dark']) {
+    ${dark}
+    color-scheme: dark;
+  }
+  @media (prefers-color-scheme: dark) {
+    :host([theme='auto']) {
+      ${dark}
+      color-scheme: dark;
+    }
   }
   :host([hidden]) {
     display: none;
   }
-  :host([theme='dark']) {
-    --cv-bg: #161b22;
-    --cv-fg: #e6edf3;
-    --cv-muted: #9198a1;
-    --cv-border: #3d444d;
-    --cv-field-bg: #0d1117;
-    --cv-accent: #4493f8;
-    --cv-accent-fg: #0d1117;
-    --cv-focus: #4493f8;
-    --cv-error: #ff7b72;
-    --cv-success: #3fb950;
-    --cv-warning: #d29922;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host([theme='auto']) {
-      --cv-bg: #161b22;
-      --cv-fg: #e6edf3;
-      --cv-muted: #9198a1;
-      --cv-border: #3d444d;
-      --cv-field-bg: #0d1117;
-      --cv-accent: #4493f8;
-      --cv-accent-fg: #0d1117;
-      --cv-focus: #4493f8;
-      --cv-error: #ff7b72;
-      --cv-success: #3fb950;
-      --cv-warning: #d29922;
-    }
-  }
   form {
+    position: relative;
     display: grid;
-    gap: var(--cv-gap);
-    padding: var(--cv-gap);
-    background: var(--cv-bg);
-    border: 1px solid var(--cv-border);
-    border-radius: var(--cv-radius);
+    gap: var(--cv-gap, 12px);
+    padding: var(--cv-padding, 16px);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--cv-radius, 8px);
   }
   .field {
     display: grid;
@@ -72,62 +79,83 @@ export const styles = css`
   }
   input {
     font: inherit;
-    color: var(--cv-fg);
-    background: var(--cv-field-bg);
-    border: 1px solid var(--cv-border);
-    border-radius: calc(var(--cv-radius) - 2px);
+    color: var(--_fg);
+    background: var(--_field-bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--cv-field-radius, 6px);
     padding: 8px 10px;
     min-width: 0;
   }
+  input::placeholder {
+    color: var(--_muted);
+    opacity: 1;
+  }
+  #phone {
+    font-variant-numeric: tabular-nums;
+    letter-spacing: 0.02em;
+  }
   input[readonly] {
-    color: var(--cv-muted);
+    background: transparent;
   }
   input[aria-invalid='true'] {
-    border-color: var(--cv-error);
+    border-color: var(--_error);
+    box-shadow: inset 3px 0 0 var(--_error);
   }
   input:focus-visible,
-  button:focus-visible {
-    outline: 2px solid var(--cv-focus);
+  button:focus-visible,
+  a:focus-visible {
+    outline: 2px solid var(--_focus);
     outline-offset: 2px;
   }
   .hint,
   .privacy {
-    color: var(--cv-muted);
+    color: var(--_muted);
     font-size: 0.85em;
-    min-height: 1.2em;
+  }
+  .hint[data-tone='warning'] {
+    color: var(--_warning);
   }
   .error {
-    color: var(--cv-error);
+    color: var(--_error);
     font-size: 0.85em;
   }
+  .hint:empty,
   .error:empty {
     display: none;
   }
   .actions {
     display: flex;
+    flex-wrap: wrap;
     gap: 8px;
     align-items: center;
   }
   button {
     font: inherit;
     font-weight: 600;
-    border-radius: calc(var(--cv-radius) - 2px);
-    padding: 8px 16px;
+    border-radius: var(--cv-field-radius, 6px);
+    padding: 8px 18px;
     cursor: pointer;
-    border: 1px solid var(--cv-accent);
-    background: var(--cv-accent);
-    color: var(--cv-accent-fg);
+    border: 1px solid var(--_accent);
+    background: var(--_accent);
+    color: var(--_accent-fg);
+    transition: filter 0.15s;
   }
-  button.secondary {
+  button:hover {
+    filter: brightness(1.08);
+  }
+  .secondary {
     background: transparent;
-    color: var(--cv-accent);
+    color: var(--_accent);
   }
-  button:disabled {
+  button:disabled,
+  button[aria-disabled='true'] {
     cursor: not-allowed;
-    opacity: 0.6;
+    filter: none;
+    opacity: 0.55;
   }
   button[aria-busy='true'] {
     cursor: progress;
+    opacity: 1;
   }
   .spinner {
     display: inline-block;
@@ -145,32 +173,47 @@ export const styles = css`
       transform: rotate(360deg);
     }
   }
-  @media (prefers-reduced-motion: reduce) {
-    .spinner {
-      animation: none;
-      border-right-color: currentColor;
-      opacity: 0.6;
-    }
-  }
   .message {
-    font-size: 0.95em;
+    padding: 8px 12px;
+    border-inline-start: 3px solid currentColor;
+    border-radius: 4px;
+    background: color-mix(in srgb, currentColor 8%, transparent);
   }
-  .message:empty {
-    display: none;
+  .message:empty,
+  .message[data-tone='busy'] {
+    /* Still read out by screen readers, never seen: the button already shows that a check is under way. */
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+    padding: 0;
+    border: 0;
   }
   .message[data-tone='success'] {
-    color: var(--cv-success);
+    color: var(--_success);
   }
   .message[data-tone='error'] {
-    color: var(--cv-error);
+    color: var(--_error);
   }
   .message[data-tone='warning'] {
-    color: var(--cv-warning);
+    color: var(--_warning);
   }
   .privacy {
     margin: 0;
   }
   .privacy a {
-    color: var(--cv-accent);
+    color: var(--_accent);
+  }
+  @media (prefers-reduced-motion: reduce) {
+    button {
+      transition: none;
+    }
+    .spinner {
+      animation: none;
+      border-right-color: currentColor;
+      opacity: 0.6;
+    }
   }
 `;
