@@ -4,21 +4,70 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
+import { maskIp } from './client-ip.js';
 import { apiError, errorMessages } from './errors.js';
+import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createRouter, type RoutedAnswer } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, type Site } from './sites.js';
+import { StoreUnavailableError } from './stores/types.js';
 import { tokenSubject, type TokenError } from './tokens.js';
 
 /** Largest request body accepted, in bytes: a name and a number need far less. */
 export const MAX_BODY_BYTES = 4096;
 
-type Env = { Variables: RequestIdVariables & { site?: Site; outcome?: string; providerId?: string; masked?: { phone: string; name: string } } };
+type Env = {
+  Variables: RequestIdVariables & {
+    site?: Site;
+    outcome?: string;
+    providerId?: string;
+    masked?: { phone: string; name: string };
+    /** The limit that refused the request. */
+    limited?: LimitScope;
+    /** Set when the shared store failed and limits fell back to this instance's memory. */
+    degraded?: boolean;
+  };
+};
+
+/**
+ * Content-Security-Policy of every answer: the demo and dashboard load only their own scripts, styles and
+ * data; JSON answers are inert anyway. Lit's constructed stylesheets are not subject to style-src.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+};
+
+/** Seconds a client is asked to wait when the shared store is down and an answer depends on it. */
+const UNAVAILABLE_RETRY_AFTER = '5';
+
+/** Records a limiter verdict on the request and refuses it with 429 and Retry-After when a limit is reached. */
+function enforce(c: Context<Env>, verdict: Verdict): void {
+  if (verdict.degraded) c.set('degraded', true);
+  if (verdict.ok) return;
+  c.set('outcome', 'rate-limited');
+  c.set('limited', verdict.scope);
+  throw apiError('RATE_LIMITED', {}, { 'Retry-After': String(verdict.retryAfter) });
+}
+
+/** siteverify's answer when it cannot say yes: Turnstile's shape, with the reasons in `errors`. */
+function siteverifyFailure(c: Context, errors: readonly string[], status: 200 | 400 | 429 | 503 = 200, headers: Record<string, string> = {}) {
+  return c.json({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
+}
 
 const requireJson: MiddlewareHandler = async function requireJson(c, next) {
   const type = c.req.header('content-type') ?? '';
@@ -52,6 +101,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const config = resolveConfig(options);
   const sites = createSiteRegistry(config.sites);
   const router = createRouter(config.providers);
+  const limiter = createLimiter({ limits: config.limits, store: config.store, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
 
   app.use('*', requestId({ headerName: '' }));
@@ -59,7 +109,15 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     await next();
     c.header('X-Request-Id', c.get('requestId'));
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginEmbedderPolicy: false }));
+  app.use(
+    '*',
+    secureHeaders({
+      crossOriginResourcePolicy: 'cross-origin',
+      crossOriginEmbedderPolicy: false,
+      contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+      permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+    }),
+  );
   app.use('*', async function accessLog(c, next) {
     const started = performance.now();
     await next();
@@ -68,13 +126,17 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       time: new Date(config.now()).toISOString(),
       requestId: c.get('requestId'),
       method: c.req.method,
-      path: c.req.path,
+      // The route pattern, not the raw path: a path is client text and could carry a number or a name.
+      route: routePath(c, -1),
       status: c.res.status,
+      ip: maskIp(config.clientIp(c)),
       site: c.get('site')?.siteKey,
       outcome: c.get('outcome'),
+      limit: c.get('limited'),
       provider: c.get('providerId'),
       phone: masked?.phone,
       name: masked?.name,
+      degraded: c.get('degraded'),
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
     });
   });
@@ -110,6 +172,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     }
     const phoneMasked = maskPhone(check.phoneNumber);
     c.set('masked', { phone: phoneMasked, name: maskName(check.name) });
+    // Limits after the checks that need no store, and the narrowest first, so a refusal spends no wider budget.
+    enforce(c, await limiter.ip(config.clientIp(c)));
+    enforce(c, await limiter.number(check.phoneNumber, check.name));
+    enforce(c, await limiter.site(site.siteKey));
     let answer: RoutedAnswer;
     try {
       answer = await router.verify({ name: check.name, phoneNumber: check.phoneNumber });
@@ -128,8 +194,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
 
   app.post('/api/siteverify', limitBody, async function siteverify(c) {
-    const failure = (errors: (TokenError | string)[], status: 200 | 400 = 200) =>
-      c.json({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status);
+    const failure = (errors: (TokenError | string)[], status: 200 | 400 = 200) => siteverifyFailure(c, errors, status);
     const type = c.req.header('content-type') ?? '';
     let body: Record<string, unknown>;
     try {
@@ -142,8 +207,19 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     }
     const { secret, token, name, phoneNumber } = body;
     if (typeof secret !== 'string' || secret === '') return failure(['missing-input-secret']);
+    const ip = config.clientIp(c);
+    const barred = await limiter.secretBarred(ip);
+    if (barred.degraded) c.set('degraded', true);
+    if (!barred.ok) {
+      c.set('outcome', 'rate-limited');
+      c.set('limited', barred.scope);
+      return siteverifyFailure(c, ['rate-limited'], 429, { 'Retry-After': String(barred.retryAfter) });
+    }
     const site = sites.bySecret(secret);
-    if (!site) return failure(['invalid-input-secret']);
+    if (!site) {
+      await limiter.secretFailed(ip);
+      return failure(['invalid-input-secret']);
+    }
     c.set('site', site);
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
     let binding: { secret: string; name: string; phoneNumber: string } | undefined;
@@ -198,6 +274,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.notFound((c) => c.json({ code: 'NOT_FOUND', message: errorMessages.NOT_FOUND }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    // A store outage where the answer depends on shared state (a single-use token claim): refuse, never 500.
+    if (error instanceof StoreUnavailableError) {
+      c.set('outcome', 'store-unavailable');
+      const headers = { 'Retry-After': UNAVAILABLE_RETRY_AFTER };
+      if (c.req.path === '/api/siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
+      return c.json({ code: 'SERVICE_UNAVAILABLE', message: errorMessages.SERVICE_UNAVAILABLE }, 503, headers);
+    }
     config.log({ level: 'error', requestId: c.get('requestId'), path: c.req.path, error: error.name });
     return c.json({ code: 'INTERNAL_ERROR', message: errorMessages.INTERNAL_ERROR }, 500);
   });

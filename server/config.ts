@@ -1,5 +1,8 @@
 // The proxy's configuration: defaults that run on the sandbox, and the reading of the environment at start-up.
+import type { Context } from 'hono';
 import * as z from 'zod';
+import { createClientIp, parseTrustProxy, type RemoteAddress, type TrustProxy } from './client-ip.js';
+import { DEFAULT_LIMITS, parseLimits, type Limits } from './limits.js';
 import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
 import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
 import type { Provider, Transport } from './providers/types.js';
@@ -34,6 +37,12 @@ export interface AppConfig {
   readonly log?: (line: LogLine) => void;
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
+  /** Rate limits; SPEC's defaults when absent (CARRIER_VERIFY_LIMITS). */
+  readonly limits?: Limits;
+  /** The peer address of a request's connection (on Node, the socket's); all requests share one budget without it. */
+  readonly remoteAddress?: RemoteAddress;
+  /** Which proxies' forwarding headers to believe; none when absent (CARRIER_VERIFY_TRUST_PROXY). */
+  readonly trustProxy?: TrustProxy;
   /** The built demo, dashboard and widget bundle; the pages answer 404 without it. */
   readonly assets?: AssetFetcher;
 }
@@ -49,6 +58,9 @@ export interface ResolvedConfig {
   readonly log: (line: LogLine) => void;
   readonly now: () => number;
   readonly assets: AssetFetcher;
+  readonly limits: Limits;
+  /** The client address that rate limits count by. */
+  readonly clientIp: (c: Context) => string;
 }
 
 /** Timeout of the sandbox upstream: short, so that the no-answer number is quick to try. */
@@ -78,6 +90,8 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     log: options.log ?? (() => undefined),
     now,
     assets: options.assets ?? (async () => null),
+    limits: options.limits ?? DEFAULT_LIMITS,
+    clientIp: createClientIp(options.trustProxy ?? { kind: 'none' }, options.remoteAddress ?? (() => undefined)),
   };
 }
 
@@ -123,6 +137,15 @@ function parseJson<T>(setting: string, raw: string, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
+/** Runs a setting's own parser, turning its complaint into a ConfigError that names the setting. */
+function readSetting<T>(setting: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError(setting, error instanceof Error ? error.message : 'invalid');
+  }
+}
+
 export interface NodeSettings {
   readonly port: number;
   readonly redisUrl: string | undefined;
@@ -161,6 +184,11 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
   if (production && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required in production');
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  // Instances agree on limit keys and tokens only when they share the secrets that derive them.
+  if (redisUrl !== undefined && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required with REDIS_URL, so that instances share limit and cache keys');
+  if (redisUrl !== undefined && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required with REDIS_URL, so that a token issued by one instance is accepted by another');
+  const limits = readSetting('CARRIER_VERIFY_LIMITS', () => parseLimits(env.CARRIER_VERIFY_LIMITS));
+  const trustProxy = readSetting('CARRIER_VERIFY_TRUST_PROXY', () => parseTrustProxy(env.CARRIER_VERIFY_TRUST_PROXY));
 
   const providers = providerConfigs?.map((p) =>
     createHttpProvider({ id: p.id, url: p.url, key: p.key, weight: p.weight ?? 1, timeoutMs: p.timeoutMs ?? DEFAULT_TIMEOUT_MS, transport }),
@@ -170,6 +198,8 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
     ...(sites ? { sites } : {}),
     ...(tokenKeys ? { tokenKeys } : {}),
     ...(hashSecret ? { hashSecret } : {}),
+    limits,
+    trustProxy,
   };
   return { port, redisUrl, app };
 }

@@ -1,9 +1,11 @@
 // The Node entry: reads the environment, builds the app and serves it on PORT (8787 by default).
 import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type AppConfig } from './config.js';
+import { ConfigError, loadConfig, type AppConfig, type LogLine } from './config.js';
 import { fileAssets } from './node-assets.js';
+import { RedisStore } from './stores/redis.js';
 
 export interface RunningServer {
   readonly server: ServerType;
@@ -16,9 +18,13 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 /** Starts the proxy; `overrides` replace what the environment says (tests use it). */
 export async function startServer(env: Record<string, string | undefined>, overrides: AppConfig = {}): Promise<RunningServer> {
   const settings = loadConfig(env);
+  const log = overrides.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  const redis = settings.redisUrl && !overrides.store ? await connectRedis(settings.redisUrl, log) : undefined;
   const app = createApp({
-    log: (line) => process.stdout.write(`${JSON.stringify(line)}\n`),
+    log,
     assets: fileAssets(dist),
+    remoteAddress: (c) => getConnInfo(c).remote.address,
+    ...(redis ? { store: redis, storeKind: 'redis' as const } : {}),
     ...settings.app,
     ...overrides,
   });
@@ -27,10 +33,22 @@ export async function startServer(env: Record<string, string | undefined>, overr
       resolve({
         server,
         port: info.port,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        close: () => new Promise<void>((done) => server.close(() => done())).then(() => redis?.close()),
       });
     });
   });
+}
+
+/**
+ * Connects the shared store. The proxy starts even when Redis is away (limits then count per instance, token
+ * redemption answers 503) and catches up when it comes back; each change of state is logged once.
+ */
+async function connectRedis(url: string, log: (line: LogLine) => void): Promise<RedisStore> {
+  const store = new RedisStore(url, {
+    onStateChange: (state, reason) => log({ time: new Date().toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason }),
+  });
+  await store.ready();
+  return store;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

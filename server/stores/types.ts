@@ -17,3 +17,14 @@ export interface Store {
   /** Releases connections; the store is unusable afterwards. */
   close(): Promise<void>;
 }
+
+/**
+ * Thrown by a store that cannot reach its backend (Redis down, timed out). Each caller decides whether to fail
+ * open or closed: rate limits fall back to per-instance counting, single-use token claims refuse (503).
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(readonly reason: string) {
+    super(`store unavailable: ${reason}`);
+  }
+}

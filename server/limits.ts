@@ -1,0 +1,169 @@
+// Rate limits per client IP, per number (distinct names), per site, and on wrong siteverify secrets per IP.
+import { limitSubject } from './client-ip.js';
+import { MemoryStore } from './stores/memory.js';
+import type { Store, WindowCount } from './stores/types.js';
+
+/**
+ * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
+ * names tried for one number (a pair already seen in the window is free). `site`: verifications that pass
+ * the other checks, per site key. `secret`: wrong secrets sent to /api/siteverify from one address.
+ */
+export type LimitScope = 'ip' | 'number' | 'site' | 'secret';
+
+export interface Limit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** Each scope's limit; null turns it off. */
+export type Limits = { readonly [S in LimitScope]: Limit | null };
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+export const DEFAULT_LIMITS: Limits = {
+  ip: { max: 30, windowMs: MINUTE },
+  number: { max: 5, windowMs: 10 * MINUTE },
+  site: { max: 10_000, windowMs: DAY },
+  secret: { max: 10, windowMs: 10 * MINUTE },
+};
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE, d: DAY };
+const SCOPES = Object.keys(DEFAULT_LIMITS) as LimitScope[];
+
+function isScope(name: string): name is LimitScope {
+  return (SCOPES as string[]).includes(name);
+}
+
+function parseLimit(scope: string, value: string): Limit | null {
+  if (value === 'off') return null;
+  const match = /^(\d{1,9})\/(\d{0,6})(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new Error(`${scope}: "${value.slice(0, 40)}" is not of the form 30/1m (units ms, s, m, h, d) or off`);
+  const max = Number(match[1]);
+  const windowMs = Number(match[2] || '1') * UNIT_MS[match[3]!]!;
+  if (max < 1) throw new Error(`${scope}: the count must be at least 1 (use off to turn the limit off)`);
+  if (windowMs < 1000 || windowMs > 7 * DAY) throw new Error(`${scope}: the window must be between 1s and 7d`);
+  return { max, windowMs };
+}
+
+/**
+ * Reads CARRIER_VERIFY_LIMITS: comma-separated `scope=count/window` entries, e.g.
+ * `ip=30/1m, number=5/10m, site=10000/1d, secret=10/10m`, or `scope=off`. Scopes not named keep their default.
+ * Throws an Error whose message names the entry at fault.
+ */
+export function parseLimits(raw: string | undefined): Limits {
+  const limits: { -readonly [S in LimitScope]: Limit | null } = { ...DEFAULT_LIMITS };
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [name = '', value = ''] = entry.split('=').map((part) => part.trim());
+    if (!isScope(name)) throw new Error(`unknown limit "${name.slice(0, 40)}" (known: ${SCOPES.join(', ')})`);
+    limits[name] = parseLimit(name, value);
+  }
+  return limits;
+}
+
+export type Verdict =
+  | { readonly ok: true; readonly degraded: boolean }
+  | { readonly ok: false; readonly degraded: boolean; readonly scope: LimitScope; readonly retryAfter: number };
+
+export interface LimiterOptions {
+  readonly limits: Limits;
+  readonly store: Store;
+  /** Keyed hash, so that no raw number, name or address is ever a key in the store. */
+  readonly hash: (...parts: string[]) => Promise<string>;
+  readonly now?: () => number;
+}
+
+export interface Limiter {
+  readonly limits: Limits;
+  /** Counts a request to /api/verify from this client address. */
+  ip(ip: string): Promise<Verdict>;
+  /** Counts a new name for this number; a pair already seen in the window passes without counting. */
+  number(phoneNumber: string, name: string): Promise<Verdict>;
+  /** Counts a verification for this site. */
+  site(siteKey: string): Promise<Verdict>;
+  /** Whether this address is barred from /api/siteverify after too many wrong secrets. */
+  secretBarred(ip: string): Promise<Verdict>;
+  /** Counts a wrong siteverify secret from this address. */
+  secretFailed(ip: string): Promise<void>;
+}
+
+const PASS: Verdict = { ok: true, degraded: false };
+
+/** Whole seconds until a window ends, at least 1: what Retry-After says. */
+export function retryAfterSeconds(resetMs: number): number {
+  return Math.max(1, Math.ceil(resetMs / 1000));
+}
+
+/**
+ * Builds the limiter. When the store fails (Redis down) the limits fail open to a per-instance memory store:
+ * each instance then enforces them on its own, so several instances together allow a few times more, but
+ * none goes unlimited and no request fails because of it. The verdict says `degraded` so that it is logged.
+ */
+export function createLimiter(options: LimiterOptions): Limiter {
+  const { limits, store, hash } = options;
+  const fallback = new MemoryStore({ now: options.now, maxKeys: 50_000 });
+  const now = options.now ?? Date.now;
+
+  async function withStore<T>(use: (s: Store) => Promise<T>): Promise<{ value: T; degraded: boolean }> {
+    try {
+      return { value: await use(store), degraded: false };
+    } catch {
+      return { value: await use(fallback), degraded: true };
+    }
+  }
+
+  async function count(scope: LimitScope, subject: string): Promise<Verdict> {
+    const limit = limits[scope];
+    if (!limit) return PASS;
+    const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
+    const { value, degraded } = await withStore((s) => s.hit(key, limit.windowMs));
+    return verdictOf(scope, limit, value, degraded);
+  }
+
+  function verdictOf(scope: LimitScope, limit: Limit, window: WindowCount, degraded: boolean): Verdict {
+    if (window.count <= limit.max) return { ok: true, degraded };
+    return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
+  }
+
+  return {
+    limits,
+    ip: (ip) => count('ip', limitSubject(ip)),
+    site: (siteKey) => count('site', siteKey),
+
+    async number(phoneNumber, name) {
+      const limit = limits.number;
+      if (!limit) return PASS;
+      const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
+      const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
+      const { value, degraded } = await withStore(async (s) => {
+        if ((await s.get(pairKey)) !== null) return null;
+        const window = await s.hit(numberKey, limit.windowMs);
+        // Only an admitted pair is remembered, so a refused name stays refused when it is tried again.
+        if (window.count <= limit.max) await s.set(pairKey, '1', window.resetMs);
+        return window;
+      });
+      return value === null ? { ok: true, degraded } : verdictOf('number', limit, value, degraded);
+    },
+
+    async secretBarred(ip) {
+      if (!limits.secret) return PASS;
+      const barKey = `limit:secret-bar:${await hash('limit', 'secret', limitSubject(ip))}`;
+      const { value, degraded } = await withStore((s) => s.get(barKey));
+      const until = value === null ? NaN : Number(value);
+      if (!(until > now())) return { ok: true, degraded };
+      return { ok: false, degraded, scope: 'secret', retryAfter: retryAfterSeconds(until - now()) };
+    },
+
+    async secretFailed(ip) {
+      const limit = limits.secret;
+      if (!limit) return;
+      const subject = await hash('limit', 'secret', limitSubject(ip));
+      await withStore(async (s) => {
+        const window = await s.hit(`limit:secret:${subject}`, limit.windowMs);
+        // The bar holds its end time, so that a barred request can say when to come back without a count.
+        if (window.count >= limit.max) await s.set(`limit:secret-bar:${subject}`, String(now() + window.resetMs), window.resetMs);
+      });
+    },
+  };
+}

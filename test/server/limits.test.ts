@@ -1,0 +1,200 @@
+// Rate limits in process: per IP, per number (distinct names), per site, wrong siteverify secrets; Retry-After and order.
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError, type AppConfig } from '../../server/config.js';
+import { DEFAULT_LIMITS, parseLimits } from '../../server/limits.js';
+import type { Site } from '../../server/sites.js';
+import { postJson, testApp } from '../support/app.js';
+
+const MINUTE = 60_000;
+const PEER_HEADER = 'x-test-peer';
+
+/** An app whose clock the test moves, and whose socket address is whatever the request's test header says. */
+function limitedApp(limits?: string, overrides: AppConfig = {}) {
+  let now = Date.parse('2026-03-01T08:00:00Z');
+  const app = testApp({
+    now: () => now,
+    limits: parseLimits(limits),
+    remoteAddress: (c) => c.req.header(PEER_HEADER) ?? '192.0.2.1',
+    ...overrides,
+  });
+  return Object.assign(app, {
+    advance: (ms: number) => void (now += ms),
+    verify: (name: string, phoneNumber: string, peer = '192.0.2.1', extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+      postJson(app, '/api/verify', { name, phoneNumber, ...extra }, { [PEER_HEADER]: peer, ...headers }),
+  });
+}
+
+async function expectLimited(res: Response, retryAfter: number) {
+  expect(res.status).toBe(429);
+  expect(await res.json()).toEqual({ code: 'RATE_LIMITED', message: expect.any(String) });
+  expect(res.headers.get('retry-after')).toBe(String(retryAfter));
+}
+
+const names = ['张三', '李四', '王五', '赵六', '孙七', '周八', '吴九'];
+
+describe('per-IP limit (30 a minute by default)', () => {
+  it('refuses the 31st request in a minute with 429 and Retry-After, then lets the address back in', async () => {
+    const app = limitedApp();
+    for (let i = 0; i < 30; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13800138000'), 60);
+    app.advance(15_000);
+    await expectLimited(await app.verify('张三', '13800138000'), 45);
+    expect((await app.verify('张三', '13800138000', '192.0.2.2')).status).toBe(200);
+    app.advance(45_000);
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+  });
+
+  it('counts an IPv6 client by its /64', async () => {
+    const app = limitedApp('ip=2/1m');
+    expect((await app.verify('张三', '13800138000', '2001:db8:1:2::a')).status).toBe(200);
+    expect((await app.verify('张三', '13800138000', '2001:db8:1:2:ffff::b')).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13800138000', '2001:db8:1:2::c'), 60);
+    expect((await app.verify('张三', '13800138000', '2001:db8:1:3::a')).status).toBe(200);
+  });
+
+  it('does not spend the budget on input refused before any lookup', async () => {
+    const app = limitedApp('ip=2/1m');
+    for (let i = 0; i < 5; i++) expect((await app.verify('张', '13800138000')).status).toBe(400);
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13800138000'), 60);
+  });
+});
+
+describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
+  it('refuses a 6th name for a number, but not a name already tried, nor another number', async () => {
+    const app = limitedApp();
+    for (const name of names.slice(0, 5)) expect((await app.verify(name, '13800138000', `192.0.2.${names.indexOf(name) + 10}`)).status).toBe(200);
+    await expectLimited(await app.verify('周八', '13800138000', '198.51.100.1'), 600);
+    // The refused name stays refused; names already tried are free; other numbers are untouched.
+    await expectLimited(await app.verify('周八', '13800138000', '198.51.100.2'), 600);
+    const repeat = await app.verify('张三', '13800138000', '198.51.100.3');
+    expect(repeat.status).toBe(200);
+    expect(await repeat.json()).toMatchObject({ code: 'FP00000' });
+    expect((await app.verify('周八', '18612345678', '198.51.100.4')).status).toBe(200);
+    app.advance(10 * MINUTE);
+    expect((await app.verify('周八', '13800138000', '198.51.100.5')).status).toBe(200);
+  });
+
+  it('treats the same name written differently as the same pair (normalised before counting)', async () => {
+    const app = limitedApp('number=1/10m');
+    expect((await app.verify('买买提·艾力', '19212345678')).status).toBe(200);
+    expect((await app.verify(' 买买提•艾力 ', '+86 192-1234-5678')).status).toBe(200);
+    await expectLimited(await app.verify('欧阳娜娜', '19212345678'), 600);
+  });
+
+  it('is not spent by a request the per-IP limit refused', async () => {
+    const app = limitedApp('ip=1/1m, number=2/10m');
+    expect((await app.verify('张三', '13800138000', '192.0.2.1')).status).toBe(200);
+    await expectLimited(await app.verify('李四', '13800138000', '192.0.2.1'), 60);
+    expect((await app.verify('李四', '13800138000', '192.0.2.2')).status).toBe(200);
+    await expectLimited(await app.verify('王五', '13800138000', '192.0.2.3'), 600);
+  });
+});
+
+describe('per-site limit (10,000 a day by default)', () => {
+  const secret = 's'.repeat(40);
+  const sites: Site[] = [
+    { siteKey: 'shop', secret: `shop-${secret}`, origins: ['https://shop.example'] },
+    { siteKey: 'bank', secret: `bank-${secret}`, origins: ['https://bank.example'] },
+  ];
+
+  it('refuses a site over its daily budget while other sites go on', async () => {
+    const app = limitedApp('site=3/1d', { sites });
+    for (let i = 0; i < 3; i++) {
+      expect((await app.verify(names[i]!, '13800138000', `192.0.2.${i + 1}`, { siteKey: 'shop' })).status).toBe(200);
+    }
+    await expectLimited(await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' }), 86_400);
+    expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'bank' })).status).toBe(200);
+    app.advance(24 * 60 * MINUTE);
+    expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' })).status).toBe(200);
+  });
+
+  it('keeps its default at 10,000 a day', () => {
+    expect(DEFAULT_LIMITS.site).toEqual({ max: 10_000, windowMs: 24 * 60 * MINUTE });
+    expect(DEFAULT_LIMITS.ip).toEqual({ max: 30, windowMs: MINUTE });
+    expect(DEFAULT_LIMITS.number).toEqual({ max: 5, windowMs: 10 * MINUTE });
+  });
+});
+
+describe('a refusal as a browser and the log see it', () => {
+  it('carries CORS headers and exposes Retry-After to an allowed origin', async () => {
+    const app = limitedApp('ip=1/1m');
+    const origin = { origin: 'http://localhost:5173' };
+    await app.verify('张三', '13800138000', '192.0.2.1', {}, origin);
+    const res = await app.verify('张三', '13800138000', '192.0.2.1', {}, origin);
+    await expectLimited(res, 60);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('retry-after');
+  });
+
+  it('logs which limit refused, with the address cut to its /24', async () => {
+    const app = limitedApp('ip=1/1m');
+    await app.verify('张三', '13800138000', '203.0.113.77');
+    await app.verify('张三', '13800138000', '203.0.113.77');
+    expect(app.logs[1]).toMatchObject({ status: 429, outcome: 'rate-limited', limit: 'ip', ip: '203.0.113.0/24', phone: '138****8000', name: '张*' });
+    expect(JSON.stringify(app.logs)).not.toContain('203.0.113.77');
+  });
+});
+
+describe('wrong siteverify secrets per IP (10 in 10 minutes by default)', () => {
+  const siteverify = (app: ReturnType<typeof limitedApp>, secret: string, peer: string) =>
+    postJson(app, '/api/siteverify', { secret, token: 'x.y.z' }, { [PEER_HEADER]: peer });
+
+  it('bars an address after 10 wrong secrets, even with the right one, and only that address', async () => {
+    const app = limitedApp();
+    for (let i = 0; i < 10; i++) {
+      const res = await siteverify(app, `guess-${i}`, '192.0.2.66');
+      expect(await res.json()).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
+    }
+    const barred = await siteverify(app, 'sandbox-secret', '192.0.2.66');
+    expect(barred.status).toBe(429);
+    expect(barred.headers.get('retry-after')).toBe('600');
+    expect(await barred.json()).toMatchObject({ success: false, errors: ['rate-limited'] });
+    expect(await (await siteverify(app, 'sandbox-secret', '192.0.2.67')).json()).toMatchObject({ errors: ['invalid-input-response'] });
+    app.advance(10 * MINUTE);
+    expect(await (await siteverify(app, 'sandbox-secret', '192.0.2.66')).json()).toMatchObject({ errors: ['invalid-input-response'] });
+  });
+
+  it('does not count a right secret', async () => {
+    const app = limitedApp('secret=2/10m');
+    for (let i = 0; i < 5; i++) expect((await siteverify(app, 'sandbox-secret', '192.0.2.66')).status).toBe(200);
+  });
+});
+
+describe('CARRIER_VERIFY_LIMITS', () => {
+  it('keeps the defaults for what it does not name', () => {
+    expect(parseLimits(undefined)).toEqual(DEFAULT_LIMITS);
+    expect(parseLimits('')).toEqual(DEFAULT_LIMITS);
+    expect(parseLimits('ip=100/30s')).toEqual({ ...DEFAULT_LIMITS, ip: { max: 100, windowMs: 30_000 } });
+  });
+
+  it('reads every unit, an implied 1, and off', () => {
+    expect(parseLimits(' ip = 5/m , number=3/2h ')).toMatchObject({ ip: { max: 5, windowMs: MINUTE }, number: { max: 3, windowMs: 7_200_000 } });
+    expect(parseLimits('site=50000/7d, secret=off')).toMatchObject({ site: { max: 50_000, windowMs: 7 * 24 * 60 * MINUTE }, secret: null });
+    expect(parseLimits('ip=10/1500ms').ip).toEqual({ max: 10, windowMs: 1500 });
+  });
+
+  it('turns a limit off when told', async () => {
+    const app = limitedApp('ip=off');
+    for (let i = 0; i < 40; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+  });
+
+  it.each([
+    ['ip=30', /ip: "30" is not of the form/],
+    ['ip=30/1y', /not of the form/],
+    ['visits=3/1m', /unknown limit "visits"/],
+    ['ip=0/1m', /at least 1/],
+    ['ip=5/100ms', /between 1s and 7d/],
+    ['site=5/8d', /between 1s and 7d/],
+  ])('stops the proxy on %j, naming the setting', (raw, message) => {
+    const load = () => loadConfig({ CARRIER_VERIFY_LIMITS: raw });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^CARRIER_VERIFY_LIMITS: /);
+    expect(load).toThrow(message);
+  });
+
+  it('hands the parsed limits to the app', () => {
+    expect(loadConfig({ CARRIER_VERIFY_LIMITS: 'number=2/1m' }).app.limits).toMatchObject({ number: { max: 2, windowMs: MINUTE } });
+  });
+});
