@@ -1,6 +1,6 @@
-// A provider over HTTP in the upstream's shape: posts `{ name, phoneNumber }` with the bearer key and reads the answer.
-import { isResultCode } from '../../widget/codes.js';
-import { UpstreamError, type Provider, type ProviderAnswer, type Transport, type VerifyQuery } from './types.js';
+// A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
+import { adapters, type AdapterName } from './adapters.js';
+import { UpstreamError, type Provider, type ProviderAnswer, type Transport, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -8,50 +8,108 @@ export interface HttpProviderOptions {
   readonly key: string;
   readonly weight?: number;
   readonly timeoutMs?: number;
+  /** Vendor dialect; `standard` (SPEC section 2) when absent. */
+  readonly adapter?: AdapterName;
   readonly transport: Transport;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** Reads the upstream's `{ code, message, idData, mobData }`; anything else is an error, never a guess. */
-export function readStandardAnswer(providerId: string, json: unknown): ProviderAnswer {
-  if (typeof json !== 'object' || json === null) throw new UpstreamError('malformed', providerId, 'answer is not a JSON object');
-  const { code, message, idData, mobData } = json as Record<string, unknown>;
-  if (!isResultCode(code)) throw new UpstreamError('unknown-code', providerId, `unknown result code ${JSON.stringify(code).slice(0, 40)}`);
-  return { code, message: typeof message === 'string' ? message : '', idData: idData ?? {}, mobData: mobData ?? {} };
+/** Largest answer read, in bytes: a verdict is a few hundred bytes; anything huge is not an answer. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** Error codes (Node, undici) raised before a connection existed: the request cannot have reached the vendor. */
+const connectCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const { code } = current as Error & { code?: unknown };
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
+}
+
+/** A transport failure is `unreachable` when it provably happened while connecting, else a `reset` mid-call. */
+export function transportFailure(error: unknown): UpstreamFailure {
+  return errorCodes(error).some((code) => connectCodes.has(code)) ? 'unreachable' : 'reset';
+}
+
+/** 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. */
+export function statusFailure(status: number): UpstreamFailure {
+  return status >= 500 && status !== 503 ? 'server-error' : 'refused';
+}
+
+async function readBody(id: string, response: Response, signal: AbortSignal): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > MAX_ANSWER_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new UpstreamError('malformed', id, `answer of ${declared} bytes is too large`);
+  }
+  try {
+    const text = await response.text();
+    if (text.length > MAX_ANSWER_BYTES) throw new UpstreamError('malformed', id, 'answer is too large');
+    return text;
+  } catch (cause) {
+    if (cause instanceof UpstreamError) throw cause;
+    if (signal.aborted) throw new UpstreamError('timeout', id, 'answer did not finish before the timeout');
+    throw new UpstreamError(transportFailure(cause), id, 'connection broke while reading the answer');
+  }
+}
+
+function parseAnswer(id: string, response: Response, text: string): unknown {
+  const type = response.headers.get('content-type') ?? '';
+  if (/text\/html/i.test(type) || /^\s*</.test(text)) throw new UpstreamError('malformed', id, 'answer is an HTML page');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError('malformed', id, 'answer is not JSON');
+  }
 }
 
 export function createHttpProvider(options: HttpProviderOptions): Provider {
   const { id, url, key, transport } = options;
+  const adapterName = options.adapter ?? 'standard';
+  const adapter = adapters[adapterName];
+  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` };
+
+  async function send(query: VerifyQuery, signal: AbortSignal): Promise<Response> {
+    try {
+      // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
+      return await transport(url, { method: 'POST', headers, body: JSON.stringify(adapter.request(query)), redirect: 'manual', signal });
+    } catch (cause) {
+      if (signal.aborted) throw new UpstreamError('timeout', id, 'no answer before the timeout');
+      const failure = transportFailure(cause);
+      throw new UpstreamError(failure, id, failure === 'unreachable' ? 'could not connect' : 'connection broke before an answer');
+    }
+  }
+
   return {
     id,
+    adapter: adapterName,
     weight: options.weight ?? 1,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     async verify(query: VerifyQuery, signal: AbortSignal): Promise<ProviderAnswer> {
-      let response: Response;
-      try {
-        response = await transport(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({ name: query.name, phoneNumber: query.phoneNumber }),
-          signal,
-        });
-      } catch (cause) {
-        if (signal.aborted) throw new UpstreamError('timeout', id, 'no answer before the timeout');
-        throw new UpstreamError('transport', id, cause instanceof Error ? cause.message : 'transport failure');
-      }
-      if (!response.ok) {
+      const response = await send(query, signal);
+      if (response.status < 200 || response.status > 299) {
         await response.body?.cancel().catch(() => undefined);
-        throw new UpstreamError('http-status', id, `HTTP ${response.status}`, response.status);
+        throw new UpstreamError(statusFailure(response.status), id, `HTTP ${response.status}`, response.status);
       }
-      let json: unknown;
-      try {
-        json = await response.json();
-      } catch {
-        if (signal.aborted) throw new UpstreamError('timeout', id, 'answer did not finish before the timeout');
-        throw new UpstreamError('malformed', id, 'answer is not JSON');
-      }
-      return readStandardAnswer(id, json);
+      const text = await readBody(id, response, signal);
+      return adapter.read(id, parseAnswer(id, response, text));
     },
   };
 }

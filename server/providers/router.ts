@@ -1,39 +1,166 @@
-// Sends a checked pair to a provider with its timeout, and turns every failure into UPSTREAM_ERROR or UPSTREAM_TIMEOUT.
-import { UpstreamError, type Provider, type ProviderAnswer, type VerifyQuery } from './types.js';
+// Smart routing: picks providers by weight and health, fails over only where the billing policy allows, and reports each attempt.
+import type { ResultCode } from '../../widget/codes.js';
+import { ProviderHealthState, type BreakerOptions, type BreakerState, type ProviderHealth } from './health.js';
+import { failurePolicy, UpstreamError, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
+
+/** One call to (or skip of) one provider within a request; what metrics count. */
+export interface AttemptRecord {
+  readonly providerId: string;
+  readonly outcome: ResultCode | UpstreamFailure;
+  /** 0 for a provider skipped by its open breaker. */
+  readonly latencyMs: number;
+  /** Whether the vendor may have charged for this call (a definite FP00000/FP03333 answer always may). */
+  readonly maybeBilled: boolean;
+}
 
 export interface RoutedAnswer extends ProviderAnswer {
   readonly providerId: string;
+  /** Latency of the call that answered. */
   readonly latencyMs: number;
+  /** Every attempt of this request, the answering one last. */
+  readonly attempts: readonly AttemptRecord[];
+}
+
+/** The failure that ended a request, with every attempt that led to it. */
+export class RoutingError extends UpstreamError {
+  constructor(
+    cause: UpstreamError,
+    readonly attempts: readonly AttemptRecord[],
+  ) {
+    super(cause.failure, cause.providerId, cause.message, cause.status);
+  }
+}
+
+export interface RouterOptions extends BreakerOptions {
+  /** Uniform numbers in [0, 1) for the weighted draw; `Math.random` unless a test injects its own. */
+  readonly random?: () => number;
+  /** Most calls per request that may have been billed; failover stops there (default 2). */
+  readonly maxBilledCalls?: number;
+  /** Longest time one request may spend across all providers, in ms (default twice the largest timeout). */
+  readonly deadlineMs?: number;
+  /** Told when a provider's breaker opens, half-opens or closes, for metrics. */
+  readonly onCircuitState?: (providerId: string, state: BreakerState) => void;
 }
 
 export interface ProviderRouter {
   readonly providers: readonly Provider[];
   verify(query: VerifyQuery): Promise<RoutedAnswer>;
+  /** Breaker state, error rate and latency per provider, for `/healthz` and the dashboard. */
+  health(): ProviderHealth[];
+  /** Calls `listener` after every attempt; returns the function that stops it. */
+  observe(listener: (attempt: AttemptRecord) => void): () => void;
 }
 
-/** Calls one provider, aborting it when its timeout passes. */
-export async function callWithTimeout(provider: Provider, query: VerifyQuery): Promise<RoutedAnswer> {
+/** Result codes the vendors bill, so that a definite answer's attempt is reported as billed. */
+const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
+
+/** Calls one provider, aborting it when `timeoutMs` passes. */
+export async function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
   const controller = new AbortController();
-  const started = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new UpstreamError('timeout', provider.id, `no answer within ${provider.timeoutMs} ms`));
-    }, provider.timeoutMs);
+      reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
+    }, timeoutMs);
   });
   try {
-    const answer = await Promise.race([provider.verify(query, controller.signal), timedOut]);
-    return { ...answer, providerId: provider.id, latencyMs: performance.now() - started };
+    return await Promise.race([provider.verify(query, controller.signal), timedOut]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-export function createRouter(providers: readonly Provider[]): ProviderRouter {
+/** Draws every provider once, each draw weighted by configured weight times current health. */
+export function weightedOrder(states: readonly ProviderHealthState[], random: () => number): ProviderHealthState[] {
+  const pool = states.map((state) => ({ state, weight: state.provider.weight * state.healthFactor() }));
+  const order: ProviderHealthState[] = [];
+  while (pool.length > 1) {
+    const total = pool.reduce((sum, entry) => sum + entry.weight, 0);
+    let pick = random() * total;
+    let index = pool.findIndex((entry) => (pick -= entry.weight) < 0);
+    if (index < 0) index = pool.length - 1;
+    order.push(pool.splice(index, 1)[0]!.state);
+  }
+  return [...order, ...pool.map((entry) => entry.state)];
+}
+
+/** Runs a listener; a broken metrics listener must not break verification. */
+function safely(listener: () => void): void {
+  try {
+    listener();
+  } catch {
+    // ignored on purpose
+  }
+}
+
+function asUpstreamError(error: unknown, providerId: string): UpstreamError {
+  return error instanceof UpstreamError ? error : new UpstreamError('malformed', providerId, 'provider failed unexpectedly');
+}
+
+export function createRouter(providers: readonly Provider[], options: RouterOptions = {}): ProviderRouter {
   if (providers.length === 0) throw new Error('at least one provider is needed');
+  const { onCircuitState } = options;
+  const states = providers.map(
+    (provider) => new ProviderHealthState(provider, options, onCircuitState && ((state) => safely(() => onCircuitState(provider.id, state)))),
+  );
+  const random = options.random ?? Math.random;
+  const maxBilledCalls = options.maxBilledCalls ?? 2;
+  const deadlineMs = options.deadlineMs ?? 2 * Math.max(...providers.map((p) => p.timeoutMs));
+  const listeners = new Set<(attempt: AttemptRecord) => void>();
+
+  function report(attempts: AttemptRecord[], attempt: AttemptRecord): void {
+    attempts.push(attempt);
+    for (const listener of listeners) safely(() => listener(attempt));
+  }
+
+  /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
+  async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[]) {
+    const providerId = state.provider.id;
+    const started = performance.now();
+    let called = false;
+    try {
+      const answer = await state.run(() => {
+        called = true;
+        return callWithTimeout(state.provider, query, timeoutMs);
+      });
+      const latencyMs = performance.now() - started;
+      state.record(latencyMs);
+      report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
+      return { ...answer, providerId, latencyMs, attempts };
+    } catch (error) {
+      const failure = asUpstreamError(error, providerId);
+      const latencyMs = called ? performance.now() - started : 0;
+      if (called) state.record(latencyMs, failure.failure);
+      report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
+      return failure;
+    }
+  }
+
+  async function verify(query: VerifyQuery): Promise<RoutedAnswer> {
+    const started = performance.now();
+    const attempts: AttemptRecord[] = [];
+    let last: UpstreamError | undefined;
+    let billed = 0;
+    for (const state of weightedOrder(states, random)) {
+      const remaining = deadlineMs - (performance.now() - started);
+      if (remaining <= 0) throw new RoutingError(new UpstreamError('timeout', state.provider.id, 'deadline passed before an answer'), attempts);
+      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts);
+      if (!(outcome instanceof UpstreamError)) return outcome;
+      if (outcome.failure !== 'circuit-open' || last === undefined) last = outcome;
+      if (outcome.maybeBilled) billed += 1;
+      if (!failurePolicy[outcome.failure].failover || billed >= maxBilledCalls) break;
+    }
+    throw new RoutingError(last!, attempts);
+  }
+
   return {
     providers,
-    verify: (query) => callWithTimeout(providers[0]!, query),
+    verify,
+    health: () => states.map((state) => state.snapshot()),
+    observe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }

@@ -18,21 +18,65 @@ export interface ProviderAnswer {
 
 export interface Provider {
   readonly id: string;
+  /** Which vendor dialect the provider speaks (`standard`, `tencent`, `aliyun`); shown in health. */
+  readonly adapter?: string;
   readonly weight: number;
   readonly timeoutMs: number;
   verify(query: VerifyQuery, signal: AbortSignal): Promise<ProviderAnswer>;
 }
 
 /**
- * How an upstream call failed. `maybeBilled` says whether the vendor may have charged for it: only a failure
- * that provably happened before the request reached the vendor is safe to repeat elsewhere.
+ * How an upstream call failed. What the router may do next depends only on this, through `failurePolicy`.
+ *
+ * - `unreachable`: no connection (refused, DNS, connect timeout, TLS): the request never left the proxy.
+ * - `refused`: the vendor answered that it did not process the request (HTTP 4xx, 429, 503, a vendor code
+ *   for throttling, daily limit, bad input or a bad key).
+ * - `vendor-error`: the vendor answered that its own engine failed (Tencent -2/-3, an Aliyun error code).
+ * - `reset`: the connection broke after the request was written and before a whole answer came back.
+ * - `server-error`: HTTP 5xx other than 503 (500, 502, 504, ...).
+ * - `malformed`: an answer that cannot be read: not JSON, an HTML page, JSON of the wrong shape.
+ * - `unknown-code`: well-formed JSON with a result code no adapter knows.
+ * - `timeout`: no whole answer within the provider's timeout.
+ * - `circuit-open`: the provider's breaker is open, so it was not called at all.
  */
 export type UpstreamFailure =
-  | 'timeout'
-  | 'transport'
-  | 'http-status'
+  | 'unreachable'
+  | 'refused'
+  | 'vendor-error'
+  | 'reset'
+  | 'server-error'
   | 'malformed'
-  | 'unknown-code';
+  | 'unknown-code'
+  | 'timeout'
+  | 'circuit-open';
+
+export interface FailurePolicy {
+  /** The vendor may have charged for the call: it reached the vendor and nothing proves it was not processed. */
+  readonly maybeBilled: boolean;
+  /** Another provider may be asked in the same request. */
+  readonly failover: boolean;
+}
+
+/**
+ * The retry policy, one line per failure. It follows from billing: vendors bill a call that produced a result
+ * (Aliyun: `Code=OK` and `IsConsistent` not 2; Tencent: result 0 or 1), so a call the vendor refused, or that
+ * never reached it, is free to repeat elsewhere. A call that reached the vendor and whose answer was lost may
+ * have been billed: the router still fails over (the user gets an answer instead of an error), but it counts
+ * such calls and stops at `maxBilledCalls`. The same provider is never asked twice for one request, and a
+ * definite answer (FP00000, FP03333, KYC1101) is final. A timeout does not fail over: it may have been billed,
+ * the vendor may still be working on it, and the user has already waited a whole timeout.
+ */
+export const failurePolicy: Readonly<Record<UpstreamFailure, FailurePolicy>> = {
+  unreachable: { maybeBilled: false, failover: true },
+  refused: { maybeBilled: false, failover: true },
+  'vendor-error': { maybeBilled: false, failover: true },
+  'circuit-open': { maybeBilled: false, failover: true },
+  reset: { maybeBilled: true, failover: true },
+  'server-error': { maybeBilled: true, failover: true },
+  malformed: { maybeBilled: true, failover: true },
+  'unknown-code': { maybeBilled: true, failover: true },
+  timeout: { maybeBilled: true, failover: false },
+};
 
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
@@ -43,6 +87,10 @@ export class UpstreamError extends Error {
     readonly status?: number,
   ) {
     super(message);
+  }
+
+  get maybeBilled(): boolean {
+    return failurePolicy[this.failure].maybeBilled;
   }
 }
 

@@ -1,0 +1,141 @@
+// One provider's health: its circuit breaker (cockatiel), recent error rate and latency, and the weight routing gives it.
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleAll,
+  IsolatedCircuitError,
+  noJitterGenerator,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { UpstreamError, type Provider, type UpstreamFailure } from './types.js';
+
+export interface BreakerOptions {
+  /** Consecutive failed calls that open a provider's breaker. */
+  readonly failureThreshold?: number;
+  /** How long an open breaker waits before one call may probe the provider (half-open), in ms. */
+  readonly halfOpenAfterMs?: number;
+  /** Longest wait after repeated failed probes: the wait doubles from `halfOpenAfterMs` up to this. */
+  readonly maxHalfOpenAfterMs?: number;
+}
+
+export const breakerDefaults: Required<BreakerOptions> = { failureThreshold: 5, halfOpenAfterMs: 10_000, maxHalfOpenAfterMs: 120_000 };
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** What `/healthz` shows of a provider: no URL and no key, which may hold secrets. */
+export interface ProviderHealth {
+  readonly id: string;
+  readonly adapter: string;
+  readonly weight: number;
+  readonly timeoutMs: number;
+  readonly breaker: BreakerState;
+  /** Calls the provider answered or failed since start (calls skipped by an open breaker excluded). */
+  readonly calls: number;
+  readonly failures: number;
+  /** Exponentially weighted share of recent calls that failed, 0 to 1. */
+  readonly errorRate: number;
+  /** Exponentially weighted latency of recent calls, in ms; null before the first. */
+  readonly latencyMs: number | null;
+  /** Share of traffic routing gives the provider now, relative to its configured weight (0 to 1). */
+  readonly healthFactor: number;
+  readonly lastFailure: { readonly failure: UpstreamFailure; readonly at: string } | null;
+}
+
+/** Weight of the newest call in the moving averages: about the last ten calls count. */
+const SMOOTHING = 0.2;
+/** Least share a failing but closed provider keeps, so that it can show it has recovered. */
+const MIN_FACTOR = 0.05;
+
+const stateNames: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  // A manual hold (cockatiel's isolate()) is, to routing and to operators, an open breaker.
+  [CircuitState.Isolated]: 'open',
+};
+
+export class ProviderHealthState {
+  private readonly breaker: CircuitBreakerPolicy;
+  private calls = 0;
+  private failures = 0;
+  private errorRate = 0;
+  private latency: number | null = null;
+  private lastFailure: ProviderHealth['lastFailure'] = null;
+
+  constructor(
+    readonly provider: Provider,
+    options: BreakerOptions = {},
+    onStateChange?: (state: BreakerState) => void,
+  ) {
+    const { failureThreshold, halfOpenAfterMs, maxHalfOpenAfterMs } = { ...breakerDefaults, ...options };
+    this.breaker = circuitBreaker(handleAll, {
+      breaker: new ConsecutiveBreaker(failureThreshold),
+      // No jitter: one instance probes one provider, there is no herd to spread.
+      halfOpenAfter: new ExponentialBackoff({ initialDelay: halfOpenAfterMs, maxDelay: Math.max(halfOpenAfterMs, maxHalfOpenAfterMs), generator: noJitterGenerator }),
+    });
+    if (onStateChange) this.breaker.onStateChange((state) => onStateChange(stateNames[state]));
+  }
+
+  get state(): BreakerState {
+    return stateNames[this.breaker.state];
+  }
+
+  /**
+   * Runs one call through the breaker. An open breaker (or a probe already in flight) fails at once with
+   * `circuit-open`: a request never waits on another request's probe.
+   */
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.breaker.state === CircuitState.HalfOpen) throw this.skipped();
+    try {
+      return await this.breaker.execute(call);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) throw this.skipped();
+      throw error;
+    }
+  }
+
+  /** Records the outcome of a call that was made. */
+  record(latencyMs: number, failure?: UpstreamFailure): void {
+    this.calls += 1;
+    const failed = failure === undefined ? 0 : 1;
+    this.failures += failed;
+    this.errorRate += SMOOTHING * (failed - this.errorRate);
+    this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
+    if (failure !== undefined) this.lastFailure = { failure, at: new Date().toISOString() };
+  }
+
+  /**
+   * How much of its weight the provider gets now: less with recent errors, and less as its latency nears
+   * its timeout (full share up to half the timeout, a tenth at the timeout).
+   */
+  healthFactor(): number {
+    const errors = Math.max(MIN_FACTOR, 1 - this.errorRate);
+    const half = this.provider.timeoutMs / 2;
+    const slowness = this.latency === null || this.latency <= half ? 1 : Math.max(0.1, (this.provider.timeoutMs - this.latency) / half);
+    return errors * slowness;
+  }
+
+  snapshot(): ProviderHealth {
+    const { id, adapter, weight, timeoutMs } = this.provider;
+    return {
+      id,
+      adapter: adapter ?? 'custom',
+      weight,
+      timeoutMs,
+      breaker: this.state,
+      calls: this.calls,
+      failures: this.failures,
+      errorRate: Math.round(this.errorRate * 1000) / 1000,
+      latencyMs: this.latency === null ? null : Math.round(this.latency * 10) / 10,
+      healthFactor: Math.round(this.healthFactor() * 1000) / 1000,
+      lastFailure: this.lastFailure,
+    };
+  }
+
+  private skipped(): UpstreamError {
+    return new UpstreamError('circuit-open', this.provider.id, `circuit ${this.state}: provider skipped`);
+  }
+}

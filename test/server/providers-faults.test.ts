@@ -1,0 +1,125 @@
+// Each way a real upstream on loopback can fail: what the browser gets, how soon, and when a second provider answers instead.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
+import { postJson, testApp } from '../support/app.js';
+import { providerFor, refusedUrl, startMockUpstream, type Fault, type MockUpstream } from '../support/mock-upstream.js';
+
+const TIMEOUT_MS = 300;
+/** What an answer may take beyond the provider's timeout (scheduling, loopback, a second quick provider). */
+const BOUND_MS = 250;
+const pair = { name: '张三', phoneNumber: '13800138000' };
+
+let transport: NodeTransport;
+let first: MockUpstream;
+let second: MockUpstream;
+const figures: string[] = [];
+
+beforeEach(async () => {
+  transport = createNodeTransport();
+  [first, second] = await Promise.all([startMockUpstream(), startMockUpstream()]);
+});
+
+afterEach(async () => {
+  await Promise.all([first.close(), second.close(), transport.close()]);
+});
+
+afterAll(() => {
+  console.info(`time to answer per fault mode (timeout ${TIMEOUT_MS} ms)\n${figures.join('\n')}`);
+});
+
+/** An app over the given upstream URLs, tried in the order given (the weighted draw always picks the first). */
+function appOver(...urls: string[]) {
+  const providers = urls.map((url, index) => providerFor({ url }, { id: `p${index + 1}`, transport, timeoutMs: TIMEOUT_MS }));
+  return testApp({ providers, routing: { random: () => 0 } });
+}
+
+async function timed(app: ReturnType<typeof appOver>, label: string) {
+  const started = performance.now();
+  const res = await postJson(app, '/api/verify', pair);
+  const body = (await res.json()) as Record<string, unknown>;
+  const elapsed = performance.now() - started;
+  figures.push(`  ${label.padEnd(50)} ${String(res.status).padEnd(4)} ${String(body.code).padEnd(17)} ${elapsed.toFixed(0).padStart(5)} ms`);
+  return { res, body, elapsed };
+}
+
+const failingFast: [string, Fault][] = [
+  ['HTTP 500', { kind: 'status', status: 500 }],
+  ['HTTP 503', { kind: 'status', status: 503 }],
+  ['an HTML error page with 200', { kind: 'html' }],
+  ['an HTML error page with 502', { kind: 'html', status: 502 }],
+  ['malformed JSON', { kind: 'malformed-json' }],
+  ['a connection reset', { kind: 'reset' }],
+];
+
+const neverInTime: [string, Fault][] = [
+  ['no answer', { kind: 'no-answer' }],
+  ['an answer slower than the timeout', { kind: 'slow', delayMs: TIMEOUT_MS * 4 }],
+];
+
+describe('one provider', () => {
+  it.each(failingFast)('answers 502 UPSTREAM_ERROR for %s, well within the timeout', async (label, fault) => {
+    first.fail(fault);
+    const { res, body, elapsed } = await timed(appOver(first.url), `one provider, ${label}`);
+    expect(res.status).toBe(502);
+    expect(body).toEqual({ code: 'UPSTREAM_ERROR', message: expect.any(String) });
+    expect(first.calls).toBe(1);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+
+  it('answers 502 UPSTREAM_ERROR when the connection is refused', async () => {
+    const { res, body, elapsed } = await timed(appOver(await refusedUrl()), 'one provider, connection refused');
+    expect(res.status).toBe(502);
+    expect(body).toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+
+  it.each(neverInTime)('answers 504 UPSTREAM_TIMEOUT for %s, right after the timeout', async (label, fault) => {
+    first.fail(fault);
+    const { res, body, elapsed } = await timed(appOver(first.url), `one provider, ${label}`);
+    expect(res.status).toBe(504);
+    expect(body).toEqual({ code: 'UPSTREAM_TIMEOUT', message: expect.any(String) });
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+
+  it('relays a slow answer that comes within the timeout', async () => {
+    first.fail({ kind: 'slow', delayMs: TIMEOUT_MS / 2 });
+    const { res, body, elapsed } = await timed(appOver(first.url), 'one provider, slow answer within the timeout');
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({ code: 'FP00000', phoneMasked: '138****8000' });
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS / 2 - 5);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+});
+
+describe('two providers', () => {
+  it.each(failingFast)('fails over to the second provider for %s', async (label, fault) => {
+    first.fail(fault);
+    const { res, body, elapsed } = await timed(appOver(first.url, second.url), `failover, ${label}`);
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({ code: 'FP00000', token: expect.any(String) });
+    expect([first.calls, second.calls]).toEqual([1, 1]);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+
+  it('fails over when the first provider refuses the connection', async () => {
+    const { res, body } = await timed(appOver(await refusedUrl(), second.url), 'failover, connection refused');
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({ code: 'FP00000' });
+    expect(second.calls).toBe(1);
+  });
+
+  it.each(neverInTime)('does not fail over after %s: the call may have been billed', async (label, fault) => {
+    first.fail(fault);
+    const { res, elapsed } = await timed(appOver(first.url, second.url), `no failover, ${label}`);
+    expect(res.status).toBe(504);
+    expect(second.calls).toBe(0);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+
+  it('never asks another provider after a definite answer', async () => {
+    const res = await postJson(appOver(first.url, second.url), '/api/verify', { name: '张三', phoneNumber: '13900139000' });
+    expect(await res.json()).toMatchObject({ code: 'KYC1101' });
+    expect([first.calls, second.calls]).toEqual([1, 0]);
+  });
+});

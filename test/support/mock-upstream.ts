@@ -1,0 +1,195 @@
+// A real HTTP upstream on 127.0.0.1 for tests: answers like a vendor from the sandbox directory, or fails on demand.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
+import type { AdapterName } from '../../server/providers/adapters.js';
+import { createHttpProvider } from '../../server/providers/http.js';
+import type { Provider, Transport } from '../../server/providers/types.js';
+import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
+
+/** How the next answers go wrong; `null` answers normally. */
+export type Fault =
+  | { readonly kind: 'status'; readonly status: number }
+  /** An HTML error page, as a gateway in front of the vendor sends it. */
+  | { readonly kind: 'html'; readonly status?: number }
+  /** `application/json` that is not JSON (cut off mid-way). */
+  | { readonly kind: 'malformed-json' }
+  /** The request is read, then the connection is reset before any byte of the answer. */
+  | { readonly kind: 'reset' }
+  /** The normal answer, after `delayMs`. */
+  | { readonly kind: 'slow'; readonly delayMs: number }
+  /** The request is read and never answered. */
+  | { readonly kind: 'no-answer' }
+  /** This JSON body, whatever was asked (for vendor codes). */
+  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number };
+
+export interface RecordedRequest {
+  readonly authorization: string | undefined;
+  readonly body: unknown;
+}
+
+export interface MockUpstream {
+  /** `http://127.0.0.1:<port>/verify`. */
+  readonly url: string;
+  /** Requests received (whatever became of them). */
+  readonly calls: number;
+  /** TCP connections accepted: shows keep-alive reuse. */
+  readonly connections: number;
+  readonly requests: readonly RecordedRequest[];
+  /** Sets the fault for the answers that follow; `times` limits it to the next that many requests. */
+  fail(fault: Fault | null, times?: number): void;
+  close(): Promise<void>;
+}
+
+export interface MockUpstreamOptions {
+  /** Which vendor's dialect to speak. */
+  readonly dialect?: AdapterName;
+}
+
+const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, entry.name]));
+
+function verdict(phoneNumber: string, name: string): Code {
+  const owner = registered.get(phoneNumber);
+  if (owner === undefined) return ResultCode.notFound;
+  return owner === name ? ResultCode.match : ResultCode.mismatch;
+}
+
+const tencentResult: Record<Code, string> = { FP00000: '0', FP03333: '1', KYC1101: '-1' };
+const aliyunResult: Record<Code, number> = { FP00000: 1, FP03333: 0, KYC1101: 2 };
+
+/** The normal answer of each dialect for a request body. */
+function answerFor(dialect: AdapterName, body: Record<string, unknown>): unknown {
+  switch (dialect) {
+    case 'tencent': {
+      const code = verdict(String(body.Mobile), String(body.Name));
+      return { Response: { Result: tencentResult[code], Description: resultMessages[code], RequestId: 'mock-request' } };
+    }
+    case 'aliyun': {
+      const code = verdict(String(body.InputNumber), String(body.Name));
+      return { Code: 'OK', Message: 'OK', RequestId: 'mock-request', Data: { IsConsistent: aliyunResult[code], BasicCarrier: '中国移动' } };
+    }
+    case 'standard': {
+      const code = verdict(String(body.phoneNumber), String(body.name));
+      return { code, message: resultMessages[code], idData: { certType: 'ID_CARD', secretIdField: 'raw-id-data' }, mobData: { isp: 'mock', rawMobField: 'raw-mob-data' } };
+    }
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+      } catch {
+        resolve({});
+      }
+    });
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}
+
+export async function startMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
+  const dialect = options.dialect ?? 'standard';
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let connections = 0;
+  let fault: Fault | null = null;
+  let faultsLeft = Infinity;
+
+  function nextFault(): Fault | null {
+    if (fault === null) return null;
+    const current = fault;
+    faultsLeft -= 1;
+    if (faultsLeft <= 0) fault = null;
+    return current;
+  }
+
+  const server = createServer(async (request, response) => {
+    const body = await readBody(request);
+    requests.push({ authorization: request.headers.authorization, body });
+    const current = nextFault();
+    switch (current?.kind) {
+      case undefined:
+        return sendJson(response, 200, answerFor(dialect, body));
+      case 'status':
+        response.writeHead(current.status, { 'content-type': 'text/plain' });
+        return response.end('Internal Server Error');
+      case 'html':
+        response.writeHead(current.status ?? 200, { 'content-type': 'text/html; charset=utf-8' });
+        return response.end('<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
+      case 'malformed-json':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        return response.end('{"code":"FP00000","message":"SUCC');
+      case 'reset':
+        return request.socket.resetAndDestroy();
+      case 'slow': {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!response.destroyed) sendJson(response, 200, answerFor(dialect, body));
+        }, current.delayMs);
+        timers.add(timer);
+        return;
+      }
+      case 'no-answer':
+        return;
+      case 'json':
+        return sendJson(response, current.status ?? 200, current.body);
+    }
+  });
+  server.on('connection', (socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/verify`,
+    get calls() {
+      return requests.length;
+    },
+    get connections() {
+      return connections;
+    },
+    requests,
+    fail(next, times = Infinity) {
+      fault = next;
+      faultsLeft = times;
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A URL on 127.0.0.1 where nothing listens: connecting is refused. */
+export async function refusedUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}/verify`;
+}
+
+export interface MockProviderOptions {
+  readonly id: string;
+  readonly transport: Transport;
+  readonly adapter?: AdapterName;
+  readonly weight?: number;
+  readonly timeoutMs?: number;
+}
+
+/** A real HTTP provider pointed at a mock upstream, its key `key-<id>`. */
+export function providerFor(upstream: Pick<MockUpstream, 'url'>, options: MockProviderOptions): Provider {
+  return createHttpProvider({ url: upstream.url, key: `key-${options.id}`, ...options });
+}
