@@ -2,6 +2,7 @@
 // dashboard pages, and vitest (mode `test`) runs the Node suites under test/ (browser suites run in Chromium).
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { minifyTemplates } from './scripts/minify-templates.js';
 
 const root = import.meta.dirname;
 
@@ -18,6 +19,9 @@ export default defineConfig(({ mode }) => {
   }
   if (mode === 'bundle') {
     return {
+      plugins: [minifyTemplates(/\/widget\/.*\.ts$/)],
+      // The same libphonenumber-js API, from the package's untranspiled ES2015+ build: no per-module Babel helpers.
+      resolve: { alias: [{ find: /^libphonenumber-js\/core$/, replacement: 'libphonenumber-js/core/es6' }] },
       build: {
         target: 'es2022',
         outDir: resolve(root, 'dist'),

@@ -5,14 +5,22 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 export const outputPath = fileURLToPath(new URL('../widget/phone-metadata.ts', import.meta.url));
+export const sourcePath = require.resolve('libphonenumber-js/metadata.mobile.json');
+
+// Position of the national formatting rules in a version-4 country entry. Only format() and AsYouType read
+// them; parsing, isValid() and getType() do not, and the widget groups digits itself, so they are dropped.
+const FORMATS = 4;
 
 /** The slice of the package's metadata that knows Chinese mobile numbers and nothing else. */
 export async function chinaSlice() {
-  const source = JSON.parse(await readFile(require.resolve('libphonenumber-js/metadata.mobile.json'), 'utf8'));
+  const source = JSON.parse(await readFile(sourcePath, 'utf8'));
+  if (source.version !== 4) throw new Error(`libphonenumber-js metadata version ${source.version}: the slice expects version 4`);
+  const china = [...source.countries.CN];
+  china[FORMATS] = [];
   return {
     version: source.version,
     country_calling_codes: { 86: ['CN'] },
-    countries: { CN: source.countries.CN },
+    countries: { CN: china },
   };
 }
 
@@ -27,7 +35,16 @@ export function serialise(metadata) {
   ].join('\n');
 }
 
+/** Writes the slice; returns whether the file changed. */
+export async function writePhoneMetadata() {
+  const next = serialise(await chinaSlice());
+  const current = await readFile(outputPath, 'utf8').catch(() => null);
+  if (current === next) return false;
+  await writeFile(outputPath, next);
+  return true;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await writeFile(outputPath, serialise(await chinaSlice()));
-  console.log(`wrote ${outputPath}`);
+  const changed = await writePhoneMetadata();
+  console.log(changed ? `wrote ${outputPath}` : `${outputPath} is up to date`);
 }

@@ -1,0 +1,12 @@
+// The package's server entry for a site's own backend: the proxy app, its configuration, and the token check.
+export { createApp, MAX_BODY_BYTES } from './app.js';
+export { ConfigError, loadConfig, sandboxProvider, type AppConfig, type NodeSettings, type ResolvedConfig } from './config.js';
+export { verifyToken, TOKEN_TTL_SECONDS, type TokenCheck, type TokenClaims, type TokenError, type VerifyTokenOptions } from './tokens.js';
+export { createHttpProvider, type HttpProviderOptions } from './providers/http.js';
+export { UpstreamError, type Provider, type ProviderAnswer, type Transport, type VerifyQuery } from './providers/types.js';
+export { MemoryStore } from './stores/memory.js';
+export type { Store } from './stores/types.js';
+export type { Site } from './sites.js';
+export { maskName, maskPhone } from './privacy.js';
+export { checkName, checkPhone, checkRequest, type NameCheck, type PhoneCheck, type RequestCheck } from '../widget/validation.js';
+export { ResultCode, resultCodes, errorStatus, type ErrorCode } from '../widget/codes.js';
