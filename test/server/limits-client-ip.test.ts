@@ -1,0 +1,111 @@
+// Whose address a limit counts: the socket's, forwarded ones only through trusted proxies; parsing and masking.
+import type { Context } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { createClientIp, limitSubject, maskIp, parseIp, parseTrustProxy, formatIp, UNKNOWN_IP } from '../../server/client-ip.js';
+import { ConfigError, loadConfig } from '../../server/config.js';
+import { parseLimits } from '../../server/limits.js';
+import { postJson, testApp } from '../support/app.js';
+
+/** A request context as far as the getter looks at it: the forwarding header. */
+function contextWith(forwardedFor?: string): Context {
+  return { req: { header: (name: string) => (name.toLowerCase() === 'x-forwarded-for' ? forwardedFor : undefined) } } as unknown as Context;
+}
+
+const clientIpOf = (trust: string | undefined, peer: string | undefined, forwardedFor?: string) =>
+  createClientIp(parseTrustProxy(trust), () => peer)(contextWith(forwardedFor));
+
+describe('parseIp', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    [' 203.0.113.7:4711 ', '203.0.113.7'],
+    ['"203.0.113.7"', '203.0.113.7'],
+    ['2001:db8::1', '2001:db8:0:0:0:0:0:1'],
+    ['[2001:db8::1]:443', '2001:db8:0:0:0:0:0:1'],
+    ['fe80::1%eth0', 'fe80:0:0:0:0:0:0:1'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::1', '0:0:0:0:0:0:0:1'],
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0:0:0:c000:221'],
+  ])('reads %j as %s', (raw, canonical) => {
+    const bytes = parseIp(raw);
+    expect(bytes && formatIp(bytes)).toBe(canonical);
+  });
+
+  it.each(['', 'unknown', '256.1.1.1', '1.2.3', '1:2:3:4:5:6:7:8:9', '2001:db8:::1', 'gggg::1', '<script>', '1.2.3.4.5'])('refuses %j', (raw) => {
+    expect(parseIp(raw)).toBeNull();
+  });
+});
+
+describe('the client address', () => {
+  it('is the socket peer when no proxy is trusted, whatever the headers say', () => {
+    expect(clientIpOf(undefined, '198.51.100.9', '203.0.113.1')).toBe('198.51.100.9');
+    expect(clientIpOf('false', '::ffff:198.51.100.9', '203.0.113.1')).toBe('198.51.100.9');
+  });
+
+  it('is shared by every request whose peer is unknown', () => {
+    expect(clientIpOf(undefined, undefined)).toBe(UNKNOWN_IP);
+    expect(createClientIp({ kind: 'none' }, () => {
+      throw new Error('no socket');
+    })(contextWith())).toBe(UNKNOWN_IP);
+  });
+
+  it('with a hop count, is the entry that many proxies from the right; entries a client wrote are ignored', () => {
+    expect(clientIpOf('1', '10.0.0.2', 'spoofed, 203.0.113.5')).toBe('203.0.113.5');
+    expect(clientIpOf('2', '10.0.0.2', '6.6.6.6, 203.0.113.5, 10.0.0.1')).toBe('203.0.113.5');
+    expect(clientIpOf('1', '10.0.0.2')).toBe('10.0.0.2');
+  });
+
+  it('with ranges, is the first address from the right outside them', () => {
+    expect(clientIpOf('loopback, 10.0.0.0/8', '127.0.0.1', '6.6.6.6, 203.0.113.5, 10.1.2.3')).toBe('203.0.113.5');
+    expect(clientIpOf('private', '::ffff:10.0.0.9', '2001:db8::7')).toBe('2001:db8:0:0:0:0:0:7');
+  });
+
+  it('ignores forwarding headers from a peer outside the trusted ranges', () => {
+    expect(clientIpOf('10.0.0.0/8', '198.51.100.9', '203.0.113.5')).toBe('198.51.100.9');
+  });
+
+  it('stops at a garbled entry instead of reading past it', () => {
+    expect(clientIpOf('loopback, 10.0.0.0/8', '127.0.0.1', '203.0.113.5, <garbage>, 10.0.0.4')).toBe('10.0.0.4');
+  });
+});
+
+describe('CARRIER_VERIFY_TRUST_PROXY', () => {
+  it('reads none, hop counts and ranges', () => {
+    expect(parseTrustProxy('')).toEqual({ kind: 'none' });
+    expect(parseTrustProxy('2')).toEqual({ kind: 'hops', hops: 2 });
+    expect(parseTrustProxy('loopback,192.0.2.0/24,2001:db8::/32')).toMatchObject({ kind: 'ranges' });
+  });
+
+  it.each([['0', /between 1 and 10/], ['proxy.example', /not an address/], ['10.0.0.0/33', /not an address/]])('stops the proxy on %j, naming the setting', (raw, message) => {
+    const load = () => loadConfig({ CARRIER_VERIFY_TRUST_PROXY: raw });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^CARRIER_VERIFY_TRUST_PROXY: /);
+    expect(load).toThrow(message);
+  });
+});
+
+describe('what is kept of an address', () => {
+  it('counts IPv6 by its /64 and IPv4 whole', () => {
+    expect(limitSubject('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2:0:0:0:0/64');
+    expect(limitSubject('::ffff:192.0.2.1')).toBe('192.0.2.1');
+  });
+
+  it('logs a /24 or a /48 only', () => {
+    expect(maskIp('203.0.113.77')).toBe('203.0.113.0/24');
+    expect(maskIp('2001:db8:1:2::99')).toBe('2001:db8:1::/48');
+    expect(maskIp(UNKNOWN_IP)).toBe(UNKNOWN_IP);
+  });
+});
+
+describe('limits behind a trusted proxy', () => {
+  it('count each forwarded client apart, and ignore forged headers from untrusted peers', async () => {
+    const app = testApp({ limits: parseLimits('ip=1/1m'), trustProxy: parseTrustProxy('loopback'), remoteAddress: (c) => c.req.header('x-test-peer') });
+    const send = (peer: string, forwardedFor: string) =>
+      postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' }, { 'x-test-peer': peer, 'x-forwarded-for': forwardedFor });
+    expect((await send('127.0.0.1', '203.0.113.1')).status).toBe(200);
+    expect((await send('127.0.0.1', '203.0.113.2')).status).toBe(200);
+    expect((await send('127.0.0.1', '203.0.113.1')).status).toBe(429);
+    // A client talking to the proxy directly cannot buy a fresh budget by writing the header.
+    expect((await send('198.51.100.4', '203.0.113.3')).status).toBe(200);
+    expect((await send('198.51.100.4', '203.0.113.4')).status).toBe(429);
+  });
+});

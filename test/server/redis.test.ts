@@ -1,0 +1,177 @@
+// Shared state in a real redis-server: the store itself, two proxy instances that agree, and Redis stopped midway.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type LogLine } from '../../server/config.js';
+import { startServer, type RunningServer } from '../../server/node.js';
+import { RedisStore } from '../../server/stores/redis.js';
+import { StoreUnavailableError } from '../../server/stores/types.js';
+import { generateTokenKey } from '../../server/tokens.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+let redis: TestRedis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await redis?.dispose();
+});
+
+describe('RedisStore', () => {
+  it('counts hits in a fixed window that ends on its own', async () => {
+    const store = new RedisStore(redis.url, { prefix: `t${Date.now()}:` });
+    await store.ready();
+    try {
+      const first = await store.hit('w', 60_000);
+      const second = await store.hit('w', 60_000);
+      expect(first.count).toBe(1);
+      expect(second.count).toBe(2);
+      expect(second.resetMs).toBeGreaterThan(55_000);
+      expect(second.resetMs).toBeLessThanOrEqual(60_000);
+      await store.hit('short', 200);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await store.hit('short', 200)).count).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('claims a key once until it expires, and keeps values with their TTL', async () => {
+    const prefix = `t${Date.now()}:`;
+    const store = new RedisStore(redis.url, { prefix });
+    await store.ready();
+    try {
+      expect(await store.claim('token:a', 60_000)).toBe(true);
+      expect(await store.claim('token:a', 60_000)).toBe(false);
+      await store.set('cache:k', '{"code":"FP00000"}', 60_000);
+      expect(await store.get('cache:k')).toBe('{"code":"FP00000"}');
+      expect(await store.get('cache:missing')).toBeNull();
+      expect(await store.client.pttl(`${prefix}cache:k`)).toBeGreaterThan(55_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects at once with StoreUnavailableError while Redis is unreachable, instead of queueing', async () => {
+    const store = new RedisStore('redis://127.0.0.1:1');
+    expect(await store.ready(300)).toBe(false);
+    const started = performance.now();
+    await expect(store.hit('k', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.claim('k', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.set('k', 'v', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await store.close();
+  });
+});
+
+describe('REDIS_URL configuration', () => {
+  it('asks for the shared secrets without which instances could not agree', async () => {
+    const key = JSON.stringify([await generateTokenKey('k1')]);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CARRIER_VERIFY_TOKEN_KEYS: key })).toThrow(/^CARRIER_VERIFY_HASH_SECRET: is required with REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40) })).toThrow(/^CARRIER_VERIFY_TOKEN_KEYS: is required with REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(ConfigError);
+  });
+});
+
+interface Instance {
+  readonly server: RunningServer;
+  readonly logs: LogLine[];
+  post(path: string, body: unknown, client?: string): Promise<Response>;
+}
+
+async function startInstance(env: Record<string, string>): Promise<Instance> {
+  const logs: LogLine[] = [];
+  const server = await startServer(env, { log: (line) => logs.push(line) });
+  return {
+    server,
+    logs,
+    // The test talks from 127.0.0.1, a trusted proxy here, so X-Forwarded-For names the client.
+    post: (path, body, client = '198.51.100.1') =>
+      fetch(`http://127.0.0.1:${server.port}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+        body: JSON.stringify(body),
+      }),
+  };
+}
+
+describe('two instances on one Redis', () => {
+  let a: Instance;
+  let b: Instance;
+
+  beforeAll(async () => {
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, 'x'),
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('shared')]),
+      CARRIER_VERIFY_LIMITS: 'ip=4/1m, number=3/10m',
+      CARRIER_VERIFY_TRUST_PROXY: 'loopback',
+    };
+    [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.server.close(), b?.server.close()]);
+  });
+
+  const verify = (instance: Instance, name: string, phoneNumber: string, client?: string) => instance.post('/api/verify', { name, phoneNumber }, client);
+
+  it('share the per-IP limit', async () => {
+    const statuses = [];
+    for (const instance of [a, b, a, b, a, b]) statuses.push((await verify(instance, '张三', '13800138000', '198.51.100.10')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('share the per-number limit on distinct names', async () => {
+    const tries: [Instance, string][] = [[a, '张三'], [b, '李四'], [a, '王五'], [b, '赵六'], [a, '张三']];
+    const statuses = [];
+    for (const [index, [instance, name]] of tries.entries()) statuses.push((await verify(instance, name, '18612345678', `198.51.100.${20 + index}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 200]);
+  });
+
+  it('accept a token only once, whichever instance redeems it', async () => {
+    const res = await verify(a, '王五', '13312345678', '198.51.100.30');
+    const { token } = (await res.json()) as { token: string };
+    const first = await b.post('/api/siteverify', { secret: 'sandbox-secret', token });
+    expect(await first.json()).toMatchObject({ success: true, code: 'FP00000', phoneMasked: '133****5678' });
+    const second = await a.post('/api/siteverify', { secret: 'sandbox-secret', token });
+    expect(await second.json()).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+  });
+
+  it('keep answering when Redis stops, degrade the limits to each instance, refuse token redemption with 503, and recover', async () => {
+    const before = await verify(a, '欧阳娜娜', '17012345678', '198.51.100.40');
+    const { token: issuedBefore } = (await before.json()) as { token: string };
+    await redis.stop();
+
+    // Verification goes on; each instance counts on its own, so the budget holds per instance.
+    const onA = [];
+    for (let i = 0; i < 5; i++) onA.push((await verify(a, '张三', '13800138000', '198.51.100.41')).status);
+    expect(onA).toEqual([200, 200, 200, 200, 429]);
+    expect((await verify(b, '张三', '13800138000', '198.51.100.41')).status).toBe(200);
+    expect(a.logs.filter((line) => line.route === '/api/verify').at(-1)).toMatchObject({ degraded: true, status: 429, limit: 'ip' });
+
+    // Single use cannot be promised without the shared store: the backend is told to retry, and the token is not spent.
+    const during = await b.post('/api/siteverify', { secret: 'sandbox-secret', token: issuedBefore });
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toBe('5');
+    expect(await during.json()).toMatchObject({ success: false, errors: ['internal-error'] });
+    expect(a.logs.concat(b.logs).some((line) => line.event === 'store-down')).toBe(true);
+
+    await redis.start();
+    let after: Response | undefined;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      after = await b.post('/api/siteverify', { secret: 'sandbox-secret', token: issuedBefore });
+      if (after.status !== 503) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await after?.json()).toMatchObject({ success: true, code: 'FP00000' });
+    expect((await a.post('/api/siteverify', { secret: 'sandbox-secret', token: issuedBefore }).then((r) => r.json()))).toMatchObject({ errors: ['timeout-or-duplicate'] });
+    expect(b.logs.some((line) => line.event === 'store-up')).toBe(true);
+
+    const statuses = a.logs.concat(b.logs).map((line) => line.status).filter((status): status is number => typeof status === 'number');
+    expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+  });
+});
