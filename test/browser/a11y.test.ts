@@ -1,0 +1,110 @@
+// axe-core over <carrier-verify> in every state, each language, light and dark: no violation anywhere.
+import 'axe-core/axe.min.js';
+import { expect, html } from '@open-wc/testing';
+import type { AxeResults } from 'axe-core';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
+import type { Lang } from '../../widget/locales.js';
+import { attempt, fill, parts, widget } from './helpers.js';
+
+const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
+
+type Shown = 'idle' | 'filled' | 'hint-virtual' | 'hint-refused' | 'invalid-name' | 'invalid-phone' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error' | 'rate-limited' | 'disabled';
+
+/** Brings a fresh widget to what a person would see in `state`. */
+async function show(state: Shown, lang: Lang, theme: 'light' | 'dark'): Promise<CarrierVerify> {
+  const endpoint = state === 'rate-limited' ? '/test/rate-limited' : '/api/verify';
+  const el = await widget(html`<carrier-verify lang=${lang} theme=${theme} endpoint=${endpoint} ?disabled=${state === 'disabled'}></carrier-verify>`);
+  switch (state) {
+    case 'filled':
+      await fill(el, '张三', '13800138000');
+      break;
+    case 'hint-virtual':
+      await fill(el, '', '170 1234');
+      break;
+    case 'hint-refused':
+      await fill(el, '', '145 1234');
+      break;
+    case 'invalid-name':
+      await attempt(el, 'Zhang San', '13800138000', 'cv-invalid');
+      break;
+    case 'invalid-phone':
+      await attempt(el, '张三', '12345', 'cv-invalid');
+      break;
+    case 'verifying':
+      await fill(el, '张三', '13800000504');
+      parts(el).button.click();
+      await el.updateComplete;
+      break;
+    case 'verified':
+      await attempt(el, '张三', '13800138000', 'cv-verified');
+      break;
+    case 'mismatch':
+      await attempt(el, '李四', '13800138000', 'cv-mismatch');
+      break;
+    case 'not-found':
+      await attempt(el, '张三', '13900139000', 'cv-not-found');
+      break;
+    case 'error':
+      await attempt(el, '张三', '13800000500', 'cv-error');
+      break;
+    case 'rate-limited':
+      await attempt(el, '张三', '13800138000', 'cv-error');
+      break;
+    default:
+      break;
+  }
+  return el;
+}
+
+function describeViolations(results: AxeResults): string {
+  return results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n');
+}
+
+const states: readonly Shown[] = ['idle', 'filled', 'hint-virtual', 'hint-refused', 'invalid-name', 'invalid-phone', 'verifying', 'verified', 'mismatch', 'not-found', 'error', 'rate-limited', 'disabled'];
+const langs: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
+/** States that need the proxy to answer. */
+const answered: ReadonlySet<Shown> = new Set(['verifying', 'verified', 'mismatch', 'not-found', 'error']);
+
+/**
+ * Every state in every language, except that a state the proxy must answer is checked in one language per theme,
+ * in turn: the words differ, the markup does not, and repeating the fault numbers would trip the provider's breaker.
+ */
+function langsFor(state: Shown, themeIndex: number): readonly Lang[] {
+  return answered.has(state) ? [langs[(states.indexOf(state) + themeIndex) % langs.length]!] : langs;
+}
+
+describe('accessibility (axe-core)', () => {
+  for (const [themeIndex, theme] of (['light', 'dark'] as const).entries()) {
+    for (const state of states) {
+      for (const lang of langsFor(state, themeIndex)) {
+        it(`has no violation when ${state}, ${lang}, ${theme}`, async () => {
+          const el = await show(state, lang, theme);
+          // `region` asks that page content sit in landmarks: that is the embedding page's business, not the widget's.
+          const results = await axe.run(el, { rules: { region: { enabled: false } } });
+          el.reset();
+          expect(results.passes.length, 'axe checked nothing').to.be.greaterThan(0);
+          expect(results.violations, describeViolations(results)).to.deep.equal([]);
+        });
+      }
+    }
+  }
+
+  it('links each wrong field to its reason and announces outcomes politely', async () => {
+    const el = await show('invalid-phone', 'en', 'light');
+    const { phone, phoneError, message } = parts(el);
+    expect(phone.getAttribute('aria-invalid')).to.equal('true');
+    const describedBy = phone.getAttribute('aria-describedby')!.split(' ');
+    expect(describedBy).to.include(phoneError.id);
+    expect(phoneError.textContent).to.equal('A mobile number has 11 digits');
+    expect(message.getAttribute('role')).to.equal('status');
+    expect(message.getAttribute('aria-live')).to.equal('polite');
+  });
+
+  it('keeps the live region in the page while empty, so that its first outcome is announced', async () => {
+    const el = await show('idle', 'zh-CN', 'light');
+    const { message } = parts(el);
+    expect(message.isConnected).to.equal(true);
+    expect(getComputedStyle(message).display).to.not.equal('none');
+    expect(getComputedStyle(message).visibility).to.equal('visible');
+  });
+});

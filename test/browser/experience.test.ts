@@ -1,0 +1,425 @@
+// How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, paste, carrier hint,
+// languages, each state with its next step, keyboard use, theming and reduced motion.
+import { expect, html, oneEvent } from '@open-wc/testing';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
+import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
+import { attempt, fill, nextFrame, parts, paste, setText, widget } from './helpers.js';
+
+/** Puts the caret in the number field at `at`, as a click there would. */
+async function caretAt(el: CarrierVerify, value: string, at: number): Promise<HTMLInputElement> {
+  const { phone } = parts(el);
+  setText(phone, value);
+  await el.updateComplete;
+  phone.setSelectionRange(at, at);
+  return phone;
+}
+
+describe('typing a number', () => {
+  it('groups the digits as they are typed, keeping the caret at the end', async () => {
+    const el = await widget();
+    parts(el).phone.focus();
+    await sendKeys({ type: '1380013' });
+    expect(parts(el).phone.value).to.equal('138 0013');
+    await sendKeys({ type: '8000' });
+    const { phone } = parts(el);
+    expect(phone.value).to.equal('138 0013 8000');
+    expect(phone.selectionStart).to.equal(13);
+  });
+
+  it('keeps the caret after a digit inserted in the middle', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '138 0013 800', 4);
+    await sendKeys({ type: '5' });
+    expect(phone.value).to.equal('138 5001 3800');
+    expect(phone.selectionStart).to.equal(5);
+    await sendKeys({ type: '6' });
+    expect(phone.value).to.equal('138 5600 13800');
+    expect(phone.selectionStart).to.equal(6);
+  });
+
+  it('deletes the digit before a group space on Backspace, and the one after it on Delete', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '138 0013 8000', 4);
+    await sendKeys({ press: 'Backspace' });
+    expect(phone.value).to.equal('130 0138 000');
+    expect(phone.selectionStart).to.equal(2);
+    phone.setSelectionRange(3, 3);
+    await sendKeys({ press: 'Delete' });
+    expect(phone.value).to.equal('130 1380 00');
+    expect(phone.selectionStart).to.equal(3);
+  });
+
+  it('keeps the caret where a digit in the middle was deleted', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '138 0013 8000', 7);
+    await sendKeys({ press: 'Backspace' });
+    expect(phone.value).to.equal('138 0038 000');
+    expect(phone.selectionStart).to.equal(6);
+  });
+
+  it('replaces a selection with what is typed', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '138 0013 8000', 0);
+    phone.setSelectionRange(0, phone.value.length);
+    await sendKeys({ type: '186' });
+    expect(phone.value).to.equal('186');
+    expect(phone.selectionStart).to.equal(3);
+  });
+
+  it('asks for a phone keypad and offers autofill of the name and the number', async () => {
+    const el = await widget();
+    expect(parts(el).phone.inputMode).to.equal('tel');
+    expect(parts(el).phone.type).to.equal('tel');
+    expect(parts(el).phone.autocomplete).to.equal('tel-national');
+    expect(parts(el).name.autocomplete).to.equal('name');
+  });
+});
+
+describe('pasting a number', () => {
+  for (const pasted of ['+86 138-0013-8000', '＋８６ １３８ ００１３ ８０００', '0086 (138) 0013.8000', '8613800138000']) {
+    it(`turns a pasted ${pasted} into 138 0013 8000`, async () => {
+      const el = await widget();
+      const { phone } = parts(el);
+      phone.focus();
+      paste(phone, pasted);
+      await el.updateComplete;
+      expect(phone.value).to.equal('138 0013 8000');
+      expect(phone.selectionStart).to.equal(13);
+      expect(parts(el).hint.textContent).to.contain('中国移动');
+    });
+  }
+
+  it('verifies a pasted +86 number as typed by hand', async () => {
+    const el = await widget();
+    setText(parts(el).name, '张三');
+    parts(el).phone.focus();
+    paste(parts(el).phone, '+86 138-0013-8000');
+    await el.updateComplete;
+    const verified = oneEvent<VerifiedEvent>(el, 'cv-verified');
+    parts(el).button.click();
+    expect((await verified).detail.phoneMasked).to.equal('138****8000');
+  });
+
+  it('groups digits pasted into the middle and puts the caret after them', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '138 8000', 3);
+    paste(phone, '0013');
+    await el.updateComplete;
+    expect(phone.value).to.equal('138 0013 8000');
+    expect(phone.selectionStart).to.equal(8);
+  });
+});
+
+describe('the carrier hint', () => {
+  for (const [typed, lang, shown] of [
+    ['138', 'zh-CN', '中国移动'],
+    ['186 1234', 'zh-CN', '中国联通'],
+    ['199', 'en', 'China Telecom'],
+    ['192 1234 5678', 'zh-TW', '中國廣電'],
+    ['170 1234', 'en', 'Virtual operator · Some providers cannot verify virtual-operator numbers'],
+    ['145', 'zh-CN', '上网卡号码无法进行实名核验'],
+    ['140', 'en', 'IoT numbers cannot be verified'],
+    ['1349', 'zh-TW', '衛星電話號碼無法進行實名核驗'],
+  ] as const) {
+    it(`shows "${shown}" for ${typed} in ${lang}`, async () => {
+      const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
+      setText(parts(el).phone, typed);
+      await el.updateComplete;
+      expect(parts(el).hint.textContent?.trim()).to.equal(shown);
+    });
+  }
+
+  it('says nothing before the segment is known', async () => {
+    const el = await widget();
+    setText(parts(el).phone, '13');
+    await el.updateComplete;
+    expect(parts(el).hint.textContent?.trim()).to.equal('');
+  });
+
+  it('refuses a data-only number with its own reason and the pinned not-mobile code', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const { detail } = await attempt(el, '张三', '14512345678', 'cv-invalid');
+    expect(detail).to.deep.equal({ field: 'phone', reason: 'not-mobile' });
+    expect(parts(el).phoneError.textContent).to.equal('Data-only numbers cannot be verified');
+    expect(parts(el).phone.getAttribute('aria-invalid')).to.equal('true');
+  });
+});
+
+describe('languages', () => {
+  const labels = (el: CarrierVerify) => [parts(el).name.labels![0]!.textContent, parts(el).phone.labels![0]!.textContent, parts(el).button.textContent!.trim()];
+
+  it('takes the nearest lang of the page when it has none of its own, and reports it as its lang', async () => {
+    const host = await widget(html`<div lang="en"><section lang="zh-Hant-TW"><carrier-verify></carrier-verify></section></div>`);
+    const el = host.querySelector('carrier-verify')!;
+    await el.updateComplete;
+    expect(labels(el)).to.deep.equal(['姓名', '手機號碼', '驗證']);
+    expect(el.lang).to.equal('zh-TW');
+  });
+
+  it('takes the lang around a shadow root it sits in', async () => {
+    const host = await widget(html`<div lang="en-GB"></div>`);
+    const shadow = (host as HTMLElement).attachShadow({ mode: 'open' });
+    const el = document.createElement('carrier-verify');
+    shadow.append(el);
+    await el.updateComplete;
+    expect(labels(el)).to.deep.equal(['Name', 'Mobile number', 'Verify']);
+  });
+
+  it('speaks zh-CN when nothing in the page says otherwise', async () => {
+    const pageLang = document.documentElement.getAttribute('lang');
+    document.documentElement.removeAttribute('lang');
+    try {
+      const el = await widget(html`<carrier-verify></carrier-verify>`);
+      expect(labels(el)).to.deep.equal(['姓名', '手机号', '验证']);
+      expect(el.lang).to.equal('zh-CN');
+    } finally {
+      if (pageLang !== null) document.documentElement.setAttribute('lang', pageLang);
+    }
+  });
+
+  it('re-words everything, outcome included, when its lang attribute changes', async () => {
+    const el = await widget();
+    await attempt(el, '李四', '13800138000', 'cv-mismatch');
+    expect(parts(el).message.textContent).to.contain('不一致');
+    el.setAttribute('lang', 'en');
+    await el.updateComplete;
+    expect(labels(el)).to.deep.equal(['Name', 'Mobile number', 'Verify']);
+    expect(parts(el).message.textContent).to.contain('does not match');
+    el.lang = 'zh-TW';
+    await el.updateComplete;
+    expect(parts(el).message.textContent).to.contain('不一致，請檢查');
+  });
+
+  it('follows a change of the page language', async () => {
+    const host = await widget(html`<div lang="zh-CN"><carrier-verify></carrier-verify></div>`);
+    const el = host.querySelector('carrier-verify')!;
+    await fill(el, '', '17012345678');
+    expect(parts(el).hint.textContent).to.contain('虚拟运营商');
+    host.setAttribute('lang', 'en');
+    await nextFrame();
+    await el.updateComplete;
+    expect(labels(el)).to.deep.equal(['Name', 'Mobile number', 'Verify']);
+    expect(parts(el).hint.textContent).to.contain('Virtual operator');
+  });
+
+  it('marks its text with the language in use', async () => {
+    const el = await widget(html`<carrier-verify lang="en-US"></carrier-verify>`);
+    expect(el.shadowRoot!.querySelector('form')!.getAttribute('lang')).to.equal('en');
+  });
+});
+
+describe('states and next steps', () => {
+  it('is busy while verifying: fields locked, button marked busy, no second submission', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    el.addEventListener('cv-error', (e) => seen.push(e.detail.code));
+    await fill(el, '张三', '13800000504');
+    parts(el).button.click();
+    await el.updateComplete;
+    expect(el.status).to.equal('verifying');
+    expect(parts(el).name.readOnly).to.equal(true);
+    expect(parts(el).phone.readOnly).to.equal(true);
+    expect(parts(el).button.getAttribute('aria-busy')).to.equal('true');
+    expect(parts(el).button.getAttribute('aria-disabled')).to.equal('true');
+    expect(parts(el).message.textContent).to.contain('验证中');
+    parts(el).button.click();
+    await oneEvent<VerifyErrorEvent>(el, 'cv-error');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).to.deep.equal(['UPSTREAM_TIMEOUT']);
+  });
+
+  it('locks a verified pair, and Change unlocks it, drops the token and puts the person in the name field', async () => {
+    const el = await widget();
+    await attempt(el, '张三', '13800138000', 'cv-verified');
+    expect(parts(el).name.readOnly).to.equal(true);
+    expect(parts(el).phone.readOnly).to.equal(true);
+    expect(parts(el).button.getAttribute('aria-disabled')).to.equal('true');
+    const change = parts(el).change!;
+    expect(change.textContent?.trim()).to.equal('修改');
+    change.click();
+    await el.updateComplete;
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(el.token).to.equal(null);
+    expect(parts(el).name.readOnly).to.equal(false);
+    expect(parts(el).name.value).to.equal('张三');
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
+    expect(parts(el).change).to.equal(null);
+  });
+
+  for (const [name, phone, event, status, text] of [
+    ['李四', '13800138000', 'cv-mismatch', 'mismatch', 'The name does not match the number’s registration. Check both and try again'],
+    ['张三', '13900139000', 'cv-not-found', 'not-found', 'No registration was found for this number. Check it or try again later'],
+  ] as const) {
+    it(`says what to do after ${status}, and drops the outcome once a field is edited`, async () => {
+      const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+      await attempt(el, name, phone, event);
+      expect(el.status).to.equal(status);
+      expect(parts(el).message.textContent).to.equal(text);
+      expect(parts(el).message.dataset.tone).to.equal('error');
+      expect(parts(el).name.readOnly).to.equal(false);
+      parts(el).name.focus();
+      await sendKeys({ press: 'Backspace' });
+      await el.updateComplete;
+      expect(el.status).to.equal('idle');
+      expect(parts(el).message.textContent).to.equal('');
+    });
+  }
+
+  it('offers a retry after an upstream error, and the retry is a new attempt', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    await attempt(el, '张三', '13800000500', 'cv-error');
+    expect(parts(el).message.textContent).to.equal('Verification is unavailable right now. Please try again');
+    const retry = parts(el).retry!;
+    expect(retry.textContent?.trim()).to.equal('Try again');
+    const again = oneEvent<VerifyErrorEvent>(el, 'cv-error');
+    retry.click();
+    expect((await again).detail.code).to.equal('UPSTREAM_ERROR');
+  });
+
+  it('offers no retry for a refusal that a retry cannot change', async () => {
+    const el = await widget(html`<carrier-verify lang="en" site-key="no-such-site"></carrier-verify>`);
+    const { detail } = await attempt(el, '张三', '13800138000', 'cv-error');
+    expect(detail.retryable).to.equal(false);
+    expect(parts(el).retry).to.equal(null);
+    expect(parts(el).message.textContent).to.contain('contact the site');
+  });
+
+  it('counts down a rate limit on the retry button and allows the retry only when it is over', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=2"></carrier-verify>`);
+    const { detail } = await attempt(el, '张三', '13800138000', 'cv-error');
+    expect(detail).to.include({ code: 'RATE_LIMITED', retryAfter: 2 });
+    expect(parts(el).message.textContent).to.equal('尝试次数过多，请 2 秒后再试');
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.equal('重试(2)');
+    expect(parts(el).retry!.getAttribute('aria-disabled')).to.equal('true');
+    let attempts = 0;
+    el.addEventListener('cv-error', () => attempts++);
+    parts(el).retry!.click();
+    parts(el).phone.focus();
+    await sendKeys({ press: 'Enter' });
+    await new Promise((r) => setTimeout(r, 1100));
+    await el.updateComplete;
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.equal('重试(1)');
+    await new Promise((r) => setTimeout(r, 1000));
+    await el.updateComplete;
+    expect(attempts).to.equal(0);
+    expect(parts(el).retry!.textContent!.trim()).to.equal('重试');
+    expect(parts(el).retry!.hasAttribute('aria-disabled')).to.equal(false);
+    expect(parts(el).message.textContent).to.equal('现在可以重试了');
+    const again = oneEvent<VerifyErrorEvent>(el, 'cv-error');
+    parts(el).retry!.click();
+    expect((await again).detail.code).to.equal('RATE_LIMITED');
+  });
+});
+
+describe('keyboard', () => {
+  it('focuses the name field when the element is focused (delegatesFocus), and tabs name → number → Verify', async () => {
+    const el = await widget();
+    el.focus();
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).phone);
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).button);
+  });
+
+  it('submits with Enter from the name field, and moves the focus to the first wrong field', async () => {
+    const el = await widget();
+    el.focus();
+    await sendKeys({ type: '张三' });
+    const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
+    await sendKeys({ press: 'Enter' });
+    expect((await invalid).detail).to.deep.equal({ field: 'phone', reason: 'empty' });
+    await el.updateComplete;
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).phone);
+  });
+
+  it('verifies with Enter from the number field', async () => {
+    const el = await widget();
+    el.focus();
+    await sendKeys({ type: '张三' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ type: '13800138000' });
+    const verified = oneEvent<VerifiedEvent>(el, 'cv-verified');
+    await sendKeys({ press: 'Enter' });
+    expect((await verified).detail.code).to.equal('FP00000');
+  });
+
+  it('names the first of two wrong fields first', async () => {
+    const el = await widget();
+    await attempt(el, 'Zhang', '123', 'cv-invalid');
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
+    expect(parts(el).name.getAttribute('aria-invalid')).to.equal('true');
+    expect(parts(el).phone.getAttribute('aria-invalid')).to.equal('true');
+  });
+});
+
+describe('look', () => {
+  afterEach(() => emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' }));
+
+  const background = (el: CarrierVerify) => getComputedStyle(el.shadowRoot!.querySelector('form')!).backgroundColor;
+
+  it('is light by default, dark with theme="dark", and follows the system with theme="auto"', async () => {
+    await emulateMedia({ colorScheme: 'dark' });
+    const plain = await widget();
+    expect(background(plain)).to.equal('rgb(255, 255, 255)');
+    const dark = await widget(html`<carrier-verify theme="dark"></carrier-verify>`);
+    expect(background(dark)).to.equal('rgb(22, 27, 34)');
+    const auto = await widget(html`<carrier-verify theme="auto"></carrier-verify>`);
+    expect(background(auto)).to.equal('rgb(22, 27, 34)');
+    await emulateMedia({ colorScheme: 'light' });
+    expect(background(auto)).to.equal('rgb(255, 255, 255)');
+  });
+
+  it('takes the site’s custom properties from an ancestor, in any theme', async () => {
+    const host = await widget(html`<div style="--cv-accent: rgb(200, 0, 90); --cv-bg: rgb(250, 250, 240)"><carrier-verify theme="dark"></carrier-verify></div>`);
+    const el = host.querySelector('carrier-verify')!;
+    await el.updateComplete;
+    expect(getComputedStyle(parts(el).button).backgroundColor).to.equal('rgb(200, 0, 90)');
+    expect(background(el)).to.equal('rgb(250, 250, 240)');
+  });
+
+  it('exposes its fields, button and messages as parts', async () => {
+    const host = await widget(html`<div>
+      <style>
+        .styled::part(name-input) { border-color: rgb(1, 2, 3); }
+        .styled::part(button) { background-color: rgb(4, 5, 6); }
+        .styled::part(message) { color: rgb(7, 8, 9); }
+        .styled::part(error) { color: rgb(10, 11, 12); }
+      </style>
+      <carrier-verify class="styled" lang="en"></carrier-verify>
+    </div>`);
+    const el = host.querySelector('carrier-verify')!;
+    await attempt(el, 'Zhang', '13800138000', 'cv-invalid');
+    expect(getComputedStyle(parts(el).name).borderTopColor).to.equal('rgb(1, 2, 3)');
+    expect(getComputedStyle(parts(el).button).backgroundColor).to.equal('rgb(4, 5, 6)');
+    expect(getComputedStyle(parts(el).message).color).to.equal('rgb(7, 8, 9)');
+    expect(getComputedStyle(parts(el).nameError).color).to.equal('rgb(10, 11, 12)');
+  });
+
+  it('shows a focus ring on the focused field', async () => {
+    const el = await widget();
+    el.focus();
+    await sendKeys({ press: 'Tab' });
+    const style = getComputedStyle(parts(el).phone);
+    expect(style.outlineStyle).to.equal('solid');
+    expect(style.outlineWidth).to.equal('2px');
+  });
+
+  it('stops the busy spinner turning when the person asks for reduced motion', async () => {
+    const spinning = async () => {
+      const el = await widget();
+      await fill(el, '张三', '13800138000');
+      parts(el).button.click();
+      await el.updateComplete;
+      // Read while the request is still under way: the spinner goes with the answer.
+      const name = getComputedStyle(el.shadowRoot!.querySelector('.spinner')!).animationName;
+      el.reset();
+      return name;
+    };
+    expect(await spinning()).to.equal('spin');
+    await emulateMedia({ reducedMotion: 'reduce' });
+    expect(await spinning()).to.equal('none');
+  });
+});
