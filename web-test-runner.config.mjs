@@ -5,9 +5,11 @@ import { defaultReporter, summaryReporter } from '@web/test-runner';
 import { writeFileSync } from 'node:fs';
 import { createApp } from './server/app.ts';
 import { sandboxProvider } from './server/config.ts';
+import { parseLimits } from './server/limits.ts';
 
 const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
-const app = createApp({ providers: [sandboxProvider(400)] });
+// Every browser suite posts from the one test page, so the per-IP limit is off here; the Node suites test it.
+const app = createApp({ providers: [sandboxProvider(400)], limits: parseLimits('ip=off') });
 
 async function readBody(req) {
   const chunks = [];
@@ -19,7 +21,7 @@ async function readBody(req) {
 async function api(ctx, next) {
   if (ctx.path === '/test/rate-limited') {
     ctx.status = 429;
-    ctx.set('Retry-After', '7');
+    ctx.set('Retry-After', /^\d+$/.test(ctx.query.after ?? '') ? ctx.query.after : '7');
     ctx.body = { code: 'RATE_LIMITED', message: 'Too many requests' };
     return;
   }
