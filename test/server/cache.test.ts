@@ -1,0 +1,141 @@
+// The result cache: a repeated pair costs one upstream call, TTLs follow the result, the size stays bounded, keys are HMACs.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createResultCache, defaultCacheTtls } from '../../server/cache.js';
+import { createHasher } from '../../server/privacy.js';
+import { MemoryStore } from '../../server/stores/memory.js';
+import type { Store, WindowCount } from '../../server/stores/types.js';
+import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
+import { postJson, testApp } from '../support/app.js';
+import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+const match = { name: '张三', phoneNumber: '13800138000' };
+
+/** A Store that keeps everything in a visible map, to look at what the cache writes. */
+class VisibleStore implements Store {
+  readonly entries = new Map<string, string>();
+  failing = false;
+  async hit(): Promise<WindowCount> {
+    return { count: 1, resetMs: 1 };
+  }
+  async claim(key: string): Promise<boolean> {
+    return !this.entries.has(key);
+  }
+  async get(key: string): Promise<string | null> {
+    if (this.failing) throw new Error('store down');
+    return this.entries.get(key) ?? null;
+  }
+  async set(key: string, value: string): Promise<void> {
+    if (this.failing) throw new Error('store down');
+    this.entries.set(key, value);
+  }
+  async close(): Promise<void> {}
+}
+
+describe('through the proxy', () => {
+  let transport: NodeTransport;
+  let vendor: MockUpstream;
+
+  beforeEach(async () => {
+    transport = createNodeTransport();
+    vendor = await startMockUpstream();
+  });
+
+  afterEach(async () => {
+    await Promise.all([vendor.close(), transport.close()]);
+  });
+
+  const appWith = (store?: Store) =>
+    testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 500 })], ...(store ? { cache: { store } } : {}) });
+
+  it('answers a repeated pair from the cache: one upstream call, the same answer, a fresh token', async () => {
+    const app = appWith();
+    const first = await (await postJson(app, '/api/verify', match)).json();
+    const second = await (await postJson(app, '/api/verify', { name: ' 张三 ', phoneNumber: '+86 138 0013 8000' })).json();
+    expect(vendor.calls).toBe(1);
+    expect(second).toMatchObject({ code: 'FP00000', phoneMasked: '138****8000', carrier: first.carrier, token: expect.any(String) });
+    expect(second.token).not.toBe(first.token);
+    expect(app.logs.map((line) => line.cache)).toEqual(['miss', 'hit']);
+  });
+
+  it('makes one upstream call for a burst of the same pair', async () => {
+    vendor.fail({ kind: 'slow', delayMs: 100 });
+    const app = appWith();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postJson(app, '/api/verify', match)));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(vendor.calls).toBe(1);
+  });
+
+  it('keeps each pair apart and never caches a failure', async () => {
+    const app = appWith();
+    vendor.fail({ kind: 'status', status: 500 }, 1);
+    expect((await postJson(app, '/api/verify', match)).status).toBe(502);
+    expect((await postJson(app, '/api/verify', match)).status).toBe(200);
+    expect(await (await postJson(app, '/api/verify', { ...match, name: '李四' })).json()).toMatchObject({ code: 'FP03333' });
+    expect(vendor.calls).toBe(3);
+  });
+
+  it('stores only HMACs and result codes, never the number, the name or the vendor data', async () => {
+    const store = new VisibleStore();
+    await postJson(appWith(store), '/api/verify', match);
+    const written = JSON.stringify([...store.entries]);
+    expect(store.entries.size).toBe(1);
+    expect(written).toContain('FP00000');
+    expect(written).not.toMatch(/13800138000|张三|8000|raw-id-data|idData/);
+  });
+
+  it('still verifies when its store fails, at the cost of an upstream call each time', async () => {
+    const store = new VisibleStore();
+    store.failing = true;
+    const app = appWith(store);
+    expect((await postJson(app, '/api/verify', match)).status).toBe(200);
+    expect((await postJson(app, '/api/verify', match)).status).toBe(200);
+    expect(vendor.calls).toBe(2);
+  });
+});
+
+describe('createResultCache', () => {
+  let now = 0;
+  const hash = createHasher('cache-test-secret-of-at-least-32-chars');
+  const cacheOver = (store: Store = new MemoryStore({ now: () => now }), maxEntries?: number) =>
+    createResultCache({ store, hash, now: () => now, ...(maxEntries ? { maxEntries } : {}) });
+
+  beforeEach(() => {
+    now = 1_000_000;
+  });
+
+  it.each([
+    ['FP00000', '24 hours'],
+    ['FP03333', 'an hour'],
+    ['KYC1101', '10 minutes: carrier data lags new numbers'],
+  ] as const)('keeps %s for %s', async (code, _) => {
+    const cache = cacheOver();
+    await cache.set(match, { code, providerId: 'main' });
+    now += defaultCacheTtls[code] - 1;
+    expect(await cache.get(match)).toMatchObject({ code, providerId: 'main' });
+    now += 1;
+    expect(await cache.get(match)).toBeNull();
+  });
+
+  it('takes TTLs per result from its options', async () => {
+    const cache = createResultCache({ store: new MemoryStore({ now: () => now }), hash, ttlMs: { KYC1101: 1000 } });
+    await cache.set(match, { code: 'KYC1101', providerId: 'main' });
+    now += 1000;
+    expect(await cache.get(match)).toBeNull();
+  });
+
+  it('stays within its size in any store, however many pairs pass', async () => {
+    const store = new VisibleStore();
+    const cache = cacheOver(store, 8);
+    for (let i = 0; i < 200; i++) await cache.set({ name: '张三', phoneNumber: `138${String(i).padStart(8, '0')}` }, { code: 'FP03333', providerId: 'main' });
+    expect(store.entries.size).toBeLessThanOrEqual(8);
+    expect(store.entries.size).toBeGreaterThan(1);
+  });
+
+  it('never answers one pair with another pair that shares its slot', async () => {
+    const cache = cacheOver(new VisibleStore(), 1);
+    await cache.set(match, { code: 'FP00000', providerId: 'main' });
+    await cache.set({ ...match, name: '李四' }, { code: 'FP03333', providerId: 'main' });
+    expect(await cache.get(match)).toBeNull();
+    expect(await cache.get({ ...match, name: '李四' })).toMatchObject({ code: 'FP03333' });
+  });
+});

@@ -1,0 +1,165 @@
+// The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
+import { UpstreamError } from '../../server/providers/types.js';
+import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
+import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+const TIMEOUT_MS = 300;
+const HALF_OPEN_AFTER_MS = 150;
+const match = { name: '张三', phoneNumber: '13800138000' };
+
+let transport: NodeTransport;
+let upstreams: MockUpstream[];
+
+beforeEach(async () => {
+  transport = createNodeTransport();
+  upstreams = await Promise.all([startMockUpstream(), startMockUpstream(), startMockUpstream()]);
+});
+
+afterEach(async () => {
+  await Promise.all([...upstreams.map((u) => u.close()), transport.close()]);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A router over the first `count` mock upstreams, named a, b, c, with the given weights. */
+function routerOver(weights: number[], options: RouterOptions = {}) {
+  const providers = weights.map((weight, index) =>
+    providerFor(upstreams[index]!, { id: 'abc'[index]!, transport, weight, timeoutMs: TIMEOUT_MS }),
+  );
+  return createRouter(providers, { random: () => 0, failureThreshold: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS, ...options });
+}
+
+const stateOf = (router: ReturnType<typeof routerOver>, id: string) => router.health().find((p) => p.id === id)?.breaker;
+
+describe('circuit breaker per provider', () => {
+  it('opens after consecutive failures and then routes to the others without calling the broken one', async () => {
+    const [a, b] = upstreams as [MockUpstream, MockUpstream];
+    a.fail({ kind: 'status', status: 500 });
+    const router = routerOver([1, 1]);
+    for (let i = 0; i < 3; i++) expect((await router.verify(match)).providerId).toBe('b');
+    expect(stateOf(router, 'a')).toBe('open');
+    const answer = await router.verify(match);
+    expect(answer).toMatchObject({ providerId: 'b', code: 'FP00000' });
+    expect(answer.attempts.map((t) => [t.providerId, t.outcome])).toEqual([['a', 'circuit-open'], ['b', 'FP00000']]);
+    expect([a.calls, b.calls]).toEqual([3, 4]);
+  });
+
+  it('half-opens after the wait, and closes when the probe succeeds', async () => {
+    const [a] = upstreams as [MockUpstream];
+    a.fail({ kind: 'status', status: 500 }, 3);
+    const router = routerOver([1, 1]);
+    for (let i = 0; i < 3; i++) await router.verify(match);
+    expect(stateOf(router, 'a')).toBe('open');
+    await sleep(HALF_OPEN_AFTER_MS + 20);
+    const answer = await router.verify(match);
+    expect(answer.providerId).toBe('a');
+    expect(stateOf(router, 'a')).toBe('closed');
+    expect(a.calls).toBe(4);
+  });
+
+  it('opens again when the probe fails, and the request still gets an answer elsewhere', async () => {
+    const [a, b] = upstreams as [MockUpstream, MockUpstream];
+    a.fail({ kind: 'status', status: 500 });
+    const router = routerOver([1, 1]);
+    for (let i = 0; i < 3; i++) await router.verify(match);
+    await sleep(HALF_OPEN_AFTER_MS + 20);
+    expect((await router.verify(match)).providerId).toBe('b');
+    expect(a.calls).toBe(4);
+    expect(stateOf(router, 'a')).toBe('open');
+    await router.verify(match);
+    expect([a.calls, b.calls]).toEqual([4, 5]);
+  });
+
+  it('lets no request wait on another request\'s probe', async () => {
+    const [a, b] = upstreams as [MockUpstream, MockUpstream];
+    a.fail({ kind: 'status', status: 500 }, 3);
+    const router = routerOver([1, 1]);
+    for (let i = 0; i < 3; i++) await router.verify(match);
+    await sleep(HALF_OPEN_AFTER_MS + 20);
+    a.fail({ kind: 'slow', delayMs: 150 });
+    const probe = router.verify(match);
+    await sleep(20);
+    expect(stateOf(router, 'a')).toBe('half-open');
+    const started = performance.now();
+    const other = await router.verify(match);
+    expect(other.providerId).toBe('b');
+    expect(performance.now() - started).toBeLessThan(100);
+    expect((await probe).providerId).toBe('a');
+    expect(stateOf(router, 'a')).toBe('closed');
+    expect([a.calls, b.calls]).toEqual([4, 4]);
+  });
+
+  it('answers UPSTREAM_ERROR without calling anyone when every breaker is open', async () => {
+    for (const upstream of upstreams) upstream.fail({ kind: 'status', status: 503 });
+    const router = routerOver([1, 1], { maxBilledCalls: 10 });
+    for (let i = 0; i < 3; i++) await expect(router.verify(match)).rejects.toBeInstanceOf(UpstreamError);
+    const calls = upstreams.map((u) => u.calls);
+    const error = await router.verify(match).catch((e: unknown) => e);
+    expect(error).toMatchObject({ failure: 'circuit-open', attempts: [{ outcome: 'circuit-open' }, { outcome: 'circuit-open' }] });
+    expect(upstreams.map((u) => u.calls)).toEqual(calls);
+  });
+});
+
+describe('weighted routing', () => {
+  /** Evenly spread numbers in [0, 1): the draw then follows the weights exactly. */
+  function spread(count: number) {
+    let i = 0;
+    return () => ((i++ % count) + 0.5) / count;
+  }
+
+  it('sends traffic in proportion to the weights', async () => {
+    const router = routerOver([3, 1], { random: spread(200) });
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) {
+      const { providerId } = await router.verify(match);
+      counts[providerId] = (counts[providerId] ?? 0) + 1;
+    }
+    expect(counts).toEqual({ a: 150, b: 50 });
+  });
+
+  it('gives a provider with recent errors less than its weight', async () => {
+    const [a] = upstreams as [MockUpstream];
+    // 0.7 picks a while a has its full 3 of 4 share (0.75), b once errors cut it below 0.7.
+    const router = routerOver([3, 1], { random: () => 0.7 });
+    expect((await router.verify(match)).providerId).toBe('a');
+    a.fail({ kind: 'status', status: 500 }, 2);
+    await router.verify(match);
+    await router.verify(match);
+    const health = router.health().find((p) => p.id === 'a')!;
+    expect(health).toMatchObject({ breaker: 'closed', failures: 2 });
+    expect(health.healthFactor).toBeLessThan(0.9);
+    expect((await router.verify(match)).providerId).toBe('b');
+  });
+});
+
+describe('billing-safe failover', () => {
+  it('stops after two calls that may have been billed', async () => {
+    for (const upstream of upstreams) upstream.fail({ kind: 'status', status: 500 });
+    const router = routerOver([1, 1, 1]);
+    await expect(router.verify(match)).rejects.toMatchObject({ failure: 'server-error', attempts: [{ maybeBilled: true }, { maybeBilled: true }] });
+    expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0]);
+  });
+
+  it('tries every provider while failures cannot have been billed', async () => {
+    upstreams[0]!.fail({ kind: 'status', status: 503 });
+    upstreams[1]!.fail({ kind: 'status', status: 429 });
+    const answer = await routerOver([1, 1, 1]).verify(match);
+    expect(answer.providerId).toBe('c');
+    expect(answer.attempts.map((t) => [t.outcome, t.maybeBilled])).toEqual([['refused', false], ['refused', false], ['FP00000', true]]);
+  });
+
+  it('reports every attempt to observers with its latency', async () => {
+    upstreams[0]!.fail({ kind: 'malformed-json' });
+    const router = routerOver([1, 1]);
+    const seen: AttemptRecord[] = [];
+    router.observe((attempt) => seen.push(attempt));
+    await router.verify({ name: '王五', phoneNumber: '18612345678' });
+    expect(seen).toEqual([
+      { providerId: 'a', outcome: 'malformed', latencyMs: expect.any(Number), maybeBilled: true },
+      { providerId: 'b', outcome: 'FP03333', latencyMs: expect.any(Number), maybeBilled: true },
+    ]);
+    expect(seen[1]!.latencyMs).toBeGreaterThan(0);
+  });
+});
