@@ -1,0 +1,146 @@
+// Reads every line a real proxy process writes during a whole run, and the metrics, and finds no raw name, number, token or secret.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
+import { generateTokenKey } from '../../server/tokens.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const HASH_SECRET = 'hash-secret-for-the-log-test-0123456789abcdef';
+const GUESSED_SECRET = 'guessed-secret-Zq81';
+const CLIENT_IP = '203.0.113.58';
+
+interface Run {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Everything that must never be written: raw names, numbers, tokens, secrets, full client addresses. */
+  readonly secrets: string[];
+  readonly metrics: string;
+}
+
+/** Starts `node server/node.ts` like `npm start` does, on a free port, and resolves with it once it listens. */
+function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: { stdout: string; stderr: string } }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/node.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${output.stderr}`)), 20_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output.stderr += chunk.toString();
+      const port = /listening on http:\/\/localhost:(\d+)/.exec(output.stderr)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(port), output });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}: ${output.stderr}`)));
+  });
+}
+
+/** A whole run: every sandbox pair, refusals of each kind, faults, limits, token checks, a Redis outage. */
+async function wholeRun(redis: TestRedis): Promise<Run> {
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: redis.url,
+    CARRIER_VERIFY_HASH_SECRET: HASH_SECRET,
+    CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('log-test')]),
+    CARRIER_VERIFY_LIMITS: 'ip=40/1m, number=3/10m',
+    CARRIER_VERIFY_TRUST_PROXY: 'loopback',
+  };
+  const { child, port, output } = await startProcess(env);
+  const base = `http://127.0.0.1:${port}`;
+  const secrets = [HASH_SECRET, GUESSED_SECRET, 'sandbox-secret', 'sandbox-key', CLIENT_IP];
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLIENT_IP, ...headers }, body: JSON.stringify(body) });
+  const tokens: string[] = [];
+  try {
+    for (const { name, phoneNumber } of sandboxDirectory) {
+      secrets.push(name, phoneNumber, `${phoneNumber.slice(0, 3)} ${phoneNumber.slice(3, 7)} ${phoneNumber.slice(7)}`);
+      const res = await post('/api/verify', { name, phoneNumber: `+86 ${phoneNumber}` });
+      const body = (await res.json()) as { token?: string };
+      if (body.token) tokens.push(body.token);
+    }
+    const others: [string, string][] = [
+      ['李四', '13800138000'],
+      ['赵钱孙', '13900139000'],
+      ['张', '13800138000'],
+      ['张三', '1380013800'],
+      ['Zhang San', '13712345678'],
+      ['钱多多', sandboxFaults.serverError],
+      ['孙小小', '18700001111'],
+      ['周大大', '18700001111'],
+      ['吴老二', '18700001111'],
+      ['郑十一', '18700001111'],
+    ];
+    for (const [name, phoneNumber] of others) {
+      secrets.push(name, phoneNumber);
+      await post('/api/verify', { name, phoneNumber });
+    }
+    await fetch(`${base}/api/13800138000?phoneNumber=13800138000&name=${encodeURIComponent('张三')}`);
+    await post('/api/verify', { name: '张三', phoneNumber: '13800138000' }, { origin: 'https://evil.example' });
+    await post('/api/siteverify', { secret: GUESSED_SECRET, token: tokens[0] });
+    await post('/api/siteverify', { secret: 'sandbox-secret', token: tokens[0], name: '张三', phoneNumber: '13800138000' });
+    await post('/api/siteverify', { secret: 'sandbox-secret', token: tokens[0] });
+    await post('/api/siteverify', { secret: 'sandbox-secret', token: tokens[1], name: '王五', phoneNumber: '13800138000' });
+    await redis.stop();
+    await post('/api/verify', { name: '王五', phoneNumber: '13312345678' });
+    await post('/api/siteverify', { secret: 'sandbox-secret', token: tokens[2] });
+    await redis.start();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    await fetch(`${base}/healthz`);
+    for (const token of tokens) secrets.push(token, ...token.split('.').slice(1));
+    return { stdout: output.stdout, stderr: output.stderr, secrets, metrics };
+  } finally {
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+describe('logs of a whole run', () => {
+  let redis: TestRedis;
+  let run: Run;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    run = await wholeRun(redis);
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  it('are one JSON object a line', () => {
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(25);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+  });
+
+  it('hold masked numbers and names, and the outcome of each request', () => {
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 200, outcome: 'FP00000', phone: '138****8000', name: '张*', provider: 'sandbox', site: 'sandbox', ip: '203.0.113.0/24' }));
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 429, outcome: 'rate-limited', limit: 'number', phone: '187****1111' }));
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 502, phone: '138****0500' }));
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/siteverify', outcome: 'token-accepted' }));
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'store-down', store: 'redis' }));
+    for (const line of lines.filter((l) => l.route === '/api/verify' || l.route === '/api/siteverify')) {
+      expect(line).toMatchObject({ requestId: expect.any(String), latencyMs: expect.any(Number), status: expect.any(Number) });
+    }
+  });
+
+  it('never hold a raw name, number, token, secret or client address', () => {
+    const written = `${run.stdout}\n${run.stderr}`;
+    // A one-character value (the invalid name 张) is also the visible part of a masked name (张*): not a leak.
+    const found = run.secrets.filter((secret) => Array.from(secret).length > 1 && written.includes(secret));
+    console.log(`log check: ${written.split('\n').length} lines, ${run.secrets.length} raw values looked for, ${found.length} found`);
+    expect(found).toEqual([]);
+  });
+
+  it('keep the metrics free of them too', () => {
+    expect(run.metrics.length).toBeGreaterThan(0);
+    expect(run.secrets.filter((secret) => run.metrics.includes(secret))).toEqual([]);
+  });
+});

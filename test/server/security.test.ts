@@ -1,0 +1,118 @@
+// Secure headers, the Content-Security-Policy of the pages, CORS per site, and the body-size limit, in process.
+import { describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES } from '../../server/app.js';
+import type { Site } from '../../server/sites.js';
+import { postJson, testApp } from '../support/app.js';
+
+const page = () =>
+  testApp({ assets: async (path) => (path === '/site/index.html' ? new Response('<!doctype html><title>demo</title>', { headers: { 'content-type': 'text/html' } }) : null) });
+
+describe('secure headers', () => {
+  it('gives the demo page a CSP that allows only its own scripts, styles and requests, and no framing by others', async () => {
+    const res = await page().request('/');
+    expect(res.status).toBe(200);
+    const csp = Object.fromEntries(
+      (res.headers.get('content-security-policy') ?? '').split(';').map((directive) => {
+        const [name = '', ...values] = directive.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
+    expect(csp).toMatchObject({
+      'default-src': "'self'",
+      'script-src': "'self'",
+      'style-src': "'self'",
+      'connect-src': "'self'",
+      'object-src': "'none'",
+      'base-uri': "'none'",
+      'frame-ancestors': "'self'",
+    });
+    expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+  });
+
+  it('sets the usual hardening headers on every answer, errors included', async () => {
+    const app = testApp();
+    for (const res of [await app.request('/healthz'), await app.request('/nothing'), await postJson(app, '/api/verify', '{')]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(res.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    }
+  });
+
+  it('lets other sites load the script-tag bundle (cross-origin resource policy)', async () => {
+    const app = testApp({ assets: async (path) => (path === '/carrier-verify.js' ? new Response('/* bundle */', { headers: { 'content-type': 'text/javascript' } }) : null) });
+    const res = await app.request('/carrier-verify.js');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(res.headers.get('cross-origin-embedder-policy')).toBeNull();
+  });
+});
+
+describe('CORS per site', () => {
+  const secret = 'x'.repeat(40);
+  const sites: Site[] = [
+    { siteKey: 'shop', secret: `shop-${secret}`, origins: ['https://shop.example'] },
+    { siteKey: 'bank', secret: `bank-${secret}`, origins: ['https://bank.example'] },
+  ];
+
+  it('answers a preflight for a listed origin only, without credentials, and varies on Origin', async () => {
+    const app = testApp({ sites });
+    const preflight = (origin: string) =>
+      app.request('/api/verify', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const allowed = await preflight('https://shop.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(allowed.headers.get('vary')?.toLowerCase()).toContain('origin');
+    expect((await preflight('https://shop.example.evil.test')).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight('null')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("refuses one site's key from another site's origin", async () => {
+    const app = testApp({ sites });
+    const res = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'bank' }, { origin: 'https://shop.example' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
+    const own = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'bank' }, { origin: 'https://bank.example' });
+    expect(own.status).toBe(200);
+  });
+
+  it('gives siteverify, a server-to-server route, no CORS at all', async () => {
+    const res = await postJson(testApp(), '/api/siteverify', { secret: 'sandbox-secret', token: 'x' }, { origin: 'http://localhost:5173' });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('body-size limit', () => {
+  /** A body streamed in chunks with no Content-Length, as a client could send to dodge a header check. */
+  function streamed(bytes: number): ReadableStream<Uint8Array> {
+    let sent = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (sent >= bytes) return controller.close();
+        const chunk = new TextEncoder().encode(sent === 0 ? '{"name":"' : 'x'.repeat(1024));
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+  }
+
+  it.each(['/api/verify', '/api/siteverify'])('answers 413 to a streamed body over the limit on %s', async (path) => {
+    const res = await testApp().request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamed(MAX_BODY_BYTES * 4), duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('answers 413 from the declared length alone, before reading', async () => {
+    const res = await testApp().request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) }, body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts a body right at the limit', async () => {
+    const base = JSON.stringify({ name: '张三', phoneNumber: '13800138000', pad: '' });
+    const padding = 'x'.repeat(MAX_BODY_BYTES - new TextEncoder().encode(base).byteLength);
+    const res = await postJson(testApp(), '/api/verify', { name: '张三', phoneNumber: '13800138000', pad: padding });
+    expect(res.status).toBe(200);
+  });
+});
