@@ -11,11 +11,14 @@ import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
 import { apiError, errorMessages } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
+import { monitoringRoutes, recordRequests } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
-import { createRouter, type RoutedAnswer } from './providers/router.js';
+import { createResultCache, DEFAULT_CACHE_ENTRIES, type CacheOutcome } from './cache.js';
+import { createRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, type Site } from './sites.js';
+import { MemoryStore } from './stores/memory.js';
 import { StoreUnavailableError } from './stores/types.js';
 import { tokenSubject, type TokenError } from './tokens.js';
 
@@ -32,6 +35,8 @@ type Env = {
     limited?: LimitScope;
     /** Set when the shared store failed and limits fell back to this instance's memory. */
     degraded?: boolean;
+    /** Whether the result came from the result cache (no upstream call). */
+    cache?: 'hit' | 'miss';
   };
 };
 
@@ -100,7 +105,18 @@ function upstreamFailure(error: unknown): HTTPException {
 export function createApp(options: AppConfig = {}): Hono<Env> & { readonly config: ResolvedConfig } {
   const config = resolveConfig(options);
   const sites = createSiteRegistry(config.sites);
-  const router = createRouter(config.providers);
+  const router = createRouter(config.providers, options.routing);
+  const cacheEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+  const cache = createResultCache({
+    // In memory the cache gets its own bounded store, so that it can never crowd out used-token marks.
+    store: options.cache?.store ?? (config.storeKind === 'redis' ? config.store : new MemoryStore({ maxKeys: cacheEntries, now: config.now })),
+    hash: config.hash,
+    maxEntries: cacheEntries,
+    now: config.now,
+    ...(options.cache?.ttlMs ? { ttlMs: options.cache.ttlMs } : {}),
+  });
+  router.observe(config.metrics.upstreamCall);
+  config.metrics.watchCircuits(router.health);
   const limiter = createLimiter({ limits: config.limits, store: config.store, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
 
@@ -137,9 +153,11 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       phone: masked?.phone,
       name: masked?.name,
       degraded: c.get('degraded'),
+      cache: c.get('cache'),
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+  app.use('/api/*', recordRequests(config.metrics));
 
   const verifyCors = cors({
     origin: (origin) => (sites.anyAllows(origin) ? origin : null),
@@ -176,14 +194,17 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     enforce(c, await limiter.ip(config.clientIp(c)));
     enforce(c, await limiter.number(check.phoneNumber, check.name));
     enforce(c, await limiter.site(site.siteKey));
-    let answer: RoutedAnswer;
+    const query = { name: check.name, phoneNumber: check.phoneNumber };
+    let answer: CacheOutcome;
     try {
-      answer = await router.verify({ name: check.name, phoneNumber: check.phoneNumber });
+      answer = await cache.through(query, () => router.verify(query));
     } catch (error) {
       c.set('outcome', error instanceof UpstreamError ? `upstream-${error.failure}` : 'upstream-error');
       if (error instanceof UpstreamError) c.set('providerId', error.providerId);
       throw upstreamFailure(error);
     }
+    config.metrics.cacheLookup(answer.cached);
+    c.set('cache', answer.cached ? 'hit' : 'miss');
     c.set('providerId', answer.providerId);
     c.set('outcome', answer.code);
     const result = { code: answer.code, message: resultMessages[answer.code], phoneMasked, carrier: check.carrier };
@@ -254,9 +275,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       status: 'ok',
       sandbox: config.sandbox,
       store: config.storeKind,
-      providers: router.providers.map((p) => ({ id: p.id, weight: p.weight, timeoutMs: p.timeoutMs })),
+      // Breaker state, error rate and latency per provider; never a URL or key.
+      providers: router.health(),
     }),
   );
+
+  app.route('/', monitoringRoutes(config.metrics, config.operator));
 
   const page = (file: string) =>
     async function servePage(c: Context) {

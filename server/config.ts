@@ -3,10 +3,15 @@ import type { Context } from 'hono';
 import * as z from 'zod';
 import { createClientIp, parseTrustProxy, type RemoteAddress, type TrustProxy } from './client-ip.js';
 import { DEFAULT_LIMITS, parseLimits, type Limits } from './limits.js';
+import type { CacheTtls } from './cache.js';
+import { adapterNames } from './providers/adapters.js';
 import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
+import type { RouterOptions } from './providers/router.js';
 import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
 import type { Provider, Transport } from './providers/types.js';
 import { createHasher } from './privacy.js';
+import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRegistryFactory, type Metrics } from './metrics.js';
+import { parseOperatorToken, type OperatorAccess } from './monitoring.js';
 import { SANDBOX_SITE, type Site } from './sites.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store } from './stores/types.js';
@@ -33,6 +38,10 @@ export interface AppConfig {
   /** Shared state; in memory when absent. */
   readonly store?: Store;
   readonly storeKind?: 'memory' | 'redis';
+  /** Breaker thresholds, failover budget, deadline and the random source of weighted routing; defaults when absent. */
+  readonly routing?: RouterOptions;
+  /** Result cache: its TTL per result code, its size, and its store (`store` when Redis, else its own memory). */
+  readonly cache?: { readonly store?: Store; readonly ttlMs?: Partial<CacheTtls>; readonly maxEntries?: number };
   /** Where access-log lines go; one JSON object a request, never a raw name, number, token or secret. */
   readonly log?: (line: LogLine) => void;
   /** Milliseconds since the epoch; injected by tests. */
@@ -45,6 +54,14 @@ export interface AppConfig {
   readonly trustProxy?: TrustProxy;
   /** The built demo, dashboard and widget bundle; the pages answer 404 without it. */
   readonly assets?: AssetFetcher;
+  /** Where GET /metrics keeps its numbers: prom-client on Node (node.ts), a web-standard registry when absent. */
+  readonly metricRegistry?: MetricRegistryFactory;
+  /** Price of one billed upstream call, for the cost estimate (CARRIER_VERIFY_PRICE_PER_CALL). */
+  readonly pricePerCall?: number;
+  /** Token for /metrics and the dashboard's data (CARRIER_VERIFY_OPERATOR_TOKEN); they are open without one… */
+  readonly operatorToken?: string;
+  /** …unless this is set (production), which closes them until a token is configured. */
+  readonly requireOperatorToken?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -61,6 +78,9 @@ export interface ResolvedConfig {
   readonly limits: Limits;
   /** The client address that rate limits count by. */
   readonly clientIp: (c: Context) => string;
+  /** Where the app, providers, limits, cache and circuit breakers record what happens. */
+  readonly metrics: Metrics;
+  readonly operator: OperatorAccess;
 }
 
 /** Timeout of the sandbox upstream: short, so that the no-answer number is quick to try. */
@@ -92,6 +112,8 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     assets: options.assets ?? (async () => null),
     limits: options.limits ?? DEFAULT_LIMITS,
     clientIp: createClientIp(options.trustProxy ?? { kind: 'none' }, options.remoteAddress ?? (() => undefined)),
+    metrics: createMetrics({ pricePerCall: options.pricePerCall ?? DEFAULT_PRICE_PER_CALL, now, ...(options.metricRegistry ? { registry: options.metricRegistry } : {}) }),
+    operator: { token: options.operatorToken, required: options.requireOperatorToken ?? false },
   };
 }
 
@@ -109,6 +131,7 @@ const providerSchema = z.strictObject({
   key: z.string().min(1),
   weight: z.number().positive().max(1000).optional(),
   timeoutMs: z.number().int().min(50).max(60_000).optional(),
+  adapter: z.enum(adapterNames).optional(),
 });
 
 const siteSchema = z.strictObject({
@@ -189,9 +212,11 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
   if (redisUrl !== undefined && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required with REDIS_URL, so that a token issued by one instance is accepted by another');
   const limits = readSetting('CARRIER_VERIFY_LIMITS', () => parseLimits(env.CARRIER_VERIFY_LIMITS));
   const trustProxy = readSetting('CARRIER_VERIFY_TRUST_PROXY', () => parseTrustProxy(env.CARRIER_VERIFY_TRUST_PROXY));
+  const pricePerCall = readSetting('CARRIER_VERIFY_PRICE_PER_CALL', () => parsePricePerCall(env.CARRIER_VERIFY_PRICE_PER_CALL));
+  const operatorToken = readSetting('CARRIER_VERIFY_OPERATOR_TOKEN', () => parseOperatorToken(env.CARRIER_VERIFY_OPERATOR_TOKEN));
 
   const providers = providerConfigs?.map((p) =>
-    createHttpProvider({ id: p.id, url: p.url, key: p.key, weight: p.weight ?? 1, timeoutMs: p.timeoutMs ?? DEFAULT_TIMEOUT_MS, transport }),
+    createHttpProvider({ id: p.id, url: p.url, key: p.key, weight: p.weight ?? 1, timeoutMs: p.timeoutMs ?? DEFAULT_TIMEOUT_MS, adapter: p.adapter ?? 'standard', transport }),
   );
   const app: AppConfig = {
     ...(providers ? { providers } : {}),
@@ -200,6 +225,9 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
     ...(hashSecret ? { hashSecret } : {}),
     limits,
     trustProxy,
+    pricePerCall,
+    ...(operatorToken ? { operatorToken } : {}),
+    requireOperatorToken: production,
   };
   return { port, redisUrl, app };
 }

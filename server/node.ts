@@ -4,7 +4,9 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type AppConfig, type LogLine } from './config.js';
+import { promRegistry } from './metrics-prom.js';
 import { fileAssets } from './node-assets.js';
+import { createNodeTransport } from './transport-node.js';
 import { RedisStore } from './stores/redis.js';
 
 export interface RunningServer {
@@ -17,13 +19,16 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
 /** Starts the proxy; `overrides` replace what the environment says (tests use it). */
 export async function startServer(env: Record<string, string | undefined>, overrides: AppConfig = {}): Promise<RunningServer> {
-  const settings = loadConfig(env);
+  // Upstream calls go through undici's keep-alive pool: Node's global fetch opens and tears down far more.
+  const transport = createNodeTransport();
+  const settings = loadConfig(env, transport);
   const log = overrides.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`));
   const redis = settings.redisUrl && !overrides.store ? await connectRedis(settings.redisUrl, log) : undefined;
   const app = createApp({
     log,
     assets: fileAssets(dist),
     remoteAddress: (c) => getConnInfo(c).remote.address,
+    metricRegistry: promRegistry(),
     ...(redis ? { store: redis, storeKind: 'redis' as const } : {}),
     ...settings.app,
     ...overrides,
@@ -33,7 +38,10 @@ export async function startServer(env: Record<string, string | undefined>, overr
       resolve({
         server,
         port: info.port,
-        close: () => new Promise<void>((done) => server.close(() => done())).then(() => redis?.close()),
+        close: () =>
+          new Promise<void>((done) => server.close(() => done()))
+            .then(() => redis?.close())
+            .then(() => transport.close()),
       });
     });
   });
