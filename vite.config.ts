@@ -44,7 +44,7 @@ export default defineConfig(({ mode }) => {
       outDir: resolve(root, 'dist/site'),
       emptyOutDir: true,
       rollupOptions: {
-        input: { index: resolve(root, 'demo/index.html') },
+        input: { index: resolve(root, 'demo/index.html'), dashboard: resolve(root, 'demo/dashboard.html') },
       },
     },
   };

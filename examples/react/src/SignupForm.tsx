@@ -1,0 +1,44 @@
+// A signup form with <carrier-verify> in React 19: properties set as props, each `cv-*` event handled by an `on<event>` prop.
+import { useRef, useState } from 'react';
+import 'carrier-verify/react';
+import type { CarrierVerify, VerifiedDetail } from 'carrier-verify';
+
+export function SignupForm() {
+  const widget = useRef<CarrierVerify>(null);
+  const [outcome, setOutcome] = useState('Not verified yet');
+  const [verified, setVerified] = useState<VerifiedDetail | null>(null);
+
+  return (
+    <main>
+      <h1>Sign up</h1>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          setOutcome(`Submitted with a token of ${widget.current?.token?.length ?? 0} characters`);
+        }}
+      >
+        <carrier-verify
+          ref={widget}
+          lang="en"
+          endpoint="/api/verify"
+          siteKey="sandbox"
+          required
+          oncv-verified={(event) => {
+            setVerified(event.detail);
+            setOutcome(`Verified ${event.detail.phoneMasked} (${event.detail.carrier ?? 'unknown carrier'})`);
+          }}
+          oncv-mismatch={(event) => setOutcome(`Mismatch: ${event.detail.code}`)}
+          oncv-not-found={(event) => setOutcome(`Not found: ${event.detail.code}`)}
+          oncv-invalid={(event) => setOutcome(`Invalid ${event.detail.field}: ${event.detail.reason}`)}
+          oncv-error={(event) => setOutcome(`Error: ${event.detail.code}`)}
+        />
+        <button type="submit" disabled={verified === null}>
+          Create account
+        </button>
+      </form>
+      <p role="status" data-testid="outcome">
+        {outcome}
+      </p>
+    </main>
+  );
+}

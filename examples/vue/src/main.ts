@@ -1,0 +1,5 @@
+// Mounts the Vue example.
+import { createApp } from 'vue';
+import SignupForm from './SignupForm.vue';
+
+createApp(SignupForm).mount('#app');

@@ -1,0 +1,90 @@
+// A small Prometheus registry on web-standard APIs only, for runtimes without Node (prom-client is used on Node).
+import type { Labels, MetricDef, MetricRegistry } from './metrics.js';
+
+interface Series {
+  readonly labels: Labels;
+  value: number;
+  /** Histograms only: observations at or below each bucket bound (not cumulative), and their sum. */
+  readonly counts?: number[];
+  sum: number;
+}
+
+/** The content type of the text exposition format 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function formatLabels(labels: Labels, extra = ''): string {
+  const parts = Object.entries(labels).map(([key, value]) => `${key}="${escapeLabel(value)}"`);
+  if (extra) parts.push(extra);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(value);
+}
+
+function seriesLines(def: MetricDef, series: Series): string[] {
+  if (def.type !== 'histogram') return [`${def.name}${formatLabels(series.labels)} ${formatNumber(series.value)}`];
+  const bounds = def.buckets ?? [];
+  const lines: string[] = [];
+  let cumulative = 0;
+  bounds.forEach((bound, i) => {
+    cumulative += series.counts?.[i] ?? 0;
+    lines.push(`${def.name}_bucket${formatLabels(series.labels, `le="${formatNumber(bound)}"`)} ${cumulative}`);
+  });
+  lines.push(`${def.name}_bucket${formatLabels(series.labels, 'le="+Inf"')} ${series.value}`);
+  lines.push(`${def.name}_sum${formatLabels(series.labels)} ${formatNumber(series.sum)}`);
+  lines.push(`${def.name}_count${formatLabels(series.labels)} ${series.value}`);
+  return lines;
+}
+
+export function createTextRegistry(defs: readonly MetricDef[]): MetricRegistry {
+  const metrics = new Map<MetricDef, Map<string, Series>>(defs.map((def) => [def, new Map()]));
+
+  function seriesOf(def: MetricDef, labels: Labels): Series {
+    let all = metrics.get(def);
+    if (!all) metrics.set(def, (all = new Map()));
+    // Keys follow the declared label order, so that two callers naming labels in another order share a series.
+    const ordered = Object.fromEntries(def.labelNames.map((name) => [name, labels[name] ?? '']));
+    const key = JSON.stringify(ordered);
+    let series = all.get(key);
+    if (!series) {
+      series = { labels: ordered, value: 0, sum: 0, ...(def.type === 'histogram' ? { counts: (def.buckets ?? []).map(() => 0) } : {}) };
+      all.set(key, series);
+    }
+    return series;
+  }
+
+  return {
+    contentType: PROMETHEUS_CONTENT_TYPE,
+    inc(def, labels, value = 1) {
+      seriesOf(def, labels).value += value;
+    },
+    set(def, labels, value) {
+      seriesOf(def, labels).value = value;
+    },
+    observe(def, labels, value) {
+      const series = seriesOf(def, labels);
+      const bucket = (def.buckets ?? []).findIndex((bound) => value <= bound);
+      if (bucket >= 0 && series.counts) series.counts[bucket] = (series.counts[bucket] ?? 0) + 1;
+      series.value += 1;
+      series.sum += value;
+    },
+    async exposition() {
+      const blocks: string[] = [];
+      for (const [def, all] of metrics) {
+        const help = def.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+        const lines = [`# HELP ${def.name} ${help}`, `# TYPE ${def.name} ${def.type}`];
+        for (const series of all.values()) lines.push(...seriesLines(def, series));
+        blocks.push(lines.join('\n'));
+      }
+      return `${blocks.join('\n')}\n`;
+    },
+  };
+}

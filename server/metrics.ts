@@ -1,0 +1,257 @@
+// The proxy's metrics: what the app, providers, limits and cache record, kept for Prometheus and for the dashboard.
+//
+// prom-client's Counter, Gauge and Histogram `require('util')`, and its entry point loads cluster, http and
+// perf_hooks, so the app cannot import it and still run on an edge runtime. The app records into the `Metrics`
+// below; where the numbers go for GET /metrics is a `MetricRegistry`: a small web-standard one by default
+// (metrics-text.ts), prom-client on Node (metrics-prom.ts, injected by node.ts, adding the process metrics).
+import { ResultCode } from '../widget/codes.js';
+import { BUCKET_MS, createTimeline, type TimelineWindow } from './metrics-timeline.js';
+import { createTextRegistry } from './metrics-text.js';
+import type { BreakerState } from './providers/health.js';
+import type { AttemptRecord } from './providers/router.js';
+
+export type CircuitState = BreakerState;
+/** States every provider's gauge lists, 0 or 1; a state the breaker reports beyond these is listed as it appears. */
+const GAUGED_STATES: readonly string[] = ['closed', 'half-open', 'open'];
+
+/** Where the breakers' states are read at each scrape: the router's health. */
+export type CircuitSource = () => readonly { readonly id: string; readonly breaker: CircuitState }[];
+
+/** One metric as Prometheus sees it: the one list both registries are built from. */
+export interface MetricDef {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly labelNames: readonly string[];
+  /** Upper bounds of a histogram's buckets, in its unit. */
+  readonly buckets?: readonly number[];
+}
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const metricDefs = {
+  requests: {
+    name: 'carrier_verify_requests_total',
+    help: 'API requests answered, by route, answer code (result or error code), site key and provider',
+    type: 'counter',
+    labelNames: ['route', 'code', 'site', 'provider'],
+  },
+  requestDuration: {
+    name: 'carrier_verify_request_duration_seconds',
+    help: 'Time to answer an API request, upstream calls included',
+    type: 'histogram',
+    labelNames: ['route'],
+    buckets: SECONDS_BUCKETS,
+  },
+  upstreamDuration: {
+    name: 'carrier_verify_upstream_duration_seconds',
+    help: 'Upstream calls by provider and result (a result code or a failure kind) and their latency; calls skipped by an open breaker excluded',
+    type: 'histogram',
+    labelNames: ['provider', 'result'],
+    buckets: SECONDS_BUCKETS,
+  },
+  rateLimited: {
+    name: 'carrier_verify_rate_limited_total',
+    help: 'Requests refused by a rate limit, by the limit that refused them',
+    type: 'counter',
+    labelNames: ['scope'],
+  },
+  cacheLookups: {
+    name: 'carrier_verify_cache_lookups_total',
+    help: 'Result cache look-ups; a hit answers without a billed upstream call',
+    type: 'counter',
+    labelNames: ['result'],
+  },
+  circuitState: {
+    name: 'carrier_verify_circuit_state',
+    help: 'Circuit breaker state per provider: 1 for the state it is in, 0 for the others',
+    type: 'gauge',
+    labelNames: ['provider', 'state'],
+  },
+  billedCalls: {
+    name: 'carrier_verify_billed_calls_total',
+    help: 'Upstream calls the vendor is expected to charge for (match and mismatch answers)',
+    type: 'counter',
+    labelNames: ['provider'],
+  },
+  maybeBilledFailures: {
+    name: 'carrier_verify_maybe_billed_failures_total',
+    help: 'Failed upstream calls that reached the vendor and may still have been charged (timeouts, lost answers)',
+    type: 'counter',
+    labelNames: ['provider'],
+  },
+  estimatedCost: {
+    name: 'carrier_verify_estimated_cost_total',
+    help: 'Estimated cost of the billed calls at CARRIER_VERIFY_PRICE_PER_CALL, in the currency of that price',
+    type: 'counter',
+    labelNames: ['provider'],
+  },
+  pricePerCall: {
+    name: 'carrier_verify_price_per_call',
+    help: 'Price per billed upstream call used for the cost estimate',
+    type: 'gauge',
+    labelNames: [],
+  },
+} as const satisfies Record<string, MetricDef>;
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** Where the numbers for GET /metrics are kept. */
+export interface MetricRegistry {
+  readonly contentType: string;
+  inc(def: MetricDef, labels: Labels, value?: number): void;
+  set(def: MetricDef, labels: Labels, value: number): void;
+  observe(def: MetricDef, labels: Labels, value: number): void;
+  /** The Prometheus text exposition of every metric. */
+  exposition(): Promise<string>;
+}
+
+/** Builds a registry holding `defs`. */
+export type MetricRegistryFactory = (defs: readonly MetricDef[]) => MetricRegistry;
+
+/** Answers the vendor is expected to bill; the upstream's page says usually only match and mismatch are. */
+const BILLED_RESULTS: ReadonlySet<string> = new Set([ResultCode.match, ResultCode.mismatch]);
+
+/** A breaker that skipped its provider: no call was made, so there is no latency to count. */
+const SKIPPED = 'circuit-open';
+
+/**
+ * Label values are ids the operator configured or codes the proxy chose: short ASCII words. Anything else
+ * (a name in Han characters, a number, a token) becomes `other`, so that a mistake upstream of this function
+ * can neither leak a person's data into the metrics nor blow up their cardinality.
+ */
+export function safeLabel(value: string | undefined): string {
+  if (value === undefined || value === '') return 'none';
+  if (!/^[A-Za-z][\w.:-]{0,63}$/.test(value) || /\d{6,}/.test(value)) return 'other';
+  return value;
+}
+
+/** Price of a billed call when CARRIER_VERIFY_PRICE_PER_CALL is absent: the middle of the ¥0.2–0.6 vendors ask. */
+export const DEFAULT_PRICE_PER_CALL = 0.3;
+
+/** Reads CARRIER_VERIFY_PRICE_PER_CALL: a decimal number, zero or more. */
+export function parsePricePerCall(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PRICE_PER_CALL;
+  const price = Number(raw);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !Number.isFinite(price)) throw new Error(`"${raw.slice(0, 20)}" is not a price such as 0.3`);
+  return price;
+}
+
+export type ApiRoute = 'verify' | 'siteverify';
+
+/** One answered API request, as the access log sees it. */
+export interface RequestRecord {
+  readonly route: ApiRoute;
+  readonly status: number;
+  /** The code answered: a result code, an error code, or a siteverify outcome. */
+  readonly code: string;
+  readonly site?: string;
+  readonly provider?: string;
+  /** Which rate limit refused the request (`ip`, `number`, `site`, `secret`), when one did. */
+  readonly limit?: string;
+  readonly seconds: number;
+}
+
+export interface StatsQuery {
+  /** How far back, in milliseconds; the history keeps an hour. */
+  readonly windowMs: number;
+  /** Width of each point, in milliseconds: a multiple of the 10-second bucket (10 s when absent). */
+  readonly stepMs?: number;
+}
+
+export interface Stats extends TimelineWindow {
+  readonly generatedAt: number;
+  readonly bucketMs: number;
+  readonly pricePerCall: number;
+  /** Providers known to the proxy, in configuration order, then any others seen. */
+  readonly providers: readonly string[];
+  readonly circuits: Readonly<Record<string, CircuitState>>;
+}
+
+/** What the app and its parts record into; one per app, in `config.metrics`. */
+export interface Metrics {
+  /** An answered API request; the app's access log calls it once per request. */
+  request(record: RequestRecord): void;
+  /** One attempt of the router on one provider; give it to `router.observe`. */
+  upstreamCall(attempt: AttemptRecord): void;
+  /** A look-up in the result cache: a hit answers without an upstream call. */
+  cacheLookup(hit: boolean): void;
+  /** Where to read the circuit breakers' states from (the router's `health`). */
+  watchCircuits(source: CircuitSource): void;
+  /** Recent history for the dashboard. */
+  stats(query: StatsQuery): Stats;
+  /** GET /metrics. */
+  exposition(): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+export interface MetricsOptions {
+  /** Price of one billed upstream call; 0 when absent. */
+  readonly pricePerCall?: number;
+  readonly registry?: MetricRegistryFactory;
+  readonly now?: () => number;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const price = options.pricePerCall ?? 0;
+  const now = options.now ?? Date.now;
+  const registry = (options.registry ?? createTextRegistry)(Object.values(metricDefs));
+  const timeline = createTimeline(now);
+  const seen: string[] = [];
+  let circuitSource: CircuitSource = () => [];
+  registry.set(metricDefs.pricePerCall, {}, price);
+
+  function upstreamCall(attempt: AttemptRecord): void {
+    const id = safeLabel(attempt.providerId);
+    if (!seen.includes(id)) seen.push(id);
+    if (attempt.outcome === SKIPPED) return;
+    const result = safeLabel(attempt.outcome);
+    registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
+    const billed = BILLED_RESULTS.has(result);
+    if (billed) {
+      registry.inc(metricDefs.billedCalls, { provider: id });
+      registry.inc(metricDefs.estimatedCost, { provider: id }, price);
+    } else if (attempt.maybeBilled) {
+      registry.inc(metricDefs.maybeBilledFailures, { provider: id });
+    }
+    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, billed, cost: billed ? price : 0 });
+  }
+
+  /** The breakers as they are now, also written to the gauges (read at each scrape, never stale). */
+  function circuits(): Record<string, CircuitState> {
+    const states: Record<string, CircuitState> = {};
+    for (const { id, breaker } of circuitSource()) {
+      const label = safeLabel(id);
+      states[label] = breaker;
+      for (const each of new Set([...GAUGED_STATES, breaker])) registry.set(metricDefs.circuitState, { provider: label, state: each }, each === breaker ? 1 : 0);
+    }
+    return states;
+  }
+
+  return {
+    request(record) {
+      const code = safeLabel(record.code);
+      const labels = { route: record.route, code, site: safeLabel(record.site), provider: safeLabel(record.provider) };
+      registry.inc(metricDefs.requests, labels);
+      registry.observe(metricDefs.requestDuration, { route: record.route }, record.seconds);
+      if (record.status === 429) registry.inc(metricDefs.rateLimited, { scope: safeLabel(record.limit ?? 'unknown') });
+      if (record.route === 'verify') timeline.record({ kind: 'response', code, status: record.status });
+    },
+    upstreamCall,
+    cacheLookup(hit) {
+      registry.inc(metricDefs.cacheLookups, { result: hit ? 'hit' : 'miss' });
+      timeline.record({ kind: 'cache', hit });
+    },
+    watchCircuits(source) {
+      circuitSource = source;
+    },
+    stats({ windowMs, stepMs }) {
+      const states = circuits();
+      const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
+      return { generatedAt: now(), bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...timeline.window(windowMs, stepMs) };
+    },
+    async exposition() {
+      circuits();
+      return { contentType: registry.contentType, body: await registry.exposition() };
+    },
+  };
+}

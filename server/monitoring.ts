@@ -1,0 +1,129 @@
+// The operator's routes: GET /metrics for Prometheus and GET /api/stats for the dashboard, behind the operator token.
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { ApiRoute, Metrics } from './metrics.js';
+import { BUCKET_MS, RETENTION_MS } from './metrics-timeline.js';
+
+export interface OperatorAccess {
+  /** The token the operator routes demand, as `Authorization: Bearer <token>` or `?token=`. */
+  readonly token: string | undefined;
+  /** Whether the routes are closed without a token (production); with a token set they always demand it. */
+  readonly required: boolean;
+}
+
+/** Fewest characters of an operator token: 128 bits written in hex. */
+export const OPERATOR_TOKEN_MIN_LENGTH = 32;
+
+/** Reads CARRIER_VERIFY_OPERATOR_TOKEN; absent is allowed (the routes are then open, or closed in production). */
+export function parseOperatorToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < OPERATOR_TOKEN_MIN_LENGTH || /\s/.test(raw)) {
+    throw new Error(`must be at least ${OPERATOR_TOKEN_MIN_LENGTH} characters without spaces (e.g. openssl rand -hex 16)`);
+  }
+  return raw;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares two secrets in time that does not depend on where they differ: both are hashed first, so that the
+ * comparison runs over equal lengths whatever was sent.
+ */
+export async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([given, expected].map(async (text) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))));
+  let diff = 0;
+  for (let i = 0; i < a!.length; i += 1) diff |= a![i]! ^ b![i]!;
+  return diff === 0;
+}
+
+function tokenOf(authorization: string | undefined, query: string | undefined): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  return bearer ?? (query || undefined);
+}
+
+/** Lets a request through only with the operator token, when one is needed. */
+export function operatorOnly(access: OperatorAccess): MiddlewareHandler {
+  return async function operatorOnly(c, next) {
+    if (access.token === undefined && !access.required) return next();
+    const given = tokenOf(c.req.header('authorization'), c.req.query('token'));
+    if (access.token !== undefined && given !== undefined && (await sameSecret(given, access.token))) return next();
+    c.header('WWW-Authenticate', 'Bearer realm="carrier-verify operator"');
+    c.header('Cache-Control', 'no-store');
+    const message =
+      access.token === undefined
+        ? 'The operator routes are closed: set CARRIER_VERIFY_OPERATOR_TOKEN'
+        : 'The operator token is missing or wrong: send it as Authorization: Bearer <token> or ?token=';
+    return c.json({ code: 'UNAUTHORIZED', message }, 401);
+  };
+}
+
+/** A whole number from a query parameter, kept within [min, max]; `fallback` when absent or not a number. */
+function wholeParam(raw: string | undefined, fallback: number, min: number, max: number): number {
+  const asked = raw === undefined || raw === '' ? fallback : Number(raw);
+  return Math.min(max, Math.max(min, Number.isFinite(asked) ? Math.round(asked) : fallback));
+}
+
+export function monitoringRoutes(metrics: Metrics, access: OperatorAccess): Hono {
+  const routes = new Hono();
+  const guard = operatorOnly(access);
+
+  routes.get('/metrics', guard, async (c) => {
+    const { contentType, body } = await metrics.exposition();
+    return c.body(body, 200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
+  });
+
+  routes.get('/api/stats', guard, (c) => {
+    c.header('Cache-Control', 'no-store');
+    // ?minutes= from 1 to the history's hour (30 by default); ?step= seconds per point, 10 to 600.
+    const windowMs = wholeParam(c.req.query('minutes'), 30, 1, RETENTION_MS / 60_000) * 60_000;
+    const stepMs = wholeParam(c.req.query('step'), BUCKET_MS / 1000, BUCKET_MS / 1000, 600) * 1000;
+    return c.json(metrics.stats({ windowMs, stepMs }));
+  });
+
+  return routes;
+}
+
+/** What the app's handlers leave on the context for the access log, read here for the metrics. */
+export interface RecordedVariables {
+  readonly site?: { readonly siteKey: string };
+  readonly outcome?: string;
+  readonly providerId?: string;
+  readonly limited?: string;
+}
+
+const apiRoutes: Readonly<Record<string, ApiRoute>> = { '/api/verify': 'verify', '/api/siteverify': 'siteverify' };
+
+/**
+ * The code a request was answered with: the outcome the handler set when it answered normally (a result code,
+ * or siteverify's verdict), else the `code` (or siteverify's first error) of the JSON body. Only refusals and
+ * failures have their body read, so the common path costs nothing.
+ */
+async function answeredCode(res: Response, outcome: string | undefined): Promise<string> {
+  if (res.ok && outcome !== undefined) return outcome;
+  try {
+    const body = (await res.clone().json()) as { code?: unknown; errors?: unknown };
+    if (typeof body.code === 'string') return body.code;
+    if (Array.isArray(body.errors) && typeof body.errors[0] === 'string') return body.errors[0];
+  } catch {
+    // not JSON: fall through to the status
+  }
+  return `HTTP_${res.status}`;
+}
+
+/** Records each answered verify and siteverify request into `metrics`. */
+export function recordRequests(metrics: Metrics): MiddlewareHandler<{ Variables: RecordedVariables }> {
+  return async function recordRequests(c, next) {
+    const started = performance.now();
+    await next();
+    const route = c.req.method === 'POST' ? apiRoutes[c.req.path] : undefined;
+    if (!route) return;
+    metrics.request({
+      route,
+      status: c.res.status,
+      code: await answeredCode(c.res, c.get('outcome')),
+      site: c.get('site')?.siteKey,
+      provider: c.get('providerId'),
+      limit: c.get('limited'),
+      seconds: (performance.now() - started) / 1000,
+    });
+  };
+}

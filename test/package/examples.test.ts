@@ -1,0 +1,108 @@
+// The React and Vue examples and the script-tag bundle, built with Vite and used in Chromium against the proxy.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScriptTagBundle, root } from '../../scripts/bundle.mjs';
+import { startSiteServer, type SiteServer } from '../support/site-server.js';
+
+const scriptTagPage = `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>carrier-verify from a script tag</title></head>
+  <body>
+    <form>
+      <carrier-verify lang="en" site-key="sandbox" required></carrier-verify>
+    </form>
+    <p role="status" data-testid="outcome">Not verified yet</p>
+    <script src="./carrier-verify.js"></script>
+    <script>
+      const outcome = document.querySelector('[data-testid="outcome"]');
+      const widget = document.querySelector('carrier-verify');
+      widget.addEventListener('cv-verified', (e) => { outcome.textContent = 'Verified ' + e.detail.phoneMasked + ' (' + e.detail.carrier + ')'; });
+      widget.addEventListener('cv-mismatch', (e) => { outcome.textContent = 'Mismatch: ' + e.detail.code; });
+      widget.addEventListener('cv-not-found', (e) => { outcome.textContent = 'Not found: ' + e.detail.code; });
+      widget.addEventListener('cv-invalid', (e) => { outcome.textContent = 'Invalid ' + e.detail.field + ': ' + e.detail.reason; });
+      widget.addEventListener('cv-error', (e) => { outcome.textContent = 'Error: ' + e.detail.code; });
+    </script>
+  </body>
+</html>
+`;
+
+let work: string;
+let server: SiteServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'carrier-verify-examples-'));
+  for (const name of ['react', 'vue']) {
+    await build({
+      configFile: join(root, 'examples', name, 'vite.config.ts'),
+      base: `/${name}/`,
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: join(work, name), emptyOutDir: true },
+    });
+  }
+  await mkdir(join(work, 'script-tag'), { recursive: true });
+  await buildScriptTagBundle(join(work, 'script-tag'));
+  await writeFile(join(work, 'script-tag', 'index.html'), scriptTagPage);
+  server = await startSiteServer(work);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function open(app: string): Promise<Page> {
+  const page = await browser.newPage();
+  const failures: string[] = [];
+  page.on('pageerror', (error) => failures.push(error.message));
+  await page.goto(`${server.origin}/${app}/`);
+  await page.getByRole('button', { name: 'Verify' }).waitFor();
+  expect(failures).toEqual([]);
+  return page;
+}
+
+async function verify(page: Page, name: string, phone: string): Promise<void> {
+  await page.getByRole('textbox', { name: /Name/ }).fill(name);
+  await page.getByRole('textbox', { name: /Mobile number/ }).fill(phone);
+  await page.getByRole('button', { name: 'Verify' }).click();
+}
+
+describe.each(['react', 'vue', 'script-tag'])('the %s example in Chromium', { timeout: 60_000 }, (app) => {
+  it('shows the verified detail of the cv-verified event, and the token goes to the form', async () => {
+    const page = await open(app);
+    await verify(page, '张三', '13800138000');
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Verified 138****8000 (china-mobile)');
+    const token = await page.locator('carrier-verify').evaluate((el) => (el as HTMLElement & { token: string | null }).token);
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    await page.close();
+  });
+
+  it('reacts to cv-mismatch and cv-invalid', async () => {
+    const page = await open(app);
+    await verify(page, '李四', '13800138000');
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Mismatch: FP03333');
+    await page.getByRole('textbox', { name: /Mobile number/ }).fill('1380013');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Invalid phone: too-short');
+    await page.close();
+  });
+});
+
+describe('the examples type-check', { timeout: 60_000 }, () => {
+  it('accepts the React example and refuses wrong props and event details in JSX', () => {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'examples/react/tsconfig.json')], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+});

@@ -1,0 +1,237 @@
+// GET /metrics and GET /api/stats: counters that move with verifications, labels without personal data, the operator token.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, sandboxProvider } from '../../server/config.js';
+import { promRegistry } from '../../server/metrics-prom.js';
+import { LatencySketch } from '../../server/metrics-timeline.js';
+import { safeLabel, type MetricRegistryFactory, type Stats } from '../../server/metrics.js';
+import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
+import { SANDBOX_SITE } from '../../server/sites.js';
+import { parseLimits } from '../../server/limits.js';
+import { createApp } from '../../server/app.js';
+import { postJson, testApp } from '../support/app.js';
+
+type App = ReturnType<typeof testApp>;
+
+const verify = (app: App, body: unknown) => postJson(app, '/api/verify', body);
+
+async function metricsText(app: App, headers: Record<string, string> = {}): Promise<string> {
+  const res = await app.request('/metrics', { headers });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The value of one series in a text exposition; 0 when the series is absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+  }
+  return 0;
+}
+
+async function stats(app: App, query = ''): Promise<Stats> {
+  const res = await app.request(`/api/stats${query}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Stats;
+}
+
+const registries: [string, MetricRegistryFactory | undefined][] = [
+  ['the web-standard registry', undefined],
+  ['prom-client', promRegistry({ processMetrics: false })],
+];
+
+describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
+  const app = () => testApp({ pricePerCall: 0.5, ...(metricRegistry ? { metricRegistry } : {}) });
+
+  it('counts each verification by result code, site and provider, and its billed call and cost', async () => {
+    const proxy = app();
+    const before = await metricsText(proxy);
+    const match = { route: 'verify', code: 'FP00000', site: 'sandbox', provider: 'sandbox' };
+    expect(sample(before, 'carrier_verify_requests_total', match)).toBe(0);
+
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '李四', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '王五', phoneNumber: '13900139000' });
+    const after = await metricsText(proxy);
+
+    expect(sample(after, 'carrier_verify_requests_total', match)).toBe(1);
+    expect(sample(after, 'carrier_verify_requests_total', { ...match, code: 'FP03333' })).toBe(1);
+    expect(sample(after, 'carrier_verify_requests_total', { ...match, code: 'KYC1101' })).toBe(1);
+    expect(sample(after, 'carrier_verify_upstream_duration_seconds_count', { provider: 'sandbox', result: 'FP00000' })).toBe(1);
+    expect(sample(after, 'carrier_verify_upstream_duration_seconds_bucket', { provider: 'sandbox', result: 'FP00000', le: '+Inf' })).toBe(1);
+    expect(sample(after, 'carrier_verify_request_duration_seconds_count', { route: 'verify' })).toBe(3);
+    // Only match and mismatch are billed: two calls at 0.5.
+    expect(sample(after, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(2);
+    expect(sample(after, 'carrier_verify_estimated_cost_total', { provider: 'sandbox' })).toBe(1);
+    expect(sample(after, 'carrier_verify_price_per_call')).toBe(0.5);
+    expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'closed' })).toBe(1);
+    expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'open' })).toBe(0);
+  });
+
+  it('counts refusals and failures by the code the client saw, and a repeat as a cache hit', async () => {
+    const proxy = app();
+    await verify(proxy, { name: 'Zhang San', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '张三', phoneNumber: sandboxFaults.serverError });
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    const text = await metricsText(proxy);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'INVALID_NAME', provider: 'none' })).toBe(1);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'UPSTREAM_ERROR' })).toBe(1);
+    expect(sample(text, 'carrier_verify_upstream_duration_seconds_count', { provider: 'sandbox', result: 'server-error' })).toBe(1);
+    expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'hit' })).toBe(1);
+    // The cached answer made no second upstream call, so it is billed once.
+    expect(sample(text, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(1);
+  });
+
+  it('counts rate-limit refusals by the limit that refused', async () => {
+    const proxy = testApp({ limits: parseLimits('ip=2/1m'), ...(metricRegistry ? { metricRegistry } : {}) });
+    for (let i = 0; i < 3; i += 1) await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    const text = await metricsText(proxy);
+    expect(sample(text, 'carrier_verify_rate_limited_total', { scope: 'ip' })).toBe(1);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'RATE_LIMITED' })).toBe(1);
+  });
+
+  it('counts siteverify answers by their verdict', async () => {
+    const proxy = app();
+    const { token } = (await (await verify(proxy, { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
+    const siteverify = (body: unknown) => postJson(proxy, '/api/siteverify', body);
+    await siteverify({ secret: SANDBOX_SITE.secret, token });
+    await siteverify({ secret: SANDBOX_SITE.secret, token });
+    const text = await metricsText(proxy);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'token-accepted' })).toBe(1);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'timeout-or-duplicate' })).toBe(1);
+  });
+
+  it('never puts a name, number, token or secret into the metrics or the stats', async () => {
+    const proxy = app();
+    const res = await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    const { token } = (await res.json()) as { token: string };
+    for (const { name, phoneNumber } of sandboxDirectory) await verify(proxy, { name, phoneNumber });
+    await verify(proxy, { name: '欧阳娜娜', phoneNumber: '13900139000' });
+    await verify(proxy, { name: 'Robert', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '张三', phoneNumber: '12345678901' });
+    await postJson(proxy, '/api/siteverify', { secret: SANDBOX_SITE.secret, token, name: '张三', phoneNumber: '13800138000' });
+    const exposed = `${await metricsText(proxy)}\n${JSON.stringify(await stats(proxy))}`;
+    for (const { name, phoneNumber } of sandboxDirectory) {
+      expect(exposed).not.toContain(phoneNumber);
+      expect(exposed).not.toContain(name);
+    }
+    for (const raw of ['13900139000', '12345678901', 'Robert', token, token.split('.')[2]!, SANDBOX_SITE.secret]) expect(exposed).not.toContain(raw);
+    expect(exposed).not.toMatch(/\p{Script=Han}/u);
+  });
+});
+
+describe('safeLabel', () => {
+  it('keeps configured ids and codes, and turns anything that could be personal into "other"', () => {
+    expect(safeLabel('FP00000')).toBe('FP00000');
+    expect(safeLabel('primary-vendor.cn')).toBe('primary-vendor.cn');
+    expect(safeLabel(undefined)).toBe('none');
+    expect(safeLabel('张三')).toBe('other');
+    expect(safeLabel('13800138000')).toBe('other');
+    expect(safeLabel('site-13800138000')).toBe('other');
+    expect(safeLabel('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXRoYXQtaXMtbG9uZy1lbm91Z2gtdG8tbG9vay1yZWFs')).toBe('other');
+    expect(safeLabel('a"b')).toBe('other');
+  });
+});
+
+describe('prom-client on Node', () => {
+  it('adds the process metrics beside the proxy’s own', async () => {
+    const text = await metricsText(testApp({ metricRegistry: promRegistry() }));
+    expect(text).toMatch(/^carrier_verify_process_cpu_seconds_total \d/m);
+    expect(text).toContain('# TYPE carrier_verify_requests_total counter');
+  });
+});
+
+describe('GET /api/stats', () => {
+  it('puts verifications into 10-second points with p50 and p95 per provider, and keeps the window asked for', async () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const proxy = testApp({ now: () => now, pricePerCall: 0.4 });
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    now += 10_000;
+    await verify(proxy, { name: '李四', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '张三', phoneNumber: sandboxFaults.serverError });
+
+    const body = await stats(proxy, '?minutes=1');
+    expect(body.series).toHaveLength(6);
+    expect(body.series.at(-1)!.t).toBe(now);
+    expect(body.series.at(-2)!.requests).toEqual({ FP00000: 1 });
+    expect(body.series.at(-1)!.requests).toEqual({ FP03333: 1, UPSTREAM_ERROR: 1 });
+    expect(body.series.at(-1)!.errors).toEqual({ UPSTREAM_ERROR: 1 });
+    expect(body.totals).toMatchObject({ billedCalls: 2, cost: 0.8, rateLimited: 0 });
+    expect(body.totals.latency.sandbox).toMatchObject({ count: 3, p50: expect.any(Number), p95: expect.any(Number) });
+    expect(body.providers).toEqual(['sandbox']);
+    expect(body.circuits).toEqual({ sandbox: 'closed' });
+
+    now += 2 * 60_000;
+    const later = await stats(proxy, '?minutes=1');
+    expect(later.totals.requests).toEqual({});
+    const wider = await stats(proxy, '?minutes=5&step=60');
+    expect(wider.stepMs).toBe(60_000);
+    expect(wider.series).toHaveLength(5);
+    expect(wider.totals.requests).toEqual({ FP00000: 1, FP03333: 1, UPSTREAM_ERROR: 1 });
+  });
+
+  it('reads quantiles back within 10% of the true value', () => {
+    const sketch = new LatencySketch();
+    for (let ms = 1; ms <= 1000; ms += 1) sketch.add(ms);
+    expect(sketch.quantile(0.5)).toBeGreaterThan(450);
+    expect(sketch.quantile(0.5)).toBeLessThan(550);
+    expect(sketch.quantile(0.95)).toBeGreaterThan(855);
+    expect(sketch.quantile(0.95)).toBeLessThan(1000.0001);
+    expect(new LatencySketch().quantile(0.5)).toBeNull();
+  });
+});
+
+describe('the operator token', () => {
+  const token = 'op-7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
+
+  async function productionApp(env: Record<string, string> = {}) {
+    const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
+    const settings = loadConfig({
+      NODE_ENV: 'production',
+      CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
+      CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40),
+      ...env,
+    });
+    return createApp({ ...settings.app, providers: [sandboxProvider(300)] });
+  }
+
+  it('is demanded in production for /metrics and /api/stats, as a bearer or ?token=', async () => {
+    const app = await productionApp({ CARRIER_VERIFY_OPERATOR_TOKEN: token });
+    for (const path of ['/metrics', '/api/stats']) {
+      const none = await app.request(path);
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await none.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect((await app.request(path, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
+      expect((await app.request(`${path}?token=${token.slice(0, -1)}`)).status).toBe(401);
+      expect((await app.request(path, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await app.request(`${path}?token=${token}`)).status).toBe(200);
+    }
+  });
+
+  it('keeps the operator routes closed in production until a token is configured', async () => {
+    const app = await productionApp();
+    const res = await app.request('/metrics', { headers: { authorization: 'Bearer anything-at-all' } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { message: string }).message).toContain('CARRIER_VERIFY_OPERATOR_TOKEN');
+  });
+
+  it('leaves the routes open in development, and the verify route never needs it', async () => {
+    expect((await testApp().request('/metrics')).status).toBe(200);
+    const app = await productionApp({ CARRIER_VERIFY_OPERATOR_TOKEN: token });
+    expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
+  });
+
+  it('and the price are checked at start-up, naming the setting', () => {
+    expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'short' })).toThrow(/CARRIER_VERIFY_OPERATOR_TOKEN/);
+    expect(() => loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: '-1' })).toThrow(/CARRIER_VERIFY_PRICE_PER_CALL/);
+    expect(() => loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: 'cheap' })).toThrow(/CARRIER_VERIFY_PRICE_PER_CALL/);
+    expect(loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: '0.45' }).app.pricePerCall).toBe(0.45);
+  });
+});
