@@ -305,7 +305,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       if (c.req.path === '/api/siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
       return c.json({ code: 'SERVICE_UNAVAILABLE', message: errorMessages.SERVICE_UNAVAILABLE }, 503, headers);
     }
-    config.log({ level: 'error', requestId: c.get('requestId'), path: c.req.path, error: error.name });
+    config.log({ level: 'error', requestId: c.get('requestId'), route: routePath(c, -1), error: error.name });
     return c.json({ code: 'INTERNAL_ERROR', message: errorMessages.INTERNAL_ERROR }, 500);
   });
 
