@@ -28,6 +28,12 @@ return { count, ttl }
 type HitCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 
 /**
+ * How long commands fail at once after one timed out. A hung Redis keeps its connection open, so without this
+ * every command of every request would wait out its own timeout; one probe per period waits instead.
+ */
+const HUNG_BACKOFF_MS = 1000;
+
+/**
  * Options for a client that fails fast instead of queueing: while Redis is away a command rejects at once (or
  * after `commandTimeoutMs` when Redis hangs), so that callers can degrade instead of piling up requests.
  * Reconnection goes on in the background with a capped back-off.
@@ -47,6 +53,7 @@ export class RedisStore implements Store {
   private readonly prefix: string;
   private readonly hitCommand: HitCommand;
   private state: 'up' | 'down' | 'unknown' = 'unknown';
+  private failFastUntil = 0;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'cv:';
@@ -80,10 +87,13 @@ export class RedisStore implements Store {
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {
+    if (Date.now() < this.failFastUntil) throw new StoreUnavailableError('redis timed out recently');
     try {
       return await command();
     } catch (error) {
-      throw new StoreUnavailableError(error instanceof Error ? error.message : 'redis command failed');
+      const message = error instanceof Error ? error.message : 'redis command failed';
+      if (/timed out/i.test(message)) this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
+      throw new StoreUnavailableError(message);
     }
   }
 

@@ -1,10 +1,12 @@
 // Shared state in a real redis-server: the store itself, two proxy instances that agree, and Redis stopped midway.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type LogLine } from '../../server/config.js';
+import { parseLimits } from '../../server/limits.js';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { RedisStore } from '../../server/stores/redis.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
+import { postJson, testApp } from '../support/app.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 let redis: TestRedis;
@@ -173,5 +175,31 @@ describe('two instances on one Redis', () => {
 
     const statuses = a.logs.concat(b.logs).map((line) => line.status).filter((status): status is number => typeof status === 'number');
     expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+  });
+});
+
+describe('a Redis that hangs', () => {
+  it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
+    const store = new RedisStore(redis.url, { prefix: `hang${Date.now()}:` });
+    await store.ready();
+    const app = testApp({ store, storeKind: 'redis', limits: parseLimits('ip=3/1m'), remoteAddress: () => '192.0.2.80' });
+    const verify = () => postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' });
+    try {
+      const { token } = (await (await verify()).json()) as { token: string };
+      redis.pause();
+      const started = performance.now();
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await verify()).status);
+      // Five requests of several commands each: waiting out every 500 ms timeout would take over ten seconds.
+      expect(performance.now() - started).toBeLessThan(5000);
+      // The instance's own count starts when Redis stops answering: three more pass, then the limit holds.
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(app.logs.at(-1)).toMatchObject({ degraded: true, limit: 'ip' });
+      const redeem = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+      expect(redeem.status).toBe(503);
+    } finally {
+      redis.resume();
+      await store.close();
+    }
   });
 });

@@ -12,6 +12,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as with a hung server. */
+  pause(): void;
+  /** Lets a paused server run again. */
+  resume(): void;
   /** Stops it for good and removes its directory. */
   dispose(): Promise<void>;
 }
@@ -94,7 +98,10 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     stop,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async dispose() {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
