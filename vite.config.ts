@@ -21,7 +21,11 @@ export default defineConfig(({ mode }) => {
     return {
       plugins: [minifyTemplates(/\/widget\/.*\.ts$/)],
       // The same libphonenumber-js API, from the package's untranspiled ES2015+ build: no per-module Babel helpers.
-      resolve: { alias: [{ find: /^libphonenumber-js\/core$/, replacement: 'libphonenumber-js/core/es6' }] },
+      resolve: {
+        alias: [{ find: /^libphonenumber-js\/core$/, replacement: 'libphonenumber-js/core/es6' }],
+        // Always Lit's production build, whatever NODE_ENV the calling process has (vitest sets `test`).
+        conditions: ['module', 'browser', 'production'],
+      },
       build: {
         target: 'es2022',
         outDir: resolve(root, 'dist'),

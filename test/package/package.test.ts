@@ -1,0 +1,126 @@
+// The npm package as published: built into a temporary folder, its exports resolved by name, imported in Node (SSR) and type-checked.
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClassDeclaration, CustomElement, Package } from 'custom-elements-manifest/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPackage } from '../../scripts/build.mjs';
+import { root } from '../../scripts/bundle.mjs';
+
+type ExportTarget = string | { readonly [condition: string]: ExportTarget };
+
+let pkg: string;
+let manifest: Package;
+const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, ExportTarget>;
+  main: string;
+  types: string;
+  unpkg: string;
+  jsdelivr: string;
+  customElements: string;
+};
+
+const targets = (target: ExportTarget): string[] => (typeof target === 'string' ? [target] : Object.values(target).flatMap(targets));
+
+function node(script: string): { status: number | null; out: string } {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+  return { status: run.status, out: run.stdout + run.stderr };
+}
+
+beforeAll(async () => {
+  pkg = await mkdtemp(join(tmpdir(), 'carrier-verify-package-'));
+  await copyFile(join(root, 'package.json'), join(pkg, 'package.json'));
+  await symlink(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  await buildPackage(join(pkg, 'dist'), { regenerate: false });
+  manifest = JSON.parse(await readFile(join(pkg, 'dist', 'custom-elements.json'), 'utf8')) as Package;
+}, 180_000);
+
+afterAll(async () => {
+  if (pkg) await rm(pkg, { recursive: true, force: true });
+});
+
+describe('the built package', () => {
+  it('has a file behind every export, main, types, unpkg, jsdelivr and customElements', () => {
+    const files = [...Object.values(packageJson.exports).flatMap(targets), packageJson.main, packageJson.types, packageJson.unpkg, packageJson.jsdelivr, packageJson.customElements];
+    const missing = files.filter((file) => !existsSync(join(pkg, file)));
+    expect(missing).toEqual([]);
+    expect(packageJson.unpkg).toBe('./dist/carrier-verify.js');
+  });
+
+  it('imports every entry in Node without throwing, as server-side rendering does', () => {
+    const run = node(`
+      const element = await import('carrier-verify');
+      const react = await import('carrier-verify/react');
+      const vue = await import('carrier-verify/vue');
+      const server = await import('carrier-verify/server');
+      const health = await server.createApp().request('/healthz');
+      console.log(JSON.stringify({
+        element: typeof element.CarrierVerify, event: new element.VerifiedEvent({ code: 'FP00000' }).type,
+        react: typeof react.CarrierVerify, vue: typeof vue.CarrierVerify,
+        createApp: typeof server.createApp, verifyToken: typeof server.verifyToken, health: health.status,
+      }));
+    `);
+    expect(run.status, run.out).toBe(0);
+    expect(JSON.parse(run.out.trim().split('\n').at(-1)!)).toEqual({
+      element: 'function', event: 'cv-verified', react: 'function', vue: 'function', createApp: 'function', verifyToken: 'function', health: 200,
+    });
+  });
+
+  it('has types that a TypeScript app resolves through the exports map', async () => {
+    await writeFile(
+      join(pkg, 'consumer.tsx'),
+      `import { CarrierVerify, VerifiedEvent, type VerifiedDetail } from 'carrier-verify';
+import 'carrier-verify/react';
+import { createApp, verifyToken, type TokenCheck } from 'carrier-verify/server';
+
+document.querySelector('carrier-verify')?.addEventListener('cv-verified', (event) => {
+  const detail: VerifiedDetail = event.detail;
+  console.log(detail.phoneMasked, event instanceof VerifiedEvent);
+});
+const widget: CarrierVerify | null = document.querySelector('carrier-verify');
+export const element = <carrier-verify siteKey="k" oncv-invalid={(event) => event.detail.reason} />;
+// @ts-expect-error the event detail of cv-error has no token
+export const wrong = <carrier-verify oncv-error={(event) => event.detail.token} />;
+export const app = createApp();
+export const check: Promise<TokenCheck> = verifyToken('t', { keys: [] } as unknown as Parameters<typeof verifyToken>[1]);
+console.log(widget?.status);
+`,
+    );
+    await writeFile(
+      join(pkg, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', jsx: 'react-jsx', lib: ['es2023', 'dom'], types: [], skipLibCheck: true },
+        files: ['consumer.tsx'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', pkg], { cwd: pkg, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+});
+
+describe('custom-elements.json', () => {
+  const element = () => manifest.modules.flatMap((m) => m.declarations ?? []).find((d): d is ClassDeclaration & CustomElement => 'customElement' in d && d.customElement === true);
+
+  it('describes <carrier-verify> with its pinned attributes and its five events and their classes', () => {
+    const el = element();
+    expect(el?.tagName).toBe('carrier-verify');
+    expect(el?.attributes?.map((a) => a.name)).toEqual(expect.arrayContaining(['endpoint', 'site-key', 'lang', 'name', 'required', 'disabled']));
+    expect(el?.attributes?.some((a) => a.name.startsWith('_'))).toBe(false);
+    expect(Object.fromEntries((el?.events ?? []).map((e) => [e.name, e.type?.text]))).toEqual({
+      'cv-verified': 'VerifiedEvent',
+      'cv-mismatch': 'MismatchEvent',
+      'cv-not-found': 'NotFoundEvent',
+      'cv-invalid': 'InvalidEvent',
+      'cv-error': 'VerifyErrorEvent',
+    });
+  });
+
+  it('points at modules the package ships', () => {
+    const missing = manifest.modules.map((m) => m.path).filter((path) => !existsSync(join(pkg, path)));
+    expect(manifest.modules.length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+  });
+});
