@@ -60,8 +60,8 @@ const page = (lang, theme) => `<!doctype html>
 <div id="frame" style="display:inline-block;padding:20px;width:400px"><carrier-verify theme="${theme}"></carrier-verify></div>
 </body></html>`;
 
-/** Drives one widget on the page. */
-function driver(tab) {
+/** Drives one widget on the page; `slot` tells the language-and-theme runs apart. */
+function driver(tab, slot) {
   const widget = tab.locator('carrier-verify');
   const status = (expected) => tab.waitForFunction((s) => document.querySelector('carrier-verify')?.status === s, expected);
   const type = async (name, phone) => {
@@ -92,11 +92,14 @@ function driver(tab) {
         await tab.unroute('**/api/verify');
       };
     },
-    /** Distinct names for one number until the proxy's per-number limit answers 429, as an enumerator would see it. */
+    /**
+     * Distinct names for one number until the proxy's per-number limit answers 429, as an enumerator would see it.
+     * Each run takes its own number, so that each picture shows the limit's whole wait.
+     */
     async rateLimited() {
       for (const name of ['赵一', '钱二', '孙三', '李四', '周五']) {
         await widget.locator('#name').fill(name);
-        await widget.locator('#phone').fill('13912345678');
+        await widget.locator('#phone').fill(`1391234567${slot}`);
         await widget.locator('#phone').press('Enter');
         await tab.waitForFunction(() => !['idle', 'verifying'].includes(document.querySelector('carrier-verify')?.status));
         if (await widget.locator('[part="retry-button"]').count()) return;
@@ -117,6 +120,7 @@ async function main() {
   const browser = await chromium.launch({ executablePath: ensureChromium(), args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
   await mkdir(outDir, { recursive: true });
   let count = 0;
+  let slot = 0;
   try {
     for (const lang of langs) {
       for (const theme of themes) {
@@ -131,7 +135,7 @@ async function main() {
           );
           await tab.goto(`${base}/__screenshots/${lang}-${theme}`);
           await tab.waitForFunction(() => customElements.get('carrier-verify') !== undefined);
-          const after = await reach(driver(tab)).catch((error) => {
+          const after = await reach(driver(tab, slot)).catch((error) => {
             throw new Error(`${lang} ${theme} ${state}: ${error.message}`);
           });
           // Let the caret blink away and fonts settle, so that pictures differ only when the widget does.
@@ -144,6 +148,7 @@ async function main() {
           await tab.close();
         }
         await context.close();
+        slot += 1;
       }
     }
   } finally {
