@@ -1,0 +1,199 @@
+// Small SVG charts for the dashboard: stacked bars or lines over time, with axes, a legend and a hover read-out.
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const HEIGHT = 190;
+const MARGIN = { top: 12, right: 12, bottom: 24, left: 52 };
+const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+
+/** The drawing's width in CSS pixels: charts are drawn at the size they are shown, so text never scales. */
+interface Frame {
+  readonly width: number;
+  readonly plotW: number;
+}
+
+export interface Series {
+  readonly key: string;
+  readonly label: string;
+  readonly color: string;
+  /** One value per time; null where there is nothing to show (a gap in a line). */
+  readonly values: readonly (number | null)[];
+  readonly dashed?: boolean;
+  /** What the legend shows beside the label (a total, a last value). */
+  readonly summary?: string;
+}
+
+export interface ChartData {
+  readonly kind: 'bars' | 'lines';
+  /** Start of each point, ms since the epoch. */
+  readonly times: readonly number[];
+  /** Width of each point, ms. */
+  readonly stepMs: number;
+  readonly series: readonly Series[];
+  readonly format: (value: number) => string;
+  /** Least top of the value axis (100 for a percentage). */
+  readonly minMax?: number;
+  /** Least step between grid lines (1 for counts, which have no fractions). */
+  readonly minStep?: number;
+  readonly empty: string;
+}
+
+function svg<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  parent?.append(node);
+  return node;
+}
+
+/** The smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`. */
+export function niceCeiling(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 2, 2.5, 5, 10].find((m) => m * power >= value * (1 - 1e-9)) ?? 10;
+  return step * power;
+}
+
+export function clock(time: number, seconds = false): string {
+  return new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false });
+}
+
+function stackTops(data: ChartData): number[] {
+  return data.times.map((_, i) => data.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
+}
+
+function maxValue(data: ChartData): number {
+  const values = data.kind === 'bars' ? stackTops(data) : data.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  return Math.max(0, ...values);
+}
+
+/** A round step for at most four intervals up to `max`, never below `minStep` (1 for counts). */
+function axisStep(max: number, minStep: number): number {
+  return Math.max(minStep, niceCeiling(max / 4));
+}
+
+function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, step: number, top: number): (value: number) => number {
+  const y = (value: number) => MARGIN.top + PLOT_H - (value / top) * PLOT_H;
+  const grid = svg('g', { class: 'grid' }, root);
+  for (let i = 0; i * step <= top + step / 1e6; i += 1) {
+    const value = i * step;
+    svg('line', { x1: MARGIN.left, x2: frame.width - MARGIN.right, y1: y(value), y2: y(value) }, grid);
+    svg('text', { x: MARGIN.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, grid).textContent = data.format(value);
+  }
+  const n = data.times.length;
+  const span = n > 0 ? data.times[n - 1]! - data.times[0]! : 0;
+  // About one label per 110 px, on a round number of minutes.
+  const wanted = (span / frame.plotW) * 110;
+  const every = ([1, 2, 5, 10, 15, 30].find((m) => m * 60_000 >= wanted) ?? 60) * 60_000;
+  data.times.forEach((time, i) => {
+    if (time % every !== 0) return;
+    const x = MARGIN.left + (i / n) * frame.plotW;
+    svg('line', { x1: x, x2: x, y1: MARGIN.top + PLOT_H, y2: MARGIN.top + PLOT_H + 4 }, grid);
+    svg('text', { x, y: HEIGHT - 6, 'text-anchor': 'middle' }, grid).textContent = clock(time);
+  });
+  return y;
+}
+
+function drawBars(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value: number) => number): void {
+  const n = data.times.length;
+  const slot = frame.plotW / n;
+  const width = Math.max(1, slot * 0.8);
+  const bars = svg('g', { class: 'bars' }, root);
+  data.times.forEach((_, i) => {
+    let base = 0;
+    for (const series of data.series) {
+      const value = series.values[i] ?? 0;
+      if (value <= 0) continue;
+      const x = MARGIN.left + i * slot + (slot - width) / 2;
+      svg('rect', { class: 'bar', 'data-series': series.key, x, y: y(base + value), width, height: y(base) - y(base + value), fill: series.color }, bars);
+      base += value;
+    }
+  });
+}
+
+function drawLines(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value: number) => number): void {
+  const n = data.times.length;
+  const x = (i: number) => MARGIN.left + ((i + 0.5) / n) * frame.plotW;
+  const lines = svg('g', { class: 'lines' }, root);
+  for (const series of data.series) {
+    // A point without data is skipped, not a break: a quiet provider's line joins the points it has.
+    const points = series.values.flatMap((value, i) => (value === null ? [] : [`${x(i).toFixed(1)},${y(value).toFixed(1)}`]));
+    if (points.length === 0) continue;
+    if (points.length === 1) {
+      const [cx, cy] = points[0]!.split(',');
+      svg('circle', { class: 'point', 'data-series': series.key, cx: cx!, cy: cy!, r: 3, fill: series.color }, lines);
+      continue;
+    }
+    const d = `M${points.join('L')}`;
+    const path = svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', stroke: series.color, 'stroke-width': 2 }, lines);
+    if (series.dashed) path.setAttribute('stroke-dasharray', '5 3');
+  }
+}
+
+function drawLegend(figure: HTMLElement, data: ChartData): void {
+  const legend = figure.querySelector('.legend');
+  if (!legend) return;
+  legend.replaceChildren(
+    ...data.series.map((series) => {
+      const item = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = series.dashed ? 'swatch dashed' : 'swatch';
+      swatch.style.setProperty('--swatch', series.color);
+      item.append(swatch, document.createTextNode(series.label));
+      if (series.summary) {
+        const value = document.createElement('b');
+        value.textContent = series.summary;
+        item.append(value);
+      }
+      return item;
+    }),
+  );
+}
+
+/** Shows the values of the bucket under the pointer. */
+function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, data: ChartData): void {
+  const tip = figure.querySelector<HTMLElement>('.tip');
+  if (!tip) return;
+  const guide = svg('line', { class: 'guide', y1: MARGIN.top, y2: MARGIN.top + PLOT_H, visibility: 'hidden' }, root);
+  const area = svg('rect', { class: 'hit', x: MARGIN.left, y: MARGIN.top, width: frame.plotW, height: PLOT_H, fill: 'transparent' }, root);
+  const n = data.times.length;
+  area.addEventListener('pointermove', (event) => {
+    const box = root.getBoundingClientRect();
+    const px = ((event.clientX - box.left) / box.width) * frame.width;
+    const i = Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n)));
+    const x = MARGIN.left + ((i + 0.5) / n) * frame.plotW;
+    guide.setAttribute('x1', String(x));
+    guide.setAttribute('x2', String(x));
+    guide.setAttribute('visibility', 'visible');
+    const rows = data.series.map((s) => `${s.label}: ${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
+    const start = data.times[i]!;
+    tip.textContent = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
+    tip.hidden = false;
+    tip.style.left = `${Math.min(85, Math.max(15, (x / frame.width) * 100))}%`;
+  });
+  area.addEventListener('pointerleave', () => {
+    guide.setAttribute('visibility', 'hidden');
+    tip.hidden = true;
+  });
+}
+
+/** Draws `data` into the figure's `svg`, its `.legend` list and its `.tip` read-out, replacing what was there. */
+export function drawChart(figure: HTMLElement, data: ChartData): void {
+  const root = figure.querySelector('svg');
+  if (!root) return;
+  const width = Math.max(320, Math.round(root.parentElement?.clientWidth || 640));
+  const frame: Frame = { width, plotW: width - MARGIN.left - MARGIN.right };
+  root.replaceChildren();
+  root.setAttribute('viewBox', `0 0 ${width} ${HEIGHT}`);
+  const max = Math.max(maxValue(data), data.minMax ?? 0, data.kind === 'bars' ? 4 : 0);
+  const step = axisStep(max, data.minStep ?? 0);
+  const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
+  const y = drawAxes(root, frame, data, step, top);
+  if (data.kind === 'bars') drawBars(root, frame, data, y);
+  else drawLines(root, frame, data, y);
+  const hasData = data.series.some((s) => s.values.some((v) => v !== null && v > 0));
+  figure.classList.toggle('is-empty', !hasData);
+  if (!hasData) {
+    svg('text', { class: 'empty', x: MARGIN.left + frame.plotW / 2, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root).textContent = data.empty;
+  }
+  drawLegend(figure, data);
+  attachReadout(figure, root, frame, data);
+}

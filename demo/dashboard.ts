@@ -1,0 +1,264 @@
+// The monitoring page: reads GET /api/stats every few seconds and draws the proxy's recent verify traffic.
+import type { Stats } from '../server/metrics.js';
+import type { StatsPoint } from '../server/metrics-timeline.js';
+import { ResultCode } from '../widget/codes.js';
+import { clock, drawChart, type Series } from './charts.js';
+
+const $ = <T extends Element>(selector: string): T => {
+  const found = document.querySelector<T>(selector);
+  if (!found) throw new Error(`dashboard page lacks ${selector}`);
+  return found;
+};
+
+const TOKEN_KEY = 'carrier-verify-operator-token';
+const params = new URLSearchParams(location.search);
+/** Seconds between refreshes: `?refresh=` (at least 1), 5 by default. */
+const refreshMs = Math.max(1, Number(params.get('refresh')) || 5) * 1000;
+
+/** The operator token arrives once as `?token=`; it is kept for the tab and taken out of the address bar. */
+function takeTokenFromUrl(): void {
+  const token = params.get('token');
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  params.delete('token');
+  const query = params.toString();
+  history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+}
+
+const codeColors: Record<string, string> = {
+  [ResultCode.match]: '#1a7f37',
+  [ResultCode.mismatch]: '#d4a72c',
+  [ResultCode.notFound]: '#6e7781',
+  RATE_LIMITED: '#e16f24',
+  UPSTREAM_ERROR: '#cf222e',
+  UPSTREAM_TIMEOUT: '#8250df',
+  SERVICE_UNAVAILABLE: '#a40e26',
+  INTERNAL_ERROR: '#82071e',
+};
+const otherColors = ['#0969da', '#bf3989', '#1b7c83', '#953800', '#57606a'];
+const providerColors = ['#0969da', '#bf3989', '#1b7c83', '#953800', '#8250df', '#57606a'];
+const codeLabels: Record<string, string> = {
+  [ResultCode.match]: 'FP00000 match',
+  [ResultCode.mismatch]: 'FP03333 mismatch',
+  [ResultCode.notFound]: 'KYC1101 no record',
+};
+
+const integer = new Intl.NumberFormat('en');
+const money = (value: number) => `¥${value.toFixed(value !== 0 && value < 100 ? 2 : 0)}`;
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
+const percent = (value: number) => `${value > 0 && value < 10 ? value.toFixed(1) : Math.round(value)}%`;
+const count = (value: number) => (Number.isInteger(value) ? integer.format(value) : value.toFixed(1));
+
+/** Result codes first in their protocol order, then the others by how often they came. */
+function orderCodes(totals: Record<string, number>): string[] {
+  const results: string[] = Object.values(ResultCode).filter((code) => totals[code]);
+  const others = Object.keys(totals)
+    .filter((code) => !results.includes(code))
+    .sort((a, b) => (totals[b] ?? 0) - (totals[a] ?? 0));
+  return [...results, ...others];
+}
+
+function codeSeries(points: readonly StatsPoint[], pick: (p: StatsPoint) => Record<string, number>, totals: Record<string, number>): Series[] {
+  let other = 0;
+  return orderCodes(totals).map((code) => ({
+    key: code,
+    label: codeLabels[code] ?? code,
+    color: codeColors[code] ?? otherColors[other++ % otherColors.length]!,
+    values: points.map((p) => pick(p)[code] ?? 0),
+    summary: count(totals[code] ?? 0),
+  }));
+}
+
+function latencySeries(stats: Stats): Series[] {
+  return stats.providers.flatMap((provider, i) => {
+    const color = providerColors[i % providerColors.length]!;
+    const total = stats.totals.latency[provider];
+    return (['p50', 'p95'] as const).map((q) => ({
+      key: `${provider}-${q}`,
+      label: `${provider} ${q}`,
+      color,
+      dashed: q === 'p95',
+      values: stats.series.map((p) => p.latency[provider]?.[q] ?? null),
+      summary: total?.[q] != null ? ms(total[q]!) : '–',
+    }));
+  });
+}
+
+function cacheRate(hits: number, lookups: number): number | null {
+  return lookups === 0 ? null : (hits / lookups) * 100;
+}
+
+function cumulativeCost(points: readonly StatsPoint[]): number[] {
+  let sum = 0;
+  return points.map((p) => (sum += p.cost));
+}
+
+function setTile(name: string, value: string, hint = ''): void {
+  $(`[data-tile="${name}"] .value`).textContent = value;
+  $(`[data-tile="${name}"] .hint`).textContent = hint;
+}
+
+function renderTiles(stats: Stats): void {
+  const { totals } = stats;
+  const requests = Object.values(totals.requests).reduce((a, b) => a + b, 0);
+  const matched = totals.requests[ResultCode.match] ?? 0;
+  const errors = Object.values(totals.errors).reduce((a, b) => a + b, 0);
+  const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
+  setTile('requests', count(requests), `${count(matched)} matched`);
+  setTile('errors', count(errors), requests ? `${percent((errors / requests) * 100)} of requests` : '');
+  setTile('rate-limited', count(totals.rateLimited), requests ? `${percent((totals.rateLimited / requests) * 100)} of requests` : '');
+  setTile('cache', rate === null ? '–' : percent(rate), `${count(totals.cacheHits)} of ${count(totals.cacheLookups)} look-ups`);
+  setTile('billed', count(totals.billedCalls), `at ${money(stats.pricePerCall)} a call`);
+  setTile('cost', money(totals.cost), 'estimated');
+}
+
+function renderProviders(stats: Stats): void {
+  const body = $<HTMLTableSectionElement>('#providers tbody');
+  body.replaceChildren(
+    ...stats.providers.map((provider) => {
+      const row = document.createElement('tr');
+      const latency = stats.totals.latency[provider];
+      const state = stats.circuits[provider] ?? 'unknown';
+      const cells = [provider, state, count(latency?.count ?? 0), latency?.p50 != null ? ms(latency.p50) : '–', latency?.p95 != null ? ms(latency.p95) : '–'];
+      for (const [i, text] of cells.entries()) {
+        const cell = document.createElement(i === 0 ? 'th' : 'td');
+        if (i === 0) cell.scope = 'row';
+        if (i === 1) {
+          const badge = document.createElement('span');
+          badge.className = `state state-${state}`;
+          badge.textContent = text;
+          cell.append(badge);
+        } else {
+          cell.textContent = text;
+        }
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
+}
+
+function renderCharts(stats: Stats): void {
+  const points = stats.series;
+  const times = points.map((p) => p.t);
+  const { totals, stepMs } = stats;
+  drawChart($('#chart-requests'), {
+    kind: 'bars',
+    times,
+    stepMs,
+    series: codeSeries(points, (p) => p.requests, totals.requests),
+    format: count,
+    minStep: 1,
+    empty: 'No verify requests in this window',
+  });
+  drawChart($('#chart-latency'), { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: 'No upstream calls in this window' });
+  drawChart($('#chart-errors'), {
+    kind: 'bars',
+    times,
+    stepMs,
+    series: [
+      ...codeSeries(points, (p) => p.errors, totals.errors),
+      { key: 'rate-limited', label: 'Rate-limit refusals', color: codeColors.RATE_LIMITED!, values: points.map((p) => p.rateLimited), summary: count(totals.rateLimited) },
+    ],
+    format: count,
+    minStep: 1,
+    empty: 'No errors or refusals in this window',
+  });
+  const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
+  drawChart($('#chart-cache'), {
+    kind: 'lines',
+    times,
+    stepMs,
+    series: [{ key: 'hit-rate', label: 'Hit rate', color: '#1b7c83', values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
+    format: percent,
+    minMax: 100,
+    empty: 'No cache look-ups in this window',
+  });
+  drawChart($('#chart-cost'), {
+    kind: 'lines',
+    times,
+    stepMs,
+    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points), summary: money(totals.cost) }],
+    format: money,
+    empty: 'No billed calls in this window',
+  });
+}
+
+function render(stats: Stats): void {
+  renderTiles(stats);
+  renderCharts(stats);
+  renderProviders(stats);
+  $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}`;
+}
+
+type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string };
+
+/** Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it. */
+const stepFor: Record<string, number> = { '15': 10, '30': 30, '60': 60 };
+
+async function load(): Promise<Load> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const minutes = $<HTMLSelectElement>('#window').value;
+  try {
+    const res = await fetch(`/api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+    if (res.ok) return { ok: true, stats: (await res.json()) as Stats };
+    const body = (await res.json().catch(() => ({}))) as { message?: string };
+    return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}` };
+  } catch {
+    return { ok: false, status: 0, message: 'The proxy cannot be reached' };
+  }
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let paused = false;
+let last: Stats | undefined;
+
+async function refresh(): Promise<void> {
+  clearTimeout(timer);
+  const result = await load();
+  const form = $<HTMLFormElement>('#token-form');
+  if (result.ok) {
+    form.hidden = true;
+    last = result.stats;
+    render(result.stats);
+  } else {
+    form.hidden = result.status !== 401;
+    if (result.status === 401) $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? result.message : '';
+    $('#status').textContent = result.status === 401 ? 'Operator token needed' : `Not updated: ${result.message}`;
+  }
+  if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
+}
+
+function wire(): void {
+  $('#window').addEventListener('change', () => void refresh());
+  const pause = $<HTMLButtonElement>('#pause');
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.setAttribute('aria-pressed', String(paused));
+    pause.textContent = paused ? 'Resume' : 'Pause';
+    if (paused) clearTimeout(timer);
+    else void refresh();
+  });
+  // Charts are drawn at their shown size: draw again when that changes.
+  let width = 0;
+  new ResizeObserver(([entry]) => {
+    const now = Math.round(entry?.contentRect.width ?? 0);
+    if (last && now !== width) renderCharts(last);
+    width = now;
+  }).observe($('main'));
+  // A hidden tab stops asking; it catches up as soon as it is shown again.
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !paused) void refresh();
+  });
+  $<HTMLFormElement>('#token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $<HTMLInputElement>('#token-input');
+    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    input.value = '';
+    void refresh();
+  });
+}
+
+takeTokenFromUrl();
+wire();
+void refresh();

@@ -1,0 +1,99 @@
+// npm run screenshot:dashboard: replays half an hour of mixed verify traffic through a real proxy, then captures
+// the dashboard in Chromium to docs/screenshots/dashboard.png.
+//
+// The proxy's clock is injected and moved 10 seconds per round, so that half an hour of history takes about a
+// minute; every request is a real HTTP request through the whole proxy (limits, cache, router, sandbox).
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createHttpProvider } from '../server/providers/http.js';
+import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
+import { SANDBOX_URL, sandboxUpstream } from '../server/providers/sandbox.js';
+import type { Transport } from '../server/providers/types.js';
+import { startServer } from '../server/node.js';
+import { buildSite } from '../test/support/site.js';
+
+const out = resolve(import.meta.dirname, '../docs/screenshots/dashboard.png');
+const MINUTES = 30;
+const ROUND_MS = 10_000;
+
+/** A deterministic generator, so that the screenshot changes only when the product does. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(8);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+/** The sandbox behind a real wait, as a remote vendor would answer: `base` ms plus a long tail. */
+function slowSandbox(baseMs: number, tailMs: number): Transport {
+  return async (input, init) => {
+    const wait = baseMs + tailMs * random() ** 3;
+    await new Promise((done) => setTimeout(done, wait));
+    return sandboxUpstream(input, init);
+  };
+}
+
+const otherNames = ['王小明', '陈静', '刘洋', '赵磊', '孙悦', '周杰', '吴敏'];
+
+/** One request of the mix: mostly matches, some mismatches and unknown numbers, a little bad input, rare faults. */
+function nextPair(minute: number): { name: string; phoneNumber: string } {
+  const roll = random();
+  const entry = pick(sandboxDirectory);
+  const faulty = minute >= 17 && minute < 20;
+  if (faulty && roll < 0.08) return { name: '张三', phoneNumber: sandboxFaults.serverError };
+  if (roll < 0.55) return entry;
+  if (roll < 0.72) return { name: pick(otherNames), phoneNumber: entry.phoneNumber };
+  if (roll < 0.92) return { name: pick(otherNames), phoneNumber: `139${String(Math.floor(random() * 1e8)).padStart(8, '0')}` };
+  return { name: 'Zhang San', phoneNumber: entry.phoneNumber };
+}
+
+async function main(): Promise<void> {
+  const site = await buildSite();
+  const end = Math.floor(Date.now() / ROUND_MS) * ROUND_MS;
+  let now = end - MINUTES * 60_000;
+  const providers = [
+    createHttpProvider({ id: 'primary', url: SANDBOX_URL, key: 'sandbox-key', weight: 3, timeoutMs: 2000, transport: slowSandbox(45, 160) }),
+    createHttpProvider({ id: 'backup', url: SANDBOX_URL, key: 'sandbox-key', weight: 1, timeoutMs: 2000, transport: slowSandbox(110, 380) }),
+  ];
+  const running = await startServer(
+    { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=45/1m', CARRIER_VERIFY_PRICE_PER_CALL: '0.35' },
+    { providers, assets: site.assets, now: () => now, log: () => undefined },
+  );
+  const base = `http://127.0.0.1:${running.port}`;
+  try {
+    for (let round = 0; now < end; round += 1, now += ROUND_MS) {
+      const minute = round / 6;
+      // Traffic that rises and falls over the half hour, with a burst that meets the per-IP limit.
+      const perRound = Math.round(4 + 3 * Math.sin(minute / 4) + (minute >= 8 && minute < 10 ? 6 : 0) + random() * 2);
+      await Promise.all(
+        Array.from({ length: perRound }, () =>
+          fetch(`${base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(nextPair(minute)) }).then((res) => res.arrayBuffer()),
+        ),
+      );
+    }
+    const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2, colorScheme: 'light' });
+      await page.goto(`${base}/dashboard`);
+      await page.locator('#chart-requests rect.bar').first().waitFor();
+      await page.locator('#status', { hasText: 'Updated' }).waitFor();
+      await mkdir(dirname(out), { recursive: true });
+      await page.screenshot({ path: out, fullPage: true });
+      process.stdout.write(`wrote ${out}\n`);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await running.close();
+    await site.remove();
+  }
+}
+
+await main();

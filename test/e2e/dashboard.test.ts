@@ -1,0 +1,95 @@
+// The monitoring page in Chromium against a real proxy: it draws its charts, and updates after a verification.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/node.js';
+import { buildSite, type BuiltSite } from '../support/site.js';
+
+const OPERATOR_TOKEN = 'op-0123456789abcdef0123456789abcdef';
+
+let site: BuiltSite;
+let browser: Browser;
+const servers: RunningServer[] = [];
+
+async function proxy(overrides: Parameters<typeof startServer>[1] = {}): Promise<string> {
+  const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined, ...overrides });
+  servers.push(running);
+  return `http://127.0.0.1:${running.port}`;
+}
+
+function verify(base: string, name: string, phoneNumber: string): Promise<Response> {
+  return fetch(`${base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, phoneNumber }) });
+}
+
+const tile = (page: Page, name: string) => page.locator(`[data-tile="${name}"] .value`);
+
+beforeAll(async () => {
+  site = await buildSite();
+  browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(servers.map((s) => s.close()));
+  await site?.remove();
+});
+
+describe('GET /dashboard in Chromium', () => {
+  it('draws every chart, then shows a verification within a refresh', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    await page.goto(`${base}/dashboard?refresh=1`);
+
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await tile(page, 'requests').textContent()).toBe('0');
+    for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
+      const svg = page.locator(`#chart-${chart} svg`);
+      // Axes are drawn even before there is traffic, with a line saying the window is empty.
+      expect(await svg.locator('.grid text').count()).toBeGreaterThan(2);
+      expect(await svg.locator('text.empty').count()).toBe(1);
+    }
+
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    expect((await verify(base, '李四', '13800138000')).status).toBe(200);
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+
+    await expect.poll(() => tile(page, 'requests').textContent(), { timeout: 5000 }).toBe('3');
+    expect(await page.locator('#chart-requests rect.bar[data-series="FP00000"]').count()).toBe(1);
+    expect(await page.locator('#chart-requests rect.bar[data-series="FP03333"]').count()).toBe(1);
+    expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 match2');
+    expect(await page.locator('#chart-requests text.empty').count()).toBe(0);
+    // Two upstream calls (the repeat came from the cache) give the sandbox a latency point.
+    expect(await page.locator('#chart-latency [data-series="sandbox-p50"]').count()).toBe(1);
+    expect(await page.locator('#chart-latency .legend').textContent()).toMatch(/sandbox p95\d/);
+    expect(await tile(page, 'cache').textContent()).toBe('33%');
+    expect(await tile(page, 'billed').textContent()).toBe('2');
+    expect(await tile(page, 'cost').textContent()).toBe('¥0.60');
+    expect(await page.locator('#providers tbody tr').first().textContent()).toContain('closed');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
+    const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
+    const page = await browser.newPage();
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
+    expect(await page.locator('#token-form').isVisible()).toBe(true);
+    expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
+
+    await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+
+    await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.locator('#token-form').isVisible()).toBe(false);
+    expect(page.url()).toBe(`${base}/dashboard`);
+    expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
+    await page.close();
+  });
+});
