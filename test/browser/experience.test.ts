@@ -1,6 +1,6 @@
 // How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, paste, carrier hint,
 // languages, each state with its next step, keyboard use, theming and reduced motion.
-import { expect, html, oneEvent } from '@open-wc/testing';
+import { expect, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
@@ -298,10 +298,9 @@ describe('states and next steps', () => {
     parts(el).retry!.click();
     parts(el).phone.focus();
     await sendKeys({ press: 'Enter' });
-    await new Promise((r) => setTimeout(r, 1100));
-    await el.updateComplete;
-    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.equal('重试(1)');
-    await new Promise((r) => setTimeout(r, 1000));
+    const retryText = () => parts(el).retry!.textContent!.replace(/\s+/g, '');
+    await waitUntil(() => retryText() === '重试(1)', 'the countdown never reached 1', { timeout: 2000 });
+    await waitUntil(() => !parts(el).retry!.hasAttribute('aria-disabled'), 'the retry was never allowed', { timeout: 3000 });
     await el.updateComplete;
     expect(attempts).to.equal(0);
     expect(parts(el).retry!.textContent!.trim()).to.equal('重试');
