@@ -45,7 +45,7 @@ describe('through the proxy', () => {
   });
 
   const appWith = (store?: Store) =>
-    testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 500 })], ...(store ? { cache: { store } } : {}) });
+    testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })], ...(store ? { cache: { store } } : {}) });
 
   it('answers a repeated pair from the cache: one upstream call, the same answer, a fresh token', async () => {
     const app = appWith();

@@ -1,6 +1,7 @@
 // Vendor dialects over real HTTP: Tencent and Aliyun codes onto the three results, unknown codes refused, the key kept inside.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
+import { startServer } from '../../server/node.js';
 import type { AdapterName } from '../../server/providers/adapters.js';
 import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
@@ -34,7 +35,7 @@ async function upstream(dialect: AdapterName = 'standard') {
 /** An app whose providers speak the given dialects, tried in the order given. */
 function appOver(...providers: [MockUpstream, AdapterName][]) {
   return testApp({
-    providers: providers.map(([u, adapter], index) => providerFor(u, { id: `p${index + 1}`, adapter, transport, timeoutMs: 500 })),
+    providers: providers.map(([u, adapter], index) => providerFor(u, { id: `p${index + 1}`, adapter, transport, timeoutMs: 2000 })),
     routing: { random: () => 0 },
   });
 }
@@ -151,5 +152,32 @@ describe('CARRIER_VERIFY_PROVIDERS', () => {
   it('refuses an adapter it does not have, naming the setting', () => {
     expect(() => providers([{ id: 'x', url: 'https://a.example/verify', key: 'k', adapter: 'baidu' }])).toThrow(ConfigError);
     expect(() => providers([{ id: 'x', url: 'https://a.example/verify', key: 'k', adapter: 'baidu' }])).toThrow(/CARRIER_VERIFY_PROVIDERS/);
+  });
+});
+
+describe('the Node server on CARRIER_VERIFY_PROVIDERS', () => {
+  it('routes over the configured providers through its pooled transport, the Tencent one answering when the other fails', async () => {
+    const [main, backup] = await Promise.all([upstream('standard'), upstream('tencent')]);
+    main.fail({ kind: 'status', status: 500 });
+    const CARRIER_VERIFY_PROVIDERS = JSON.stringify([
+      { id: 'main', url: main.url, key: 'sk-main', weight: 1000, timeoutMs: 1000 },
+      { id: 'backup', url: backup.url, key: 'sk-backup', weight: 1, timeoutMs: 1000, adapter: 'tencent' },
+    ]);
+    const server = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS }, { log: () => undefined });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const post = () => fetch(`${base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '李四', phoneNumber: '18612345678' }) });
+      const first = await post();
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({ code: 'FP00000', token: expect.any(String) });
+      expect((await post()).status).toBe(200);
+      expect(backup.requests).toEqual([{ authorization: 'Bearer sk-backup', body: { Mobile: '18612345678', Name: '李四' } }]);
+      // Whichever the weighted draw put first, the answer came from backup, once: the repeat was cached.
+      const health = (await (await fetch(`${base}/healthz`)).json()) as { providers: { id: string; adapter: string; calls: number }[] };
+      expect(health.providers.map((p) => [p.id, p.adapter])).toEqual([['main', 'standard'], ['backup', 'tencent']]);
+      expect(health.providers[1]!.calls).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });

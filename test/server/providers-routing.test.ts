@@ -5,7 +5,8 @@ import { UpstreamError } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
-const TIMEOUT_MS = 300;
+// Generous: these tests are about order and state, not time, and a loaded machine must not turn them into timeouts.
+const TIMEOUT_MS = 1000;
 const HALF_OPEN_AFTER_MS = 150;
 const match = { name: '张三', phoneNumber: '13800138000' };
 
@@ -78,15 +79,13 @@ describe('circuit breaker per provider', () => {
     const router = routerOver([1, 1]);
     for (let i = 0; i < 3; i++) await router.verify(match);
     await sleep(HALF_OPEN_AFTER_MS + 20);
-    a.fail({ kind: 'slow', delayMs: 150 });
-    const probe = router.verify(match);
-    await sleep(20);
+    a.fail({ kind: 'slow', delayMs: 200 });
+    const finished: string[] = [];
+    const probe = router.verify(match).then((answer) => finished.push(`probe by ${answer.providerId}`));
     expect(stateOf(router, 'a')).toBe('half-open');
-    const started = performance.now();
-    const other = await router.verify(match);
-    expect(other.providerId).toBe('b');
-    expect(performance.now() - started).toBeLessThan(100);
-    expect((await probe).providerId).toBe('a');
+    const other = router.verify(match).then((answer) => finished.push(`other by ${answer.providerId}`));
+    await Promise.all([probe, other]);
+    expect(finished).toEqual(['other by b', 'probe by a']);
     expect(stateOf(router, 'a')).toBe('closed');
     expect([a.calls, b.calls]).toEqual([4, 4]);
   });

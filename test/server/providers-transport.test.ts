@@ -48,7 +48,7 @@ describe.each([
   ['the pooled Node transport', () => transport],
   ['the global fetch', () => fetch as Transport],
 ])('failures named through %s', (_, transportOf) => {
-  const provider = (url: string) => createHttpProvider({ id: 'main', url, key: 'k', timeoutMs: 300, transport: transportOf() });
+  const provider = (url: string) => createHttpProvider({ id: 'main', url, key: 'k', timeoutMs: 1000, transport: transportOf() });
 
   it('names a refused connection unreachable: never billed', async () => {
     expect(await failureOf(callWithTimeout(provider(await refusedUrl()), match))).toEqual({ failure: 'unreachable', maybeBilled: false });
