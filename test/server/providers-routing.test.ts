@@ -73,6 +73,24 @@ describe('circuit breaker per provider', () => {
     expect([a.calls, b.calls]).toEqual([4, 5]);
   });
 
+  it('waits twice as long before probing again after a failed probe', async () => {
+    const [a] = upstreams as [MockUpstream];
+    a.fail({ kind: 'status', status: 500 });
+    const wait = 300;
+    const router = routerOver([1, 1], { halfOpenAfterMs: wait });
+    for (let i = 0; i < 3; i++) await router.verify(match);
+    await sleep(wait + 50);
+    await router.verify(match);
+    expect(a.calls).toBe(4);
+    // The failed probe reopened the breaker for 2 × 300 ms: not probed after 350 ms, probed after 650 ms.
+    await sleep(wait + 50);
+    await router.verify(match);
+    expect(a.calls).toBe(4);
+    await sleep(wait);
+    await router.verify(match);
+    expect(a.calls).toBe(5);
+  });
+
   it('lets no request wait on another request\'s probe', async () => {
     const [a, b] = upstreams as [MockUpstream, MockUpstream];
     a.fail({ kind: 'status', status: 500 }, 3);
