@@ -51,6 +51,9 @@ const STALE_ON_EDIT: ReadonlySet<Status> = new Set(['invalid', 'mismatch', 'not-
  * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`.
  * @csspart privacy - The privacy notice.
  *
+ * @cssstate idle - Nothing to report yet, or the person is editing. Likewise `invalid`, `verifying`, `verified`,
+ *   `mismatch`, `not-found` and `error`: one custom state per `status`, for `carrier-verify:state(verified)`.
+ *
  * @cssprop --cv-font - Font family (default: the page's).
  * @cssprop --cv-font-size - Base font size (default `1rem`; below 16px, iOS zooms into a focused field).
  * @cssprop --cv-radius - Corner radius of the box.
@@ -411,6 +414,19 @@ export class CarrierVerify extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('required') || changed.has('lang')) this.syncForm();
+    this.showStatusState();
+  }
+
+  /** Mirrors `status` as a custom state, so that a page can style `carrier-verify:state(verified)`. */
+  private showStatusState(): void {
+    const states = this.internals?.states;
+    if (!states || states.has(this._status)) return;
+    try {
+      states.clear();
+      states.add(this._status);
+    } catch {
+      // Chromium before 125 accepts only `--dashed` names; the states are an extra, the element works without.
+    }
   }
 
   /** Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew. */

@@ -397,6 +397,22 @@ describe('look', () => {
     expect(getComputedStyle(parts(el).nameError).color).to.equal('rgb(10, 11, 12)');
   });
 
+  it('exposes its status as a custom state for the page to style', async () => {
+    const host = await widget(html`<div>
+      <style>
+        carrier-verify:state(verified) { outline: 3px solid rgb(0, 128, 0); }
+      </style>
+      <carrier-verify></carrier-verify>
+    </div>`);
+    const el = host.querySelector('carrier-verify')!;
+    expect(el.matches(':state(idle)')).to.equal(true);
+    expect(getComputedStyle(el).outlineStyle).to.equal('none');
+    await attempt(el, '张三', '13800138000', 'cv-verified');
+    expect(el.matches(':state(verified)')).to.equal(true);
+    expect(el.matches(':state(idle)')).to.equal(false);
+    expect(getComputedStyle(el).outlineColor).to.equal('rgb(0, 128, 0)');
+  });
+
   it('shows a focus ring on the focused field', async () => {
     const el = await widget();
     el.focus();
