@@ -1,0 +1,91 @@
+// One server for `npm run bench`, in its own process so that autocannon and the server do not share a core.
+// Usage: bench-server.ts <variant> [upstream URL]; prints `listening <port>` on stderr once it accepts requests.
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../server/app.js';
+import { loadConfig } from '../server/config.js';
+import { startServer } from '../server/node.js';
+import { sandboxDirectory } from '../server/providers/sandbox-directory.js';
+
+/** Rate limits off: the benchmark sends thousands of requests a second from one address. */
+const benchEnv = (upstream?: string): Record<string, string | undefined> => ({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  CARRIER_VERIFY_LIMITS: 'ip=off, number=off, site=off, secret=off',
+  ...(upstream ? { CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'loopback', url: upstream, key: 'bench-key' }]) } : {}),
+});
+const log = (line: unknown) => void process.stdout.write(`${JSON.stringify(line)}\n`);
+const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, entry.name]));
+
+function listenHono(app: { fetch: (request: Request) => Response | Promise<Response> }): void {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready((server.address() as AddressInfo).port));
+}
+
+function ready(port: number): void {
+  process.stderr.write(`listening ${port}\n`);
+}
+
+const variants: Record<string, (upstream?: string) => Promise<void> | void> = {
+  /** The reference: a Hono JSON route that reads the body and answers, nothing else. */
+  'bare-hono'() {
+    const app = new Hono();
+    app.post('/api/verify', async (c) => {
+      const body = await c.req.json<{ phoneNumber: string }>();
+      return c.json({ code: 'KYC1101', message: '信息不存在', phoneMasked: `${body.phoneNumber.slice(0, 3)}****`, carrier: null });
+    });
+    listenHono(app);
+  },
+  /** The proxy as `npm start` runs it, on the embedded sandbox. */
+  async 'proxy-sandbox'() {
+    ready((await startServer(benchEnv(), { log })).port);
+  },
+  /** The proxy as `npm start` runs it, over an HTTP upstream, with its pooled transport. */
+  async 'proxy-http'(upstream) {
+    ready((await startServer(benchEnv(upstream), { log })).port);
+  },
+  /** The same proxy, with Node's global fetch as its transport instead. */
+  'proxy-http-fetch'(upstream) {
+    const settings = loadConfig(benchEnv(upstream), fetch);
+    listenHono(createApp({ ...settings.app, log }));
+  },
+  /** The reference for the transport: what one would write first, a route that relays to the upstream with fetch. */
+  'naive-fetch'(upstream) {
+    const app = new Hono();
+    app.post('/api/verify', async (c) => {
+      const answer = await fetch(upstream!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+        body: JSON.stringify(await c.req.json()),
+      });
+      const { code, message } = (await answer.json()) as { code: string; message: string };
+      return c.json({ code, message });
+    });
+    listenHono(app);
+  },
+  /** A loopback upstream in the provider's exact shape, answering at once. */
+  upstream() {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const { name, phoneNumber } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; phoneNumber: string };
+        const owner = registered.get(phoneNumber);
+        const code = owner === undefined ? 'KYC1101' : owner === name ? 'FP00000' : 'FP03333';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code, message: code, idData: {}, mobData: { phoneNumber } }));
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    server.listen(0, '127.0.0.1', () => ready((server.address() as AddressInfo).port));
+  },
+};
+
+const [variant = '', upstream] = process.argv.slice(2);
+const start = variants[variant];
+if (!start) {
+  process.stderr.write(`bench-server: unknown variant "${variant}" (known: ${Object.keys(variants).join(', ')})\n`);
+  process.exit(2);
+}
+await start(upstream);

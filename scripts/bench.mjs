@@ -1,0 +1,207 @@
+// npm run bench: each figure beside a reference measured in the same run, printed as one table and written to
+// BENCHMARKS.md with the machine it ran on. Servers run in child processes; autocannon drives them on 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem, platform, release, arch } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import autocannon from 'autocannon';
+import { register } from 'tsx/esm/api';
+import { BUNDLE_GZIP_AIM, BUNDLE_GZIP_LIMIT, buildScriptTagBundle, compressedSizes, root } from './bundle.mjs';
+
+register();
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ROUNDS = 2;
+
+// ---------- 1. the script-tag bundle against a naive build of the same element ----------
+
+/** The same element built the obvious way: stock libphonenumber-js (its mobile build, the smallest that types numbers), full zod. */
+async function naiveBundle(outDir) {
+  const { build } = await import('vite');
+  await build({
+    root,
+    configFile: false,
+    logLevel: 'warn',
+    resolve: {
+      alias: [
+        { find: /^libphonenumber-js\/core$/, replacement: 'libphonenumber-js/mobile' },
+        { find: /^zod\/mini$/, replacement: 'zod' },
+      ],
+      conditions: ['module', 'browser', 'production'],
+    },
+    build: {
+      target: 'es2022',
+      outDir,
+      emptyOutDir: false,
+      lib: { entry: join(root, 'widget/bundle.ts'), name: 'CarrierVerify', formats: ['iife'], fileName: () => 'naive.js' },
+    },
+  });
+  const { readFile } = await import('node:fs/promises');
+  return compressedSizes(await readFile(join(outDir, 'naive.js')));
+}
+
+async function benchBundle() {
+  const work = await mkdtemp(join(tmpdir(), 'carrier-verify-bench-'));
+  try {
+    const ours = await buildScriptTagBundle(work);
+    const naive = await naiveBundle(work);
+    return { ours, naive };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// ---------- 2. the checks run on each keystroke against a bare libphonenumber-js validity call ----------
+
+/** What typing 138 0013 8000 one digit at a time puts in the number field. */
+const keystrokes = Array.from('13800138000', (_, i) => '13800138000'.slice(0, i + 1));
+
+function nsPerCall(fn, inputs, iterations) {
+  let sink = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) for (const input of inputs) sink += fn(input) ? 1 : 0;
+  const elapsed = Number(process.hrtime.bigint() - started);
+  if (sink < 0) console.log(sink);
+  return elapsed / (iterations * inputs.length);
+}
+
+async function benchKeystroke() {
+  const { formatPhoneInput } = await import('../widget/phone-input.ts');
+  const { checkPhone, normalizePhone } = await import('../widget/validation.ts');
+  const { isValidPhoneNumber } = await import('libphonenumber-js');
+  // The element's input handler regroups the field; its render then checks the digits for the carrier hint.
+  const widgetKeystroke = (value) => {
+    const formatted = formatPhoneInput(value, value.length);
+    const digits = normalizePhone(formatted.value) ?? '';
+    return checkPhone(digits.padEnd(11, '0')).ok;
+  };
+  const bare = (value) => isValidPhoneNumber(value, 'CN');
+  const ours = [];
+  const reference = [];
+  for (let round = 0; round < 7; round++) {
+    ours.push(nsPerCall(widgetKeystroke, keystrokes, 3000));
+    reference.push(nsPerCall(bare, keystrokes, 3000));
+  }
+  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  return { ours: median(ours.slice(2)), reference: median(reference.slice(2)) };
+}
+
+// ---------- 3 and 4. the proxy under autocannon ----------
+
+async function startBenchServer(variant, upstream) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/bench-server.ts'), variant, ...(upstream ? [upstream] : [])], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'development' },
+  });
+  let errors = '';
+  const port = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      errors += chunk;
+      const match = /listening (\d+)/.exec(errors);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`bench server ${variant} exited ${code}: ${errors.trim()}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+/** Unique valid mobile numbers, so that every request misses the result cache and reaches the provider. */
+let serial = 10_000_000;
+const nextBody = () => JSON.stringify({ name: '张三', phoneNumber: `139${serial++}` });
+
+async function load(url, seconds = SECONDS) {
+  const result = await autocannon({
+    url: `${url}/api/verify`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (request) => ({ ...request, body: nextBody() }) }],
+  });
+  const failed = result.non2xx + result.errors + result.timeouts;
+  if (failed > 0) throw new Error(`${url}: ${failed} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors})`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** Runs each server in turn, ROUNDS times interleaved, and keeps each one's best round. */
+async function sideBySide(variants, upstream) {
+  const best = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of variants) {
+      const server = await startBenchServer(variant, upstream);
+      try {
+        await load(server.url, 1); // warm-up: JIT, pools, caches of the code itself
+        const run = await load(server.url);
+        if (!best[variant] || run.rps > best[variant].rps) best[variant] = run;
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return best;
+}
+
+// ---------- the table ----------
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+const rps = (r) => `${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+
+function machine() {
+  const cpu = cpus();
+  return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()} ${arch()}, Node ${process.version}`;
+}
+
+async function main() {
+  console.log(`bench: ${SECONDS} s per load run, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved rounds`);
+  console.log('bench: 1/4 building the bundles');
+  const bundle = await benchBundle();
+  console.log('bench: 2/4 keystroke checks');
+  const keystroke = await benchKeystroke();
+  console.log('bench: 3/4 the proxy on the sandbox against a bare Hono route');
+  const sandbox = await sideBySide(['bare-hono', 'proxy-sandbox']);
+  console.log('bench: 4/4 the proxy over a loopback HTTP upstream against a naive fetch proxy');
+  const upstream = await startBenchServer('upstream');
+  let http;
+  try {
+    http = await sideBySide(['naive-fetch', 'proxy-http', 'proxy-http-fetch'], `${upstream.url}/verify`);
+  } finally {
+    await upstream.stop();
+  }
+
+  const rows = [
+    ['Script-tag bundle, gzip', kb(bundle.ours.gzip), `naive build ${kb(bundle.naive.gzip)}`, ratio(bundle.ours.gzip, bundle.naive.gzip), `≤ ${kb(BUNDLE_GZIP_LIMIT)} (aim ${kb(BUNDLE_GZIP_AIM)}): ${verdict(bundle.ours.gzip <= BUNDLE_GZIP_LIMIT)}`],
+    ['Script-tag bundle, brotli', kb(bundle.ours.brotli), `naive build ${kb(bundle.naive.brotli)}`, ratio(bundle.ours.brotli, bundle.naive.brotli), ''],
+    ['Checks per keystroke', `${(keystroke.ours / 1000).toFixed(2)} µs`, `bare isValidPhoneNumber ${(keystroke.reference / 1000).toFixed(2)} µs`, ratio(keystroke.ours, keystroke.reference), `≤ 2×: ${verdict(keystroke.ours <= 2 * keystroke.reference)}`],
+    ['Proxy on the sandbox', rps(sandbox['proxy-sandbox']), `bare Hono route ${rps(sandbox['bare-hono'])}`, ratio(sandbox['proxy-sandbox'].rps, sandbox['bare-hono'].rps), `≥ 0.6×: ${verdict(sandbox['proxy-sandbox'].rps >= 0.6 * sandbox['bare-hono'].rps)}`],
+    ['Proxy over HTTP upstream (pooled transport)', rps(http['proxy-http']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['proxy-http'].rps, http['naive-fetch'].rps), `≥ 4×: ${verdict(http['proxy-http'].rps >= 4 * http['naive-fetch'].rps)}`],
+    ['Same proxy, fetch as its transport', rps(http['proxy-http-fetch']), `pooled transport ${rps(http['proxy-http'])}`, ratio(http['proxy-http-fetch'].rps, http['proxy-http'].rps), 'how much the transport gives'],
+  ];
+  const header = ['Measure', 'carrier-verify', 'Reference (same run)', 'Ratio', 'Target'];
+  const markdown = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
+  console.log(`\n${markdown}\n`);
+
+  const notes = [
+    '# Benchmarks',
+    '',
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine()}.`,
+    '',
+    markdown,
+    '',
+    '- Bundle: `dist/carrier-verify.js` as `npm run build` makes it, everything included (Lit, libphonenumber-js with the China slice, the element, three languages). The naive build is the same element with stock `libphonenumber-js/mobile` and full `zod`, Vite defaults otherwise. Gzip level 9, brotli quality 11; 1 KB = 1024 bytes.',
+    '- Keystroke: what the element does when a digit is typed (regroup the field, then check the padded digits for the carrier hint) against one `isValidPhoneNumber(value, "CN")` from stock libphonenumber-js, over typing `13800138000` digit by digit; median of 5 rounds after 2 warm-ups.',
+    `- Proxy: each server in its own process, autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape.`,
+    '',
+  ].join('\n');
+  await writeFile(join(root, 'BENCHMARKS.md'), notes);
+  console.log('bench: wrote BENCHMARKS.md');
+}
+
+await main();
