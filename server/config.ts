@@ -87,7 +87,7 @@ export interface ResolvedConfig {
 export const SANDBOX_TIMEOUT_MS = 3000;
 
 export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
-  return createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream });
+  return createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream, breaker: false });
 }
 
 function randomSecret(): string {

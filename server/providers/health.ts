@@ -72,7 +72,7 @@ export class ProviderHealthState {
   ) {
     const { failureThreshold, halfOpenAfterMs, maxHalfOpenAfterMs } = { ...breakerDefaults, ...options };
     this.breaker = circuitBreaker(handleAll, {
-      breaker: new ConsecutiveBreaker(failureThreshold),
+      breaker: new ConsecutiveBreaker(provider.breaker === false ? Infinity : failureThreshold),
       // No jitter: one instance probes one provider, there is no herd to spread.
       halfOpenAfter: new ExponentialBackoff({ initialDelay: halfOpenAfterMs, maxDelay: Math.max(halfOpenAfterMs, maxHalfOpenAfterMs), generator: noJitterGenerator }),
     });

@@ -10,6 +10,8 @@ export interface HttpProviderOptions {
   readonly timeoutMs?: number;
   /** Vendor dialect; `standard` (SPEC section 2) when absent. */
   readonly adapter?: AdapterName;
+  /** False to exempt the provider from its circuit breaker (see Provider.breaker). */
+  readonly breaker?: boolean;
   readonly transport: Transport;
 }
 
@@ -100,6 +102,7 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   return {
     id,
     adapter: adapterName,
+    breaker: options.breaker ?? true,
     weight: options.weight ?? 1,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     async verify(query: VerifyQuery, signal: AbortSignal): Promise<ProviderAnswer> {

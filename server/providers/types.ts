@@ -22,6 +22,11 @@ export interface Provider {
   readonly adapter?: string;
   readonly weight: number;
   readonly timeoutMs: number;
+  /**
+   * False for a provider whose failures say nothing of its health: the sandbox fails on purpose for its
+   * fault numbers, and a visitor trying them must not open its breaker for everyone else.
+   */
+  readonly breaker?: boolean;
   verify(query: VerifyQuery, signal: AbortSignal): Promise<ProviderAnswer>;
 }
 

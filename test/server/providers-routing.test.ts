@@ -1,8 +1,10 @@
 // The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
+import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import { UpstreamError } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
+import { postJson, testApp } from '../support/app.js';
 import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 // Generous: these tests are about order and state, not time, and a loaded machine must not turn them into timeouts.
@@ -116,6 +118,12 @@ describe('circuit breaker per provider', () => {
     const error = await router.verify(match).catch((e: unknown) => e);
     expect(error).toMatchObject({ failure: 'circuit-open', attempts: [{ outcome: 'circuit-open' }, { outcome: 'circuit-open' }] });
     expect(upstreams.map((u) => u.calls)).toEqual(calls);
+  });
+  it('never opens the sandbox\'s breaker: its faults are on purpose, per number', async () => {
+    const app = testApp();
+    for (let i = 0; i < 7; i++) expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: sandboxFaults.serverError })).status).toBe(502);
+    expect((await postJson(app, '/api/verify', match)).status).toBe(200);
+    expect(await (await app.request('/healthz')).json()).toMatchObject({ providers: [{ id: 'sandbox', breaker: 'closed', failures: 7 }] });
   });
 });
 
