@@ -189,12 +189,8 @@ export class CarrierVerify extends LitElement {
     return this.internals?.validationMessage ?? '';
   }
 
-  private get resolvedLang(): Lang {
-    return this.lang;
-  }
-
   private get t(): Messages {
-    return messages[this.resolvedLang];
+    return messages[this.lang];
   }
 
   private get locked(): boolean {
@@ -429,11 +425,14 @@ export class CarrierVerify extends LitElement {
     }
   }
 
-  /** Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew. */
+  /**
+   * Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew.
+   * A rate limit is the exception: it lasts whatever is typed, so its countdown stays in view.
+   */
   private edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
     else this._phoneError = null;
-    if (STALE_ON_EDIT.has(this._status)) {
+    if (STALE_ON_EDIT.has(this._status) && !this.retryCountdown.running) {
       this._status = 'idle';
       this._message = null;
       this._error = null;
@@ -540,7 +539,7 @@ export class CarrierVerify extends LitElement {
 
   protected override render() {
     const t = this.t;
-    this.shownLang = this.resolvedLang;
+    this.shownLang = this.lang;
     const disabled = this.isDisabled;
     const nameError = this._nameError ? t.name[this._nameError] : '';
     const phoneError = this.phoneErrorText();

@@ -293,6 +293,10 @@ describe('states and next steps', () => {
     expect(parts(el).message.textContent).to.equal('尝试次数过多，请 2 秒后再试');
     expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.equal('重试(2)');
     expect(parts(el).retry!.getAttribute('aria-disabled')).to.equal('true');
+    parts(el).name.focus();
+    await sendKeys({ type: '丰' });
+    await el.updateComplete;
+    expect(parts(el).message.textContent, 'an edit hides the wait').to.equal('尝试次数过多，请 2 秒后再试');
     let attempts = 0;
     el.addEventListener('cv-error', () => attempts++);
     parts(el).retry!.click();
