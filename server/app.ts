@@ -1,7 +1,6 @@
 // The proxy as a Hono app built from its configuration: verify, siteverify, health, and the pages.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
 import { routePath } from 'hono/route';
@@ -9,6 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
+import { siteCors } from './cors.js';
 import { apiError, errorMessages } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import { monitoringRoutes, recordRequests } from './monitoring.js';
@@ -123,7 +123,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.use('*', requestId({ headerName: '' }));
   app.use('*', async function exposeRequestId(c, next) {
     await next();
-    c.header('X-Request-Id', c.get('requestId'));
+    // Set on the finished response's own headers: c.header() here would re-wrap the body as a stream.
+    c.res.headers.set('X-Request-Id', c.get('requestId'));
   });
   app.use(
     '*',
@@ -159,19 +160,28 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
   app.use('/api/*', recordRequests(config.metrics));
 
-  const verifyCors = cors({
-    origin: (origin) => (sites.anyAllows(origin) ? origin : null),
+  const verifyCors = siteCors({
+    allows: (origin) => sites.anyAllows(origin),
     allowMethods: ['POST', 'OPTIONS'],
     allowHeaders: ['Content-Type'],
     exposeHeaders: ['Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
-  const limitBody = bodyLimit({
+  const streamingLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
       throw apiError('PAYLOAD_TOO_LARGE');
     },
   });
+  // A declared Content-Length is enforced by the HTTP parser, so the header alone decides. Only a chunked body
+  // goes through Hono's bodyLimit, which counts the stream: touching the raw body stream costs every request
+  // on @hono/node-server a full Request object, so the common case keeps off it.
+  const limitBody: MiddlewareHandler = async function limitBody(c, next) {
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamingLimit(c, next);
+    if (Number(length) > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
+    return next();
+  };
 
   app.use('/api/verify', verifyCors);
   app.post('/api/verify', requireJson, limitBody, async function verify(c) {

@@ -9,7 +9,7 @@ import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
 import type { RouterOptions } from './providers/router.js';
 import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
 import type { Provider, Transport } from './providers/types.js';
-import { createHasher } from './privacy.js';
+import { createHasher, type HasherFactory } from './privacy.js';
 import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRegistryFactory, type Metrics } from './metrics.js';
 import { parseOperatorToken, type OperatorAccess } from './monitoring.js';
 import { SANDBOX_SITE, type Site } from './sites.js';
@@ -35,6 +35,8 @@ export interface AppConfig {
   readonly tokenKeys?: readonly TokenKeyConfig[];
   /** Secret for the HMACs of number and name in cache and limit keys; random when absent. */
   readonly hashSecret?: string;
+  /** How the HMACs are computed; Web Crypto when absent, node:crypto from node.ts (same output, far cheaper per call). */
+  readonly hasher?: HasherFactory;
   /** Shared state; in memory when absent. */
   readonly store?: Store;
   readonly storeKind?: 'memory' | 'redis';
@@ -104,7 +106,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     providers,
     sandbox: options.providers === undefined,
     sites: options.sites ?? [SANDBOX_SITE],
-    hash: createHasher(options.hashSecret ?? randomSecret()),
+    hash: (options.hasher ?? createHasher)(options.hashSecret ?? randomSecret()),
     store,
     storeKind: options.storeKind ?? 'memory',
     log: options.log ?? (() => undefined),

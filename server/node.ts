@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type AppConfig, type LogLine } from './config.js';
 import { promRegistry } from './metrics-prom.js';
 import { fileAssets } from './node-assets.js';
+import { nodeHasher } from './node-hasher.js';
 import { createNodeTransport } from './transport-node.js';
 import { RedisStore } from './stores/redis.js';
 
@@ -29,6 +30,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     assets: fileAssets(dist),
     remoteAddress: (c) => getConnInfo(c).remote.address,
     metricRegistry: promRegistry(),
+    hasher: nodeHasher,
     ...(redis ? { store: redis, storeKind: 'redis' as const } : {}),
     ...settings.app,
     ...overrides,

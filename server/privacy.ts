@@ -25,7 +25,10 @@ function base64url(bytes: ArrayBuffer): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** A keyed hasher (HMAC-SHA-256, base64url) for subjects and cache keys. */
+/** Makes a keyed hasher from a secret: HMAC-SHA-256 of the parts joined by U+0000, in base64url. */
+export type HasherFactory = (secret: string) => (...parts: string[]) => Promise<string>;
+
+/** A keyed hasher (HMAC-SHA-256, base64url) for cache and limit keys, on Web Crypto (any runtime). */
 export function createHasher(secret: string): (...parts: string[]) => Promise<string> {
   const key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return async (...parts) => base64url(await crypto.subtle.sign('HMAC', await key, encoder.encode(parts.join('\u0000'))));

@@ -14,6 +14,10 @@ function neverAnswer(signal: AbortSignal | null | undefined): Promise<Response> 
   });
 }
 
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
 function answer(phoneNumber: string, name: string): Code {
   const owner = registered.get(phoneNumber);
   if (owner === undefined) return ResultCode.notFound;
@@ -22,20 +26,21 @@ function answer(phoneNumber: string, name: string): Code {
 
 /** Answers an upstream request `{ name, phoneNumber }` as the real provider would, faults included. */
 export async function sandboxUpstream(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const request = new Request(input, init);
   let body: { name?: unknown; phoneNumber?: unknown };
   try {
-    body = (await request.json()) as typeof body;
+    // The provider posts a string body; reading it directly spares a Request object on every call.
+    const text = typeof init?.body === 'string' ? init.body : await new Request(input, init).text();
+    body = JSON.parse(text) as typeof body;
   } catch {
-    return Response.json({ code: 'PARAM_ERROR', message: '参数错误', idData: {}, mobData: {} }, { status: 400 });
+    return json({ code: 'PARAM_ERROR', message: '参数错误', idData: {}, mobData: {} }, 400);
   }
   const phoneNumber = String(body.phoneNumber ?? '');
   const name = String(body.name ?? '');
   if (phoneNumber === sandboxFaults.serverError) return new Response('Internal Server Error', { status: 500 });
-  if (phoneNumber === sandboxFaults.noAnswer) return neverAnswer(init?.signal ?? request.signal);
+  if (phoneNumber === sandboxFaults.noAnswer) return neverAnswer(init?.signal);
   const code = answer(phoneNumber, name);
   const carrier = carrierOf(phoneNumber);
-  return Response.json({
+  return json({
     code,
     message: resultMessages[code],
     idData: code === ResultCode.notFound ? {} : { nameMatched: code === ResultCode.match, name, certType: 'ID_CARD' },
