@@ -91,7 +91,7 @@ export class CarrierVerify extends LitElement {
     _phoneValue: { state: true },
     _nameError: { state: true },
     _phoneError: { state: true },
-    _message: { state: true },
+    _notice: { state: true },
     _error: { state: true },
     _formDisabled: { state: true },
   };
@@ -129,7 +129,8 @@ export class CarrierVerify extends LitElement {
   declare private _phoneValue: string;
   declare private _nameError: NameReason | null;
   declare private _phoneError: Extract<PhoneCheck, { ok: false }> | null;
-  declare private _message: { text: string; tone: Tone; retry: boolean } | null;
+  /** A message that outlives the status it follows: the token has expired. */
+  declare private _notice: 'expired' | null;
   /** The error of the last attempt, kept rather than its text so that a change of language re-words it. */
   declare private _error: ErrorDetail | null;
   declare private _formDisabled: boolean;
@@ -153,7 +154,7 @@ export class CarrierVerify extends LitElement {
     this._phoneValue = '';
     this._nameError = null;
     this._phoneError = null;
-    this._message = null;
+    this._notice = null;
     this._error = null;
     this._formDisabled = false;
     this.internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
@@ -222,7 +223,7 @@ export class CarrierVerify extends LitElement {
     }
     this.clearToken();
     this._status = 'verifying';
-    this._message = null;
+    this._notice = null;
     this._error = null;
     this.retryCountdown.stop();
     const controller = new AbortController();
@@ -257,7 +258,7 @@ export class CarrierVerify extends LitElement {
   private clearOutcome(): void {
     this._nameError = null;
     this._phoneError = null;
-    this._message = null;
+    this._notice = null;
     this._error = null;
     this.retryCountdown.stop();
     this._status = 'idle';
@@ -266,14 +267,14 @@ export class CarrierVerify extends LitElement {
   /** Unlocks a verified pair so that the person can change it; the token is dropped. */
   private unlock(): void {
     this.clearToken();
-    this._message = null;
+    this._notice = null;
     this._status = 'idle';
     void this.updateComplete.then(() => this.focusField('name'));
   }
 
   private settle(outcome: Outcome): Outcome {
     this._status = outcome.status;
-    this._message = null;
+    this._notice = null;
     switch (outcome.status) {
       case 'verified':
         this.setToken(outcome.detail.token);
@@ -313,7 +314,7 @@ export class CarrierVerify extends LitElement {
       case 'error':
         return this._error ? { text: this.errorText(this._error), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
       default:
-        return this._message;
+        return this._notice === 'expired' ? { text: t.expired, tone: 'warning' } : null;
     }
   }
 
@@ -356,7 +357,7 @@ export class CarrierVerify extends LitElement {
   private expire(): void {
     this.clearToken();
     this._status = 'idle';
-    this._message = { text: this.t.expired, tone: 'warning', retry: false };
+    this._notice = 'expired';
   }
 
   private syncForm(): void {
@@ -434,7 +435,7 @@ export class CarrierVerify extends LitElement {
     else this._phoneError = null;
     if (STALE_ON_EDIT.has(this._status) && !this.retryCountdown.running) {
       this._status = 'idle';
-      this._message = null;
+      this._notice = null;
       this._error = null;
     }
   }

@@ -79,7 +79,7 @@ const zhCN: Messages = {
   retryNow: '现在可以重试了',
   rejected: '此页面无法使用验证服务，请联系网站客服',
   network: '网络连接失败，请检查网络后重试',
-  privacy: '您的姓名和手机号仅用于向运营商核验是否一致，不会被保存。',
+  privacy: '姓名和手机号将发送至本站的核验服务及其服务商，仅用于向运营商核验二者是否一致，不保存原始信息。',
   privacyLink: '隐私政策',
   required: '请先验证姓名与手机号',
 };
@@ -129,7 +129,7 @@ const zhTW: Messages = {
   retryNow: '現在可以重試了',
   rejected: '此頁面無法使用驗證服務，請聯絡網站客服',
   network: '網路連線失敗，請檢查網路後重試',
-  privacy: '您的姓名和手機號碼僅用於向電信業者核驗是否一致，不會被保存。',
+  privacy: '姓名和手機號碼將傳送至本站的核驗服務及其服務商，僅用於向電信業者核驗兩者是否一致，不保存原始資料。',
   privacyLink: '隱私權政策',
   required: '請先驗證姓名與手機號碼',
 };
@@ -179,7 +179,7 @@ const en: Messages = {
   retryNow: 'You can try again now',
   rejected: 'This page cannot use the verification service. Please contact the site',
   network: 'Could not connect. Check your connection and try again',
-  privacy: 'Your name and number are sent only to check with the carrier that they match, and are not stored.',
+  privacy: 'Your name and number go to this site’s verification service and its provider only to check with the carrier that they match; they are not stored as entered.',
   privacyLink: 'Privacy policy',
   required: 'Verify your name and mobile number first',
 };

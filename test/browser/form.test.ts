@@ -97,6 +97,8 @@ describe('<carrier-verify> in a form', () => {
     expect(message).to.contain('已过期');
     const button = el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="button"]')!;
     expect(button.disabled).to.equal(false);
-    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);    el.lang = 'en';
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('expired');
   });
 });

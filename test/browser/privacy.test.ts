@@ -1,0 +1,36 @@
+// The privacy notice: what is sent, to whom and why, in each language, with the site's own policy link.
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../widget/define.js';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
+
+const notice = (el: CarrierVerify) => el.shadowRoot!.querySelector<HTMLElement>('[part="privacy"]')!;
+
+describe('<carrier-verify> privacy notice', () => {
+  for (const [lang, words] of [
+    ['zh-CN', ['姓名', '手机号', '核验服务', '服务商', '运营商', '不保存']],
+    ['zh-TW', ['姓名', '手機號碼', '核驗服務', '服務商', '電信業者', '不保存']],
+    ['en', ['name', 'number', 'verification service', 'provider', 'carrier', 'not stored']],
+  ] as const) {
+    it(`says what is sent, to whom and why in ${lang}`, async () => {
+      const el = await fixture<CarrierVerify>(html`<carrier-verify lang=${lang}></carrier-verify>`);
+      const text = notice(el).textContent ?? '';
+      for (const word of words) expect(text).to.contain(word);
+    });
+  }
+
+  it('links the site\'s policy from the privacy-policy attribute', async () => {
+    const el = await fixture<CarrierVerify>(html`<carrier-verify lang="zh-CN" privacy-policy="https://shop.example/privacy"></carrier-verify>`);
+    const link = notice(el).querySelector('a')!;
+    expect(link.getAttribute('href')).to.equal('https://shop.example/privacy');
+    expect(link.textContent).to.contain('隐私政策');
+    expect(link.getAttribute('rel')).to.contain('noopener');
+  });
+
+  it('shows no link without a policy, and the site\'s own content in the privacy slot', async () => {
+    const bare = await fixture<CarrierVerify>(html`<carrier-verify></carrier-verify>`);
+    expect(notice(bare).querySelector('a')).to.equal(null);
+    const slotted = await fixture<CarrierVerify>(html`<carrier-verify><a slot="privacy" href="/terms">Our terms</a></carrier-verify>`);
+    const slot = notice(slotted).querySelector<HTMLSlotElement>('slot[name="privacy"]')!;
+    expect(slot.assignedElements().map((e) => e.textContent)).to.deep.equal(['Our terms']);
+  });
+});
