@@ -36,6 +36,8 @@ function ensure({ what, candidates, packages, hint }) {
 }
 
 export function ensureChromium() {
+  const chosen = process.env.CHROME_PATH;
+  if (chosen && !existsSync(chosen)) throw new Error(`CHROME_PATH is ${chosen}, and there is nothing there: point it at a Chrome or Chromium binary, or unset it`);
   return ensure({
     what: 'Chromium',
     candidates: [process.env.CHROME_PATH, '/usr/bin/chromium', which('chromium'), which('chromium-browser'), which('google-chrome')],

@@ -70,7 +70,7 @@ function enforce(c: Context<Env>, verdict: Verdict): void {
 }
 
 /** siteverify's answer when it cannot say yes: Turnstile's shape, with the reasons in `errors`. */
-function siteverifyFailure(c: Context, errors: readonly string[], status: 200 | 400 | 429 | 503 = 200, headers: Record<string, string> = {}) {
+function siteverifyFailure(c: Context, errors: readonly string[], status: 200 | 400 | 413 | 429 | 503 = 200, headers: Record<string, string> = {}) {
   return c.json({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
 }
 
@@ -307,6 +307,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
   app.notFound((c) => c.json({ code: 'NOT_FOUND', message: errorMessages.NOT_FOUND }, 404));
   app.onError((error, c) => {
+    // siteverify keeps Turnstile's shape even for a body over the limit: backends read `success`.
+    if (error instanceof HTTPException && error.status === 413 && c.req.path === '/api/siteverify') return siteverifyFailure(c, ['bad-request'], 413);
     if (error instanceof HTTPException) return error.getResponse();
     // A store outage where the answer depends on shared state (a single-use token claim): refuse, never 500.
     if (error instanceof StoreUnavailableError) {

@@ -97,12 +97,17 @@ function randomSecret(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Used-token marks kept in memory at most: tokens issued in 300 s beyond this are refused at siteverify (503). */
+export const USED_TOKEN_SLOTS = 1_000_000;
+
 export function resolveConfig(options: AppConfig): ResolvedConfig {
   const providers = options.providers ?? [sandboxProvider()];
-  const store = options.store ?? new MemoryStore({ now: options.now });
   const now = options.now ?? Date.now;
+  const store = options.store ?? new MemoryStore({ now });
   return {
-    tokens: createTokenService(options.tokenKeys, store, now),
+    // In memory, used-token marks get a store of their own that never drops a live mark: a flood of limit keys
+    // must not push one out and let a token be redeemed twice. Redis must run with a no-eviction policy.
+    tokens: createTokenService(options.tokenKeys, options.store ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
     providers,
     sandbox: options.providers === undefined,
     sites: options.sites ?? [SANDBOX_SITE],
@@ -139,8 +144,24 @@ const providerSchema = z.strictObject({
 const siteSchema = z.strictObject({
   siteKey: z.string().min(1).max(128),
   secret: z.string().min(SECRET_MIN_LENGTH),
-  origins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'an origin such as https://example.com')),
+  origins: z.array(z.string().refine(isOriginPattern, 'an origin exactly as a browser sends it, such as https://example.com (lower case, no default port, no path), or http://localhost:* for any port')),
 });
+
+/** Whether a configured origin can ever match: what a browser sends in `Origin`, or `scheme://host:*`. */
+function isOriginPattern(value: string): boolean {
+  const base = value.endsWith(':*') ? value.slice(0, -2) : value;
+  if (!/^https?:\/\/[^/*]+$/.test(base)) return false;
+  try {
+    const url = new URL(base);
+    return url.origin === base || (value.endsWith(':*') && `${url.protocol}//${url.hostname}` === base);
+  } catch {
+    return false;
+  }
+}
+
+function firstDuplicate(values: readonly string[]): string | undefined {
+  return values.find((value, index) => values.indexOf(value) !== index);
+}
 
 const tokenKeySchema = z.strictObject({
   kid: z.string().min(1).max(64),
@@ -182,7 +203,11 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
   const production = env.NODE_ENV === 'production';
   const portRaw = env.PORT ?? '8787';
   const port = Number(portRaw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${portRaw}" is not a port number`);
+  if (!/^\d{1,5}$/.test(portRaw) || port > 65535) throw new ConfigError('PORT', `"${portRaw}" is not a port number (0 to 65535)`);
+  const allowSandboxRaw = env.CARRIER_VERIFY_ALLOW_SANDBOX;
+  if (allowSandboxRaw !== undefined && allowSandboxRaw !== 'true' && allowSandboxRaw !== 'false') {
+    throw new ConfigError('CARRIER_VERIFY_ALLOW_SANDBOX', `must be true or false, not "${allowSandboxRaw}"`);
+  }
 
   const providerConfigs = env.CARRIER_VERIFY_PROVIDERS
     ? parseJson('CARRIER_VERIFY_PROVIDERS', env.CARRIER_VERIFY_PROVIDERS, z.array(providerSchema).min(1))
@@ -190,17 +215,25 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
   if (providerConfigs && new Set(providerConfigs.map((p) => p.id)).size !== providerConfigs.length) {
     throw new ConfigError('CARRIER_VERIFY_PROVIDERS', 'provider ids must be unique');
   }
-  const allowSandbox = env.CARRIER_VERIFY_ALLOW_SANDBOX === 'true';
+  const allowSandbox = allowSandboxRaw === 'true';
   if (production && !providerConfigs && !allowSandbox) {
     throw new ConfigError('CARRIER_VERIFY_PROVIDERS', 'is required in production (set CARRIER_VERIFY_ALLOW_SANDBOX=true to run on the sandbox)');
   }
   const sites = env.CARRIER_VERIFY_SITES ? parseJson('CARRIER_VERIFY_SITES', env.CARRIER_VERIFY_SITES, z.array(siteSchema).min(1)) : undefined;
-  if (production && !sites && !allowSandbox) {
+  // The sandbox site (public secret, any localhost origin) may only ever stand in front of the sandbox provider.
+  if (production && !sites && !(allowSandbox && !providerConfigs)) {
     throw new ConfigError('CARRIER_VERIFY_SITES', 'is required in production: the sandbox site is refused there');
+  }
+  const duplicateKey = sites && firstDuplicate(sites.map((site) => site.siteKey));
+  if (duplicateKey !== undefined) throw new ConfigError('CARRIER_VERIFY_SITES', `site key "${duplicateKey}" is listed twice`);
+  if (sites && firstDuplicate(sites.map((site) => site.secret)) !== undefined) {
+    throw new ConfigError('CARRIER_VERIFY_SITES', 'two sites share a secret: each site needs its own');
   }
   const tokenKeys = env.CARRIER_VERIFY_TOKEN_KEYS
     ? parseJson('CARRIER_VERIFY_TOKEN_KEYS', env.CARRIER_VERIFY_TOKEN_KEYS, z.array(tokenKeySchema).min(1))
     : undefined;
+  const duplicateKid = tokenKeys && firstDuplicate(tokenKeys.map((key) => key.kid));
+  if (duplicateKid !== undefined) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', `kid "${duplicateKid}" is listed twice`);
   if (production && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required in production, so that tokens survive restarts and agree across instances');
   const hashSecret = env.CARRIER_VERIFY_HASH_SECRET;
   if (hashSecret !== undefined && hashSecret.length < SECRET_MIN_LENGTH) {

@@ -9,6 +9,7 @@ import { fileAssets } from './node-assets.js';
 import { nodeHasher } from './node-hasher.js';
 import { createNodeTransport } from './transport-node.js';
 import { RedisStore } from './stores/redis.js';
+import { checkTokenKeys } from './tokens.js';
 
 export interface RunningServer {
   readonly server: ServerType;
@@ -23,6 +24,11 @@ export async function startServer(env: Record<string, string | undefined>, overr
   // Upstream calls go through undici's keep-alive pool: Node's global fetch opens and tears down far more.
   const transport = createNodeTransport();
   const settings = loadConfig(env, transport);
+  if (settings.app.tokenKeys) {
+    await checkTokenKeys(settings.app.tokenKeys).catch((error: Error) => {
+      throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', error.message);
+    });
+  }
   const log = overrides.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`));
   const redis = settings.redisUrl && !overrides.store ? await connectRedis(settings.redisUrl, log) : undefined;
   const app = createApp({
@@ -35,7 +41,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     ...settings.app,
     ...overrides,
   });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: settings.port, hostname: env.HOST ?? '0.0.0.0' }, (info) => {
       resolve({
         server,
@@ -46,7 +52,22 @@ export async function startServer(env: Record<string, string | undefined>, overr
             .then(() => transport.close()),
       });
     });
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      void redis?.close();
+      void transport.close();
+      reject(listenError(error, settings.port, env.HOST));
+    });
   });
+}
+
+/** Why the proxy could not listen, as a ConfigError naming the setting to change. */
+function listenError(error: NodeJS.ErrnoException, port: number, host: string | undefined): Error {
+  if (error.code === 'EADDRINUSE') return new ConfigError('PORT', `port ${port} is already in use`);
+  if (error.code === 'EACCES') return new ConfigError('PORT', `port ${port} needs privileges this process does not have`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
+    return new ConfigError('HOST', `cannot listen on "${host}": not an address of this machine`);
+  }
+  return error;
 }
 
 /**

@@ -130,6 +130,22 @@ export async function generateTokenKey(kid: string): Promise<TokenKeyConfig> {
   return { kid, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d } };
 }
 
+/**
+ * Proves each configured key can sign a token that its public half verifies, so that a broken key stops the
+ * proxy at start-up rather than failing every match after the paid upstream call. Throws naming the key.
+ */
+export async function checkTokenKeys(keys: readonly TokenKeyConfig[]): Promise<void> {
+  for (const config of keys) {
+    try {
+      const key = await importSigningKey(config);
+      const probe = await new SignJWT({}).setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid }).setIssuer(TOKEN_ISSUER).sign(key.privateKey);
+      await jwtVerify(probe, createLocalJWKSet({ keys: [key.publicJwk] }), { algorithms: [TOKEN_ALG], issuer: TOKEN_ISSUER });
+    } catch {
+      throw new Error(`key "${config.kid}" is not a usable P-256 private key (its x, y and d must belong together)`);
+    }
+  }
+}
+
 export interface TokenService {
   /** Signs a token for a verified pair. */
   issue(claims: Omit<TokenClaims, 'issuedAt' | 'expiresAt' | 'id'>): Promise<string>;

@@ -1,9 +1,14 @@
 // The in-process store: correct for one instance; several instances need the Redis store.
-import type { Store, WindowCount } from './types.js';
+import { StoreUnavailableError, type Store, type WindowCount } from './types.js';
 
 export interface MemoryStoreOptions {
-  /** Most keys kept; the oldest are dropped first. */
+  /** Most keys kept. When full, expired keys are swept first; then see `whenFull`. */
   readonly maxKeys?: number;
+  /**
+   * What a full store does with live keys: `evict-oldest` (counters and caches, where losing an old key is
+   * cheap) or `refuse` to add the new one (single-use marks, where losing one would let a token be used twice).
+   */
+  readonly whenFull?: 'evict-oldest' | 'refuse';
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
 }
@@ -16,11 +21,23 @@ interface Entry {
 export class MemoryStore implements Store {
   private readonly entries = new Map<string, Entry>();
   private readonly maxKeys: number;
+  private readonly whenFull: 'evict-oldest' | 'refuse';
   private readonly now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxKeys = options.maxKeys ?? 100_000;
+    this.whenFull = options.whenFull ?? 'evict-oldest';
     this.now = options.now ?? Date.now;
+  }
+
+  private lastSweep = -Infinity;
+
+  /** Drops expired keys; at most once a second, so that a full store does not scan itself on every write. */
+  private sweepExpired(): void {
+    const now = this.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
   }
 
   private live(key: string): Entry | undefined {
@@ -34,11 +51,13 @@ export class MemoryStore implements Store {
 
   private put(key: string, value: string, ttlMs: number): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
-    if (this.entries.size > this.maxKeys) {
+    if (this.entries.size >= this.maxKeys) this.sweepExpired();
+    if (this.entries.size >= this.maxKeys) {
+      if (this.whenFull === 'refuse') throw new StoreUnavailableError(`memory store full (${this.maxKeys} live keys)`);
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {

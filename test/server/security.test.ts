@@ -98,10 +98,13 @@ describe('body-size limit', () => {
     });
   }
 
-  it.each(['/api/verify', '/api/siteverify'])('answers 413 to a streamed body over the limit on %s', async (path) => {
+  it.each([
+    ['/api/verify', { code: 'PAYLOAD_TOO_LARGE' }],
+    ['/api/siteverify', { success: false, errors: ['bad-request'] }],
+  ])('answers 413 to a streamed body over the limit on %s, in the route\'s own shape', async (path, shape) => {
     const res = await testApp().request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamed(MAX_BODY_BYTES * 4), duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(await res.json()).toMatchObject(shape);
   });
 
   it('answers 413 from the declared length alone, before reading', async () => {

@@ -1,0 +1,122 @@
+// The environment as the proxy reads it: production refusals each on its own, sites that can never match,
+// duplicates, and start-up failures that name the setting to change.
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.js';
+import { startServer } from '../../server/node.js';
+import { MemoryStore } from '../../server/stores/memory.js';
+import { StoreUnavailableError } from '../../server/stores/types.js';
+import { generateTokenKey } from '../../server/tokens.js';
+import { postJson, testApp } from '../support/app.js';
+
+const provider = JSON.stringify([{ id: 'vendor', url: 'https://vendor.example/verify', key: 'k' }]);
+const site = (overrides: Record<string, unknown> = {}) => ({ siteKey: 'shop', secret: 's'.repeat(32), origins: ['https://shop.example'], ...overrides });
+const sites = (...list: unknown[]) => JSON.stringify(list.length ? list : [site()]);
+const hashSecret = 'h'.repeat(32);
+
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('accepted');
+}
+
+describe('production', () => {
+  it('refuses each missing setting on its own', async () => {
+    const keys = JSON.stringify([await generateTokenKey('k1')]);
+    const complete = { NODE_ENV: 'production', CARRIER_VERIFY_PROVIDERS: provider, CARRIER_VERIFY_SITES: sites(), CARRIER_VERIFY_TOKEN_KEYS: keys, CARRIER_VERIFY_HASH_SECRET: hashSecret };
+    expect(() => loadConfig(complete)).not.toThrow();
+    const without = (name: keyof typeof complete) => Object.fromEntries(Object.entries(complete).filter(([key]) => key !== name));
+    expect(refusal(without('CARRIER_VERIFY_PROVIDERS'))).toMatch(/^CARRIER_VERIFY_PROVIDERS: is required in production/);
+    expect(refusal(without('CARRIER_VERIFY_SITES'))).toMatch(/^CARRIER_VERIFY_SITES: is required in production/);
+    expect(refusal(without('CARRIER_VERIFY_TOKEN_KEYS'))).toMatch(/^CARRIER_VERIFY_TOKEN_KEYS: is required in production/);
+    expect(refusal(without('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production/);
+  });
+
+  it('runs on the sandbox only when told so, and never puts the sandbox site before a paid provider', async () => {
+    const keys = JSON.stringify([await generateTokenKey('k1')]);
+    const base = { NODE_ENV: 'production', CARRIER_VERIFY_TOKEN_KEYS: keys, CARRIER_VERIFY_HASH_SECRET: hashSecret };
+    expect(refusal(base)).toMatch(/^CARRIER_VERIFY_PROVIDERS: /);
+    expect(loadConfig({ ...base, CARRIER_VERIFY_ALLOW_SANDBOX: 'true' }).app.providers).toBeUndefined();
+    expect(refusal({ ...base, CARRIER_VERIFY_ALLOW_SANDBOX: 'true', CARRIER_VERIFY_PROVIDERS: provider })).toMatch(/^CARRIER_VERIFY_SITES: /);
+    expect(refusal({ ...base, CARRIER_VERIFY_ALLOW_SANDBOX: 'yes' })).toMatch(/^CARRIER_VERIFY_ALLOW_SANDBOX: must be true or false/);
+  });
+});
+
+describe('sites', () => {
+  it.each([
+    ['https://Example.com', 'upper case'],
+    ['https://example.org:443', 'a default port'],
+    ['https://*.example.com', 'a wildcard host'],
+    ['https://example.com/', 'a path'],
+    ['example.com', 'no scheme'],
+  ])('refuses the origin %s (%s), which no browser sends', (origin) => {
+    expect(refusal({ CARRIER_VERIFY_SITES: sites(site({ origins: [origin] })) })).toMatch(/^CARRIER_VERIFY_SITES: 0\.origins\.0: an origin exactly as a browser sends it/);
+  });
+
+  it('accepts exact origins and a port wildcard', () => {
+    expect(() => loadConfig({ CARRIER_VERIFY_SITES: sites(site({ origins: ['https://shop.example', 'http://localhost:*', 'http://127.0.0.1:5173'] })) })).not.toThrow();
+  });
+
+  it('refuses a site key or a secret used twice, and a kid used twice', async () => {
+    expect(refusal({ CARRIER_VERIFY_SITES: sites(site(), site({ secret: 't'.repeat(32) })) })).toBe('CARRIER_VERIFY_SITES: site key "shop" is listed twice');
+    expect(refusal({ CARRIER_VERIFY_SITES: sites(site(), site({ siteKey: 'bank' })) })).toMatch(/^CARRIER_VERIFY_SITES: two sites share a secret/);
+    const key = await generateTokenKey('same');
+    expect(refusal({ CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([key, key]) })).toBe('CARRIER_VERIFY_TOKEN_KEYS: kid "same" is listed twice');
+  });
+
+  it('takes a port of digits only', () => {
+    for (const port of ['', '0x50', '-1', '65536', '80.5']) expect(refusal({ PORT: port })).toMatch(/^PORT: /);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+  });
+});
+
+describe('start-up', () => {
+  it('stops with the setting named when the port is taken or a token key is broken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startServer({ PORT: String(port), HOST: '127.0.0.1' }, { log: () => undefined })).rejects.toThrow(`PORT: port ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+    const broken = { kid: 'bad', jwk: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'A'.repeat(43), d: 'A'.repeat(43) } };
+    await expect(startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([broken]) }, { log: () => undefined })).rejects.toThrow(
+      /^CARRIER_VERIFY_TOKEN_KEYS: key "bad" is not a usable P-256 private key/,
+    );
+  });
+});
+
+describe('used-token marks in memory', () => {
+  it('are never pushed out by a flood of other keys', async () => {
+    const app = testApp();
+    const token = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()).token as string;
+    const redeem = async () => (await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).errors;
+    expect(await redeem()).toEqual([]);
+    for (let i = 0; i < 120_000; i++) await app.config.store.hit(`flood:${i}`, 60_000);
+    expect(await redeem()).toEqual(['timeout-or-duplicate']);
+  });
+
+  it('refuse a new mark rather than drop a live one when full', async () => {
+    let now = 0;
+    const store = new MemoryStore({ maxKeys: 2, whenFull: 'refuse', now: () => now });
+    expect(await store.claim('a', 1000)).toBe(true);
+    expect(await store.claim('b', 1000)).toBe(true);
+    await expect(store.claim('c', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await store.claim('a', 1000)).toBe(false);
+    now = 1001;
+    expect(await store.claim('c', 1000)).toBe(true);
+  });
+});
+
+describe('siteverify body limit', () => {
+  it('answers in its own shape', async () => {
+    const res = await postJson(testApp(), '/api/siteverify', { secret: 'sandbox-secret', token: 'x'.repeat(5000) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ success: false, errors: ['bad-request'] });
+  });
+});
