@@ -11,7 +11,7 @@ import { maskIp } from './client-ip.js';
 import { siteCors } from './cors.js';
 import { apiError, errorMessages } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
-import { monitoringRoutes, recordRequests } from './monitoring.js';
+import { isOperator, monitoringRoutes, recordRequests } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, DEFAULT_CACHE_ENTRIES, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
@@ -280,15 +280,17 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     return c.json(await config.tokens.jwks());
   });
 
-  app.get('/healthz', (c) =>
-    c.json({
+  // Load balancers get the status; the detail is for operators (open in development, the operator token in production).
+  app.get('/healthz', async (c) => {
+    if (!(await isOperator(config.operator, c))) return c.json({ status: 'ok' });
+    return c.json({
       status: 'ok',
       sandbox: config.sandbox,
       store: config.storeKind,
       // Breaker state, error rate and latency per provider; never a URL or key.
       providers: router.health(),
-    }),
-  );
+    });
+  });
 
   app.route('/', monitoringRoutes(config.metrics, config.operator));
 

@@ -1,5 +1,5 @@
 // The operator's routes: GET /metrics for Prometheus and GET /api/stats for the dashboard, behind the operator token.
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ApiRoute, Metrics } from './metrics.js';
 import { BUCKET_MS, RETENTION_MS } from './metrics-timeline.js';
 
@@ -40,12 +40,17 @@ function tokenOf(authorization: string | undefined, query: string | undefined): 
   return bearer ?? (query || undefined);
 }
 
+/** Whether a request may see operator data: always when no token is set up and none is required. */
+export async function isOperator(access: OperatorAccess, c: Context): Promise<boolean> {
+  if (access.token === undefined && !access.required) return true;
+  const given = tokenOf(c.req.header('authorization'), c.req.query('token'));
+  return access.token !== undefined && given !== undefined && (await sameSecret(given, access.token));
+}
+
 /** Lets a request through only with the operator token, when one is needed. */
 export function operatorOnly(access: OperatorAccess): MiddlewareHandler {
   return async function operatorOnly(c, next) {
-    if (access.token === undefined && !access.required) return next();
-    const given = tokenOf(c.req.header('authorization'), c.req.query('token'));
-    if (access.token !== undefined && given !== undefined && (await sameSecret(given, access.token))) return next();
+    if (await isOperator(access, c)) return next();
     c.header('WWW-Authenticate', 'Bearer realm="carrier-verify operator"');
     c.header('Cache-Control', 'no-store');
     const message =

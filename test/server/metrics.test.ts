@@ -235,3 +235,13 @@ describe('the operator token', () => {
     expect(loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: '0.45' }).app.pricePerCall).toBe(0.45);
   });
 });
+
+describe('GET /healthz in production', () => {
+  it('tells a load balancer only the status, and an operator the detail', async () => {
+    const token = 'o'.repeat(40);
+    const app = testApp({ operatorToken: token, requireOperatorToken: true });
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' });
+    const detail = await (await app.request('/healthz', { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(detail).toMatchObject({ status: 'ok', providers: [{ id: 'sandbox' }] });
+  });
+});
