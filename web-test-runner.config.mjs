@@ -31,11 +31,19 @@ async function api(ctx, next) {
     ctx.body = '<html><body>Bad Gateway</body></html>';
     return;
   }
+  if (ctx.path === '/test/skewed-token') {
+    // A fresh 300 s token signed by a server whose clock is years behind this browser's.
+    const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const iat = 1_600_000_000;
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile', token: `${b64({ alg: 'ES256' })}.${b64({ iat, exp: iat + 300 })}.c2ln` };
+    return;
+  }
   if (ctx.path === '/test/short-token') {
     // A match whose token expires in one second, to watch the widget expire it.
     const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const exp = Math.floor(Date.now() / 1000) + 1;
-    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile', token: `${b64({ alg: 'ES256' })}.${b64({ exp })}.c2ln` };
+    const iat = Math.floor(Date.now() / 1000);
+    const exp = iat + 1;
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile', token: `${b64({ alg: 'ES256' })}.${b64({ iat, exp })}.c2ln` };
     return;
   }
   if (!ctx.path.startsWith('/api/')) return next();

@@ -2,7 +2,7 @@
 
 export const snippets = {
   html: `<form method="post" action="/signup">
-  <carrier-verify site-key="YOUR_SITE_KEY" required></carrier-verify>
+  <carrier-verify site-key="YOUR_SITE_KEY" endpoint="https://YOUR_PROXY/api/verify" required></carrier-verify>
   <button>Sign up</button>
 </form>
 <script src="https://YOUR_PROXY/carrier-verify.js"></script>
@@ -11,7 +11,8 @@ export const snippets = {
     console.log('verified', event.detail.phoneMasked); // the token is posted with the form
   });
 </script>`,
-  react: `import 'carrier-verify';
+  react: `// React 19: the /react entry defines the element and types it in JSX, events included.
+import 'carrier-verify/react';
 
 export function Signup() {
   return (
@@ -26,9 +27,12 @@ export function Signup() {
     </form>
   );
 }`,
-  vue: `<script setup lang="ts">
-import 'carrier-verify';
-const onVerified = (event: CustomEvent) => console.log(event.detail.phoneMasked);
+  vue: `<!-- vite.config.ts: vue({ template: { compilerOptions: { isCustomElement: (tag) => tag === 'carrier-verify' } } }) -->
+<script setup lang="ts">
+// Vue 3: the /vue entry defines the element and types it in templates, events included.
+import 'carrier-verify/vue';
+import type { VerifiedEvent } from 'carrier-verify';
+const onVerified = (event: VerifiedEvent) => console.log(event.detail.phoneMasked);
 </script>
 
 <template>

@@ -9,7 +9,7 @@ import { onPageLangChange, pageLang } from './internal/page-lang.js';
 import { matchLang, messages, type Lang, type Messages } from './locales.js';
 import { editPhoneInput, formatPhoneInput, pastePhoneInput } from './phone-input.js';
 import { styles } from './styles.js';
-import { tokenExpiry } from './token.js';
+import { tokenLifetime } from './token.js';
 import { checkName, checkPhone, normalizePhone, type NameReason, type PhoneCheck, type PhoneReason } from './validation.js';
 
 /** Where a verification stands. */
@@ -245,14 +245,21 @@ export class CarrierVerify extends LitElement {
     this.clearOutcome();
   }
 
-  /** Clears both fields, the outcome and the token, and cancels a verification under way. */
+  /** Clears both fields, the outcome and the token; a verification under way ends with `cv-error` `ABORTED`. */
   reset(): void {
-    this.inFlight?.controller.abort();
-    this.inFlight = null;
+    this.cancel();
     this.clearToken();
     this._nameValue = '';
     this._phoneValue = '';
     this.clearOutcome();
+  }
+
+  /** Ends the attempt under way, if any, with its one event: `cv-error` `ABORTED`, retryable. */
+  private cancel(): void {
+    if (!this.inFlight) return;
+    this.inFlight.controller.abort();
+    this.inFlight = null;
+    this.settle({ status: 'error', detail: { code: 'ABORTED', message: 'The verification was cancelled', retryable: true } });
   }
 
   private clearOutcome(): void {
@@ -293,7 +300,7 @@ export class CarrierVerify extends LitElement {
       case 'error':
         this._error = outcome.detail;
         if (outcome.detail.retryAfter) this.retryCountdown.start(outcome.detail.retryAfter);
-        if (outcome.detail.code !== 'ABORTED') this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
+        this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
         break;
     }
     return outcome;
@@ -342,10 +349,8 @@ export class CarrierVerify extends LitElement {
   private setToken(token: string): void {
     this._token = token;
     this.syncForm();
-    const expiresAt = tokenExpiry(token);
-    if (expiresAt !== null) {
-      this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, expiresAt - Date.now()));
-    }
+    const lifetime = tokenLifetime(token);
+    if (lifetime !== null) this.expiryTimer = setTimeout(() => this.expire(), lifetime);
   }
 
   private clearToken(): void {
@@ -362,7 +367,7 @@ export class CarrierVerify extends LitElement {
 
   private syncForm(): void {
     if (!this.internals) return;
-    this.internals.setFormValue(this._token, this._token ?? undefined);
+    this.internals.setFormValue(this._token, this._token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
     const input = this.renderRoot?.querySelector<HTMLInputElement>('#name') ?? undefined;
     if (this.required && !this._token) {
       this.internals.setValidity({ valueMissing: true }, this.t.required, input);
@@ -385,13 +390,18 @@ export class CarrierVerify extends LitElement {
     this._formDisabled = disabled;
   }
 
-  /** @internal */
-  formStateRestoreCallback(state: string | null): void {
-    if (!state) return;
-    const expiresAt = tokenExpiry(state);
-    if (expiresAt !== null && expiresAt > Date.now()) {
-      this._status = 'verified';
-      this.setToken(state);
+  /**
+   * Back in history or after a restart the browser hands back the fields, not the token: a token restored from
+   * an earlier visit may be spent or stale, so the person verifies again (a repeat costs no second upstream call).
+   * @internal
+   */
+  formStateRestoreCallback(state: unknown): void {
+    if (typeof state !== 'string') return;
+    try {
+      const { name, phone } = JSON.parse(state) as { name?: unknown; phone?: unknown };
+      if (typeof name === 'string' && typeof phone === 'string') this.fill({ name, phoneNumber: phone });
+    } catch {
+      // Not a state this element saved.
     }
   }
 
@@ -405,8 +415,7 @@ export class CarrierVerify extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.stopWatchingLang?.();
-    this.inFlight?.controller.abort();
-    this.inFlight = null;
+    this.cancel();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -428,11 +437,14 @@ export class CarrierVerify extends LitElement {
 
   /**
    * Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew.
-   * A rate limit is the exception: it lasts whatever is typed, so its countdown stays in view.
+   * A rate limit is the exception while the number stays the same: its countdown stays in view.
    */
   private edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
     else this._phoneError = null;
+    // A limit on one number does not hold for another: a new number may be tried at once (the proxy's own
+    // limits still apply, and a refusal costs no upstream call).
+    if (field === 'phone' && this.retryCountdown.running) this.retryCountdown.stop();
     if (STALE_ON_EDIT.has(this._status) && !this.retryCountdown.running) {
       this._status = 'idle';
       this._notice = null;

@@ -245,4 +245,51 @@ describe('<carrier-verify>', () => {
     expect(inputs(el).button.disabled).to.equal(true);
     expect(inputs(el).name.disabled).to.equal(true);
   });
+
+  it('ends an attempt cancelled by reset() with one cv-error ABORTED, and is idle', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error']) el.addEventListener(type, (e) => seen.push(`${type}:${(e as CustomEvent).detail.code ?? ''}`));
+    el.fill({ name: '张三', phoneNumber: '13800000504' });
+    const outcome = el.verify();
+    el.reset();
+    expect((await outcome).status).to.equal('error');
+    await el.updateComplete;
+    expect(seen).to.deep.equal(['cv-error:ABORTED']);
+    expect(el.status).to.equal('idle');
+  });
+
+  it('does not stay busy when moved or removed while verifying', async () => {
+    const el = await widget();
+    const errors: string[] = [];
+    el.addEventListener('cv-error', (e) => errors.push(e.detail.code));
+    el.fill({ name: '张三', phoneNumber: '13800000504' });
+    void el.verify();
+    await el.updateComplete;
+    expect(el.status).to.equal('verifying');
+    const parent = el.parentElement!;
+    el.remove();
+    parent.append(el);
+    await el.updateComplete;
+    expect(el.status).to.equal('error');
+    expect(errors).to.deep.equal(['ABORTED']);
+    expect(inputs(el).name.readOnly).to.equal(false);
+    const outcome = await el.verify();
+    expect(outcome.status).to.equal('error');
+    expect(errors).to.deep.equal(['ABORTED', 'UPSTREAM_TIMEOUT']);
+  });
+
+  it('lets another number be tried at once after a rate limit, but not the same one', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited"></carrier-verify>`);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    await el.verify();
+    await el.updateComplete;
+    const { name, phone, button } = inputs(el);
+    type(name, '李四');
+    await el.updateComplete;
+    expect(button.disabled || button.getAttribute('aria-disabled') === 'true').to.equal(true);
+    type(phone, '18612345678');
+    await el.updateComplete;
+    expect(button.disabled || button.getAttribute('aria-disabled') === 'true').to.equal(false);
+  });
 });

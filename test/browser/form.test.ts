@@ -101,4 +101,24 @@ describe('<carrier-verify> in a form', () => {
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('expired');
   });
+
+  it('times the token from its arrival, not by the device clock', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify required endpoint="/test/skewed-token"></carrier-verify>`);
+    await verify(el);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await el.updateComplete;
+    expect(el.status).to.equal('verified');
+    expect(form.checkValidity()).to.equal(true);
+  });
+
+  it('restores the fields, not a token that may be spent, when the browser restores the form', async () => {
+    const { form, el } = await signupForm();
+    el.formStateRestoreCallback(JSON.stringify({ name: '张三', phone: '13800138000' }));
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.value).to.equal('张三');
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#phone')!.value).to.equal('138 0013 8000');
+    expect(el.status).to.equal('idle');
+    expect(el.token).to.equal(null);
+    expect(form.checkValidity()).to.equal(false);
+  });
 });

@@ -18,6 +18,8 @@ export function pageLang(el: Element): Lang {
 }
 
 function hostOf(node: Node): Element | null {
+  // Server-side rendering has no ShadowRoot class, and no page around the element either.
+  if (typeof ShadowRoot === 'undefined' || typeof node.getRootNode !== 'function') return null;
   const root = node.getRootNode();
   return root instanceof ShadowRoot ? root.host : null;
 }
