@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import type { Transport } from './providers/types.js';
+import type { Transport, TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -26,27 +26,52 @@ const methods: ReadonlySet<string> = new Set<Method>(['POST', 'GET', 'PUT', 'PAT
 /** Statuses whose Response cannot carry a body. */
 const bodiless: ReadonlySet<number> = new Set([204, 205, 304]);
 
+const urls = new Map<string, URL>();
+
+/** Provider URLs are few and fixed: parse each once. */
+function parsedUrl(raw: string): URL {
+  let url = urls.get(raw);
+  if (!url) {
+    url = new URL(raw);
+    if (urls.size < 64) urls.set(raw, url);
+  }
+  return url;
+}
+
+function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
+  if (headers === undefined) return {};
+  // The providers pass a plain record; anything else goes through Headers to be read the standard way.
+  if (!(headers instanceof Headers) && !Array.isArray(headers)) return headers as Record<string, string>;
+  const record: Record<string, string> = {};
+  new Headers(headers).forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
 async function requestParts(input: RequestInfo | URL, init: RequestInit = {}) {
   const request = input instanceof Request ? input : null;
-  const url = new URL(request ? request.url : String(input));
+  const url = request ? new URL(request.url) : input instanceof URL ? input : parsedUrl(String(input));
   const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
   if (!methods.has(method)) throw new TypeError(`unsupported method ${method}`);
-  const headers: Record<string, string> = {};
-  new Headers(init.headers ?? request?.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
+  const headers = headerRecord(init.headers ?? request?.headers);
   const rawBody = init.body ?? (request && method !== 'GET' && method !== 'HEAD' ? await request.text() : null);
   if (rawBody !== null && typeof rawBody !== 'string') throw new TypeError('the Node transport sends string bodies only');
   return { url, method: method as Method, headers, body: rawBody, signal: init.signal ?? request?.signal ?? null };
 }
 
-function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  return headers;
+/** The answer as providers read it: status, headers by lower-case name, and the body already in hand. */
+function answerOf(status: number, raw: Record<string, string | string[] | undefined>, body: string): TransportResponse {
+  return {
+    status,
+    headers: {
+      get(name) {
+        const value = raw[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+    },
+    text: async () => body,
+  };
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
@@ -61,13 +86,13 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     maxResponseSize: options.maxResponseBytes ?? 256 * 1024,
   });
 
-  async function transport(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  async function transport(input: RequestInfo | URL, init?: RequestInit): Promise<TransportResponse> {
     const { url, method, headers, body, signal } = await requestParts(input, init);
     const answer = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, signal });
     // The whole body is read here, so that a reset mid-answer fails this call rather than a later read.
-    const bytes = await answer.body.arrayBuffer();
+    const text = await answer.body.text();
     const status = answer.statusCode;
-    return new Response(bodiless.has(status) ? null : bytes, { status, statusText: answer.statusText, headers: responseHeaders(answer.headers) });
+    return answerOf(status, answer.headers, bodiless.has(status) ? '' : text);
   }
 
   return Object.assign(transport, { close: () => agent.close() });

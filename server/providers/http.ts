@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { UpstreamError, type Provider, type ProviderAnswer, type Transport, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { UpstreamError, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -55,7 +55,7 @@ export function statusFailure(status: number): UpstreamFailure {
   return status >= 500 && status !== 503 ? 'server-error' : 'refused';
 }
 
-async function readBody(id: string, response: Response, signal: AbortSignal): Promise<string> {
+async function readBody(id: string, response: TransportResponse, signal: AbortSignal): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > MAX_ANSWER_BYTES) {
     await response.body?.cancel().catch(() => undefined);
@@ -72,7 +72,7 @@ async function readBody(id: string, response: Response, signal: AbortSignal): Pr
   }
 }
 
-function parseAnswer(id: string, response: Response, text: string): unknown {
+function parseAnswer(id: string, response: TransportResponse, text: string): unknown {
   const type = response.headers.get('content-type') ?? '';
   if (/text\/html/i.test(type) || /^\s*</.test(text)) throw new UpstreamError('malformed', id, 'answer is an HTML page');
   try {
@@ -88,7 +88,7 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   const adapter = adapters[adapterName];
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` };
 
-  async function send(query: VerifyQuery, signal: AbortSignal): Promise<Response> {
+  async function send(query: VerifyQuery, signal: AbortSignal): Promise<TransportResponse> {
     try {
       // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
       return await transport(url, { method: 'POST', headers, body: JSON.stringify(adapter.request(query)), redirect: 'manual', signal });

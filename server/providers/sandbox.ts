@@ -1,21 +1,27 @@
-// The embedded sandbox upstream: a fetch handler that answers in the provider's exact shape from the sandbox directory.
+// The embedded sandbox upstream: a transport that answers in the provider's exact shape from the sandbox directory.
 import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
 import { carrierOf } from '../../widget/carriers.js';
 import { sandboxDirectory, sandboxFaults } from './sandbox-directory.js';
+import type { TransportResponse } from './types.js';
 
 /** URL the sandbox provider is configured with; requests to it never leave the process. */
 export const SANDBOX_URL = 'sandbox://upstream/verify';
 
 const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, entry.name]));
 
-function neverAnswer(signal: AbortSignal | null | undefined): Promise<Response> {
+function neverAnswer(signal: AbortSignal | null | undefined): Promise<TransportResponse> {
   return new Promise((_, reject) => {
     signal?.addEventListener('abort', () => reject(signal.reason ?? new DOMException('Aborted', 'AbortError')), { once: true });
   });
 }
 
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+function answerOf(status: number, contentType: string, body: string): TransportResponse {
+  const headers = new Map([['content-type', contentType], ['content-length', String(body.length)]]);
+  return { status, headers: { get: (name) => headers.get(name.toLowerCase()) ?? null }, text: async () => body };
+}
+
+function json(body: unknown, status = 200): TransportResponse {
+  return answerOf(status, 'application/json', JSON.stringify(body));
 }
 
 function answer(phoneNumber: string, name: string): Code {
@@ -25,7 +31,7 @@ function answer(phoneNumber: string, name: string): Code {
 }
 
 /** Answers an upstream request `{ name, phoneNumber }` as the real provider would, faults included. */
-export async function sandboxUpstream(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+export async function sandboxUpstream(input: RequestInfo | URL, init?: RequestInit): Promise<TransportResponse> {
   let body: { name?: unknown; phoneNumber?: unknown };
   try {
     // The provider posts a string body; reading it directly spares a Request object on every call.
@@ -36,7 +42,7 @@ export async function sandboxUpstream(input: RequestInfo | URL, init?: RequestIn
   }
   const phoneNumber = String(body.phoneNumber ?? '');
   const name = String(body.name ?? '');
-  if (phoneNumber === sandboxFaults.serverError) return new Response('Internal Server Error', { status: 500 });
+  if (phoneNumber === sandboxFaults.serverError) return answerOf(500, 'text/plain', 'Internal Server Error');
   if (phoneNumber === sandboxFaults.noAnswer) return neverAnswer(init?.signal);
   const code = answer(phoneNumber, name);
   const carrier = carrierOf(phoneNumber);

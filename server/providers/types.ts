@@ -99,5 +99,18 @@ export class UpstreamError extends Error {
   }
 }
 
-/** The fetch function providers call, injected so that Node can use a pooled keep-alive transport. */
-export type Transport = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+/**
+ * What a provider reads of an upstream answer. A web `Response` has all of it, so `fetch` is a transport; the
+ * Node transport and the sandbox hand back just this, sparing a Response and its body stream on every call.
+ */
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  /** The whole body, decoded as UTF-8. */
+  text(): Promise<string>;
+  /** Present on a streaming Response, so that an unread body can be released. */
+  readonly body?: { cancel(): Promise<void> } | null;
+}
+
+/** The fetch-like function providers call, injected so that Node can use a pooled keep-alive transport. */
+export type Transport = (input: RequestInfo | URL, init?: RequestInit) => Promise<TransportResponse>;
