@@ -31,6 +31,15 @@ async function api(ctx, next) {
     ctx.body = '<html><body>Bad Gateway</body></html>';
     return;
   }
+  if (ctx.path === '/test/no-token') {
+    // A match without its token: not the protocol, so no success.
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile' };
+    return;
+  }
+  if (ctx.path === '/test/new-carrier') {
+    ctx.body = { code: 'FP03333', message: '认证信息不一致', phoneMasked: '138****8000', carrier: 'china-satnet', extra: 1 };
+    return;
+  }
   if (ctx.path === '/test/skewed-token') {
     // A fresh 300 s token signed by a server whose clock is years behind this browser's.
     const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,6 +1,8 @@
 // The number-segment table: which operator a Chinese mobile number was issued to (a hint: numbers can be ported).
 
-export type CarrierId = 'china-mobile' | 'china-unicom' | 'china-telecom' | 'china-broadnet' | 'virtual';
+/** Every operator a segment can name. */
+export const carrierIds = ['china-mobile', 'china-unicom', 'china-telecom', 'china-broadnet', 'virtual'] as const;
+export type CarrierId = (typeof carrierIds)[number];
 
 /** What a segment is for: ordinary mobile service, or a kind a two-element check cannot use. */
 export type SegmentKind = 'mobile' | 'data-only' | 'iot' | 'satellite';

@@ -1,7 +1,7 @@
 // Posts a checked name and number to the proxy and turns whatever comes back into one outcome.
 import { errorStatus, isResultCode, isRetryable, ResultCode, type ErrorCode } from './codes.js';
 import type { ErrorDetail, InvalidDetail, ResultDetail, VerifiedDetail } from './events.js';
-import type { CarrierId } from './carriers.js';
+import { carrierIds, type CarrierId } from './carriers.js';
 
 /** What one verification attempt ended in: the status the widget takes, and the detail of its event. */
 export type Outcome =
@@ -21,7 +21,7 @@ interface ResultBody {
   code: string;
   message?: string;
   token?: string;
-  carrier?: CarrierId | null;
+  carrier?: unknown;
   phoneMasked?: string;
 }
 
@@ -37,6 +37,11 @@ function retryAfterOf(response: Response): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
 }
 
+/** An operator this widget does not know yet (a newer proxy) is shown as none. */
+function knownCarrier(carrier: unknown): CarrierId | null {
+  return (carrierIds as readonly unknown[]).includes(carrier) ? (carrier as CarrierId) : null;
+}
+
 function resultOutcome(body: ResultBody): Outcome | null {
   const message = typeof body.message === 'string' ? body.message : '';
   switch (body.code) {
@@ -44,7 +49,7 @@ function resultOutcome(body: ResultBody): Outcome | null {
       if (typeof body.token !== 'string') return null;
       return {
         status: 'verified',
-        detail: { code: ResultCode.match, message, token: body.token, carrier: body.carrier ?? null, phoneMasked: body.phoneMasked ?? '' },
+        detail: { code: ResultCode.match, message, token: body.token, carrier: knownCarrier(body.carrier), phoneMasked: body.phoneMasked ?? '' },
       };
     case ResultCode.mismatch:
       return { status: 'mismatch', detail: { code: ResultCode.mismatch, message } };

@@ -94,8 +94,10 @@ export const styles = css`
     font-variant-numeric: tabular-nums;
     letter-spacing: 0.02em;
   }
+  /* Locked after a verification: tinted, so that it does not look editable. */
   input[readonly] {
-    background: transparent;
+    background: color-mix(in srgb, var(--_border) 25%, transparent);
+    border-style: dashed;
   }
   input[aria-invalid='true'] {
     border-color: var(--_error);

@@ -292,4 +292,16 @@ describe('<carrier-verify>', () => {
     await el.updateComplete;
     expect(button.disabled || button.getAttribute('aria-disabled') === 'true').to.equal(false);
   });
+
+  it('refuses a success that does not fit the protocol, and keeps only the pinned detail fields', async () => {
+    const broken = await widget(html`<carrier-verify endpoint="/test/no-token"></carrier-verify>`);
+    broken.fill({ name: '张三', phoneNumber: '13800138000' });
+    setTimeout(() => void broken.verify());
+    expect((await oneEvent(broken, 'cv-error')).detail).to.include({ code: 'BAD_RESPONSE', retryable: true });
+    expect(broken.token).to.equal(null);
+    const newer = await widget(html`<carrier-verify endpoint="/test/new-carrier"></carrier-verify>`);
+    newer.fill({ name: '张三', phoneNumber: '13800138000' });
+    setTimeout(() => void newer.verify());
+    expect((await oneEvent(newer, 'cv-mismatch')).detail).to.deep.equal({ code: 'FP03333', message: '认证信息不一致' });
+  });
 });
