@@ -16,6 +16,7 @@ const benchEnv = (upstream?: string): Record<string, string | undefined> => ({
   CARRIER_VERIFY_LIMITS: 'ip=off, number=off, site=off, secret=off',
   ...(upstream ? { CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'loopback', url: upstream, key: 'bench-key' }]) } : {}),
 });
+/** The access log as a plain line-by-line writer, for the variant built without the Node entry. */
 const log = (line: unknown) => void process.stdout.write(`${JSON.stringify(line)}\n`);
 const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, entry.name]));
 
@@ -39,11 +40,11 @@ const variants: Record<string, (upstream?: string) => Promise<void> | void> = {
   },
   /** The proxy as `npm start` runs it, on the embedded sandbox. */
   async 'proxy-sandbox'() {
-    ready((await startServer(benchEnv(), { log })).port);
+    ready((await startServer(benchEnv())).port);
   },
   /** The proxy as `npm start` runs it, over an HTTP upstream, with its pooled transport. */
   async 'proxy-http'(upstream) {
-    ready((await startServer(benchEnv(upstream), { log })).port);
+    ready((await startServer(benchEnv(upstream))).port);
   },
   /** The same proxy, with Node's global fetch as its transport instead. */
   'proxy-http-fetch'(upstream) {

@@ -29,7 +29,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
       throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', error.message);
     });
   }
-  const log = overrides.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  const log = overrides.log ?? stdoutLog();
   const redis = settings.redisUrl && !overrides.store ? await connectRedis(settings.redisUrl, log) : undefined;
   const app = createApp({
     log,
@@ -68,6 +68,24 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string | 
     return new ConfigError('HOST', `cannot listen on "${host}": not an address of this machine`);
   }
   return error;
+}
+
+/**
+ * One JSON line a request on stdout. Lines written in the same turn of the event loop go out in one write:
+ * under load that is one system call for many requests instead of one each.
+ */
+function stdoutLog(): (line: LogLine) => void {
+  let pending = '';
+  const flush = () => {
+    const chunk = pending;
+    pending = '';
+    if (chunk) process.stdout.write(chunk);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (!pending) setImmediate(flush);
+    pending += `${JSON.stringify(line)}\n`;
+  };
 }
 
 /**
