@@ -95,16 +95,41 @@ $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
     typeof token === 'string' ? `The form would post carrier-verify-token (${token.length} chars) to your backend.` : 'No token yet.';
 });
 
+const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[data-snippet]'));
+
 function showSnippet(id: SnippetId): void {
   $('#snippet').textContent = snippets[id];
-  for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-snippet]')) {
-    tab.setAttribute('aria-selected', String(tab.dataset.snippet === id));
+  for (const tab of tabs) {
+    const selected = tab.dataset.snippet === id;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    if (selected) $('#snippet-panel').setAttribute('aria-labelledby', tab.id);
   }
 }
-for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-snippet]')) {
+tabs.forEach((tab, index) => {
   tab.addEventListener('click', () => showSnippet(tab.dataset.snippet as SnippetId));
-}
-$('#copy').addEventListener('click', () => void navigator.clipboard?.writeText($('#snippet').textContent ?? ''));
+  // Arrow keys move between tabs, as in any tab list.
+  tab.addEventListener('keydown', (event) => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    const next = tabs[(index + step + tabs.length) % tabs.length]!;
+    next.focus();
+    showSnippet(next.dataset.snippet as SnippetId);
+  });
+});
+
+$('#copy').addEventListener('click', async () => {
+  const status = $('#copy-status');
+  try {
+    await navigator.clipboard.writeText($('#snippet').textContent ?? '');
+    status.textContent = 'Copied';
+  } catch {
+    // No clipboard (an insecure origin, a denied permission): select the code for the person to copy.
+    getSelection()?.selectAllChildren($('#snippet'));
+    status.textContent = 'Selected: press Ctrl+C';
+  }
+  setTimeout(() => (status.textContent = ''), 2000);
+});
 
 renderDirectory();
 showSnippet('html');
