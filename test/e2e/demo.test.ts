@@ -1,0 +1,69 @@
+// The demo page in Chromium against a real proxy: the sandbox directory fills the widget, the log shows each event.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/node.js';
+import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
+import { buildSite, type BuiltSite } from '../support/site.js';
+
+let site: BuiltSite;
+let browser: Browser;
+let server: RunningServer;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  site = await buildSite();
+  server = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined });
+  browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    // A refused verification logs its HTTP status as a resource error; anything else is a problem.
+    if (message.type() === 'error' && !/status of (502|504)/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await site?.remove();
+});
+
+async function tryRow(text: string): Promise<string> {
+  const before = await page.locator('#log li').count();
+  await page.locator('#directory tbody tr', { hasText: text }).first().click();
+  await page.getByRole('button', { name: /^(验证|Verify)/ }).first().click();
+  await expect.poll(() => page.locator('#log li').count(), { timeout: 8000 }).toBeGreaterThan(before);
+  return page.locator('#log li').first().innerText();
+}
+
+describe('the demo page', () => {
+  it('lists the sandbox directory and fills the widget from a row', async () => {
+    const directory = await page.locator('#directory tbody').innerText();
+    for (const entry of sandboxDirectory) expect(directory).toContain(entry.phoneNumber);
+    await page.locator('#directory tbody tr', { hasText: '19212345678' }).first().click();
+    expect(await page.getByLabel('姓名').inputValue()).toBe('买买提·艾力');
+    expect(await page.getByLabel('手机号').inputValue()).toBe('192 1234 5678');
+  });
+
+  it('logs each outcome with its detail', { timeout: 30_000 }, async () => {
+    const verified = await tryRow('13800138000');
+    expect(verified).toContain('cv-verified');
+    expect(verified).toContain('"phoneMasked": "138****8000"');
+    expect(verified).not.toMatch(/"token": "[\w-]+\.[\w-]+\.[\w-]+"/);
+    expect(await tryRow('13900139000')).toContain('cv-not-found');
+    expect(await tryRow('13800000500')).toContain('UPSTREAM_ERROR');
+    expect(await tryRow('12345678901')).toContain('"reason": "not-mobile"');
+  });
+
+  it('switches the widget\'s language and offers the code to copy', async () => {
+    await page.selectOption('#lang', 'en');
+    await expect.poll(() => page.getByLabel('Mobile number').count()).toBe(1);
+    for (const [tab, text] of [['Script tag', 'carrier-verify.js'], ['React', "'carrier-verify/react'"], ['Vue', "'carrier-verify/vue'"]] as const) {
+      await page.getByRole('tab', { name: tab }).click();
+      await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
+    }
+    expect(problems).toEqual([]);
+  });
+});
