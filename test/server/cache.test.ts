@@ -1,12 +1,12 @@
 // The result cache: a repeated pair costs one upstream call, TTLs follow the result, the size stays bounded, keys are HMACs.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createResultCache, defaultCacheTtls } from '../../server/cache.js';
 import { createHasher } from '../../server/privacy.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import type { Store, WindowCount } from '../../server/stores/types.js';
-import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
+import type { NodeTransport } from '../../server/transport-node.js';
 import { postJson, testApp } from '../support/app.js';
-import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { eachVendorAndTransport, providerFor, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
 
@@ -34,14 +34,9 @@ class VisibleStore implements Store {
 describe('through the proxy', () => {
   let transport: NodeTransport;
   let vendor: MockUpstream;
-
-  beforeEach(async () => {
-    transport = createNodeTransport();
-    vendor = await startMockUpstream();
-  });
-
-  afterEach(async () => {
-    await Promise.all([vendor.close(), transport.close()]);
+  eachVendorAndTransport((v, t) => {
+    vendor = v;
+    transport = t;
   });
 
   const appWith = (store?: Store) =>

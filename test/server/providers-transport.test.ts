@@ -1,23 +1,18 @@
 // The Node transport and the HTTP provider: keep-alive reuse, and each transport failure named for the billing policy.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
 import { UpstreamError, type Transport } from '../../server/providers/types.js';
-import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
-import { providerFor, refusedUrl, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import type { NodeTransport } from '../../server/transport-node.js';
+import { eachVendorAndTransport, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
 
 let transport: NodeTransport;
 let vendor: MockUpstream;
-
-beforeEach(async () => {
-  transport = createNodeTransport();
-  vendor = await startMockUpstream();
-});
-
-afterEach(async () => {
-  await Promise.all([vendor.close(), transport.close()]);
+eachVendorAndTransport((v, t) => {
+  vendor = v;
+  transport = t;
 });
 
 const failureOf = (promise: Promise<unknown>) =>

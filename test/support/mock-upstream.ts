@@ -6,6 +6,8 @@ import type { AdapterName } from '../../server/providers/adapters.js';
 import { createHttpProvider } from '../../server/providers/http.js';
 import type { Provider, Transport } from '../../server/providers/types.js';
 import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
+import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
+import { afterEach, beforeEach } from 'vitest';
 
 /** How the next answers go wrong; `null` answers normally. */
 export type Fault =
@@ -192,4 +194,21 @@ export interface MockProviderOptions {
 /** A real HTTP provider pointed at a mock upstream, its key `key-<id>`. */
 export function providerFor(upstream: Pick<MockUpstream, 'url'>, options: MockProviderOptions): Provider {
   return createHttpProvider({ url: upstream.url, key: `key-${options.id}`, ...options });
+}
+
+/**
+ * A fresh mock vendor and Node transport for each test of the calling suite, closed after it; `use` receives
+ * them before each test.
+ */
+export function eachVendorAndTransport(use: (vendor: MockUpstream, transport: NodeTransport) => void): void {
+  let vendor: MockUpstream | undefined;
+  let transport: NodeTransport | undefined;
+  beforeEach(async () => {
+    transport = createNodeTransport();
+    vendor = await startMockUpstream();
+    use(vendor, transport);
+  });
+  afterEach(async () => {
+    await Promise.all([vendor?.close(), transport?.close()]);
+  });
 }
