@@ -1,14 +1,9 @@
 // The monitoring page: reads GET /api/stats every few seconds and draws the proxy's recent verify traffic.
 import type { Stats } from '../server/metrics.js';
 import type { StatsPoint } from '../server/metrics-timeline.js';
-import { ResultCode } from '../widget/codes.js';
+import { ResultCode, resultCodes } from '../widget/codes.js';
 import { clock, drawChart, type Series } from './charts.js';
-
-const $ = <T extends Element>(selector: string): T => {
-  const found = document.querySelector<T>(selector);
-  if (!found) throw new Error(`dashboard page lacks ${selector}`);
-  return found;
-};
+import { $ } from './dom.js';
 
 const TOKEN_KEY = 'carrier-verify-operator-token';
 const params = new URLSearchParams(location.search);
@@ -51,7 +46,7 @@ const count = (value: number) => (Number.isInteger(value) ? integer.format(value
 
 /** Result codes first in their protocol order, then the others by how often they came. */
 function orderCodes(totals: Record<string, number>): string[] {
-  const results: string[] = Object.values(ResultCode).filter((code) => totals[code]);
+  const results: string[] = resultCodes.filter((code) => totals[code]);
   const others = Object.keys(totals)
     .filter((code) => !results.includes(code))
     .sort((a, b) => (totals[b] ?? 0) - (totals[a] ?? 0));

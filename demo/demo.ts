@@ -1,13 +1,9 @@
 // The trial page: fills the widget from the sandbox directory, logs every event, and shows the code to embed it.
 import type { CarrierVerify } from '../widget/carrier-verify.js';
+import { eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
 import { snippets, type SnippetId } from './snippets.js';
-
-const $ = <T extends Element>(selector: string): T => {
-  const found = document.querySelector<T>(selector);
-  if (!found) throw new Error(`demo page lacks ${selector}`);
-  return found;
-};
+import { $ } from './dom.js';
 
 const widget = $<CarrierVerify>('#widget');
 
@@ -72,7 +68,7 @@ function logEvent(type: string, detail: unknown): void {
   $('#log').prepend(item);
 }
 
-for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error'] as const) {
+for (const type of eventNames) {
   widget.addEventListener(type, (event) => logEvent(type, event.detail));
 }
 $('#clear-log').addEventListener('click', () => $('#log').replaceChildren());

@@ -1,6 +1,4 @@
 // Types of scripts/bundle.mjs for the TypeScript suites that import it.
-import type { UserConfig } from 'vite';
-
 export interface Sizes {
   readonly raw: number;
   readonly gzip: number;
@@ -11,5 +9,5 @@ export declare const BUNDLE_FILE: string;
 export declare const BUNDLE_GZIP_LIMIT: number;
 export declare const BUNDLE_GZIP_AIM: number;
 export declare function compressedSizes(code: string | Uint8Array): Sizes;
-export declare function buildScriptTagBundle(outDir: string, extra?: UserConfig): Promise<Sizes & { readonly file: string }>;
+export declare function buildScriptTagBundle(outDir: string): Promise<Sizes & { readonly file: string }>;
 export declare function formatBytes(bytes: number): string;

@@ -21,13 +21,10 @@ export function compressedSizes(code) {
   };
 }
 
-/**
- * Builds the script-tag bundle into `outDir` with vite.config.ts in `bundle` mode; `extra` is merged over it
- * (the benchmark's naive build swaps modules through `resolve.alias`). Returns the path and its sizes.
- */
-export async function buildScriptTagBundle(outDir, extra = {}) {
-  const { build, mergeConfig } = await import('vite');
-  await build(mergeConfig({ root, configFile: join(root, 'vite.config.ts'), mode: 'bundle', logLevel: 'warn', build: { outDir, emptyOutDir: false } }, extra));
+/** Builds the script-tag bundle into `outDir` with vite.config.ts in `bundle` mode; returns the path and its sizes. */
+export async function buildScriptTagBundle(outDir) {
+  const { build } = await import('vite');
+  await build({ root, configFile: join(root, 'vite.config.ts'), mode: 'bundle', logLevel: 'warn', build: { outDir, emptyOutDir: false } });
   const file = join(outDir, BUNDLE_FILE);
   return { file, ...compressedSizes(await readFile(file)) };
 }

@@ -1,16 +1,15 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { segmentOf } from './carriers.js';
 import { postVerify, type Outcome } from './client.js';
 import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
 import { onPageLangChange, pageLang } from './internal/page-lang.js';
 import { matchLang, messages, type Lang, type Messages } from './locales.js';
-import { editPhoneInput, formatPhoneInput, pastePhoneInput } from './phone-input.js';
+import { editPhoneInput, formatPhoneInput, pastePhoneInput, typedSegment } from './phone-input.js';
 import { styles } from './styles.js';
 import { tokenLifetime } from './token.js';
-import { checkName, checkPhone, normalizePhone, type NameReason, type PhoneCheck, type PhoneReason } from './validation.js';
+import { checkName, checkPhone, type NameReason, type PhoneCheck } from './validation.js';
 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
@@ -307,8 +306,7 @@ export class CarrierVerify extends LitElement {
   }
 
   /** What the live region says for the current status; outcomes are worded at render time, in the language in use. */
-  private outcomeMessage(): { text: string; tone: Tone } | null {
-    const t = this.t;
+  private outcomeMessage(t: Messages): { text: string; tone: Tone } | null {
     switch (this._status) {
       case 'verifying':
         return { text: t.verifying, tone: 'busy' };
@@ -319,14 +317,13 @@ export class CarrierVerify extends LitElement {
       case 'not-found':
         return { text: t.notFound, tone: 'error' };
       case 'error':
-        return this._error ? { text: this.errorText(this._error), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
+        return this._error ? { text: this.errorText(this._error, t), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
       default:
         return this._notice === 'expired' ? { text: t.expired, tone: 'warning' } : null;
     }
   }
 
-  private errorText(detail: ErrorDetail): string {
-    const t = this.t;
+  private errorText(detail: ErrorDetail, t: Messages): string {
     switch (detail.code) {
       case 'RATE_LIMITED':
         // The figure stays put while the retry button counts down: a live region that changed every second would talk over the person.
@@ -502,20 +499,17 @@ export class CarrierVerify extends LitElement {
   }
 
   /** The carrier the segment typed so far was issued to, or why such a number cannot be verified. */
-  private carrierHint(): { text: string; tone: Tone } | null {
-    const digits = normalizePhone(this._phoneValue);
-    if (!digits || !/^1\d{2,}$/.test(digits)) return null;
-    const segment = segmentOf(digits);
+  private carrierHint(t: Messages): { text: string; tone: Tone } | null {
+    const segment = typedSegment(this._phoneValue);
     if (!segment) return null;
-    const t = this.t;
     if (segment.kind !== 'mobile') return { text: t.segment[segment.kind], tone: 'warning' };
     return { text: segment.carrier === 'virtual' ? `${t.carrier.virtual} · ${t.virtualNote}` : t.carrier[segment.carrier], tone: 'info' };
   }
 
-  private phoneErrorText(): string {
+  private phoneErrorText(t: Messages): string {
     const error = this._phoneError;
     if (!error) return '';
-    return error.segment ? this.t.segment[error.segment] : this.t.phone[error.reason as PhoneReason];
+    return error.segment ? t.segment[error.segment] : t.phone[error.reason];
   }
 
   private renderActions(t: Messages, disabled: boolean) {
@@ -551,13 +545,14 @@ export class CarrierVerify extends LitElement {
   }
 
   protected override render() {
-    const t = this.t;
+    // The language is looked up once a render: without a `lang` of its own that is a walk up the page.
     this.shownLang = this.lang;
+    const t = messages[this.shownLang];
     const disabled = this.isDisabled;
     const nameError = this._nameError ? t.name[this._nameError] : '';
-    const phoneError = this.phoneErrorText();
-    const hint = this.carrierHint();
-    const message = this.outcomeMessage();
+    const phoneError = this.phoneErrorText(t);
+    const hint = this.carrierHint(t);
+    const message = this.outcomeMessage(t);
     return html`
       <form part="form" novalidate @submit=${this.onSubmit} lang=${this.shownLang} aria-busy=${this._status === 'verifying' ? 'true' : 'false'}>
         <div class="field" part="field name-field">

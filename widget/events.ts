@@ -89,6 +89,15 @@ export interface CarrierVerifyEventMap {
   'cv-error': VerifyErrorEvent;
 }
 
+/** The names of every event <carrier-verify> fires, exactly one of which ends each verification attempt. */
+export const eventNames: readonly (keyof CarrierVerifyEventMap)[] = [
+  VerifiedEvent.eventName,
+  MismatchEvent.eventName,
+  NotFoundEvent.eventName,
+  InvalidEvent.eventName,
+  VerifyErrorEvent.eventName,
+];
+
 declare global {
   interface GlobalEventHandlersEventMap extends CarrierVerifyEventMap {}
 }

@@ -1,4 +1,5 @@
 // As-you-type grouping of the number field that keeps the caret beside the digit the person is at.
+import { segmentOf, type Segment } from './carriers.js';
 import { foldPhone, formatPhone, normalizePhone, PHONE_DIGITS } from './validation.js';
 
 export interface FormattedInput {
@@ -57,4 +58,10 @@ export function pastePhoneInput(current: string, text: string, start: number, en
   const pasted = text.trim();
   const raw = current.slice(0, start) + pasted + current.slice(end);
   return formatPhoneInput(raw, start + pasted.length);
+}
+
+/** The number segment of what is in the field so far, for the carrier hint; null until three digits name one. */
+export function typedSegment(raw: string): Segment | null {
+  const digits = normalizePhone(raw);
+  return digits && /^1\d{2,}$/.test(digits) ? segmentOf(digits) : null;
 }

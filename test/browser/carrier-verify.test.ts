@@ -2,6 +2,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../widget/define.js';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
+import { eventNames } from '../../widget/events.js';
 
 const inputs = (el: CarrierVerify) => ({
   name: el.shadowRoot!.querySelector<HTMLInputElement>('#name')!,
@@ -193,7 +194,7 @@ describe('<carrier-verify>', () => {
   it('fires exactly one event per attempt', async () => {
     const el = await widget();
     const seen: string[] = [];
-    for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error']) el.addEventListener(type, () => seen.push(type));
+    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
     await fillAndClick(el, '张三', '13800138000');
     await el.verify();
     await new Promise((r) => setTimeout(r, 50));
@@ -249,7 +250,7 @@ describe('<carrier-verify>', () => {
   it('ends an attempt cancelled by reset() with one cv-error ABORTED, and is idle', async () => {
     const el = await widget();
     const seen: string[] = [];
-    for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error']) el.addEventListener(type, (e) => seen.push(`${type}:${(e as CustomEvent).detail.code ?? ''}`));
+    for (const type of eventNames) el.addEventListener(type, (e) => seen.push(`${type}:${(e as CustomEvent).detail.code ?? ''}`));
     el.fill({ name: '张三', phoneNumber: '13800000504' });
     const outcome = el.verify();
     el.reset();

@@ -3,6 +3,7 @@ import { fixture, html, oneEvent } from '@open-wc/testing';
 import type { TemplateResult } from 'lit';
 import '../../widget/define.js';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
+import type { CarrierVerifyEventMap } from '../../widget/events.js';
 
 export async function widget(template: TemplateResult = html`<carrier-verify lang="zh-CN"></carrier-verify>`): Promise<CarrierVerify> {
   const el = await fixture<CarrierVerify>(template);
@@ -43,7 +44,7 @@ export async function fill(el: CarrierVerify, name: string, phone: string): Prom
 }
 
 /** Fills both fields, clicks Verify and waits for the named event. */
-export async function attempt<K extends 'cv-verified' | 'cv-mismatch' | 'cv-not-found' | 'cv-invalid' | 'cv-error'>(
+export async function attempt<K extends keyof CarrierVerifyEventMap>(
   el: CarrierVerify,
   name: string,
   phone: string,
