@@ -20,7 +20,7 @@ import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js'
 import { createSiteRegistry, originAllowed, type Site } from './sites.js';
 import { MemoryStore } from './stores/memory.js';
 import { StoreUnavailableError } from './stores/types.js';
-import { tokenSubject, type TokenError } from './tokens.js';
+import type { TokenError } from './tokens.js';
 
 /** Largest request body accepted, in bytes: a name and a number need far less. */
 export const MAX_BODY_BYTES = 4096;
@@ -105,6 +105,8 @@ function upstreamFailure(error: unknown): HTTPException {
 export function createApp(options: AppConfig = {}): Hono<Env> & { readonly config: ResolvedConfig } {
   const config = resolveConfig(options);
   const sites = createSiteRegistry(config.sites);
+  // One keyed hasher a site, made once: the token subject is the HMAC of the pair under the site's secret.
+  const subjectOf = new Map(config.sites.map((site) => [site.siteKey, config.hasher(site.secret)]));
   const router = createRouter(config.providers, options.routing);
   const cacheEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
   const cache = createResultCache({
@@ -219,7 +221,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('outcome', answer.code);
     const result = { code: answer.code, message: resultMessages[answer.code], phoneMasked, carrier: check.carrier };
     if (answer.code !== ResultCode.match) return c.json(result);
-    const subject = await tokenSubject(site.secret, check.phoneNumber, check.name);
+    const subject = await subjectOf.get(site.siteKey)!(check.phoneNumber, check.name);
     const token = await config.tokens.issue({ siteKey: site.siteKey, subject, code: answer.code, carrier: check.carrier, phoneMasked });
     return c.json({ ...result, token });
   });

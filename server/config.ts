@@ -72,6 +72,8 @@ export interface ResolvedConfig {
   readonly sites: readonly Site[];
   readonly tokens: TokenService;
   readonly hash: (...parts: string[]) => Promise<string>;
+  /** Makes a keyed hasher from a secret (token subjects are keyed with each site's secret). */
+  readonly hasher: HasherFactory;
   readonly store: Store;
   readonly storeKind: 'memory' | 'redis';
   readonly log: (line: LogLine) => void;
@@ -104,6 +106,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   const providers = options.providers ?? [sandboxProvider()];
   const now = options.now ?? Date.now;
   const store = options.store ?? new MemoryStore({ now });
+  const hasher = options.hasher ?? createHasher;
   return {
     // In memory, used-token marks get a store of their own that never drops a live mark: a flood of limit keys
     // must not push one out and let a token be redeemed twice. Redis must run with a no-eviction policy.
@@ -111,7 +114,8 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     providers,
     sandbox: options.providers === undefined,
     sites: options.sites ?? [SANDBOX_SITE],
-    hash: (options.hasher ?? createHasher)(options.hashSecret ?? randomSecret()),
+    hasher,
+    hash: hasher(options.hashSecret ?? randomSecret()),
     store,
     storeKind: options.storeKind ?? 'memory',
     log: options.log ?? (() => undefined),

@@ -2,6 +2,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ApiRoute, Metrics } from './metrics.js';
 import { BUCKET_MS, RETENTION_MS } from './metrics-timeline.js';
+import { timingSafeEqual } from './privacy.js';
 
 export interface OperatorAccess {
   /** The token the operator routes demand, as `Authorization: Bearer <token>` or `?token=`. */
@@ -29,10 +30,9 @@ const encoder = new TextEncoder();
  * comparison runs over equal lengths whatever was sent.
  */
 export async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([given, expected].map(async (text) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))));
-  let diff = 0;
-  for (let i = 0; i < a!.length; i += 1) diff |= a![i]! ^ b![i]!;
-  return diff === 0;
+  const digest = async (text: string) => String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
+  const [a, b] = await Promise.all([digest(given), digest(expected)]);
+  return timingSafeEqual(a, b);
 }
 
 function tokenOf(authorization: string | undefined, query: string | undefined): string | undefined {

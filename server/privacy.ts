@@ -33,3 +33,11 @@ export function createHasher(secret: string): (...parts: string[]) => Promise<st
   const key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return async (...parts) => base64url(await crypto.subtle.sign('HMAC', await key, encoder.encode(parts.join('\u0000'))));
 }
+
+/** Compares two strings in time that does not depend on where they differ. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const length = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
+}

@@ -1,4 +1,5 @@
 // The sites allowed to use the proxy: each site key with its secret and the browser origins it may be embedded on.
+import { timingSafeEqual } from './privacy.js';
 
 export interface Site {
   readonly siteKey: string;
@@ -44,12 +45,4 @@ export function createSiteRegistry(sites: readonly Site[]): SiteRegistry {
     anyAllows: (origin) => sites.some((site) => originAllowed(site, origin)),
     bySecret: (secret) => sites.find((site) => timingSafeEqual(site.secret, secret)) ?? null,
   };
-}
-
-/** Compares two strings in time that does not depend on where they differ. */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const length = Math.max(a.length, b.length);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
 }

@@ -6,6 +6,7 @@
 // sites cannot correlate their users through it.
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import type { CarrierId } from '../widget/carriers.js';
+import { createHasher, timingSafeEqual } from './privacy.js';
 import type { Store } from './stores/types.js';
 
 /** The one algorithm tokens are signed with; a token that names another (`none`, `HS256`, …) is refused. */
@@ -50,21 +51,12 @@ export interface VerifyTokenOptions {
   readonly now?: () => number;
 }
 
-const encoder = new TextEncoder();
-
-function base64url(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 /**
  * The token subject for a pair: HMAC-SHA-256 of `phoneNumber \0 name` keyed with the site's secret. The
  * number and name must be normalised first (`checkPhone(...).value`, `checkName(...).value`).
  */
-export async function tokenSubject(siteSecret: string, phoneNumber: string, name: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(siteSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return base64url(await crypto.subtle.sign('HMAC', key, encoder.encode(`${phoneNumber}\u0000${name}`)));
+export function tokenSubject(siteSecret: string, phoneNumber: string, name: string): Promise<string> {
+  return createHasher(siteSecret)(phoneNumber, name);
 }
 
 function claimsOf(payload: JWTPayload): TokenClaims | null {
@@ -76,22 +68,22 @@ function claimsOf(payload: JWTPayload): TokenClaims | null {
   return { siteKey: aud, subject: sub, code, carrier: typeof carrier === 'string' ? (carrier as CarrierId) : null, phoneMasked: pm, issuedAt: iat, expiresAt: exp, id: jti };
 }
 
-/** Compares two strings in time that does not depend on where they differ. */
-function sameString(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
-}
-
 /**
  * Checks a token offline: signature (ES256 only), issuer, audience, expiry and, when given, the binding to a
  * name and number. It cannot know whether the token was used before: only `/api/siteverify` enforces single use.
  */
-export async function verifyToken(token: string, options: VerifyTokenOptions): Promise<TokenCheck> {
+export function verifyToken(token: string, options: VerifyTokenOptions): Promise<TokenCheck> {
+  return checkToken(token, createLocalJWKSet(options.jwks), options);
+}
+
+type KeySet = ReturnType<typeof createLocalJWKSet>;
+
+/** verifyToken over a key set made once: jose keeps the keys it imported with the set. */
+async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck> {
   const now = (options.now ?? Date.now)();
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet(options.jwks), {
+    ({ payload } = await jwtVerify(token, keySet, {
       algorithms: [TOKEN_ALG],
       issuer: TOKEN_ISSUER,
       audience: options.siteKey,
@@ -106,7 +98,7 @@ export async function verifyToken(token: string, options: VerifyTokenOptions): P
   if (!claims) return { ok: false, error: 'invalid-input-response' };
   if (options.binding) {
     const { secret, phoneNumber, name } = options.binding;
-    if (!sameString(claims.subject, await tokenSubject(secret, phoneNumber, name))) return { ok: false, error: 'binding-mismatch' };
+    if (!timingSafeEqual(claims.subject, await tokenSubject(secret, phoneNumber, name))) return { ok: false, error: 'binding-mismatch' };
   }
   return { ok: true, claims };
 }
@@ -163,6 +155,8 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
   let imported: Promise<SigningKey[]> | undefined;
   const signingKeys = () => (imported ??= keys && keys.length > 0 ? Promise.all(keys.map(importSigningKey)) : generateTokenKey('ephemeral').then((k) => Promise.all([importSigningKey(k)])));
   const jwks = async (): Promise<JSONWebKeySet> => ({ keys: (await signingKeys()).map((k) => k.publicJwk) });
+  let keySet: Promise<KeySet> | undefined;
+  const publicKeySet = () => (keySet ??= jwks().then(createLocalJWKSet));
   return {
     async issue(claims) {
       const [key] = await signingKeys();
@@ -180,7 +174,7 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
     },
     jwks,
     async redeem(token, options) {
-      const check = await verifyToken(token, { ...options, jwks: await jwks(), now: options.now ?? now });
+      const check = await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;
       const ttlMs = Math.max(1, check.claims.expiresAt - Math.floor(now() / 1000)) * 1000;
       const first = await store.claim(`token:${check.claims.id}`, ttlMs);
