@@ -9,7 +9,7 @@ import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
 import { siteCors } from './cors.js';
-import { apiError, errorMessages } from './errors.js';
+import { apiError } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import { isOperator, monitoringRoutes, recordRequests } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
@@ -37,6 +37,10 @@ type Env = {
     degraded?: boolean;
     /** Whether the result came from the result cache (no upstream call). */
     cache?: 'hit' | 'miss';
+    /** siteverify's first error, when it refused. */
+    answered?: string;
+    /** The client's address, worked out once a request. */
+    clientIp?: string;
   };
 };
 
@@ -70,7 +74,8 @@ function enforce(c: Context<Env>, verdict: Verdict): void {
 }
 
 /** siteverify's answer when it cannot say yes: Turnstile's shape, with the reasons in `errors`. */
-function siteverifyFailure(c: Context, errors: readonly string[], status: 200 | 400 | 413 | 429 | 503 = 200, headers: Record<string, string> = {}) {
+function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 200 | 400 | 413 | 429 | 503 = 200, headers: Record<string, string> = {}) {
+  if (errors[0] !== undefined) c.set('answered', errors[0]);
   return c.json({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
 }
 
@@ -105,6 +110,14 @@ function upstreamFailure(error: unknown): HTTPException {
 export function createApp(options: AppConfig = {}): Hono<Env> & { readonly config: ResolvedConfig } {
   const config = resolveConfig(options);
   const sites = createSiteRegistry(config.sites);
+  const clientIpOf = (c: Context<Env>): string => {
+    let ip = c.get('clientIp');
+    if (ip === undefined) {
+      ip = config.clientIp(c);
+      c.set('clientIp', ip);
+    }
+    return ip;
+  };
   // One keyed hasher a site, made once: the token subject is the HMAC of the pair under the site's secret.
   const subjectOf = new Map(config.sites.map((site) => [site.siteKey, config.hasher(site.secret)]));
   const router = createRouter(config.providers, options.routing);
@@ -148,7 +161,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       // The route pattern, not the raw path: a path is client text and could carry a number or a name.
       route: routePath(c, -1),
       status: c.res.status,
-      ip: maskIp(config.clientIp(c)),
+      ip: maskIp(clientIpOf(c)),
       site: c.get('site')?.siteKey,
       outcome: c.get('outcome'),
       limit: c.get('limited'),
@@ -203,7 +216,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const phoneMasked = maskPhone(check.phoneNumber);
     c.set('masked', { phone: phoneMasked, name: maskName(check.name) });
     // Limits after the checks that need no store, and the narrowest first, so a refusal spends no wider budget.
-    enforce(c, await limiter.ip(config.clientIp(c)));
+    enforce(c, await limiter.ip(clientIpOf(c)));
     enforce(c, await limiter.number(check.phoneNumber, check.name));
     enforce(c, await limiter.site(site.siteKey));
     const query = { name: check.name, phoneNumber: check.phoneNumber };
@@ -240,7 +253,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     }
     const { secret, token, name, phoneNumber } = body;
     if (typeof secret !== 'string' || secret === '') return failure(['missing-input-secret']);
-    const ip = config.clientIp(c);
+    const ip = clientIpOf(c);
     const barred = await limiter.secretBarred(ip);
     if (barred.degraded) c.set('degraded', true);
     if (!barred.ok) {
@@ -297,8 +310,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.route('/', monitoringRoutes(config.metrics, config.operator));
 
   const page = (file: string) =>
-    async function servePage(c: Context) {
-      return (await config.assets(file)) ?? c.json({ code: 'NOT_FOUND', message: 'The pages are not built: run npm run build' }, 404);
+    async function servePage() {
+      return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'The pages are not built: run npm run build' }).getResponse();
     };
   app.get('/', page('/site/index.html'));
   app.get('/dashboard', page('/site/dashboard.html'));
@@ -309,7 +322,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/api/verify', '/api/siteverify'], () => {
     throw apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
   });
-  app.notFound((c) => c.json({ code: 'NOT_FOUND', message: errorMessages.NOT_FOUND }, 404));
+  app.notFound(() => apiError('NOT_FOUND').getResponse());
   app.onError((error, c) => {
     // siteverify keeps Turnstile's shape even for a body over the limit: backends read `success`.
     if (error instanceof HTTPException && error.status === 413 && c.req.path === '/api/siteverify') return siteverifyFailure(c, ['bad-request'], 413);
@@ -319,10 +332,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       c.set('outcome', 'store-unavailable');
       const headers = { 'Retry-After': UNAVAILABLE_RETRY_AFTER };
       if (c.req.path === '/api/siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
-      return c.json({ code: 'SERVICE_UNAVAILABLE', message: errorMessages.SERVICE_UNAVAILABLE }, 503, headers);
+      return apiError('SERVICE_UNAVAILABLE', {}, headers).getResponse();
     }
     config.log({ level: 'error', requestId: c.get('requestId'), route: routePath(c, -1), error: error.name });
-    return c.json({ code: 'INTERNAL_ERROR', message: errorMessages.INTERNAL_ERROR }, 500);
+    return apiError('INTERNAL_ERROR').getResponse();
   });
 
   return Object.assign(app, { config });

@@ -2,7 +2,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { errorStatus, type ErrorCode } from '../widget/codes.js';
 
-export const errorMessages: Record<ErrorCode, string> = {
+const errorMessages: Record<ErrorCode, string> = {
   INVALID_REQUEST: 'The request body must be JSON { name, phoneNumber, siteKey? } with string values',
   INVALID_NAME: 'The name is not a valid Chinese name',
   INVALID_PHONE: 'The number is not a valid mainland China mobile number',
@@ -19,8 +19,16 @@ export const errorMessages: Record<ErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The verification provider did not answer in time',
 };
 
-/** An HTTPException whose response is the proxy's JSON error. */
-export function apiError(code: ErrorCode, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HTTPException {
-  const res = Response.json({ code, message: errorMessages[code], ...extra }, { status: errorStatus[code], headers });
-  return new HTTPException(errorStatus[code], { res });
+/** An HTTPException whose response is the proxy's JSON error; it keeps its code for the metrics to read. */
+export class ApiError extends HTTPException {
+  constructor(
+    readonly code: ErrorCode,
+    res: Response,
+  ) {
+    super(errorStatus[code], { res });
+  }
+}
+
+export function apiError(code: ErrorCode, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): ApiError {
+  return new ApiError(code, Response.json({ code, message: errorMessages[code], ...extra }, { status: errorStatus[code], headers }));
 }

@@ -128,7 +128,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   return {
     limits,
-    ip: (ip) => count('ip', limitSubject(ip)),
+    ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : Promise.resolve(PASS)),
     site: (siteKey) => count('site', siteKey),
 
     async number(phoneNumber, name) {

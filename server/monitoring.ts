@@ -3,6 +3,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ApiRoute, Metrics } from './metrics.js';
 import { BUCKET_MS, RETENTION_MS } from './metrics-timeline.js';
 import { timingSafeEqual } from './privacy.js';
+import { ApiError } from './errors.js';
 
 export interface OperatorAccess {
   /** The token the operator routes demand, as `Authorization: Bearer <token>` or `?token=`. */
@@ -93,6 +94,7 @@ export interface RecordedVariables {
   readonly outcome?: string;
   readonly providerId?: string;
   readonly limited?: string;
+  readonly answered?: string;
 }
 
 const apiRoutes: Readonly<Record<string, ApiRoute>> = { '/api/verify': 'verify', '/api/siteverify': 'siteverify' };
@@ -102,8 +104,11 @@ const apiRoutes: Readonly<Record<string, ApiRoute>> = { '/api/verify': 'verify',
  * or siteverify's verdict), else the `code` (or siteverify's first error) of the JSON body. Only refusals and
  * failures have their body read, so the common path costs nothing.
  */
-async function answeredCode(res: Response, outcome: string | undefined): Promise<string> {
+async function answeredCode(res: Response, outcome: string | undefined, answered: string | undefined, error: unknown): Promise<string> {
   if (res.ok && outcome !== undefined) return outcome;
+  // Refusals name their code as they are made; only an answer that did not (a 404, a 500) has its body read.
+  if (answered !== undefined) return answered;
+  if (error instanceof ApiError) return error.code;
   try {
     const body = (await res.clone().json()) as { code?: unknown; errors?: unknown };
     if (typeof body.code === 'string') return body.code;
@@ -124,7 +129,7 @@ export function recordRequests(metrics: Metrics): MiddlewareHandler<{ Variables:
     metrics.request({
       route,
       status: c.res.status,
-      code: await answeredCode(c.res, c.get('outcome')),
+      code: await answeredCode(c.res, c.get('outcome'), c.get('answered'), c.error),
       site: c.get('site')?.siteKey,
       provider: c.get('providerId'),
       limit: c.get('limited'),
