@@ -75,7 +75,6 @@ export interface LimiterOptions {
 }
 
 export interface Limiter {
-  readonly limits: Limits;
   /** Counts a request to /api/verify from this client address. */
   ip(ip: string): Promise<Verdict>;
   /** Counts a new name for this number; a pair already seen in the window passes without counting. */
@@ -127,7 +126,6 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   return {
-    limits,
     ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : Promise.resolve(PASS)),
     site: (siteKey) => count('site', siteKey),
 

@@ -12,11 +12,6 @@ export function maskName(name: string): string {
   return chars.length === 0 ? '' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
 }
 
-/** A short fingerprint of a secret for logs: enough to tell two apart, useless to an attacker. */
-export function maskSecret(secret: string): string {
-  return secret.length <= 4 ? '****' : `${secret.slice(0, 2)}…(${secret.length})`;
-}
-
 const encoder = new TextEncoder();
 
 function base64url(bytes: ArrayBuffer): string {

@@ -68,7 +68,6 @@ export class ProviderHealthState {
   constructor(
     readonly provider: Provider,
     options: BreakerOptions = {},
-    onStateChange?: (state: BreakerState) => void,
   ) {
     const { failureThreshold, halfOpenAfterMs, maxHalfOpenAfterMs } = { ...breakerDefaults, ...options };
     this.breaker = circuitBreaker(handleAll, {
@@ -76,7 +75,6 @@ export class ProviderHealthState {
       // No jitter: one instance probes one provider, there is no herd to spread.
       halfOpenAfter: new ExponentialBackoff({ initialDelay: halfOpenAfterMs, maxDelay: Math.max(halfOpenAfterMs, maxHalfOpenAfterMs), generator: noJitterGenerator }),
     });
-    if (onStateChange) this.breaker.onStateChange((state) => onStateChange(stateNames[state]));
   }
 
   get state(): BreakerState {

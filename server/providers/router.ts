@@ -1,6 +1,6 @@
 // Smart routing: picks providers by weight and health, fails over only where the billing policy allows, and reports each attempt.
 import type { ResultCode } from '../../widget/codes.js';
-import { ProviderHealthState, type BreakerOptions, type BreakerState, type ProviderHealth } from './health.js';
+import { ProviderHealthState, type BreakerOptions, type ProviderHealth } from './health.js';
 import { failurePolicy, UpstreamError, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 /** One call to (or skip of) one provider within a request; what metrics count. */
@@ -38,8 +38,6 @@ export interface RouterOptions extends BreakerOptions {
   readonly maxBilledCalls?: number;
   /** Longest time one request may spend across all providers, in ms (default twice the largest timeout). */
   readonly deadlineMs?: number;
-  /** Told when a provider's breaker opens, half-opens or closes, for metrics. */
-  readonly onCircuitState?: (providerId: string, state: BreakerState) => void;
 }
 
 export interface ProviderRouter {
@@ -100,10 +98,7 @@ function asUpstreamError(error: unknown, providerId: string): UpstreamError {
 
 export function createRouter(providers: readonly Provider[], options: RouterOptions = {}): ProviderRouter {
   if (providers.length === 0) throw new Error('at least one provider is needed');
-  const { onCircuitState } = options;
-  const states = providers.map(
-    (provider) => new ProviderHealthState(provider, options, onCircuitState && ((state) => safely(() => onCircuitState(provider.id, state)))),
-  );
+  const states = providers.map((provider) => new ProviderHealthState(provider, options));
   const random = options.random ?? Math.random;
   const maxBilledCalls = options.maxBilledCalls ?? 2;
   const deadlineMs = options.deadlineMs ?? 2 * Math.max(...providers.map((p) => p.timeoutMs));
