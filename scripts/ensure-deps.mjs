@@ -1,4 +1,4 @@
-// Finds Chromium and redis-server, installing Debian's packages when missing and running as root on Debian.
+// Finds Chromium, redis-server and CJK fonts, installing Debian's packages when missing and running as root on Debian.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -22,14 +22,16 @@ function which(command) {
   return found.status === 0 ? found.stdout.trim() : null;
 }
 
-/** A dependency: found at one of its paths, else installed from Debian, else a one-line failure. */
-function ensure({ what, candidates, packages, hint }) {
-  const found = candidates.find((path) => path && existsSync(path));
+const firstExisting = (candidates) => () => candidates().find((path) => path && existsSync(path)) ?? null;
+
+/** A dependency: found, else installed from Debian (as root on Debian), else a one-line failure. */
+function ensure({ what, find, packages, hint }) {
+  const found = find();
   if (found) return found;
   if (isRoot && isDebian) {
     console.log(`${what} not found: installing Debian's ${packages.join(', ')}`);
     apt(packages);
-    const installed = candidates.find((path) => path && existsSync(path));
+    const installed = find();
     if (installed) return installed;
   }
   throw new Error(`${what} is missing: ${hint}`);
@@ -40,7 +42,7 @@ export function ensureChromium() {
   if (chosen && !existsSync(chosen)) throw new Error(`CHROME_PATH is ${chosen}, and there is nothing there: point it at a Chrome or Chromium binary, or unset it`);
   return ensure({
     what: 'Chromium',
-    candidates: [process.env.CHROME_PATH, '/usr/bin/chromium', which('chromium'), which('chromium-browser'), which('google-chrome')],
+    find: firstExisting(() => [process.env.CHROME_PATH, '/usr/bin/chromium', which('chromium'), which('chromium-browser'), which('google-chrome')]),
     packages: ['chromium'],
     hint: 'install Chromium (Debian: apt-get install chromium) or set CHROME_PATH to a Chrome or Chromium binary',
   });
@@ -49,8 +51,18 @@ export function ensureChromium() {
 export function ensureRedis() {
   return ensure({
     what: 'redis-server',
-    candidates: [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server', which('redis-server')],
+    find: firstExisting(() => [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server', which('redis-server')]),
     packages: ['redis-server'],
     hint: 'install Redis (Debian: apt-get install redis-server) or set REDIS_SERVER_PATH',
+  });
+}
+
+/** CJK glyphs for screenshots of the zh languages; returns the font families found. */
+export function ensureCjkFonts() {
+  return ensure({
+    what: 'a CJK font',
+    find: () => spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).stdout?.trim() || null,
+    packages: ['fonts-noto-cjk'],
+    hint: 'install one (Debian: apt-get install fonts-noto-cjk), or the zh screenshots show boxes',
   });
 }

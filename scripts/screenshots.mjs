@@ -1,13 +1,11 @@
 // npm run screenshots: every state of <carrier-verify> in zh-CN, zh-TW and en, light and dark, in Chromium,
 // against a real proxy on the sandbox; PNGs to docs/screenshots/<lang>-<theme>-<state>.png for the README.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { register } from 'tsx/esm/api';
 import { build } from 'vite';
-import { ensureChromium } from './ensure-deps.mjs';
+import { ensureChromium, ensureCjkFonts } from './ensure-deps.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const outDir = resolve(root, 'docs/screenshots');
@@ -29,21 +27,6 @@ const states = {
   error: (w) => w.submit('张三', '13800000500', 'error'),
   'rate-limited': (w) => w.rateLimited(),
 };
-
-/** CJK glyphs for the zh screenshots: Debian's Noto CJK when missing, as root on Debian; else say what to install. */
-function ensureCjkFonts() {
-  const hasCjk = () => spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).stdout?.trim();
-  if (hasCjk()) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && existsSync('/etc/debian_version')) {
-    console.log('No CJK font found: installing Debian\'s fonts-noto-cjk');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'fonts-noto-cjk'], { stdio: 'inherit', env });
-    if (hasCjk()) return;
-  }
-  throw new Error('no CJK font: install one (Debian: apt-get install fonts-noto-cjk), or the zh screenshots show boxes');
-}
 
 /** The script-tag bundle as `npm run build` makes it, kept in memory. */
 async function bundle() {
