@@ -1,8 +1,9 @@
 // The monitoring page in Chromium against a real proxy: it draws its charts, and updates after a verification.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
+import { launchChromium } from '../support/chromium.js';
 
 const OPERATOR_TOKEN = 'op-0123456789abcdef0123456789abcdef';
 
@@ -24,7 +25,7 @@ const tile = (page: Page, name: string) => page.locator(`[data-tile="${name}"] .
 
 beforeAll(async () => {
   site = await buildSite();
-  browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

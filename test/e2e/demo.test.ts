@@ -1,9 +1,10 @@
 // The demo page in Chromium against a real proxy: the sandbox directory fills the widget, the log shows each event.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
+import { launchChromium } from '../support/chromium.js';
 
 let site: BuiltSite;
 let browser: Browser;
@@ -14,7 +15,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   site = await buildSite();
   server = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined });
-  browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {

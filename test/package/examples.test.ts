@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScriptTagBundle, root } from '../../scripts/bundle.mjs';
 import { startSiteServer, type SiteServer } from '../support/site-server.js';
+import { launchChromium } from '../support/chromium.js';
 
 const scriptTagPage = `<!doctype html>
 <html lang="en">
@@ -50,10 +51,7 @@ beforeAll(async () => {
   await buildScriptTagBundle(join(work, 'script-tag'));
   await writeFile(join(work, 'script-tag', 'index.html'), scriptTagPage);
   server = await startSiteServer(work);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
