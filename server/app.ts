@@ -1,17 +1,15 @@
 // The proxy as a Hono app built from its configuration: verify, siteverify, health, and the pages.
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { requestId, type RequestIdVariables } from 'hono/request-id';
 import { routePath } from 'hono/route';
-import { secureHeaders } from 'hono/secure-headers';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
-import { siteCors } from './cors.js';
-import { apiError } from './errors.js';
+import { addHeaders, jsonAnswer, securityHeaders } from './answers.js';
+import { siteCors, type CorsVariables } from './cors.js';
+import { ApiError, apiError } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
-import { isOperator, monitoringRoutes, recordRequests } from './monitoring.js';
+import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, DEFAULT_CACHE_ENTRIES, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
@@ -26,7 +24,10 @@ import type { TokenError } from './tokens.js';
 export const MAX_BODY_BYTES = 4096;
 
 type Env = {
-  Variables: RequestIdVariables & {
+  Variables: CorsVariables & {
+    requestId: string;
+    /** The answer the app built with all its headers; any other answer gets them added on the way out. */
+    built?: Response;
     site?: Site;
     outcome?: string;
     providerId?: string;
@@ -44,23 +45,6 @@ type Env = {
   };
 };
 
-/**
- * Content-Security-Policy of every answer: the demo and dashboard load only their own scripts, styles and
- * data; JSON answers are inert anyway. Lit's constructed stylesheets are not subject to style-src.
- */
-const CONTENT_SECURITY_POLICY = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  fontSrc: ["'self'"],
-  connectSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'self'"],
-};
-
 /** Seconds a client is asked to wait when the shared store is down and an answer depends on it. */
 const UNAVAILABLE_RETRY_AFTER = '5';
 
@@ -73,21 +57,67 @@ function enforce(c: Context<Env>, verdict: Verdict): void {
   throw apiError('RATE_LIMITED', {}, { 'Retry-After': String(verdict.retryAfter) });
 }
 
-/** siteverify's answer when it cannot say yes: Turnstile's shape, with the reasons in `errors`. */
-function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 200 | 400 | 413 | 429 | 503 = 200, headers: Record<string, string> = {}) {
-  if (errors[0] !== undefined) c.set('answered', errors[0]);
-  return c.json({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
+/** The request id and CORS headers every answer to this request carries, then `extra`. */
+function answerHeaders(c: Context<Env>, extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return { 'X-Request-Id': c.get('requestId'), ...c.get('cors'), ...extra };
 }
 
-const requireJson: MiddlewareHandler = async function requireJson(c, next) {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw apiError('UNSUPPORTED_MEDIA_TYPE');
-  await next();
-};
+/** A JSON answer with every header it needs, built in one go (see answers.ts). */
+function reply(c: Context<Env>, body: unknown, status = 200, extra?: Readonly<Record<string, string>>): Response {
+  const response = jsonAnswer(body, status, answerHeaders(c, extra));
+  c.set('built', response);
+  return response;
+}
 
+/** siteverify's answer when it cannot say yes: Turnstile's shape, with the reasons in `errors`. */
+function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 200 | 400 | 413 | 429 | 503 = 200, headers?: Record<string, string>) {
+  if (errors[0] !== undefined) c.set('answered', errors[0]);
+  return reply(c, { success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
+}
+
+/**
+ * The request body as text, refused with 413 past MAX_BODY_BYTES. A declared Content-Length is enforced by
+ * the HTTP parser, so the header alone decides and the body is read the cheap way; a chunked body is counted
+ * as it streams and never held whole past the limit.
+ */
+async function bodyText(c: Context): Promise<string> {
+  const length = c.req.header('content-length');
+  if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+    if (Number(length) > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
+    return c.req.text();
+  }
+  const stream = c.req.raw.body;
+  if (!stream) return '';
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      void reader.cancel().catch(() => undefined);
+      throw apiError('PAYLOAD_TOO_LARGE');
+    }
+    chunks.push(value);
+  }
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(whole);
+}
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+/** The JSON body of a verify request: 415 for another type, 413 past the limit, 400 when it does not parse. */
 async function readJson(c: Context): Promise<unknown> {
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw apiError('UNSUPPORTED_MEDIA_TYPE');
+  const text = await bodyText(c);
   try {
-    return await c.req.json();
+    return JSON.parse(text);
   } catch {
     throw apiError('INVALID_REQUEST', { message: 'The request body is not valid JSON' });
   }
@@ -135,45 +165,40 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const limiter = createLimiter({ limits: config.limits, store: config.store, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
 
-  app.use('*', requestId({ headerName: '' }));
-  app.use('*', async function exposeRequestId(c, next) {
-    await next();
-    // Set on the finished response's own headers: c.header() here would re-wrap the body as a stream.
-    c.res.headers.set('X-Request-Id', c.get('requestId'));
-  });
-  app.use(
-    '*',
-    secureHeaders({
-      crossOriginResourcePolicy: 'cross-origin',
-      crossOriginEmbedderPolicy: false,
-      contentSecurityPolicy: CONTENT_SECURITY_POLICY,
-      permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
-    }),
-  );
-  app.use('*', async function accessLog(c, next) {
+  /**
+   * The frame of every request: its id, the headers of answers built elsewhere (pages, metrics, 404s), then one
+   * access-log line and, for the API routes, the metrics. Answers the app built itself already carry every header.
+   */
+  app.use('*', async function frame(c, next) {
     const started = performance.now();
+    c.set('requestId', crypto.randomUUID());
     await next();
-    const masked = c.get('masked');
+    const res = c.res;
+    if (c.get('built') !== res) addHeaders(res, { ...securityHeaders, ...answerHeaders(c) });
+    const latencyMs = performance.now() - started;
+    const vars = c.var;
+    const masked = vars.masked;
     config.log({
       time: new Date(config.now()).toISOString(),
-      requestId: c.get('requestId'),
+      requestId: vars.requestId,
       method: c.req.method,
       // The route pattern, not the raw path: a path is client text and could carry a number or a name.
       route: routePath(c, -1),
-      status: c.res.status,
+      status: res.status,
       ip: maskIp(clientIpOf(c)),
-      site: c.get('site')?.siteKey,
-      outcome: c.get('outcome'),
-      limit: c.get('limited'),
-      provider: c.get('providerId'),
+      site: vars.site?.siteKey,
+      outcome: vars.outcome,
+      limit: vars.limited,
+      provider: vars.providerId,
       phone: masked?.phone,
       name: masked?.name,
-      degraded: c.get('degraded'),
-      cache: c.get('cache'),
-      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      degraded: vars.degraded,
+      cache: vars.cache,
+      latencyMs: Math.round(latencyMs * 10) / 10,
     });
+    const recording = recordRequest(config.metrics, c.req, res, vars, c.error, latencyMs / 1000);
+    if (recording) await recording;
   });
-  app.use('/api/*', recordRequests(config.metrics));
 
   const verifyCors = siteCors({
     allows: (origin) => sites.anyAllows(origin),
@@ -182,24 +207,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     exposeHeaders: ['Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
-  const streamingLimit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw apiError('PAYLOAD_TOO_LARGE');
-    },
-  });
-  // A declared Content-Length is enforced by the HTTP parser, so the header alone decides. Only a chunked body
-  // goes through Hono's bodyLimit, which counts the stream: touching the raw body stream costs every request
-  // on @hono/node-server a full Request object, so the common case keeps off it.
-  const limitBody: MiddlewareHandler = async function limitBody(c, next) {
-    const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamingLimit(c, next);
-    if (Number(length) > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
-    return next();
-  };
 
   app.use('/api/verify', verifyCors);
-  app.post('/api/verify', requireJson, limitBody, async function verify(c) {
+  app.post('/api/verify', async function verify(c) {
     const body = await readJson(c);
     const site = sites.resolve(siteKeyOf(body));
     if (!site) throw apiError('INVALID_SITE_KEY');
@@ -233,22 +243,23 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('providerId', answer.providerId);
     c.set('outcome', answer.code);
     const result = { code: answer.code, message: resultMessages[answer.code], phoneMasked, carrier: check.carrier };
-    if (answer.code !== ResultCode.match) return c.json(result);
+    if (answer.code !== ResultCode.match) return reply(c, result);
     const subject = await subjectOf.get(site.siteKey)!(check.phoneNumber, check.name);
     const token = await config.tokens.issue({ siteKey: site.siteKey, subject, code: answer.code, carrier: check.carrier, phoneMasked });
-    return c.json({ ...result, token });
+    return reply(c, { ...result, token });
   });
 
-  app.post('/api/siteverify', limitBody, async function siteverify(c) {
+  app.post('/api/siteverify', async function siteverify(c) {
     const failure = (errors: (TokenError | string)[], status: 200 | 400 = 200) => siteverifyFailure(c, errors, status);
     const type = c.req.header('content-type') ?? '';
     let body: Record<string, unknown>;
     try {
-      body = /^application\/x-www-form-urlencoded/i.test(type)
-        ? Object.fromEntries(new URLSearchParams(await c.req.text()))
-        : ((await c.req.json()) as Record<string, unknown>);
+      const text = await bodyText(c);
+      body = /^application\/x-www-form-urlencoded/i.test(type) ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text) as Record<string, unknown>);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('not an object');
-    } catch {
+    } catch (error) {
+      // Turnstile's shape even for a body over the limit: backends read `success`.
+      if (error instanceof ApiError) return siteverifyFailure(c, ['bad-request'], 413);
       return failure(['bad-request'], 400);
     }
     const { secret, token, name, phoneNumber } = body;
@@ -279,7 +290,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('outcome', check.ok ? 'token-accepted' : check.error);
     if (!check.ok) return failure([check.error]);
     const { claims } = check;
-    return c.json({
+    return reply(c, {
       success: true,
       code: claims.code,
       phoneMasked: claims.phoneMasked,
@@ -322,20 +333,19 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/api/verify', '/api/siteverify'], () => {
     throw apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
   });
-  app.notFound(() => apiError('NOT_FOUND').getResponse());
+  app.notFound((c) => reply(c, apiError('NOT_FOUND').body, 404));
   app.onError((error, c) => {
-    // siteverify keeps Turnstile's shape even for a body over the limit: backends read `success`.
-    if (error instanceof HTTPException && error.status === 413 && c.req.path === '/api/siteverify') return siteverifyFailure(c, ['bad-request'], 413);
+    if (error instanceof ApiError) return reply(c, error.body, error.status, error.headers);
     if (error instanceof HTTPException) return error.getResponse();
     // A store outage where the answer depends on shared state (a single-use token claim): refuse, never 500.
     if (error instanceof StoreUnavailableError) {
       c.set('outcome', 'store-unavailable');
       const headers = { 'Retry-After': UNAVAILABLE_RETRY_AFTER };
       if (c.req.path === '/api/siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
-      return apiError('SERVICE_UNAVAILABLE', {}, headers).getResponse();
+      return reply(c, apiError('SERVICE_UNAVAILABLE').body, 503, headers);
     }
     config.log({ level: 'error', requestId: c.get('requestId'), route: routePath(c, -1), error: error.name });
-    return apiError('INTERNAL_ERROR').getResponse();
+    return reply(c, apiError('INTERNAL_ERROR').body, 500);
   });
 
   return Object.assign(app, { config });

@@ -145,18 +145,42 @@ function pickFromChain(chain: readonly Uint8Array[], trust: Exclude<TrustProxy, 
   return chain[index]!;
 }
 
+/**
+ * Remembers the answers of a function of an address, up to `size` of them, then starts over. Requests come
+ * from few addresses at a time, and parsing one on every request costs more than the look-up.
+ */
+function remembered(fn: (text: string) => string, size = 4096): (text: string) => string {
+  let known = new Map<string, string>();
+  return (text) => {
+    let value = known.get(text);
+    if (value === undefined) {
+      if (known.size >= size) known = new Map();
+      value = fn(text);
+      known.set(text, value);
+    }
+    return value;
+  };
+}
+
+/** The canonical text of a peer address, or UNKNOWN_IP. */
+const canonicalPeer = remembered((address) => {
+  const bytes = parseIp(address);
+  return bytes ? formatIp(bytes) : UNKNOWN_IP;
+});
+
 /** Builds the getter of the client address that rate limits count by; the canonical text of the address. */
 export function createClientIp(trust: TrustProxy, remoteAddress: RemoteAddress): (c: Context) => string {
   return function clientIp(c) {
-    let peer: Uint8Array | null = null;
+    let address: string | undefined;
     try {
-      const address = remoteAddress(c);
-      peer = address === undefined ? null : parseIp(address);
+      address = remoteAddress(c);
     } catch {
-      peer = null;
+      address = undefined;
     }
+    if (address === undefined) return UNKNOWN_IP;
+    if (trust.kind === 'none') return canonicalPeer(address);
+    const peer = parseIp(address);
     if (!peer) return UNKNOWN_IP;
-    if (trust.kind === 'none') return formatIp(peer);
     // A forged or garbled entry stops the walk: only the part of the chain our proxies wrote is read.
     const chain: Uint8Array[] = [];
     for (const entry of forwardedChain(c).reverse()) {
@@ -182,10 +206,10 @@ export function limitSubject(ip: string): string {
 }
 
 /** An address with its host part cut, for logs: `203.0.113.0/24`, `2001:db8:1::/48`. */
-export function maskIp(ip: string): string {
+export const maskIp: (ip: string) => string = remembered((ip) => {
   const bytes = parseIp(ip);
   if (!bytes) return ip === UNKNOWN_IP ? ip : 'invalid';
   if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.0/24`;
   const words = [0, 2, 4].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
   return `${words.join(':')}::/48`;
-}
+});

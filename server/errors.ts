@@ -1,6 +1,7 @@
 // Errors the proxy answers with: always JSON `{ code, message }` and the status the code stands for.
 import { HTTPException } from 'hono/http-exception';
 import { errorStatus, type ErrorCode } from '../widget/codes.js';
+import { jsonAnswer } from './answers.js';
 
 const errorMessages: Record<ErrorCode, string> = {
   INVALID_REQUEST: 'The request body must be JSON { name, phoneNumber, siteKey? } with string values',
@@ -19,16 +20,26 @@ const errorMessages: Record<ErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The verification provider did not answer in time',
 };
 
-/** An HTTPException whose response is the proxy's JSON error; it keeps its code for the metrics to read. */
+/**
+ * An HTTPException that carries the proxy's JSON error: its code (for the metrics), its body and its headers.
+ * The answer itself is built only when it is sent, with the request's own headers.
+ */
 export class ApiError extends HTTPException {
+  readonly body: Readonly<Record<string, unknown>>;
   constructor(
     readonly code: ErrorCode,
-    res: Response,
+    extra: Record<string, unknown> = {},
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
-    super(errorStatus[code], { res });
+    super(errorStatus[code]);
+    this.body = { code, message: errorMessages[code], ...extra };
+  }
+
+  override getResponse(): Response {
+    return jsonAnswer(this.body, this.status, this.headers);
   }
 }
 
 export function apiError(code: ErrorCode, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): ApiError {
-  return new ApiError(code, Response.json({ code, message: errorMessages[code], ...extra }, { status: errorStatus[code], headers }));
+  return new ApiError(code, extra, headers);
 }

@@ -101,14 +101,17 @@ const apiRoutes: Readonly<Record<string, ApiRoute>> = { '/api/verify': 'verify',
 
 /**
  * The code a request was answered with: the outcome the handler set when it answered normally (a result code,
- * or siteverify's verdict), else the `code` (or siteverify's first error) of the JSON body. Only refusals and
- * failures have their body read, so the common path costs nothing.
+ * or siteverify's verdict), else the code of the refusal. Only an answer nobody named (a 404, a 500) has its
+ * body read.
  */
-async function answeredCode(res: Response, outcome: string | undefined, answered: string | undefined, error: unknown): Promise<string> {
-  if (res.ok && outcome !== undefined) return outcome;
-  // Refusals name their code as they are made; only an answer that did not (a 404, a 500) has its body read.
-  if (answered !== undefined) return answered;
+function namedCode(res: Response, vars: RecordedVariables, error: unknown): string | undefined {
+  if (res.ok && vars.outcome !== undefined) return vars.outcome;
+  if (vars.answered !== undefined) return vars.answered;
   if (error instanceof ApiError) return error.code;
+  return undefined;
+}
+
+async function codeInBody(res: Response): Promise<string> {
   try {
     const body = (await res.clone().json()) as { code?: unknown; errors?: unknown };
     if (typeof body.code === 'string') return body.code;
@@ -119,21 +122,16 @@ async function answeredCode(res: Response, outcome: string | undefined, answered
   return `HTTP_${res.status}`;
 }
 
-/** Records each answered verify and siteverify request into `metrics`. */
-export function recordRequests(metrics: Metrics): MiddlewareHandler<{ Variables: RecordedVariables }> {
-  return async function recordRequests(c, next) {
-    const started = performance.now();
-    await next();
-    const route = c.req.method === 'POST' ? apiRoutes[c.req.path] : undefined;
-    if (!route) return;
-    metrics.request({
-      route,
-      status: c.res.status,
-      code: await answeredCode(c.res, c.get('outcome'), c.get('answered'), c.error),
-      site: c.get('site')?.siteKey,
-      provider: c.get('providerId'),
-      limit: c.get('limited'),
-      seconds: (performance.now() - started) / 1000,
-    });
-  };
+/**
+ * Records an answered verify or siteverify request into `metrics` (other routes are not counted). Synchronous
+ * for every answer the proxy built itself; only an unnamed answer waits for its body to be read.
+ */
+export function recordRequest(metrics: Metrics, request: { method: string; path: string }, res: Response, vars: RecordedVariables, error: unknown, seconds: number): void | Promise<void> {
+  const route = request.method === 'POST' ? apiRoutes[request.path] : undefined;
+  if (!route) return;
+  const record = (code: string) =>
+    metrics.request({ route, status: res.status, code, site: vars.site?.siteKey, provider: vars.providerId, limit: vars.limited, seconds });
+  const code = namedCode(res, vars, error);
+  if (code !== undefined) return record(code);
+  return codeInBody(res).then(record);
 }
