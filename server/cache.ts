@@ -56,31 +56,31 @@ export interface ResultCache {
   through(query: VerifyQuery, load: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome>;
 }
 
-interface Entry {
-  /** The full key HMAC: a slot holds one pair, and another pair landing there replaces it. */
-  readonly k: string;
-  readonly c: string;
-  readonly p: string;
-  readonly t: number;
-}
+/** Value of a base64url character, for the slot number. */
+const BASE64URL_VALUE = new Map([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map((char, i) => [char.charCodeAt(0), i]));
 
 /** Slot number from the first 48 bits of a base64url HMAC. */
 function slotOf(keyHash: string, slots: number): number {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   let value = 0;
-  for (const char of keyHash.slice(0, 8)) value = value * 64 + Math.max(0, alphabet.indexOf(char));
+  for (let i = 0; i < 8 && i < keyHash.length; i++) value = value * 64 + (BASE64URL_VALUE.get(keyHash.charCodeAt(i)) ?? 0);
   return value % slots;
 }
 
-function parseEntry(raw: string | null): Entry | null {
-  if (raw === null) return null;
-  try {
-    const entry = JSON.parse(raw) as Partial<Entry>;
-    if (typeof entry.k !== 'string' || !isResultCode(entry.c) || typeof entry.p !== 'string' || typeof entry.t !== 'number') return null;
-    return entry as Entry;
-  } catch {
-    return null;
-  }
+/**
+ * An entry as stored: `<key HMAC> <code> <stored at> <provider id>`. A slot holds one pair, and another pair
+ * landing there replaces it, so the full key HMAC comes first: a slot holding another pair is told apart
+ * without parsing anything.
+ */
+function formatEntry(keyHash: string, code: Code, storedAt: number, providerId: string): string {
+  return `${keyHash} ${code} ${storedAt} ${providerId}`;
+}
+
+function parseEntry(raw: string | null, keyHash: string): CachedResult | null {
+  if (raw === null || !raw.startsWith(keyHash) || raw.charCodeAt(keyHash.length) !== 32) return null;
+  const [code, storedAt, ...provider] = raw.slice(keyHash.length + 1).split(' ');
+  const providerId = provider.join(' ');
+  if (!isResultCode(code) || !/^\d+$/.test(storedAt ?? '') || providerId === '') return null;
+  return { code, providerId, storedAt: Number(storedAt) };
 }
 
 export function createResultCache(options: CacheOptions): ResultCache {
@@ -90,25 +90,25 @@ export function createResultCache(options: CacheOptions): ResultCache {
   const now = options.now ?? Date.now;
   const inflight = new Map<string, Promise<CacheOutcome>>();
 
-  const keyOf = (query: VerifyQuery) => hash('result-cache', query.phoneNumber, query.name);
-  const storeKey = (keyHash: string) => `cache:${slotOf(keyHash, slots)}`;
-
-  async function read(keyHash: string): Promise<CachedResult | null> {
-    const entry = parseEntry(await store.get(storeKey(keyHash)));
-    if (!entry || entry.k !== keyHash) return null;
-    return { code: entry.c as Code, providerId: entry.p, storedAt: entry.t };
+  /** The pair's key HMAC and the store key of its slot. */
+  async function keyOf(query: VerifyQuery): Promise<{ readonly hash: string; readonly slot: string }> {
+    const keyHash = await hash('result-cache', query.phoneNumber, query.name);
+    return { hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` };
   }
 
-  async function write(keyHash: string, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
-    const entry: Entry = { k: keyHash, c: result.code, p: result.providerId, t: now() };
-    await store.set(storeKey(keyHash), JSON.stringify(entry), ttls[result.code]);
+  async function read(key: { hash: string; slot: string }): Promise<CachedResult | null> {
+    return parseEntry(await store.get(key.slot), key.hash);
   }
 
-  async function load(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
-    const hit = await read(keyHash).catch(() => null);
+  function write(key: { hash: string; slot: string }, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
+    return store.set(key.slot, formatEntry(key.hash, result.code, now(), result.providerId), ttls[result.code]);
+  }
+
+  async function load(key: { hash: string; slot: string }, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
+    const hit = await read(key).catch(() => null);
     if (hit) return { code: hit.code, providerId: hit.providerId, cached: true };
     const answer = await fetchAnswer();
-    await write(keyHash, answer).catch(() => undefined);
+    await write(key, answer).catch(() => undefined);
     return { code: answer.code, providerId: answer.providerId, cached: false };
   }
 
@@ -116,11 +116,11 @@ export function createResultCache(options: CacheOptions): ResultCache {
     get: async (query) => read(await keyOf(query)),
     set: async (query, result) => write(await keyOf(query), result),
     async through(query, fetchAnswer) {
-      const keyHash = await keyOf(query);
-      const running = inflight.get(keyHash);
+      const key = await keyOf(query);
+      const running = inflight.get(key.hash);
       if (running) return { ...(await running), cached: true };
-      const pending = load(keyHash, fetchAnswer).finally(() => inflight.delete(keyHash));
-      inflight.set(keyHash, pending);
+      const pending = load(key, fetchAnswer).finally(() => inflight.delete(key.hash));
+      inflight.set(key.hash, pending);
       return pending;
     },
   };

@@ -72,8 +72,8 @@ export function checkPhone(raw: string): PhoneCheck {
   if (digits.length > PHONE_DIGITS) return { ok: false, reason: 'too-long' };
   const segment = segmentOf(digits);
   if (segment && segment.kind !== 'mobile') return { ok: false, reason: 'not-mobile', segment: segment.kind };
-  const parsed = parsePhoneNumberFromString(digits, 'CN', metadata);
-  if (!parsed?.isValid() || parsed.getType() !== 'MOBILE') return { ok: false, reason: 'not-mobile' };
+  // getType() is undefined for an invalid number, so one call says both valid and mobile.
+  if (parsePhoneNumberFromString(digits, 'CN', metadata)?.getType() !== 'MOBILE') return { ok: false, reason: 'not-mobile' };
   return { ok: true, value: digits, carrier: segment?.carrier ?? null };
 }
 
