@@ -60,21 +60,31 @@ async function requestParts(input: RequestInfo | URL, init: RequestInit = {}) {
   return { url, method: method as Method, headers, body: rawBody, signal: init.signal ?? request?.signal ?? null };
 }
 
-/** The answer as providers read it: status, headers by lower-case name, and the body already in hand. */
-function answerOf(status: number, raw: Record<string, string | string[] | undefined>, body: string): TransportResponse {
+/** The answer as providers read it: status, headers looked up by name when asked, and the body in hand. */
+function answerOf(status: number, rawHeaders: readonly Buffer[], body: string): TransportResponse {
   return {
     status,
     headers: {
       get(name) {
-        const value = raw[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+        const wanted = name.toLowerCase();
+        const values: string[] = [];
+        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+          if (rawHeaders[i]!.toString('latin1').toLowerCase() === wanted) values.push(rawHeaders[i + 1]!.toString('latin1'));
+        }
+        return values.length === 0 ? null : values.join(', ');
       },
     },
     text: async () => body,
   };
 }
 
+/** An AbortSignal's reason as the error a call fails with. */
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError');
+}
+
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
+  const maxResponseBytes = options.maxResponseBytes ?? 256 * 1024;
   const agent = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
@@ -83,16 +93,67 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     // Provider timeouts (AbortSignal) decide; these only stop a connection from hanging forever.
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
-    maxResponseSize: options.maxResponseBytes ?? 256 * 1024,
   });
+
+  /**
+   * One call through undici's dispatcher with a handler of its own: the answer is collected as it arrives,
+   * without the stream object and body mixin `agent.request` puts around every answer. The whole body is read
+   * before the call resolves, so that a reset mid-answer fails this call rather than a later read.
+   */
+  function call(url: URL, method: Method, headers: Record<string, string>, body: string | null, signal: AbortSignal | null): Promise<TransportResponse> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      let abort: ((reason: Error) => void) | undefined;
+      let settled = false;
+      let status = 0;
+      let rawHeaders: Buffer[] = [];
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onAbort = () => abort?.(abortReason(signal!));
+      const finish = (error: Error | null, answer?: TransportResponse) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(answer!);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      agent.dispatch(
+        { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body },
+        {
+          onConnect(abortCall: (reason: Error) => void) {
+            abort = abortCall;
+            if (signal?.aborted) abortCall(abortReason(signal));
+          },
+          onHeaders(statusCode: number, raw: Buffer[]) {
+            status = statusCode;
+            rawHeaders = raw;
+            return true;
+          },
+          onData(chunk: Buffer) {
+            size += chunk.length;
+            if (size > maxResponseBytes) {
+              abort?.(new Error(`answer larger than ${maxResponseBytes} bytes`));
+              return false;
+            }
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete() {
+            const text = bodiless.has(status) ? '' : Buffer.concat(chunks, size).toString('utf8');
+            finish(null, answerOf(status, rawHeaders, text));
+          },
+          onError(error: Error) {
+            finish(error);
+          },
+        },
+      );
+    });
+  }
 
   async function transport(input: RequestInfo | URL, init?: RequestInit): Promise<TransportResponse> {
     const { url, method, headers, body, signal } = await requestParts(input, init);
-    const answer = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, signal });
-    // The whole body is read here, so that a reset mid-answer fails this call rather than a later read.
-    const text = await answer.body.text();
-    const status = answer.statusCode;
-    return answerOf(status, answer.headers, bodiless.has(status) ? '' : text);
+    return call(url, method, headers, body, signal);
   }
 
   return Object.assign(transport, { close: () => agent.close() });

@@ -1,15 +1,4 @@
-// One provider's health: its circuit breaker (cockatiel), recent error rate and latency, and the weight routing gives it.
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  CircuitState,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  handleAll,
-  IsolatedCircuitError,
-  noJitterGenerator,
-  type CircuitBreakerPolicy,
-} from 'cockatiel';
+// One provider's health: its circuit breaker, recent error rate and latency, and the weight routing gives it.
 import { UpstreamError, type Provider, type UpstreamFailure } from './types.js';
 
 export interface BreakerOptions {
@@ -49,16 +38,65 @@ const SMOOTHING = 0.2;
 /** Least share a failing but closed provider keeps, so that it can show it has recovered. */
 const MIN_FACTOR = 0.05;
 
-const stateNames: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  // A manual hold (cockatiel's isolate()) is, to routing and to operators, an open breaker.
-  [CircuitState.Isolated]: 'open',
-};
+/**
+ * A circuit breaker on consecutive failures. Closed, calls go through, and `failureThreshold` failed calls in
+ * a row open it. Open, calls are skipped until its wait has passed; the next call is then a probe (half-open)
+ * and every other call is skipped while it runs. A good probe closes the breaker and resets the wait; a failed
+ * one opens it again for twice as long, up to the longest wait. It only counts: it never wraps the call.
+ */
+export class CircuitBreaker {
+  private current: BreakerState = 'closed';
+  private failuresInARow = 0;
+  private openedAt = 0;
+  private waitMs: number;
+
+  constructor(
+    private readonly failureThreshold: number,
+    private readonly firstWaitMs: number,
+    private readonly longestWaitMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.waitMs = firstWaitMs;
+  }
+
+  get state(): BreakerState {
+    return this.current;
+  }
+
+  /** Whether a call may be made now; a call let through while open is the probe, and the breaker is half-open. */
+  allow(): boolean {
+    if (this.current === 'closed') return true;
+    if (this.current === 'half-open' || this.now() - this.openedAt < this.waitMs) return false;
+    this.current = 'half-open';
+    return true;
+  }
+
+  succeeded(): void {
+    this.failuresInARow = 0;
+    if (this.current === 'half-open') {
+      this.current = 'closed';
+      this.waitMs = this.firstWaitMs;
+    }
+  }
+
+  failed(): void {
+    if (this.current === 'half-open') {
+      this.waitMs = Math.min(this.waitMs * 2, this.longestWaitMs);
+      this.open();
+    } else if (++this.failuresInARow >= this.failureThreshold) {
+      this.open();
+    }
+  }
+
+  private open(): void {
+    this.current = 'open';
+    this.openedAt = this.now();
+    this.failuresInARow = 0;
+  }
+}
 
 export class ProviderHealthState {
-  private readonly breaker: CircuitBreakerPolicy;
+  private readonly breaker: CircuitBreaker;
   private calls = 0;
   private failures = 0;
   private errorRate = 0;
@@ -70,15 +108,11 @@ export class ProviderHealthState {
     options: BreakerOptions = {},
   ) {
     const { failureThreshold, halfOpenAfterMs, maxHalfOpenAfterMs } = { ...breakerDefaults, ...options };
-    this.breaker = circuitBreaker(handleAll, {
-      breaker: new ConsecutiveBreaker(provider.breaker === false ? Infinity : failureThreshold),
-      // No jitter: one instance probes one provider, there is no herd to spread.
-      halfOpenAfter: new ExponentialBackoff({ initialDelay: halfOpenAfterMs, maxDelay: Math.max(halfOpenAfterMs, maxHalfOpenAfterMs), generator: noJitterGenerator }),
-    });
+    this.breaker = new CircuitBreaker(provider.breaker === false ? Infinity : failureThreshold, halfOpenAfterMs, Math.max(halfOpenAfterMs, maxHalfOpenAfterMs));
   }
 
   get state(): BreakerState {
-    return stateNames[this.breaker.state];
+    return this.breaker.state;
   }
 
   /**
@@ -86,13 +120,16 @@ export class ProviderHealthState {
    * `circuit-open`: a request never waits on another request's probe.
    */
   async run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.breaker.state === CircuitState.HalfOpen) throw this.skipped();
+    if (!this.breaker.allow()) throw this.skipped();
+    let value: T;
     try {
-      return await this.breaker.execute(call);
+      value = await call();
     } catch (error) {
-      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) throw this.skipped();
+      this.breaker.failed();
       throw error;
     }
+    this.breaker.succeeded();
+    return value;
   }
 
   /** Records the outcome of a call that was made. */

@@ -88,15 +88,11 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   const adapter = adapters[adapterName];
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` };
 
-  async function send(query: VerifyQuery, signal: AbortSignal): Promise<TransportResponse> {
-    try {
-      // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
-      return await transport(url, { method: 'POST', headers, body: JSON.stringify(adapter.request(query)), redirect: 'manual', signal });
-    } catch (cause) {
-      if (signal.aborted) throw new UpstreamError('timeout', id, 'no answer before the timeout');
-      const failure = transportFailure(cause);
-      throw new UpstreamError(failure, id, failure === 'unreachable' ? 'could not connect' : 'connection broke before an answer');
-    }
+  /** Why the transport threw: the timeout, or a failure named by whether the request can have left. */
+  function sendFailure(cause: unknown, signal: AbortSignal): UpstreamError {
+    if (signal.aborted) return new UpstreamError('timeout', id, 'no answer before the timeout');
+    const failure = transportFailure(cause);
+    return new UpstreamError(failure, id, failure === 'unreachable' ? 'could not connect' : 'connection broke before an answer');
   }
 
   return {
@@ -106,7 +102,13 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
     weight: options.weight ?? 1,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     async verify(query: VerifyQuery, signal: AbortSignal): Promise<ProviderAnswer> {
-      const response = await send(query, signal);
+      let response: TransportResponse;
+      try {
+        // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
+        response = await transport(url, { method: 'POST', headers, body: JSON.stringify(adapter.request(query)), redirect: 'manual', signal });
+      } catch (cause) {
+        throw sendFailure(cause, signal);
+      }
       if (response.status < 200 || response.status > 299) {
         await response.body?.cancel().catch(() => undefined);
         throw new UpstreamError(statusFailure(response.status), id, `HTTP ${response.status}`, response.status);

@@ -52,25 +52,33 @@ export interface ProviderRouter {
 /** Result codes the vendors bill, so that a definite answer's attempt is reported as billed. */
 const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
 
-/** Calls one provider, aborting it when `timeoutMs` passes. */
-export async function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
+/**
+ * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
+ * provider ignores its signal.
+ */
+export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
       controller.abort();
       reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
     }, timeoutMs);
+    provider.verify(query, controller.signal).then(
+      (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([provider.verify(query, controller.signal), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Draws every provider once, each draw weighted by configured weight times current health. */
-export function weightedOrder(states: readonly ProviderHealthState[], random: () => number): ProviderHealthState[] {
+export function weightedOrder(states: readonly ProviderHealthState[], random: () => number): readonly ProviderHealthState[] {
+  if (states.length === 1) return states;
   const pool = states.map((state) => ({ state, weight: state.provider.weight * state.healthFactor() }));
   const order: ProviderHealthState[] = [];
   while (pool.length > 1) {
@@ -83,14 +91,6 @@ export function weightedOrder(states: readonly ProviderHealthState[], random: ()
   return [...order, ...pool.map((entry) => entry.state)];
 }
 
-/** Runs a listener; a broken metrics listener must not break verification. */
-function safely(listener: () => void): void {
-  try {
-    listener();
-  } catch {
-    // ignored on purpose
-  }
-}
 
 function asUpstreamError(error: unknown, providerId: string): UpstreamError {
   return error instanceof UpstreamError ? error : new UpstreamError('malformed', providerId, 'provider failed unexpectedly');
@@ -106,7 +106,13 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
 
   function report(attempts: AttemptRecord[], attempt: AttemptRecord): void {
     attempts.push(attempt);
-    for (const listener of listeners) safely(() => listener(attempt));
+    for (const listener of listeners) {
+      try {
+        listener(attempt);
+      } catch {
+        // A broken metrics listener must not break verification.
+      }
+    }
   }
 
   /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
