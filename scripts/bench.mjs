@@ -1,7 +1,7 @@
 // npm run bench: each figure beside a reference measured in the same run, printed as one table and written to
 // BENCHMARKS.md with the machine it ran on. Servers run in child processes; autocannon drives them on 127.0.0.1.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem, platform, release, arch } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -90,8 +90,32 @@ async function benchKeystroke() {
 
 // ---------- 3 and 4. the proxy under autocannon ----------
 
+/** Where the servers are compiled for the load runs. */
+const compiledDir = join(root, '.cache', 'bench');
+
+/**
+ * Compiles the servers with tsc, as `npm run build` compiles the package's server: the load runs measure the
+ * JavaScript a site runs, not a TypeScript loader in front of it. The references are compiled the same way.
+ */
+async function compileServers() {
+  await rm(compiledDir, { recursive: true, force: true });
+  await mkdir(compiledDir, { recursive: true });
+  const project = join(compiledDir, 'tsconfig.json');
+  await writeFile(
+    project,
+    JSON.stringify({
+      extends: '../../tsconfig.build.json',
+      compilerOptions: { outDir: './out', rootDir: '../..', declaration: false, sourceMap: false, inlineSources: false },
+      include: ['../../widget', '../../server', '../../scripts/bench-server.ts'],
+      exclude: ['../../widget/bundle.ts'],
+    }),
+  );
+  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0) throw new Error('bench: tsc failed to compile the servers');
+}
+
 async function startBenchServer(variant, upstream) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/bench-server.ts'), variant, ...(upstream ? [upstream] : [])], {
+  const child = spawn(process.execPath, [join(compiledDir, 'out', 'scripts', 'bench-server.js'), variant, ...(upstream ? [upstream] : [])], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NODE_ENV: 'development' },
@@ -166,6 +190,8 @@ async function main() {
   const bundle = await benchBundle();
   console.log('bench: 2/4 keystroke checks');
   const keystroke = await benchKeystroke();
+  console.log('bench: compiling the servers');
+  await compileServers();
   console.log('bench: 3/4 the proxy on the sandbox against a bare Hono route');
   const sandbox = await sideBySide(['bare-hono', 'proxy-sandbox']);
   console.log('bench: 4/4 the proxy over a loopback HTTP upstream against a naive fetch proxy');
@@ -198,7 +224,7 @@ async function main() {
     '',
     '- Bundle: `dist/carrier-verify.js` as `npm run build` makes it, everything included (Lit, libphonenumber-js with the China slice, the element, three languages). The naive build is the same element with stock `libphonenumber-js/mobile` and full `zod`, Vite defaults otherwise. Gzip level 9, brotli quality 11; 1 KB = 1024 bytes.',
     '- Keystroke: what the element does when a digit is typed (regroup the field, find the segment for the carrier hint) plus the full check of the number, against one `isValidPhoneNumber(value, "CN")` from stock libphonenumber-js, over typing `13800138000` digit by digit; median of 5 rounds after 2 warm-ups.',
-    `- Proxy: each server in its own process, autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape.`,
+    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape.`,
     '',
   ].join('\n');
   await writeFile(join(root, 'BENCHMARKS.md'), notes);

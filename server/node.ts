@@ -17,7 +17,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+/** The built pages and bundle: `dist/` beside `server/`, or the folder this file was compiled into (dist/server/node.js). */
+const dist = fileURLToPath(new URL(import.meta.url.endsWith('/dist/server/node.js') ? '../' : '../dist/', import.meta.url));
 
 /** Starts the proxy; `overrides` replace what the environment says (tests use it). */
 export async function startServer(env: Record<string, string | undefined>, overrides: AppConfig = {}): Promise<RunningServer> {
