@@ -49,15 +49,30 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
   return record;
 }
 
-async function requestParts(input: RequestInfo | URL, init: RequestInit = {}) {
-  const request = input instanceof Request ? input : null;
-  const url = request ? new URL(request.url) : input instanceof URL ? input : parsedUrl(String(input));
+interface RequestParts {
+  readonly url: URL;
+  readonly method: Method;
+  readonly headers: Record<string, string>;
+  readonly body: string | null;
+  readonly signal: AbortSignal | null;
+}
+
+/** The parts of a call given as a URL and an init, the way providers make them: read without waiting. */
+function partsOf(input: string | URL, init: RequestInit, request: Request | null = null, requestBody: string | null = null): RequestParts {
+  const url = input instanceof URL ? input : parsedUrl(input);
   const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
   if (!methods.has(method)) throw new TypeError(`unsupported method ${method}`);
   const headers = headerRecord(init.headers ?? request?.headers);
-  const rawBody = init.body ?? (request && method !== 'GET' && method !== 'HEAD' ? await request.text() : null);
+  const rawBody = init.body ?? requestBody;
   if (rawBody !== null && typeof rawBody !== 'string') throw new TypeError('the Node transport sends string bodies only');
   return { url, method: method as Method, headers, body: rawBody, signal: init.signal ?? request?.signal ?? null };
+}
+
+/** The parts of a call given as a Request, whose body has to be read first. */
+async function partsOfRequest(request: Request, init: RequestInit): Promise<RequestParts> {
+  const method = (init.method ?? request.method).toUpperCase();
+  const body = init.body === undefined && method !== 'GET' && method !== 'HEAD' ? await request.text() : null;
+  return partsOf(new URL(request.url), init, request, body);
 }
 
 /** The answer as providers read it: status, headers looked up by name when asked, and the body in hand. */
@@ -151,9 +166,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     });
   }
 
-  async function transport(input: RequestInfo | URL, init?: RequestInit): Promise<TransportResponse> {
-    const { url, method, headers, body, signal } = await requestParts(input, init);
-    return call(url, method, headers, body, signal);
+  const send = ({ url, method, headers, body, signal }: RequestParts) => call(url, method, headers, body, signal);
+
+  async function transport(input: RequestInfo | URL, init: RequestInit = {}): Promise<TransportResponse> {
+    return send(input instanceof Request ? await partsOfRequest(input, init) : partsOf(input, init));
   }
 
   return Object.assign(transport, { close: () => agent.close() });
