@@ -40,6 +40,35 @@ describe('widget/phone-metadata.ts', () => {
     expect(checkPhone('12012345678')).toMatchObject({ ok: false, reason: 'not-mobile' });
   });
 
+  it('gives checkPhone the verdict of libphonenumber-js\'s own parser with its stock metadata, for every segment', () => {
+    const digitsOf = (prefix: number, rest: string) => `${prefix}${rest}`.slice(0, 11);
+    const rests = ['0000000', '1234567', '5555555', '9876543', '9999999'];
+    // The carriers table refuses data-only, IoT and satellite segments before libphonenumber-js is asked.
+    const verdictOf = (digits: string) => {
+      const check = checkPhone(digits);
+      return !check.ok && check.segment !== undefined ? null : check.ok;
+    };
+    let mobiles = 0;
+    for (let prefix = 1000; prefix <= 1999; prefix++) {
+      for (const rest of rests) {
+        const digits = digitsOf(prefix, rest);
+        const verdict = verdictOf(digits);
+        if (verdict !== null) expect([digits, verdict]).toEqual([digits, isMobile(digits, stock)]);
+        if (verdict) mobiles++;
+      }
+    }
+    // Most of the 1xxx prefixes are mobile segments; the sweep must have seen both verdicts plenty.
+    expect(mobiles).toBeGreaterThan(2000);
+    expect(mobiles).toBeLessThan(5000);
+    fc.assert(
+      fc.property(fc.stringMatching(/^1\d{10}$/), (digits) => {
+        const verdict = verdictOf(digits);
+        if (verdict !== null) expect(verdict).toBe(isMobile(digits, stock));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('answers like the stock mobile metadata for any 11 digits, and for any digits starting with 1', () => {
     const elevenDigits = fc.stringMatching(/^\d{11}$/);
     const mobileLike = fc.stringMatching(/^1[3-9]\d{6,10}$/);
