@@ -6,11 +6,12 @@ import mobileMetadata from 'libphonenumber-js/metadata.mobile.json' with { type:
 import { describe, expect, it } from 'vitest';
 import { chinaSlice, outputPath, serialise } from '../../scripts/phone-metadata.mjs';
 import { chinaMobileMetadata } from '../../widget/phone-metadata.js';
-import { checkPhone } from '../../widget/validation.js';
+import { checkPhone, isMobileNumber } from '../../widget/validation.js';
 
+// A Chinese mobile: with the world's metadata, `00` + 9 digits also parses, as a mobile abroad (`00278200000`, South Africa).
 const isMobile = (digits: string, metadata: typeof chinaMobileMetadata) => {
   const parsed = parsePhoneNumberFromString(digits, 'CN', metadata);
-  return parsed?.isValid() === true && parsed.getType() === 'MOBILE';
+  return parsed?.country === 'CN' && parsed.isValid() && parsed.getType() === 'MOBILE';
 };
 const stock = mobileMetadata as unknown as typeof chinaMobileMetadata;
 
@@ -38,6 +39,18 @@ describe('widget/phone-metadata.ts', () => {
     expect(isMobile('01012345678', chinaMobileMetadata)).toBe(false);
     expect(isMobile('1380013800', chinaMobileMetadata)).toBe(false);
     expect(checkPhone('12012345678')).toMatchObject({ ok: false, reason: 'not-mobile' });
+  });
+
+  it('types every 11 digits as parse() with the stock metadata does: each five-digit prefix, with low and high endings', () => {
+    // The patterns that decide (mobile ranges, national prefixes) look at five digits at most.
+    const disagreements: string[] = [];
+    for (let prefix = 0; prefix < 100_000; prefix++) {
+      for (const ending of ['000000', '999999']) {
+        const digits = String(prefix).padStart(5, '0') + ending;
+        if (isMobileNumber(digits) !== isMobile(digits, stock)) disagreements.push(digits);
+      }
+    }
+    expect(disagreements).toEqual([]);
   });
 
   it('answers like the stock mobile metadata for any 11 digits, and for any digits starting with 1', () => {
