@@ -1,6 +1,5 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { live } from 'lit/directives/live.js';
 import { postVerify, type Outcome } from './client.js';
 import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
@@ -553,6 +552,8 @@ export class CarrierVerify extends LitElement {
     const phoneError = this.phoneErrorText(t);
     const hint = this.carrierHint(t);
     const message = this.outcomeMessage(t);
+    // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
+    // before the next render, so the value Lit last set is the one the field shows.
     return html`
       <form part="form" novalidate @submit=${this.onSubmit} lang=${this.shownLang} aria-busy=${this._status === 'verifying' ? 'true' : 'false'}>
         <div class="field" part="field name-field">
@@ -565,7 +566,7 @@ export class CarrierVerify extends LitElement {
             autocapitalize="off"
             spellcheck="false"
             placeholder=${t.namePlaceholder}
-            .value=${live(this._nameValue)}
+            .value=${this._nameValue}
             ?readonly=${this.locked}
             ?disabled=${disabled}
             aria-invalid=${nameError ? 'true' : 'false'}
@@ -583,7 +584,7 @@ export class CarrierVerify extends LitElement {
             inputmode="tel"
             autocomplete="tel-national"
             placeholder=${t.phonePlaceholder}
-            .value=${live(this._phoneValue)}
+            .value=${this._phoneValue}
             ?readonly=${this.locked}
             ?disabled=${disabled}
             aria-invalid=${phoneError ? 'true' : 'false'}
