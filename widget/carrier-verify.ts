@@ -1,6 +1,6 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { postVerify, type Outcome } from './client.js';
+import { errorOutcome, postVerify, type Outcome } from './client.js';
 import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
 import { onPageLangChange, pageLang } from './internal/page-lang.js';
@@ -8,7 +8,7 @@ import { matchLang, messages, type Lang, type Messages } from './locales.js';
 import { editPhoneInput, formatPhoneInput, pastePhoneInput, typedSegment } from './phone-input.js';
 import { styles } from './styles.js';
 import { tokenLifetime } from './token.js';
-import { checkName, checkPhone, type NameReason, type PhoneCheck } from './validation.js';
+import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, type RequestCheck } from './validation.js';
 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
@@ -211,21 +211,18 @@ export class CarrierVerify extends LitElement {
    */
   verify(): Promise<Outcome> {
     if (this.#inFlight) return this.#inFlight.promise;
-    const name = checkName(this._nameValue);
-    const phone = checkPhone(this._phoneValue);
-    this._nameError = name.ok ? null : name.reason;
-    this._phoneError = phone.ok ? null : phone;
-    if (!name.ok || !phone.ok) {
-      const detail = !name.ok ? { field: 'name' as const, reason: name.reason } : { field: 'phone' as const, reason: (phone as Extract<PhoneCheck, { ok: false }>).reason };
-      return Promise.resolve(this.#settle({ status: 'invalid', detail }));
-    }
+    // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
+    const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
+    if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
+    this._nameError = null;
+    this._phoneError = null;
     this.#clearToken();
     this._status = 'verifying';
     this._notice = null;
     this._error = null;
     this.#retryCountdown.stop();
     const controller = new AbortController();
-    const body = { name: name.value, phoneNumber: phone.value, ...(this.siteKey ? { siteKey: this.siteKey } : {}) };
+    const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
     const promise = postVerify(this.endpoint, body, controller.signal).then((outcome) => {
       if (this.#inFlight?.controller !== controller) return outcome;
       this.#inFlight = null;
@@ -233,6 +230,25 @@ export class CarrierVerify extends LitElement {
     });
     this.#inFlight = { controller, promise };
     return promise;
+  }
+
+  /**
+   * Why a request is not sent. Each field shows what is wrong with it, and the first wrong one (the name before
+   * the number, as the proxy checks them) is the `cv-invalid` detail. A request of the wrong shape (a property
+   * set to a non-string from script) is what the proxy would refuse as `INVALID_REQUEST`.
+   */
+  #refusal(request: Extract<RequestCheck, { ok: false }>): Outcome {
+    if (request.field === null) {
+      this._nameError = null;
+      this._phoneError = null;
+      return errorOutcome('INVALID_REQUEST', 'The name, the number and the site key must be strings');
+    }
+    const name = checkName(this._nameValue);
+    const phone = checkPhone(this._phoneValue);
+    this._nameError = name.ok ? null : name.reason;
+    this._phoneError = phone.ok ? null : phone;
+    const { ok: _, ...detail } = request;
+    return { status: 'invalid', detail };
   }
 
   /** Pre-fills the fields (from the person's profile, say) as if typed; a verified pair is unlocked first. */
@@ -330,6 +346,7 @@ export class CarrierVerify extends LitElement {
         return t.rateLimited(detail.retryAfter);
       case 'NETWORK_ERROR':
         return t.network;
+      case 'INVALID_REQUEST':
       case 'ORIGIN_NOT_ALLOWED':
       case 'INVALID_SITE_KEY':
         return t.rejected;

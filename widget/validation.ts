@@ -126,7 +126,9 @@ export type VerifyRequest = z.infer<typeof verifyRequestSchema>;
 
 export type RequestCheck =
   | { readonly ok: true; readonly name: string; readonly phoneNumber: string; readonly carrier: CarrierId | null; readonly siteKey?: string }
-  | { readonly ok: false; readonly field: Field | null; readonly reason: NameReason | PhoneReason | 'shape' };
+  | { readonly ok: false; readonly field: 'name'; readonly reason: NameReason }
+  | { readonly ok: false; readonly field: 'phone'; readonly reason: PhoneReason }
+  | { readonly ok: false; readonly field: null; readonly reason: 'shape' };
 
 /** Checks a whole verify request: its shape, then the name, then the number. */
 export function checkRequest(body: unknown): RequestCheck {
