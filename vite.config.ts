@@ -31,6 +31,12 @@ export default defineConfig(({ mode }) => {
         outDir: resolve(root, 'dist'),
         emptyOutDir: false,
         sourcemap: true,
+        // Terser rather than Vite's default oxc: its third pass folds the constant arguments of libphonenumber-js's
+        // single calls into the functions they reach and drops the branches they rule out (about 0.6 KB gzipped).
+        minify: 'terser',
+        terserOptions: { ecma: 2020, compress: { passes: 3 } },
+        // Those three passes take a few seconds: known, and not worth a warning on each build.
+        rolldownOptions: { checks: { bundlerTimings: false } },
         lib: {
           entry: resolve(root, 'widget/bundle.ts'),
           name: 'CarrierVerify',

@@ -1,7 +1,6 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { live } from 'lit/directives/live.js';
-import { postVerify, type Outcome } from './client.js';
+import { errorOutcome, postVerify, type Outcome } from './client.js';
 import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
 import { onPageLangChange, pageLang } from './internal/page-lang.js';
@@ -9,7 +8,7 @@ import { matchLang, messages, type Lang, type Messages } from './locales.js';
 import { editPhoneInput, formatPhoneInput, pastePhoneInput, typedSegment } from './phone-input.js';
 import { styles } from './styles.js';
 import { tokenLifetime } from './token.js';
-import { checkName, checkPhone, type NameReason, type PhoneCheck } from './validation.js';
+import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, type RequestCheck } from './validation.js';
 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
@@ -99,17 +98,17 @@ export class CarrierVerify extends LitElement {
   declare endpoint: string;
   /** Public key of the embedding site, sent with each request. */
   declare siteKey: string | undefined;
-  private _lang: string | undefined;
+  #lang: string | undefined;
   /**
    * Language of the widget: `zh-CN`, `zh-TW` or `en` (`zh-HK`, `zh-Hant`, `en-GB`… are matched to these).
    * Without one, the nearest `lang` in the page, else `zh-CN`; reading it gives the language in use.
    */
   override get lang(): Lang {
-    return matchLang(this._lang) ?? pageLang(this);
+    return matchLang(this.#lang) ?? pageLang(this);
   }
   override set lang(value: string) {
     const old = this.lang;
-    this._lang = value;
+    this.#lang = value;
     this.requestUpdate('lang', old);
   }
   /** Name of the form field that carries the token. */
@@ -134,13 +133,13 @@ export class CarrierVerify extends LitElement {
   declare private _error: ErrorDetail | null;
   declare private _formDisabled: boolean;
 
-  private readonly internals: ElementInternals | null;
-  private _token: string | null = null;
-  private inFlight: { controller: AbortController; promise: Promise<Outcome> } | null = null;
-  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly retryCountdown = new Countdown(this);
-  private shownLang: Lang | undefined;
-  private stopWatchingLang: (() => void) | undefined;
+  readonly #internals: ElementInternals | null;
+  #token: string | null = null;
+  #inFlight: { controller: AbortController; promise: Promise<Outcome> } | null = null;
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #retryCountdown = new Countdown(this);
+  #shownLang: Lang | undefined;
+  #stopWatchingLang: (() => void) | undefined;
 
   constructor() {
     super();
@@ -156,7 +155,7 @@ export class CarrierVerify extends LitElement {
     this._notice = null;
     this._error = null;
     this._formDisabled = false;
-    this.internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
+    this.#internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
   }
 
   /** Where the verification stands. */
@@ -166,44 +165,44 @@ export class CarrierVerify extends LitElement {
 
   /** The token of the last successful verification, or null. */
   get token(): string | null {
-    return this._token;
+    return this.#token;
   }
 
   /** The form this element belongs to, if any. */
   get form(): HTMLFormElement | null {
-    return this.internals?.form ?? null;
+    return this.#internals?.form ?? null;
   }
 
   /** Whether the element meets its constraints (`required` and not yet verified fails). */
   checkValidity(): boolean {
-    return this.internals?.checkValidity() ?? true;
+    return this.#internals?.checkValidity() ?? true;
   }
 
   /** Like `checkValidity()`, and shows the browser's message when it fails. */
   reportValidity(): boolean {
-    return this.internals?.reportValidity() ?? true;
+    return this.#internals?.reportValidity() ?? true;
   }
 
   /** The message the browser shows for a failed constraint. */
   get validationMessage(): string {
-    return this.internals?.validationMessage ?? '';
+    return this.#internals?.validationMessage ?? '';
   }
 
-  private get t(): Messages {
+  get #t(): Messages {
     return messages[this.lang];
   }
 
-  private get locked(): boolean {
+  get #locked(): boolean {
     return this._status === 'verified' || this._status === 'verifying';
   }
 
-  private get isDisabled(): boolean {
+  get #isDisabled(): boolean {
     return this.disabled || this._formDisabled;
   }
 
   /** Whether a submission from the form is ignored: disabled, busy, verified, or waiting out a rate limit. */
-  private get blocked(): boolean {
-    return this.isDisabled || this.locked || this.retryCountdown.running;
+  get #blocked(): boolean {
+    return this.#isDisabled || this.#locked || this.#retryCountdown.running;
   }
 
   /**
@@ -211,79 +210,95 @@ export class CarrierVerify extends LitElement {
    * `cv-*` events. While a verification is under way, a second call returns the same attempt.
    */
   verify(): Promise<Outcome> {
-    if (this.inFlight) return this.inFlight.promise;
+    if (this.#inFlight) return this.#inFlight.promise;
+    // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
+    const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
+    if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
+    this._nameError = null;
+    this._phoneError = null;
+    this.#clearToken();
+    this._status = 'verifying';
+    this._notice = null;
+    this._error = null;
+    this.#retryCountdown.stop();
+    const controller = new AbortController();
+    const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
+    const promise = postVerify(this.endpoint, body, controller.signal).then((outcome) => {
+      if (this.#inFlight?.controller !== controller) return outcome;
+      this.#inFlight = null;
+      return this.#settle(outcome);
+    });
+    this.#inFlight = { controller, promise };
+    return promise;
+  }
+
+  /**
+   * Why a request is not sent. Each field shows what is wrong with it, and the first wrong one (the name before
+   * the number, as the proxy checks them) is the `cv-invalid` detail. A request of the wrong shape (a property
+   * set to a non-string from script) is what the proxy would refuse as `INVALID_REQUEST`.
+   */
+  #refusal(request: Extract<RequestCheck, { ok: false }>): Outcome {
+    if (request.field === null) {
+      this._nameError = null;
+      this._phoneError = null;
+      return errorOutcome('INVALID_REQUEST', 'The name, the number and the site key must be strings');
+    }
     const name = checkName(this._nameValue);
     const phone = checkPhone(this._phoneValue);
     this._nameError = name.ok ? null : name.reason;
     this._phoneError = phone.ok ? null : phone;
-    if (!name.ok || !phone.ok) {
-      const detail = !name.ok ? { field: 'name' as const, reason: name.reason } : { field: 'phone' as const, reason: (phone as Extract<PhoneCheck, { ok: false }>).reason };
-      return Promise.resolve(this.settle({ status: 'invalid', detail }));
-    }
-    this.clearToken();
-    this._status = 'verifying';
-    this._notice = null;
-    this._error = null;
-    this.retryCountdown.stop();
-    const controller = new AbortController();
-    const body = { name: name.value, phoneNumber: phone.value, ...(this.siteKey ? { siteKey: this.siteKey } : {}) };
-    const promise = postVerify(this.endpoint, body, controller.signal).then((outcome) => {
-      if (this.inFlight?.controller !== controller) return outcome;
-      this.inFlight = null;
-      return this.settle(outcome);
-    });
-    this.inFlight = { controller, promise };
-    return promise;
+    const { ok: _, ...detail } = request;
+    return { status: 'invalid', detail };
   }
 
   /** Pre-fills the fields (from the person's profile, say) as if typed; a verified pair is unlocked first. */
   fill(values: { name?: string; phoneNumber?: string }): void {
-    if (this._status === 'verified') this.clearToken();
+    if (this._status === 'verified') this.#clearToken();
     if (values.name !== undefined) this._nameValue = values.name;
     if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
-    this.clearOutcome();
+    this.#clearOutcome();
   }
 
   /** Clears both fields, the outcome and the token; a verification under way ends with `cv-error` `ABORTED`. */
   reset(): void {
-    this.cancel();
-    this.clearToken();
+    this.#cancel();
+    this.#clearToken();
     this._nameValue = '';
     this._phoneValue = '';
-    this.clearOutcome();
+    this.#clearOutcome();
   }
 
   /** Ends the attempt under way, if any, with its one event: `cv-error` `ABORTED`, retryable. */
-  private cancel(): void {
-    if (!this.inFlight) return;
-    this.inFlight.controller.abort();
-    this.inFlight = null;
-    this.settle({ status: 'error', detail: { code: 'ABORTED', message: 'The verification was cancelled', retryable: true } });
+  #cancel(): void {
+    if (!this.#inFlight) return;
+    this.#inFlight.controller.abort();
+    this.#inFlight = null;
+    this.#settle({ status: 'error', detail: { code: 'ABORTED', message: 'The verification was cancelled', retryable: true } });
   }
 
-  private clearOutcome(): void {
+  #clearOutcome(): void {
     this._nameError = null;
     this._phoneError = null;
     this._notice = null;
     this._error = null;
-    this.retryCountdown.stop();
+    this.#retryCountdown.stop();
     this._status = 'idle';
   }
 
   /** Unlocks a verified pair so that the person can change it; the token is dropped. */
-  private unlock(): void {
-    this.clearToken();
+  #unlock(): void {
+    this.#clearToken();
     this._notice = null;
     this._status = 'idle';
-    void this.updateComplete.then(() => this.focusField('name'));
+    void this.updateComplete.then(() => this.#focusField('name'));
   }
 
-  private settle(outcome: Outcome): Outcome {
+  #settle(outcome: Outcome): Outcome {
     this._status = outcome.status;
     this._notice = null;
     switch (outcome.status) {
       case 'verified':
-        this.setToken(outcome.detail.token);
+        this.#setToken(outcome.detail.token);
         this.dispatchEvent(new VerifiedEvent(outcome.detail));
         break;
       case 'mismatch':
@@ -293,12 +308,12 @@ export class CarrierVerify extends LitElement {
         this.dispatchEvent(new NotFoundEvent(outcome.detail));
         break;
       case 'invalid':
-        void this.updateComplete.then(() => this.focusField(outcome.detail.field));
+        void this.updateComplete.then(() => this.#focusField(outcome.detail.field));
         this.dispatchEvent(new InvalidEvent(outcome.detail));
         break;
       case 'error':
         this._error = outcome.detail;
-        if (outcome.detail.retryAfter) this.retryCountdown.start(outcome.detail.retryAfter);
+        if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
         this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
         break;
     }
@@ -306,7 +321,7 @@ export class CarrierVerify extends LitElement {
   }
 
   /** What the live region says for the current status; outcomes are worded at render time, in the language in use. */
-  private outcomeMessage(t: Messages): { text: string; tone: Tone } | null {
+  #outcomeMessage(t: Messages): { text: string; tone: Tone } | null {
     switch (this._status) {
       case 'verifying':
         return { text: t.verifying, tone: 'busy' };
@@ -317,20 +332,21 @@ export class CarrierVerify extends LitElement {
       case 'not-found':
         return { text: t.notFound, tone: 'error' };
       case 'error':
-        return this._error ? { text: this.errorText(this._error, t), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
+        return this._error ? { text: this.#errorText(this._error, t), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
       default:
         return this._notice === 'expired' ? { text: t.expired, tone: 'warning' } : null;
     }
   }
 
-  private errorText(detail: ErrorDetail, t: Messages): string {
+  #errorText(detail: ErrorDetail, t: Messages): string {
     switch (detail.code) {
       case 'RATE_LIMITED':
         // The figure stays put while the retry button counts down: a live region that changed every second would talk over the person.
-        if (detail.retryAfter && !this.retryCountdown.running) return t.retryNow;
+        if (detail.retryAfter && !this.#retryCountdown.running) return t.retryNow;
         return t.rateLimited(detail.retryAfter);
       case 'NETWORK_ERROR':
         return t.network;
+      case 'INVALID_REQUEST':
       case 'ORIGIN_NOT_ALLOWED':
       case 'INVALID_SITE_KEY':
         return t.rejected;
@@ -343,37 +359,37 @@ export class CarrierVerify extends LitElement {
     }
   }
 
-  private setToken(token: string): void {
-    this._token = token;
-    this.syncForm();
+  #setToken(token: string): void {
+    this.#token = token;
+    this.#syncForm();
     const lifetime = tokenLifetime(token);
-    if (lifetime !== null) this.expiryTimer = setTimeout(() => this.expire(), lifetime);
+    if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#expire(), lifetime);
   }
 
-  private clearToken(): void {
-    clearTimeout(this.expiryTimer);
-    this._token = null;
-    this.syncForm();
+  #clearToken(): void {
+    clearTimeout(this.#expiryTimer);
+    this.#token = null;
+    this.#syncForm();
   }
 
-  private expire(): void {
-    this.clearToken();
+  #expire(): void {
+    this.#clearToken();
     this._status = 'idle';
     this._notice = 'expired';
   }
 
-  private syncForm(): void {
-    if (!this.internals) return;
-    this.internals.setFormValue(this._token, this._token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
+  #syncForm(): void {
+    if (!this.#internals) return;
+    this.#internals.setFormValue(this.#token, this.#token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
     const input = this.renderRoot?.querySelector<HTMLInputElement>('#name') ?? undefined;
-    if (this.required && !this._token) {
-      this.internals.setValidity({ valueMissing: true }, this.t.required, input);
+    if (this.required && !this.#token) {
+      this.#internals.setValidity({ valueMissing: true }, this.#t.required, input);
     } else {
-      this.internals.setValidity({});
+      this.#internals.setValidity({});
     }
   }
 
-  private focusField(field: 'name' | 'phone'): void {
+  #focusField(field: 'name' | 'phone'): void {
     this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
   }
 
@@ -404,25 +420,25 @@ export class CarrierVerify extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.stopWatchingLang = onPageLangChange(() => {
-      if (this.lang !== this.shownLang) this.requestUpdate('lang', this.shownLang);
+    this.#stopWatchingLang = onPageLangChange(() => {
+      if (this.lang !== this.#shownLang) this.requestUpdate('lang', this.#shownLang);
     });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.stopWatchingLang?.();
-    this.cancel();
+    this.#stopWatchingLang?.();
+    this.#cancel();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('required') || changed.has('lang')) this.syncForm();
-    this.showStatusState();
+    if (changed.has('required') || changed.has('lang')) this.#syncForm();
+    this.#showStatusState();
   }
 
   /** Mirrors `status` as a custom state, so that a page can style `carrier-verify:state(verified)`. */
-  private showStatusState(): void {
-    const states = this.internals?.states;
+  #showStatusState(): void {
+    const states = this.#internals?.states;
     if (!states || states.has(this._status)) return;
     try {
       states.clear();
@@ -436,98 +452,98 @@ export class CarrierVerify extends LitElement {
    * Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew.
    * A rate limit is the exception while the number stays the same: its countdown stays in view.
    */
-  private edited(field: 'name' | 'phone'): void {
+  #edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
     else this._phoneError = null;
     // A limit on one number does not hold for another: a new number may be tried at once (the proxy's own
     // limits still apply, and a refusal costs no upstream call).
-    if (field === 'phone' && this.retryCountdown.running) this.retryCountdown.stop();
-    if (STALE_ON_EDIT.has(this._status) && !this.retryCountdown.running) {
+    if (field === 'phone' && this.#retryCountdown.running) this.#retryCountdown.stop();
+    if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) {
       this._status = 'idle';
       this._notice = null;
       this._error = null;
     }
   }
 
-  private onNameInput(event: InputEvent): void {
+  #onNameInput(event: InputEvent): void {
     this._nameValue = (event.target as HTMLInputElement).value;
-    this.edited('name');
+    this.#edited('name');
   }
 
-  private onPhoneInput(event: InputEvent): void {
+  #onPhoneInput(event: InputEvent): void {
     const input = event.target as HTMLInputElement;
     // Mid-composition the input method owns the text; it is grouped once the composition ends.
     if (!event.isComposing) {
       const caret = input.selectionStart ?? input.value.length;
-      this.showPhone(input, editPhoneInput(this._phoneValue, input.value, caret, event.inputType ?? ''));
+      this.#showPhone(input, editPhoneInput(this._phoneValue, input.value, caret, event.inputType ?? ''));
     }
     this._phoneValue = input.value;
-    this.edited('phone');
+    this.#edited('phone');
   }
 
   /** A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. */
-  private onPhonePaste(event: ClipboardEvent): void {
+  #onPhonePaste(event: ClipboardEvent): void {
     const text = event.clipboardData?.getData('text');
     const input = event.target as HTMLInputElement;
     if (!text || input.readOnly) return;
     event.preventDefault();
     const start = input.selectionStart ?? input.value.length;
-    this.showPhone(input, pastePhoneInput(input.value, text, start, input.selectionEnd ?? start));
+    this.#showPhone(input, pastePhoneInput(input.value, text, start, input.selectionEnd ?? start));
     this._phoneValue = input.value;
-    this.edited('phone');
+    this.#edited('phone');
   }
 
-  private onPhoneCompositionEnd(event: CompositionEvent): void {
+  #onPhoneCompositionEnd(event: CompositionEvent): void {
     const input = event.target as HTMLInputElement;
-    this.showPhone(input, formatPhoneInput(input.value, input.selectionStart ?? input.value.length));
+    this.#showPhone(input, formatPhoneInput(input.value, input.selectionStart ?? input.value.length));
     this._phoneValue = input.value;
   }
 
-  private showPhone(input: HTMLInputElement, next: { value: string; caret: number }): void {
+  #showPhone(input: HTMLInputElement, next: { value: string; caret: number }): void {
     if (input.value !== next.value) input.value = next.value;
     // Moving the caret of a field that is not focused would pull the focus to it in some browsers.
     if (this.shadowRoot?.activeElement === input) input.setSelectionRange(next.caret, next.caret);
   }
 
-  private onSubmit(event: SubmitEvent): void {
+  #onSubmit(event: SubmitEvent): void {
     event.preventDefault();
-    if (!this.blocked) void this.verify();
+    if (!this.#blocked) void this.verify();
   }
 
-  private onRetry(): void {
-    if (!this.blocked) void this.verify();
+  #onRetry(): void {
+    if (!this.#blocked) void this.verify();
   }
 
   /** The carrier the segment typed so far was issued to, or why such a number cannot be verified. */
-  private carrierHint(t: Messages): { text: string; tone: Tone } | null {
+  #carrierHint(t: Messages): { text: string; tone: Tone } | null {
     const segment = typedSegment(this._phoneValue);
     if (!segment) return null;
     if (segment.kind !== 'mobile') return { text: t.segment[segment.kind], tone: 'warning' };
     return { text: segment.carrier === 'virtual' ? `${t.carrier.virtual} · ${t.virtualNote}` : t.carrier[segment.carrier], tone: 'info' };
   }
 
-  private phoneErrorText(t: Messages): string {
+  #phoneErrorText(t: Messages): string {
     const error = this._phoneError;
     if (!error) return '';
     return error.segment ? t.segment[error.segment] : t.phone[error.reason];
   }
 
-  private renderActions(t: Messages, disabled: boolean) {
+  #renderActions(t: Messages, disabled: boolean) {
     const busy = this._status === 'verifying';
     const error = this._status === 'error' ? this._error : null;
-    const waiting = this.retryCountdown.remaining;
+    const waiting = this.#retryCountdown.remaining;
     return html`<div class="actions">
       <button
         part="button"
         type="submit"
         ?disabled=${disabled}
-        aria-disabled=${this.blocked && !disabled ? 'true' : nothing}
+        aria-disabled=${this.#blocked && !disabled ? 'true' : nothing}
         aria-busy=${busy ? 'true' : 'false'}
       >
         ${busy ? html`<span class="spinner" aria-hidden="true"></span>${t.verifying}` : t.verify}
       </button>
       ${this._status === 'verified'
-        ? html`<button part="change-button" class="secondary" type="button" ?disabled=${disabled} @click=${this.unlock}>${t.change}</button>`
+        ? html`<button part="change-button" class="secondary" type="button" ?disabled=${disabled} @click=${this.#unlock}>${t.change}</button>`
         : nothing}
       ${error?.retryable
         ? html`<button
@@ -536,7 +552,7 @@ export class CarrierVerify extends LitElement {
             type="button"
             ?disabled=${disabled}
             aria-disabled=${waiting > 0 ? 'true' : nothing}
-            @click=${this.onRetry}
+            @click=${this.#onRetry}
           >
             ${t.retry}${waiting > 0 ? html` <span class="countdown">(${waiting})</span>` : nothing}
           </button>`
@@ -546,15 +562,17 @@ export class CarrierVerify extends LitElement {
 
   protected override render() {
     // The language is looked up once a render: without a `lang` of its own that is a walk up the page.
-    this.shownLang = this.lang;
-    const t = messages[this.shownLang];
-    const disabled = this.isDisabled;
+    this.#shownLang = this.lang;
+    const t = messages[this.#shownLang];
+    const disabled = this.#isDisabled;
     const nameError = this._nameError ? t.name[this._nameError] : '';
-    const phoneError = this.phoneErrorText(t);
-    const hint = this.carrierHint(t);
-    const message = this.outcomeMessage(t);
+    const phoneError = this.#phoneErrorText(t);
+    const hint = this.#carrierHint(t);
+    const message = this.#outcomeMessage(t);
+    // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
+    // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.onSubmit} lang=${this.shownLang} aria-busy=${this._status === 'verifying' ? 'true' : 'false'}>
+      <form part="form" novalidate @submit=${this.#onSubmit} lang=${this.#shownLang} aria-busy=${this._status === 'verifying' ? 'true' : 'false'}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input
@@ -565,12 +583,12 @@ export class CarrierVerify extends LitElement {
             autocapitalize="off"
             spellcheck="false"
             placeholder=${t.namePlaceholder}
-            .value=${live(this._nameValue)}
-            ?readonly=${this.locked}
+            .value=${this._nameValue}
+            ?readonly=${this.#locked}
             ?disabled=${disabled}
             aria-invalid=${nameError ? 'true' : 'false'}
             aria-describedby="name-error"
-            @input=${this.onNameInput}
+            @input=${this.#onNameInput}
           />
           <div id="name-error" class="error" part="error">${nameError}</div>
         </div>
@@ -583,19 +601,19 @@ export class CarrierVerify extends LitElement {
             inputmode="tel"
             autocomplete="tel-national"
             placeholder=${t.phonePlaceholder}
-            .value=${live(this._phoneValue)}
-            ?readonly=${this.locked}
+            .value=${this._phoneValue}
+            ?readonly=${this.#locked}
             ?disabled=${disabled}
             aria-invalid=${phoneError ? 'true' : 'false'}
             aria-describedby="phone-error phone-hint"
-            @input=${this.onPhoneInput}
-            @paste=${this.onPhonePaste}
-            @compositionend=${this.onPhoneCompositionEnd}
+            @input=${this.#onPhoneInput}
+            @paste=${this.#onPhonePaste}
+            @compositionend=${this.#onPhoneCompositionEnd}
           />
           <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
           <div id="phone-error" class="error" part="error">${phoneError}</div>
         </div>
-        ${this.renderActions(t, disabled)}
+        ${this.#renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>
         <p class="privacy" part="privacy">
           ${t.privacy}

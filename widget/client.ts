@@ -27,7 +27,8 @@ interface ResultBody {
 
 const errorCodes = new Set(Object.keys(errorStatus));
 
-function error(code: ErrorDetail['code'], message: string, retryAfter?: number): Outcome {
+/** An `error` outcome; retryable as its code says. */
+export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number): Outcome {
   const detail: ErrorDetail = { code, message, retryable: isRetryable(code) };
   return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
 }
@@ -73,20 +74,20 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
     });
   } catch (cause) {
     const aborted = cause instanceof DOMException && cause.name === 'AbortError';
-    return aborted ? error('ABORTED', 'The request was cancelled') : error('NETWORK_ERROR', 'The verification service could not be reached');
+    return aborted ? errorOutcome('ABORTED', 'The request was cancelled') : errorOutcome('NETWORK_ERROR', 'The verification service could not be reached');
   }
   let json: unknown;
   try {
     json = await response.json();
   } catch {
-    return error('BAD_RESPONSE', `The verification service answered HTTP ${response.status} without JSON`);
+    return errorOutcome('BAD_RESPONSE', `The verification service answered HTTP ${response.status} without JSON`);
   }
   const parsed = typeof json === 'object' && json !== null ? (json as ResultBody) : null;
   if (response.ok && parsed && isResultCode(parsed.code)) {
-    return resultOutcome(parsed) ?? error('BAD_RESPONSE', 'The verification service answered without a token');
+    return resultOutcome(parsed) ?? errorOutcome('BAD_RESPONSE', 'The verification service answered without a token');
   }
   if (parsed && errorCodes.has(parsed.code)) {
-    return error(parsed.code as ErrorCode, typeof parsed.message === 'string' ? parsed.message : '', retryAfterOf(response));
+    return errorOutcome(parsed.code as ErrorCode, typeof parsed.message === 'string' ? parsed.message : '', retryAfterOf(response));
   }
-  return error('BAD_RESPONSE', `The verification service answered HTTP ${response.status}`);
+  return errorOutcome('BAD_RESPONSE', `The verification service answered HTTP ${response.status}`);
 }

@@ -191,6 +191,46 @@ describe('<carrier-verify>', () => {
     });
   }
 
+  /** Runs `act` with window.fetch recording each body the widget posts. */
+  async function recordingPosts<T>(act: () => Promise<T>): Promise<{ result: T; bodies: unknown[] }> {
+    const bodies: unknown[] = [];
+    const realFetch = window.fetch;
+    window.fetch = (input, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return realFetch(input, init);
+    };
+    try {
+      return { result: await act(), bodies };
+    } finally {
+      window.fetch = realFetch;
+    }
+  }
+
+  it('posts the request as the shared checks leave it: the name and the national number normalised, and the site key', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-CN" site-key="sandbox"></carrier-verify>`);
+    const { result, bodies } = await recordingPosts(async () => {
+      setTimeout(() => void fillAndClick(el, ' 买买提•艾力 ', '+86 192-1234-5678'));
+      return oneEvent(el, 'cv-verified');
+    });
+    expect(result.detail.code).to.equal('FP00000');
+    expect(bodies).to.deep.equal([{ name: '买买提·艾力', phoneNumber: '19212345678', siteKey: 'sandbox' }]);
+  });
+
+  it('sends nothing when a script sets a site key that is not a string, and says the page cannot use the service', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    (el as unknown as { siteKey: unknown }).siteKey = 42;
+    const { result, bodies } = await recordingPosts(async () => {
+      setTimeout(() => void fillAndClick(el, '张三', '13800138000'));
+      return oneEvent(el, 'cv-error');
+    });
+    expect(result.detail).to.include({ code: 'INVALID_REQUEST', retryable: false });
+    expect(bodies).to.deep.equal([]);
+    await el.updateComplete;
+    expect(el.status).to.equal('error');
+    expect(inputs(el).message.textContent).to.equal('This page cannot use the verification service. Please contact the site');
+    expect(el.shadowRoot!.querySelector('[part="retry-button"]')).to.equal(null);
+  });
+
   it('fires exactly one event per attempt', async () => {
     const el = await widget();
     const seen: string[] = [];

@@ -1,4 +1,4 @@
-// The script-tag bundle, built here from source into a temporary folder: at most 24 KB gzipped, and production Lit.
+// The script-tag bundle, built here from source into a temporary folder: at most 24 KB gzipped, zod/mini in, and production Lit.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,10 @@ describe('the script-tag bundle', () => {
     expect(code).not.toMatch(/^\s*(import|export)\s/m);
     expect(code).toMatch(/^var CarrierVerify=/);
     expect(code).toContain('customElements.define');
+  });
+
+  it('carries zod/mini, through which the widget checks each request before posting it', () => {
+    expect(code).toContain('$ZodObject');
   });
 
   it("carries Lit's production build, not its dev-mode warnings", () => {

@@ -6,11 +6,12 @@ import mobileMetadata from 'libphonenumber-js/metadata.mobile.json' with { type:
 import { describe, expect, it } from 'vitest';
 import { chinaSlice, outputPath, serialise } from '../../scripts/phone-metadata.mjs';
 import { chinaMobileMetadata } from '../../widget/phone-metadata.js';
-import { checkPhone } from '../../widget/validation.js';
+import { checkPhone, isMobileNumber } from '../../widget/validation.js';
 
+// A Chinese mobile: with the world's metadata, `00` + 9 digits also parses, as a mobile abroad (`00278200000`, South Africa).
 const isMobile = (digits: string, metadata: typeof chinaMobileMetadata) => {
   const parsed = parsePhoneNumberFromString(digits, 'CN', metadata);
-  return parsed?.isValid() === true && parsed.getType() === 'MOBILE';
+  return parsed?.country === 'CN' && parsed.isValid() && parsed.getType() === 'MOBILE';
 };
 const stock = mobileMetadata as unknown as typeof chinaMobileMetadata;
 
@@ -40,33 +41,16 @@ describe('widget/phone-metadata.ts', () => {
     expect(checkPhone('12012345678')).toMatchObject({ ok: false, reason: 'not-mobile' });
   });
 
-  it('gives checkPhone the verdict of libphonenumber-js\'s own parser with its stock metadata, for every segment', () => {
-    const digitsOf = (prefix: number, rest: string) => `${prefix}${rest}`.slice(0, 11);
-    const rests = ['0000000', '1234567', '5555555', '9876543', '9999999'];
-    // The carriers table refuses data-only, IoT and satellite segments before libphonenumber-js is asked.
-    const verdictOf = (digits: string) => {
-      const check = checkPhone(digits);
-      return !check.ok && check.segment !== undefined ? null : check.ok;
-    };
-    let mobiles = 0;
-    for (let prefix = 1000; prefix <= 1999; prefix++) {
-      for (const rest of rests) {
-        const digits = digitsOf(prefix, rest);
-        const verdict = verdictOf(digits);
-        if (verdict !== null) expect([digits, verdict]).toEqual([digits, isMobile(digits, stock)]);
-        if (verdict) mobiles++;
+  it('types every 11 digits as parse() with the stock metadata does: each five-digit prefix, with low and high endings', () => {
+    // The patterns that decide (mobile ranges, national prefixes) look at five digits at most.
+    const disagreements: string[] = [];
+    for (let prefix = 0; prefix < 100_000; prefix++) {
+      for (const ending of ['000000', '999999']) {
+        const digits = String(prefix).padStart(5, '0') + ending;
+        if (isMobileNumber(digits) !== isMobile(digits, stock)) disagreements.push(digits);
       }
     }
-    // Most of the 1xxx prefixes are mobile segments; the sweep must have seen both verdicts plenty.
-    expect(mobiles).toBeGreaterThan(2000);
-    expect(mobiles).toBeLessThan(5000);
-    fc.assert(
-      fc.property(fc.stringMatching(/^1\d{10}$/), (digits) => {
-        const verdict = verdictOf(digits);
-        if (verdict !== null) expect(verdict).toBe(isMobile(digits, stock));
-      }),
-      { numRuns: 3000 },
-    );
+    expect(disagreements).toEqual([]);
   });
 
   it('answers like the stock mobile metadata for any 11 digits, and for any digits starting with 1', () => {
