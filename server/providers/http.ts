@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { UpstreamError, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -55,7 +55,7 @@ export function statusFailure(status: number): UpstreamFailure {
   return status >= 500 && status !== 503 ? 'server-error' : 'refused';
 }
 
-async function readBody(id: string, response: TransportResponse, signal: AbortSignal): Promise<string> {
+async function readBody(id: string, response: TransportResponse, call: CallControl): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > MAX_ANSWER_BYTES) {
     await response.body?.cancel().catch(() => undefined);
@@ -67,7 +67,7 @@ async function readBody(id: string, response: TransportResponse, signal: AbortSi
     return text;
   } catch (cause) {
     if (cause instanceof UpstreamError) throw cause;
-    if (signal.aborted) throw new UpstreamError('timeout', id, 'answer did not finish before the timeout');
+    if (call.aborted) throw new UpstreamError('timeout', id, 'answer did not finish before the timeout');
     throw new UpstreamError(transportFailure(cause), id, 'connection broke while reading the answer');
   }
 }
@@ -89,8 +89,8 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` };
 
   /** Why the transport threw: the timeout, or a failure named by whether the request can have left. */
-  function sendFailure(cause: unknown, signal: AbortSignal): UpstreamError {
-    if (signal.aborted) return new UpstreamError('timeout', id, 'no answer before the timeout');
+  function sendFailure(cause: unknown, call: CallControl): UpstreamError {
+    if (call.aborted) return new UpstreamError('timeout', id, 'no answer before the timeout');
     const failure = transportFailure(cause);
     return new UpstreamError(failure, id, failure === 'unreachable' ? 'could not connect' : 'connection broke before an answer');
   }
@@ -101,19 +101,30 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
     breaker: options.breaker ?? true,
     weight: options.weight ?? 1,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    async verify(query: VerifyQuery, signal: AbortSignal): Promise<ProviderAnswer> {
+    async verify(query: VerifyQuery, call: CallControl): Promise<ProviderAnswer> {
       let response: TransportResponse;
       try {
-        // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
-        response = await transport(url, { method: 'POST', headers, body: JSON.stringify(adapter.request(query)), redirect: 'manual', signal });
+        const init: RequestInit = {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(adapter.request(query)),
+          // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
+          redirect: 'manual',
+          // Read by the transport when it needs it: fetch and the Node transport at once, the sandbox only for
+          // the number that never answers.
+          get signal() {
+            return call.signal;
+          },
+        };
+        response = await transport(url, init);
       } catch (cause) {
-        throw sendFailure(cause, signal);
+        throw sendFailure(cause, call);
       }
       if (response.status < 200 || response.status > 299) {
         await response.body?.cancel().catch(() => undefined);
         throw new UpstreamError(statusFailure(response.status), id, `HTTP ${response.status}`, response.status);
       }
-      const text = await readBody(id, response, signal);
+      const text = await readBody(id, response, call);
       return adapter.read(id, parseAnswer(id, response, text));
     },
   };

@@ -1,7 +1,7 @@
 // Smart routing: picks providers by weight and health, fails over only where the billing policy allows, and reports each attempt.
 import type { ResultCode } from '../../widget/codes.js';
 import { ProviderHealthState, type BreakerOptions, type ProviderHealth } from './health.js';
-import { failurePolicy, UpstreamError, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { failurePolicy, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 /** One call to (or skip of) one provider within a request; what metrics count. */
 export interface AttemptRecord {
@@ -54,16 +54,30 @@ const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
 
 /**
  * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
- * provider ignores its signal.
+ * provider ignores its signal. The AbortController is made only if the provider reads the signal.
  */
 export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
+  let givenUp = false;
+  const call: CallControl = {
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (givenUp) controller.abort();
+      }
+      return controller.signal;
+    },
+    get aborted() {
+      return givenUp;
+    },
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      controller.abort();
+      givenUp = true;
+      controller?.abort();
       reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
     }, timeoutMs);
-    provider.verify(query, controller.signal).then(
+    provider.verify(query, call).then(
       (answer) => {
         clearTimeout(timer);
         resolve(answer);

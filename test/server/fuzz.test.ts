@@ -32,9 +32,9 @@ function countingProvider(): Provider & { calls: number } {
   const counting = {
     ...base,
     calls: 0,
-    verify: (query: Parameters<Provider['verify']>[0], signal: AbortSignal) => {
+    verify: (...args: Parameters<Provider['verify']>) => {
       counting.calls += 1;
-      return base.verify(query, signal);
+      return base.verify(...args);
     },
   };
   return counting;
