@@ -176,26 +176,30 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const res = c.res;
     if (c.get('built') !== res) addHeaders(res, { ...securityHeaders, ...answerHeaders(c) });
     const latencyMs = performance.now() - started;
-    const vars = c.var;
-    const masked = vars.masked;
+    const site = c.get('site');
+    const outcome = c.get('outcome');
+    const providerId = c.get('providerId');
+    const limited = c.get('limited');
+    const masked = c.get('masked');
     config.log({
       time: new Date(config.now()).toISOString(),
-      requestId: vars.requestId,
+      requestId: c.get('requestId'),
       method: c.req.method,
       // The route pattern, not the raw path: a path is client text and could carry a number or a name.
       route: routePath(c, -1),
       status: res.status,
       ip: maskIp(clientIpOf(c)),
-      site: vars.site?.siteKey,
-      outcome: vars.outcome,
-      limit: vars.limited,
-      provider: vars.providerId,
+      site: site?.siteKey,
+      outcome,
+      limit: limited,
+      provider: providerId,
       phone: masked?.phone,
       name: masked?.name,
-      degraded: vars.degraded,
-      cache: vars.cache,
+      degraded: c.get('degraded'),
+      cache: c.get('cache'),
       latencyMs: Math.round(latencyMs * 10) / 10,
     });
+    const vars = { site, outcome, providerId, limited, answered: c.get('answered') };
     const recording = recordRequest(config.metrics, c.req, res, vars, c.error, latencyMs / 1000);
     if (recording) await recording;
   });
