@@ -1,5 +1,5 @@
 // How answers leave the proxy. Each API answer is built once, with every header it needs in one plain object:
-// the security headers below, the request id and the site's CORS headers. A plain object lets @hono/node-server
+// the API's security headers below, the request id and the site's CORS headers. A plain object lets @hono/node-server
 // write the answer as it was built; setting headers on a finished Response instead turns each one into a
 // Headers object that has to be copied out again, several microseconds a header.
 
@@ -18,11 +18,11 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * The hardening headers of every answer, pages and errors included. Lit's constructed stylesheets are not
+ * The hardening headers of the pages and files (the demo, the dashboard, the bundle, /metrics, /healthz). Lit's constructed stylesheets are not
  * subject to style-src. Cross-Origin-Resource-Policy is `cross-origin` so that other sites can load the
  * script-tag bundle; there is no Cross-Origin-Embedder-Policy, which would stop the demo loading nothing else.
  */
-export const securityHeaders: Readonly<Record<string, string>> = Object.freeze({
+export const pageSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'cross-origin',
@@ -38,9 +38,24 @@ export const securityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'X-XSS-Protection': '0',
 });
 
-const jsonHeaders: Readonly<Record<string, string>> = Object.freeze({ ...securityHeaders, 'Content-Type': 'application/json' });
+/**
+ * The hardening headers of the JSON API's answers (verify, siteverify, every error), as for any REST API: a
+ * JSON answer loads nothing and is framed by nothing, and no cache may keep it, since it can carry a token.
+ * The document-only headers of the pages (Permissions-Policy, Cross-Origin-Opener-Policy and the like) mean
+ * nothing to a fetch, and every header is written on every answer.
+ */
+export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+});
 
-/** A JSON answer with the security headers, then `headers` (request id, CORS, Retry-After) over them. */
+const jsonHeaders: Readonly<Record<string, string>> = Object.freeze({ ...apiSecurityHeaders, 'Content-Type': 'application/json' });
+
+/** A JSON API answer with its security headers, then `headers` (request id, CORS, Retry-After) over them. */
 export function jsonAnswer(body: unknown, status: number, headers: Readonly<Record<string, string>>): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...headers } });
 }

@@ -5,7 +5,7 @@ import { routePath } from 'hono/route';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
-import { addHeaders, jsonAnswer, securityHeaders } from './answers.js';
+import { addHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
@@ -174,7 +174,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('requestId', crypto.randomUUID());
     await next();
     const res = c.res;
-    if (c.get('built') !== res) addHeaders(res, { ...securityHeaders, ...answerHeaders(c) });
+    if (c.get('built') !== res) addHeaders(res, { ...pageSecurityHeaders, ...answerHeaders(c) });
     const latencyMs = performance.now() - started;
     const site = c.get('site');
     const outcome = c.get('outcome');

@@ -29,15 +29,36 @@ describe('secure headers', () => {
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
 
-  it('sets the usual hardening headers on every answer, errors included', async () => {
-    const app = testApp();
-    for (const res of [await app.request('/healthz'), await app.request('/nothing'), await postJson(app, '/api/verify', '{')]) {
+  it('sets the usual hardening headers on the pages and files', async () => {
+    const app = page();
+    for (const res of [await app.request('/'), await app.request('/healthz'), await app.request('/metrics')]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(res.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    }
+  });
+
+  it('gives every API answer, errors included, the headers of a JSON API: nothing loads, nothing frames, nothing caches', async () => {
+    const app = testApp();
+    const answers = [
+      await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' }),
+      await postJson(app, '/api/verify', '{'),
+      await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: 'x' }),
+      await app.request('/nothing'),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 400, 200, 404]);
+    for (const res of answers) {
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(res.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
     }
   });
 
