@@ -287,6 +287,39 @@ describe('<carrier-verify>', () => {
     expect(inputs(el).name.disabled).to.equal(true);
   });
 
+  it('refuses verify() from a script while disabled: nothing sent, no event, InvalidStateError', async () => {
+    const el = await widget(html`<carrier-verify disabled></carrier-verify>`);
+    const seen: string[] = [];
+    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    const sent: string[] = [];
+    const realFetch = window.fetch;
+    window.fetch = (input, init) => {
+      sent.push(String(input));
+      return realFetch(input, init);
+    };
+    try {
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      const error = await el.verify().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(DOMException);
+      expect((error as DOMException).name).to.equal('InvalidStateError');
+      await el.updateComplete;
+      expect(sent).to.deep.equal([]);
+      expect(seen).to.deep.equal([]);
+      expect(el.status).to.equal('idle');
+      // Enabled again, the same call goes through.
+      el.disabled = false;
+      await el.updateComplete;
+      expect((await el.verify()).status).to.equal('verified');
+      expect(sent).to.have.length(1);
+      expect(seen).to.deep.equal(['cv-verified']);
+    } finally {
+      window.fetch = realFetch;
+    }
+  });
+
   it('ends an attempt cancelled by reset() with one cv-error ABORTED, and is idle', async () => {
     const el = await widget();
     const seen: string[] = [];
