@@ -1,9 +1,9 @@
 // How answers leave the proxy. Each API answer is built once, with every header it needs in one plain object:
-// the API's security headers below, the request id and the site's CORS headers. A plain object lets @hono/node-server
-// write the answer as it was built; setting headers on a finished Response instead turns each one into a
-// Headers object that has to be copied out again, several microseconds a header.
+// the API's security headers below, the request id and the site's CORS headers. A plain object lets
+// @hono/node-server write the answer as it was built; setting headers on a finished Response instead turns
+// each one into a Headers object that has to be copied out again, several microseconds a header.
 
-/** Content-Security-Policy of every answer: the pages load only their own scripts, styles and data. */
+/** Content-Security-Policy of the pages: they load only their own scripts, styles and data. */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -18,9 +18,10 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * The hardening headers of the pages and files (the demo, the dashboard, the bundle, /metrics, /healthz). Lit's constructed stylesheets are not
- * subject to style-src. Cross-Origin-Resource-Policy is `cross-origin` so that other sites can load the
- * script-tag bundle; there is no Cross-Origin-Embedder-Policy, which would stop the demo loading nothing else.
+ * The hardening headers of the pages and files (the demo, the dashboard, the bundle, /metrics, /healthz).
+ * Lit's constructed stylesheets are not subject to style-src. Cross-Origin-Resource-Policy is `cross-origin`
+ * so that other sites can load the script-tag bundle; there is no Cross-Origin-Embedder-Policy, which would
+ * stop the demo loading nothing else.
  */
 export const pageSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
