@@ -20,8 +20,8 @@ const CONTENT_SECURITY_POLICY = [
 /**
  * The hardening headers of the pages and files (the demo, the dashboard, the bundle, /metrics, /healthz).
  * Lit's constructed stylesheets are not subject to style-src. Cross-Origin-Resource-Policy is `cross-origin`
- * so that other sites can load the script-tag bundle; there is no Cross-Origin-Embedder-Policy, which would
- * stop the demo loading nothing else.
+ * so that other sites can load the script-tag bundle. There is no Cross-Origin-Embedder-Policy: nothing here
+ * needs cross-origin isolation.
  */
 export const pageSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
