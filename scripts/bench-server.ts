@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
 import { startServer } from '../server/node.js';
+import { createNodeTransport } from '../server/transport-node.js';
 import { sandboxDirectory } from '../server/providers/sandbox-directory.js';
 
 /** Rate limits off: the benchmark sends thousands of requests a second from one address. */
@@ -61,6 +62,21 @@ const variants: Record<string, (upstream?: string) => Promise<void> | void> = {
         body: JSON.stringify(await c.req.json()),
       });
       const { code, message } = (await answer.json()) as { code: string; message: string };
+      return c.json({ code, message });
+    });
+    listenHono(app);
+  },
+  /** What the transport alone allows: the naive route, relaying through the proxy's pooled transport instead of fetch. */
+  'bare-relay'(upstream) {
+    const transport = createNodeTransport();
+    const app = new Hono();
+    app.post('/api/verify', async (c) => {
+      const answer = await transport(upstream!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+        body: JSON.stringify(await c.req.json()),
+      });
+      const { code, message } = JSON.parse(await answer.text()) as { code: string; message: string };
       return c.json({ code, message });
     });
     listenHono(app);

@@ -198,7 +198,7 @@ async function main() {
   const upstream = await startBenchServer('upstream');
   let http;
   try {
-    http = await sideBySide(['naive-fetch', 'proxy-http', 'proxy-http-fetch'], `${upstream.url}/verify`);
+    http = await sideBySide(['naive-fetch', 'proxy-http', 'proxy-http-fetch', 'bare-relay'], `${upstream.url}/verify`);
   } finally {
     await upstream.stop();
   }
@@ -210,6 +210,7 @@ async function main() {
     ['Proxy on the sandbox', rps(sandbox['proxy-sandbox']), `bare Hono route ${rps(sandbox['bare-hono'])}`, ratio(sandbox['proxy-sandbox'].rps, sandbox['bare-hono'].rps), `≥ 0.6×: ${verdict(sandbox['proxy-sandbox'].rps >= 0.6 * sandbox['bare-hono'].rps)}`],
     ['Proxy over HTTP upstream (pooled transport)', rps(http['proxy-http']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['proxy-http'].rps, http['naive-fetch'].rps), `≥ 4×: ${verdict(http['proxy-http'].rps >= 4 * http['naive-fetch'].rps)}`],
     ['Same proxy, fetch as its transport', rps(http['proxy-http-fetch']), `pooled transport ${rps(http['proxy-http'])}`, ratio(http['proxy-http-fetch'].rps, http['proxy-http'].rps), 'how much the transport gives'],
+    ['Naive route, relaying through the pooled transport', rps(http['bare-relay']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['bare-relay'].rps, http['naive-fetch'].rps), 'what the transport alone allows'],
   ];
   const header = ['Measure', 'carrier-verify', 'Reference (same run)', 'Ratio', 'Target'];
   const markdown = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
@@ -224,7 +225,7 @@ async function main() {
     '',
     '- Bundle: `dist/carrier-verify.js` as `npm run build` makes it, everything included (Lit, libphonenumber-js with the China slice, zod/mini, the element, three languages). The naive build is the same element with stock `libphonenumber-js/mobile` and full `zod`, Vite defaults otherwise. Gzip level 9, brotli quality 11; 1 KB = 1024 bytes.',
     '- Keystroke: what the element does when a digit is typed (regroup the field, find the segment for the carrier hint) plus the full check of the number, against one `isValidPhoneNumber(value, "CN")` from stock libphonenumber-js, over typing `13800138000` digit by digit; median of 5 rounds after 2 warm-ups.',
-    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape.`,
+    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
     '',
   ].join('\n');
   await writeFile(join(root, 'BENCHMARKS.md'), notes);
