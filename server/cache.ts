@@ -105,10 +105,19 @@ export function createResultCache(options: CacheOptions): ResultCache {
   }
 
   async function load(key: { hash: string; slot: string }, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
-    const hit = await read(key).catch(() => null);
+    let hit: CachedResult | null = null;
+    try {
+      hit = parseEntry(await store.get(key.slot), key.hash);
+    } catch {
+      // a failing store is a miss
+    }
     if (hit) return { code: hit.code, providerId: hit.providerId, cached: true };
     const answer = await fetchAnswer();
-    await write(key, answer).catch(() => undefined);
+    try {
+      await write(key, answer);
+    } catch {
+      // the answer stands; only the next retry pays again
+    }
     return { code: answer.code, providerId: answer.providerId, cached: false };
   }
 
@@ -116,7 +125,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
     get: async (query) => read(await keyOf(query)),
     set: async (query, result) => write(await keyOf(query), result),
     async through(query, fetchAnswer) {
-      const key = await keyOf(query);
+      const keyHash = await hash('result-cache', query.phoneNumber, query.name);
+      const key = { hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` };
       const running = inflight.get(key.hash);
       if (running) return { ...(await running), cached: true };
       const pending = load(key, fetchAnswer).finally(() => inflight.delete(key.hash));

@@ -116,24 +116,22 @@ export class ProviderHealthState {
   }
 
   /**
-   * Runs one call through the breaker. An open breaker (or a probe already in flight) fails at once with
-   * `circuit-open`: a request never waits on another request's probe.
+   * Whether a call may be made now, through the breaker. An open breaker (or a probe already in flight) says no:
+   * a request never waits on another request's probe. Each call it allows ends in `record`.
    */
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    if (!this.breaker.allow()) throw this.skipped();
-    let value: T;
-    try {
-      value = await call();
-    } catch (error) {
-      this.breaker.failed();
-      throw error;
-    }
-    this.breaker.succeeded();
-    return value;
+  allow(): boolean {
+    return this.breaker.allow();
   }
 
-  /** Records the outcome of a call that was made. */
+  /** The failure of a call the breaker did not allow. */
+  skipped(): UpstreamError {
+    return new UpstreamError('circuit-open', this.provider.id, `circuit ${this.state}: provider skipped`);
+  }
+
+  /** Records the outcome of a call that was made; the breaker counts it. */
   record(latencyMs: number, failure?: UpstreamFailure): void {
+    if (failure === undefined) this.breaker.succeeded();
+    else this.breaker.failed();
     this.calls += 1;
     const failed = failure === undefined ? 0 : 1;
     this.failures += failed;
@@ -168,9 +166,5 @@ export class ProviderHealthState {
       healthFactor: Math.round(this.healthFactor() * 1000) / 1000,
       lastFailure: this.lastFailure,
     };
-  }
-
-  private skipped(): UpstreamError {
-    return new UpstreamError('circuit-open', this.provider.id, `circuit ${this.state}: provider skipped`);
   }
 }

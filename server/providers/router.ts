@@ -132,21 +132,22 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
   async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[]) {
     const providerId = state.provider.id;
+    if (!state.allow()) {
+      const skipped = state.skipped();
+      report(attempts, { providerId, outcome: skipped.failure, latencyMs: 0, maybeBilled: false });
+      return skipped;
+    }
     const started = performance.now();
-    let called = false;
     try {
-      const answer = await state.run(() => {
-        called = true;
-        return callWithTimeout(state.provider, query, timeoutMs);
-      });
+      const answer = await callWithTimeout(state.provider, query, timeoutMs);
       const latencyMs = performance.now() - started;
       state.record(latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
       return { ...answer, providerId, latencyMs, attempts };
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
-      const latencyMs = called ? performance.now() - started : 0;
-      if (called) state.record(latencyMs, failure.failure);
+      const latencyMs = performance.now() - started;
+      state.record(latencyMs, failure.failure);
       report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
       return failure;
     }
