@@ -103,4 +103,10 @@ describe('the examples type-check', { timeout: 60_000 }, () => {
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   });
+
+  it('accepts the Vue example and refuses wrong attributes and handlers in templates (vue-tsc)', () => {
+    const vueTsc = spawnSync(process.execPath, [join(root, 'node_modules/vue-tsc/bin/vue-tsc.js'), '--noEmit', '-p', join(root, 'examples/vue/tsconfig.json')], { encoding: 'utf8' });
+    expect(vueTsc.stdout + vueTsc.stderr).toBe('');
+    expect(vueTsc.status).toBe(0);
+  });
 });
