@@ -220,9 +220,7 @@ export class CarrierVerify extends LitElement {
     this._nameError = null;
     this._phoneError = null;
     this.#clearToken();
-    this._status = 'verifying';
-    this._notice = null;
-    this._error = null;
+    this.#show('verifying');
     this.#retryCountdown.stop();
     const controller = new AbortController();
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
@@ -282,23 +280,29 @@ export class CarrierVerify extends LitElement {
   #clearOutcome(): void {
     this._nameError = null;
     this._phoneError = null;
-    this._notice = null;
-    this._error = null;
     this.#retryCountdown.stop();
-    this._status = 'idle';
+    this.#show('idle');
+  }
+
+  /**
+   * The one place the shown outcome changes: the status, with the notice and the error that go with it. Setting
+   * the three together means no path can leave a message from an earlier outcome beside a new status.
+   */
+  #show(status: Status, notice: 'expired' | null = null, error: ErrorDetail | null = null): void {
+    this._status = status;
+    this._notice = notice;
+    this._error = error;
   }
 
   /** Unlocks a verified pair so that the person can change it; the token is dropped. */
   #unlock(): void {
     this.#clearToken();
-    this._notice = null;
-    this._status = 'idle';
+    this.#show('idle');
     void this.updateComplete.then(() => this.#focusField('name'));
   }
 
   #settle(outcome: Outcome): Outcome {
-    this._status = outcome.status;
-    this._notice = null;
+    this.#show(outcome.status, null, outcome.status === 'error' ? outcome.detail : null);
     switch (outcome.status) {
       case 'verified':
         this.#setToken(outcome.detail.token);
@@ -315,7 +319,6 @@ export class CarrierVerify extends LitElement {
         this.dispatchEvent(new InvalidEvent(outcome.detail));
         break;
       case 'error':
-        this._error = outcome.detail;
         if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
         this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
         break;
@@ -377,8 +380,7 @@ export class CarrierVerify extends LitElement {
 
   #expire(): void {
     this.#clearToken();
-    this._status = 'idle';
-    this._notice = 'expired';
+    this.#show('idle', 'expired');
   }
 
   #syncForm(): void {
@@ -461,11 +463,7 @@ export class CarrierVerify extends LitElement {
     // A limit on one number does not hold for another: a new number may be tried at once (the proxy's own
     // limits still apply, and a refusal costs no upstream call).
     if (field === 'phone' && this.#retryCountdown.running) this.#retryCountdown.stop();
-    if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) {
-      this._status = 'idle';
-      this._notice = null;
-      this._error = null;
-    }
+    if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) this.#show('idle');
   }
 
   #onNameInput(event: InputEvent): void {
