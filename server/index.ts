@@ -3,7 +3,7 @@ export { createApp, MAX_BODY_BYTES } from './app.js';
 export { ConfigError, loadConfig, sandboxProvider, type AppConfig, type NodeSettings, type ResolvedConfig } from './config.js';
 export { verifyToken, TOKEN_TTL_SECONDS, type TokenCheck, type TokenClaims, type TokenError, type VerifyTokenOptions } from './tokens.js';
 export { createHttpProvider, type HttpProviderOptions } from './providers/http.js';
-export { UpstreamError, type Provider, type ProviderAnswer, type Transport, type VerifyQuery } from './providers/types.js';
+export { UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type VerifyQuery } from './providers/types.js';
 export { MemoryStore } from './stores/memory.js';
 export type { Store } from './stores/types.js';
 export type { Site } from './sites.js';
