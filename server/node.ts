@@ -101,14 +101,19 @@ async function connectRedis(url: string, log: (line: LogLine) => void): Promise<
   return store;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/**
+ * Runs the proxy as a program: reads the environment, listens, logs one line to stderr, stops cleanly on SIGINT
+ * and SIGTERM, and exits with 1 and one line naming the setting when the configuration is bad.
+ */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningServer | undefined> {
   try {
-    const running = await startServer(process.env);
-    const sandbox = process.env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
+    const running = await startServer(env);
+    const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
     process.stderr.write(`carrier-verify listening on http://localhost:${running.port}${sandbox}\n`);
     const stop = () => void running.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    return running;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`carrier-verify: bad configuration: ${error.message}\n`);
@@ -117,3 +122,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     throw error;
   }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

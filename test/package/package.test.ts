@@ -1,5 +1,6 @@
 // The npm package as published: built into a temporary folder, its exports resolved by name, imported in Node (SSR) and type-checked.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,44 @@ console.log(widget?.status);
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', pkg], { cwd: pkg, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
+  });
+});
+
+describe('the carrier-verify program (package.json bin)', () => {
+  it('runs the proxy from the built package: listens, verifies, and stops on SIGTERM', { timeout: 30_000 }, async () => {
+    const bin = (packageJson as unknown as { bin: Record<string, string> }).bin['carrier-verify']!;
+    const child = spawn(process.execPath, [join(pkg, bin)], { cwd: pkg, env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stderr = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /listening on http:\/\/localhost:(\d+) on the sandbox provider/.exec(stderr);
+          if (match) resolve(Number(match[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/api/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ code: 'FP00000', phoneMasked: '138****8000', carrier: 'china-mobile' });
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('stops with one line naming the setting when the configuration is bad', () => {
+    const bin = (packageJson as unknown as { bin: Record<string, string> }).bin['carrier-verify']!;
+    const run = spawnSync(process.execPath, [join(pkg, bin)], { cwd: pkg, encoding: 'utf8', env: { ...process.env, PORT: 'eighty' } });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('PORT');
   });
 });
 
