@@ -28,6 +28,9 @@ const bodiless: ReadonlySet<number> = new Set([204, 205, 304]);
 
 const urls = new Map<string, URL>();
 
+/** Decodes answers as fetch and undici's body.text() do: UTF-8, a leading byte-order mark dropped. */
+const utf8 = new TextDecoder('utf-8');
+
 /** Provider URLs are few and fixed: parse each once. */
 function parsedUrl(raw: string): URL {
   let url = urls.get(raw);
@@ -155,7 +158,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
             return true;
           },
           onComplete() {
-            const text = bodiless.has(status) ? '' : Buffer.concat(chunks, size).toString('utf8');
+            const text = bodiless.has(status) ? '' : utf8.decode(Buffer.concat(chunks, size));
             finish(null, answerOf(status, rawHeaders, text));
           },
           onError(error: Error) {

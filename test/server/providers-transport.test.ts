@@ -30,6 +30,12 @@ describe('createNodeTransport', () => {
     expect(vendor.connections).toBeLessThanOrEqual(2);
   });
 
+  it('reads an answer that starts with a UTF-8 byte-order mark, as fetch does', async () => {
+    vendor.fail({ kind: 'bom' });
+    const provider = providerFor(vendor, { id: 'main', transport });
+    expect((await callWithTimeout(provider, match)).code).toBe('FP00000');
+  });
+
   it('opens a few connections for calls in parallel and answers each', async () => {
     const provider = providerFor(vendor, { id: 'main', transport });
     const answers = await Promise.all(Array.from({ length: 10 }, () => callWithTimeout(provider, match)));

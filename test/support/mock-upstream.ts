@@ -22,6 +22,8 @@ export type Fault =
   | { readonly kind: 'slow'; readonly delayMs: number }
   /** The request is read and never answered. */
   | { readonly kind: 'no-answer' }
+  /** The normal answer, preceded by a UTF-8 byte-order mark, as some vendors' stacks write JSON. */
+  | { readonly kind: 'bom' }
   /** This JSON body, whatever was asked (for vendor codes). */
   | { readonly kind: 'json'; readonly body: unknown; readonly status?: number };
 
@@ -141,6 +143,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       }
       case 'no-answer':
         return;
+      case 'bom':
+        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        return response.end(`\uFEFF${JSON.stringify(answerFor(dialect, body))}`);
       case 'json':
         return sendJson(response, current.status ?? 200, current.body);
     }
