@@ -81,6 +81,16 @@ function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 2
  * as it streams and never held whole past the limit.
  */
 async function bodyText(c: Context): Promise<string> {
+  try {
+    return await readBodyText(c);
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    // The client stopped sending before the end of its body: a bad request, not a failure of the proxy.
+    throw apiError('INVALID_REQUEST', { message: 'The request body ended before it was complete' });
+  }
+}
+
+async function readBodyText(c: Context): Promise<string> {
   const length = c.req.header('content-length');
   if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
     if (Number(length) > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
