@@ -43,12 +43,18 @@ const MIN_FACTOR = 0.05;
  * a row open it. Open, calls are skipped until its wait has passed; the next call is then a probe (half-open)
  * and every other call is skipped while it runs. A good probe closes the breaker and resets the wait; a failed
  * one opens it again for twice as long, up to the longest wait. It only counts: it never wraps the call.
+ *
+ * Each call it lets through gets a ticket, the breaker's generation at that moment; opening starts a new one.
+ * The outcome of a call that started before the latest opening is not counted: a failure still in flight
+ * when the breaker opened must neither open it again nor push its probe back, and an old success must not
+ * close it while its probe is out.
  */
 export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private failuresInARow = 0;
   private openedAt = 0;
   private waitMs: number;
+  private generation = 0;
 
   constructor(
     private readonly failureThreshold: number,
@@ -63,15 +69,19 @@ export class CircuitBreaker {
     return this.current;
   }
 
-  /** Whether a call may be made now; a call let through while open is the probe, and the breaker is half-open. */
-  allow(): boolean {
-    if (this.current === 'closed') return true;
-    if (this.current === 'half-open' || this.now() - this.openedAt < this.waitMs) return false;
+  /**
+   * The ticket of a call that may be made now, or null. A call let through while open is the probe, and the
+   * breaker is half-open until its outcome.
+   */
+  allow(): number | null {
+    if (this.current === 'closed') return this.generation;
+    if (this.current === 'half-open' || this.now() - this.openedAt < this.waitMs) return null;
     this.current = 'half-open';
-    return true;
+    return this.generation;
   }
 
-  succeeded(): void {
+  succeeded(ticket: number): void {
+    if (ticket !== this.generation) return;
     this.failuresInARow = 0;
     if (this.current === 'half-open') {
       this.current = 'closed';
@@ -79,7 +89,8 @@ export class CircuitBreaker {
     }
   }
 
-  failed(): void {
+  failed(ticket: number): void {
+    if (ticket !== this.generation) return;
     if (this.current === 'half-open') {
       this.waitMs = Math.min(this.waitMs * 2, this.longestWaitMs);
       this.open();
@@ -89,6 +100,7 @@ export class CircuitBreaker {
   }
 
   private open(): void {
+    this.generation += 1;
     this.current = 'open';
     this.openedAt = this.now();
     this.failuresInARow = 0;
@@ -116,10 +128,10 @@ export class ProviderHealthState {
   }
 
   /**
-   * Whether a call may be made now, through the breaker. An open breaker (or a probe already in flight) says no:
-   * a request never waits on another request's probe. Each call it allows ends in `record`.
+   * The breaker's ticket for a call made now, or null: an open breaker (or a probe already in flight) says no,
+   * and a request never waits on another request's probe. Each call it allows ends in `record` with its ticket.
    */
-  allow(): boolean {
+  allow(): number | null {
     return this.breaker.allow();
   }
 
@@ -128,10 +140,10 @@ export class ProviderHealthState {
     return new UpstreamError('circuit-open', this.provider.id, `circuit ${this.state}: provider skipped`);
   }
 
-  /** Records the outcome of a call that was made; the breaker counts it. */
-  record(latencyMs: number, failure?: UpstreamFailure): void {
-    if (failure === undefined) this.breaker.succeeded();
-    else this.breaker.failed();
+  /** Records the outcome of a call that was made; the breaker counts it unless it opened since the call began. */
+  record(ticket: number, latencyMs: number, failure?: UpstreamFailure): void {
+    if (failure === undefined) this.breaker.succeeded(ticket);
+    else this.breaker.failed(ticket);
     this.calls += 1;
     const failed = failure === undefined ? 0 : 1;
     this.failures += failed;

@@ -77,16 +77,20 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
       controller?.abort();
       reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
     }, timeoutMs);
-    provider.verify(query, call).then(
-      (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
+    const settle = (answer: ProviderAnswer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    try {
+      provider.verify(query, call).then(settle, fail);
+    } catch (error) {
+      // A provider that throws instead of rejecting fails the same way, and its timer does not linger.
+      fail(error);
+    }
   });
 }
 
@@ -132,7 +136,8 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
   async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[]) {
     const providerId = state.provider.id;
-    if (!state.allow()) {
+    const ticket = state.allow();
+    if (ticket === null) {
       const skipped = state.skipped();
       report(attempts, { providerId, outcome: skipped.failure, latencyMs: 0, maybeBilled: false });
       return skipped;
@@ -141,13 +146,13 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     try {
       const answer = await callWithTimeout(state.provider, query, timeoutMs);
       const latencyMs = performance.now() - started;
-      state.record(latencyMs);
+      state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
       return { ...answer, providerId, latencyMs, attempts };
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
       const latencyMs = performance.now() - started;
-      state.record(latencyMs, failure.failure);
+      state.record(ticket, latencyMs, failure.failure);
       report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
       return failure;
     }

@@ -1,6 +1,7 @@
 // The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
+import { CircuitBreaker } from '../../server/providers/health.js';
+import { callWithTimeout, createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import { UpstreamError } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
@@ -124,6 +125,64 @@ describe('circuit breaker per provider', () => {
     for (let i = 0; i < 7; i++) expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: sandboxFaults.serverError })).status).toBe(502);
     expect((await postJson(app, '/api/verify', match)).status).toBe(200);
     expect(await (await app.request('/healthz')).json()).toMatchObject({ providers: [{ id: 'sandbox', breaker: 'closed', failures: 7 }] });
+  });
+});
+
+describe('the breaker counts only calls that began after it last opened', () => {
+  /** A breaker of 3 failures and a 100 ms first wait, on a clock the test moves. */
+  function breaker() {
+    let now = 0;
+    const b = new CircuitBreaker(3, 100, 1000, () => now);
+    return { b, advance: (ms: number) => (now += ms) };
+  }
+
+  it('is not opened again, nor its probe pushed back, by failures that were already in flight', () => {
+    const { b, advance } = breaker();
+    const inFlight = Array.from({ length: 6 }, () => b.allow()!);
+    for (const ticket of inFlight.slice(0, 3)) b.failed(ticket);
+    expect(b.state).toBe('open');
+    advance(90);
+    for (const ticket of inFlight.slice(3)) b.failed(ticket);
+    advance(20);
+    // 110 ms after it opened, a probe goes, as if the late failures had never come.
+    expect(b.allow()).not.toBeNull();
+    expect(b.state).toBe('half-open');
+  });
+
+  it('is closed by its probe, not by an older call that succeeds while the probe is out', () => {
+    const { b, advance } = breaker();
+    const old = b.allow()!;
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    advance(100);
+    const probe = b.allow()!;
+    b.succeeded(old);
+    expect(b.state).toBe('half-open');
+    expect(b.allow()).toBeNull();
+    b.succeeded(probe);
+    expect(b.state).toBe('closed');
+  });
+
+  it('doubles its wait after a failed probe, whatever older calls report', () => {
+    const { b, advance } = breaker();
+    const old = b.allow()!;
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    advance(100);
+    b.failed(b.allow()!);
+    b.failed(old);
+    advance(150);
+    expect(b.allow()).toBeNull();
+    advance(50);
+    expect(b.allow()).not.toBeNull();
+  });
+});
+
+describe('callWithTimeout', () => {
+  it('fails at once, and keeps no timer, when a provider throws instead of rejecting', async () => {
+    const throwing = { id: 'broken', weight: 1, timeoutMs: 60_000, verify: () => { throw new Error('not a promise'); } };
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    await expect(callWithTimeout(throwing, match)).rejects.toThrow('not a promise');
+    expect(timers()).toBe(before);
   });
 });
 
