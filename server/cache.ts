@@ -79,8 +79,9 @@ function parseEntry(raw: string | null, keyHash: string): CachedResult | null {
   if (raw === null || !raw.startsWith(keyHash) || raw.charCodeAt(keyHash.length) !== 32) return null;
   const [code, storedAt, ...provider] = raw.slice(keyHash.length + 1).split(' ');
   const providerId = provider.join(' ');
-  if (!isResultCode(code) || !/^\d+$/.test(storedAt ?? '') || providerId === '') return null;
-  return { code, providerId, storedAt: Number(storedAt) };
+  const stored = Number(storedAt);
+  if (!isResultCode(code) || storedAt === undefined || storedAt === '' || !Number.isFinite(stored)) return null;
+  return { code, providerId, storedAt: stored };
 }
 
 export function createResultCache(options: CacheOptions): ResultCache {
