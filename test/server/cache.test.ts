@@ -98,6 +98,17 @@ describe('createResultCache', () => {
     now = 1_000_000;
   });
 
+  it('answers a repeat from the cache on a clock with fractions of a millisecond', async () => {
+    now = 1_000_000.25;
+    const cache = cacheOver();
+    const pair = { name: '张三', phoneNumber: '13800138000' };
+    let calls = 0;
+    const load = async () => ({ code: 'FP00000' as const, providerId: `main-${++calls}` });
+    expect(await cache.through(pair, load)).toMatchObject({ cached: false, providerId: 'main-1' });
+    expect(await cache.through(pair, load)).toMatchObject({ cached: true, providerId: 'main-1' });
+    expect(calls).toBe(1);
+  });
+
   it.each([
     ['FP00000', '24 hours'],
     ['FP03333', 'an hour'],
