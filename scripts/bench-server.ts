@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
 import { startServer } from '../server/node.js';
+import type { Transport } from '../server/providers/types.js';
 import { createNodeTransport } from '../server/transport-node.js';
 import { sandboxDirectory } from '../server/providers/sandbox-directory.js';
 
@@ -23,6 +24,21 @@ const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, e
 
 function listenHono(app: { fetch: (request: Request) => Response | Promise<Response> }): void {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready((server.address() as AddressInfo).port));
+}
+
+/** A Hono route that relays each body to the upstream through `transport` and answers its code and message. */
+function naiveRelay(upstream: string, transport: Transport): void {
+  const app = new Hono();
+  app.post('/api/verify', async (c) => {
+    const answer = await transport(upstream, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+      body: JSON.stringify(await c.req.json()),
+    });
+    const { code, message } = JSON.parse(await answer.text()) as { code: string; message: string };
+    return c.json({ code, message });
+  });
+  listenHono(app);
 }
 
 function ready(port: number): void {
@@ -54,32 +70,11 @@ const variants: Record<string, (upstream?: string) => Promise<void> | void> = {
   },
   /** The reference for the transport: what one would write first, a route that relays to the upstream with fetch. */
   'naive-fetch'(upstream) {
-    const app = new Hono();
-    app.post('/api/verify', async (c) => {
-      const answer = await fetch(upstream!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
-        body: JSON.stringify(await c.req.json()),
-      });
-      const { code, message } = (await answer.json()) as { code: string; message: string };
-      return c.json({ code, message });
-    });
-    listenHono(app);
+    naiveRelay(upstream!, fetch);
   },
-  /** What the transport alone allows: the naive route, relaying through the proxy's pooled transport instead of fetch. */
+  /** What the transport alone allows: the same naive route, relaying through the proxy's pooled transport. */
   'bare-relay'(upstream) {
-    const transport = createNodeTransport();
-    const app = new Hono();
-    app.post('/api/verify', async (c) => {
-      const answer = await transport(upstream!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
-        body: JSON.stringify(await c.req.json()),
-      });
-      const { code, message } = JSON.parse(await answer.text()) as { code: string; message: string };
-      return c.json({ code, message });
-    });
-    listenHono(app);
+    naiveRelay(upstream!, createNodeTransport());
   },
   /** A loopback upstream in the provider's exact shape, answering at once. */
   upstream() {
