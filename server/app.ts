@@ -75,6 +75,9 @@ function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 2
   return reply(c, { success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
 }
 
+/** Decodes request bodies read in chunks; one instance serves every request. */
+const utf8 = new TextDecoder();
+
 /**
  * The request body as text, refused with 413 past MAX_BODY_BYTES. A declared Content-Length is enforced by
  * the HTTP parser, so the header alone decides and the body is read the cheap way; a chunked body is counted
@@ -117,7 +120,7 @@ async function readBodyText(c: Context): Promise<string> {
     whole.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(whole);
+  return utf8.decode(whole);
 }
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;

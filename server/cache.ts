@@ -91,11 +91,11 @@ export function createResultCache(options: CacheOptions): ResultCache {
   const now = options.now ?? Date.now;
   const inflight = new Map<string, Promise<CacheOutcome>>();
 
+  /** A key HMAC with the store key of its slot. */
+  const keyFor = (keyHash: string) => ({ hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` });
+
   /** The pair's key HMAC and the store key of its slot. */
-  async function keyOf(query: VerifyQuery): Promise<{ readonly hash: string; readonly slot: string }> {
-    const keyHash = await hash('result-cache', query.phoneNumber, query.name);
-    return { hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` };
-  }
+  const keyOf = async (query: VerifyQuery) => keyFor(await hash('result-cache', query.phoneNumber, query.name));
 
   async function read(key: { hash: string; slot: string }): Promise<CachedResult | null> {
     return parseEntry(await store.get(key.slot), key.hash);
@@ -126,8 +126,7 @@ export function createResultCache(options: CacheOptions): ResultCache {
     get: async (query) => read(await keyOf(query)),
     set: async (query, result) => write(await keyOf(query), result),
     async through(query, fetchAnswer) {
-      const keyHash = await hash('result-cache', query.phoneNumber, query.name);
-      const key = { hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` };
+      const key = await keyOf(query);
       const running = inflight.get(key.hash);
       if (running) return { ...(await running), cached: true };
       const pending = load(key, fetchAnswer).finally(() => inflight.delete(key.hash));
