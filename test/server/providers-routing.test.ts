@@ -136,6 +136,16 @@ describe('the breaker counts only calls that began after it last opened', () => 
     return { b, advance: (ms: number) => (now += ms) };
   }
 
+  /** A breaker just gone half-open, with the ticket of a call from before it opened still out. */
+  function probingWithAnOldCallOut() {
+    const { b, advance } = breaker();
+    const old = b.allow()!;
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    advance(100);
+    const probe = b.allow()!;
+    return { b, advance, old, probe };
+  }
+
   it('is not opened again, nor its probe pushed back, by failures that were already in flight', () => {
     const { b, advance } = breaker();
     const inFlight = Array.from({ length: 6 }, () => b.allow()!);
@@ -150,11 +160,7 @@ describe('the breaker counts only calls that began after it last opened', () => 
   });
 
   it('is closed by its probe, not by an older call that succeeds while the probe is out', () => {
-    const { b, advance } = breaker();
-    const old = b.allow()!;
-    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
-    advance(100);
-    const probe = b.allow()!;
+    const { b, old, probe } = probingWithAnOldCallOut();
     b.succeeded(old);
     expect(b.state).toBe('half-open');
     expect(b.allow()).toBeNull();
@@ -163,11 +169,8 @@ describe('the breaker counts only calls that began after it last opened', () => 
   });
 
   it('doubles its wait after a failed probe, whatever older calls report', () => {
-    const { b, advance } = breaker();
-    const old = b.allow()!;
-    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
-    advance(100);
-    b.failed(b.allow()!);
+    const { b, advance, old, probe } = probingWithAnOldCallOut();
+    b.failed(probe);
     b.failed(old);
     advance(150);
     expect(b.allow()).toBeNull();
