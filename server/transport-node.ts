@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import type { Transport, TransportResponse } from './providers/types.js';
+import { callControlKey, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -57,22 +57,25 @@ interface RequestParts {
   readonly method: Method;
   readonly headers: Record<string, string>;
   readonly body: string | null;
-  readonly signal: AbortSignal | null;
+  /** How the call learns it was given up: the provider's CallControl when it passed one, else the signal. */
+  readonly cancel: CallControl | AbortSignal | null;
 }
 
 /** The parts of a call given as a URL and an init, the way providers make them: read without waiting. */
-function partsOf(input: string | URL, init: RequestInit, request: Request | null = null, requestBody: string | null = null): RequestParts {
+function partsOf(input: string | URL, init: TransportInit, request: Request | null = null, requestBody: string | null = null): RequestParts {
   const url = input instanceof URL ? input : parsedUrl(input);
   const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
   if (!methods.has(method)) throw new TypeError(`unsupported method ${method}`);
   const headers = headerRecord(init.headers ?? request?.headers);
   const rawBody = init.body ?? requestBody;
   if (rawBody !== null && typeof rawBody !== 'string') throw new TypeError('the Node transport sends string bodies only');
-  return { url, method: method as Method, headers, body: rawBody, signal: init.signal ?? request?.signal ?? null };
+  // The CallControl spares an AbortController per call; the signal is read only when there is none.
+  const cancel = init[callControlKey] ?? init.signal ?? request?.signal ?? null;
+  return { url, method: method as Method, headers, body: rawBody, cancel };
 }
 
 /** The parts of a call given as a Request, whose body has to be read first. */
-async function partsOfRequest(request: Request, init: RequestInit): Promise<RequestParts> {
+async function partsOfRequest(request: Request, init: TransportInit): Promise<RequestParts> {
   const method = (init.method ?? request.method).toUpperCase();
   const body = init.body === undefined && method !== 'GET' && method !== 'HEAD' ? await request.text() : null;
   return partsOf(new URL(request.url), init, request, body);
@@ -96,9 +99,20 @@ function answerOf(status: number, rawHeaders: readonly Buffer[], body: string): 
   };
 }
 
-/** An AbortSignal's reason as the error a call fails with. */
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError');
+/** Why a call was given up, as the error it fails with: an AbortSignal's reason, or an AbortError. */
+function abortReason(cancel: CallControl | AbortSignal): Error {
+  const reason: unknown = cancel instanceof AbortSignal ? cancel.reason : undefined;
+  return reason instanceof Error ? reason : new DOMException('The operation was aborted', 'AbortError');
+}
+
+/** Listens for the end of a call: on the CallControl when there is one (no listener to remove), else on the signal. */
+function listen(cancel: CallControl | AbortSignal, onAbort: () => void): (() => void) | undefined {
+  if (!(cancel instanceof AbortSignal)) {
+    cancel.onAbort(onAbort);
+    return undefined;
+  }
+  cancel.addEventListener('abort', onAbort, { once: true });
+  return () => cancel.removeEventListener('abort', onAbort);
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
@@ -118,30 +132,30 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
    * without the stream object and body mixin `agent.request` puts around every answer. The whole body is read
    * before the call resolves, so that a reset mid-answer fails this call rather than a later read.
    */
-  function call(url: URL, method: Method, headers: Record<string, string>, body: string | null, signal: AbortSignal | null): Promise<TransportResponse> {
+  function call(url: URL, method: Method, headers: Record<string, string>, body: string | null, cancel: CallControl | AbortSignal | null): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(abortReason(signal));
+      if (cancel?.aborted) return reject(abortReason(cancel));
       let abort: ((reason: Error) => void) | undefined;
       let settled = false;
       let status = 0;
       let rawHeaders: Buffer[] = [];
       const chunks: Buffer[] = [];
       let size = 0;
-      const onAbort = () => abort?.(abortReason(signal!));
+      const onAbort = () => abort?.(abortReason(cancel!));
+      const unlisten = cancel ? listen(cancel, onAbort) : undefined;
       const finish = (error: Error | null, answer?: TransportResponse) => {
         if (settled) return;
         settled = true;
-        signal?.removeEventListener('abort', onAbort);
+        unlisten?.();
         if (error) reject(error);
         else resolve(answer!);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       agent.dispatch(
         { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body },
         {
           onConnect(abortCall: (reason: Error) => void) {
             abort = abortCall;
-            if (signal?.aborted) abortCall(abortReason(signal));
+            if (cancel?.aborted) abortCall(abortReason(cancel));
           },
           onHeaders(statusCode: number, raw: Buffer[]) {
             status = statusCode;
@@ -169,9 +183,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     });
   }
 
-  const send = ({ url, method, headers, body, signal }: RequestParts) => call(url, method, headers, body, signal);
+  const send = ({ url, method, headers, body, cancel }: RequestParts) => call(url, method, headers, body, cancel);
 
-  async function transport(input: RequestInfo | URL, init: RequestInit = {}): Promise<TransportResponse> {
+  async function transport(input: RequestInfo | URL, init: TransportInit = {}): Promise<TransportResponse> {
     return send(input instanceof Request ? await partsOfRequest(input, init) : partsOf(input, init));
   }
 

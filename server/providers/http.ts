@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { callControlKey, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -104,17 +104,18 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
     async verify(query: VerifyQuery, call: CallControl): Promise<ProviderAnswer> {
       let response: TransportResponse;
       try {
-        const init: RequestInit = {
+        const init: TransportInit = {
           method: 'POST',
           headers,
           body: JSON.stringify(adapter.request(query)),
           // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
           redirect: 'manual',
-          // Read by the transport when it needs it: fetch and the Node transport at once, the sandbox only for
-          // the number that never answers.
+          // Read by the transport when it needs it: fetch at once, the sandbox only for the number that never
+          // answers; the Node transport listens on the CallControl instead.
           get signal() {
             return call.signal;
           },
+          [callControlKey]: call,
         };
         response = await transport(url, init);
       } catch (cause) {

@@ -58,6 +58,7 @@ const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
  */
 export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
   let controller: AbortController | undefined;
+  let listeners: (() => void)[] | undefined;
   let givenUp = false;
   const call: CallControl = {
     get signal() {
@@ -70,11 +71,24 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
     get aborted() {
       return givenUp;
     },
+    onAbort(listener) {
+      if (givenUp) listener();
+      else (listeners ??= []).push(listener);
+    },
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       givenUp = true;
       controller?.abort();
+      if (listeners) {
+        for (const listener of listeners) {
+          try {
+            listener();
+          } catch {
+            // A listener that throws must not keep the call from failing with its timeout.
+          }
+        }
+      }
       reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {

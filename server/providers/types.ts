@@ -32,14 +32,28 @@ export interface Provider {
 
 /**
  * How a provider learns that its call was given up (its timeout passed). The AbortSignal is made the first time
- * it is read: a transport that sends a request reads it at once, while an in-process one that answers at once
- * never does, and spares the several microseconds an AbortController costs on every call.
+ * it is read: an in-process transport that answers at once never reads it, and the Node transport listens with
+ * `onAbort` instead, sparing the several microseconds an AbortController and its listeners cost on every call.
  */
 export interface CallControl {
   /** The signal to hand to a transport; made on first read, already aborted if the call was given up by then. */
   readonly signal: AbortSignal;
   /** Whether the call was given up; reading it never makes the signal. */
   readonly aborted: boolean;
+  /** Calls `listener` once if the call is given up before it settles, at once if it already was. */
+  onAbort(listener: () => void): void;
+}
+
+/**
+ * The key under which a provider may hand its CallControl to the transport in the request init. A transport
+ * that knows it (the Node transport) listens there and never reads `signal`; `fetch` ignores it and reads the
+ * signal as usual.
+ */
+export const callControlKey: unique symbol = Symbol.for('carrier-verify.call-control');
+
+/** What a provider passes to its transport: a fetch RequestInit, with its CallControl beside the signal. */
+export interface TransportInit extends RequestInit {
+  readonly [callControlKey]?: CallControl;
 }
 
 /**
@@ -125,4 +139,4 @@ export interface TransportResponse {
 }
 
 /** The fetch-like function providers call, injected so that Node can use a pooled keep-alive transport. */
-export type Transport = (input: RequestInfo | URL, init?: RequestInit) => Promise<TransportResponse>;
+export type Transport = (input: RequestInfo | URL, init?: TransportInit) => Promise<TransportResponse>;

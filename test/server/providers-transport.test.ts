@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
-import { UpstreamError, type Transport } from '../../server/providers/types.js';
+import { callControlKey, UpstreamError, type CallControl, type Provider, type Transport, type TransportInit } from '../../server/providers/types.js';
 import type { NodeTransport } from '../../server/transport-node.js';
 import { eachVendorAndTransport, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -42,6 +42,74 @@ describe('createNodeTransport', () => {
     expect(answers.every((a) => a.code === 'FP00000')).toBe(true);
     expect(vendor.connections).toBeGreaterThanOrEqual(1);
     expect(vendor.connections).toBeLessThanOrEqual(10);
+  });
+
+  /** A CallControl given up by hand, and an init whose signal must never be read. */
+  function handControl() {
+    const listeners: (() => void)[] = [];
+    let givenUp = false;
+    const control: CallControl = {
+      get signal(): AbortSignal {
+        throw new Error('the signal was read');
+      },
+      get aborted() {
+        return givenUp;
+      },
+      onAbort: (listener) => void (givenUp ? listener() : listeners.push(listener)),
+    };
+    const init: TransportInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(match),
+      get signal(): AbortSignal {
+        throw new Error('the signal was read');
+      },
+      [callControlKey]: control,
+    };
+    const giveUp = () => {
+      givenUp = true;
+      for (const listener of listeners) listener();
+    };
+    return { init, giveUp };
+  }
+
+  it('abandons a call when its CallControl gives it up, without ever reading an AbortSignal', async () => {
+    vendor.fail({ kind: 'no-answer' });
+    const { init, giveUp } = handControl();
+    const pending = transport(vendor.url, init);
+    await expect.poll(() => vendor.calls).toBe(1);
+    giveUp();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('sends nothing for a call given up before it starts', async () => {
+    const { init, giveUp } = handControl();
+    giveUp();
+    await expect(transport(vendor.url, init)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(vendor.calls).toBe(0);
+  });
+
+  it('times a silent upstream out through the CallControl: no AbortSignal made, and the pool still answers', async () => {
+    vendor.fail({ kind: 'no-answer' }, 1);
+    const inner = providerFor(vendor, { id: 'main', transport, timeoutMs: 200 });
+    let signalReads = 0;
+    const counted: Provider = {
+      ...inner,
+      verify: (query, call) =>
+        inner.verify(query, {
+          get signal() {
+            signalReads += 1;
+            return call.signal;
+          },
+          get aborted() {
+            return call.aborted;
+          },
+          onAbort: (listener) => call.onAbort(listener),
+        }),
+    };
+    expect(await failureOf(callWithTimeout(counted, match))).toEqual({ failure: 'timeout', maybeBilled: true });
+    expect((await callWithTimeout(counted, match)).code).toBe('FP00000');
+    expect(signalReads).toBe(0);
   });
 });
 
