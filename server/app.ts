@@ -225,8 +225,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     maxAge: 600,
   });
 
-  app.use('/api/verify', verifyCors);
+  app.options('/api/verify', (c) => verifyCors.preflight(c.req.header('origin')));
   app.post('/api/verify', async function verify(c) {
+    c.set('cors', verifyCors.headersFor(c.req.header('origin')));
     const body = await readJson(c);
     const site = sites.resolve(siteKeyOf(body));
     if (!site) throw apiError('INVALID_SITE_KEY');
@@ -347,7 +348,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.get('/carrier-verify.js.map', page('/carrier-verify.js.map'));
   app.get('/assets/*', async (c, next) => (await config.assets(`/site${c.req.path}`)) ?? next());
 
-  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/api/verify', '/api/siteverify'], () => {
+  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/api/verify', '/api/siteverify'], (c) => {
+    if (c.req.path === '/api/verify') c.set('cors', verifyCors.headersFor(c.req.header('origin')));
     throw apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
   });
   app.notFound((c) => reply(c, apiError('NOT_FOUND').body, 404));

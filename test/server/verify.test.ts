@@ -126,6 +126,20 @@ describe('POST /api/verify refusals', () => {
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('carries CORS headers on refusals too, so that the page can read why', async () => {
+    const app = testApp();
+    const origin = 'http://localhost:5173';
+    const badJson = await app.request('/api/verify', { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.headers.get('access-control-allow-origin')).toBe(origin);
+    const wrongMethod = await app.request('/api/verify', { method: 'PUT', headers: { origin } });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('access-control-allow-origin')).toBe(origin);
+    const elsewhere = await app.request('/api/verify', { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{' });
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+    expect(elsewhere.headers.get('vary')).toContain('Origin');
+  });
+
   it('answers 405 for GET and 404 JSON for unknown routes', async () => {
     const app = testApp();
     const get = await app.request('/api/verify');
