@@ -31,6 +31,13 @@ export class MemoryStore implements Store {
   }
 
   private lastSweep = -Infinity;
+  /**
+   * Walks the keys oldest first, kept from one eviction to the next. A Map keeps deleted keys as holes until it
+   * is rebuilt, so a fresh `keys().next()` on a full store would step over every key evicted so far, on every
+   * write; this iterator resumes where it stopped. A Map iterator stays valid while the map changes: it skips
+   * deleted keys and reaches keys added (or set again) after it started.
+   */
+  private oldestFirst: Iterator<string> | undefined;
 
   /** Drops expired keys; at most once a second, so that a full store does not scan itself on every write. */
   private sweepExpired(): void {
@@ -54,10 +61,20 @@ export class MemoryStore implements Store {
     if (this.entries.size >= this.maxKeys) this.sweepExpired();
     if (this.entries.size >= this.maxKeys) {
       if (this.whenFull === 'refuse') throw new StoreUnavailableError(`memory store full (${this.maxKeys} live keys)`);
-      const oldest = this.entries.keys().next().value;
+      const oldest = this.nextOldest();
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+  }
+
+  /** The oldest key still held; a finished iterator (one that passed every key) is started again. */
+  private nextOldest(): string | undefined {
+    let step = this.oldestFirst?.next();
+    if (!step || step.done) {
+      this.oldestFirst = this.entries.keys();
+      step = this.oldestFirst.next();
+    }
+    return step.done ? undefined : step.value;
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
