@@ -58,6 +58,17 @@ describe('the demo page', () => {
     expect(await tryRow('12345678901')).toContain('"reason": "not-mobile"');
   });
 
+  it('fits a 320 px phone screen without scrolling sideways', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    try {
+      await narrow.goto(`http://127.0.0.1:${server.port}/`);
+      await narrow.locator('carrier-verify').waitFor();
+      expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('switches the widget\'s language and offers the code to copy', async () => {
     await page.selectOption('#lang', 'en');
     await expect.poll(() => page.getByLabel('Mobile number').count()).toBe(1);
