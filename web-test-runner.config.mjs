@@ -31,6 +31,19 @@ async function api(ctx, next) {
     ctx.body = '<html><body>Bad Gateway</body></html>';
     return;
   }
+  if (ctx.path === '/test/plain-status') {
+    // What a load balancer or CDN in front of the proxy answers itself: a bare status, as text.
+    ctx.status = Number(ctx.query.status ?? 500);
+    if (ctx.query.after) ctx.set('Retry-After', ctx.query.after);
+    ctx.type = 'text/plain';
+    ctx.body = 'Service temporarily unavailable';
+    return;
+  }
+  if (ctx.path === '/test/no-answer') {
+    // A request held without an answer until the client gives up (a stalled network).
+    await new Promise((resolve) => ctx.req.once('close', resolve));
+    return;
+  }
   if (ctx.path === '/test/no-token') {
     // A match without its token: not the protocol, so no success.
     ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile' };

@@ -74,6 +74,11 @@ export class CarrierVerify extends LitElement {
   static override styles = styles;
   static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static formAssociated = true;
+  /**
+   * How long a verification waits for the proxy, in ms, before it ends in `cv-error` `NETWORK_ERROR`; for every
+   * element of the page. Longer than the proxy's own deadline (twice its longest provider timeout).
+   */
+  static timeout = 30_000;
 
   static override properties = {
     endpoint: { type: String },
@@ -223,8 +228,13 @@ export class CarrierVerify extends LitElement {
     this.#show('verifying');
     this.#retryCountdown.stop();
     const controller = new AbortController();
+    // A proxy that never answers (a stalled network, a load balancer holding the request) ends as NETWORK_ERROR:
+    // fetch rejects with this reason, not with an AbortError.
+    const timer = setTimeout(() => controller.abort(new DOMException('No answer in time', 'TimeoutError')), CarrierVerify.timeout);
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
-    const promise = postVerify(this.endpoint, body, controller.signal).then((outcome) => {
+    // An endpoint unset by script or a framework binding falls back to the default rather than posting to "/undefined".
+    const promise = postVerify(this.endpoint || '/api/verify', body, controller.signal).then((outcome) => {
+      clearTimeout(timer);
       if (this.#inFlight?.controller !== controller) return outcome;
       this.#inFlight = null;
       return this.#settle(outcome);
@@ -433,7 +443,14 @@ export class CarrierVerify extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#stopWatchingLang?.();
-    this.#cancel();
+    // Moved elsewhere in the page (a form put into a dialog, a framework re-parenting it) is not gone: an attempt
+    // under way is cancelled only if the element is still out of the document once the move is over.
+    queueMicrotask(() => this.isConnected || this.#cancel());
+  }
+
+  protected override willUpdate(): void {
+    // The token's form field keeps its default name when the attribute is removed or a binding sets nothing.
+    this.name ||= 'carrier-verify-token';
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -512,7 +529,10 @@ export class CarrierVerify extends LitElement {
   }
 
   #onRetry(): void {
-    if (!this.#blocked) void this.verify();
+    if (this.#blocked) return;
+    // The retry button goes while the new attempt runs: the focus moves to the main button rather than the page.
+    this.renderRoot.querySelector<HTMLElement>('[part=button]')?.focus();
+    void this.verify();
   }
 
   /** The carrier the segment typed so far was issued to, or why such a number cannot be verified. */
@@ -591,7 +611,7 @@ export class CarrierVerify extends LitElement {
             aria-describedby="name-error"
             @input=${this.#onNameInput}
           />
-          <div id="name-error" class="error" part="error">${nameError}</div>
+          <div id="name-error" class="error" part="error" aria-live="polite">${nameError}</div>
         </div>
         <div class="field" part="field phone-field">
           <label for="phone" part="label">${t.phoneLabel}</label>
@@ -612,7 +632,7 @@ export class CarrierVerify extends LitElement {
             @compositionend=${this.#onPhoneCompositionEnd}
           />
           <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
-          <div id="phone-error" class="error" part="error">${phoneError}</div>
+          <div id="phone-error" class="error" part="error" aria-live="polite">${phoneError}</div>
         </div>
         ${this.#renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>

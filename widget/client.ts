@@ -27,6 +27,9 @@ interface ResultBody {
 
 const errorCodes = new Set(Object.keys(errorStatus));
 
+/** What an answer without a JSON body means, from its status alone. */
+const statusCodes: Partial<Record<number, ErrorCode>> = { 429: 'RATE_LIMITED', 502: 'UPSTREAM_ERROR', 503: 'SERVICE_UNAVAILABLE', 504: 'UPSTREAM_TIMEOUT' };
+
 /** An `error` outcome; retryable as its code says. */
 export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number): Outcome {
   const detail: ErrorDetail = { code, message, retryable: isRetryable(code) };
@@ -80,7 +83,10 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
   try {
     json = await response.json();
   } catch {
-    return errorOutcome('BAD_RESPONSE', `The verification service answered HTTP ${response.status} without JSON`);
+    // A proxy or CDN in front may answer these itself, as text or HTML: the status still says what happened.
+    const code = statusCodes[response.status];
+    const message = `The verification service answered HTTP ${response.status} without JSON`;
+    return code ? errorOutcome(code, message, retryAfterOf(response)) : errorOutcome('BAD_RESPONSE', message);
   }
   const parsed = typeof json === 'object' && json !== null ? (json as ResultBody) : null;
   if (response.ok && parsed && isResultCode(parsed.code)) {

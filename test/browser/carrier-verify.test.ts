@@ -1,7 +1,7 @@
 // <carrier-verify> in Chromium against the real proxy on the sandbox: each event and its detail, labels, status, token, reset.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../widget/define.js';
-import type { CarrierVerify } from '../../widget/carrier-verify.js';
+import { CarrierVerify } from '../../widget/carrier-verify.js';
 import { eventNames } from '../../widget/events.js';
 
 const inputs = (el: CarrierVerify) => ({
@@ -145,12 +145,68 @@ describe('<carrier-verify>', () => {
   });
 
   it('fires cv-error for an answer that is not JSON, and for a proxy that cannot be reached', async () => {
-    const html502 = await widget(html`<carrier-verify endpoint="/test/html-error"></carrier-verify>`);
-    setTimeout(() => void fillAndClick(html502, '张三', '13800138000'));
-    expect((await oneEvent(html502, 'cv-error')).detail).to.include({ code: 'BAD_RESPONSE', retryable: true });
+    const teapot = await widget(html`<carrier-verify endpoint="/test/plain-status?status=418"></carrier-verify>`);
+    setTimeout(() => void fillAndClick(teapot, '张三', '13800138000'));
+    expect((await oneEvent(teapot, 'cv-error')).detail).to.include({ code: 'BAD_RESPONSE', retryable: true });
     const unreachable = await widget(html`<carrier-verify endpoint="http://127.0.0.1:9/api/verify"></carrier-verify>`);
     setTimeout(() => void fillAndClick(unreachable, '张三', '13800138000'));
     expect((await oneEvent(unreachable, 'cv-error')).detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
+  });
+
+  it('reads what a gateway in front of the proxy meant from its status when it answers without JSON', async () => {
+    const outcomeOf = async (endpoint: string) => {
+      const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      return (await el.verify()).detail;
+    };
+    expect(await outcomeOf('/test/html-error')).to.include({ code: 'UPSTREAM_ERROR', retryable: true });
+    expect(await outcomeOf('/test/plain-status?status=504')).to.include({ code: 'UPSTREAM_TIMEOUT', retryable: true });
+    expect(await outcomeOf('/test/plain-status?status=503')).to.include({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    expect(await outcomeOf('/test/plain-status?status=429&after=12')).to.include({ code: 'RATE_LIMITED', retryable: true, retryAfter: 12 });
+  });
+
+  it('gives up on a proxy that never answers, with one retryable cv-error NETWORK_ERROR', async () => {
+    const el = await widget(html`<carrier-verify endpoint="/test/no-answer"></carrier-verify>`);
+    const { timeout } = CarrierVerify;
+    CarrierVerify.timeout = 300;
+    try {
+      const seen: string[] = [];
+      for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      const outcome = await el.verify();
+      expect(outcome.detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
+      await el.updateComplete;
+      expect(seen).to.deep.equal(['cv-error']);
+      expect(el.status).to.equal('error');
+      expect(inputs(el).message.textContent).to.contain('网络');
+    } finally {
+      CarrierVerify.timeout = timeout;
+    }
+  });
+
+  it('posts to the default endpoint, and keeps the default field name, when a script or binding unsets them', async () => {
+    const el = await widget(html`<carrier-verify endpoint="/somewhere" name="kyc"></carrier-verify>`);
+    const sent: string[] = [];
+    const realFetch = window.fetch;
+    window.fetch = (input, init) => {
+      sent.push(new URL(String(input), location.href).pathname);
+      return realFetch(input, init);
+    };
+    try {
+      el.removeAttribute('endpoint');
+      el.removeAttribute('name');
+      await el.updateComplete;
+      expect(el.name).to.equal('carrier-verify-token');
+      expect(el.getAttribute('name')).to.equal('carrier-verify-token');
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      expect((await el.verify()).status).to.equal('verified');
+      (el as { endpoint: unknown }).endpoint = undefined;
+      el.fill({ name: '李四', phoneNumber: '18612345678' });
+      expect((await el.verify()).status).to.equal('verified');
+      expect(sent).to.deep.equal(['/api/verify', '/api/verify']);
+    } finally {
+      window.fetch = realFetch;
+    }
   });
 
   for (const [field, name, phone, reason, text] of [
@@ -333,7 +389,24 @@ describe('<carrier-verify>', () => {
     expect(el.status).to.equal('idle');
   });
 
-  it('does not stay busy when moved or removed while verifying', async () => {
+  it('goes on verifying when moved within the page (into a dialog, say)', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    const outcome = el.verify();
+    await el.updateComplete;
+    expect(el.status).to.equal('verifying');
+    const dialog = document.createElement('div');
+    el.parentElement!.append(dialog);
+    dialog.append(el);
+    expect((await outcome).status).to.equal('verified');
+    await el.updateComplete;
+    expect(seen).to.deep.equal(['cv-verified']);
+    expect(el.token).to.be.a('string');
+  });
+
+  it('does not stay busy when removed while verifying, and verifies again once put back', async () => {
     const el = await widget();
     const errors: string[] = [];
     el.addEventListener('cv-error', (e) => errors.push(e.detail.code));
@@ -343,6 +416,7 @@ describe('<carrier-verify>', () => {
     expect(el.status).to.equal('verifying');
     const parent = el.parentElement!;
     el.remove();
+    await new Promise((resolve) => setTimeout(resolve));
     parent.append(el);
     await el.updateComplete;
     expect(el.status).to.equal('error');

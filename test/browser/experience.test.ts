@@ -274,8 +274,19 @@ describe('states and next steps', () => {
     const retry = parts(el).retry!;
     expect(retry.textContent?.trim()).to.equal('Try again');
     const again = oneEvent<VerifyErrorEvent>(el, 'cv-error');
+    retry.focus();
     retry.click();
+    // The retry button goes while the attempt runs; the keyboard focus stays in the widget, on Verify.
+    await el.updateComplete;
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).button);
     expect((await again).detail.code).to.equal('UPSTREAM_ERROR');
+  });
+
+  it('announces a field error as it appears, even when the focus is already in that field', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    await attempt(el, '张三', '138 0013 800', 'cv-invalid');
+    for (const region of [parts(el).nameError, parts(el).phoneError]) expect(region.getAttribute('aria-live')).to.equal('polite');
+    expect(parts(el).phoneError.textContent).to.contain('11');
   });
 
   it('offers no retry for a refusal that a retry cannot change', async () => {
