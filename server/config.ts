@@ -139,7 +139,9 @@ export class ConfigError extends Error {
 const providerSchema = z.strictObject({
   id: z.string().min(1).max(64),
   url: z.url({ protocol: /^https?$/ }),
-  key: z.string().min(1),
+  // Sent as `Authorization: Bearer <key>`: a space, a line break (a key read with `$(cat keyfile)` into JSON) or
+  // a character outside ASCII could never go in the header, and every call would fail as if the network had.
+  key: z.string().min(1).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or line breaks: it is sent in the Authorization header'),
   weight: z.number().positive().max(1000).optional(),
   timeoutMs: z.number().int().min(50).max(60_000).optional(),
   adapter: z.enum(adapterNames).optional(),
@@ -185,6 +187,24 @@ function parseJson<T>(setting: string, raw: string, schema: z.ZodType<T>): T {
     throw new ConfigError(setting, `${issue?.path.join('.') || 'value'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
+}
+
+/**
+ * Refuses a REDIS_URL the Redis client could not use, before the client sees it: it would throw with the whole
+ * URL, password included, in its message, or select database "NaN" after start-up and bring the process down.
+ * The messages never repeat the value.
+ */
+function checkRedisUrl(raw: string): void {
+  const form = 'redis://[user:password@]host[:port][/database]';
+  if (!/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (${form})`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', `is not a URL of the form ${form}`);
+  }
+  if (url.hostname === '') throw new ConfigError('REDIS_URL', `names no host (${form})`);
+  if (!/^(\/\d{0,5})?$/.test(url.pathname)) throw new ConfigError('REDIS_URL', 'the database after the host must be a number, such as /0');
 }
 
 /** Runs a setting's own parser, turning its complaint into a ConfigError that names the setting. */
@@ -245,7 +265,7 @@ export function loadConfig(env: Record<string, string | undefined>, transport: T
   }
   if (production && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required in production');
   const redisUrl = env.REDIS_URL || undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  if (redisUrl !== undefined) checkRedisUrl(redisUrl);
   // Instances agree on limit keys and tokens only when they share the secrets that derive them.
   if (redisUrl !== undefined && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required with REDIS_URL, so that instances share limit and cache keys');
   if (redisUrl !== undefined && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required with REDIS_URL, so that a token issued by one instance is accepted by another');

@@ -55,7 +55,9 @@ export function parseLimits(raw: string | undefined): Limits {
   const limits: { -readonly [S in LimitScope]: Limit | null } = { ...DEFAULT_LIMITS };
   const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   for (const entry of entries) {
-    const [name = '', value = ''] = entry.split('=').map((part) => part.trim());
+    const parts = entry.split('=').map((part) => part.trim());
+    const [name = '', value = ''] = parts;
+    if (parts.length !== 2) throw new Error(`"${entry.slice(0, 40)}" is not of the form scope=count/window`);
     if (!isScope(name)) throw new Error(`unknown limit "${name.slice(0, 40)}" (known: ${SCOPES.join(', ')})`);
     limits[name] = parseLimit(name, value);
   }

@@ -182,6 +182,7 @@ describe('CARRIER_VERIFY_LIMITS', () => {
 
   it.each([
     ['ip=30', /ip: "30" is not of the form/],
+    ['ip=30/1m=5', /"ip=30\/1m=5" is not of the form scope=count\/window/],
     ['ip=30/1y', /not of the form/],
     ['visits=3/1m', /unknown limit "visits"/],
     ['ip=0/1m', /at least 1/],

@@ -153,6 +153,18 @@ describe('CARRIER_VERIFY_PROVIDERS', () => {
     expect(() => providers([{ id: 'x', url: 'https://a.example/verify', key: 'k', adapter: 'baidu' }])).toThrow(ConfigError);
     expect(() => providers([{ id: 'x', url: 'https://a.example/verify', key: 'k', adapter: 'baidu' }])).toThrow(/CARRIER_VERIFY_PROVIDERS/);
   });
+
+  it.each([['secret-key\n'], ['secret key'], ['密钥']])('refuses a key that cannot go in the Authorization header (%j), without repeating it', (key) => {
+    let message = '';
+    try {
+      providers([{ id: 'x', url: 'https://a.example/verify', key }]);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^CARRIER_VERIFY_PROVIDERS: 0\.key: must be printable ASCII/);
+    expect(message).not.toContain(key.trim());
+  });
 });
 
 describe('the Node server on CARRIER_VERIFY_PROVIDERS', () => {

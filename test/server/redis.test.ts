@@ -74,6 +74,32 @@ describe('REDIS_URL configuration', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40) })).toThrow(/^CARRIER_VERIFY_TOKEN_KEYS: is required with REDIS_URL/);
     expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(ConfigError);
   });
+
+  it.each([
+    ['rediss://user:S3cretPassw0rd@redis.internal:63 79', /is not a URL/],
+    ['redis://default:S3cretPassw0rd@127.0.0.1:notaport', /is not a URL/],
+    ['redis://[bad', /is not a URL/],
+    ['redis://:S3cretPassw0rd@127.0.0.1:6379/abc', /database after the host must be a number/],
+    ['redis:///0', /names no host/],
+  ])('refuses %s with a message that names REDIS_URL and never repeats it', (url, reason) => {
+    let message = '';
+    try {
+      loadConfig({ REDIS_URL: url });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^REDIS_URL: /);
+    expect(message).toMatch(reason);
+    expect(message).not.toContain('S3cret');
+    expect(message).not.toContain(url);
+  });
+
+  it('takes a URL with a database number, user and password', async () => {
+    const key = JSON.stringify([await generateTokenKey('k1')]);
+    const settings = loadConfig({ REDIS_URL: 'rediss://app:pw@redis.internal:6380/2', CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40), CARRIER_VERIFY_TOKEN_KEYS: key });
+    expect(settings.redisUrl).toBe('rediss://app:pw@redis.internal:6380/2');
+  });
 });
 
 interface Instance {
