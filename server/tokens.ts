@@ -6,6 +6,7 @@
 // sites cannot correlate their users through it.
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import type { CarrierId } from '../widget/carriers.js';
+import { checkName, checkPhone } from '../widget/validation.js';
 import { createHasher, timingSafeEqual } from './privacy.js';
 import type { Store } from './stores/types.js';
 
@@ -45,7 +46,7 @@ export interface VerifyTokenOptions {
   readonly jwks: JSONWebKeySet;
   /** The site the token must have been issued to. */
   readonly siteKey: string;
-  /** With `secret`, `name` and `phoneNumber`: the pair the token must have been issued for. */
+  /** With `secret`, `name` and `phoneNumber`: the pair the token must have been issued for, as typed (normalised here). */
   readonly binding?: { readonly secret: string; readonly name: string; readonly phoneNumber: string };
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
@@ -97,8 +98,14 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
   const claims = claimsOf(payload);
   if (!claims) return { ok: false, error: 'invalid-input-response' };
   if (options.binding) {
-    const { secret, phoneNumber, name } = options.binding;
-    if (!timingSafeEqual(claims.subject, await tokenSubject(secret, phoneNumber, name))) return { ok: false, error: 'binding-mismatch' };
+    // The pair as the site's form has it (`138 0013 8000`, ` 张 三 `): normalised by the same checks the proxy ran
+    // before it issued the token. A pair those checks refuse was never verified.
+    const { secret } = options.binding;
+    const phone = checkPhone(options.binding.phoneNumber);
+    const name = checkName(options.binding.name);
+    if (!phone.ok || !name.ok || !timingSafeEqual(claims.subject, await tokenSubject(secret, phone.value, name.value))) {
+      return { ok: false, error: 'binding-mismatch' };
+    }
   }
   return { ok: true, claims };
 }

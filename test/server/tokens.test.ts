@@ -181,6 +181,11 @@ describe('verifyToken for backends that check offline', () => {
     expect(await verifyToken(token, { ...options, siteKey: 'shop' })).toEqual({ ok: false, error: 'invalid-input-response' });
     expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: '张三', phoneNumber: '13800138000' } })).toMatchObject({ ok: true });
     expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: '李四', phoneNumber: '13800138000' } })).toEqual({ ok: false, error: 'binding-mismatch' });
+    // The pair as a signup form holds it is normalised as the proxy normalised it, as siteverify does.
+    for (const [name, phoneNumber] of [['张三', '138 0013 8000'], [' 张 三 ', '+86 138-0013-8000']]) {
+      expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: name!, phoneNumber: phoneNumber! } })).toMatchObject({ ok: true });
+    }
+    expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: 'Zhang San', phoneNumber: '13800138000' } })).toEqual({ ok: false, error: 'binding-mismatch' });
     time.advance((TOKEN_TTL_SECONDS + 1) * 1000);
     expect(await verifyToken(token, options)).toEqual({ ok: false, error: 'timeout-or-duplicate' });
   });
