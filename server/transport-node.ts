@@ -185,7 +185,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
 
   const send = ({ url, method, headers, body, cancel }: RequestParts) => call(url, method, headers, body, cancel);
 
-  async function transport(input: RequestInfo | URL, init: TransportInit = {}): Promise<TransportResponse> {
+  async function transport(input: string | URL | Request, init: TransportInit = {}): Promise<TransportResponse> {
     return send(input instanceof Request ? await partsOfRequest(input, init) : partsOf(input, init));
   }
 

@@ -31,7 +31,7 @@ function answer(phoneNumber: string, name: string): Code {
 }
 
 /** Answers an upstream request `{ name, phoneNumber }` as the real provider would, faults included. */
-export async function sandboxUpstream(input: RequestInfo | URL, init?: RequestInit): Promise<TransportResponse> {
+export async function sandboxUpstream(input: string | URL | Request, init?: RequestInit): Promise<TransportResponse> {
   let body: { name?: unknown; phoneNumber?: unknown };
   try {
     // The provider posts a string body; reading it directly spares a Request object on every call.

@@ -139,4 +139,4 @@ export interface TransportResponse {
 }
 
 /** The fetch-like function providers call, injected so that Node can use a pooled keep-alive transport. */
-export type Transport = (input: RequestInfo | URL, init?: TransportInit) => Promise<TransportResponse>;
+export type Transport = (input: string | URL | Request, init?: TransportInit) => Promise<TransportResponse>;

@@ -1,7 +1,7 @@
 // The npm package as published: built into a temporary folder, its exports resolved by name, imported in Node (SSR) and type-checked.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,31 @@ console.log(widget?.status);
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', pkg], { cwd: pkg, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
+  });
+
+  it('types its server entry for a Node backend without the DOM library, its declarations checked too', async () => {
+    const backend = join(pkg, 'backend');
+    await mkdir(backend, { recursive: true });
+    await writeFile(
+      join(backend, 'server.mts'),
+      `import { createApp, createHttpProvider, verifyToken, type Transport } from 'carrier-verify/server';
+
+const transport: Transport = fetch;
+export const app = createApp({ providers: [createHttpProvider({ id: 'main', url: 'https://vendor.example/verify', key: 'k', transport })] });
+export const check = verifyToken('t', { jwks: { keys: [] }, siteKey: 'site' });
+`,
+    );
+    await writeFile(
+      join(backend, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023'], types: ['node'], skipLibCheck: false },
+        files: ['server.mts'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', backend], { cwd: backend, encoding: 'utf8' });
+    // Only the package's own declarations are judged: the libraries it depends on answer for theirs.
+    const ours = (tsc.stdout + tsc.stderr).split('\n').filter((line) => line.trim() !== '' && !line.includes('node_modules/'));
+    expect(ours).toEqual([]);
   });
 });
 
