@@ -156,6 +156,26 @@ describe('the carrier-verify program (package.json bin)', () => {
     }
   });
 
+  it('prints production secrets with keygen, which the proxy then accepts', () => {
+    const bin = (packageJson as unknown as { bin: Record<string, string> }).bin['carrier-verify']!;
+    const run = spawnSync(process.execPath, [join(pkg, bin), 'keygen', 'k1'], { cwd: pkg, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const env = Object.fromEntries(run.stdout.trim().split('\n').map((line) => {
+      const [, name, value] = /^(\w+)=(.*)$/.exec(line)!;
+      return [name!, value!.replace(/^'|'$/g, '')];
+    }));
+    expect(Object.keys(env)).toEqual(['CARRIER_VERIFY_TOKEN_KEYS', 'CARRIER_VERIFY_HASH_SECRET']);
+    expect(JSON.parse(env.CARRIER_VERIFY_TOKEN_KEYS!)).toMatchObject([{ kid: 'k1', jwk: { kty: 'EC', crv: 'P-256' } }]);
+    expect(env.CARRIER_VERIFY_HASH_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    // The production refusal that sends people to keygen is satisfied by what it printed.
+    const start = node(
+      `import { loadConfig } from 'carrier-verify/server';
+       const env = ${JSON.stringify({ ...env, NODE_ENV: 'production', CARRIER_VERIFY_ALLOW_SANDBOX: 'true', CARRIER_VERIFY_SITES: JSON.stringify([{ siteKey: 's', secret: 'x'.repeat(40), origins: ['https://shop.example'] }]) })};
+       loadConfig(env); console.log('accepted');`,
+    );
+    expect(start.out.trim().split('\n').at(-1)).toBe('accepted');
+  });
+
   it('stops with one line naming the setting when the configuration is bad', () => {
     const bin = (packageJson as unknown as { bin: Record<string, string> }).bin['carrier-verify']!;
     const run = spawnSync(process.execPath, [join(pkg, bin)], { cwd: pkg, encoding: 'utf8', env: { ...process.env, PORT: 'eighty' } });
