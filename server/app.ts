@@ -9,6 +9,7 @@ import { addHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
+import type { ApiRoute } from './metrics.js';
 import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, DEFAULT_CACHE_ENTRIES, type CacheOutcome } from './cache.js';
@@ -42,6 +43,8 @@ type Env = {
     answered?: string;
     /** The client's address, worked out once a request. */
     clientIp?: string;
+    /** The API route answering, set by its handler: metrics count by it, wherever the app is mounted. */
+    api?: ApiRoute;
   };
 };
 
@@ -125,6 +128,19 @@ async function readBodyText(c: Context): Promise<string> {
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
+/**
+ * The route pattern that answered, for the access log: never the raw path, which is client text and could carry a
+ * number or a name. Read through Hono's route helper, which only works with the Hono copy that routed the request;
+ * should a site end up with two copies, the log says `unknown` rather than the request failing.
+ */
+function routeOf(c: Context): string {
+  try {
+    return routePath(c, -1) || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The JSON body of a verify request: 415 for another type, 413 past the limit, 400 when it does not parse. */
 async function readJson(c: Context): Promise<unknown> {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw apiError('UNSUPPORTED_MEDIA_TYPE');
@@ -199,7 +215,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       requestId: c.get('requestId'),
       method: c.req.method,
       // The route pattern, not the raw path: a path is client text and could carry a number or a name.
-      route: routePath(c, -1),
+      route: routeOf(c),
       status: res.status,
       ip: maskIp(clientIpOf(c)),
       site: site?.siteKey,
@@ -213,7 +229,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       latencyMs: Math.round(latencyMs * 10) / 10,
     });
     const vars = { site, outcome, providerId, limited, answered: c.get('answered') };
-    const recording = recordRequest(config.metrics, c.req, res, vars, c.error, latencyMs / 1000);
+    const recording = recordRequest(config.metrics, c.get('api'), res, vars, c.error, latencyMs / 1000);
     if (recording) await recording;
   });
 
@@ -227,6 +243,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
 
   app.options('/api/verify', (c) => verifyCors.preflight(c.req.header('origin')));
   app.post('/api/verify', async function verify(c) {
+    c.set('api', 'verify');
     c.set('cors', verifyCors.headersFor(c.req.header('origin')));
     const body = await readJson(c);
     const site = sites.resolve(siteKeyOf(body));
@@ -268,6 +285,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
 
   app.post('/api/siteverify', async function siteverify(c) {
+    c.set('api', 'siteverify');
     const failure = (errors: (TokenError | string)[], status: 200 | 400 = 200) => siteverifyFailure(c, errors, status);
     const type = c.req.header('content-type') ?? '';
     let body: Record<string, unknown>;
@@ -348,9 +366,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.get('/carrier-verify.js.map', page('/carrier-verify.js.map'));
   app.get('/assets/*', async (c, next) => (await config.assets(`/site${c.req.path}`)) ?? next());
 
-  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/api/verify', '/api/siteverify'], (c) => {
-    if (c.req.path === '/api/verify') c.set('cors', verifyCors.headersFor(c.req.header('origin')));
-    throw apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
+  const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH'];
+  const notAllowed = () => apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
+  app.on(otherMethods, '/api/verify', (c) => {
+    c.set('cors', verifyCors.headersFor(c.req.header('origin')));
+    throw notAllowed();
+  });
+  app.on(otherMethods, '/api/siteverify', () => {
+    throw notAllowed();
   });
   app.notFound((c) => reply(c, apiError('NOT_FOUND').body, 404));
   app.onError((error, c) => {
@@ -360,10 +383,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     if (error instanceof StoreUnavailableError) {
       c.set('outcome', 'store-unavailable');
       const headers = { 'Retry-After': UNAVAILABLE_RETRY_AFTER };
-      if (c.req.path === '/api/siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
+      if (c.get('api') === 'siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
       return reply(c, apiError('SERVICE_UNAVAILABLE').body, 503, headers);
     }
-    config.log({ level: 'error', requestId: c.get('requestId'), route: routePath(c, -1), error: error.name });
+    config.log({ level: 'error', requestId: c.get('requestId'), route: routeOf(c), error: error.name });
     return reply(c, apiError('INTERNAL_ERROR').body, 500);
   });
 

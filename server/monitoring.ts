@@ -97,8 +97,6 @@ export interface RecordedVariables {
   readonly answered?: string;
 }
 
-const apiRoutes: Readonly<Record<string, ApiRoute>> = { '/api/verify': 'verify', '/api/siteverify': 'siteverify' };
-
 /**
  * The code a request was answered with: the outcome the handler set when it answered normally (a result code,
  * or siteverify's verdict), else the code of the refusal. Only an answer nobody named (a 404, a 500) has its
@@ -126,8 +124,7 @@ async function codeInBody(res: Response): Promise<string> {
  * Records an answered verify or siteverify request into `metrics` (other routes are not counted). Synchronous
  * for every answer the proxy built itself; only an unnamed answer waits for its body to be read.
  */
-export function recordRequest(metrics: Metrics, request: { method: string; path: string }, res: Response, vars: RecordedVariables, error: unknown, seconds: number): void | Promise<void> {
-  const route = request.method === 'POST' ? apiRoutes[request.path] : undefined;
+export function recordRequest(metrics: Metrics, route: ApiRoute | undefined, res: Response, vars: RecordedVariables, error: unknown, seconds: number): void | Promise<void> {
   if (!route) return;
   const record = (code: string) =>
     metrics.request({ route, status: res.status, code, site: vars.site?.siteKey, provider: vars.providerId, limit: vars.limited, seconds });

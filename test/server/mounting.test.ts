@@ -1,0 +1,48 @@
+// The proxy mounted under a prefix of a site's own Hono app: its API, its metrics and its log work there, and the
+// site's own routes are left alone.
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import type { LogLine } from '../../server/config.js';
+
+function siteWithProxy() {
+  const lines: LogLine[] = [];
+  const site = new Hono();
+  site.get('/mine', (c) => c.html('<script>start()</script>'));
+  site.route('/cv', createApp({ log: (line) => lines.push(line), remoteAddress: () => '203.0.113.7' }));
+  return { site, lines };
+}
+
+const verify = (site: Hono, body: unknown) =>
+  site.request('/cv/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('createApp mounted under /cv', () => {
+  it('verifies, and counts each answer in its metrics', async () => {
+    const { site } = siteWithProxy();
+    const res = await verify(site, { name: '张三', phoneNumber: '13800138000' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ code: 'FP00000', phoneMasked: '138****8000' });
+    expect((await verify(site, { name: '张三', phoneNumber: '12345678901' })).status).toBe(400);
+    const metrics = await (await site.request('/cv/metrics')).text();
+    expect(metrics).toMatch(/^carrier_verify_requests_total\{route="verify",code="FP00000",site="sandbox",provider="sandbox"\} 1$/m);
+    expect(metrics).toMatch(/^carrier_verify_requests_total\{route="verify",code="INVALID_PHONE",[^}]*\} 1$/m);
+  });
+
+  it('logs its own routes by pattern and leaves the site’s routes without its headers or log lines', async () => {
+    const { site, lines } = siteWithProxy();
+    await verify(site, { name: '张三', phoneNumber: '13800138000' });
+    const mine = await site.request('/mine');
+    expect(await mine.text()).toBe('<script>start()</script>');
+    expect(mine.headers.get('content-security-policy')).toBeNull();
+    expect(mine.headers.get('x-request-id')).toBeNull();
+    expect(lines.map((line) => [line.route, line.status, line.ip])).toEqual([['/cv/api/verify', 200, '203.0.113.0/24']]);
+  });
+
+  it('answers a wrong method with 405 and its CORS headers', async () => {
+    const { site } = siteWithProxy();
+    const res = await site.request('/cv/api/verify', { headers: { origin: 'http://localhost:5173' } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect((await site.request('/cv/api/siteverify')).status).toBe(405);
+  });
+});
