@@ -269,6 +269,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     try {
       answer = await cache.through(query, () => router.verify(query));
     } catch (error) {
+      // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
+      config.metrics.cacheLookup(false);
+      c.set('cache', 'miss');
       c.set('outcome', error instanceof UpstreamError ? `upstream-${error.failure}` : 'upstream-error');
       if (error instanceof UpstreamError) c.set('providerId', error.providerId);
       throw upstreamFailure(error);

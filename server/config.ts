@@ -137,7 +137,12 @@ export class ConfigError extends Error {
 }
 
 const providerSchema = z.strictObject({
-  id: z.string().min(1).max(64),
+  // The id labels the provider's metrics and health: two ids that the metrics would both have to write as `other`
+  // (Han characters, spaces, a run of digits) would merge into one series and hide each other's breaker.
+  id: z
+    .string()
+    .regex(/^[A-Za-z][\w.:-]{0,63}$/, 'must start with a letter and hold only letters, digits, _ . : - (at most 64)')
+    .refine((id) => !/\d{6,}/.test(id), 'must not hold six digits in a row (the metrics refuse such labels)'),
   url: z.url({ protocol: /^https?$/ }),
   // Sent as `Authorization: Bearer <key>`: a space, a line break (a key read with `$(cat keyfile)` into JSON) or
   // a character outside ASCII could never go in the header, and every call would fail as if the network had.

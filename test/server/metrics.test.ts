@@ -81,6 +81,8 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'UPSTREAM_ERROR' })).toBe(1);
     expect(sample(text, 'carrier_verify_upstream_duration_seconds_count', { provider: 'sandbox', result: 'server-error' })).toBe(1);
     expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'hit' })).toBe(1);
+    // The failed call's look-up missed too: an upstream outage must not raise the hit rate.
+    expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'miss' })).toBe(2);
     // The cached answer made no second upstream call, so it is billed once.
     expect(sample(text, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(1);
   });

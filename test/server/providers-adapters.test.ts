@@ -154,6 +154,10 @@ describe('CARRIER_VERIFY_PROVIDERS', () => {
     expect(() => providers([{ id: 'x', url: 'https://a.example/verify', key: 'k', adapter: 'baidu' }])).toThrow(/CARRIER_VERIFY_PROVIDERS/);
   });
 
+  it.each([['主通道'], ['main provider'], ['vendor-20261129'], ['1st']])('refuses a provider id that the metrics could not label (%j)', (id) => {
+    expect(() => providers([{ id, url: 'https://a.example/verify', key: 'k' }])).toThrow(/^CARRIER_VERIFY_PROVIDERS: 0\.id: must /);
+  });
+
   it.each([['secret-key\n'], ['secret key'], ['密钥']])('refuses a key that cannot go in the Authorization header (%j), without repeating it', (key) => {
     let message = '';
     try {
