@@ -175,6 +175,14 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
   });
 }
 
+/**
+ * Whether the window has anything to draw. Null is no data; a 0 is data, and a line shows it (a hit rate of 0%,
+ * a cost of 0), whereas a count of 0 has no bar: a bar chart of nothing but zeros counted nothing.
+ */
+function drawsSomething(data: ChartData): boolean {
+  return data.series.some((s) => s.values.some((v) => v !== null && (data.kind === 'lines' || v > 0)));
+}
+
 /** Draws `data` into the figure's `svg`, its `.legend` list and its `.tip` read-out, replacing what was there. */
 export function drawChart(figure: HTMLElement, data: ChartData): void {
   const root = figure.querySelector('svg');
@@ -189,9 +197,9 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   const y = drawAxes(root, frame, data, step, top);
   if (data.kind === 'bars') drawBars(root, frame, data, y);
   else drawLines(root, frame, data, y);
-  const hasData = data.series.some((s) => s.values.some((v) => v !== null && v > 0));
-  figure.classList.toggle('is-empty', !hasData);
-  if (!hasData) {
+  const empty = !drawsSomething(data);
+  figure.classList.toggle('is-empty', empty);
+  if (empty) {
     svg('text', { class: 'empty', x: MARGIN.left + frame.plotW / 2, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root).textContent = data.empty;
   }
   drawLegend(figure, data);

@@ -83,7 +83,9 @@ function cacheRate(hits: number, lookups: number): number | null {
   return lookups === 0 ? null : (hits / lookups) * 100;
 }
 
-function cumulativeCost(points: readonly StatsPoint[]): number[] {
+/** The cost so far at each point; none in a window without a billed call, which has no cost to estimate. */
+function cumulativeCost(points: readonly StatsPoint[], billedCalls: number): (number | null)[] {
+  if (billedCalls === 0) return points.map(() => null);
   let sum = 0;
   return points.map((p) => (sum += p.cost));
 }
@@ -173,7 +175,7 @@ function renderCharts(stats: Stats): void {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points), summary: money(totals.cost) }],
+    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
     format: money,
     empty: 'No billed calls in this window',
   });

@@ -74,6 +74,27 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('draws a 0% cache hit rate and a ¥0 cost as lines at 0, not as an empty window', { timeout: 30_000 }, async () => {
+    const base = await proxy({ pricePerCall: 0 });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+
+    // One look-up that missed the cache, and one billed call at a price of 0.
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    await expect.poll(() => tile(page, 'cache').textContent(), { timeout: 5000 }).toBe('0%');
+    expect(await tile(page, 'billed').textContent()).toBe('1');
+    expect(await tile(page, 'cost').textContent()).toBe('¥0');
+    for (const [chart, series, summary] of [['cache', 'hit-rate', 'Hit rate0%'], ['cost', 'cost', 'Estimated cost¥0']] as const) {
+      expect(await page.locator(`#chart-${chart} [data-series="${series}"]`).count()).toBe(1);
+      expect(await page.locator(`#chart-${chart} .legend`).textContent()).toBe(summary);
+      expect(await page.locator(`#chart-${chart} text.empty`).count()).toBe(0);
+    }
+    // No refusals is still an empty window for the errors chart, whose bars of 0 draw nothing.
+    expect(await page.locator('#chart-errors text.empty').textContent()).toBe('No errors or refusals in this window');
+    await page.close();
+  });
+
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();
