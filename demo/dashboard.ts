@@ -209,10 +209,16 @@ async function load(): Promise<Load> {
 let timer: ReturnType<typeof setTimeout> | undefined;
 let paused = false;
 let last: Stats | undefined;
+/** Questions asked so far: only the latest one's answer is shown. */
+let asked = 0;
 
 async function refresh(): Promise<void> {
   clearTimeout(timer);
+  const question = ++asked;
   const result = await load();
+  // A newer question (another window, a resume) went out meanwhile: this answer may be for an older window, and
+  // the newer one shows itself and schedules the next refresh.
+  if (question !== asked) return;
   const form = $<HTMLFormElement>('#token-form');
   if (result.ok) {
     form.hidden = true;

@@ -95,6 +95,40 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('shows the window asked for last, even when an earlier window\'s answer comes after it', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // A long refresh: only the changes of window ask for data during the test.
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+
+    // The 60-minute answer is taken from the proxy before any traffic, and held back until the 15-minute one is shown.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const fetched = new Promise<void>((resolve) => (taken = resolve));
+    await page.route('**/api/stats?minutes=60*', async (route) => {
+      const response = await route.fetch();
+      taken();
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.selectOption('#window', '60');
+    await fetched;
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    await page.selectOption('#window', '15');
+    await expect.poll(() => tile(page, 'requests').textContent(), { timeout: 5000 }).toBe('1');
+
+    const late = page.waitForEvent('requestfinished', (request) => request.url().includes('minutes=60'));
+    release();
+    await late;
+    await page.waitForTimeout(300);
+    expect(await tile(page, 'requests').textContent()).toBe('1');
+    expect(await page.locator('#chart-requests rect.bar').count()).toBe(1);
+    expect(await page.locator('#window').inputValue()).toBe('15');
+    await page.close();
+  });
+
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();
