@@ -4,6 +4,8 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const HEIGHT = 190;
 const MARGIN = { top: 12, right: 12, bottom: 24, left: 52 };
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+/** Below this a plot has no room left beside its axis; a narrower chart is drawn at this width and scaled down. */
+const MIN_WIDTH = 200;
 
 /** The drawing's width in CSS pixels: charts are drawn at the size they are shown, so text never scales. */
 interface Frame {
@@ -175,6 +177,19 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
   });
 }
 
+/** Writes `note` across the middle of the plot, in two lines when one would run over the value axis (on a phone). */
+function drawNote(root: SVGSVGElement, frame: Frame, note: string): void {
+  const x = MARGIN.left + frame.plotW / 2;
+  const text = svg('text', { class: 'empty', x, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root);
+  text.textContent = note;
+  if (text.getComputedTextLength() <= frame.plotW) return;
+  const words = note.split(' ');
+  const half = Math.ceil(words.length / 2);
+  // The first line keeps its trailing space, so that the text reads as the note whole.
+  const lines = [`${words.slice(0, half).join(' ')} `, words.slice(half).join(' ')];
+  text.replaceChildren(...lines.map((line, i) => Object.assign(svg('tspan', { x, dy: i === 0 ? '-0.2em' : '1.3em' }), { textContent: line })));
+}
+
 /**
  * Whether the window has anything to draw. Null is no data; a 0 is data, and a line shows it (a hit rate of 0%,
  * a cost of 0), whereas a count of 0 has no bar: a bar chart of nothing but zeros counted nothing.
@@ -187,7 +202,7 @@ function drawsSomething(data: ChartData): boolean {
 export function drawChart(figure: HTMLElement, data: ChartData): void {
   const root = figure.querySelector('svg');
   if (!root) return;
-  const width = Math.max(320, Math.round(root.parentElement?.clientWidth || 640));
+  const width = Math.max(MIN_WIDTH, Math.round(root.parentElement?.clientWidth || 640));
   const frame: Frame = { width, plotW: width - MARGIN.left - MARGIN.right };
   root.replaceChildren();
   root.setAttribute('viewBox', `0 0 ${width} ${HEIGHT}`);
@@ -199,9 +214,7 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   else drawLines(root, frame, data, y);
   const empty = !drawsSomething(data);
   figure.classList.toggle('is-empty', empty);
-  if (empty) {
-    svg('text', { class: 'empty', x: MARGIN.left + frame.plotW / 2, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root).textContent = data.empty;
-  }
+  if (empty) drawNote(root, frame, data.empty);
   drawLegend(figure, data);
   attachReadout(figure, root, frame, data);
 }

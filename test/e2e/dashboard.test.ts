@@ -129,6 +129,21 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('fits a 320 px phone screen without scrolling sideways, its charts drawn at the width they are shown', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // One unit of the drawing is one CSS pixel: the axis text keeps its 11 px rather than shrinking with the chart.
+    for (const svg of await page.locator('.plot svg').all()) {
+      const [shown, drawn] = await svg.evaluate((node: SVGSVGElement) => [node.getBoundingClientRect().width, node.viewBox.baseVal.width]);
+      expect(Math.abs(shown! - drawn!)).toBeLessThanOrEqual(1);
+    }
+    await page.close();
+  });
+
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();
