@@ -1,15 +1,21 @@
 // The monitoring page in Chromium against a real proxy: it draws its charts, and updates after a verification.
+import type { AxeResults } from 'axe-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
+import { createNodeTransport } from '../../server/transport-node.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
 import { launchChromium } from '../support/chromium.js';
+import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const OPERATOR_TOKEN = 'op-0123456789abcdef0123456789abcdef';
 
 let site: BuiltSite;
 let browser: Browser;
 const servers: RunningServer[] = [];
+const upstreams: MockUpstream[] = [];
 
 async function proxy(overrides: Parameters<typeof startServer>[1] = {}): Promise<string> {
   const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined, ...overrides });
@@ -23,6 +29,17 @@ function verify(base: string, name: string, phoneNumber: string): Promise<Respon
 
 const tile = (page: Page, name: string) => page.locator(`[data-tile="${name}"] .value`);
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's colour-contrast failures on the page as it is now, as `selector: message` lines. */
+async function contrastFailures(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a <script>, which the page's Content-Security-Policy refuses.
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() => (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { runOnly: ['color-contrast'] }));
+  expect((results as AxeResults).passes.length, 'axe checked nothing').toBeGreaterThan(0);
+  return (results as AxeResults).violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? v.help}`));
+}
+
 beforeAll(async () => {
   site = await buildSite();
   browser = await launchChromium();
@@ -31,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(servers.map((s) => s.close()));
+  await Promise.all(upstreams.map((u) => u.close()));
   await site?.remove();
 });
 
@@ -163,4 +181,35 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
     await page.close();
   });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`keeps every text readable in ${colorScheme} mode: the token error, the link, both breaker states`, { timeout: 30_000 }, async () => {
+      // Two vendors behind breakers that open at the first failure: "broken" fails and opens, "steady" stays closed.
+      const transport = createNodeTransport();
+      const [broken, steady] = await Promise.all([startMockUpstream(), startMockUpstream()]);
+      upstreams.push(broken, steady);
+      broken.fail({ kind: 'status', status: 500 });
+      const base = await proxy({
+        providers: [providerFor(broken, { id: 'broken', transport }), providerFor(steady, { id: 'steady', transport })],
+        routing: { failureThreshold: 1, halfOpenAfterMs: 600_000, random: () => 0 },
+        operatorToken: OPERATOR_TOKEN,
+        requireOperatorToken: true,
+      });
+      expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, colorScheme });
+
+      await page.goto(`${base}/dashboard`);
+      await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+      expect(await contrastFailures(page)).toEqual([]);
+
+      await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+      expect(await page.locator('#providers .state').allTextContents()).toEqual(['open', 'closed']);
+      expect(await contrastFailures(page)).toEqual([]);
+      await page.close();
+      await transport.close();
+    });
+  }
 });
