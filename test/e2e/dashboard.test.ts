@@ -154,11 +154,56 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // Nor does the read-out of the newest point, at the right edge.
+    await page.locator('#chart-requests svg').focus();
+    await page.keyboard.press('End');
+    expect(await page.locator('#chart-requests .tip').textContent()).toMatch(/FP00000 match/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     // One unit of the drawing is one CSS pixel: the axis text keeps its 11 px rather than shrinking with the chart.
     for (const svg of await page.locator('.plot svg').all()) {
       const [shown, drawn] = await svg.evaluate((node: SVGSVGElement) => [node.getBoundingClientRect().width, node.viewBox.baseVal.width]);
       expect(Math.abs(shown! - drawn!)).toBeLessThanOrEqual(1);
     }
+    await page.close();
+  });
+
+  it('reads a chart\'s values point by point from the keyboard, into a status a screen reader announces', { timeout: 30_000 }, async () => {
+    // A stopped clock: the verification lands in the window's newest 30-second point, 12:00:00 to 12:00:30 UTC.
+    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    const base = await proxy({ now: () => now });
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
+    // A long refresh: no redraw clears the read-out while it is read.
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const chart = page.locator('#chart-requests');
+    const readout = chart.getByRole('status');
+
+    // After the controls, Tab reaches the first chart.
+    await page.locator('#pause').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-labelledby'))).toBe('chart-requests-title');
+    expect(await readout.textContent()).toBe('');
+
+    // The newest point holds the verification; the one before it is empty.
+    await page.keyboard.press('End');
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    expect(await readout.isVisible()).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await readout.textContent()).toBe('11:59:30 – 12:00:00\nFP00000 match: 0');
+    await page.keyboard.press('ArrowRight');
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    await page.keyboard.press('Home');
+    const first = await readout.textContent();
+    expect(first).toMatch(/^11:3\d:\d\d – /);
+    await page.keyboard.press('ArrowLeft');
+    expect(await readout.textContent()).toBe(first);
+
+    await page.keyboard.press('Escape');
+    expect(await readout.textContent()).toBe('');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Tab');
+    expect(await readout.textContent()).toBe('');
     await page.close();
   });
 
