@@ -1,9 +1,12 @@
-// Small SVG charts for the dashboard: stacked bars or lines over time, with axes, a legend and a hover read-out.
+// Small SVG charts for the dashboard: stacked bars or lines over time, with axes, a legend and a read-out of each
+// point for the pointer and the keyboard.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const HEIGHT = 190;
 const MARGIN = { top: 12, right: 12, bottom: 24, left: 52 };
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+/** Below this a plot has no room left beside its axis; a narrower chart is drawn at this width and scaled down. */
+const MIN_WIDTH = 200;
 
 /** The drawing's width in CSS pixels: charts are drawn at the size they are shown, so text never scales. */
 interface Frame {
@@ -148,17 +151,29 @@ function drawLegend(figure: HTMLElement, data: ChartData): void {
   );
 }
 
-/** Shows the values of the bucket under the pointer. */
+/** Keys that move the read-out: to the point before or after the one shown (the newest when none is), or to the first or last. */
+const moves: Record<string, (shown: number | null, n: number) => number> = {
+  ArrowLeft: (shown, n) => Math.max(0, (shown ?? n) - 1),
+  ArrowRight: (shown, n) => Math.min(n - 1, (shown ?? n - 2) + 1),
+  Home: () => 0,
+  End: (_, n) => n - 1,
+};
+
+/**
+ * Shows the values of one point: the one under the pointer, or, on the focused chart, the one the arrow keys reach.
+ * The read-out is a status, so a screen reader announces each point; a redraw empties it, its values being old.
+ */
 function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, data: ChartData): void {
   const tip = figure.querySelector<HTMLElement>('.tip');
   if (!tip) return;
   const guide = svg('line', { class: 'guide', y1: MARGIN.top, y2: MARGIN.top + PLOT_H, visibility: 'hidden' }, root);
   const area = svg('rect', { class: 'hit', x: MARGIN.left, y: MARGIN.top, width: frame.plotW, height: PLOT_H, fill: 'transparent' }, root);
   const n = data.times.length;
-  area.addEventListener('pointermove', (event) => {
-    const box = root.getBoundingClientRect();
-    const px = ((event.clientX - box.left) / box.width) * frame.width;
-    const i = Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n)));
+  let shown: number | null = null;
+  const show = (i: number) => {
+    // Written only when the point changes: each write is announced.
+    if (i === shown) return;
+    shown = i;
     const x = MARGIN.left + ((i + 0.5) / n) * frame.plotW;
     guide.setAttribute('x1', String(x));
     guide.setAttribute('x2', String(x));
@@ -166,20 +181,60 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     const rows = data.series.map((s) => `${s.label}: ${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
     const start = data.times[i]!;
     tip.textContent = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
-    tip.hidden = false;
-    tip.style.left = `${Math.min(85, Math.max(15, (x / frame.width) * 100))}%`;
-  });
-  area.addEventListener('pointerleave', () => {
+    // Centred on the point, but kept inside the chart, so that near an edge it does not widen a phone's page.
+    const width = root.getBoundingClientRect().width;
+    const half = tip.offsetWidth / 2;
+    tip.style.left = `${Math.min(width - half, Math.max(half, (x / frame.width) * width))}px`;
+  };
+  const hide = () => {
+    shown = null;
     guide.setAttribute('visibility', 'hidden');
-    tip.hidden = true;
+    tip.textContent = '';
+  };
+  hide();
+  area.addEventListener('pointermove', (event) => {
+    const box = root.getBoundingClientRect();
+    const px = ((event.clientX - box.left) / box.width) * frame.width;
+    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))));
   });
+  area.addEventListener('pointerleave', hide);
+  // Handlers rather than listeners on the svg, which outlives its drawings: the newest drawing's replace the last's.
+  root.onkeydown = (event) => {
+    const move = moves[event.key];
+    if (event.key === 'Escape') hide();
+    else if (move && n > 0) show(move(shown, n));
+    else return;
+    event.preventDefault();
+  };
+  root.onblur = hide;
+}
+
+/** Writes `note` across the middle of the plot, in two lines when one would run over the value axis (on a phone). */
+function drawNote(root: SVGSVGElement, frame: Frame, note: string): void {
+  const x = MARGIN.left + frame.plotW / 2;
+  const text = svg('text', { class: 'empty', x, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root);
+  text.textContent = note;
+  if (text.getComputedTextLength() <= frame.plotW) return;
+  const words = note.split(' ');
+  const half = Math.ceil(words.length / 2);
+  // The first line keeps its trailing space, so that the text reads as the note whole.
+  const lines = [`${words.slice(0, half).join(' ')} `, words.slice(half).join(' ')];
+  text.replaceChildren(...lines.map((line, i) => Object.assign(svg('tspan', { x, dy: i === 0 ? '-0.2em' : '1.3em' }), { textContent: line })));
+}
+
+/**
+ * Whether the window has anything to draw. Null is no data; a 0 is data, and a line shows it (a hit rate of 0%,
+ * a cost of 0), whereas a count of 0 has no bar: a bar chart of nothing but zeros counted nothing.
+ */
+function drawsSomething(data: ChartData): boolean {
+  return data.series.some((s) => s.values.some((v) => v !== null && (data.kind === 'lines' || v > 0)));
 }
 
 /** Draws `data` into the figure's `svg`, its `.legend` list and its `.tip` read-out, replacing what was there. */
 export function drawChart(figure: HTMLElement, data: ChartData): void {
   const root = figure.querySelector('svg');
   if (!root) return;
-  const width = Math.max(320, Math.round(root.parentElement?.clientWidth || 640));
+  const width = Math.max(MIN_WIDTH, Math.round(root.parentElement?.clientWidth || 640));
   const frame: Frame = { width, plotW: width - MARGIN.left - MARGIN.right };
   root.replaceChildren();
   root.setAttribute('viewBox', `0 0 ${width} ${HEIGHT}`);
@@ -189,11 +244,9 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   const y = drawAxes(root, frame, data, step, top);
   if (data.kind === 'bars') drawBars(root, frame, data, y);
   else drawLines(root, frame, data, y);
-  const hasData = data.series.some((s) => s.values.some((v) => v !== null && v > 0));
-  figure.classList.toggle('is-empty', !hasData);
-  if (!hasData) {
-    svg('text', { class: 'empty', x: MARGIN.left + frame.plotW / 2, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root).textContent = data.empty;
-  }
+  const empty = !drawsSomething(data);
+  figure.classList.toggle('is-empty', empty);
+  if (empty) drawNote(root, frame, data.empty);
   drawLegend(figure, data);
   attachReadout(figure, root, frame, data);
 }

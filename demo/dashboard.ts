@@ -83,7 +83,9 @@ function cacheRate(hits: number, lookups: number): number | null {
   return lookups === 0 ? null : (hits / lookups) * 100;
 }
 
-function cumulativeCost(points: readonly StatsPoint[]): number[] {
+/** The cost so far at each point; none in a window without a billed call, which has no cost to estimate. */
+function cumulativeCost(points: readonly StatsPoint[], billedCalls: number): (number | null)[] {
+  if (billedCalls === 0) return points.map(() => null);
   let sum = 0;
   return points.map((p) => (sum += p.cost));
 }
@@ -173,7 +175,7 @@ function renderCharts(stats: Stats): void {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points), summary: money(totals.cost) }],
+    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
     format: money,
     empty: 'No billed calls in this window',
   });
@@ -207,10 +209,16 @@ async function load(): Promise<Load> {
 let timer: ReturnType<typeof setTimeout> | undefined;
 let paused = false;
 let last: Stats | undefined;
+/** Questions asked so far: only the latest one's answer is shown. */
+let asked = 0;
 
 async function refresh(): Promise<void> {
   clearTimeout(timer);
+  const question = ++asked;
   const result = await load();
+  // A newer question (another window, a resume) went out meanwhile: this answer may be for an older window, and
+  // the newer one shows itself and schedules the next refresh.
+  if (question !== asked) return;
   const form = $<HTMLFormElement>('#token-form');
   if (result.ok) {
     form.hidden = true;

@@ -1,15 +1,21 @@
 // The monitoring page in Chromium against a real proxy: it draws its charts, and updates after a verification.
+import type { AxeResults } from 'axe-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
+import { createNodeTransport } from '../../server/transport-node.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
 import { launchChromium } from '../support/chromium.js';
+import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const OPERATOR_TOKEN = 'op-0123456789abcdef0123456789abcdef';
 
 let site: BuiltSite;
 let browser: Browser;
 const servers: RunningServer[] = [];
+const upstreams: MockUpstream[] = [];
 
 async function proxy(overrides: Parameters<typeof startServer>[1] = {}): Promise<string> {
   const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined, ...overrides });
@@ -23,6 +29,17 @@ function verify(base: string, name: string, phoneNumber: string): Promise<Respon
 
 const tile = (page: Page, name: string) => page.locator(`[data-tile="${name}"] .value`);
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's colour-contrast failures on the page as it is now, as `selector: message` lines. */
+async function contrastFailures(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a <script>, which the page's Content-Security-Policy refuses.
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() => (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { runOnly: ['color-contrast'] }));
+  expect((results as AxeResults).passes.length, 'axe checked nothing').toBeGreaterThan(0);
+  return (results as AxeResults).violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? v.help}`));
+}
+
 beforeAll(async () => {
   site = await buildSite();
   browser = await launchChromium();
@@ -31,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(servers.map((s) => s.close()));
+  await Promise.all(upstreams.map((u) => u.close()));
   await site?.remove();
 });
 
@@ -74,6 +92,121 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('draws a 0% cache hit rate and a ¥0 cost as lines at 0, not as an empty window', { timeout: 30_000 }, async () => {
+    const base = await proxy({ pricePerCall: 0 });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+
+    // One look-up that missed the cache, and one billed call at a price of 0.
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    await expect.poll(() => tile(page, 'cache').textContent(), { timeout: 5000 }).toBe('0%');
+    expect(await tile(page, 'billed').textContent()).toBe('1');
+    expect(await tile(page, 'cost').textContent()).toBe('¥0');
+    for (const [chart, series, summary] of [['cache', 'hit-rate', 'Hit rate0%'], ['cost', 'cost', 'Estimated cost¥0']] as const) {
+      expect(await page.locator(`#chart-${chart} [data-series="${series}"]`).count()).toBe(1);
+      expect(await page.locator(`#chart-${chart} .legend`).textContent()).toBe(summary);
+      expect(await page.locator(`#chart-${chart} text.empty`).count()).toBe(0);
+    }
+    // No refusals is still an empty window for the errors chart, whose bars of 0 draw nothing.
+    expect(await page.locator('#chart-errors text.empty').textContent()).toBe('No errors or refusals in this window');
+    await page.close();
+  });
+
+  it('shows the window asked for last, even when an earlier window\'s answer comes after it', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // A long refresh: only the changes of window ask for data during the test.
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+
+    // The 60-minute answer is taken from the proxy before any traffic, and held back until the 15-minute one is shown.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const fetched = new Promise<void>((resolve) => (taken = resolve));
+    await page.route('**/api/stats?minutes=60*', async (route) => {
+      const response = await route.fetch();
+      taken();
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.selectOption('#window', '60');
+    await fetched;
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    await page.selectOption('#window', '15');
+    await expect.poll(() => tile(page, 'requests').textContent(), { timeout: 5000 }).toBe('1');
+
+    const late = page.waitForEvent('requestfinished', (request) => request.url().includes('minutes=60'));
+    release();
+    await late;
+    await page.waitForTimeout(300);
+    expect(await tile(page, 'requests').textContent()).toBe('1');
+    expect(await page.locator('#chart-requests rect.bar').count()).toBe(1);
+    expect(await page.locator('#window').inputValue()).toBe('15');
+    await page.close();
+  });
+
+  it('fits a 320 px phone screen without scrolling sideways, its charts drawn at the width they are shown', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // Nor does the read-out of the newest point, at the right edge.
+    await page.locator('#chart-requests svg').focus();
+    await page.keyboard.press('End');
+    expect(await page.locator('#chart-requests .tip').textContent()).toMatch(/FP00000 match/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // One unit of the drawing is one CSS pixel: the axis text keeps its 11 px rather than shrinking with the chart.
+    for (const svg of await page.locator('.plot svg').all()) {
+      const [shown, drawn] = await svg.evaluate((node: SVGSVGElement) => [node.getBoundingClientRect().width, node.viewBox.baseVal.width]);
+      expect(Math.abs(shown! - drawn!)).toBeLessThanOrEqual(1);
+    }
+    await page.close();
+  });
+
+  it('reads a chart\'s values point by point from the keyboard, into a status a screen reader announces', { timeout: 30_000 }, async () => {
+    // A stopped clock: the verification lands in the window's newest 30-second point, 12:00:00 to 12:00:30 UTC.
+    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    const base = await proxy({ now: () => now });
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
+    // A long refresh: no redraw clears the read-out while it is read.
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const chart = page.locator('#chart-requests');
+    const readout = chart.getByRole('status');
+
+    // After the controls, Tab reaches the first chart.
+    await page.locator('#pause').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-labelledby'))).toBe('chart-requests-title');
+    expect(await readout.textContent()).toBe('');
+
+    // The newest point holds the verification; the one before it is empty.
+    await page.keyboard.press('End');
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    expect(await readout.isVisible()).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await readout.textContent()).toBe('11:59:30 – 12:00:00\nFP00000 match: 0');
+    await page.keyboard.press('ArrowRight');
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    await page.keyboard.press('Home');
+    const first = await readout.textContent();
+    expect(first).toMatch(/^11:3\d:\d\d – /);
+    await page.keyboard.press('ArrowLeft');
+    expect(await readout.textContent()).toBe(first);
+
+    await page.keyboard.press('Escape');
+    expect(await readout.textContent()).toBe('');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Tab');
+    expect(await readout.textContent()).toBe('');
+    await page.close();
+  });
+
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();
@@ -93,4 +226,35 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
     await page.close();
   });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`keeps every text readable in ${colorScheme} mode: the token error, the link, both breaker states`, { timeout: 30_000 }, async () => {
+      // Two vendors behind breakers that open at the first failure: "broken" fails and opens, "steady" stays closed.
+      const transport = createNodeTransport();
+      const [broken, steady] = await Promise.all([startMockUpstream(), startMockUpstream()]);
+      upstreams.push(broken, steady);
+      broken.fail({ kind: 'status', status: 500 });
+      const base = await proxy({
+        providers: [providerFor(broken, { id: 'broken', transport }), providerFor(steady, { id: 'steady', transport })],
+        routing: { failureThreshold: 1, halfOpenAfterMs: 600_000, random: () => 0 },
+        operatorToken: OPERATOR_TOKEN,
+        requireOperatorToken: true,
+      });
+      expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, colorScheme });
+
+      await page.goto(`${base}/dashboard`);
+      await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+      expect(await contrastFailures(page)).toEqual([]);
+
+      await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+      expect(await page.locator('#providers .state').allTextContents()).toEqual(['open', 'closed']);
+      expect(await contrastFailures(page)).toEqual([]);
+      await page.close();
+      await transport.close();
+    });
+  }
 });
