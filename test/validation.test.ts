@@ -57,6 +57,18 @@ describe('checkPhone', () => {
     expect(checkPhone(raw)).toEqual({ ok: false, reason: 'not-mobile', segment });
   });
 
+  it('drops the invisible marks a contacts app copies with a number', () => {
+    // iOS Contacts wraps a copied number in LEFT-TO-RIGHT OVERRIDE … POP DIRECTIONAL FORMATTING.
+    expect(checkPhone('\u202D+86 138 0013 8000\u202C')).toMatchObject({ ok: true, value: '13800138000' });
+    expect(checkPhone('\u2066138\u200B0013\u200E8000\u2069\uFEFF')).toMatchObject({ ok: true, value: '13800138000' });
+    expect(formatPhoneInput('\u202D138 0013 8000\u202C', 15)).toEqual({ value: '138 0013 8000', caret: 13 });
+  });
+
+  it('says an internet-of-things number is one, 13 digits long, rather than too long', () => {
+    expect(checkPhone('1440 1234 56789')).toEqual({ ok: false, reason: 'not-mobile', segment: 'iot' });
+    expect(checkPhone('1390 1234 56789')).toEqual({ ok: false, reason: 'too-long' });
+  });
+
   it('drops a bare 86 only when 11 digits starting with 1 remain', () => {
     expect(normalizePhone('8613800138000')).toBe('13800138000');
     expect(normalizePhone('86123')).toBe('86123');
@@ -72,6 +84,7 @@ describe('carriers', () => {
     ['19212345678', 'china-broadnet'],
     ['17012345678', 'virtual'],
     ['16512345678', 'virtual'],
+    ['16101234567', 'china-broadnet'],
   ])('%s was issued to %s', (digits, carrier) => {
     expect(carrierOf(digits)).toBe(carrier);
   });
@@ -116,7 +129,7 @@ describe('checkName', () => {
     ['·张三', 'bad-separator'],
     ['张三·', 'bad-separator'],
     ['张··三', 'bad-separator'],
-    ['张三\u200B', 'bad-character'],
+    ['张三\u200C\u3001', 'bad-character'],
   ])('refuses %j as %s', (raw, reason) => {
     expect(checkName(raw)).toEqual({ ok: false, reason });
   });
@@ -132,6 +145,16 @@ describe('checkName', () => {
 
   it('normalises without judging', () => {
     expect(normalizeName(' 买买提 • 艾力 ')).toBe('买买提·艾力');
+  });
+
+  it('drops invisible marks, and folds look-alike ideographs into the ones the registry holds', () => {
+    expect(checkName('\u202A李四\u202C')).toEqual({ ok: true, value: '李四' });
+    expect(checkName('李\u200B四')).toEqual({ ok: true, value: '李四' });
+    // U+F9E1 is a compatibility ideograph drawn exactly as 李 (U+674E); U+2F00 is the Kangxi radical 一.
+    expect(checkName('\uF9E1四')).toEqual({ ok: true, value: '\u674E四' });
+    expect(checkName('王\u2F00')).toEqual({ ok: true, value: '王\u4E00' });
+    // A radical with no ideograph to fold into is no name's character.
+    expect(checkName('\u2EE9小明')).toEqual({ ok: false, reason: 'bad-character' });
   });
 });
 

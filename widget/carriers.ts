@@ -32,6 +32,7 @@ const segments: Record<string, Segment> = {
   ),
   // China Broadnet
   '192': mobile('china-broadnet'),
+  '1610': mobile('china-broadnet'),
   // Virtual operators (MVNO) resell the big three's networks
   ...Object.fromEntries(['162', '165', '167', '170', '171'].map((p) => [p, mobile('virtual')])),
   // Data-only cards: no voice, no real-name record a two-element check can use

@@ -29,12 +29,19 @@ export const NAME_MIN = 2;
 const RAW_MAX = 256;
 
 const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+/**
+ * Characters that show nothing: direction marks and isolates (iOS Contacts wraps a copied number in U+202D…U+202C),
+ * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen. Pasted with a number or a
+ * name, they would make it fail a check the person cannot see the reason for.
+ */
+const INVISIBLE = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
 // Spaces (ASCII and ideographic), dashes of every width, dots and parentheses, ASCII and full-width.
 const PHONE_SEPARATORS = /[\s\u00A0\u3000\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09]/g;
 
 /** Folds full-width digits and plus, and drops separators: `＋86 138-0013-8000` → `+8613800138000`. */
 export function foldPhone(raw: string): string {
   return raw
+    .replace(INVISIBLE, '')
     .replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
     .replace(/\uFF0B/g, '+')
     .replace(PHONE_SEPARATORS, '');
@@ -80,9 +87,10 @@ export function checkPhone(raw: string): PhoneCheck {
   if (digits === '') return { ok: false, reason: 'empty' };
   if (!/^\d+$/.test(digits)) return { ok: false, reason: 'invalid' };
   if (digits.length < PHONE_DIGITS) return { ok: false, reason: 'too-short' };
-  if (digits.length > PHONE_DIGITS) return { ok: false, reason: 'too-long' };
   const segment = segmentOf(digits);
+  // Before the length: internet-of-things numbers have 13 digits, and "not a mobile number" says more than "too long".
   if (segment && segment.kind !== 'mobile') return { ok: false, reason: 'not-mobile', segment: segment.kind };
+  if (digits.length > PHONE_DIGITS) return { ok: false, reason: 'too-long' };
   if (!isMobileNumber(digits)) return { ok: false, reason: 'not-mobile' };
   return { ok: true, value: digits, carrier: segment?.carrier ?? null };
 }
@@ -95,11 +103,16 @@ export function formatPhone(digits: string): string {
 const MIDDLE_DOT = '\u00B7';
 // Look-alikes of the middle dot that input methods produce: bullet, katakana dots, full-width full stop, hyphenation point, Greek ano teleia, ASCII full stop.
 const DOT_LOOKALIKES = /[\u2022\u30FB\uFF65\uFF0E\u2027\u0387.]/g;
-const HAN = /^\p{Script=Han}$/u;
+/** A Han character as names use them: the Kangxi radicals and the radicals supplement are Han too, but no name's. */
+const HAN = /^(?![\u2E80-\u2FDF])\p{Script=Han}$/u;
 
-/** Trims, removes inner spaces and maps middle-dot look-alikes to U+00B7. */
+/**
+ * Trims, removes inner spaces and invisible characters, folds compatibility forms (NFKC: a compatibility ideograph
+ * such as U+F9E1 becomes the 李 it looks like, a Kangxi radical copied out of a PDF its ideograph) and maps the
+ * middle-dot look-alikes to U+00B7. The registry holds the unified characters: the look-alike would be a mismatch.
+ */
 export function normalizeName(raw: string): string {
-  return raw.replace(/[\s\u3000]+/g, '').replace(DOT_LOOKALIKES, MIDDLE_DOT);
+  return raw.replace(INVISIBLE, '').normalize('NFKC').replace(/[\s\u3000]+/g, '').replace(DOT_LOOKALIKES, MIDDLE_DOT);
 }
 
 /** Checks a name as typed; on success `value` is the normalised name. */

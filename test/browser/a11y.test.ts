@@ -85,7 +85,7 @@ describe('accessibility (axe-core)', () => {
     expect(phone.getAttribute('aria-invalid')).to.equal('true');
     const describedBy = phone.getAttribute('aria-describedby')!.split(' ');
     expect(describedBy).to.include(phoneError.id);
-    expect(phoneError.textContent).to.equal('A mobile number has 11 digits');
+    expect(phoneError.textContent).to.equal('Enter all 11 digits of the mobile number');
     expect(message.getAttribute('role')).to.equal('status');
     expect(message.getAttribute('aria-live')).to.equal('polite');
   });

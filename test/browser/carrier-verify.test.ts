@@ -141,7 +141,7 @@ describe('<carrier-verify>', () => {
     const event = await oneEvent(el, 'cv-error');
     expect(event.detail).to.deep.equal({ code: 'RATE_LIMITED', message: 'Too many requests', retryable: true, retryAfter: 7 });
     await el.updateComplete;
-    expect(inputs(el).message.textContent).to.contain('7 s');
+    expect(inputs(el).message.textContent).to.contain('Try again in 7 seconds');
   });
 
   it('fires cv-error for an answer that is not JSON, and for a proxy that cannot be reached', async () => {
