@@ -8,7 +8,7 @@ import { maskIp } from './client-ip.js';
 import { addHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
-import { createLimiter, type LimitScope, type Verdict } from './limits.js';
+import { createLimiter, memoryPerLimit, type LimitScope, type Verdict } from './limits.js';
 import type { ApiRoute } from './metrics.js';
 import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
@@ -191,7 +191,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
   router.observe(config.metrics.upstreamCall);
   config.metrics.watchCircuits(router.health);
-  const limiter = createLimiter({ limits: config.limits, store: config.store, hash: config.hash, now: config.now });
+  const limiter = createLimiter({ limits: config.limits, store: options.store ?? memoryPerLimit(config.now), hash: config.hash, now: config.now });
   const app = new Hono<Env>();
 
   /**

@@ -70,7 +70,11 @@ export type Verdict =
 
 export interface LimiterOptions {
   readonly limits: Limits;
-  readonly store: Store;
+  /**
+   * Where the counters live: one store for every limit (Redis, which must not evict), or a store per limit. Evicting
+   * stores (memory) need one each, or a flood of new addresses would push out the number and site counters.
+   */
+  readonly store: Store | ((scope: LimitScope) => Store);
   /** Keyed hash, so that no raw number, name or address is ever a key in the store. */
   readonly hash: (...parts: string[]) => Promise<string>;
   readonly now?: () => number;
@@ -96,21 +100,45 @@ export function retryAfterSeconds(resetMs: number): number {
   return Math.max(1, Math.ceil(resetMs / 1000));
 }
 
+/** Most keys each limit keeps in memory. */
+export const MEMORY_LIMIT_KEYS = 100_000;
+
+/**
+ * In memory, each limit counts in a bounded store of its own, which drops its oldest keys when full. Were they one
+ * store, a flood of new client addresses (a few IPv6 ranges hold millions of /64s) would push out the per-number
+ * and per-site counters and reset them; this way it pushes out only other addresses' counts.
+ */
+export function memoryPerLimit(now?: () => number, maxKeys = MEMORY_LIMIT_KEYS): (scope: LimitScope) => Store {
+  const stores = new Map<LimitScope, Store>();
+  return (scope) => {
+    let store = stores.get(scope);
+    if (!store) stores.set(scope, (store = new MemoryStore({ now, maxKeys })));
+    return store;
+  };
+}
+
 /**
  * Builds the limiter. When the store fails (Redis down) the limits fail open to a per-instance memory store:
  * each instance then enforces them on its own, so several instances together allow a few times more, but
  * none goes unlimited and no request fails because of it. The verdict says `degraded` so that it is logged.
  */
 export function createLimiter(options: LimiterOptions): Limiter {
-  const { limits, store, hash } = options;
-  const fallback = new MemoryStore({ now: options.now, maxKeys: 50_000 });
+  const { limits, hash } = options;
+  const storeOf = typeof options.store === 'function' ? options.store : () => options.store as Store;
+  // When the shared store fails, each limit counts in memory of its own, for the same reason as above.
+  const fallbacks = new Map<LimitScope, MemoryStore>();
+  const fallbackOf = (scope: LimitScope) => {
+    let fallback = fallbacks.get(scope);
+    if (!fallback) fallbacks.set(scope, (fallback = new MemoryStore({ now: options.now, maxKeys: 50_000 })));
+    return fallback;
+  };
   const now = options.now ?? Date.now;
 
-  async function withStore<T>(use: (s: Store) => Promise<T>): Promise<{ value: T; degraded: boolean }> {
+  async function withStore<T>(scope: LimitScope, use: (s: Store) => Promise<T>): Promise<{ value: T; degraded: boolean }> {
     try {
-      return { value: await use(store), degraded: false };
+      return { value: await use(storeOf(scope)), degraded: false };
     } catch {
-      return { value: await use(fallback), degraded: true };
+      return { value: await use(fallbackOf(scope)), degraded: true };
     }
   }
 
@@ -118,7 +146,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const limit = limits[scope];
     if (!limit) return PASS;
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
-    const { value, degraded } = await withStore((s) => s.hit(key, limit.windowMs));
+    const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
     return verdictOf(scope, limit, value, degraded);
   }
 
@@ -136,7 +164,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       if (!limit) return PASS;
       const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
       const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
-      const { value, degraded } = await withStore(async (s) => {
+      const { value, degraded } = await withStore('number', async (s) => {
         if ((await s.get(pairKey)) !== null) return null;
         const window = await s.hit(numberKey, limit.windowMs);
         // Only an admitted pair is remembered, so a refused name stays refused when it is tried again.
@@ -149,7 +177,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     async secretBarred(ip) {
       if (!limits.secret) return PASS;
       const barKey = `limit:secret-bar:${await hash('limit', 'secret', limitSubject(ip))}`;
-      const { value, degraded } = await withStore((s) => s.get(barKey));
+      const { value, degraded } = await withStore('secret', (s) => s.get(barKey));
       const until = value === null ? NaN : Number(value);
       if (!(until > now())) return { ok: true, degraded };
       return { ok: false, degraded, scope: 'secret', retryAfter: retryAfterSeconds(until - now()) };
@@ -159,7 +187,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const limit = limits.secret;
       if (!limit) return;
       const subject = await hash('limit', 'secret', limitSubject(ip));
-      await withStore(async (s) => {
+      await withStore('secret', async (s) => {
         const window = await s.hit(`limit:secret:${subject}`, limit.windowMs);
         // The bar holds its end time, so that a barred request can say when to come back without a count.
         if (window.count >= limit.max) await s.set(`limit:secret-bar:${subject}`, String(now() + window.resetMs), window.resetMs);

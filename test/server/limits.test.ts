@@ -1,7 +1,8 @@
 // Rate limits in process: per IP, per number (distinct names), per site, wrong siteverify secrets; Retry-After and order.
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError, type AppConfig } from '../../server/config.js';
-import { DEFAULT_LIMITS, parseLimits } from '../../server/limits.js';
+import { createLimiter, DEFAULT_LIMITS, memoryPerLimit, parseLimits } from '../../server/limits.js';
+import { MemoryStore } from '../../server/stores/memory.js';
 import type { Site } from '../../server/sites.js';
 import { postJson, testApp } from '../support/app.js';
 
@@ -89,6 +90,32 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     await expectLimited(await app.verify('李四', '13800138000', '192.0.2.1'), 60);
     expect((await app.verify('李四', '13800138000', '192.0.2.2')).status).toBe(200);
     await expectLimited(await app.verify('王五', '13800138000', '192.0.2.3'), 600);
+  });
+});
+
+describe('limits kept in memory', () => {
+  const hash = async (...parts: string[]) => parts.join('|');
+  const flood = async (limiter: ReturnType<typeof createLimiter>, addresses: number) => {
+    for (let i = 0; i < addresses; i++) await limiter.ip(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`);
+  };
+  const guessNames = async (limiter: ReturnType<typeof createLimiter>) => {
+    const verdicts = [];
+    for (const name of names) verdicts.push((await limiter.number('13312345678', name)).ok);
+    return verdicts;
+  };
+
+  it('keep the per-number count through a flood of new addresses that fills the address counts', async () => {
+    const limiter = createLimiter({ limits: DEFAULT_LIMITS, store: memoryPerLimit(undefined, 1000), hash });
+    expect(await guessNames(limiter)).toEqual([true, true, true, true, true, false, false]);
+    await flood(limiter, 1500);
+    expect((await limiter.number('13312345678', '郑十')).ok).toBe(false);
+  });
+
+  it('would lose it in one shared store, which is why each limit has its own', async () => {
+    const limiter = createLimiter({ limits: DEFAULT_LIMITS, store: new MemoryStore({ maxKeys: 1000 }), hash });
+    expect(await guessNames(limiter)).toEqual([true, true, true, true, true, false, false]);
+    await flood(limiter, 1500);
+    expect((await limiter.number('13312345678', '郑十')).ok).toBe(true);
   });
 });
 
