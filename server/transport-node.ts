@@ -90,7 +90,9 @@ function answerOf(status: number, rawHeaders: readonly Buffer[], body: string): 
         const wanted = name.toLowerCase();
         const values: string[] = [];
         for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          if (rawHeaders[i]!.toString('latin1').toLowerCase() === wanted) values.push(rawHeaders[i + 1]!.toString('latin1'));
+          const raw = rawHeaders[i]!;
+          // Only a name of the same length is turned into text: most are not.
+          if (raw.length === wanted.length && raw.toString('latin1').toLowerCase() === wanted) values.push(rawHeaders[i + 1]!.toString('latin1'));
         }
         return values.length === 0 ? null : values.join(', ');
       },
