@@ -262,12 +262,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('masked', { phone: phoneMasked, name: maskName(check.name) });
     // Limits after the checks that need no store, and the narrowest first, so a refusal spends no wider budget.
     enforce(c, await limiter.ip(clientIpOf(c)));
-    enforce(c, await limiter.number(check.phoneNumber, check.name));
-    enforce(c, await limiter.site(site.siteKey));
     const query = { name: check.name, phoneNumber: check.phoneNumber };
+    // A pair the cache can answer asks the upstream nothing new: its repeat is not another name tried for the number.
+    const cached = await cache.peek(query);
+    if (!cached) enforce(c, await limiter.number(check.phoneNumber, check.name));
+    enforce(c, await limiter.site(site.siteKey));
     let answer: CacheOutcome;
     try {
-      answer = await cache.through(query, () => router.verify(query));
+      answer = cached ?? (await cache.through(query, () => router.verify(query)));
     } catch (error) {
       // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
       config.metrics.cacheLookup(false);

@@ -47,6 +47,8 @@ export interface CacheOutcome {
 
 export interface ResultCache {
   get(query: VerifyQuery): Promise<CachedResult | null>;
+  /** The cached answer for the pair, or null; a failing store is a miss, as in `through`. */
+  peek(query: VerifyQuery): Promise<CacheOutcome | null>;
   set(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void>;
   /**
    * The cached result, or `load` called once for all concurrent requests of the same pair (a double click
@@ -124,6 +126,14 @@ export function createResultCache(options: CacheOptions): ResultCache {
 
   return {
     get: async (query) => read(await keyOf(query)),
+    async peek(query) {
+      try {
+        const hit = await read(await keyOf(query));
+        return hit && { code: hit.code, providerId: hit.providerId, cached: true };
+      } catch {
+        return null;
+      }
+    },
     set: async (query, result) => write(await keyOf(query), result),
     async through(query, fetchAnswer) {
       const key = await keyOf(query);

@@ -84,6 +84,18 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     await expectLimited(await app.verify('欧阳娜娜', '19212345678'), 600);
   });
 
+  it('does not count a repeat of a pair the result cache still answers, after the window has moved on', async () => {
+    const app = limitedApp('number=1/1m');
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    app.advance(2 * MINUTE);
+    expect((await app.verify('李四', '13800138000')).status).toBe(200);
+    // 张三 is cached for a day (a match): asking again is no new name for the number, and costs no upstream call.
+    const repeat = await app.verify('张三', '13800138000');
+    expect(repeat.status).toBe(200);
+    expect(await repeat.json()).toMatchObject({ code: 'FP00000' });
+    await expectLimited(await app.verify('王五', '13800138000'), 60);
+  });
+
   it('is not spent by a request the per-IP limit refused', async () => {
     const app = limitedApp('ip=1/1m, number=2/10m');
     expect((await app.verify('张三', '13800138000', '192.0.2.1')).status).toBe(200);
