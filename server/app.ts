@@ -269,7 +269,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     enforce(c, await limiter.site(site.siteKey));
     let answer: CacheOutcome;
     try {
-      answer = cached ?? (await cache.through(query, () => router.verify(query)));
+      answer = cached ?? (await cache.through(query, () => router.verify(query), true));
     } catch (error) {
       // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
       config.metrics.cacheLookup(false);

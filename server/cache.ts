@@ -53,9 +53,10 @@ export interface ResultCache {
   /**
    * The cached result, or `load` called once for all concurrent requests of the same pair (a double click
    * is one paid call), its definite answer stored. A failing store is treated as a miss: the cache saves
-   * money, it must not stop verification.
+   * money, it must not stop verification. `peeked`: `peek` has just missed for this very query object, so the
+   * store is not read again (and its key not computed again).
    */
-  through(query: VerifyQuery, load: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome>;
+  through(query: VerifyQuery, load: () => Promise<{ readonly code: Code; readonly providerId: string }>, peeked?: boolean): Promise<CacheOutcome>;
 }
 
 /** Value of a base64url character, for the slot number. */
@@ -96,8 +97,13 @@ export function createResultCache(options: CacheOptions): ResultCache {
   /** A key HMAC with the store key of its slot. */
   const keyFor = (keyHash: string) => ({ hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` });
 
-  /** The pair's key HMAC and the store key of its slot. */
-  const keyOf = async (query: VerifyQuery) => keyFor(await hash('result-cache', query.phoneNumber, query.name));
+  /** The pair's key HMAC and the store key of its slot, computed once per query object (peek, then through). */
+  const keys = new WeakMap<VerifyQuery, Promise<{ hash: string; slot: string }>>();
+  const keyOf = (query: VerifyQuery) => {
+    let key = keys.get(query);
+    if (!key) keys.set(query, (key = hash('result-cache', query.phoneNumber, query.name).then(keyFor)));
+    return key;
+  };
 
   async function read(key: { hash: string; slot: string }): Promise<CachedResult | null> {
     return parseEntry(await store.get(key.slot), key.hash);
@@ -107,10 +113,10 @@ export function createResultCache(options: CacheOptions): ResultCache {
     return store.set(key.slot, formatEntry(key.hash, result.code, now(), result.providerId), ttls[result.code]);
   }
 
-  async function load(key: { hash: string; slot: string }, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
+  async function load(key: { hash: string; slot: string }, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>, peeked: boolean): Promise<CacheOutcome> {
     let hit: CachedResult | null = null;
     try {
-      hit = parseEntry(await store.get(key.slot), key.hash);
+      if (!peeked) hit = parseEntry(await store.get(key.slot), key.hash);
     } catch {
       // a failing store is a miss
     }
@@ -135,11 +141,11 @@ export function createResultCache(options: CacheOptions): ResultCache {
       }
     },
     set: async (query, result) => write(await keyOf(query), result),
-    async through(query, fetchAnswer) {
+    async through(query, fetchAnswer, peeked = false) {
       const key = await keyOf(query);
       const running = inflight.get(key.hash);
       if (running) return { ...(await running), cached: true };
-      const pending = load(key, fetchAnswer).finally(() => inflight.delete(key.hash));
+      const pending = load(key, fetchAnswer, peeked).finally(() => inflight.delete(key.hash));
       inflight.set(key.hash, pending);
       return pending;
     },

@@ -31,6 +31,27 @@ class VisibleStore implements Store {
   async close(): Promise<void> {}
 }
 
+describe('peek, then through', () => {
+  it('reads the store and computes the key once for a miss, and answers a hit without loading', async () => {
+    const store = new VisibleStore();
+    const reads: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (key) => (reads.push(key), get(key));
+    let hashes = 0;
+    const hash = createHasher('s'.repeat(40));
+    const cache = createResultCache({ store, hash: (...parts) => (hashes++, hash(...parts)) });
+    const query = { ...match };
+    expect(await cache.peek(query)).toBeNull();
+    let loads = 0;
+    const answer = await cache.through(query, async () => (loads++, { code: 'FP00000', providerId: 'main' }), true);
+    expect(answer).toEqual({ code: 'FP00000', providerId: 'main', cached: false });
+    expect([reads.length, hashes, loads]).toEqual([1, 1, 1]);
+    expect(await cache.peek({ ...match })).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    store.failing = true;
+    expect(await cache.peek({ ...match })).toBeNull();
+  });
+});
+
 describe('through the proxy', () => {
   let transport: NodeTransport;
   let vendor: MockUpstream;
