@@ -159,9 +159,14 @@ const moves: Record<string, (shown: number | null, n: number) => number> = {
   End: (_, n) => n - 1,
 };
 
+/** The start time of the point each chart's read-out shows, so that a redraw can keep it (see attachReadout). */
+const shownPoints = new WeakMap<SVGSVGElement, number>();
+
 /**
  * Shows the values of one point: the one under the pointer, or, on the focused chart, the one the arrow keys reach.
- * The read-out is a status, so a screen reader announces each point; a redraw empties it, its values being old.
+ * The read-out is a status, so a screen reader announces each point. A redraw (every few seconds) keeps the point a
+ * keyboard user is reading, with its new values, and says nothing when they have not changed; otherwise it empties
+ * the read-out, whose values are old.
  */
 function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, data: ChartData): void {
   const tip = figure.querySelector<HTMLElement>('.tip');
@@ -174,13 +179,15 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     // Written only when the point changes: each write is announced.
     if (i === shown) return;
     shown = i;
+    shownPoints.set(root, data.times[i]!);
     const x = MARGIN.left + ((i + 0.5) / n) * frame.plotW;
     guide.setAttribute('x1', String(x));
     guide.setAttribute('x2', String(x));
     guide.setAttribute('visibility', 'visible');
     const rows = data.series.map((s) => `${s.label}: ${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
     const start = data.times[i]!;
-    tip.textContent = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
+    const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
+    if (tip.textContent !== text) tip.textContent = text;
     // Centred on the point, but kept inside the chart, so that near an edge it does not widen a phone's page.
     const width = root.getBoundingClientRect().width;
     const half = tip.offsetWidth / 2;
@@ -188,10 +195,13 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
   };
   const hide = () => {
     shown = null;
+    shownPoints.delete(root);
     guide.setAttribute('visibility', 'hidden');
     tip.textContent = '';
   };
-  hide();
+  const kept = document.activeElement === root ? data.times.indexOf(shownPoints.get(root) ?? Number.NaN) : -1;
+  if (kept >= 0) show(kept);
+  else hide();
   area.addEventListener('pointermove', (event) => {
     const box = root.getBoundingClientRect();
     const px = ((event.clientX - box.left) / box.width) * frame.width;

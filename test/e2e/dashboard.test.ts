@@ -207,6 +207,32 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('keeps the point a keyboard user is reading through the refreshes, with its new values', { timeout: 30_000 }, async () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    const base = await proxy({ now: () => now });
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const readout = page.locator('#chart-requests').getByRole('status');
+    await page.locator('#pause').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('End');
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    // Two refreshes later the same point is still read out...
+    let answered = 0;
+    page.on('response', (response) => void (response.url().includes('/api/stats') && (answered += 1)));
+    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    await page.waitForTimeout(200);
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    // ...and a new verification shows in it at the next one.
+    expect((await verify(base, '李四', '18612345678')).status).toBe(200);
+    await expect.poll(() => readout.textContent(), { timeout: 5000 }).toBe('12:00:00 – 12:00:30\nFP00000 match: 2');
+    await page.keyboard.press('Escape');
+    expect(await readout.textContent()).toBe('');
+    await page.close();
+  });
+
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();
