@@ -167,17 +167,23 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('reads a chart\'s values point by point from the keyboard, into a status a screen reader announces', { timeout: 30_000 }, async () => {
-    // A stopped clock: the verification lands in the window's newest 30-second point, 12:00:00 to 12:00:30 UTC.
+  /**
+   * A dashboard on a stopped clock after one verification, which lands in the window's newest 30-second point,
+   * 12:00:00 to 12:00:30 UTC; refreshed every `refreshSeconds`. Gives the page, the proxy and the first chart's read-out.
+   */
+  async function readoutPage(refreshSeconds: number) {
     const now = Date.UTC(2026, 0, 1, 12, 0, 20);
     const base = await proxy({ now: () => now });
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
-    // A long refresh: no redraw clears the read-out while it is read.
-    await page.goto(`${base}/dashboard?refresh=600`);
+    await page.goto(`${base}/dashboard?refresh=${refreshSeconds}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
-    const chart = page.locator('#chart-requests');
-    const readout = chart.getByRole('status');
+    return { base, page, readout: page.locator('#chart-requests').getByRole('status') };
+  }
+
+  it('reads a chart\'s values point by point from the keyboard, into a status a screen reader announces', { timeout: 30_000 }, async () => {
+    // A long refresh: no redraw clears the read-out while it is read.
+    const { page, readout } = await readoutPage(600);
 
     // After the controls, Tab reaches the first chart.
     await page.locator('#pause').focus();
@@ -208,13 +214,7 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('keeps the point a keyboard user is reading through the refreshes, with its new values', { timeout: 30_000 }, async () => {
-    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
-    const base = await proxy({ now: () => now });
-    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
-    await page.goto(`${base}/dashboard?refresh=1`);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
-    const readout = page.locator('#chart-requests').getByRole('status');
+    const { base, page, readout } = await readoutPage(1);
     await page.locator('#pause').focus();
     await page.keyboard.press('Tab');
     await page.keyboard.press('End');
