@@ -109,18 +109,23 @@ export function createResultCache(options: CacheOptions): ResultCache {
     return parseEntry(await store.get(key.slot), key.hash);
   }
 
+  /** The cached answer as a request's outcome, or null; a failing store is a miss. */
+  async function lookup(key: { hash: string; slot: string } | Promise<{ hash: string; slot: string }>): Promise<CacheOutcome | null> {
+    try {
+      const hit = await read(await key);
+      return hit && { code: hit.code, providerId: hit.providerId, cached: true };
+    } catch {
+      return null;
+    }
+  }
+
   function write(key: { hash: string; slot: string }, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
     return store.set(key.slot, formatEntry(key.hash, result.code, now(), result.providerId), ttls[result.code]);
   }
 
   async function load(key: { hash: string; slot: string }, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>, peeked: boolean): Promise<CacheOutcome> {
-    let hit: CachedResult | null = null;
-    try {
-      if (!peeked) hit = parseEntry(await store.get(key.slot), key.hash);
-    } catch {
-      // a failing store is a miss
-    }
-    if (hit) return { code: hit.code, providerId: hit.providerId, cached: true };
+    const hit = peeked ? null : await lookup(key);
+    if (hit) return hit;
     const answer = await fetchAnswer();
     try {
       await write(key, answer);
@@ -132,14 +137,7 @@ export function createResultCache(options: CacheOptions): ResultCache {
 
   return {
     get: async (query) => read(await keyOf(query)),
-    async peek(query) {
-      try {
-        const hit = await read(await keyOf(query));
-        return hit && { code: hit.code, providerId: hit.providerId, cached: true };
-      } catch {
-        return null;
-      }
-    },
+    peek: (query) => lookup(keyOf(query)),
     set: async (query, result) => write(await keyOf(query), result),
     async through(query, fetchAnswer, peeked = false) {
       const key = await keyOf(query);

@@ -1,12 +1,8 @@
 #!/usr/bin/env node
 // `npx carrier-verify`: the proxy as a program, configured by the environment (see the README's Configuration).
 // `npx carrier-verify keygen [kid]` prints the production secrets instead: a token signing key and a hash secret.
-import { KEYGEN_ADVICE, keygenLines } from './keygen.js';
+import { printKeygen } from './keygen.js';
 import { main } from './node.js';
 
-if (process.argv[2] === 'keygen') {
-  process.stdout.write(await keygenLines(process.argv[3]));
-  process.stderr.write(KEYGEN_ADVICE);
-} else {
-  await main();
-}
+if (process.argv[2] === 'keygen') await printKeygen(process.argv[3]);
+else await main();

@@ -8,5 +8,8 @@ export async function keygenLines(kid = new Date().toISOString().slice(0, 10)): 
   return `CARRIER_VERIFY_TOKEN_KEYS='${JSON.stringify([key])}'\nCARRIER_VERIFY_HASH_SECRET=${hashSecret}\n`;
 }
 
-/** Said beside the lines, on stderr, so that the lines alone can be appended to an env file. */
-export const KEYGEN_ADVICE = 'Keep both secret. To rotate, put the new key first and keep the old one for 5 minutes.\n';
+/** Prints the lines on stdout, and the advice beside them on stderr, so that the lines alone can go to an env file. */
+export async function printKeygen(kid?: string): Promise<void> {
+  process.stdout.write(await keygenLines(kid));
+  process.stderr.write('Keep both secret. To rotate, put the new key first and keep the old one for 5 minutes.\n');
+}

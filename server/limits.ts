@@ -126,12 +126,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const { limits, hash } = options;
   const storeOf = typeof options.store === 'function' ? options.store : () => options.store as Store;
   // When the shared store fails, each limit counts in memory of its own, for the same reason as above.
-  const fallbacks = new Map<LimitScope, MemoryStore>();
-  const fallbackOf = (scope: LimitScope) => {
-    let fallback = fallbacks.get(scope);
-    if (!fallback) fallbacks.set(scope, (fallback = new MemoryStore({ now: options.now, maxKeys: 50_000 })));
-    return fallback;
-  };
+  const fallbackOf = memoryPerLimit(options.now, 50_000);
   const now = options.now ?? Date.now;
 
   async function withStore<T>(scope: LimitScope, use: (s: Store) => Promise<T>): Promise<{ value: T; degraded: boolean }> {

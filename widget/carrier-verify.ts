@@ -18,6 +18,10 @@ type Tone = 'success' | 'error' | 'warning' | 'info' | 'busy';
 /** Statuses left as soon as the person edits a field: the outcome no longer describes what is typed. */
 const STALE_ON_EDIT: ReadonlySet<Status> = new Set(['invalid', 'mismatch', 'not-found', 'error']);
 
+/** The pinned defaults of `endpoint` and `name`, which an unset attribute or binding falls back to. */
+const DEFAULT_ENDPOINT = '/api/verify';
+const DEFAULT_FIELD_NAME = 'carrier-verify-token';
+
 /**
  * Checks that a name matches the real-name registration of a Chinese mobile number (运营商二要素).
  *
@@ -148,8 +152,8 @@ export class CarrierVerify extends LitElement {
 
   constructor() {
     super();
-    this.endpoint = '/api/verify';
-    this.name = 'carrier-verify-token';
+    this.endpoint = DEFAULT_ENDPOINT;
+    this.name = DEFAULT_FIELD_NAME;
     this.required = false;
     this.disabled = false;
     this._status = 'idle';
@@ -233,7 +237,7 @@ export class CarrierVerify extends LitElement {
     const timer = setTimeout(() => controller.abort(new DOMException('No answer in time', 'TimeoutError')), CarrierVerify.timeout);
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
     // An endpoint unset by script or a framework binding falls back to the default rather than posting to "/undefined".
-    const promise = postVerify(this.endpoint || '/api/verify', body, controller.signal).then((outcome) => {
+    const promise = postVerify(this.endpoint || DEFAULT_ENDPOINT, body, controller.signal).then((outcome) => {
       clearTimeout(timer);
       if (this.#inFlight?.controller !== controller) return outcome;
       this.#inFlight = null;
@@ -450,7 +454,7 @@ export class CarrierVerify extends LitElement {
 
   protected override willUpdate(): void {
     // The token's form field keeps its default name when the attribute is removed or a binding sets nothing.
-    this.name ||= 'carrier-verify-token';
+    this.name ||= DEFAULT_FIELD_NAME;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
