@@ -282,11 +282,11 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('cache', answer.cached ? 'hit' : 'miss');
     c.set('providerId', answer.providerId);
     c.set('outcome', answer.code);
-    const result = { code: answer.code, message: resultMessages[answer.code], phoneMasked, carrier: check.carrier };
-    if (answer.code !== ResultCode.match) return reply(c, result);
+    const message = resultMessages[answer.code];
+    if (answer.code !== ResultCode.match) return reply(c, { code: answer.code, message, phoneMasked, carrier: check.carrier });
     const subject = await subjectOf.get(site.siteKey)!(check.phoneNumber, check.name);
     const token = await config.tokens.issue({ siteKey: site.siteKey, subject, code: answer.code, carrier: check.carrier, phoneMasked });
-    return reply(c, { ...result, token });
+    return reply(c, { code: answer.code, message, phoneMasked, carrier: check.carrier, token });
   });
 
   app.post('/api/siteverify', async function siteverify(c) {

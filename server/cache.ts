@@ -142,7 +142,10 @@ export function createResultCache(options: CacheOptions): ResultCache {
     async through(query, fetchAnswer, peeked = false) {
       const key = await keyOf(query);
       const running = inflight.get(key.hash);
-      if (running) return { ...(await running), cached: true };
+      if (running) {
+        const shared = await running;
+        return { code: shared.code, providerId: shared.providerId, cached: true };
+      }
       const pending = load(key, fetchAnswer, peeked).finally(() => inflight.delete(key.hash));
       inflight.set(key.hash, pending);
       return pending;

@@ -151,6 +151,8 @@ export function checkRequest(body: unknown): RequestCheck {
   if (!name.ok) return { ok: false, field: 'name', reason: name.reason };
   const phone = checkPhone(parsed.data.phoneNumber);
   if (!phone.ok) return { ok: false, field: 'phone', reason: phone.reason };
-  const result = { ok: true as const, name: name.value, phoneNumber: phone.value, carrier: phone.carrier };
-  return parsed.data.siteKey === undefined ? result : { ...result, siteKey: parsed.data.siteKey };
+  const { siteKey } = parsed.data;
+  // Written out rather than spread: \`{ ...result, siteKey }\` takes V8's slow path, microseconds a request.
+  if (siteKey === undefined) return { ok: true, name: name.value, phoneNumber: phone.value, carrier: phone.carrier };
+  return { ok: true, name: name.value, phoneNumber: phone.value, carrier: phone.carrier, siteKey };
 }

@@ -82,6 +82,33 @@ function parseAnswer(id: string, response: TransportResponse, text: string): unk
   }
 }
 
+/**
+ * The request init of one upstream call. A class so that `signal` is an accessor on its prototype: on an
+ * object literal an accessor is rebuilt on every call, at a cost of several microseconds.
+ */
+class UpstreamInit implements TransportInit {
+  readonly method = 'POST';
+  // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
+  readonly redirect = 'manual';
+  readonly [callControlKey]: CallControl;
+
+  constructor(
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string,
+    call: CallControl,
+  ) {
+    this[callControlKey] = call;
+  }
+
+  /**
+   * Read by the transport when it needs it: fetch at once, the sandbox only for the number that never answers;
+   * the Node transport listens on the CallControl instead.
+   */
+  get signal(): AbortSignal {
+    return this[callControlKey].signal;
+  }
+}
+
 export function createHttpProvider(options: HttpProviderOptions): Provider {
   const { id, url, key, transport } = options;
   const adapterName = options.adapter ?? 'standard';
@@ -104,19 +131,7 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
     async verify(query: VerifyQuery, call: CallControl): Promise<ProviderAnswer> {
       let response: TransportResponse;
       try {
-        const init: TransportInit = {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(adapter.request(query)),
-          // A redirect is not followed: re-posting a paid call to another address is a decision, not a default.
-          redirect: 'manual',
-          // Read by the transport when it needs it: fetch at once, the sandbox only for the number that never
-          // answers; the Node transport listens on the CallControl instead.
-          get signal() {
-            return call.signal;
-          },
-          [callControlKey]: call,
-        };
+        const init = new UpstreamInit(headers, JSON.stringify(adapter.request(query)), call);
         response = await transport(url, init);
       } catch (cause) {
         throw sendFailure(cause, call);

@@ -53,42 +53,52 @@ export interface ProviderRouter {
 const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
 
 /**
+ * The CallControl of one call. A class rather than an object literal: accessors on a literal are rebuilt on
+ * every call and cost several microseconds; on a prototype they cost nothing. The AbortController is made
+ * only if the provider reads the signal.
+ */
+class Call implements CallControl {
+  aborted = false;
+  private controller: AbortController | undefined = undefined;
+  private listeners: (() => void)[] | undefined = undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.aborted) listener();
+    else (this.listeners ??= []).push(listener);
+  }
+
+  /** Gives the call up: aborts the signal if it was made and calls every listener once. */
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+    if (!this.listeners) return;
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener that throws must not keep the call from failing with its timeout.
+      }
+    }
+  }
+}
+
+/**
  * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
- * provider ignores its signal. The AbortController is made only if the provider reads the signal.
+ * provider ignores its signal.
  */
 export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
-  let controller: AbortController | undefined;
-  let listeners: (() => void)[] | undefined;
-  let givenUp = false;
-  const call: CallControl = {
-    get signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (givenUp) controller.abort();
-      }
-      return controller.signal;
-    },
-    get aborted() {
-      return givenUp;
-    },
-    onAbort(listener) {
-      if (givenUp) listener();
-      else (listeners ??= []).push(listener);
-    },
-  };
+  const call = new Call();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      givenUp = true;
-      controller?.abort();
-      if (listeners) {
-        for (const listener of listeners) {
-          try {
-            listener();
-          } catch {
-            // A listener that throws must not keep the call from failing with its timeout.
-          }
-        }
-      }
+      call.abort();
       reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {
@@ -162,7 +172,8 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       const latencyMs = performance.now() - started;
       state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
-      return { ...answer, providerId, latencyMs, attempts };
+      // Written out rather than spread: \`{ ...answer, providerId }\` takes V8's slow path, microseconds a call.
+      return { code: answer.code, message: answer.message, idData: answer.idData, mobData: answer.mobData, providerId, latencyMs, attempts };
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
       const latencyMs = performance.now() - started;
