@@ -264,12 +264,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     enforce(c, await limiter.ip(clientIpOf(c)));
     const query = { name: check.name, phoneNumber: check.phoneNumber };
     // A pair the cache can answer asks the upstream nothing new: its repeat is not another name tried for the number.
-    const cached = await cache.peek(query);
-    if (!cached) enforce(c, await limiter.number(check.phoneNumber, check.name));
+    const place = await cache.find(query);
+    if (!place.hit) enforce(c, await limiter.number(check.phoneNumber, check.name));
     enforce(c, await limiter.site(site.siteKey));
     let answer: CacheOutcome;
     try {
-      answer = cached ?? (await cache.through(query, () => router.verify(query), true));
+      answer = place.hit ?? (await place.fill(() => router.verify(query)));
     } catch (error) {
       // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
       config.metrics.cacheLookup(false);

@@ -45,18 +45,27 @@ export interface CacheOutcome {
   readonly cached: boolean;
 }
 
+/**
+ * One pair's place in the cache, found once per request: the answer held there, if any, and how to fill it.
+ * The key HMAC and the store read are done once, however the request goes on.
+ */
+export interface CachePlace {
+  /** The cached answer, or null; a failing store reads as a miss. */
+  readonly hit: CacheOutcome | null;
+  /**
+   * Calls `load` once for all concurrent requests of the same pair (a double click is one paid call) and stores
+   * its definite answer. A failing store is not an error: the cache saves money, it must not stop verification.
+   */
+  fill(load: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome>;
+}
+
 export interface ResultCache {
   get(query: VerifyQuery): Promise<CachedResult | null>;
-  /** The cached answer for the pair, or null; a failing store is a miss, as in `through`. */
-  peek(query: VerifyQuery): Promise<CacheOutcome | null>;
   set(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void>;
-  /**
-   * The cached result, or `load` called once for all concurrent requests of the same pair (a double click
-   * is one paid call), its definite answer stored. A failing store is treated as a miss: the cache saves
-   * money, it must not stop verification. `peeked`: `peek` has just missed for this very query object, so the
-   * store is not read again (and its key not computed again).
-   */
-  through(query: VerifyQuery, load: () => Promise<{ readonly code: Code; readonly providerId: string }>, peeked?: boolean): Promise<CacheOutcome>;
+  /** The pair's place: its cached answer if any, and `fill` for a miss. */
+  find(query: VerifyQuery): Promise<CachePlace>;
+  /** The cached answer, or the answer of `load` stored: `find`, then `fill` on a miss. */
+  through(query: VerifyQuery, load: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome>;
 }
 
 /** Value of a base64url character, for the slot number. */
@@ -94,61 +103,69 @@ export function createResultCache(options: CacheOptions): ResultCache {
   const now = options.now ?? Date.now;
   const inflight = new Map<string, Promise<CacheOutcome>>();
 
-  /** A key HMAC with the store key of its slot. */
-  const keyFor = (keyHash: string) => ({ hash: keyHash, slot: `cache:${slotOf(keyHash, slots)}` });
+  const keyHashOf = (query: VerifyQuery) => hash('result-cache', query.phoneNumber, query.name);
+  const slotOfHash = (keyHash: string) => `cache:${slotOf(keyHash, slots)}`;
 
-  /** The pair's key HMAC and the store key of its slot, computed once per query object (peek, then through). */
-  const keys = new WeakMap<VerifyQuery, Promise<{ hash: string; slot: string }>>();
-  const keyOf = (query: VerifyQuery) => {
-    let key = keys.get(query);
-    if (!key) keys.set(query, (key = hash('result-cache', query.phoneNumber, query.name).then(keyFor)));
-    return key;
-  };
-
-  async function read(key: { hash: string; slot: string }): Promise<CachedResult | null> {
-    return parseEntry(await store.get(key.slot), key.hash);
+  function write(keyHash: string, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
+    return store.set(slotOfHash(keyHash), formatEntry(keyHash, result.code, now(), result.providerId), ttls[result.code]);
   }
 
-  /** The cached answer as a request's outcome, or null; a failing store is a miss. */
-  async function lookup(key: { hash: string; slot: string } | Promise<{ hash: string; slot: string }>): Promise<CacheOutcome | null> {
-    try {
-      const hit = await read(await key);
-      return hit && { code: hit.code, providerId: hit.providerId, cached: true };
-    } catch {
-      return null;
-    }
-  }
+  /** The outcome of a request that shared another's upstream call: no call was made for it. */
+  const shared = (outcome: CacheOutcome): CacheOutcome => ({ code: outcome.code, providerId: outcome.providerId, cached: true });
 
-  function write(key: { hash: string; slot: string }, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
-    return store.set(key.slot, formatEntry(key.hash, result.code, now(), result.providerId), ttls[result.code]);
-  }
-
-  async function load(key: { hash: string; slot: string }, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>, peeked: boolean): Promise<CacheOutcome> {
-    const hit = peeked ? null : await lookup(key);
-    if (hit) return hit;
+  async function load(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const answer = await fetchAnswer();
     try {
-      await write(key, answer);
+      await write(keyHash, answer);
     } catch {
       // the answer stands; only the next retry pays again
     }
     return { code: answer.code, providerId: answer.providerId, cached: false };
   }
 
-  return {
-    get: async (query) => read(await keyOf(query)),
-    peek: (query) => lookup(keyOf(query)),
-    set: async (query, result) => write(await keyOf(query), result),
-    async through(query, fetchAnswer, peeked = false) {
-      const key = await keyOf(query);
-      const running = inflight.get(key.hash);
-      if (running) {
-        const shared = await running;
-        return { code: shared.code, providerId: shared.providerId, cached: true };
-      }
-      const pending = load(key, fetchAnswer, peeked).finally(() => inflight.delete(key.hash));
-      inflight.set(key.hash, pending);
+  // A class, so that a request's place costs one small object: its methods live on the prototype.
+  class Place implements CachePlace {
+    constructor(
+      private readonly keyHash: string,
+      readonly hit: CacheOutcome | null,
+    ) {}
+
+    fill(fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
+      const keyHash = this.keyHash;
+      const running = inflight.get(keyHash);
+      if (running) return running.then(shared);
+      const pending = load(keyHash, fetchAnswer);
+      inflight.set(keyHash, pending);
+      // Forgotten once settled. Not in a finally inside `load`: for a load that fails at once, that would run before the set.
+      void pending.then(
+        () => inflight.delete(keyHash),
+        () => inflight.delete(keyHash),
+      );
       return pending;
+    }
+  }
+
+  async function find(query: VerifyQuery): Promise<CachePlace> {
+    const keyHash = await keyHashOf(query);
+    let found: CachedResult | null = null;
+    try {
+      found = parseEntry(await store.get(slotOfHash(keyHash)), keyHash);
+    } catch {
+      // a failing store is a miss
+    }
+    return new Place(keyHash, found && { code: found.code, providerId: found.providerId, cached: true });
+  }
+
+  return {
+    async get(query) {
+      const keyHash = await keyHashOf(query);
+      return parseEntry(await store.get(slotOfHash(keyHash)), keyHash);
+    },
+    set: async (query, result) => write(await keyHashOf(query), result),
+    find,
+    async through(query, fetchAnswer) {
+      const place = await find(query);
+      return place.hit ?? place.fill(fetchAnswer);
     },
   };
 }

@@ -31,7 +31,7 @@ class VisibleStore implements Store {
   async close(): Promise<void> {}
 }
 
-describe('peek, then through', () => {
+describe('find, then fill', () => {
   it('reads the store and computes the key once for a miss, and answers a hit without loading', async () => {
     const store = new VisibleStore();
     const reads: string[] = [];
@@ -41,14 +41,15 @@ describe('peek, then through', () => {
     const hash = createHasher('s'.repeat(40));
     const cache = createResultCache({ store, hash: (...parts) => (hashes++, hash(...parts)) });
     const query = { ...match };
-    expect(await cache.peek(query)).toBeNull();
+    const place = await cache.find(query);
+    expect(place.hit).toBeNull();
     let loads = 0;
-    const answer = await cache.through(query, async () => (loads++, { code: 'FP00000', providerId: 'main' }), true);
+    const answer = await place.fill(async () => (loads++, { code: 'FP00000', providerId: 'main' }));
     expect(answer).toEqual({ code: 'FP00000', providerId: 'main', cached: false });
     expect([reads.length, hashes, loads]).toEqual([1, 1, 1]);
-    expect(await cache.peek({ ...match })).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    expect((await cache.find({ ...match })).hit).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
     store.failing = true;
-    expect(await cache.peek({ ...match })).toBeNull();
+    expect((await cache.find({ ...match })).hit).toBeNull();
   });
 });
 
