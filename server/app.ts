@@ -193,6 +193,16 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   config.metrics.watchCircuits(router.health);
   const limiter = createLimiter({ limits: config.limits, store: options.store ?? memoryPerLimit(config.now), hash: config.hash, now: config.now });
   const app = new Hono<Env>();
+  // The log's timestamp is written once a millisecond, not once a request: under load many share it.
+  let stampedAt = Number.NaN;
+  let stamp = '';
+  const timestamp = (ms: number): string => {
+    if (ms !== stampedAt) {
+      stampedAt = ms;
+      stamp = new Date(ms).toISOString();
+    }
+    return stamp;
+  };
 
   /**
    * The frame of every request: its id, the headers of answers built elsewhere (pages, metrics, 404s), then one
@@ -211,7 +221,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const limited = c.get('limited');
     const masked = c.get('masked');
     config.log({
-      time: new Date(config.now()).toISOString(),
+      time: timestamp(config.now()),
       requestId: c.get('requestId'),
       method: c.req.method,
       // The route pattern, not the raw path: a path is client text and could carry a number or a name.

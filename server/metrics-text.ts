@@ -47,14 +47,20 @@ function seriesLines(def: MetricDef, series: Series): string[] {
 export function createTextRegistry(defs: readonly MetricDef[]): MetricRegistry {
   const metrics = new Map<MetricDef, Map<string, Series>>(defs.map((def) => [def, new Map()]));
 
+  /**
+   * The series of `labels`, found by their values in the declared label order, so that two callers naming labels
+   * in another order share a series. Runs on every request: the key is one joined string, and the labels object
+   * is made only for a new series.
+   */
   function seriesOf(def: MetricDef, labels: Labels): Series {
     let all = metrics.get(def);
     if (!all) metrics.set(def, (all = new Map()));
-    // Keys follow the declared label order, so that two callers naming labels in another order share a series.
-    const ordered = Object.fromEntries(def.labelNames.map((name) => [name, labels[name] ?? '']));
-    const key = JSON.stringify(ordered);
+    const names = def.labelNames;
+    let key = '';
+    for (let i = 0; i < names.length; i++) key += `${labels[names[i]!] ?? ''}\u0000`;
     let series = all.get(key);
     if (!series) {
+      const ordered = Object.fromEntries(names.map((name) => [name, labels[name] ?? '']));
       series = { labels: ordered, value: 0, sum: 0, ...(def.type === 'histogram' ? { counts: (def.buckets ?? []).map(() => 0) } : {}) };
       all.set(key, series);
     }
@@ -71,8 +77,12 @@ export function createTextRegistry(defs: readonly MetricDef[]): MetricRegistry {
     },
     observe(def, labels, value) {
       const series = seriesOf(def, labels);
-      const bucket = (def.buckets ?? []).findIndex((bound) => value <= bound);
-      if (bucket >= 0 && series.counts) series.counts[bucket] = (series.counts[bucket] ?? 0) + 1;
+      const bounds = def.buckets;
+      if (bounds && series.counts) {
+        let bucket = 0;
+        while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
+        if (bucket < bounds.length) series.counts[bucket]! += 1;
+      }
       series.value += 1;
       series.sum += value;
     },

@@ -39,7 +39,7 @@ async function stats(app: App, query = ''): Promise<Stats> {
 
 const registries: [string, MetricRegistryFactory | undefined][] = [
   ['the web-standard registry', undefined],
-  ['prom-client', promRegistry({ processMetrics: false })],
+  ['the Node registry, with the process metrics', promRegistry()],
 ];
 
 describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
