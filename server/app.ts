@@ -91,17 +91,29 @@ async function bodyText(c: Context): Promise<string> {
     return await readBodyText(c);
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    // The client stopped sending before the end of its body: a bad request, not a failure of the proxy.
-    throw apiError('INVALID_REQUEST', { message: 'The request body ended before it was complete' });
+    return bodyEndedEarly();
   }
 }
 
-async function readBodyText(c: Context): Promise<string> {
+/** The client stopped sending before the end of its body: a bad request, not a failure of the proxy. */
+function bodyEndedEarly(): never {
+  throw apiError('INVALID_REQUEST', { message: 'The request body ended before it was complete' });
+}
+
+/**
+ * The Content-Length the HTTP parser enforces, refused with 413 past MAX_BODY_BYTES; undefined when the body is
+ * chunked and has to be counted as it streams.
+ */
+function declaredLength(c: Context): number | undefined {
   const length = c.req.header('content-length');
-  if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-    if (Number(length) > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
-    return c.req.text();
-  }
+  if (length === undefined || c.req.header('transfer-encoding') !== undefined) return undefined;
+  const bytes = Number(length);
+  if (bytes > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
+  return bytes;
+}
+
+async function readBodyText(c: Context): Promise<string> {
+  if (declaredLength(c) !== undefined) return c.req.text();
   const stream = c.req.raw.body;
   if (!stream) return '';
   const reader = stream.getReader();
@@ -144,7 +156,7 @@ function routeOf(c: Context): string {
 /** The JSON body of a verify request: 415 for another type, 413 past the limit, 400 when it does not parse. */
 async function readJson(c: Context): Promise<unknown> {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw apiError('UNSUPPORTED_MEDIA_TYPE');
-  const text = await bodyText(c);
+  const text = await (declaredLength(c) === undefined ? bodyText(c) : c.req.text().catch(bodyEndedEarly));
   try {
     return JSON.parse(text);
   } catch {

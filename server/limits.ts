@@ -94,6 +94,8 @@ export interface Limiter {
 }
 
 const PASS: Verdict = { ok: true, degraded: false };
+/** The verdict of a limit that is off, already settled: no async frame is made for it. */
+const PASSED: Promise<Verdict> = Promise.resolve(PASS);
 
 /** Whole seconds until a window ends, at least 1: what Retry-After says. */
 export function retryAfterSeconds(resetMs: number): number {
@@ -150,24 +152,24 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
   }
 
-  return {
-    ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : Promise.resolve(PASS)),
-    site: (siteKey) => count('site', siteKey),
+  /** Counts a new name for the number; a pair already admitted in the window passes without counting. */
+  async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
+    const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
+    const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
+    const { value, degraded } = await withStore('number', async (s) => {
+      if ((await s.get(pairKey)) !== null) return null;
+      const window = await s.hit(numberKey, limit.windowMs);
+      // Only an admitted pair is remembered, so a refused name stays refused when it is tried again.
+      if (window.count <= limit.max) await s.set(pairKey, '1', window.resetMs);
+      return window;
+    });
+    return value === null ? { ok: true, degraded } : verdictOf('number', limit, value, degraded);
+  }
 
-    async number(phoneNumber, name) {
-      const limit = limits.number;
-      if (!limit) return PASS;
-      const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
-      const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
-      const { value, degraded } = await withStore('number', async (s) => {
-        if ((await s.get(pairKey)) !== null) return null;
-        const window = await s.hit(numberKey, limit.windowMs);
-        // Only an admitted pair is remembered, so a refused name stays refused when it is tried again.
-        if (window.count <= limit.max) await s.set(pairKey, '1', window.resetMs);
-        return window;
-      });
-      return value === null ? { ok: true, degraded } : verdictOf('number', limit, value, degraded);
-    },
+  return {
+    ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASSED),
+    site: (siteKey) => (limits.site ? count('site', siteKey) : PASSED),
+    number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASSED),
 
     async secretBarred(ip) {
       if (!limits.secret) return PASS;
