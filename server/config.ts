@@ -56,7 +56,7 @@ export interface AppConfig {
   readonly trustProxy?: TrustProxy;
   /** The built demo, dashboard and widget bundle; the pages answer 404 without it. */
   readonly assets?: AssetFetcher;
-  /** Where GET /metrics keeps its numbers: prom-client on Node (node.ts), a web-standard registry when absent. */
+  /** Where GET /metrics keeps its numbers: a web-standard registry when absent; on Node (node.ts) the same, with prom-client's process metrics. */
   readonly metricRegistry?: MetricRegistryFactory;
   /** Price of one billed upstream call, for the cost estimate (CARRIER_VERIFY_PRICE_PER_CALL). */
   readonly pricePerCall?: number;

@@ -1,4 +1,4 @@
-// A small Prometheus registry on web-standard APIs only, for runtimes without Node (prom-client is used on Node).
+// A small Prometheus registry on web-standard APIs only: the proxy's metrics on every runtime (on Node, prom-client adds the process metrics).
 import type { Labels, MetricDef, MetricRegistry } from './metrics.js';
 
 interface Series {

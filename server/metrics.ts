@@ -2,8 +2,8 @@
 //
 // prom-client's Counter, Gauge and Histogram `require('util')`, and its entry point loads cluster, http and
 // perf_hooks, so the app cannot import it and still run on an edge runtime. The app records into the `Metrics`
-// below; where the numbers go for GET /metrics is a `MetricRegistry`: a small web-standard one by default
-// (metrics-text.ts), prom-client on Node (metrics-prom.ts, injected by node.ts, adding the process metrics).
+// below; where the numbers go for GET /metrics is a `MetricRegistry`: a small web-standard one (metrics-text.ts),
+// which on Node metrics-prom.ts (injected by node.ts) follows with prom-client's process metrics.
 import { ResultCode } from '../widget/codes.js';
 import { BUCKET_MS, createTimeline, type TimelineWindow } from './metrics-timeline.js';
 import { createTextRegistry } from './metrics-text.js';

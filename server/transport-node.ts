@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import { callControlKey, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
+import { callControlKey, readsCallControl, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -191,5 +191,5 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     return send(input instanceof Request ? await partsOfRequest(input, init) : partsOf(input, init));
   }
 
-  return Object.assign(transport, { close: () => agent.close() });
+  return Object.assign(transport, { close: () => agent.close(), [readsCallControl]: true as const });
 }

@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { callControlKey, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { callControlKey, readsCallControl, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -83,8 +83,9 @@ function parseAnswer(id: string, response: TransportResponse, text: string): unk
 }
 
 /**
- * The request init of one upstream call. A class so that `signal` is an accessor on its prototype: on an
- * object literal an accessor is rebuilt on every call, at a cost of several microseconds.
+ * The request init of one upstream call to a transport that reads the CallControl (see `readsCallControl`). A
+ * class so that `signal` is an accessor on its prototype, made only if read: on an object literal an accessor
+ * is rebuilt on every call, at a cost of several microseconds.
  */
 class UpstreamInit implements TransportInit {
   readonly method = 'POST';
@@ -100,10 +101,7 @@ class UpstreamInit implements TransportInit {
     this[callControlKey] = call;
   }
 
-  /**
-   * Read by the transport when it needs it: fetch at once, the sandbox only for the number that never answers;
-   * the Node transport listens on the CallControl instead.
-   */
+  /** Read by the sandbox for the number that never answers; the Node transport listens on the CallControl instead. */
   get signal(): AbortSignal {
     return this[callControlKey].signal;
   }
@@ -114,6 +112,11 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   const adapterName = options.adapter ?? 'standard';
   const adapter = adapters[adapterName];
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` };
+  /** The init of one call: its signal made only if read, or, for fetch and other transports, given outright. */
+  const initOf: (body: string, call: CallControl) => TransportInit =
+    transport[readsCallControl] === true
+      ? (body, call) => new UpstreamInit(headers, body, call)
+      : (body, call) => ({ method: 'POST', headers, body, redirect: 'manual', signal: call.signal, [callControlKey]: call });
 
   /** Why the transport threw: the timeout, or a failure named by whether the request can have left. */
   function sendFailure(cause: unknown, call: CallControl): UpstreamError {
@@ -131,8 +134,7 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
     async verify(query: VerifyQuery, call: CallControl): Promise<ProviderAnswer> {
       let response: TransportResponse;
       try {
-        const init = new UpstreamInit(headers, JSON.stringify(adapter.request(query)), call);
-        response = await transport(url, init);
+        response = await transport(url, initOf(JSON.stringify(adapter.request(query)), call));
       } catch (cause) {
         throw sendFailure(cause, call);
       }

@@ -2,7 +2,7 @@
 import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
 import { carrierOf } from '../../widget/carriers.js';
 import { sandboxDirectory, sandboxFaults } from './sandbox-directory.js';
-import type { TransportResponse } from './types.js';
+import { readsCallControl, type Transport, type TransportResponse } from './types.js';
 
 /** URL the sandbox provider is configured with; requests to it never leave the process. */
 export const SANDBOX_URL = 'sandbox://upstream/verify';
@@ -31,7 +31,7 @@ function answer(phoneNumber: string, name: string): Code {
 }
 
 /** Answers an upstream request `{ name, phoneNumber }` as the real provider would, faults included. */
-export async function sandboxUpstream(input: string | URL | Request, init?: RequestInit): Promise<TransportResponse> {
+async function answerAsUpstream(input: string | URL | Request, init?: RequestInit): Promise<TransportResponse> {
   let body: { name?: unknown; phoneNumber?: unknown };
   try {
     // The provider posts a string body; reading it directly spares a Request object on every call.
@@ -53,3 +53,6 @@ export async function sandboxUpstream(input: string | URL | Request, init?: Requ
     mobData: { isp: carrier, province: '北京', city: '北京', phoneNumber, channel: 'sandbox' },
   });
 }
+
+/** The sandbox as a transport; it reads the signal off the init only for the number that never answers. */
+export const sandboxUpstream: Transport = Object.assign(answerAsUpstream, { [readsCallControl]: true as const });

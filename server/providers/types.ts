@@ -51,6 +51,14 @@ export interface CallControl {
  */
 export const callControlKey: unique symbol = Symbol.for('carrier-verify.call-control');
 
+/**
+ * Marks a transport that reads the CallControl (or reads `signal` straight off the init it was given): the Node
+ * transport and the sandbox. Such a transport gets an init whose signal is made only if it is read. Any other
+ * transport, `fetch` or a site's own wrapper that may copy the init with a spread, gets the signal as a plain
+ * property of the init, so that a copy keeps it and a call given up is cancelled.
+ */
+export const readsCallControl: unique symbol = Symbol.for('carrier-verify.reads-call-control');
+
 /** What a provider passes to its transport: a fetch RequestInit, with its CallControl beside the signal. */
 export interface TransportInit extends RequestInit {
   readonly [callControlKey]?: CallControl;
@@ -139,4 +147,6 @@ export interface TransportResponse {
 }
 
 /** The fetch-like function providers call, injected so that Node can use a pooled keep-alive transport. */
-export type Transport = (input: string | URL | Request, init?: TransportInit) => Promise<TransportResponse>;
+export type Transport = ((input: string | URL | Request, init?: TransportInit) => Promise<TransportResponse>) & {
+  readonly [readsCallControl]?: true;
+};

@@ -82,6 +82,16 @@ describe('createNodeTransport', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('cancels a timed-out call through a site\'s own transport that copies the init, as fetch wrappers do', async () => {
+    vendor.fail({ kind: 'no-answer' });
+    const wrapped: Transport = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-trace': 'abc' } });
+    const provider = providerFor(vendor, { id: 'main', transport: wrapped, timeoutMs: 150 });
+    expect(await failureOf(callWithTimeout(provider, match))).toEqual({ failure: 'timeout', maybeBilled: true });
+    expect(vendor.calls).toBe(1);
+    // The copy kept the signal: the connection is closed at the timeout, not left open until undici's own.
+    await expect.poll(() => vendor.open, { timeout: 1000 }).toBe(0);
+  });
+
   it('sends nothing for a call given up before it starts', async () => {
     const { init, giveUp } = handControl();
     giveUp();

@@ -39,6 +39,8 @@ export interface MockUpstream {
   readonly calls: number;
   /** TCP connections accepted: shows keep-alive reuse. */
   readonly connections: number;
+  /** TCP connections open now: shows a call given up was closed. */
+  readonly open: number;
   readonly requests: readonly RecordedRequest[];
   /** Sets the fault for the answers that follow; `times` limits it to the next that many requests. */
   fail(fault: Fault | null, times?: number): void;
@@ -165,6 +167,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     },
     get connections() {
       return connections;
+    },
+    get open() {
+      return sockets.size;
     },
     requests,
     fail(next, times = Infinity) {
