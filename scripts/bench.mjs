@@ -13,7 +13,7 @@ import { BUNDLE_GZIP_AIM, BUNDLE_GZIP_LIMIT, buildScriptTagBundle, compressedSiz
 register();
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const ROUNDS = 2;
+const ROUNDS = 3;
 
 // ---------- 1. the script-tag bundle against a naive build of the same element ----------
 
