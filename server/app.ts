@@ -156,6 +156,7 @@ function routeOf(c: Context): string {
 /** The JSON body of a verify request: 415 for another type, 413 past the limit, 400 when it does not parse. */
 async function readJson(c: Context): Promise<unknown> {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw apiError('UNSUPPORTED_MEDIA_TYPE');
+  // A body of declared length is read in one step; a chunked one is counted as it streams.
   const text = await (declaredLength(c) === undefined ? bodyText(c) : c.req.text().catch(bodyEndedEarly));
   try {
     return JSON.parse(text);

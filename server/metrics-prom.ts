@@ -18,11 +18,11 @@ export function promRegistry(options: PromRegistryOptions = {}): MetricRegistryF
     const own = createTextRegistry(defs);
     if (!(options.processMetrics ?? true)) return own;
     // A registry of its own, not prom-client's global one, so that two apps in one process never share counts.
-    const process = new Registry();
-    collectDefaultMetrics({ register: process, prefix: 'carrier_verify_' });
+    const processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'carrier_verify_' });
     return {
       ...own,
-      exposition: async () => `${await own.exposition()}${await process.metrics()}`,
+      exposition: async () => `${await own.exposition()}${await processRegistry.metrics()}`,
     };
   };
 }

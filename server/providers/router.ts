@@ -172,7 +172,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       const latencyMs = performance.now() - started;
       state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
-      // Written out rather than spread: \`{ ...answer, providerId }\` takes V8's slow path, microseconds a call.
+      // Written out rather than spread: `{ ...answer, providerId }` takes V8's slow path, microseconds a call.
       return { code: answer.code, message: answer.message, idData: answer.idData, mobData: answer.mobData, providerId, latencyMs, attempts };
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
