@@ -1,6 +1,7 @@
 // npm run bench: each figure beside a reference measured in the same run, printed as one table and written to
 // BENCHMARKS.md with the machine it ran on. Servers run in child processes; autocannon drives them on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem, platform, release, arch } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,20 @@ async function compileServers() {
   if (run.status !== 0) throw new Error('bench: tsc failed to compile the servers');
 }
 
+/** Clock ticks a second, the unit of CPU times in /proc/<pid>/stat. */
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** User and system CPU time of a process, in µs, from /proc (Linux); null elsewhere. */
+function processCpuMicros(pid) {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
 async function startBenchServer(variant, upstream) {
   const child = spawn(process.execPath, [join(compiledDir, 'out', 'scripts', 'bench-server.js'), variant, ...(upstream ? [upstream] : [])], {
     cwd: root,
@@ -132,6 +147,8 @@ async function startBenchServer(variant, upstream) {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    /** CPU time the server has used so far, user and system, in µs; null where /proc does not say. */
+    cpuMicros: () => processCpuMicros(child.pid),
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -152,7 +169,7 @@ async function load(url, seconds = SECONDS) {
   });
   const failed = result.non2xx + result.errors + result.timeouts;
   if (failed > 0) throw new Error(`${url}: ${failed} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors})`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
 }
 
 /**
@@ -189,7 +206,11 @@ async function sideBySide(variants, upstream, { latency = false } = {}) {
       const server = await startBenchServer(variant, upstream);
       try {
         await load(server.url, 1); // warm-up: JIT, pools, caches of the code itself
+        const cpuBefore = server.cpuMicros();
         const run = await load(server.url);
+        const cpuAfter = server.cpuMicros();
+        // The server's CPU a request, user and system: steadier than req/s when the machine is shared.
+        run.cpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / run.requests;
         if (!best[variant] || run.rps > best[variant].rps) best[variant] = run;
         if (latency) {
           const single = await oneAtATime(server.url);
@@ -210,6 +231,7 @@ const us = (micros) => `${Math.round(micros).toLocaleString('en-US')} µs`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 const rps = (r) => `${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
+const cpuOf = (r) => (r.cpu === null ? 'n/a' : `${us(r.cpu)} CPU`);
 
 function machine() {
   const cpu = cpus();
@@ -247,7 +269,21 @@ async function main() {
       ratio(sandbox['proxy-sandbox'].single.median, sandbox['bare-hono'].single.median),
       `adds ${us(sandbox['proxy-sandbox'].single.median - sandbox['bare-hono'].single.median)} a request`,
     ],
+    [
+      'Proxy on the sandbox, server CPU a request',
+      cpuOf(sandbox['proxy-sandbox']),
+      `bare Hono route ${cpuOf(sandbox['bare-hono'])}`,
+      sandbox['proxy-sandbox'].cpu && sandbox['bare-hono'].cpu ? ratio(sandbox['proxy-sandbox'].cpu, sandbox['bare-hono'].cpu) : '',
+      'what the proxy\'s work costs',
+    ],
     ['Proxy over HTTP upstream (pooled transport)', rps(http['proxy-http']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['proxy-http'].rps, http['naive-fetch'].rps), `≥ 4×: ${verdict(http['proxy-http'].rps >= 4 * http['naive-fetch'].rps)}`],
+    [
+      'Proxy over HTTP upstream, server CPU a request',
+      cpuOf(http['proxy-http']),
+      `naive fetch proxy ${cpuOf(http['naive-fetch'])}; naive route through the pooled transport ${cpuOf(http['bare-relay'])}`,
+      http['proxy-http'].cpu && http['naive-fetch'].cpu ? ratio(http['proxy-http'].cpu, http['naive-fetch'].cpu) : '',
+      'against the naive fetch proxy',
+    ],
     ['Same proxy, fetch as its transport', rps(http['proxy-http-fetch']), `pooled transport ${rps(http['proxy-http'])}`, ratio(http['proxy-http-fetch'].rps, http['proxy-http'].rps), 'how much the transport gives'],
     ['Naive route, relaying through the pooled transport', rps(http['bare-relay']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['bare-relay'].rps, http['naive-fetch'].rps), 'what the transport alone allows'],
   ];
@@ -264,7 +300,7 @@ async function main() {
     '',
     '- Bundle: `dist/carrier-verify.js` as `npm run build` makes it, everything included (Lit, libphonenumber-js with the China slice, zod/mini, the element, three languages). The naive build is the same element with stock `libphonenumber-js/mobile` and full `zod`, Vite defaults otherwise. Gzip level 9, brotli quality 11; 1 KB = 1024 bytes.',
     '- Keystroke: what the element does when a digit is typed (regroup the field, find the segment for the carrier hint) plus the full check of the number, against one `isValidPhoneNumber(value, "CN")` from stock libphonenumber-js, over typing `13800138000` digit by digit; median of 5 rounds after 2 warm-ups.',
-    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. One request at a time: a single keep-alive connection, 500 requests of warm-up, then the median and p99 of 3,000; the best of the rounds. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
+    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. Server CPU a request: the server process's user and system time over its measured load run (from /proc), divided by the requests it answered, for the round with the best req/s; it moves less than req/s when the machine is shared. One request at a time: a single keep-alive connection, 500 requests of warm-up, then the median and p99 of 3,000; the best of the rounds. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
     '',
   ].join('\n');
   await writeFile(join(root, 'BENCHMARKS.md'), notes);
