@@ -42,6 +42,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const verdict = bundle.gzip <= BUNDLE_GZIP_LIMIT ? 'within' : 'OVER';
     console.log(`build: ${outDir}`);
     console.log(`build: ${BUNDLE_FILE} ${formatBytes(bundle.raw)}, gzip ${formatBytes(bundle.gzip)} (${verdict} the ${formatBytes(BUNDLE_GZIP_LIMIT)} limit), brotli ${formatBytes(bundle.brotli)}`);
+    console.log(`build: ${BUNDLE_FILE} integrity ${bundle.integrity}`);
   } catch (error) {
     console.error(`build: ${error instanceof Error ? error.message : error}`);
     process.exit(1);

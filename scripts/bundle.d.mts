@@ -9,5 +9,6 @@ export declare const BUNDLE_FILE: string;
 export declare const BUNDLE_GZIP_LIMIT: number;
 export declare const BUNDLE_GZIP_AIM: number;
 export declare function compressedSizes(code: string | Uint8Array): Sizes;
-export declare function buildScriptTagBundle(outDir: string): Promise<Sizes & { readonly file: string }>;
+export declare function integrityOf(bytes: string | Uint8Array): string;
+export declare function buildScriptTagBundle(outDir: string): Promise<Sizes & { readonly file: string; readonly integrity: string }>;
 export declare function formatBytes(bytes: number): string;

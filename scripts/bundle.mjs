@@ -1,4 +1,5 @@
 // The script-tag bundle, built with Vite's own `bundle` mode into any folder, and how its size is measured.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,12 +22,21 @@ export function compressedSizes(code) {
   };
 }
 
-/** Builds the script-tag bundle into `outDir` with vite.config.ts in `bundle` mode; returns the path and its sizes. */
+/** The Subresource Integrity value of a file, `sha384-<base64>`, for `<script integrity="…">`. */
+export function integrityOf(bytes) {
+  return `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+}
+
+/**
+ * Builds the script-tag bundle into `outDir` with vite.config.ts in `bundle` mode; returns the path, its sizes
+ * and its integrity value.
+ */
 export async function buildScriptTagBundle(outDir) {
   const { build } = await import('vite');
   await build({ root, configFile: join(root, 'vite.config.ts'), mode: 'bundle', logLevel: 'warn', build: { outDir, emptyOutDir: false } });
   const file = join(outDir, BUNDLE_FILE);
-  return { file, ...compressedSizes(await readFile(file)) };
+  const bytes = await readFile(file);
+  return { file, integrity: integrityOf(bytes), ...compressedSizes(bytes) };
 }
 
 /** `12 345 B (12.1 KB)`: bytes, and kibibytes to one decimal. */

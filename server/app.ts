@@ -390,8 +390,20 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     };
   app.get('/', page('/site/index.html'));
   app.get('/dashboard', page('/site/dashboard.html'));
-  app.get('/carrier-verify.js', page('/carrier-verify.js'));
-  app.get('/carrier-verify.js.map', page('/carrier-verify.js.map'));
+  /**
+   * The script-tag bundle and its map are public files other sites load: any origin may read them, which a
+   * `<script integrity=… crossorigin>` needs (Subresource Integrity on another origin is checked over CORS).
+   */
+  const script = (file: string) => {
+    const serve = page(file);
+    return async function serveScript() {
+      const res = await serve();
+      res.headers.set('Access-Control-Allow-Origin', '*');
+      return res;
+    };
+  };
+  app.get('/carrier-verify.js', script('/carrier-verify.js'));
+  app.get('/carrier-verify.js.map', script('/carrier-verify.js.map'));
   app.get('/assets/*', async (c, next) => (await config.assets(`/site${c.req.path}`)) ?? next());
 
   const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH'];

@@ -1,9 +1,12 @@
 // The demo page in Chromium against a real proxy: the sandbox directory fills the widget, the log shows each event.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
+import { integrityOf } from '../../scripts/bundle.mjs';
 import { launchChromium } from '../support/chromium.js';
 
 let site: BuiltSite;
@@ -77,5 +80,45 @@ describe('the demo page', () => {
       await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the script-tag bundle on another site', () => {
+  /** A page served by another server on this machine (another origin), loading the proxy's bundle with `integrity`. */
+  async function siteLoading(integrity: string): Promise<Page> {
+    const proxy = `http://127.0.0.1:${server.port}`;
+    const html = `<!doctype html><html lang="en"><head><title>shop</title></head><body>
+      <form><carrier-verify lang="en" endpoint="${proxy}/api/verify"></carrier-verify></form>
+      <script src="${proxy}/carrier-verify.js" integrity="${integrity}" crossorigin="anonymous"
+        onload="document.title = 'loaded'" onerror="document.title = 'refused'"></script>
+    </body></html>`;
+    const shop = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    const other = await browser.newPage();
+    other.on('close', () => shop.close());
+    await other.goto(`http://127.0.0.1:${(shop.address() as AddressInfo).port}/signup`);
+    await expect.poll(() => other.title()).not.toBe('shop');
+    return other;
+  }
+
+  it('loads with Subresource Integrity from the proxy, which lets any origin read it', async () => {
+    const bundle = new Uint8Array(await (await fetch(`http://127.0.0.1:${server.port}/carrier-verify.js`)).arrayBuffer());
+    const shop = await siteLoading(integrityOf(bundle));
+    try {
+      expect(await shop.title()).toBe('loaded');
+      await expect.poll(() => shop.getByRole('button', { name: 'Verify' }).count()).toBe(1);
+    } finally {
+      await shop.close();
+    }
+  });
+
+  it('is refused by the browser when its integrity value does not match', async () => {
+    const shop = await siteLoading(integrityOf('not the bundle'));
+    try {
+      expect(await shop.title()).toBe('refused');
+      expect(await shop.evaluate(() => customElements.get('carrier-verify') === undefined)).toBe(true);
+    } finally {
+      await shop.close();
+    }
   });
 });

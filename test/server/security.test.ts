@@ -62,11 +62,20 @@ describe('secure headers', () => {
     }
   });
 
-  it('lets other sites load the script-tag bundle (cross-origin resource policy)', async () => {
-    const app = testApp({ assets: async (path) => (path === '/carrier-verify.js' ? new Response('/* bundle */', { headers: { 'content-type': 'text/javascript' } }) : null) });
-    const res = await app.request('/carrier-verify.js');
-    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
-    expect(res.headers.get('cross-origin-embedder-policy')).toBeNull();
+  it('lets other sites load the script-tag bundle and its map, with Subresource Integrity too (CORP and CORS)', async () => {
+    const files = new Set(['/carrier-verify.js', '/carrier-verify.js.map']);
+    const app = testApp({ assets: async (path) => (files.has(path) ? new Response('/* bundle */', { headers: { 'content-type': 'text/javascript' } }) : null) });
+    for (const path of files) {
+      const res = await app.request(path, { headers: { origin: 'https://shop.example' } });
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(res.headers.get('cross-origin-embedder-policy')).toBeNull();
+      // Public files: any origin may read them, never with credentials.
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    }
+    // The pages stay same-origin.
+    const demo = await app.request('/', { headers: { origin: 'https://shop.example' } });
+    expect(demo.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
