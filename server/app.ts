@@ -83,16 +83,15 @@ const utf8 = new TextDecoder();
 
 /**
  * The request body as text, refused with 413 past MAX_BODY_BYTES. A declared Content-Length is enforced by
- * the HTTP parser, so the header alone decides and the body is read the cheap way; a chunked body is counted
+ * the HTTP parser, so the header alone decides and the body is read in one step; a chunked body is counted
  * as it streams and never held whole past the limit.
  */
-async function bodyText(c: Context): Promise<string> {
-  try {
-    return await readBodyText(c);
-  } catch (error) {
+function bodyText(c: Context): Promise<string> {
+  if (declaredLength(c) !== undefined) return c.req.text().catch(bodyEndedEarly);
+  return streamedText(c).catch((error: unknown) => {
     if (error instanceof ApiError) throw error;
     return bodyEndedEarly();
-  }
+  });
 }
 
 /** The client stopped sending before the end of its body: a bad request, not a failure of the proxy. */
@@ -112,8 +111,8 @@ function declaredLength(c: Context): number | undefined {
   return bytes;
 }
 
-async function readBodyText(c: Context): Promise<string> {
-  if (declaredLength(c) !== undefined) return c.req.text();
+/** A chunked body, counted as it streams. */
+async function streamedText(c: Context): Promise<string> {
   const stream = c.req.raw.body;
   if (!stream) return '';
   const reader = stream.getReader();
@@ -156,8 +155,7 @@ function routeOf(c: Context): string {
 /** The JSON body of a verify request: 415 for another type, 413 past the limit, 400 when it does not parse. */
 async function readJson(c: Context): Promise<unknown> {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw apiError('UNSUPPORTED_MEDIA_TYPE');
-  // A body of declared length is read in one step; a chunked one is counted as it streams.
-  const text = await (declaredLength(c) === undefined ? bodyText(c) : c.req.text().catch(bodyEndedEarly));
+  const text = await bodyText(c);
   try {
     return JSON.parse(text);
   } catch {
@@ -264,15 +262,21 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     maxAge: 600,
   });
 
+  /** Puts the verify route's CORS headers for the request's Origin on the context, and returns that Origin. */
+  const verifyCorsOf = (c: Context<Env>): string | undefined => {
+    const origin = c.req.header('origin');
+    c.set('cors', verifyCors.headersFor(origin));
+    return origin;
+  };
+
   app.options('/api/verify', (c) => verifyCors.preflight(c.req.header('origin')));
   app.post('/api/verify', async function verify(c) {
     c.set('api', 'verify');
-    c.set('cors', verifyCors.headersFor(c.req.header('origin')));
+    const origin = verifyCorsOf(c);
     const body = await readJson(c);
     const site = sites.resolve(siteKeyOf(body));
     if (!site) throw apiError('INVALID_SITE_KEY');
     c.set('site', site);
-    const origin = c.req.header('origin');
     if (origin !== undefined && !originAllowed(site, origin)) throw apiError('ORIGIN_NOT_ALLOWED');
     const check = checkRequest(body);
     if (!check.ok) {
@@ -409,7 +413,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH'];
   const notAllowed = () => apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
   app.on(otherMethods, '/api/verify', (c) => {
-    c.set('cors', verifyCors.headersFor(c.req.header('origin')));
+    verifyCorsOf(c);
     throw notAllowed();
   });
   app.on(otherMethods, '/api/siteverify', () => {

@@ -9,7 +9,7 @@ import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
 import type { RouterOptions } from './providers/router.js';
 import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
 import type { Provider, Transport } from './providers/types.js';
-import { createHasher, type HasherFactory } from './privacy.js';
+import { createHasher, randomSecret, type HasherFactory } from './privacy.js';
 import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRegistryFactory, type Metrics } from './metrics.js';
 import { parseOperatorToken, type OperatorAccess } from './monitoring.js';
 import { SANDBOX_SITE, type Site } from './sites.js';
@@ -92,11 +92,6 @@ export const SANDBOX_TIMEOUT_MS = 3000;
 
 export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
   return createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream, breaker: false });
-}
-
-function randomSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Used-token marks kept in memory at most: tokens issued in 300 s beyond this are refused at siteverify (503). */

@@ -20,6 +20,12 @@ function base64url(bytes: ArrayBuffer): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** A new random secret: 32 bytes, in hex. */
+export function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** Makes a keyed hasher from a secret: HMAC-SHA-256 of the parts joined by U+0000, in base64url. */
 export type HasherFactory = (secret: string) => (...parts: string[]) => Promise<string>;
 

@@ -112,7 +112,7 @@ const HAN = /^(?![\u2E80-\u2FDF])\p{Script=Han}$/u;
  * middle-dot look-alikes to U+00B7. The registry holds the unified characters: the look-alike would be a mismatch.
  */
 export function normalizeName(raw: string): string {
-  return raw.replace(INVISIBLE, '').normalize('NFKC').replace(/[\s\u3000]+/g, '').replace(DOT_LOOKALIKES, MIDDLE_DOT);
+  return raw.replace(INVISIBLE, '').normalize('NFKC').replace(/\s+/g, '').replace(DOT_LOOKALIKES, MIDDLE_DOT);
 }
 
 /** Checks a name as typed; on success `value` is the normalised name. */
