@@ -51,8 +51,12 @@ type Env = {
 /** Seconds a client is asked to wait when the shared store is down and an answer depends on it. */
 const UNAVAILABLE_RETRY_AFTER = '5';
 
-/** Records a limiter verdict on the request and refuses it with 429 and Retry-After when a limit is reached. */
-function enforce(c: Context<Env>, verdict: Verdict): void {
+/**
+ * Records a limiter verdict on the request and refuses it with 429 and Retry-After when a limit is reached. A
+ * limit that is off answers at once, and is enforced at once: a promise only for a verdict still to come.
+ */
+function enforce(c: Context<Env>, verdict: Verdict | Promise<Verdict>): void | Promise<void> {
+  if (verdict instanceof Promise) return verdict.then((settled) => enforce(c, settled));
   if (verdict.degraded) c.set('degraded', true);
   if (verdict.ok) return;
   c.set('outcome', 'rate-limited');
@@ -288,12 +292,16 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const phoneMasked = maskPhone(check.phoneNumber);
     c.set('masked', { phone: phoneMasked, name: maskName(check.name) });
     // Limits after the checks that need no store, and the narrowest first, so a refusal spends no wider budget.
-    enforce(c, await limiter.ip(clientIpOf(c)));
+    const byIp = enforce(c, limiter.ip(clientIpOf(c)));
+    if (byIp) await byIp;
     const query = { name: check.name, phoneNumber: check.phoneNumber };
     // A pair the cache can answer asks the upstream nothing new: its repeat is not another name tried for the number.
-    const place = await cache.find(query);
-    if (!place.hit) enforce(c, await limiter.number(check.phoneNumber, check.name));
-    enforce(c, await limiter.site(site.siteKey));
+    const found = cache.find(query);
+    const place = found instanceof Promise ? await found : found;
+    const byNumber = place.hit ? undefined : enforce(c, limiter.number(check.phoneNumber, check.name));
+    if (byNumber) await byNumber;
+    const bySite = enforce(c, limiter.site(site.siteKey));
+    if (bySite) await bySite;
     let answer: CacheOutcome;
     try {
       answer = place.hit ?? (await place.fill(() => router.verify(query)));

@@ -9,7 +9,7 @@ import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
 import type { RouterOptions } from './providers/router.js';
 import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
 import type { Provider, Transport } from './providers/types.js';
-import { createHasher, randomSecret, type HasherFactory } from './privacy.js';
+import { createHasher, randomSecret, type Hasher, type HasherFactory } from './privacy.js';
 import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRegistryFactory, type Metrics } from './metrics.js';
 import { parseOperatorToken, type OperatorAccess } from './monitoring.js';
 import { SANDBOX_SITE, type Site } from './sites.js';
@@ -71,7 +71,7 @@ export interface ResolvedConfig {
   readonly sandbox: boolean;
   readonly sites: readonly Site[];
   readonly tokens: TokenService;
-  readonly hash: (...parts: string[]) => Promise<string>;
+  readonly hash: Hasher;
   /** Makes a keyed hasher from a secret (token subjects are keyed with each site's secret). */
   readonly hasher: HasherFactory;
   readonly store: Store;

@@ -1,6 +1,7 @@
 // Rate limits per client IP, per number (distinct names), per site, and on wrong siteverify secrets per IP.
 import { limitSubject } from './client-ip.js';
 import { MemoryStore } from './stores/memory.js';
+import type { Hasher } from './privacy.js';
 import type { Store, WindowCount } from './stores/types.js';
 
 /**
@@ -76,26 +77,29 @@ export interface LimiterOptions {
    */
   readonly store: Store | ((scope: LimitScope) => Store);
   /** Keyed hash, so that no raw number, name or address is ever a key in the store. */
-  readonly hash: (...parts: string[]) => Promise<string>;
+  readonly hash: Hasher;
   readonly now?: () => number;
 }
 
+/**
+ * The three limits of /api/verify answer a verdict at once when they are off, and a promise when they count:
+ * a deployment without them spends no turn of the event loop on them.
+ */
 export interface Limiter {
   /** Counts a request to /api/verify from this client address. */
-  ip(ip: string): Promise<Verdict>;
+  ip(ip: string): Verdict | Promise<Verdict>;
   /** Counts a new name for this number; a pair already seen in the window passes without counting. */
-  number(phoneNumber: string, name: string): Promise<Verdict>;
+  number(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
-  site(siteKey: string): Promise<Verdict>;
+  site(siteKey: string): Verdict | Promise<Verdict>;
   /** Whether this address is barred from /api/siteverify after too many wrong secrets. */
   secretBarred(ip: string): Promise<Verdict>;
   /** Counts a wrong siteverify secret from this address. */
   secretFailed(ip: string): Promise<void>;
 }
 
+/** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
-/** The verdict of a limit that is off, already settled: no async frame is made for it. */
-const PASSED: Promise<Verdict> = Promise.resolve(PASS);
 
 /** Whole seconds until a window ends, at least 1: what Retry-After says. */
 export function retryAfterSeconds(resetMs: number): number {
@@ -167,9 +171,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   return {
-    ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASSED),
-    site: (siteKey) => (limits.site ? count('site', siteKey) : PASSED),
-    number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASSED),
+    ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASS),
+    site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
+    number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASS),
 
     async secretBarred(ip) {
       if (!limits.secret) return PASS;

@@ -26,8 +26,14 @@ export function randomSecret(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Makes a keyed hasher from a secret: HMAC-SHA-256 of the parts joined by U+0000, in base64url. */
-export type HasherFactory = (secret: string) => (...parts: string[]) => Promise<string>;
+/**
+ * A keyed hash: HMAC-SHA-256 of the parts joined by U+0000, in base64url. Web Crypto answers with a promise;
+ * node:crypto answers at once, and a hot path can then go on without waiting a turn.
+ */
+export type Hasher = (...parts: string[]) => string | Promise<string>;
+
+/** Makes a keyed hasher from a secret. */
+export type HasherFactory = (secret: string) => Hasher;
 
 /** A keyed hasher (HMAC-SHA-256, base64url) for cache and limit keys, on Web Crypto (any runtime). */
 export function createHasher(secret: string): (...parts: string[]) => Promise<string> {

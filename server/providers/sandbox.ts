@@ -15,9 +15,32 @@ function neverAnswer(signal: AbortSignal | null | undefined): Promise<TransportR
   });
 }
 
+/** An answer as the provider reads it off the wire; a class, so that one answer is one small object. */
+class SandboxAnswer implements TransportResponse {
+  constructor(
+    readonly status: number,
+    private readonly contentType: string,
+    private readonly content: string,
+  ) {}
+
+  get headers(): TransportResponse['headers'] {
+    return this;
+  }
+
+  /** The answer's headers: its type and length. */
+  get(name: string): string | null {
+    const header = name.toLowerCase();
+    if (header === 'content-type') return this.contentType;
+    return header === 'content-length' ? String(this.content.length) : null;
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(this.content);
+  }
+}
+
 function answerOf(status: number, contentType: string, body: string): TransportResponse {
-  const headers = new Map([['content-type', contentType], ['content-length', String(body.length)]]);
-  return { status, headers: { get: (name) => headers.get(name.toLowerCase()) ?? null }, text: async () => body };
+  return new SandboxAnswer(status, contentType, body);
 }
 
 function json(body: unknown, status = 200): TransportResponse {

@@ -1,5 +1,5 @@
 // The in-process store: correct for one instance; several instances need the Redis store.
-import { StoreUnavailableError, type Store, type WindowCount } from './types.js';
+import { StoreUnavailableError, type ImmediateStore, type WindowCount } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Most keys kept. When full, expired keys are swept first; then see `whenFull`. */
@@ -18,7 +18,7 @@ interface Entry {
   expiresAt: number;
 }
 
-export class MemoryStore implements Store {
+export class MemoryStore implements ImmediateStore {
   private readonly entries = new Map<string, Entry>();
   private readonly maxKeys: number;
   private readonly whenFull: 'evict-oldest' | 'refuse';
@@ -94,10 +94,18 @@ export class MemoryStore implements Store {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.live(key)?.value ?? null;
+    return this.getNow(key);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.put(key, value, ttlMs);
+  }
+
+  getNow(key: string): string | null {
+    return this.live(key)?.value ?? null;
+  }
+
+  setNow(key: string, value: string, ttlMs: number): void {
     this.put(key, value, ttlMs);
   }
 

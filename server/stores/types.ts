@@ -19,6 +19,19 @@ export interface Store {
 }
 
 /**
+ * A store that answers at once (the memory store). A hot path that knows it may read and write without
+ * waiting a turn of the event loop for a promise that is already settled.
+ */
+export interface ImmediateStore extends Store {
+  getNow(key: string): string | null;
+  setNow(key: string, value: string, ttlMs: number): void;
+}
+
+export function isImmediate(store: Store): store is ImmediateStore {
+  return typeof (store as Partial<ImmediateStore>).getNow === 'function' && typeof (store as Partial<ImmediateStore>).setNow === 'function';
+}
+
+/**
  * Thrown by a store that cannot reach its backend (Redis down, timed out). Each caller decides whether to fail
  * open or closed: rate limits fall back to per-instance counting, single-use token claims refuse (503).
  */
