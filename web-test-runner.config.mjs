@@ -39,6 +39,13 @@ async function api(ctx, next) {
     ctx.body = 'Service temporarily unavailable';
     return;
   }
+  if (ctx.path === '/test/json-status') {
+    // A gateway that answers in JSON of its own shape (an API gateway's throttle, a serverless host's error).
+    ctx.status = Number(ctx.query.status ?? 500);
+    if (ctx.query.after) ctx.set('Retry-After', ctx.query.after);
+    ctx.body = { error: 'Too Many Requests', statusCode: ctx.status };
+    return;
+  }
   if (ctx.path === '/test/no-answer') {
     // A request held without an answer until the client gives up (a stalled network).
     await new Promise((resolve) => ctx.req.once('close', resolve));

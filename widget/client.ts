@@ -27,8 +27,17 @@ interface ResultBody {
 
 const errorCodes = new Set(Object.keys(errorStatus));
 
-/** What an answer without a JSON body means, from its status alone. */
+/**
+ * What an answer that is not the proxy's means, from its status alone: a load balancer, CDN or API gateway in
+ * front of the proxy answers these itself, as text, HTML or JSON of its own shape.
+ */
 const statusCodes: Partial<Record<number, ErrorCode>> = { 429: 'RATE_LIMITED', 502: 'UPSTREAM_ERROR', 503: 'SERVICE_UNAVAILABLE', 504: 'UPSTREAM_TIMEOUT' };
+
+/** The outcome of an answer that is not the proxy's: the error its status names, else BAD_RESPONSE. */
+function foreignOutcome(response: Response, message: string): Outcome {
+  const code = statusCodes[response.status];
+  return code ? errorOutcome(code, message, retryAfterOf(response)) : errorOutcome('BAD_RESPONSE', message);
+}
 
 /** An `error` outcome; retryable as its code says. */
 export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number): Outcome {
@@ -83,10 +92,7 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
   try {
     json = await response.json();
   } catch {
-    // A proxy or CDN in front may answer these itself, as text or HTML: the status still says what happened.
-    const code = statusCodes[response.status];
-    const message = `The verification service answered HTTP ${response.status} without JSON`;
-    return code ? errorOutcome(code, message, retryAfterOf(response)) : errorOutcome('BAD_RESPONSE', message);
+    return foreignOutcome(response, `The verification service answered HTTP ${response.status} without JSON`);
   }
   const parsed = typeof json === 'object' && json !== null ? (json as ResultBody) : null;
   if (response.ok && parsed && isResultCode(parsed.code)) {
@@ -95,5 +101,5 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
   if (parsed && errorCodes.has(parsed.code)) {
     return errorOutcome(parsed.code as ErrorCode, typeof parsed.message === 'string' ? parsed.message : '', retryAfterOf(response));
   }
-  return errorOutcome('BAD_RESPONSE', `The verification service answered HTTP ${response.status}`);
+  return foreignOutcome(response, `The verification service answered HTTP ${response.status}`);
 }

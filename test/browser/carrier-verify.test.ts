@@ -165,6 +165,19 @@ describe('<carrier-verify>', () => {
     expect(await outcomeOf('/test/plain-status?status=429&after=12')).to.include({ code: 'RATE_LIMITED', retryable: true, retryAfter: 12 });
   });
 
+  it('reads the status of a gateway that answers in JSON of its own shape, and of nothing else', async () => {
+    const outcomeOf = async (endpoint: string) => {
+      const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      return (await el.verify()).detail;
+    };
+    expect(await outcomeOf('/test/json-status?status=429&after=9')).to.include({ code: 'RATE_LIMITED', retryable: true, retryAfter: 9 });
+    expect(await outcomeOf('/test/json-status?status=502')).to.include({ code: 'UPSTREAM_ERROR', retryable: true });
+    expect(await outcomeOf('/test/json-status?status=503')).to.include({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    // A status that says nothing the widget can act on stays a bad response.
+    expect(await outcomeOf('/test/json-status?status=418')).to.include({ code: 'BAD_RESPONSE' });
+  });
+
   it('gives up on a proxy that never answers, with one retryable cv-error NETWORK_ERROR', async () => {
     const el = await widget(html`<carrier-verify endpoint="/test/no-answer"></carrier-verify>`);
     const { timeout } = CarrierVerify;
