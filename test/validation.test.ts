@@ -41,6 +41,14 @@ describe('checkPhone', () => {
     ['14412345678', 'not-mobile'],
     ['10012345678', 'not-mobile'],
     ['01012345678', 'not-mobile'],
+    // Short, and with a start no mobile number has: a landline, not a number missing a digit.
+    ['+86 10 1234 5678', 'not-mobile'],
+    ['1012345678', 'not-mobile'],
+    ['6234 5678', 'not-mobile'],
+    // Short with a start that may still become a country prefix, or a mobile one: a digit is missing.
+    ['8613800', 'too-short'],
+    ['0086138', 'too-short'],
+    ['1', 'too-short'],
     ['1380013800a', 'invalid'],
     ['+1 415 555 0100', 'invalid'],
     ['138 0013 8000 ext 1', 'invalid'],

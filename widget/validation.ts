@@ -79,6 +79,13 @@ export function isMobileNumber(digits: string): boolean {
   return new PhoneNumber(`+86${digits}`, metadata).getType() === 'MOBILE';
 }
 
+/**
+ * First digits no mainland mobile number has (they all start 13 to 19): a short number that starts so is a
+ * landline or a typo, and "too short" would send the person looking for a missing digit. A start of 0 or 8 may
+ * still become a `0086` or `86` prefix, so it stays "too short".
+ */
+const NO_MOBILE_START = /^(?:1[0-2]|[2-79])/;
+
 /** Checks a mobile number as typed; on success `value` is the 11-digit national number. */
 export function checkPhone(raw: string): PhoneCheck {
   if (raw.length > RAW_MAX) return { ok: false, reason: 'too-long' };
@@ -86,7 +93,7 @@ export function checkPhone(raw: string): PhoneCheck {
   if (digits === null) return { ok: false, reason: 'invalid' };
   if (digits === '') return { ok: false, reason: 'empty' };
   if (!/^\d+$/.test(digits)) return { ok: false, reason: 'invalid' };
-  if (digits.length < PHONE_DIGITS) return { ok: false, reason: 'too-short' };
+  if (digits.length < PHONE_DIGITS) return { ok: false, reason: NO_MOBILE_START.test(digits) ? 'not-mobile' : 'too-short' };
   const segment = segmentOf(digits);
   // Before the length: internet-of-things numbers have 13 digits, and "not a mobile number" says more than "too long".
   if (segment && segment.kind !== 'mobile') return { ok: false, reason: 'not-mobile', segment: segment.kind };

@@ -28,7 +28,7 @@ async function show(state: Shown, lang: Lang, theme: 'light' | 'dark'): Promise<
       await attempt(el, 'Zhang San', '13800138000', 'cv-invalid');
       break;
     case 'invalid-phone':
-      await attempt(el, '张三', '12345', 'cv-invalid');
+      await attempt(el, '张三', '13800', 'cv-invalid');
       break;
     case 'verifying':
       await fill(el, '张三', '13800000504');
