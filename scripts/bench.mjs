@@ -250,7 +250,7 @@ async function main() {
   console.log('bench: compiling the servers');
   await compileServers();
   console.log('bench: 3/4 the proxy on the sandbox against a bare Hono route');
-  const sandbox = await sideBySide(['bare-hono', 'proxy-sandbox'], undefined, { latency: true });
+  const sandbox = await sideBySide(['bare-hono', 'proxy-sandbox', 'essentials'], undefined, { latency: true });
   console.log('bench: 4/4 the proxy over a loopback HTTP upstream against a naive fetch proxy');
   const upstream = await startBenchServer('upstream');
   let http;
@@ -265,6 +265,13 @@ async function main() {
     ['Script-tag bundle, brotli', kb(bundle.ours.brotli), `naive build ${kb(bundle.naive.brotli)}`, ratio(bundle.ours.brotli, bundle.naive.brotli), ''],
     ['Checks per keystroke', `${(keystroke.ours / 1000).toFixed(2)} µs`, `bare isValidPhoneNumber ${(keystroke.reference / 1000).toFixed(2)} µs`, ratio(keystroke.ours, keystroke.reference), `≤ 2×: ${verdict(keystroke.ours <= 2 * keystroke.reference)}`],
     ['Proxy on the sandbox', rps(sandbox['proxy-sandbox']), `bare Hono route ${rps(sandbox['bare-hono'])}`, ratio(sandbox['proxy-sandbox'].rps, sandbox['bare-hono'].rps), `≥ 0.6×: ${loadVerdict(sandbox['proxy-sandbox'].rps >= 0.6 * sandbox['bare-hono'].rps)}`],
+    [
+      'The same work alone, straight-line',
+      rps(sandbox.essentials),
+      `bare Hono route ${rps(sandbox['bare-hono'])}`,
+      ratio(sandbox.essentials.rps, sandbox['bare-hono'].rps),
+      'where 0.6× sits for this work',
+    ],
     [
       'Proxy on the sandbox, one request at a time',
       `${us(sandbox['proxy-sandbox'].single.median)} median, p99 ${us(sandbox['proxy-sandbox'].single.p99)}`,
@@ -303,7 +310,7 @@ async function main() {
     '',
     '- Bundle: `dist/carrier-verify.js` as `npm run build` makes it, everything included (Lit, libphonenumber-js with the China slice, zod/mini, the element, three languages). The naive build is the same element with stock `libphonenumber-js/mobile` and full `zod`, Vite defaults otherwise. Gzip level 9, brotli quality 11; 1 KB = 1024 bytes.',
     '- Keystroke: what the element does when a digit is typed (regroup the field, find the segment for the carrier hint) plus the full check of the number, against one `isValidPhoneNumber(value, "CN")` from stock libphonenumber-js, over typing `13800138000` digit by digit; median of 5 rounds after 2 warm-ups.',
-    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. Server CPU a request: the server process's user and system time over its measured load run (from /proc), divided by the requests it answered, for the round with the best req/s; it moves less than req/s when the machine is shared. One request at a time: a single keep-alive connection, 500 requests of warm-up, then the median and p99 of 3,000; the best of the rounds. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
+    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. Server CPU a request: the server process's user and system time over its measured load run (from /proc), divided by the requests it answered, for the round with the best req/s; it moves less than req/s when the machine is shared. One request at a time: a single keep-alive connection, 500 requests of warm-up, then the median and p99 of 3,000; the best of the rounds. The straight-line row is one Hono route doing the proxy's essential work with the same code (the checks, one HMAC, a bounded Map as the result cache, the access-log line, the metrics, the answer with its headers) and none of its architecture (router, breaker, timeout, store, limiter, middleware): what this work alone costs against the bare route. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
     '',
   ].join('\n');
   await writeFile(join(root, 'BENCHMARKS.md'), notes);
