@@ -43,7 +43,7 @@ async function api(ctx, next) {
     // A gateway that answers in JSON of its own shape (an API gateway's throttle, a serverless host's error).
     ctx.status = Number(ctx.query.status ?? 500);
     if (ctx.query.after) ctx.set('Retry-After', ctx.query.after);
-    ctx.body = { error: 'Too Many Requests', statusCode: ctx.status };
+    ctx.body = { error: 'answered by the gateway', statusCode: ctx.status };
     return;
   }
   if (ctx.path === '/test/no-answer') {

@@ -20,7 +20,10 @@ export const defaultCacheTtls: CacheTtls = {
 export const DEFAULT_CACHE_ENTRIES = 50_000;
 
 export interface CacheOptions {
-  /** Where entries live; the cache uses only `get` and `set`, so any Store works. */
+  /**
+   * Where entries live; the cache uses only `get` and `set`, so any Store works, or `getNow` and `setNow` when
+   * the store answers at once (see ImmediateStore).
+   */
   readonly store: Store;
   /** Keyed HMAC (config.hash): entries are found by an HMAC of number and name, never by the raw pair. */
   readonly hash: Hasher;
@@ -174,10 +177,15 @@ export function createResultCache(options: CacheOptions): ResultCache {
         return placeOf(keyHash, null);
       }
     }
-    return store.get(slot).then(
-      (raw) => placeOf(keyHash, raw),
-      () => placeOf(keyHash, null),
-    );
+    try {
+      return store.get(slot).then(
+        (raw) => placeOf(keyHash, raw),
+        () => placeOf(keyHash, null),
+      );
+    } catch {
+      // a store that throws instead of rejecting fails the same way
+      return placeOf(keyHash, null);
+    }
   }
 
   function find(query: VerifyQuery): CachePlace | Promise<CachePlace> {

@@ -8,7 +8,7 @@ const BLOCK = 64;
 /**
  * HMAC-SHA-256 (RFC 2104) of the parts joined by U+0000, in base64url: H((K ^ opad) || H((K ^ ipad) || m)).
  * Built on the one-shot `crypto.hash` over two buffers kept for the hasher's lifetime, it runs in about half the
- * time of `createHmac`, which makes a stream object and a native handle for every key; the output is the same
+ * time of `createHmac`, which makes a stream object and a native handle on every call; the output is the same
  * (test/server/hasher.test.ts checks it against Web Crypto). Calls are synchronous, so the buffers are never shared.
  */
 export const nodeHasher: HasherFactory = (secret) => {

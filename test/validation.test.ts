@@ -45,9 +45,13 @@ describe('checkPhone', () => {
     ['+86 10 1234 5678', 'not-mobile'],
     ['1012345678', 'not-mobile'],
     ['6234 5678', 'not-mobile'],
+    ['021 1234 567', 'not-mobile'],
+    ['8123 4567', 'not-mobile'],
     // Short with a start that may still become a country prefix, or a mobile one: a digit is missing.
     ['8613800', 'too-short'],
     ['0086138', 'too-short'],
+    ['0', 'too-short'],
+    ['8', 'too-short'],
     ['1', 'too-short'],
     ['1380013800a', 'invalid'],
     ['+1 415 555 0100', 'invalid'],

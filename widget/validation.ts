@@ -81,10 +81,10 @@ export function isMobileNumber(digits: string): boolean {
 
 /**
  * First digits no mainland mobile number has (they all start 13 to 19): a short number that starts so is a
- * landline or a typo, and "too short" would send the person looking for a missing digit. A start of 0 or 8 may
- * still become a `0086` or `86` prefix, so it stays "too short".
+ * landline or a typo, and "too short" would send the person looking for a missing digit. Only `00` and `86` may
+ * still become a `0086` or `86` prefix, and stay "too short".
  */
-const NO_MOBILE_START = /^(?:1[0-2]|[2-79])/;
+const NO_MOBILE_START = /^(?:1[0-2]|[2-79]|0[1-9]|8[0-57-9])/;
 
 /** Checks a mobile number as typed; on success `value` is the 11-digit national number. */
 export function checkPhone(raw: string): PhoneCheck {

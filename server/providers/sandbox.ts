@@ -15,23 +15,30 @@ function neverAnswer(signal: AbortSignal | null | undefined): Promise<TransportR
   });
 }
 
-/** An answer as the provider reads it off the wire; a class, so that one answer is one small object. */
-class SandboxAnswer implements TransportResponse {
+/** The two headers of a sandbox answer: its type and length. */
+class SandboxHeaders {
   constructor(
-    readonly status: number,
     private readonly contentType: string,
-    private readonly content: string,
+    private readonly contentLength: number,
   ) {}
 
-  get headers(): TransportResponse['headers'] {
-    return this;
-  }
-
-  /** The answer's headers: its type and length. */
   get(name: string): string | null {
     const header = name.toLowerCase();
     if (header === 'content-type') return this.contentType;
-    return header === 'content-length' ? String(this.content.length) : null;
+    return header === 'content-length' ? String(this.contentLength) : null;
+  }
+}
+
+/** An answer as the provider reads it off the wire; classes, so that one answer is two small objects. */
+class SandboxAnswer implements TransportResponse {
+  readonly headers: SandboxHeaders;
+
+  constructor(
+    readonly status: number,
+    contentType: string,
+    private readonly content: string,
+  ) {
+    this.headers = new SandboxHeaders(contentType, content.length);
   }
 
   text(): Promise<string> {

@@ -20,7 +20,8 @@ export interface Store {
 
 /**
  * A store that answers at once (the memory store). A hot path that knows it may read and write without
- * waiting a turn of the event loop for a promise that is already settled.
+ * waiting a turn of the event loop for a promise that is already settled. Such a caller uses these two in place
+ * of `get` and `set`: a wrapper that overrides `get` and `set` (to count or fail them) overrides these too.
  */
 export interface ImmediateStore extends Store {
   getNow(key: string): string | null;

@@ -50,6 +50,23 @@ describe('find, then fill', () => {
     expect((await cache.find({ ...match })).hit).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
     store.failing = true;
     expect((await cache.find({ ...match })).hit).toBeNull();
+    // A store that throws instead of rejecting is a miss too, not a failed request.
+    store.get = () => {
+      throw new Error('store down');
+    };
+    expect((await cache.find({ ...match })).hit).toBeNull();
+  });
+
+  it('finds and fills a pair in memory without waiting a turn, when the hasher answers at once', async () => {
+    const store = new MemoryStore();
+    const hash = (...parts: string[]) => parts.join('|');
+    const cache = createResultCache({ store, hash });
+    const place = cache.find({ ...match });
+    expect(place).not.toBeInstanceOf(Promise);
+    await (place as Awaited<typeof place>).fill(async () => ({ code: 'FP00000', providerId: 'main' }));
+    const again = cache.find({ ...match });
+    expect(again).not.toBeInstanceOf(Promise);
+    expect((again as Awaited<typeof again>).hit).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
   });
 });
 
