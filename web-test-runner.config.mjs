@@ -31,19 +31,17 @@ async function api(ctx, next) {
     ctx.body = '<html><body>Bad Gateway</body></html>';
     return;
   }
-  if (ctx.path === '/test/plain-status') {
-    // What a load balancer or CDN in front of the proxy answers itself: a bare status, as text.
+  if (ctx.path === '/test/plain-status' || ctx.path === '/test/json-status') {
+    // What a load balancer, CDN or API gateway in front of the proxy answers itself: a bare status, as text or
+    // as JSON of its own shape (an API gateway's throttle, a serverless host's error).
     ctx.status = Number(ctx.query.status ?? 500);
     if (ctx.query.after) ctx.set('Retry-After', ctx.query.after);
-    ctx.type = 'text/plain';
-    ctx.body = 'Service temporarily unavailable';
-    return;
-  }
-  if (ctx.path === '/test/json-status') {
-    // A gateway that answers in JSON of its own shape (an API gateway's throttle, a serverless host's error).
-    ctx.status = Number(ctx.query.status ?? 500);
-    if (ctx.query.after) ctx.set('Retry-After', ctx.query.after);
-    ctx.body = { error: 'answered by the gateway', statusCode: ctx.status };
+    if (ctx.path === '/test/json-status') {
+      ctx.body = { error: 'answered by the gateway', statusCode: ctx.status };
+    } else {
+      ctx.type = 'text/plain';
+      ctx.body = 'Service temporarily unavailable';
+    }
     return;
   }
   if (ctx.path === '/test/no-answer') {

@@ -175,9 +175,12 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
   const area = svg('rect', { class: 'hit', x: MARGIN.left, y: MARGIN.top, width: frame.plotW, height: PLOT_H, fill: 'transparent' }, root);
   const n = data.times.length;
   let shown: number | null = null;
-  const show = (i: number) => {
+  /** Shows point `i`; `width` is the chart's rendered width when the caller has just read it. */
+  const show = (i: number, width?: number) => {
     // Written only when the point changes: each write is announced.
     if (i === shown) return;
+    // Read before anything is written, so that it costs no layout of its own.
+    const chartWidth = width ?? root.getBoundingClientRect().width;
     shown = i;
     shownPoints.set(root, data.times[i]!);
     const x = MARGIN.left + ((i + 0.5) / n) * frame.plotW;
@@ -189,9 +192,8 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
     // Centred on the point, but kept inside the chart, so that near an edge it does not widen a phone's page.
-    const width = root.getBoundingClientRect().width;
     const half = tip.offsetWidth / 2;
-    tip.style.left = `${Math.min(width - half, Math.max(half, (x / frame.width) * width))}px`;
+    tip.style.left = `${Math.min(chartWidth - half, Math.max(half, (x / frame.width) * chartWidth))}px`;
   };
   const hide = () => {
     shown = null;
@@ -205,7 +207,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
   area.addEventListener('pointermove', (event) => {
     const box = root.getBoundingClientRect();
     const px = ((event.clientX - box.left) / box.width) * frame.width;
-    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))));
+    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))), box.width);
   });
   area.addEventListener('pointerleave', hide);
   // Handlers rather than listeners on the svg, which outlives its drawings: the newest drawing's replace the last's.

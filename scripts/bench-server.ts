@@ -7,14 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { jsonAnswer } from '../server/answers.js';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
-import { startServer } from '../server/node.js';
+import { startServer, stdoutLog } from '../server/node.js';
+import { sandboxVerdict } from '../server/providers/sandbox.js';
 import type { Transport } from '../server/providers/types.js';
 import { createNodeTransport } from '../server/transport-node.js';
-import { sandboxDirectory } from '../server/providers/sandbox-directory.js';
+import { DEFAULT_CACHE_ENTRIES } from '../server/cache.js';
 import { createMetrics } from '../server/metrics.js';
 import { nodeHasher } from '../server/node-hasher.js';
 import { maskName, maskPhone } from '../server/privacy.js';
-import { ResultCode, resultMessages, type ResultCode as Code } from '../widget/codes.js';
+import { resultMessages, type ResultCode as Code } from '../widget/codes.js';
 import { checkRequest } from '../widget/validation.js';
 
 /** Rate limits off: the benchmark sends thousands of requests a second from one address. */
@@ -24,9 +25,6 @@ const benchEnv = (upstream?: string): Record<string, string | undefined> => ({
   CARRIER_VERIFY_LIMITS: 'ip=off, number=off, site=off, secret=off',
   ...(upstream ? { CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'loopback', url: upstream, key: 'bench-key' }]) } : {}),
 });
-/** The access log as a plain line-by-line writer, for the variant built without the Node entry. */
-const log = (line: unknown) => void process.stdout.write(`${JSON.stringify(line)}\n`);
-const registered = new Map(sandboxDirectory.map((entry) => [entry.phoneNumber, entry.name]));
 
 function listenHono(app: { fetch: (request: Request) => Response | Promise<Response> }): void {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready((server.address() as AddressInfo).port));
@@ -57,12 +55,7 @@ function essentials(): void {
   const hash = nodeHasher('bench-essentials-secret-of-32-characters');
   const cache = new Map<string, Code>();
   const metrics = createMetrics();
-  let pending = '';
-  const flush = () => {
-    const chunk = pending;
-    pending = '';
-    if (chunk) process.stdout.write(chunk);
-  };
+  const log = stdoutLog();
   const app = new Hono();
   app.post('/api/verify', async (c) => {
     const started = performance.now();
@@ -72,16 +65,14 @@ function essentials(): void {
     const key = hash('result-cache', check.phoneNumber, check.name) as string;
     let code = cache.get(key);
     if (code === undefined) {
-      const owner = registered.get(check.phoneNumber);
-      code = owner === undefined ? ResultCode.notFound : owner === check.name ? ResultCode.match : ResultCode.mismatch;
-      if (cache.size >= 50_000) cache.delete(cache.keys().next().value!);
+      code = sandboxVerdict(check.phoneNumber, check.name);
+      if (cache.size >= DEFAULT_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
       cache.set(key, code);
     }
     const phoneMasked = maskPhone(check.phoneNumber);
     const answer = jsonAnswer({ code, message: resultMessages[code], phoneMasked, carrier: check.carrier }, 200, { 'X-Request-Id': requestId, Vary: 'Origin' });
     const latencyMs = performance.now() - started;
-    if (!pending) setImmediate(flush);
-    pending += `${JSON.stringify({ time: new Date().toISOString(), requestId, method: 'POST', route: '/api/verify', status: 200, ip: '127.0.0.x', site: 'sandbox', outcome: code, provider: 'sandbox', phone: phoneMasked, name: maskName(check.name), cache: 'miss', latencyMs })}\n`;
+    log({ time: new Date().toISOString(), requestId, method: 'POST', route: '/api/verify', status: 200, ip: '127.0.0.x', site: 'sandbox', outcome: code, provider: 'sandbox', phone: phoneMasked, name: maskName(check.name), cache: 'miss', latencyMs });
     metrics.request({ route: 'verify', status: 200, code, site: 'sandbox', provider: 'sandbox', seconds: latencyMs / 1000 });
     return answer;
   });
@@ -115,7 +106,7 @@ const variants: Record<string, (upstream?: string) => Promise<void> | void> = {
   /** The same proxy, with Node's global fetch as its transport instead. */
   'proxy-http-fetch'(upstream) {
     const settings = loadConfig(benchEnv(upstream), fetch);
-    listenHono(createApp({ ...settings.app, log }));
+    listenHono(createApp({ ...settings.app, log: stdoutLog() }));
   },
   /** The reference for the transport: what one would write first, a route that relays to the upstream with fetch. */
   'naive-fetch'(upstream) {
@@ -132,8 +123,7 @@ const variants: Record<string, (upstream?: string) => Promise<void> | void> = {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const { name, phoneNumber } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; phoneNumber: string };
-        const owner = registered.get(phoneNumber);
-        const code = owner === undefined ? 'KYC1101' : owner === name ? 'FP00000' : 'FP03333';
+        const code = sandboxVerdict(phoneNumber, name);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code, message: code, idData: {}, mobData: { phoneNumber } }));
       });

@@ -12,7 +12,9 @@ import { register } from 'tsx/esm/api';
 import { BUNDLE_GZIP_AIM, BUNDLE_GZIP_LIMIT, buildScriptTagBundle, compressedSizes, root } from './bundle.mjs';
 
 register();
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Load runs shorter than this leave a cold reference (fetch warms up slowly), so their verdicts say so. */
+const FULL_RUN_SECONDS = 5;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? FULL_RUN_SECONDS);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROUNDS = 3;
 
@@ -230,11 +232,10 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const us = (micros) => `${Math.round(micros).toLocaleString('en-US')} µs`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 const rps = (r) => `${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
-/** Load runs shorter than this leave a cold reference (fetch warms up slowly), so their verdicts say so. */
-const FULL_RUN_SECONDS = 5;
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
 const loadVerdict = (ok) => `${verdict(ok)}${SECONDS < FULL_RUN_SECONDS ? ` (${SECONDS} s runs: not a verdict)` : ''}`;
 const cpuOf = (r) => (r.cpu === null ? 'n/a' : `${us(r.cpu)} CPU`);
+const cpuRatio = (a, b) => (a.cpu && b.cpu ? ratio(a.cpu, b.cpu) : '');
 
 function machine() {
   const cpu = cpus();
@@ -283,7 +284,7 @@ async function main() {
       'Proxy on the sandbox, server CPU a request',
       cpuOf(sandbox['proxy-sandbox']),
       `bare Hono route ${cpuOf(sandbox['bare-hono'])}`,
-      sandbox['proxy-sandbox'].cpu && sandbox['bare-hono'].cpu ? ratio(sandbox['proxy-sandbox'].cpu, sandbox['bare-hono'].cpu) : '',
+      cpuRatio(sandbox['proxy-sandbox'], sandbox['bare-hono']),
       'what the proxy\'s work costs',
     ],
     ['Proxy over HTTP upstream (pooled transport)', rps(http['proxy-http']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['proxy-http'].rps, http['naive-fetch'].rps), `≥ 4×: ${loadVerdict(http['proxy-http'].rps >= 4 * http['naive-fetch'].rps)}`],
@@ -291,7 +292,7 @@ async function main() {
       'Proxy over HTTP upstream, server CPU a request',
       cpuOf(http['proxy-http']),
       `naive fetch proxy ${cpuOf(http['naive-fetch'])}; naive route through the pooled transport ${cpuOf(http['bare-relay'])}`,
-      http['proxy-http'].cpu && http['naive-fetch'].cpu ? ratio(http['proxy-http'].cpu, http['naive-fetch'].cpu) : '',
+      cpuRatio(http['proxy-http'], http['naive-fetch']),
       'against the naive fetch proxy',
     ],
     ['Same proxy, fetch as its transport', rps(http['proxy-http-fetch']), `pooled transport ${rps(http['proxy-http'])}`, ratio(http['proxy-http-fetch'].rps, http['proxy-http'].rps), 'how much the transport gives'],

@@ -8,16 +8,15 @@ import { maskIp } from './client-ip.js';
 import { addHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
-import { createLimiter, memoryPerLimit, type LimitScope, type Verdict } from './limits.js';
+import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import type { ApiRoute } from './metrics.js';
 import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { maskName, maskPhone } from './privacy.js';
-import { createResultCache, DEFAULT_CACHE_ENTRIES, type CacheOutcome } from './cache.js';
+import { createResultCache, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, type Site } from './sites.js';
-import { MemoryStore } from './stores/memory.js';
 import { StoreUnavailableError } from './stores/types.js';
 import type { TokenError } from './tokens.js';
 
@@ -47,6 +46,9 @@ type Env = {
     api?: ApiRoute;
   };
 };
+
+/** The CORS header of public files any site may load. */
+const anyOrigin: Readonly<Record<string, string>> = Object.freeze({ 'Access-Control-Allow-Origin': '*' });
 
 /** Seconds a client is asked to wait when the shared store is down and an answer depends on it. */
 const UNAVAILABLE_RETRY_AFTER = '5';
@@ -195,18 +197,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   // One keyed hasher a site, made once: the token subject is the HMAC of the pair under the site's secret.
   const subjectOf = new Map(config.sites.map((site) => [site.siteKey, config.hasher(site.secret)]));
   const router = createRouter(config.providers, options.routing);
-  const cacheEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
-  const cache = createResultCache({
-    // In memory the cache gets its own bounded store, so that it can never crowd out used-token marks.
-    store: options.cache?.store ?? (config.storeKind === 'redis' ? config.store : new MemoryStore({ maxKeys: cacheEntries, now: config.now })),
-    hash: config.hash,
-    maxEntries: cacheEntries,
-    now: config.now,
-    ...(options.cache?.ttlMs ? { ttlMs: options.cache.ttlMs } : {}),
-  });
+  const cache = createResultCache({ ...config.cache, hash: config.hash, now: config.now });
   router.observe(config.metrics.upstreamCall);
   config.metrics.watchCircuits(router.health);
-  const limiter = createLimiter({ limits: config.limits, store: options.store ?? memoryPerLimit(config.now), hash: config.hash, now: config.now });
+  const limiter = createLimiter({ limits: config.limits, store: config.limitStores, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
   // The log's timestamp is written once a millisecond, not once a request: under load many share it.
   let stampedAt = Number.NaN;
@@ -408,10 +402,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    */
   const script = (file: string) => {
     const serve = page(file);
-    return async function serveScript() {
-      const res = await serve();
-      res.headers.set('Access-Control-Allow-Origin', '*');
-      return res;
+    return function serveScript(c: Context<Env>) {
+      c.set('cors', anyOrigin);
+      return serve();
     };
   };
   app.get('/carrier-verify.js', script('/carrier-verify.js'));

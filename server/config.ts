@@ -2,8 +2,8 @@
 import type { Context } from 'hono';
 import * as z from 'zod';
 import { createClientIp, parseTrustProxy, type RemoteAddress, type TrustProxy } from './client-ip.js';
-import { DEFAULT_LIMITS, parseLimits, type Limits } from './limits.js';
-import type { CacheTtls } from './cache.js';
+import { DEFAULT_LIMITS, memoryPerLimit, parseLimits, type Limits, type LimitScope } from './limits.js';
+import { DEFAULT_CACHE_ENTRIES, type CacheTtls } from './cache.js';
 import { adapterNames } from './providers/adapters.js';
 import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
 import type { RouterOptions } from './providers/router.js';
@@ -74,8 +74,13 @@ export interface ResolvedConfig {
   readonly hash: Hasher;
   /** Makes a keyed hasher from a secret (token subjects are keyed with each site's secret). */
   readonly hasher: HasherFactory;
-  readonly store: Store;
+  /** The store given as `store` (Redis), shared by the limits, the used-token marks and, when Redis, the cache. */
+  readonly store: Store | undefined;
   readonly storeKind: 'memory' | 'redis';
+  /** Where each limit counts: the shared store, or in memory a bounded store per limit. */
+  readonly limitStores: (scope: LimitScope) => Store;
+  /** The result cache's store, size and TTLs. */
+  readonly cache: { readonly store: Store; readonly maxEntries: number; readonly ttlMs?: Partial<CacheTtls> };
   readonly log: (line: LogLine) => void;
   readonly now: () => number;
   readonly assets: AssetFetcher;
@@ -100,19 +105,30 @@ export const USED_TOKEN_SLOTS = 1_000_000;
 export function resolveConfig(options: AppConfig): ResolvedConfig {
   const providers = options.providers ?? [sandboxProvider()];
   const now = options.now ?? Date.now;
-  const store = options.store ?? new MemoryStore({ now });
+  const shared = options.store;
+  const storeKind = options.storeKind ?? 'memory';
   const hasher = options.hasher ?? createHasher;
+  const cacheEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+  // Where state lives, decided here once. A shared store (Redis, which must run with a no-eviction policy) holds
+  // it all. In memory each kind of key gets bounded stores of its own, so that a flood of one never pushes out
+  // another: each limit its own (see memoryPerLimit), used-token marks one that never drops a live mark (else a
+  // token could be redeemed twice), and the result cache its own slots.
+  const sharedStore = shared && storeKind === 'redis' ? shared : undefined;
   return {
-    // In memory, used-token marks get a store of their own that never drops a live mark: a flood of limit keys
-    // must not push one out and let a token be redeemed twice. Redis must run with a no-eviction policy.
-    tokens: createTokenService(options.tokenKeys, options.store ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
+    tokens: createTokenService(options.tokenKeys, shared ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
+    limitStores: shared ? () => shared : memoryPerLimit(now),
+    cache: {
+      store: options.cache?.store ?? sharedStore ?? new MemoryStore({ maxKeys: cacheEntries, now }),
+      maxEntries: cacheEntries,
+      ...(options.cache?.ttlMs ? { ttlMs: options.cache.ttlMs } : {}),
+    },
     providers,
     sandbox: options.providers === undefined,
     sites: options.sites ?? [SANDBOX_SITE],
     hasher,
     hash: hasher(options.hashSecret ?? randomSecret()),
-    store,
-    storeKind: options.storeKind ?? 'memory',
+    store: shared,
+    storeKind,
     log: options.log ?? (() => undefined),
     now,
     assets: options.assets ?? (async () => null),

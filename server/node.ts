@@ -75,7 +75,7 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string | 
  * One JSON line a request on stdout. Lines written in the same turn of the event loop go out in one write:
  * under load that is one system call for many requests instead of one each.
  */
-function stdoutLog(): (line: LogLine) => void {
+export function stdoutLog(): (line: LogLine) => void {
   let pending = '';
   const flush = () => {
     const chunk = pending;

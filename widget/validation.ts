@@ -34,14 +34,17 @@ const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
  * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen. Pasted with a number or a
  * name, they would make it fail a check the person cannot see the reason for.
  */
-const INVISIBLE = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-// Spaces (ASCII and ideographic), dashes of every width, dots and parentheses, ASCII and full-width.
-const PHONE_SEPARATORS = /[\s\u00A0\u3000\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09]/g;
+const INVISIBLE_RANGES = '\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF';
+const INVISIBLE = new RegExp(`[${INVISIBLE_RANGES}]`, 'g');
+/**
+ * What a number drops: spaces (ASCII and ideographic), dashes of every width, dots and parentheses, ASCII and
+ * full-width, and the invisible characters, in one pass (it runs several times a keystroke).
+ */
+const PHONE_SEPARATORS = new RegExp(`[\\s\u00A0\u3000\\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09${INVISIBLE_RANGES}]`, 'g');
 
 /** Folds full-width digits and plus, and drops separators: `＋86 138-0013-8000` → `+8613800138000`. */
 export function foldPhone(raw: string): string {
   return raw
-    .replace(INVISIBLE, '')
     .replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
     .replace(/\uFF0B/g, '+')
     .replace(PHONE_SEPARATORS, '');
@@ -110,8 +113,11 @@ export function formatPhone(digits: string): string {
 const MIDDLE_DOT = '\u00B7';
 // Look-alikes of the middle dot that input methods produce: bullet, katakana dots, full-width full stop, hyphenation point, Greek ano teleia, ASCII full stop.
 const DOT_LOOKALIKES = /[\u2022\u30FB\uFF65\uFF0E\u2027\u0387.]/g;
-/** A Han character as names use them: the Kangxi radicals and the radicals supplement are Han too, but no name's. */
-const HAN = /^(?![\u2E80-\u2FDF])\p{Script=Han}$/u;
+/**
+ * A Han character as names use them: the CJK radicals supplement is Han too, but no name's. (A Kangxi radical,
+ * U+2F00–U+2FD5, never gets here: NFKC has already folded it into its ideograph.)
+ */
+const HAN = /^(?![\u2E80-\u2EFF])\p{Script=Han}$/u;
 
 /**
  * Trims, removes inner spaces and invisible characters, folds compatibility forms (NFKC: a compatibility ideograph

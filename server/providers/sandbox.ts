@@ -46,15 +46,12 @@ class SandboxAnswer implements TransportResponse {
   }
 }
 
-function answerOf(status: number, contentType: string, body: string): TransportResponse {
-  return new SandboxAnswer(status, contentType, body);
-}
-
 function json(body: unknown, status = 200): TransportResponse {
-  return answerOf(status, 'application/json', JSON.stringify(body));
+  return new SandboxAnswer(status, 'application/json', JSON.stringify(body));
 }
 
-function answer(phoneNumber: string, name: string): Code {
+/** What the sandbox directory says of a pair: a match, a mismatch, or no record. */
+export function sandboxVerdict(phoneNumber: string, name: string): Code {
   const owner = registered.get(phoneNumber);
   if (owner === undefined) return ResultCode.notFound;
   return owner === name ? ResultCode.match : ResultCode.mismatch;
@@ -72,9 +69,9 @@ async function answerAsUpstream(input: string | URL | Request, init?: RequestIni
   }
   const phoneNumber = String(body.phoneNumber ?? '');
   const name = String(body.name ?? '');
-  if (phoneNumber === sandboxFaults.serverError) return answerOf(500, 'text/plain', 'Internal Server Error');
+  if (phoneNumber === sandboxFaults.serverError) return new SandboxAnswer(500, 'text/plain', 'Internal Server Error');
   if (phoneNumber === sandboxFaults.noAnswer) return neverAnswer(init?.signal);
-  const code = answer(phoneNumber, name);
+  const code = sandboxVerdict(phoneNumber, name);
   const carrier = carrierOf(phoneNumber);
   return json({
     code,

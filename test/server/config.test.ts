@@ -97,7 +97,7 @@ describe('used-token marks in memory', () => {
     const token = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()).token as string;
     const redeem = async () => (await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).errors;
     expect(await redeem()).toEqual([]);
-    for (let i = 0; i < 120_000; i++) await app.config.store.hit(`flood:${i}`, 60_000);
+    for (let i = 0; i < 120_000; i++) await app.config.limitStores('ip').hit(`flood:${i}`, 60_000);
     expect(await redeem()).toEqual(['timeout-or-duplicate']);
   });
 
