@@ -113,6 +113,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
   const slots = Math.max(1, Math.floor(options.maxEntries ?? DEFAULT_CACHE_ENTRIES));
   const now = options.now ?? Date.now;
   const inflight = new Map<string, Promise<CacheOutcome>>();
+  /** Answers stored so far: a place found before the count last moved may have missed one stored since. */
+  let storedCount = 0;
 
   const keyHashOf = (query: VerifyQuery) => hash('result-cache', query.phoneNumber, query.name);
   const slotOfHash = (keyHash: string) => `cache:${slotOf(keyHash, slots)}`;
@@ -133,14 +135,28 @@ export function createResultCache(options: CacheOptions): ResultCache {
     try {
       const written = write(keyHash, answer);
       if (written) await written;
+      storedCount += 1;
     } catch {
       // the answer stands; only the next retry pays again
     }
     return { code: answer.code, providerId: answer.providerId, cached: false };
   }
 
+  /**
+   * `load`, unless the pair's answer was stored since its place was found: between the look-up and the fill a
+   * request waits on its limits, and another request for the same pair may have paid for it and finished then.
+   */
+  async function loadUnlessStored(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
+    const again = placeAt(keyHash);
+    const place = again instanceof Promise ? await again : again;
+    return place.hit ?? load(keyHash, fetchAnswer);
+  }
+
   // A class, so that a request's place costs one small object: its methods live on the prototype.
   class Place implements CachePlace {
+    /** How many answers had been stored when this place was found. */
+    private readonly storedBefore = storedCount;
+
     constructor(
       private readonly keyHash: string,
       readonly hit: CacheOutcome | null,
@@ -150,7 +166,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
       const keyHash = this.keyHash;
       const running = inflight.get(keyHash);
       if (running) return running.then(shared);
-      const pending = load(keyHash, fetchAnswer);
+      // Looked at again only if an answer was stored since the look-up: the common miss reads the store once.
+      const pending = storedCount === this.storedBefore ? load(keyHash, fetchAnswer) : loadUnlessStored(keyHash, fetchAnswer);
       inflight.set(keyHash, pending);
       // Forgotten once settled. Not in a finally inside `load`: for a load that fails at once, that would run before the set.
       void pending.then(

@@ -57,6 +57,18 @@ describe('find, then fill', () => {
     expect((await cache.find({ ...match })).hit).toBeNull();
   });
 
+  it('makes one upstream call when a second request found its place before the first stored the answer', async () => {
+    // A double click: both look up and miss, then the first is answered and stored while the second waits on its limits.
+    const cache = createResultCache({ store: new VisibleStore(), hash: createHasher('s'.repeat(40)) });
+    const first = await cache.find({ ...match });
+    const second = await cache.find({ ...match });
+    let loads = 0;
+    const load = async () => (loads++, { code: 'FP00000' as const, providerId: 'main' });
+    expect(await first.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: false });
+    expect(await second.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    expect(loads).toBe(1);
+  });
+
   it('finds and fills a pair in memory without waiting a turn, when the hasher answers at once', async () => {
     const store = new MemoryStore();
     const hash = (...parts: string[]) => parts.join('|');
