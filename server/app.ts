@@ -1,7 +1,8 @@
 // The proxy as a Hono app built from its configuration: verify, siteverify, health, and the pages.
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { routePath } from 'hono/route';
+import { matchedRoutes, routePath } from 'hono/route';
+import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkName, checkPhone, checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
@@ -219,8 +220,11 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    */
   app.use('*', async function frame(c, next) {
     const started = performance.now();
+    const at = c.req.routeIndex;
     c.set('requestId', crypto.randomUUID());
     await next();
+    // Mounted at the root of a site's app, this frame also sees the site's own requests: those pass untouched.
+    if (!answeredHere(c, at)) return;
     const res = c.res;
     if (c.get('built') !== res) addHeaders(res, { ...pageSecurityHeaders, ...answerHeaders(c) });
     const latencyMs = performance.now() - started;
@@ -434,6 +438,20 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     config.log({ level: 'error', requestId: c.get('requestId'), route: routeOf(c), error: error.name });
     return reply(c, apiError('INTERNAL_ERROR').body, 500);
   });
+
+  /** Every handler of this app, as Hono holds them: a site that mounts the app matches copies that point back here. */
+  const handlers = new WeakSet<object>(app.routes.map((route) => route.handler));
+  /**
+   * Whether this app answered the request whose frame sits at route index `at`: an answer it built (its own 404 and
+   * errors included), or one from a handler it registered. Neither is true of a route the site registered itself.
+   */
+  const answeredHere = (c: Context<Env>, at: number): boolean => {
+    if (c.get('built')) return true;
+    const index = c.req.routeIndex;
+    if (index === at) return false;
+    const handler = matchedRoutes(c)[index]?.handler as { [COMPOSED_HANDLER]?: object } | undefined;
+    return handler !== undefined && handlers.has(handler[COMPOSED_HANDLER] ?? handler);
+  };
 
   return Object.assign(app, { config });
 }

@@ -1,5 +1,5 @@
-// The proxy mounted under a prefix of a site's own Hono app: its API, its metrics and its log work there, and the
-// site's own routes are left alone.
+// The proxy mounted in a site's own Hono app, under a prefix or at the root: its API, its metrics and its log work
+// there, and the site's own routes are left alone.
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
@@ -13,8 +13,8 @@ function siteWithProxy() {
   return { site, lines };
 }
 
-const verify = (site: Hono, body: unknown) =>
-  site.request('/cv/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const verify = (site: Hono, body: unknown, path = '/cv/api/verify') =>
+  site.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('createApp mounted under /cv', () => {
   it('verifies, and counts each answer in its metrics', async () => {
@@ -44,5 +44,50 @@ describe('createApp mounted under /cv', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect((await site.request('/cv/api/siteverify')).status).toBe(405);
+  });
+});
+
+describe('createApp mounted at the root of a site’s app', () => {
+  function siteAtRoot() {
+    const lines: LogLine[] = [];
+    const site = new Hono();
+    site.get('/', (c) => c.html('<p>home</p>'));
+    site.get('/before', (c) => c.html('<p>before</p>'));
+    site.route('/', createApp({ log: (line) => lines.push(line), remoteAddress: () => '203.0.113.7' }));
+    site.get('/after', (c) => c.html('<p>after</p>'));
+    site.get('/broken', () => {
+      throw new Error('the site’s own failure');
+    });
+    site.onError((_error, c) => c.text('the site’s error page', 500));
+    return { site, lines };
+  }
+
+  it('answers verify at the widget’s default path with its own headers', async () => {
+    const { site } = siteAtRoot();
+    const res = await verify(site, { name: '张三', phoneNumber: '13800138000' }, '/api/verify');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ code: 'FP00000' });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('leaves the site’s routes registered before and after it, its home page, its 404 and its errors as the site made them', async () => {
+    const { site, lines } = siteAtRoot();
+    await verify(site, { name: '张三', phoneNumber: '13800138000' }, '/api/verify');
+    for (const [path, status, text] of [
+      ['/', 200, '<p>home</p>'],
+      ['/before', 200, '<p>before</p>'],
+      ['/after', 200, '<p>after</p>'],
+      ['/nothing', 404, '404 Not Found'],
+      ['/broken', 500, 'the site’s error page'],
+    ] as const) {
+      const res = await site.request(path);
+      expect([path, res.status, await res.text()]).toEqual([path, status, text]);
+      expect(res.headers.get('content-security-policy'), path).toBeNull();
+      expect(res.headers.get('x-request-id'), path).toBeNull();
+    }
+    expect(lines.map((line) => [line.route, line.status])).toEqual([['/api/verify', 200]]);
+    const metrics = await (await site.request('/metrics')).text();
+    expect(metrics).not.toMatch(/route="(?!verify")[^"]*"[^}]*code="NOT_FOUND"/);
   });
 });
