@@ -47,6 +47,12 @@ describe('checkPhone', () => {
     ['6234 5678', 'not-mobile'],
     ['021 1234 567', 'not-mobile'],
     ['8123 4567', 'not-mobile'],
+    ['86 10 1234', 'not-mobile'],
+    ['0086 21', 'not-mobile'],
+    // Long, with such a start after any country code: a landline, not a number with a digit too many.
+    ['86 10 1234 5678', 'not-mobile'],
+    ['0086 21 1234 5678', 'not-mobile'],
+    ['010 1234 5678 9', 'not-mobile'],
     // Short with a start that may still become a country prefix, or a mobile one: a digit is missing.
     ['8613800', 'too-short'],
     ['0086138', 'too-short'],
