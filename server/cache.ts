@@ -34,7 +34,7 @@ export interface CacheOptions {
   readonly now?: () => number;
 }
 
-export interface CachedResult {
+interface CachedResult {
   readonly code: Code;
   /** Provider that gave the answer. */
   readonly providerId: string;
@@ -64,15 +64,11 @@ export interface CachePlace {
 }
 
 export interface ResultCache {
-  get(query: VerifyQuery): Promise<CachedResult | null>;
-  set(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void>;
   /**
    * The pair's place: its cached answer if any, and `fill` for a miss. Found at once, without a promise, when
    * the hasher and the store answer at once (node:crypto and the memory store): the common case costs no turn.
    */
   find(query: VerifyQuery): CachePlace | Promise<CachePlace>;
-  /** The cached answer, or the answer of `load` stored: `find`, then `fill` on a miss. */
-  through(query: VerifyQuery, load: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome>;
 }
 
 /** Value of each base64url character by its char code (0 for any other), for the slot number. */
@@ -210,16 +206,5 @@ export function createResultCache(options: CacheOptions): ResultCache {
     return typeof keyHash === 'string' ? placeAt(keyHash) : keyHash.then(placeAt);
   }
 
-  return {
-    async get(query) {
-      const keyHash = await keyHashOf(query);
-      return parseEntry(await store.get(slotOfHash(keyHash)), keyHash);
-    },
-    set: async (query, result) => write(await keyHashOf(query), result),
-    find,
-    async through(query, fetchAnswer) {
-      const place = await find(query);
-      return place.hit ?? place.fill(fetchAnswer);
-    },
-  };
+  return { find };
 }
