@@ -37,12 +37,16 @@ export interface AppConfig {
   readonly hashSecret?: string;
   /** How the HMACs are computed; Web Crypto when absent, node:crypto from node.ts (same output, far cheaper per call). */
   readonly hasher?: HasherFactory;
-  /** Shared state; in memory when absent. */
+  /**
+   * Shared state: rate limits, used-token marks and, unless it is a MemoryStore, the result cache. In memory when
+   * absent. Any store but a MemoryStore is taken to be shared by the proxy's instances (Redis or the like).
+   */
   readonly store?: Store;
+  /** What /healthz reports the store as: `memory` for none or a MemoryStore, `redis` for any other when absent. */
   readonly storeKind?: 'memory' | 'redis';
   /** Breaker thresholds, failover budget, deadline and the random source of weighted routing; defaults when absent. */
   readonly routing?: RouterOptions;
-  /** Result cache: its TTL per result code, its size, and its store (`store` when Redis, else its own memory). */
+  /** Result cache: its TTL per result code, its size, and its store (`store` when shared, else its own memory). */
   readonly cache?: { readonly store?: Store; readonly ttlMs?: Partial<CacheTtls>; readonly maxEntries?: number };
   /** Where access-log lines go; one JSON object a request, never a raw name, number, token or secret. */
   readonly log?: (line: LogLine) => void;
@@ -106,14 +110,14 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   const providers = options.providers ?? [sandboxProvider()];
   const now = options.now ?? Date.now;
   const shared = options.store;
-  const storeKind = options.storeKind ?? 'memory';
   const hasher = options.hasher ?? createHasher;
   const cacheEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
   // Where state lives, decided here once. A shared store (Redis, which must run with a no-eviction policy) holds
   // it all. In memory each kind of key gets bounded stores of its own, so that a flood of one never pushes out
   // another: each limit its own (see memoryPerLimit), used-token marks one that never drops a live mark (else a
   // token could be redeemed twice), and the result cache its own slots.
-  const sharedStore = shared && storeKind === 'redis' ? shared : undefined;
+  const sharedStore = shared && !(shared instanceof MemoryStore) ? shared : undefined;
+  const storeKind = options.storeKind ?? (sharedStore ? 'redis' : 'memory');
   return {
     tokens: createTokenService(options.tokenKeys, shared ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
     limitStores: shared ? () => shared : memoryPerLimit(now),

@@ -56,16 +56,29 @@ describe('the built package', () => {
       const react = await import('carrier-verify/react');
       const vue = await import('carrier-verify/vue');
       const server = await import('carrier-verify/server');
+      const onNode = await import('carrier-verify/node');
       const health = await server.createApp().request('/healthz');
+      const setup = await onNode.nodeAppConfig({}, { log: () => undefined });
+      const embedded = server.createApp(setup.app);
+      const nodeHealth = await embedded.request('/healthz');
+      const script = await embedded.request('/carrier-verify.js');
+      const home = await embedded.request('/');
+      await setup.close();
       console.log(JSON.stringify({
         element: typeof element.CarrierVerify, event: new element.VerifiedEvent({ code: 'FP00000' }).type,
         react: typeof react.CarrierVerify, vue: typeof vue.CarrierVerify,
         createApp: typeof server.createApp, verifyToken: typeof server.verifyToken, health: health.status,
+        node: [typeof onNode.RedisStore, typeof onNode.createNodeTransport, typeof onNode.nodeHasher, nodeHealth.status],
+        script: [script.status, script.headers.get('content-type'), script.headers.get('access-control-allow-origin'), (await script.text()).includes('carrier-verify')],
+        home: [home.status, (await home.json()).message],
       }));
     `);
     expect(run.status, run.out).toBe(0);
     expect(JSON.parse(run.out.trim().split('\n').at(-1)!)).toEqual({
       element: 'function', event: 'cv-verified', react: 'function', vue: 'function', createApp: 'function', verifyToken: 'function', health: 200,
+      node: ['function', 'function', 'function', 200],
+      script: [200, 'text/javascript; charset=utf-8', '*', true],
+      home: [404, 'Not built here: npm run build makes the script-tag bundle, npm run build:site the pages'],
     });
   });
 
@@ -107,10 +120,14 @@ console.log(widget?.status);
     await writeFile(
       join(backend, 'server.mts'),
       `import { createApp, createHttpProvider, verifyToken, type Transport } from 'carrier-verify/server';
+import { createNodeTransport, nodeAppConfig, RedisStore, type NodeAppSetup } from 'carrier-verify/node';
 
 const transport: Transport = fetch;
 export const app = createApp({ providers: [createHttpProvider({ id: 'main', url: 'https://vendor.example/verify', key: 'k', transport })] });
 export const check = verifyToken('t', { jwks: { keys: [] }, siteKey: 'site' });
+const setup: NodeAppSetup = await nodeAppConfig(process.env);
+export const onNode = createApp({ ...setup.app, store: new RedisStore('redis://127.0.0.1:6379'), storeKind: 'redis' });
+export const pooled: Transport = createNodeTransport({ connections: 16 });
 `,
     );
     await writeFile(

@@ -145,6 +145,19 @@ describe('through the proxy', () => {
     expect(written).not.toMatch(/13800138000|张三|8000|raw-id-data|idData/);
   });
 
+  it('lives in the store the proxy shares, and in bounded memory of its own beside a MemoryStore', async () => {
+    const shared = new VisibleStore();
+    const sharing = testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })], store: shared });
+    await postJson(sharing, '/api/verify', match);
+    expect([...shared.entries.keys()].filter((key) => key.startsWith('cache:'))).toHaveLength(1);
+    expect(sharing.config.storeKind).toBe('redis');
+    const memory = new MemoryStore();
+    const apart = testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })], store: memory });
+    await postJson(apart, '/api/verify', match);
+    expect(apart.config.cache.store).not.toBe(memory);
+    expect(apart.config.storeKind).toBe('memory');
+  });
+
   it('still verifies when its store fails, at the cost of an upstream call each time', async () => {
     const store = new VisibleStore();
     store.failing = true;

@@ -1,0 +1,20 @@
+// The access log of a Node process: one JSON line a request on stdout.
+import type { LogLine } from './config.js';
+
+/**
+ * One JSON line a request on stdout. Lines written in the same turn of the event loop go out in one write:
+ * under load that is one system call for many requests instead of one each.
+ */
+export function stdoutLog(): (line: LogLine) => void {
+  let pending = '';
+  const flush = () => {
+    const chunk = pending;
+    pending = '';
+    if (chunk) process.stdout.write(chunk);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (!pending) setImmediate(flush);
+    pending += `${JSON.stringify(line)}\n`;
+  };
+}

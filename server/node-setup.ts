@@ -1,0 +1,79 @@
+// What a Node backend adds to createApp, worked out from the environment as `npm start` does: undici's pooled
+// transport for upstream calls, node:crypto's hasher, the access log on stdout, the Prometheus registry, the
+// client address from the socket, the built files (the script-tag bundle, and the pages where they are built),
+// and the shared Redis store when REDIS_URL is set.
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, type AppConfig, type LogLine } from './config.js';
+import { promRegistry } from './metrics-prom.js';
+import { fileAssets } from './node-assets.js';
+import { nodeHasher } from './node-hasher.js';
+import { stdoutLog } from './node-log.js';
+import { RedisStore } from './stores/redis.js';
+import { checkTokenKeys } from './tokens.js';
+import { createNodeTransport } from './transport-node.js';
+
+/**
+ * The built files: `dist/` beside `server/` when run from the sources, else the `dist/` this file was compiled
+ * into (the package's: the script-tag bundle and its map; the pages only in a checkout that built them).
+ */
+const dist = fileURLToPath(new URL(/\/dist\/server\/[^/]+$/.test(import.meta.url) ? '../' : '../dist/', import.meta.url));
+
+export interface NodeAppSetup {
+  /** The settings for `createApp`: the environment's, with the Node parts above (and `overrides` over them). */
+  readonly app: AppConfig;
+  /** `PORT`, for a program that listens itself. */
+  readonly port: number;
+  /** Closes what the setup opened: the Redis connection and the pooled upstream connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads and checks the environment (a ConfigError names the first bad setting), connects Redis when REDIS_URL is
+ * set (the proxy starts even when it is away, and catches up when it comes back) and returns the settings for
+ * `createApp`. `overrides` replace any part: a log of your own, a store, a remote address for another server.
+ */
+export async function nodeAppConfig(env: Record<string, string | undefined>, overrides: AppConfig = {}): Promise<NodeAppSetup> {
+  // Upstream calls go through undici's keep-alive pool: Node's global fetch opens and tears down far more.
+  const transport = createNodeTransport();
+  try {
+    const settings = loadConfig(env, transport);
+    if (settings.app.tokenKeys) {
+      await checkTokenKeys(settings.app.tokenKeys).catch((error: Error) => {
+        throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', error.message);
+      });
+    }
+    const log = overrides.log ?? stdoutLog();
+    const redis = settings.redisUrl && !overrides.store ? await connectRedis(settings.redisUrl, log) : undefined;
+    const app: AppConfig = {
+      log,
+      assets: fileAssets(dist),
+      remoteAddress: (c) => getConnInfo(c).remote.address,
+      metricRegistry: promRegistry(),
+      hasher: nodeHasher,
+      ...(redis ? { store: redis, storeKind: 'redis' as const } : {}),
+      ...settings.app,
+      ...overrides,
+    };
+    return {
+      app,
+      port: settings.port,
+      close: async () => {
+        await redis?.close();
+        await transport.close();
+      },
+    };
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+}
+
+/** Connects the shared store; each change of its state is logged once. */
+async function connectRedis(url: string, log: (line: LogLine) => void): Promise<RedisStore> {
+  const store = new RedisStore(url, {
+    onStateChange: (state, reason) => log({ time: new Date().toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason }),
+  });
+  await store.ready();
+  return store;
+}
