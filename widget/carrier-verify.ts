@@ -13,6 +13,13 @@ import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
 
+/** The name and number a token was issued for, normalised as the proxy checked them. */
+export interface VerifiedPair {
+  readonly name: string;
+  /** The 11 national digits. */
+  readonly phoneNumber: string;
+}
+
 type Tone = 'success' | 'error' | 'warning' | 'info' | 'busy';
 
 /** Statuses left as soon as the person edits a field: the outcome no longer describes what is typed. */
@@ -90,9 +97,12 @@ export class CarrierVerify extends LitElement {
     lang: { type: String, noAccessor: true },
     name: { type: String, reflect: true },
     required: { type: Boolean, reflect: true },
-    disabled: { type: Boolean, reflect: true },
+    // Its own accessor: the attribute changes with the property at once, so the form's view of it never lags.
+    disabled: { type: Boolean, noAccessor: true },
     theme: { type: String, reflect: true },
     privacyPolicy: { type: String, attribute: 'privacy-policy' },
+    nameField: { type: String, attribute: 'name-field' },
+    phoneField: { type: String, attribute: 'phone-field' },
     _status: { state: true },
     _nameValue: { state: true },
     _phoneValue: { state: true },
@@ -124,12 +134,29 @@ export class CarrierVerify extends LitElement {
   declare name: string;
   /** Whether the form is invalid until the pair is verified. */
   declare required: boolean;
-  /** Whether the widget is disabled. */
-  declare disabled: boolean;
+  /**
+   * Whether the widget is disabled. Set, the attribute follows at once (not at the next render), so that
+   * `disabled = false` then `verify()` in one go works.
+   */
+  get disabled(): boolean {
+    return this.hasAttribute('disabled');
+  }
+  set disabled(value: boolean) {
+    const old = this.disabled;
+    this.toggleAttribute('disabled', Boolean(value));
+    this.requestUpdate('disabled', old);
+  }
   /** Colour theme: `light` (default), `dark`, or `auto` to follow `prefers-color-scheme`. */
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** URL of the site's privacy policy, linked from the notice. */
   declare privacyPolicy: string | undefined;
+  /**
+   * Form field that carries the verified name, normalised as the proxy checked it, beside the token: what the
+   * site's backend hands siteverify to bind the token to the pair. None by default: only the token is submitted.
+   */
+  declare nameField: string | undefined;
+  /** Form field that carries the verified number, its 11 digits, beside the token. None by default. */
+  declare phoneField: string | undefined;
 
   declare private _status: Status;
   declare private _nameValue: string;
@@ -144,6 +171,7 @@ export class CarrierVerify extends LitElement {
 
   readonly #internals: ElementInternals | null;
   #token: string | null = null;
+  #pair: VerifiedPair | null = null;
   #inFlight: { controller: AbortController; promise: Promise<Outcome> } | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #retryCountdown = new Countdown(this);
@@ -155,7 +183,6 @@ export class CarrierVerify extends LitElement {
     this.endpoint = DEFAULT_ENDPOINT;
     this.name = DEFAULT_FIELD_NAME;
     this.required = false;
-    this.disabled = false;
     this._status = 'idle';
     this._nameValue = '';
     this._phoneValue = '';
@@ -175,6 +202,11 @@ export class CarrierVerify extends LitElement {
   /** The token of the last successful verification, or null. */
   get token(): string | null {
     return this.#token;
+  }
+
+  /** The pair the token was issued for, as siteverify's binding wants it; null while there is no token. */
+  get verifiedPair(): VerifiedPair | null {
+    return this.#token ? this.#pair : null;
   }
 
   /** The form this element belongs to, if any. */
@@ -241,6 +273,7 @@ export class CarrierVerify extends LitElement {
       clearTimeout(timer);
       if (this.#inFlight?.controller !== controller) return outcome;
       this.#inFlight = null;
+      this.#pair = { name: body.name, phoneNumber: body.phoneNumber };
       return this.#settle(outcome);
     });
     this.#inFlight = { controller, promise };
@@ -399,7 +432,17 @@ export class CarrierVerify extends LitElement {
 
   #syncForm(): void {
     if (!this.#internals) return;
-    this.#internals.setFormValue(this.#token, this.#token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
+    const token = this.#token;
+    const pair = this.#pair;
+    let value: string | FormData | null = token;
+    // The pair goes with the token only under the field names the site chose.
+    if (token && pair && (this.nameField || this.phoneField)) {
+      value = new FormData();
+      value.append(this.name, token);
+      if (this.nameField) value.append(this.nameField, pair.name);
+      if (this.phoneField) value.append(this.phoneField, pair.phoneNumber);
+    }
+    this.#internals.setFormValue(value, token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
     const input = this.renderRoot?.querySelector<HTMLInputElement>('#name') ?? undefined;
     if (this.required && !this.#token) {
       this.#internals.setValidity({ valueMissing: true }, this.#t.required, input);
@@ -458,7 +501,8 @@ export class CarrierVerify extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('required') || changed.has('lang')) this.#syncForm();
+    const formKeys: (keyof CarrierVerify)[] = ['required', 'lang', 'name', 'nameField', 'phoneField'];
+    if (formKeys.some((key) => changed.has(key))) this.#syncForm();
     this.#showStatusState();
   }
 

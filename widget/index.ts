@@ -1,7 +1,7 @@
 // The package's browser entry: defines <carrier-verify> and exports its class, events, checks and types.
 import './define.js';
 
-export { CarrierVerify, type Status } from './carrier-verify.js';
+export { CarrierVerify, type Status, type VerifiedPair } from './carrier-verify.js';
 export type { Outcome } from './client.js';
 export * from './events.js';
 export { ResultCode, resultCodes, type ErrorCode, type ClientErrorCode } from './codes.js';

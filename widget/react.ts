@@ -7,13 +7,15 @@ export * from './index.js';
 
 /** The element's settable properties; React 19 assigns them as properties, so objects and booleans pass as they are. */
 export type CarrierVerifyProperties = Partial<
-  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy'>
+  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'>
 >;
 
 /** Attribute spellings of the properties whose attribute name differs from the property name. */
 export interface CarrierVerifyAttributes {
   'site-key'?: string;
   'privacy-policy'?: string;
+  'name-field'?: string;
+  'phone-field'?: string;
 }
 
 /** One listener prop per event: React 19 adds `on<event-name>` props of a custom element as event listeners. */

@@ -9,7 +9,7 @@ type Camelize<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${H
 
 /** The element's settable properties; Vue sets them as properties on a custom element that has them. */
 export type CarrierVerifyVueProps = Partial<
-  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy'>
+  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'>
 >;
 
 /** `@cv-verified="…"` compiles to an `onCvVerified` prop, which Vue turns back into a `cv-verified` listener. */

@@ -60,6 +60,50 @@ describe('<carrier-verify> in a form', () => {
     expect(new FormData(form).get('kyc')).to.equal(el.token);
   });
 
+  it('submits the verified pair, normalised, beside the token under the field names the site chose', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify name="kyc" name-field="realName" phone-field="mobile"></carrier-verify>`);
+    expect(el.verifiedPair).to.equal(null);
+    await verify(el, ' 张 三 ', '+86 138-0013-8000');
+    const entries = [...new FormData(form).entries()];
+    expect(entries).to.deep.equal([
+      ['kyc', el.token],
+      ['realName', '张三'],
+      ['mobile', '13800138000'],
+    ]);
+    expect(el.verifiedPair).to.deep.equal({ name: '张三', phoneNumber: '13800138000' });
+    el.phoneField = undefined;
+    await el.updateComplete;
+    expect([...new FormData(form).keys()]).to.deep.equal(['kyc', 'realName']);
+    form.reset();
+    await el.updateComplete;
+    expect([...new FormData(form).keys()]).to.deep.equal([]);
+    expect(el.verifiedPair).to.equal(null);
+  });
+
+  it('submits the token alone when no field names are given, and gives the pair to script', async () => {
+    const { form, el } = await signupForm();
+    await verify(el, '王五', '133 1234 5678');
+    expect([...new FormData(form).keys()]).to.deep.equal(['carrier-verify-token']);
+    expect(el.verifiedPair).to.deep.equal({ name: '王五', phoneNumber: '13312345678' });
+    await verify(el, '李四', '13800138000');
+    expect(el.status).to.equal('mismatch');
+    expect(el.verifiedPair).to.equal(null);
+  });
+
+  it('takes disabled = false at once: verify() in the same turn runs', async () => {
+    const { el } = await signupForm();
+    el.disabled = true;
+    expect(el.hasAttribute('disabled')).to.equal(true);
+    await el.updateComplete;
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    let refused: unknown = null;
+    await el.verify().catch((error: unknown) => (refused = error));
+    expect((refused as DOMException | null)?.name).to.equal('InvalidStateError');
+    el.disabled = false;
+    expect(el.hasAttribute('disabled')).to.equal(false);
+    expect((await el.verify()).status).to.equal('verified');
+  });
+
   it('is cleared by form.reset()', async () => {
     const { form, el } = await signupForm();
     await verify(el);
