@@ -12,8 +12,8 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Counts a hit in a fixed window atomically: INCR, and PEXPIRE when the key has no expiry yet (first hit, or a
- * key left without one), then the time left. One round trip, and no window can be left without an end.
+ * Counts a hit in a fixed window atomically: INCR, the time left (PTTL), and PEXPIRE when the key has no expiry
+ * yet (first hit, or a key left without one). One round trip, and no window can be left without an end.
  */
 const HIT_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
