@@ -45,6 +45,8 @@ type Env = {
     clientIp?: string;
     /** The API route answering, set by its handler: metrics count by it, wherever the app is mounted. */
     api?: ApiRoute;
+    /** Set by a handler of this app that handed the request on instead of answering it. */
+    passedOn?: boolean;
   };
 };
 
@@ -333,7 +335,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('not an object');
     } catch (error) {
       // Turnstile's shape even for a body over the limit: backends read `success`.
-      if (error instanceof ApiError) return siteverifyFailure(c, ['bad-request'], 413);
+      if (error instanceof ApiError && error.status === 413) return siteverifyFailure(c, ['bad-request'], 413);
       return failure(['bad-request'], 400);
     }
     const { secret, token, name, phoneNumber } = body;
@@ -413,7 +415,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   };
   app.get('/carrier-verify.js', script('/carrier-verify.js'));
   app.get('/carrier-verify.js.map', script('/carrier-verify.js.map'));
-  app.get('/assets/*', async (c, next) => (await config.assets(`/site${c.req.path}`)) ?? next());
+  app.get('/assets/*', async (c, next) => {
+    const file = await config.assets(`/site${c.req.path}`);
+    if (file) return file;
+    // Not one of its files: whoever answers next (its 404, or a site's route) answers, not this handler.
+    c.set('passedOn', true);
+    return next();
+  });
 
   const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH'];
   const notAllowed = () => apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
@@ -448,9 +456,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const answeredHere = (c: Context<Env>, at: number): boolean => {
     if (c.get('built')) return true;
     const index = c.req.routeIndex;
-    if (index === at) return false;
-    const handler = matchedRoutes(c)[index]?.handler as { [COMPOSED_HANDLER]?: object } | undefined;
-    return handler !== undefined && handlers.has(handler[COMPOSED_HANDLER] ?? handler);
+    if (index === at || c.get('passedOn')) return false;
+    // Each app between the site and this one that has an error handler of its own wraps the handler once more.
+    type Wrapped = { [COMPOSED_HANDLER]?: Wrapped };
+    for (let handler = matchedRoutes(c)[index]?.handler as Wrapped | undefined; handler; handler = handler[COMPOSED_HANDLER]) {
+      if (handlers.has(handler)) return true;
+    }
+    return false;
   };
 
   return Object.assign(app, { config });

@@ -5,6 +5,9 @@ import type { LogLine } from './config.js';
  * One JSON line a request on stdout. Lines written in the same turn of the event loop go out in one write:
  * under load that is one system call for many requests instead of one each.
  */
+/** The flush of each log made, run when the process exits: one listener however many logs there are. */
+const flushes = new Set<() => void>();
+
 export function stdoutLog(): (line: LogLine) => void {
   let pending = '';
   const flush = () => {
@@ -12,7 +15,8 @@ export function stdoutLog(): (line: LogLine) => void {
     pending = '';
     if (chunk) process.stdout.write(chunk);
   };
-  process.once('exit', flush);
+  if (flushes.size === 0) process.once('exit', () => flushes.forEach((each) => each()));
+  flushes.add(flush);
   return (line) => {
     if (!pending) setImmediate(flush);
     pending += `${JSON.stringify(line)}\n`;

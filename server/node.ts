@@ -16,7 +16,13 @@ export interface RunningServer {
 /** Starts the proxy; `overrides` replace what the environment says (tests use it). */
 export async function startServer(env: Record<string, string | undefined>, overrides: AppConfig = {}): Promise<RunningServer> {
   const setup = await nodeAppConfig(env, overrides);
-  const app = createApp(setup.app);
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(setup.app);
+  } catch (error) {
+    await setup.close();
+    throw error;
+  }
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST ?? '0.0.0.0' }, (info) => {
       resolve({

@@ -53,6 +53,13 @@ describe('checkPhone', () => {
     ['86 10 1234 5678', 'not-mobile'],
     ['0086 21 1234 5678', 'not-mobile'],
     ['010 1234 5678 9', 'not-mobile'],
+    // A 0 before a mobile number, as once dialled from a landline: one digit too many, not a landline.
+    ['013800138000', 'too-long'],
+    ['+86 0138 0013 8000', 'too-long'],
+    // A mobile number with a digit typed twice: too long, though it starts as none does.
+    ['113800138000', 'too-long'],
+    ['1213800138000', 'too-long'],
+    ['0138', 'too-short'],
     // Short with a start that may still become a country prefix, or a mobile one: a digit is missing.
     ['8613800', 'too-short'],
     ['0086138', 'too-short'],

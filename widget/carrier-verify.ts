@@ -139,13 +139,16 @@ export class CarrierVerify extends LitElement {
    * `disabled = false` then `verify()` in one go works.
    */
   get disabled(): boolean {
-    return this.hasAttribute('disabled');
+    return this.#disabled;
   }
   set disabled(value: boolean) {
-    const old = this.disabled;
-    this.toggleAttribute('disabled', Boolean(value));
+    // Also reached from the attribute, once it has changed: the old value is the field's, not the attribute's.
+    const old = this.#disabled;
+    this.#disabled = Boolean(value);
+    this.toggleAttribute('disabled', this.#disabled);
     this.requestUpdate('disabled', old);
   }
+  #disabled = false;
   /** Colour theme: `light` (default), `dark`, or `auto` to follow `prefers-color-scheme`. */
   declare theme: 'light' | 'dark' | 'auto' | undefined;
   /** URL of the site's privacy policy, linked from the notice. */
@@ -273,7 +276,7 @@ export class CarrierVerify extends LitElement {
       clearTimeout(timer);
       if (this.#inFlight?.controller !== controller) return outcome;
       this.#inFlight = null;
-      this.#pair = { name: body.name, phoneNumber: body.phoneNumber };
+      this.#pair = Object.freeze({ name: body.name, phoneNumber: body.phoneNumber });
       return this.#settle(outcome);
     });
     this.#inFlight = { controller, promise };

@@ -85,9 +85,10 @@ export function isMobileNumber(digits: string): boolean {
 /**
  * First digits no mainland mobile number has (they all start 13 to 19), after any `0086` or `86` in front: a number
  * that starts so is a landline or a typo, and "too short" or "too long" would send the person looking for a missing
- * or an extra digit. Only `00` and `86` may still become a `0086` or `86` prefix, and stay "too short".
+ * or an extra digit. Only `00` and `86` may still become a `0086` or `86` prefix, and stay "too short"; a `0` before
+ * `13`…`19` is the trunk prefix once dialled before out-of-town mobiles, so that number is one digit too long.
  */
-const NO_MOBILE_START = /^(?:0086|86)?(?:1[0-2]|[2-79]|0[1-9]|8[0-57-9])/;
+const NO_MOBILE_START = /^(?:0086|86)?(?:1[0-2]|[2-79]|0(?:1[0-2]|[2-9])|8[0-57-9])/;
 
 /** Checks a mobile number as typed; on success `value` is the 11-digit national number. */
 export function checkPhone(raw: string): PhoneCheck {
@@ -100,7 +101,8 @@ export function checkPhone(raw: string): PhoneCheck {
   const segment = segmentOf(digits);
   // Before the length: internet-of-things numbers have 13 digits, and "not a mobile number" says more than "too long".
   if (segment && segment.kind !== 'mobile') return { ok: false, reason: 'not-mobile', segment: segment.kind };
-  if (digits.length > PHONE_DIGITS) return { ok: false, reason: NO_MOBILE_START.test(digits) ? 'not-mobile' : 'too-long' };
+  // Too long, unless it starts as no mobile number does and holds none: `113800138000` has a digit too many.
+  if (digits.length > PHONE_DIGITS) return { ok: false, reason: NO_MOBILE_START.test(digits) && !/1[3-9]\d{9}/.test(digits) ? 'not-mobile' : 'too-long' };
   if (!isMobileNumber(digits)) return { ok: false, reason: 'not-mobile' };
   return { ok: true, value: digits, carrier: segment?.carrier ?? null };
 }

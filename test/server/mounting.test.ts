@@ -47,6 +47,28 @@ describe('createApp mounted under /cv', () => {
   });
 });
 
+describe('createApp mounted through an app with an error page of its own', () => {
+  it('frames all it answers, the script-tag bundle and its health included', async () => {
+    const lines: LogLine[] = [];
+    const assets = async (path: string) => (path === '/carrier-verify.js' ? new Response('/* bundle */', { headers: { 'content-type': 'text/javascript' } }) : null);
+    const api = new Hono();
+    api.onError((_error, c) => c.text('the api’s error page', 500));
+    api.route('/kyc', createApp({ log: (line) => lines.push(line), assets, remoteAddress: () => '203.0.113.7' }));
+    const site = new Hono();
+    site.route('/', api);
+    const script = await site.request('/kyc/carrier-verify.js');
+    expect(await script.text()).toBe('/* bundle */');
+    expect(script.headers.get('access-control-allow-origin')).toBe('*');
+    expect(script.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const health = await site.request('/kyc/healthz');
+    expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines.map((line) => [line.route, line.status])).toEqual([
+      ['/kyc/carrier-verify.js', 200],
+      ['/kyc/healthz', 200],
+    ]);
+  });
+});
+
 describe('createApp mounted at the root of a site’s app', () => {
   function siteAtRoot() {
     const lines: LogLine[] = [];
@@ -79,6 +101,7 @@ describe('createApp mounted at the root of a site’s app', () => {
       ['/before', 200, '<p>before</p>'],
       ['/after', 200, '<p>after</p>'],
       ['/nothing', 404, '404 Not Found'],
+      ['/assets/logo.png', 404, '404 Not Found'],
       ['/broken', 500, 'the site’s error page'],
     ] as const) {
       const res = await site.request(path);

@@ -137,20 +137,29 @@ describe('body-size limit', () => {
     expect(await res.json()).toMatchObject(shape);
   });
 
-  it('answers 400 INVALID_REQUEST, never a 500, to a body that breaks off before its end', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const app = testApp({ log: (line) => void lines.push(line) });
-    const broken = new ReadableStream<Uint8Array>({
+  /** A body that breaks off before its end, as when the client goes away mid-request. */
+  const brokenBody = () =>
+    new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new TextEncoder().encode('{"name":"张'));
         controller.error(new Error('the client went away'));
       },
     });
-    const res = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: broken, duplex: 'half' } as RequestInit);
+
+  it('answers 400 INVALID_REQUEST, never a 500, to a body that breaks off before its end', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = testApp({ log: (line) => void lines.push(line) });
+    const res = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: brokenBody(), duplex: 'half' } as RequestInit);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'INVALID_REQUEST' });
     expect(lines.filter((line) => line.level === 'error')).toEqual([]);
     expect(lines.map((line) => line.status)).toEqual([400]);
+  });
+
+  it('answers siteverify 400 bad-request, not 413, to a body that breaks off before its end', async () => {
+    const res = await testApp().request('/api/siteverify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: brokenBody(), duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ success: false, errors: ['bad-request'] });
   });
 
   it('answers 413 from the declared length alone, before reading', async () => {
