@@ -38,11 +38,12 @@ export interface AppConfig {
   /** How the HMACs are computed; Web Crypto when absent, node:crypto from node.ts (same output, far cheaper per call). */
   readonly hasher?: HasherFactory;
   /**
-   * Shared state: rate limits, used-token marks and, unless it is a MemoryStore, the result cache. In memory when
-   * absent. Any store but a MemoryStore is taken to be shared by the proxy's instances (Redis or the like).
+   * State: rate limits, used-token marks and, when the store is shared, the result cache. In memory when absent.
+   * A store is taken to be shared by the proxy's instances (Redis or the like) unless it is a MemoryStore or
+   * `storeKind` says `memory`; a shared store needs `hashSecret` and `tokenKeys`, which the instances must share.
    */
   readonly store?: Store;
-  /** What /healthz reports the store as: `memory` for none or a MemoryStore, `redis` for any other when absent. */
+  /** Whether `store` is shared (`redis`) or this instance's own (`memory`), as /healthz reports it. */
   readonly storeKind?: 'memory' | 'redis';
   /** Breaker thresholds, failover budget, deadline and the random source of weighted routing; defaults when absent. */
   readonly routing?: RouterOptions;
@@ -116,8 +117,11 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   // it all. In memory each kind of key gets bounded stores of its own, so that a flood of one never pushes out
   // another: each limit its own (see memoryPerLimit), used-token marks one that never drops a live mark (else a
   // token could be redeemed twice), and the result cache its own slots.
-  const sharedStore = shared && !(shared instanceof MemoryStore) ? shared : undefined;
-  const storeKind = options.storeKind ?? (sharedStore ? 'redis' : 'memory');
+  const sharedStore = shared && (options.storeKind ?? (shared instanceof MemoryStore ? 'memory' : 'redis')) === 'redis' ? shared : undefined;
+  const storeKind = sharedStore ? 'redis' : 'memory';
+  // Instances agree on limit and cache keys and on tokens only when they share the secrets that derive them.
+  if (sharedStore && options.hashSecret === undefined) throw new ConfigError('hashSecret', 'is required with a shared store, so that instances share limit and cache keys');
+  if (sharedStore && !options.tokenKeys) throw new ConfigError('tokenKeys', 'is required with a shared store, so that a token issued by one instance is accepted by another');
   return {
     tokens: createTokenService(options.tokenKeys, shared ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
     limitStores: shared ? () => shared : memoryPerLimit(now),

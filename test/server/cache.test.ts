@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createResultCache, defaultCacheTtls, type CacheOutcome, type ResultCache } from '../../server/cache.js';
 import type { ResultCode } from '../../widget/codes.js';
 import { createHasher } from '../../server/privacy.js';
+import { generateTokenKey } from '../../server/tokens.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import type { Store, WindowCount } from '../../server/stores/types.js';
 import type { NodeTransport } from '../../server/transport-node.js';
@@ -147,7 +148,8 @@ describe('through the proxy', () => {
 
   it('lives in the store the proxy shares, and in bounded memory of its own beside a MemoryStore', async () => {
     const shared = new VisibleStore();
-    const sharing = testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })], store: shared });
+    const secrets = { hashSecret: 'cache-test-hash-secret-'.padEnd(48, 'x'), tokenKeys: [await generateTokenKey('shared')] };
+    const sharing = testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })], store: shared, ...secrets });
     await postJson(sharing, '/api/verify', match);
     expect([...shared.entries.keys()].filter((key) => key.startsWith('cache:'))).toHaveLength(1);
     expect(sharing.config.storeKind).toBe('redis');

@@ -91,6 +91,30 @@ describe('start-up', () => {
   });
 });
 
+describe('a store of the site’s own, given to createApp', () => {
+  /** A store as a site might write one over its own shared database: here a MemoryStore behind a wrapper. */
+  const sharedStore = () => {
+    const inner = new MemoryStore();
+    return { hit: inner.hit.bind(inner), claim: inner.claim.bind(inner), get: inner.get.bind(inner), set: inner.set.bind(inner), close: inner.close.bind(inner) };
+  };
+
+  it('is taken as shared, and then needs the secrets the instances must share, each named', async () => {
+    expect(() => testApp({ store: sharedStore() })).toThrow(new ConfigError('hashSecret', 'is required with a shared store, so that instances share limit and cache keys'));
+    expect(() => testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40) })).toThrow(/^tokenKeys: is required with a shared store/);
+    const app = testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40), tokenKeys: [await generateTokenKey('k1')] });
+    expect(app.config.storeKind).toBe('redis');
+    expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
+  });
+
+  it('is this instance’s own when storeKind says memory: no secrets asked, the cache in memory of its own', () => {
+    const store = sharedStore();
+    const app = testApp({ store, storeKind: 'memory' });
+    expect(app.config.storeKind).toBe('memory');
+    expect(app.config.cache.store).not.toBe(store);
+    expect(app.config.limitStores('ip')).toBe(store);
+  });
+});
+
 describe('used-token marks in memory', () => {
   it('are never pushed out by a flood of other keys', async () => {
     const app = testApp();

@@ -208,7 +208,8 @@ describe('a Redis that hangs', () => {
   it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
     const store = new RedisStore(redis.url, { prefix: `hang${Date.now()}:` });
     await store.ready();
-    const app = testApp({ store, storeKind: 'redis', limits: parseLimits('ip=3/1m'), remoteAddress: () => '192.0.2.80' });
+    const shared = { hashSecret: 'hang-test-hash-secret-'.padEnd(48, 'x'), tokenKeys: [await generateTokenKey('hang')] };
+    const app = testApp({ store, ...shared, limits: parseLimits('ip=3/1m'), remoteAddress: () => '192.0.2.80' });
     const verify = () => postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' });
     try {
       const { token } = (await (await verify()).json()) as { token: string };
