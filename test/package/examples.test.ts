@@ -16,7 +16,7 @@ const scriptTagPage = `<!doctype html>
   <head><meta charset="utf-8" /><title>carrier-verify from a script tag</title></head>
   <body>
     <form>
-      <carrier-verify lang="en" site-key="sandbox" required></carrier-verify>
+      <carrier-verify lang="en" site-key="sandbox" required name-field="real_name" phone-field="mobile"></carrier-verify>
     </form>
     <p role="status" data-testid="outcome">Not verified yet</p>
     <script src="./carrier-verify.js"></script>
@@ -84,6 +84,15 @@ describe.each(['react', 'vue', 'script-tag'])('the %s example in Chromium', { ti
     await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Verified 138****8000 (china-mobile)');
     const token = await page.locator('carrier-verify').evaluate((el) => (el as HTMLElement & { token: string | null }).token);
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    if (app === 'script-tag') {
+      // The plain form posts the pair beside the token, under the names its name-field and phone-field chose.
+      const posted = await page.locator('body > form').evaluate((form) => [...new FormData(form as HTMLFormElement).entries()].map(([key, value]) => [key, String(value)]));
+      expect(posted).toEqual([['carrier-verify-token', token], ['real_name', '张三'], ['mobile', '13800138000']]);
+    } else {
+      // The app reads the pair from verifiedPair to send it with the token.
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Sending 张三 13800138000 with the token');
+    }
     await page.close();
   });
 

@@ -14,7 +14,9 @@ export function SignupForm() {
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          setOutcome(`Submitted with a token of ${widget.current?.token?.length ?? 0} characters`);
+          // What the app would post to its backend: the token, and the pair it was issued for (siteverify's binding).
+          const pair = widget.current?.verifiedPair;
+          setOutcome(pair ? `Sending ${pair.name} ${pair.phoneNumber} with the token` : 'Not verified');
         }}
       >
         <carrier-verify
