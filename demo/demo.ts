@@ -86,9 +86,12 @@ $<HTMLSelectElement>('#theme').addEventListener('change', (event) => {
 
 $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   event.preventDefault();
-  const token = new FormData(event.target as HTMLFormElement).get('carrier-verify-token');
+  const form = new FormData(event.target as HTMLFormElement);
+  const token = form.get('carrier-verify-token');
   $('#form-output').textContent =
-    typeof token === 'string' ? `The form would post carrier-verify-token (${token.length} chars) to your backend.` : 'No token yet.';
+    typeof token === 'string'
+      ? `The form would post carrier-verify-token (${token.length} chars), real_name ${String(form.get('real_name'))} and mobile ${String(form.get('mobile'))} to your backend.`
+      : 'No token yet.';
 });
 
 const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[data-snippet]'));

@@ -2,13 +2,15 @@
 
 export const snippets = {
   html: `<form method="post" action="/signup">
-  <carrier-verify site-key="YOUR_SITE_KEY" endpoint="https://YOUR_PROXY/api/verify" required></carrier-verify>
+  <!-- posts carrier-verify-token, and the verified pair as real_name and mobile: check all three with siteverify -->
+  <carrier-verify site-key="YOUR_SITE_KEY" endpoint="https://YOUR_PROXY/api/verify" required
+    name-field="real_name" phone-field="mobile"></carrier-verify>
   <button>Sign up</button>
 </form>
 <script src="https://YOUR_PROXY/carrier-verify.js"></script>
 <script>
   document.querySelector('carrier-verify').addEventListener('cv-verified', (event) => {
-    console.log('verified', event.detail.phoneMasked); // the token is posted with the form
+    console.log('verified', event.detail.phoneMasked);
   });
 </script>`,
   react: `// React 19: the /react entry defines the element and types it in JSX, events included.
@@ -21,6 +23,8 @@ export function Signup() {
         site-key="YOUR_SITE_KEY"
         endpoint="https://YOUR_PROXY/api/verify"
         required
+        name-field="real_name"
+        phone-field="mobile"
         oncv-verified={(event) => console.log(event.detail.phoneMasked)}
       />
       <button>Sign up</button>
@@ -37,7 +41,8 @@ const onVerified = (event: VerifiedEvent) => console.log(event.detail.phoneMaske
 
 <template>
   <form method="post" action="/signup">
-    <carrier-verify site-key="YOUR_SITE_KEY" endpoint="https://YOUR_PROXY/api/verify" required @cv-verified="onVerified" />
+    <carrier-verify site-key="YOUR_SITE_KEY" endpoint="https://YOUR_PROXY/api/verify" required
+      name-field="real_name" phone-field="mobile" @cv-verified="onVerified" />
     <button>Sign up</button>
   </form>
 </template>`,

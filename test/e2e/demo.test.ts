@@ -61,6 +61,14 @@ describe('the demo page', () => {
     expect(await tryRow('12345678901')).toContain('"reason": "not-mobile"');
   });
 
+  it('shows what its form would post: the token and the verified pair', async () => {
+    await tryRow('18612345678');
+    await page.getByRole('button', { name: /^Submit the form/ }).click();
+    await expect.poll(() => page.locator('#form-output').innerText()).toMatch(
+      /^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend\.$/,
+    );
+  });
+
   it('fits a 320 px phone screen without scrolling sideways', async () => {
     const narrow = await browser.newPage({ viewport: { width: 320, height: 640 } });
     try {
