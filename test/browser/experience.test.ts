@@ -137,6 +137,19 @@ describe('the carrier hint', () => {
     expect(parts(el).hint.textContent?.trim()).to.equal('');
   });
 
+  it('says of a landline what to type instead, in each language', async () => {
+    for (const [lang, text] of [
+      ['zh-CN', '这不是中国大陆手机号，请输入 1 开头的 11 位号码'],
+      ['zh-TW', '這不是中國大陸手機號碼，請輸入 1 開頭的 11 位號碼'],
+      ['en', 'Not a mainland China mobile number: enter the 11 digits starting with 1'],
+    ]) {
+      const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
+      const { detail } = await attempt(el, '张三', '010 1234 5678', 'cv-invalid');
+      expect(detail).to.deep.equal({ field: 'phone', reason: 'not-mobile' });
+      expect(parts(el).phoneError.textContent).to.equal(text);
+    }
+  });
+
   it('refuses a data-only number with its own reason and the pinned not-mobile code', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { detail } = await attempt(el, '张三', '14512345678', 'cv-invalid');
