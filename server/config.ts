@@ -117,11 +117,15 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   // it all. In memory each kind of key gets bounded stores of its own, so that a flood of one never pushes out
   // another: each limit its own (see memoryPerLimit), used-token marks one that never drops a live mark (else a
   // token could be redeemed twice), and the result cache its own slots.
-  const sharedStore = shared && (options.storeKind ?? (shared instanceof MemoryStore ? 'memory' : 'redis')) === 'redis' ? shared : undefined;
+  // A MemoryStore lives in this process, whatever storeKind says: it evicts, and must not hold cache entries beside
+  // used-token marks.
+  const sharedStore = shared && !(shared instanceof MemoryStore) && options.storeKind !== 'memory' ? shared : undefined;
   const storeKind = sharedStore ? 'redis' : 'memory';
   // Instances agree on limit and cache keys and on tokens only when they share the secrets that derive them.
-  if (sharedStore && options.hashSecret === undefined) throw new ConfigError('hashSecret', 'is required with a shared store, so that instances share limit and cache keys');
-  if (sharedStore && !options.tokenKeys) throw new ConfigError('tokenKeys', 'is required with a shared store, so that a token issued by one instance is accepted by another');
+  if (sharedStore && (options.hashSecret?.length ?? 0) < SECRET_MIN_LENGTH) {
+    throw new ConfigError('hashSecret', `is required with a shared store (at least ${SECRET_MIN_LENGTH} characters), so that instances share limit and cache keys`);
+  }
+  if (sharedStore && !options.tokenKeys?.length) throw new ConfigError('tokenKeys', 'is required with a shared store, so that a token issued by one instance is accepted by another');
   return {
     tokens: createTokenService(options.tokenKeys, shared ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
     limitStores: shared ? () => shared : memoryPerLimit(now),

@@ -54,7 +54,7 @@ const zhCN: Messages = {
     empty: '请输入手机号',
     'too-short': '手机号应为 11 位数字',
     'too-long': '手机号应为 11 位数字',
-    'not-mobile': '这不是中国大陆手机号，请输入 1 开头的 11 位号码',
+    'not-mobile': '这不是中国大陆手机号，请输入您的手机号码',
     invalid: '请输入中国大陆手机号',
   },
   segment: {
@@ -104,7 +104,7 @@ const zhTW: Messages = {
     empty: '請輸入手機號碼',
     'too-short': '手機號碼應為 11 位數字',
     'too-long': '手機號碼應為 11 位數字',
-    'not-mobile': '這不是中國大陸手機號碼，請輸入 1 開頭的 11 位號碼',
+    'not-mobile': '這不是中國大陸手機號碼，請輸入您的手機號碼',
     invalid: '請輸入中國大陸手機號碼',
   },
   segment: {
@@ -154,7 +154,7 @@ const en: Messages = {
     empty: 'Enter your mobile number',
     'too-short': 'Enter all 11 digits of the mobile number',
     'too-long': 'Enter only the 11 digits of the mobile number',
-    'not-mobile': 'Not a mainland China mobile number: enter the 11 digits starting with 1',
+    'not-mobile': 'Not a mainland China mobile number: enter your mobile number',
     invalid: 'Enter a mainland China mobile number',
   },
   segment: {

@@ -137,16 +137,18 @@ describe('the carrier hint', () => {
     expect(parts(el).hint.textContent?.trim()).to.equal('');
   });
 
-  it('says of a landline what to type instead, in each language', async () => {
+  it('says of a landline or a number no carrier issues what to type instead, in each language', async () => {
     for (const [lang, text] of [
-      ['zh-CN', '这不是中国大陆手机号，请输入 1 开头的 11 位号码'],
-      ['zh-TW', '這不是中國大陸手機號碼，請輸入 1 開頭的 11 位號碼'],
-      ['en', 'Not a mainland China mobile number: enter the 11 digits starting with 1'],
+      ['zh-CN', '这不是中国大陆手机号，请输入您的手机号码'],
+      ['zh-TW', '這不是中國大陸手機號碼，請輸入您的手機號碼'],
+      ['en', 'Not a mainland China mobile number: enter your mobile number'],
     ]) {
-      const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
-      const { detail } = await attempt(el, '张三', '010 1234 5678', 'cv-invalid');
-      expect(detail).to.deep.equal({ field: 'phone', reason: 'not-mobile' });
-      expect(parts(el).phoneError.textContent).to.equal(text);
+      for (const number of ['010 1234 5678', '12345678901']) {
+        const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
+        const { detail } = await attempt(el, '张三', number, 'cv-invalid');
+        expect(detail).to.deep.equal({ field: 'phone', reason: 'not-mobile' });
+        expect(parts(el).phoneError.textContent).to.equal(text);
+      }
     }
   });
 

@@ -99,19 +99,24 @@ describe('a store of the site’s own, given to createApp', () => {
   };
 
   it('is taken as shared, and then needs the secrets the instances must share, each named', async () => {
-    expect(() => testApp({ store: sharedStore() })).toThrow(new ConfigError('hashSecret', 'is required with a shared store, so that instances share limit and cache keys'));
+    expect(() => testApp({ store: sharedStore() })).toThrow(
+      new ConfigError('hashSecret', 'is required with a shared store (at least 32 characters), so that instances share limit and cache keys'),
+    );
+    expect(() => testApp({ store: sharedStore(), hashSecret: '', tokenKeys: [] })).toThrow(/^hashSecret: is required/);
     expect(() => testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40) })).toThrow(/^tokenKeys: is required with a shared store/);
+    expect(() => testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40), tokenKeys: [] })).toThrow(/^tokenKeys: is required with a shared store/);
     const app = testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40), tokenKeys: [await generateTokenKey('k1')] });
     expect(app.config.storeKind).toBe('redis');
     expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
   });
 
-  it('is this instance’s own when storeKind says memory: no secrets asked, the cache in memory of its own', () => {
-    const store = sharedStore();
-    const app = testApp({ store, storeKind: 'memory' });
-    expect(app.config.storeKind).toBe('memory');
-    expect(app.config.cache.store).not.toBe(store);
-    expect(app.config.limitStores('ip')).toBe(store);
+  it('is this instance’s own when storeKind says memory, or when it is a MemoryStore: no secrets asked, the cache apart', () => {
+    for (const [store, storeKind] of [[sharedStore(), 'memory'], [new MemoryStore(), 'redis']] as const) {
+      const app = testApp({ store, storeKind });
+      expect(app.config.storeKind).toBe('memory');
+      expect(app.config.cache.store).not.toBe(store);
+      expect(app.config.limitStores('ip')).toBe(store);
+    }
   });
 });
 
