@@ -5,3 +5,4 @@ export { createNodeTransport, type NodeTransport, type NodeTransportOptions } fr
 export { nodeHasher } from './node-hasher.js';
 export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export { stdoutLog } from './node-log.js';
+export { fileAssets } from './node-assets.js';

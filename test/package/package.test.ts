@@ -68,7 +68,7 @@ describe('the built package', () => {
         element: typeof element.CarrierVerify, event: new element.VerifiedEvent({ code: 'FP00000' }).type,
         react: typeof react.CarrierVerify, vue: typeof vue.CarrierVerify,
         createApp: typeof server.createApp, verifyToken: typeof server.verifyToken, health: health.status,
-        node: [typeof onNode.RedisStore, typeof onNode.createNodeTransport, typeof onNode.nodeHasher, nodeHealth.status],
+        node: [typeof onNode.RedisStore, typeof onNode.createNodeTransport, typeof onNode.nodeHasher, typeof onNode.fileAssets, nodeHealth.status],
         script: [script.status, script.headers.get('content-type'), script.headers.get('access-control-allow-origin'), (await script.text()).includes('carrier-verify')],
         home: [home.status, (await home.json()).message],
       }));
@@ -76,7 +76,7 @@ describe('the built package', () => {
     expect(run.status, run.out).toBe(0);
     expect(JSON.parse(run.out.trim().split('\n').at(-1)!)).toEqual({
       element: 'function', event: 'cv-verified', react: 'function', vue: 'function', createApp: 'function', verifyToken: 'function', health: 200,
-      node: ['function', 'function', 'function', 200],
+      node: ['function', 'function', 'function', 'function', 200],
       script: [200, 'text/javascript; charset=utf-8', '*', true],
       home: [404, 'Not built here: npm run build makes the script-tag bundle, npm run build:site the pages'],
     });
