@@ -41,6 +41,9 @@ export type TokenError = 'invalid-input-response' | 'timeout-or-duplicate' | 'bi
 
 export type TokenCheck = { readonly ok: true; readonly claims: TokenClaims } | { readonly ok: false; readonly error: TokenError };
 
+/** The proxy's public token keys, as `/.well-known/jwks.json` serves them. */
+export type TokenKeySet = JSONWebKeySet;
+
 export interface VerifyTokenOptions {
   /** The proxy's public key set, as served at `/.well-known/jwks.json`. */
   readonly jwks: JSONWebKeySet;

@@ -119,12 +119,15 @@ console.log(widget?.status);
     await mkdir(backend, { recursive: true });
     await writeFile(
       join(backend, 'server.mts'),
-      `import { createApp, createHttpProvider, verifyToken, type Transport } from 'carrier-verify/server';
+      `import { createApp, createHttpProvider, verifyToken, type TokenKeySet, type Transport } from 'carrier-verify/server';
 import { createNodeTransport, nodeAppConfig, RedisStore, type NodeAppSetup } from 'carrier-verify/node';
 
 const transport: Transport = fetch;
 export const app = createApp({ providers: [createHttpProvider({ id: 'main', url: 'https://vendor.example/verify', key: 'k', transport })] });
 export const check = verifyToken('t', { jwks: { keys: [] }, siteKey: 'site' });
+// As the README fetches it: Node's fetch types json() as unknown.
+const jwks = (await (await fetch('https://verify.example.com/.well-known/jwks.json')).json()) as TokenKeySet;
+export const offline = verifyToken('t', { jwks, siteKey: 'site' });
 const setup: NodeAppSetup = await nodeAppConfig(process.env);
 export const onNode = createApp({ ...setup.app, store: new RedisStore('redis://127.0.0.1:6379'), storeKind: 'redis' });
 export const pooled: Transport = createNodeTransport({ connections: 16 });
