@@ -200,7 +200,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   // One keyed hasher a site, made once: the token subject is the HMAC of the pair under the site's secret.
   const subjectOf = new Map(config.sites.map((site) => [site.siteKey, config.hasher(site.secret)]));
   const router = createRouter(config.providers, options.routing);
-  const cache = createResultCache({ ...config.cache, hash: config.hash, now: config.now });
+  const cache = createResultCache({ ...config.cache, hash: config.hash, now: config.now, callMs: router.deadlineMs });
   router.observe(config.metrics.upstreamCall);
   config.metrics.watchCircuits(router.health);
   const limiter = createLimiter({ limits: config.limits, store: config.limitStores, hash: config.hash, now: config.now });

@@ -32,6 +32,11 @@ export interface CacheOptions {
   readonly maxEntries?: number;
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
+  /**
+   * Longest an upstream call for one pair may take, in ms (the router's deadline). In a store the instances
+   * share, one instance calls for a pair at a time, and the others wait for its answer at most this long.
+   */
+  readonly callMs?: number;
 }
 
 interface CachedResult {
@@ -102,8 +107,26 @@ function parseEntry(raw: string | null, keyHash: string): CachedResult | null {
   return { code, providerId, storedAt: stored };
 }
 
+/** How often a request waiting on another instance's call for its pair looks for the answer, in ms. */
+const FLIGHT_POLL_MS = 100;
+/** A claimed flight's value, and what a finished call leaves for the moment the key takes to expire. */
+const FLYING = '1';
+const LANDED = '0';
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A store call whose failure, thrown or rejected, only means there is nothing to go on: null. */
+async function settle<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch {
+    return null;
+  }
+}
+
 export function createResultCache(options: CacheOptions): ResultCache {
   const { store, hash } = options;
+  const callMs = options.callMs ?? 10_000;
   const immediate = isImmediate(store) ? store : undefined;
   const ttls: CacheTtls = { ...defaultCacheTtls, ...options.ttlMs };
   const slots = Math.max(1, Math.floor(options.maxEntries ?? DEFAULT_CACHE_ENTRIES));
@@ -139,13 +162,48 @@ export function createResultCache(options: CacheOptions): ResultCache {
   }
 
   /**
-   * `load`, unless the pair's answer was stored since its place was found: between the look-up and the fill a
+   * `load` in a store several instances may share (Redis): the instance that claims the pair's flight calls; one
+   * that finds it claimed, a retry that reached another instance, waits for that call's answer to be stored and
+   * answers with it, so that the pair is paid for once. It calls itself when the other call ends without an
+   * answer (a failure is not stored) or runs past the deadline, and when the store fails, as without a cache.
+   */
+  async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
+    const flight = `cache-flight:${keyHash}`;
+    let claimed: boolean;
+    try {
+      claimed = await store.claim(flight, callMs);
+    } catch {
+      claimed = true;
+    }
+    if (claimed) {
+      try {
+        return await load(keyHash, fetchAnswer);
+      } finally {
+        // Landed, answer stored or not: whoever waits stops waiting (the mark expires at once).
+        void settle(() => store.set(flight, LANDED, 1));
+      }
+    }
+    const until = performance.now() + callMs;
+    while (performance.now() < until) {
+      await pause(FLIGHT_POLL_MS);
+      const place = await placeAt(keyHash);
+      if (place.hit) return place.hit;
+      if ((await settle(() => store.get(flight))) !== FLYING) break;
+    }
+    return load(keyHash, fetchAnswer);
+  }
+
+  /** Pays for a pair's answer: in this instance's own memory at once, in a shared store once between instances. */
+  const pay = immediate ? load : loadShared;
+
+  /**
+   * `pay`, unless the pair's answer was stored since its place was found: between the look-up and the fill a
    * request waits on its limits, and another request for the same pair may have paid for it and finished then.
    */
   async function loadUnlessStored(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const again = placeAt(keyHash);
     const place = again instanceof Promise ? await again : again;
-    return place.hit ?? load(keyHash, fetchAnswer);
+    return place.hit ?? pay(keyHash, fetchAnswer);
   }
 
   // A class, so that a request's place costs one small object: its methods live on the prototype.
@@ -163,7 +221,7 @@ export function createResultCache(options: CacheOptions): ResultCache {
       const running = inflight.get(keyHash);
       if (running) return running.then(shared);
       // Looked at again only if an answer was stored since the look-up: the common miss reads the store once.
-      const pending = storedCount === this.storedBefore ? load(keyHash, fetchAnswer) : loadUnlessStored(keyHash, fetchAnswer);
+      const pending = storedCount === this.storedBefore ? pay(keyHash, fetchAnswer) : loadUnlessStored(keyHash, fetchAnswer);
       inflight.set(keyHash, pending);
       // Forgotten once settled. Not in a finally inside `load`: for a load that fails at once, that would run before the set.
       void pending.then(

@@ -42,6 +42,8 @@ export interface RouterOptions extends BreakerOptions {
 
 export interface ProviderRouter {
   readonly providers: readonly Provider[];
+  /** Longest time one request spends across all providers, in ms. */
+  readonly deadlineMs: number;
   verify(query: VerifyQuery): Promise<RoutedAnswer>;
   /** Breaker state, error rate and latency per provider, for `/healthz` and the dashboard. */
   health(): ProviderHealth[];
@@ -202,6 +204,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
 
   return {
     providers,
+    deadlineMs,
     verify,
     health: () => states.map((state) => state.snapshot()),
     observe(listener) {

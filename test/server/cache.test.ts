@@ -35,15 +35,19 @@ class VisibleStore implements Store {
     return { count: 1, resetMs: 1 };
   }
   async claim(key: string): Promise<boolean> {
-    return !this.entries.has(key);
+    if (this.entries.has(key)) return false;
+    this.entries.set(key, '1');
+    return true;
   }
   async get(key: string): Promise<string | null> {
     if (this.failing) throw new Error('store down');
     return this.entries.get(key) ?? null;
   }
-  async set(key: string, value: string): Promise<void> {
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
     if (this.failing) throw new Error('store down');
-    this.entries.set(key, value);
+    // A key set for a millisecond is gone by the next look.
+    if (ttlMs <= 1) this.entries.delete(key);
+    else this.entries.set(key, value);
   }
   async close(): Promise<void> {}
 }

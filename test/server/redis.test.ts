@@ -7,6 +7,8 @@ import { RedisStore } from '../../server/stores/redis.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
 import { postJson, testApp } from '../support/app.js';
+import { createNodeTransport } from '../../server/transport-node.js';
+import { providerFor, startMockUpstream } from '../support/mock-upstream.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 let redis: TestRedis;
@@ -201,6 +203,63 @@ describe('two instances on one Redis', () => {
 
     const statuses = a.logs.concat(b.logs).map((line) => line.status).filter((status): status is number => typeof status === 'number');
     expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+  });
+});
+
+describe('two instances on one Redis, asked for the same pair at once', () => {
+  /** Two proxies on one Redis, calling a loopback vendor; each with its own connection, as two processes have. */
+  async function pairOfInstances(timeoutMs = 2000) {
+    const vendor = await startMockUpstream();
+    const transport = createNodeTransport();
+    const prefix = `flight${Date.now()}${Math.random()}:`;
+    const shared = { hashSecret: 'flight-test-hash-secret-'.padEnd(48, 'x'), tokenKeys: [await generateTokenKey('flight')] };
+    const stores = [new RedisStore(redis.url, { prefix }), new RedisStore(redis.url, { prefix })];
+    await Promise.all(stores.map((store) => store.ready()));
+    const apps = stores.map((store) => testApp({ store, ...shared, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs })] }));
+    const close = async () => {
+      await Promise.all(stores.map((store) => store.close()));
+      await transport.close();
+      await vendor.close();
+    };
+    return { vendor, apps, close };
+  }
+  const pair = { name: '张三', phoneNumber: '13800138000' };
+
+  it('pay for it once: the second waits for the first one’s answer and gives it too', async () => {
+    const { vendor, apps, close } = await pairOfInstances();
+    try {
+      vendor.fail({ kind: 'slow', delayMs: 400 });
+      const first = postJson(apps[0]!, '/api/verify', pair);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const answers = await Promise.all([first, postJson(apps[1]!, '/api/verify', pair)]);
+      expect(answers.map((res) => res.status)).toEqual([200, 200]);
+      const bodies = (await Promise.all(answers.map((res) => res.json()))) as { code: string; token: string }[];
+      expect(bodies.map((body) => body.code)).toEqual(['FP00000', 'FP00000']);
+      expect(bodies[1]!.token).not.toBe(bodies[0]!.token);
+      expect(vendor.calls).toBe(1);
+      expect([apps[0]!.logs.at(-1)?.cache, apps[1]!.logs.at(-1)?.cache]).toEqual(['miss', 'hit']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('pay again when the first call fails, as soon as it has failed rather than at the deadline', async () => {
+    const { vendor, apps, close } = await pairOfInstances(1000);
+    try {
+      vendor.fail({ kind: 'no-answer' }, 1);
+      const first = postJson(apps[0]!, '/api/verify', pair);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = performance.now();
+      const second = await postJson(apps[1]!, '/api/verify', pair);
+      const waited = performance.now() - started;
+      expect([(await first).status, second.status]).toEqual([504, 200]);
+      expect(vendor.calls).toBe(2);
+      // The first call gave up at its 1 s timeout; the deadline the second would otherwise wait out is 2 s.
+      expect(waited).toBeGreaterThan(800);
+      expect(waited).toBeLessThan(1700);
+    } finally {
+      await close();
+    }
   });
 });
 
