@@ -109,6 +109,11 @@ function parseEntry(raw: string | null, keyHash: string): CachedResult | null {
 
 /** How often a request waiting on another instance's call for its pair looks for the answer, in ms. */
 const FLIGHT_POLL_MS = 100;
+/**
+ * How much longer than the call a claim holds, in ms: the answer's write to the store comes after the call, and a
+ * claim that expired before its landing could otherwise be taken by another instance and then landed for it.
+ */
+const FLIGHT_MARGIN_MS = 1000;
 /** A claimed flight's value, and what a finished call leaves for the moment the key takes to expire. */
 const FLYING = '1';
 const LANDED = '0';
@@ -169,26 +174,34 @@ export function createResultCache(options: CacheOptions): ResultCache {
    */
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;
+    const holdMs = callMs + FLIGHT_MARGIN_MS;
+    const claimedAt = performance.now();
     let claimed: boolean;
     try {
-      claimed = await store.claim(flight, callMs);
+      claimed = await store.claim(flight, holdMs);
     } catch {
       claimed = true;
     }
     if (claimed) {
       try {
-        return await load(keyHash, fetchAnswer);
+        // Another instance's call may have landed between this request's look-up and its claim.
+        const again = await placeAt(keyHash);
+        return again.hit ?? (await load(keyHash, fetchAnswer));
       } finally {
-        // Landed, answer stored or not: whoever waits stops waiting (the mark expires at once).
-        void settle(() => store.set(flight, LANDED, 1));
+        // Landed, answer stored or not: whoever waits stops waiting (the mark expires at once). Not once the claim
+        // has expired: the key may be another instance's claim by now.
+        if (performance.now() - claimedAt < holdMs) void settle(() => store.set(flight, LANDED, 1));
       }
     }
     const until = performance.now() + callMs;
     while (performance.now() < until) {
       await pause(FLIGHT_POLL_MS);
+      // The flight before the answer: a call writes its answer before it lands, so once it has landed any
+      // answer it had can be read.
+      const landed = (await settle(() => store.get(flight))) !== FLYING;
       const place = await placeAt(keyHash);
       if (place.hit) return place.hit;
-      if ((await settle(() => store.get(flight))) !== FLYING) break;
+      if (landed) break;
     }
     return load(keyHash, fetchAnswer);
   }
@@ -220,7 +233,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
       const keyHash = this.keyHash;
       const running = inflight.get(keyHash);
       if (running) return running.then(shared);
-      // Looked at again only if an answer was stored since the look-up: the common miss reads the store once.
+      // Looked at again only if this instance stored an answer since the look-up (a store other instances share
+      // is looked at again anyway, once the call is claimed): the common miss in memory reads the store once.
       const pending = storedCount === this.storedBefore ? pay(keyHash, fetchAnswer) : loadUnlessStored(keyHash, fetchAnswer);
       inflight.set(keyHash, pending);
       // Forgotten once settled. Not in a finally inside `load`: for a load that fails at once, that would run before the set.

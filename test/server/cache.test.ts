@@ -53,7 +53,7 @@ class VisibleStore implements Store {
 }
 
 describe('find, then fill', () => {
-  it('reads the store and computes the key once for a miss, and answers a hit without loading', async () => {
+  it('computes the key once for a miss and calls once, and answers a hit without loading', async () => {
     const store = new VisibleStore();
     const reads: string[] = [];
     const get = store.get.bind(store);
@@ -67,7 +67,9 @@ describe('find, then fill', () => {
     let loads = 0;
     const answer = await place.fill(async () => (loads++, { code: 'FP00000', providerId: 'main' }));
     expect(answer).toEqual({ code: 'FP00000', providerId: 'main', cached: false });
-    expect([reads.length, hashes, loads]).toEqual([1, 1, 1]);
+    // The key once; the slot at the look-up and once more when the call is claimed (in a store several instances
+    // may share, another may have stored the answer in between); the upstream once.
+    expect([reads, hashes, loads]).toEqual([[reads[0], reads[0]], 1, 1]);
     expect((await cache.find({ ...match })).hit).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
     store.failing = true;
     expect((await cache.find({ ...match })).hit).toBeNull();
@@ -87,6 +89,20 @@ describe('find, then fill', () => {
     const load = async () => (loads++, { code: 'FP00000' as const, providerId: 'main' });
     expect(await first.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: false });
     expect(await second.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    expect(loads).toBe(1);
+  });
+
+  it('makes one upstream call when another instance stored the answer between this one’s look-up and its call', async () => {
+    // Two instances on one shared store: both look up and miss; the first pays and stores while the second waits
+    // on its limits; the second's claim then succeeds, and it must look again rather than pay.
+    const store = new VisibleStore();
+    const hash = createHasher('s'.repeat(40));
+    const [first, second] = [createResultCache({ store, hash }), createResultCache({ store, hash })];
+    const [firstPlace, secondPlace] = [await first.find({ ...match }), await second.find({ ...match })];
+    let loads = 0;
+    const load = async () => (loads++, { code: 'FP00000' as const, providerId: 'main' });
+    expect(await firstPlace.fill(load)).toMatchObject({ cached: false });
+    expect(await secondPlace.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
     expect(loads).toBe(1);
   });
 
