@@ -114,9 +114,10 @@ const FLIGHT_POLL_MS = 100;
  * claim that expired before its landing could otherwise be taken by another instance and then landed for it.
  */
 const FLIGHT_MARGIN_MS = 1000;
-/** A claimed flight's value, and what a finished call leaves for the moment the key takes to expire. */
-const FLYING = '1';
+/** What a finished call leaves in its flight's key for the moment the key takes to expire. */
 const LANDED = '0';
+/** The longest call a cache made without the router's deadline (tests, direct callers) waits on, in ms. */
+const DEFAULT_CALL_MS = 10_000;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -131,7 +132,7 @@ async function settle<T>(call: () => Promise<T>): Promise<T | null> {
 
 export function createResultCache(options: CacheOptions): ResultCache {
   const { store, hash } = options;
-  const callMs = options.callMs ?? 10_000;
+  const callMs = options.callMs ?? DEFAULT_CALL_MS;
   const immediate = isImmediate(store) ? store : undefined;
   const ttls: CacheTtls = { ...defaultCacheTtls, ...options.ttlMs };
   const slots = Math.max(1, Math.floor(options.maxEntries ?? DEFAULT_CACHE_ENTRIES));
@@ -180,7 +181,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
     try {
       claimed = await store.claim(flight, holdMs);
     } catch {
-      claimed = true;
+      // The store failed: pay, as without a cache, and leave it alone.
+      return load(keyHash, fetchAnswer);
     }
     if (claimed) {
       try {
@@ -198,7 +200,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
       await pause(FLIGHT_POLL_MS);
       // The flight before the answer: a call writes its answer before it lands, so once it has landed any
       // answer it had can be read.
-      const landed = (await settle(() => store.get(flight))) !== FLYING;
+      const flying = await settle(() => store.get(flight));
+      const landed = flying === null || flying === LANDED;
       const place = await placeAt(keyHash);
       if (place.hit) return place.hit;
       if (landed) break;
@@ -206,17 +209,15 @@ export function createResultCache(options: CacheOptions): ResultCache {
     return load(keyHash, fetchAnswer);
   }
 
-  /** Pays for a pair's answer: in this instance's own memory at once, in a shared store once between instances. */
-  const pay = immediate ? load : loadShared;
-
   /**
-   * `pay`, unless the pair's answer was stored since its place was found: between the look-up and the fill a
+   * `load`, unless the pair's answer was stored since its place was found: between the look-up and the fill a
    * request waits on its limits, and another request for the same pair may have paid for it and finished then.
+   * (A shared store is looked at again by `loadShared` itself.)
    */
   async function loadUnlessStored(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const again = placeAt(keyHash);
     const place = again instanceof Promise ? await again : again;
-    return place.hit ?? pay(keyHash, fetchAnswer);
+    return place.hit ?? load(keyHash, fetchAnswer);
   }
 
   // A class, so that a request's place costs one small object: its methods live on the prototype.
@@ -233,9 +234,13 @@ export function createResultCache(options: CacheOptions): ResultCache {
       const keyHash = this.keyHash;
       const running = inflight.get(keyHash);
       if (running) return running.then(shared);
-      // Looked at again only if this instance stored an answer since the look-up (a store other instances share
-      // is looked at again anyway, once the call is claimed): the common miss in memory reads the store once.
-      const pending = storedCount === this.storedBefore ? pay(keyHash, fetchAnswer) : loadUnlessStored(keyHash, fetchAnswer);
+      // A store other instances share is looked at again once the call is claimed; in memory, only if this
+      // instance stored an answer since the look-up: the common miss reads the store once.
+      const pending = !immediate
+        ? loadShared(keyHash, fetchAnswer)
+        : storedCount === this.storedBefore
+          ? load(keyHash, fetchAnswer)
+          : loadUnlessStored(keyHash, fetchAnswer);
       inflight.set(keyHash, pending);
       // Forgotten once settled. Not in a finally inside `load`: for a load that fails at once, that would run before the set.
       void pending.then(

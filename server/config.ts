@@ -79,8 +79,6 @@ export interface ResolvedConfig {
   readonly hash: Hasher;
   /** Makes a keyed hasher from a secret (token subjects are keyed with each site's secret). */
   readonly hasher: HasherFactory;
-  /** The store given as `store` (Redis), shared by the limits, the used-token marks and, when Redis, the cache. */
-  readonly store: Store | undefined;
   readonly storeKind: 'memory' | 'redis';
   /** Where each limit counts: the shared store, or in memory a bounded store per limit. */
   readonly limitStores: (scope: LimitScope) => Store;
@@ -139,7 +137,6 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     sites: options.sites ?? [SANDBOX_SITE],
     hasher,
     hash: hasher(options.hashSecret ?? randomSecret()),
-    store: shared,
     storeKind,
     log: options.log ?? (() => undefined),
     now,

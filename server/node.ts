@@ -5,8 +5,6 @@ import { createApp } from './app.js';
 import { ConfigError, type AppConfig } from './config.js';
 import { nodeAppConfig } from './node-setup.js';
 
-export { stdoutLog } from './node-log.js';
-
 export interface RunningServer {
   readonly server: ServerType;
   readonly port: number;

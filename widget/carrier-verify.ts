@@ -13,6 +13,11 @@ import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
 
+/** The properties a page or a framework sets (React's props, Vue's attributes). */
+export type SettableProperties = Partial<
+  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'>
+>;
+
 /** The name and number a token was issued for, normalised as the proxy checked them. */
 export interface VerifiedPair {
   readonly name: string;
@@ -24,6 +29,8 @@ type Tone = 'success' | 'error' | 'warning' | 'info' | 'busy';
 
 /** Statuses left as soon as the person edits a field: the outcome no longer describes what is typed. */
 const STALE_ON_EDIT: ReadonlySet<Status> = new Set(['invalid', 'mismatch', 'not-found', 'error']);
+/** The properties the form's value and validity depend on, besides the token. */
+const FORM_KEYS: readonly (keyof CarrierVerify)[] = ['required', 'lang', 'name', 'nameField', 'phoneField'];
 
 /** The pinned defaults of `endpoint` and `name`, which an unset attribute or binding falls back to. */
 const DEFAULT_ENDPOINT = '/api/verify';
@@ -439,11 +446,12 @@ export class CarrierVerify extends LitElement {
     const pair = this.#pair;
     let value: string | FormData | null = token;
     // The pair goes with the token only under the field names the site chose.
-    if (token && pair && (this.nameField || this.phoneField)) {
+    // (The pair is stored before the token that comes with it.)
+    if (token && (this.nameField || this.phoneField)) {
       value = new FormData();
       value.append(this.name, token);
-      if (this.nameField) value.append(this.nameField, pair.name);
-      if (this.phoneField) value.append(this.phoneField, pair.phoneNumber);
+      if (this.nameField) value.append(this.nameField, pair!.name);
+      if (this.phoneField) value.append(this.phoneField, pair!.phoneNumber);
     }
     this.#internals.setFormValue(value, token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
     const input = this.renderRoot?.querySelector<HTMLInputElement>('#name') ?? undefined;
@@ -504,8 +512,7 @@ export class CarrierVerify extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    const formKeys: (keyof CarrierVerify)[] = ['required', 'lang', 'name', 'nameField', 'phoneField'];
-    if (formKeys.some((key) => changed.has(key))) this.#syncForm();
+    if (FORM_KEYS.some((key) => changed.has(key))) this.#syncForm();
     this.#showStatusState();
   }
 

@@ -1,14 +1,12 @@
 // React 19 entry: defines <carrier-verify> and types it in JSX, with its properties and an `on<event>` prop per event.
 import type { DetailedHTMLProps, HTMLAttributes } from 'react';
-import type { CarrierVerify } from './carrier-verify.js';
+import type { CarrierVerify, SettableProperties } from './carrier-verify.js';
 import type { CarrierVerifyEventMap } from './events.js';
 
 export * from './index.js';
 
 /** The element's settable properties; React 19 assigns them as properties, so objects and booleans pass as they are. */
-export type CarrierVerifyProperties = Partial<
-  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'>
->;
+export type CarrierVerifyProperties = SettableProperties;
 
 /** Attribute spellings of the properties whose attribute name differs from the property name. */
 export interface CarrierVerifyAttributes {

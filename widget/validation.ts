@@ -37,10 +37,10 @@ const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
 const INVISIBLE_RANGES = '\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF';
 const INVISIBLE = new RegExp(`[${INVISIBLE_RANGES}]`, 'g');
 /**
- * What a number drops: spaces (ASCII and ideographic), dashes of every width, dots and parentheses, ASCII and
- * full-width, and the invisible characters, in one pass (it runs several times a keystroke).
+ * What a number drops: spaces (`\s` takes in the no-break and ideographic ones), dashes of every width, dots and
+ * parentheses, ASCII and full-width, and the invisible characters, in one pass (it runs several times a keystroke).
  */
-const PHONE_SEPARATORS = new RegExp(`[\\s\u00A0\u3000\\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09${INVISIBLE_RANGES}]`, 'g');
+const PHONE_SEPARATORS = new RegExp(`[\\s\\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09${INVISIBLE_RANGES}]`, 'g');
 
 /** Folds full-width digits and plus, and drops separators: `＋86 138-0013-8000` → `+8613800138000`. */
 export function foldPhone(raw: string): string {

@@ -1,6 +1,6 @@
 // Vue 3 entry: defines <carrier-verify> and types it in templates through `GlobalComponents`, events included.
 import type { DefineComponent } from 'vue';
-import type { CarrierVerify } from './carrier-verify.js';
+import type { SettableProperties } from './carrier-verify.js';
 import type { CarrierVerifyEventMap } from './events.js';
 
 export * from './index.js';
@@ -8,9 +8,7 @@ export * from './index.js';
 type Camelize<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camelize<Tail>>}` : S;
 
 /** The element's settable properties; Vue sets them as properties on a custom element that has them. */
-export type CarrierVerifyVueProps = Partial<
-  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'>
->;
+export type CarrierVerifyVueProps = SettableProperties;
 
 /** `@cv-verified="…"` compiles to an `onCvVerified` prop, which Vue turns back into a `cv-verified` listener. */
 export type CarrierVerifyVueEvents = {

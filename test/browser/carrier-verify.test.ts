@@ -153,12 +153,14 @@ describe('<carrier-verify>', () => {
     expect((await oneEvent(unreachable, 'cv-error')).detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
   });
 
+  /** The detail of a verification against `endpoint`, one of the test server's stand-ins for a gateway. */
+  const outcomeOf = async (endpoint: string) => {
+    const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    return (await el.verify()).detail;
+  };
+
   it('reads what a gateway in front of the proxy meant from its status when it answers without JSON', async () => {
-    const outcomeOf = async (endpoint: string) => {
-      const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);
-      el.fill({ name: '张三', phoneNumber: '13800138000' });
-      return (await el.verify()).detail;
-    };
     expect(await outcomeOf('/test/html-error')).to.include({ code: 'UPSTREAM_ERROR', retryable: true });
     expect(await outcomeOf('/test/plain-status?status=504')).to.include({ code: 'UPSTREAM_TIMEOUT', retryable: true });
     expect(await outcomeOf('/test/plain-status?status=503')).to.include({ code: 'SERVICE_UNAVAILABLE', retryable: true });
@@ -166,11 +168,6 @@ describe('<carrier-verify>', () => {
   });
 
   it('reads the status of a gateway that answers in JSON of its own shape, and of nothing else', async () => {
-    const outcomeOf = async (endpoint: string) => {
-      const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);
-      el.fill({ name: '张三', phoneNumber: '13800138000' });
-      return (await el.verify()).detail;
-    };
     expect(await outcomeOf('/test/json-status?status=429&after=9')).to.include({ code: 'RATE_LIMITED', retryable: true, retryAfter: 9 });
     expect(await outcomeOf('/test/json-status?status=502')).to.include({ code: 'UPSTREAM_ERROR', retryable: true });
     expect(await outcomeOf('/test/json-status?status=503')).to.include({ code: 'SERVICE_UNAVAILABLE', retryable: true });

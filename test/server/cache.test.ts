@@ -3,11 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createResultCache, defaultCacheTtls, type CacheOutcome, type ResultCache } from '../../server/cache.js';
 import type { ResultCode } from '../../widget/codes.js';
 import { createHasher } from '../../server/privacy.js';
-import { generateTokenKey } from '../../server/tokens.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import type { Store, WindowCount } from '../../server/stores/types.js';
 import type { NodeTransport } from '../../server/transport-node.js';
-import { postJson, testApp } from '../support/app.js';
+import { postJson, sharedSecrets, testApp } from '../support/app.js';
 import { eachVendorAndTransport, providerFor, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
@@ -168,7 +167,7 @@ describe('through the proxy', () => {
 
   it('lives in the store the proxy shares, and in bounded memory of its own beside a MemoryStore', async () => {
     const shared = new VisibleStore();
-    const secrets = { hashSecret: 'cache-test-hash-secret-'.padEnd(48, 'x'), tokenKeys: [await generateTokenKey('shared')] };
+    const secrets = await sharedSecrets();
     const sharing = testApp({ providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })], store: shared, ...secrets });
     await postJson(sharing, '/api/verify', match);
     expect([...shared.entries.keys()].filter((key) => key.startsWith('cache:'))).toHaveLength(1);

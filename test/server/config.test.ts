@@ -7,7 +7,7 @@ import { startServer } from '../../server/node.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
-import { postJson, testApp } from '../support/app.js';
+import { postJson, sharedSecrets, testApp } from '../support/app.js';
 
 const provider = JSON.stringify([{ id: 'vendor', url: 'https://vendor.example/verify', key: 'k' }]);
 const site = (overrides: Record<string, unknown> = {}) => ({ siteKey: 'shop', secret: 's'.repeat(32), origins: ['https://shop.example'], ...overrides });
@@ -105,7 +105,7 @@ describe('a store of the site’s own, given to createApp', () => {
     expect(() => testApp({ store: sharedStore(), hashSecret: '', tokenKeys: [] })).toThrow(/^hashSecret: is required/);
     expect(() => testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40) })).toThrow(/^tokenKeys: is required with a shared store/);
     expect(() => testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40), tokenKeys: [] })).toThrow(/^tokenKeys: is required with a shared store/);
-    const app = testApp({ store: sharedStore(), hashSecret: 'h'.repeat(40), tokenKeys: [await generateTokenKey('k1')] });
+    const app = testApp({ store: sharedStore(), ...(await sharedSecrets()) });
     expect(app.config.storeKind).toBe('redis');
     expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
   });

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import type { LogLine } from '../../server/config.js';
+import { postJson } from '../support/app.js';
 
 function siteWithProxy() {
   const lines: LogLine[] = [];
@@ -13,8 +14,7 @@ function siteWithProxy() {
   return { site, lines };
 }
 
-const verify = (site: Hono, body: unknown, path = '/cv/api/verify') =>
-  site.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const verify = (site: Hono, body: unknown, path = '/cv/api/verify') => postJson(site, path, body);
 
 describe('createApp mounted under /cv', () => {
   it('verifies, and counts each answer in its metrics', async () => {

@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../../server/node.js';
 import { RedisStore } from '../../server/stores/redis.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
-import { postJson, testApp } from '../support/app.js';
+import { postJson, sharedSecrets, testApp } from '../support/app.js';
 import { createNodeTransport } from '../../server/transport-node.js';
 import { providerFor, startMockUpstream } from '../support/mock-upstream.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -212,7 +212,7 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     const vendor = await startMockUpstream();
     const transport = createNodeTransport();
     const prefix = `flight${Date.now()}${Math.random()}:`;
-    const shared = { hashSecret: 'flight-test-hash-secret-'.padEnd(48, 'x'), tokenKeys: [await generateTokenKey('flight')] };
+    const shared = await sharedSecrets('flight');
     const stores = [new RedisStore(redis.url, { prefix }), new RedisStore(redis.url, { prefix })];
     await Promise.all(stores.map((store) => store.ready()));
     const apps = stores.map((store) => testApp({ store, ...shared, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs })] }));
@@ -268,7 +268,7 @@ describe('a Redis that hangs', () => {
   it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
     const store = new RedisStore(redis.url, { prefix: `hang${Date.now()}:` });
     await store.ready();
-    const shared = { hashSecret: 'hang-test-hash-secret-'.padEnd(48, 'x'), tokenKeys: [await generateTokenKey('hang')] };
+    const shared = await sharedSecrets('hang');
     const app = testApp({ store, ...shared, limits: parseLimits('ip=3/1m'), remoteAddress: () => '192.0.2.80' });
     const verify = () => postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' });
     try {

@@ -1,6 +1,7 @@
 // Helpers for in-process proxy tests: an app on the sandbox with a short timeout, and JSON requests to it.
 import { createApp } from '../../server/app.js';
 import { sandboxProvider, type AppConfig, type LogLine } from '../../server/config.js';
+import { generateTokenKey } from '../../server/tokens.js';
 
 export const TEST_TIMEOUT_MS = 300;
 
@@ -8,6 +9,11 @@ export function testApp(overrides: AppConfig = {}) {
   const logs: LogLine[] = [];
   const app = createApp({ providers: [sandboxProvider(TEST_TIMEOUT_MS)], log: (line) => logs.push(line), ...overrides });
   return Object.assign(app, { logs });
+}
+
+/** The secrets instances on one shared store must share, which createApp asks for with such a store. */
+export async function sharedSecrets(label = 'shared'): Promise<Pick<AppConfig, 'hashSecret' | 'tokenKeys'>> {
+  return { hashSecret: `${label}-hash-secret-`.padEnd(48, 'x'), tokenKeys: [await generateTokenKey(label)] };
 }
 
 export async function postJson(
