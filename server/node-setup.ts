@@ -51,7 +51,7 @@ export async function nodeAppConfig(env: Record<string, string | undefined>, ove
       remoteAddress: (c) => getConnInfo(c).remote.address,
       metricRegistry: promRegistry(),
       hasher: nodeHasher,
-      ...(redis ? { store: redis, storeKind: 'redis' as const } : {}),
+      ...(redis ? { store: redis } : {}),
       ...settings.app,
       ...overrides,
     };
