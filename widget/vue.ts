@@ -1,6 +1,6 @@
 // Vue 3 entry: defines <carrier-verify> and types it in templates through `GlobalComponents`, events included.
-import type { DefineComponent } from 'vue';
-import type { SettableProperties } from './carrier-verify.js';
+import type { HTMLAttributes, PublicProps } from 'vue';
+import type { CarrierVerify, SettableProperties } from './carrier-verify.js';
 import type { CarrierVerifyEventMap } from './events.js';
 
 export * from './index.js';
@@ -15,8 +15,18 @@ export type CarrierVerifyVueEvents = {
   [K in keyof CarrierVerifyEventMap as `on${Capitalize<Camelize<K>>}`]?: (event: CarrierVerifyEventMap[K]) => void;
 };
 
+/**
+ * The tag as templates see it: an instance is the element itself, so that a template ref (`useTemplateRef`) is a
+ * `CarrierVerify`; `$props` is what a template may write on it, the global attributes (`id`, `aria-*`, `data-*`)
+ * beside its own properties and events.
+ */
+export type CarrierVerifyVueElement = new () => CarrierVerify & {
+  /** For template type checks only: the element has no such property. */
+  $props: Omit<HTMLAttributes, 'lang'> & PublicProps & CarrierVerifyVueProps & CarrierVerifyVueEvents;
+};
+
 declare module 'vue' {
   interface GlobalComponents {
-    'carrier-verify': DefineComponent<CarrierVerifyVueProps & CarrierVerifyVueEvents>;
+    'carrier-verify': CarrierVerifyVueElement;
   }
 }

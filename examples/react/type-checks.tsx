@@ -5,6 +5,11 @@ import type { MismatchEvent } from 'carrier-verify';
 export const accepted = (
   <carrier-verify site-key="sandbox" lang="zh-TW" disabled={false} oncv-mismatch={(event: MismatchEvent) => event.detail.code} />
 );
+/** An i18n library's current language, any tag: the element matches it to the nearest it speaks. */
+declare const locale: string;
+export const anyLanguage = <carrier-verify lang={locale} name-field="real_name" phone-field="mobile" />;
+// @ts-expect-error `lang` is a language tag, not a number
+export const numericLanguage = <carrier-verify lang={86} />;
 // @ts-expect-error `required` is a boolean property, not a string
 export const wrongPropertyType = <carrier-verify required="yes" />;
 // @ts-expect-error a cv-verified listener gets a VerifiedEvent, whose detail has no `field`
