@@ -1,7 +1,7 @@
 // Table tests of the client-side checks that the widget and the proxy share.
 import { describe, expect, it } from 'vitest';
 import { checkName, checkPhone, formatPhone, normalizeName, normalizePhone, checkRequest } from '../widget/validation.js';
-import { formatPhoneInput } from '../widget/phone-input.js';
+import { editPhoneInput, formatPhoneInput } from '../widget/phone-input.js';
 import { carrierOf, segmentOf } from '../widget/carriers.js';
 
 describe('checkPhone', () => {
@@ -206,6 +206,19 @@ describe('formatting as you type', () => {
 
   it('turns a pasted international number into the national one', () => {
     expect(formatPhoneInput('+86 138-0013-8000', 17)).toEqual({ value: '138 0013 8000', caret: 13 });
+  });
+
+  it('keeps the caret after the digit typed when that digit completes an international number', () => {
+    // "+86 13800 38000" with "1" typed after "13800": the caret stays after that 1, not at the end
+    expect(formatPhoneInput('+86 138001 38000', 10)).toEqual({ value: '138 0013 8000', caret: 7 });
+    expect(formatPhoneInput('008613800138000', 2)).toEqual({ value: '138 0013 8000', caret: 0 });
+  });
+
+  it('deletes the digit beyond a group space on Backspace or Delete, but only the space when it alone was selected', () => {
+    // Backspace at "138 |0013 8000" removes the 8; with the space selected, the space comes back and nothing else goes
+    expect(editPhoneInput('138 0013 8000', '1380013 8000', 3, 'deleteContentBackward')).toEqual({ value: '130 0138 000', caret: 2 });
+    expect(editPhoneInput('138 0013 8000', '1380013 8000', 3, 'deleteContentBackward', true)).toEqual({ value: '138 0013 8000', caret: 3 });
+    expect(editPhoneInput('138 0013 8000', '1380013 8000', 3, 'deleteContentForward', true)).toEqual({ value: '138 0013 8000', caret: 3 });
   });
 });
 

@@ -13,9 +13,14 @@ import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
 
-/** The properties a page or a framework sets (React's props, Vue's attributes). */
+/**
+ * The properties a page or a framework sets (React's props, Vue's attributes). `lang` takes any language tag, as
+ * the element does (`zh-HK`, `en-GB`, an i18n library's current language): the three it speaks are suggested.
+ */
 export type SettableProperties = Partial<
-  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'lang' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'>
+  Pick<CarrierVerify, 'endpoint' | 'siteKey' | 'name' | 'required' | 'disabled' | 'theme' | 'privacyPolicy' | 'nameField' | 'phoneField'> & {
+    lang: Lang | (string & {});
+  }
 >;
 
 /** The name and number a token was issued for, normalised as the proxy checked them. */
@@ -31,6 +36,13 @@ type Tone = 'success' | 'error' | 'warning' | 'info' | 'busy';
 const STALE_ON_EDIT: ReadonlySet<Status> = new Set(['invalid', 'mismatch', 'not-found', 'error']);
 /** The properties the form's value and validity depend on, besides the token. */
 const FORM_KEYS: readonly (keyof CarrierVerify)[] = ['required', 'lang', 'name', 'nameField', 'phoneField'];
+
+/**
+ * The attribute names a server renderer writes for camelCase props: React renders `siteKey="…"` as an attribute
+ * named so, which HTML lower-cases to `sitekey`, and a page hydrated from it never sets the property. Each is read
+ * as the attribute it stands for.
+ */
+const RENDERED_ATTRIBUTES: Readonly<Record<string, string>> = { sitekey: 'site-key', privacypolicy: 'privacy-policy', namefield: 'name-field', phonefield: 'phone-field' };
 
 /** The pinned defaults of `endpoint` and `name`, which an unset attribute or binding falls back to. */
 const DEFAULT_ENDPOINT = '/api/verify';
@@ -120,6 +132,14 @@ export class CarrierVerify extends LitElement {
     _formDisabled: { state: true },
   };
 
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, ...Object.keys(RENDERED_ATTRIBUTES)];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(RENDERED_ATTRIBUTES[name] ?? name, old, value);
+  }
+
   /** The proxy's verify URL. */
   declare endpoint: string;
   /** Public key of the embedding site, sent with each request. */
@@ -187,6 +207,7 @@ export class CarrierVerify extends LitElement {
   readonly #retryCountdown = new Countdown(this);
   #shownLang: Lang | undefined;
   #stopWatchingLang: (() => void) | undefined;
+  #replacedSelection = false;
 
   constructor() {
     super();
@@ -309,8 +330,12 @@ export class CarrierVerify extends LitElement {
     return { status: 'invalid', detail };
   }
 
-  /** Pre-fills the fields (from the person's profile, say) as if typed; a verified pair is unlocked first. */
+  /**
+   * Pre-fills the fields (from the person's profile, say) as if typed: a verified pair is unlocked first, and a
+   * verification under way ends with `cv-error` `ABORTED`, since its answer would be about the pair replaced.
+   */
   fill(values: { name?: string; phoneNumber?: string }): void {
+    this.#cancel();
     if (this._status === 'verified') this.#clearToken();
     if (values.name !== undefined) this._nameValue = values.name;
     if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
@@ -507,8 +532,9 @@ export class CarrierVerify extends LitElement {
   }
 
   protected override willUpdate(): void {
-    // The token's form field keeps its default name when the attribute is removed or a binding sets nothing.
+    // The token's form field and the endpoint keep their defaults when the attribute is removed or a binding sets nothing.
     this.name ||= DEFAULT_FIELD_NAME;
+    this.endpoint ||= DEFAULT_ENDPOINT;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -530,14 +556,12 @@ export class CarrierVerify extends LitElement {
 
   /**
    * Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew.
-   * A rate limit is the exception while the number stays the same: its countdown stays in view.
+   * A rate limit is the exception: its countdown stays in view whatever is edited, since the proxy does not say
+   * which limit was reached (this address, the site, or the number) and a new number may be refused as well.
    */
   #edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
     else this._phoneError = null;
-    // A limit on one number does not hold for another: a new number may be tried at once (the proxy's own
-    // limits still apply, and a refusal costs no upstream call).
-    if (field === 'phone' && this.#retryCountdown.running) this.#retryCountdown.stop();
     if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) this.#show('idle');
   }
 
@@ -551,10 +575,16 @@ export class CarrierVerify extends LitElement {
     // Mid-composition the input method owns the text; it is grouped once the composition ends.
     if (!event.isComposing) {
       const caret = input.selectionStart ?? input.value.length;
-      this.#showPhone(input, editPhoneInput(this._phoneValue, input.value, caret, event.inputType ?? ''));
+      this.#showPhone(input, editPhoneInput(this._phoneValue, input.value, caret, event.inputType ?? '', this.#replacedSelection));
     }
     this._phoneValue = input.value;
     this.#edited('phone');
+  }
+
+  /** Whether the edit about to happen replaces a selection (read before it, since the input event comes after). */
+  #onPhoneBeforeInput(event: InputEvent): void {
+    const input = event.target as HTMLInputElement;
+    this.#replacedSelection = input.selectionStart !== input.selectionEnd;
   }
 
   /** A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. */
@@ -651,7 +681,7 @@ export class CarrierVerify extends LitElement {
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
     // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.#onSubmit} lang=${this.#shownLang} aria-busy=${this._status === 'verifying' ? 'true' : 'false'}>
+      <form part="form" novalidate @submit=${this.#onSubmit} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input
@@ -665,6 +695,7 @@ export class CarrierVerify extends LitElement {
             .value=${this._nameValue}
             ?readonly=${this.#locked}
             ?disabled=${disabled}
+            aria-required=${this.required}
             aria-invalid=${nameError ? 'true' : 'false'}
             aria-describedby="name-error"
             @input=${this.#onNameInput}
@@ -683,8 +714,10 @@ export class CarrierVerify extends LitElement {
             .value=${this._phoneValue}
             ?readonly=${this.#locked}
             ?disabled=${disabled}
+            aria-required=${this.required}
             aria-invalid=${phoneError ? 'true' : 'false'}
             aria-describedby="phone-error phone-hint"
+            @beforeinput=${this.#onPhoneBeforeInput}
             @input=${this.#onPhoneInput}
             @paste=${this.#onPhonePaste}
             @compositionend=${this.#onPhoneCompositionEnd}

@@ -45,8 +45,10 @@ export function errorOutcome(code: ErrorDetail['code'], message: string, retryAf
   return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
 }
 
+/** `Retry-After` in seconds, from either of its forms: a number of seconds, or an HTTP date (as gateways send). */
 function retryAfterOf(response: Response): number | undefined {
-  const seconds = Number(response.headers.get('retry-after'));
+  const header = response.headers.get('retry-after') ?? '';
+  const seconds = /^\s*\d/.test(header) ? Number(header) : (Date.parse(header) - Date.now()) / 1000;
   return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
 }
 

@@ -31,21 +31,24 @@ function group(digits: string): string {
 export function formatPhoneInput(raw: string, caret: number): FormattedInput {
   const national = normalizePhone(raw);
   const folded = foldPhone(raw);
+  const typed = digitsIn(raw.slice(0, caret)).length;
   if (national !== null && national !== folded && national.length === PHONE_DIGITS && /^1\d+$/.test(national)) {
+    // The caret stays after the digit it was after; the prefix's digits are gone from in front of it.
     const value = formatPhone(national);
-    return { value, caret: value.length };
+    return { value, caret: caretAfterDigits(value, Math.max(0, typed - (digitsIn(raw).length - PHONE_DIGITS))) };
   }
   if (!/^\d*$/.test(folded)) return { value: raw, caret };
   const value = group(folded);
-  return { value, caret: caretAfterDigits(value, digitsIn(raw.slice(0, caret)).length) };
+  return { value, caret: caretAfterDigits(value, typed) };
 }
 
 /**
  * Applies one edit of the number field. Deleting across a group space deletes the digit beyond it, as a
- * person expects; without that, Backspace at `138 |0013` would only bounce the caret back and forth.
+ * person expects; without that, Backspace at `138 |0013` would only bounce the caret back and forth. A space
+ * that was selected and deleted is only put back: `selected` says the edit replaced a selection.
  */
-export function editPhoneInput(previous: string, raw: string, caret: number, inputType: string): FormattedInput {
-  const removedOnlySpace = inputType.startsWith('delete') && raw.length === previous.length - 1 && digitsIn(raw) === digitsIn(previous);
+export function editPhoneInput(previous: string, raw: string, caret: number, inputType: string, selected = false): FormattedInput {
+  const removedOnlySpace = !selected && inputType.startsWith('delete') && raw.length === previous.length - 1 && digitsIn(raw) === digitsIn(previous);
   if (removedOnlySpace) {
     if (inputType === 'deleteContentBackward' && caret > 0) return formatPhoneInput(raw.slice(0, caret - 1) + raw.slice(caret), caret - 1);
     if (inputType === 'deleteContentForward') return formatPhoneInput(raw.slice(0, caret) + raw.slice(caret + 1), caret);

@@ -90,6 +90,22 @@ describe('accessibility (axe-core)', () => {
     expect(message.getAttribute('aria-live')).to.equal('polite');
   });
 
+  it('announces "verifying": no busy region holds back the live region while the proxy is asked', async () => {
+    const el = await show('verifying', 'en', 'light');
+    const { message } = parts(el);
+    expect(message.textContent).to.equal('Verifying…');
+    for (let node: Element | null = message; node; node = node.parentElement) expect(node.getAttribute('aria-busy'), node.tagName).to.not.equal('true');
+  });
+
+  it('tells assistive technology the fields are required when the element is', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const { name, phone } = parts(el);
+    expect([name.getAttribute('aria-required'), phone.getAttribute('aria-required')]).to.deep.equal(['false', 'false']);
+    el.required = true;
+    await el.updateComplete;
+    expect([name.getAttribute('aria-required'), phone.getAttribute('aria-required')]).to.deep.equal(['true', 'true']);
+  });
+
   it('keeps the live region in the page while empty, so that its first outcome is announced', async () => {
     const el = await show('idle', 'zh-CN', 'light');
     const { message } = parts(el);

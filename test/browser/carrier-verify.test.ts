@@ -1,5 +1,5 @@
 // <carrier-verify> in Chromium against the real proxy on the sandbox: each event and its detail, labels, status, token, reset.
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../widget/define.js';
 import { CarrierVerify } from '../../widget/carrier-verify.js';
 import { eventNames } from '../../widget/events.js';
@@ -211,6 +211,8 @@ describe('<carrier-verify>', () => {
       el.fill({ name: '张三', phoneNumber: '13800138000' });
       expect((await el.verify()).status).to.equal('verified');
       (el as { endpoint: unknown }).endpoint = undefined;
+      await el.updateComplete;
+      expect(el.endpoint).to.equal('/api/verify');
       el.fill({ name: '李四', phoneNumber: '18612345678' });
       expect((await el.verify()).status).to.equal('verified');
       expect(sent).to.deep.equal(['/api/verify', '/api/verify']);
@@ -437,18 +439,82 @@ describe('<carrier-verify>', () => {
     expect(errors).to.deep.equal(['ABORTED', 'UPSTREAM_TIMEOUT']);
   });
 
-  it('lets another number be tried at once after a rate limit, but not the same one', async () => {
+  it('keeps the wait of a rate limit whatever is edited: the proxy does not say which limit it was', async () => {
     const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited"></carrier-verify>`);
     el.fill({ name: '张三', phoneNumber: '13800138000' });
     await el.verify();
     await el.updateComplete;
-    const { name, phone, button } = inputs(el);
+    const { name, phone, button, message } = inputs(el);
+    const refused = () => button.disabled || button.getAttribute('aria-disabled') === 'true';
     type(name, '李四');
     await el.updateComplete;
-    expect(button.disabled || button.getAttribute('aria-disabled') === 'true').to.equal(true);
+    expect(refused()).to.equal(true);
     type(phone, '18612345678');
     await el.updateComplete;
-    expect(button.disabled || button.getAttribute('aria-disabled') === 'true').to.equal(false);
+    expect(refused()).to.equal(true);
+    expect(message.textContent).to.contain('7');
+    let sent = 0;
+    el.addEventListener('cv-error', () => sent++);
+    button.click();
+    await el.updateComplete;
+    expect(sent).to.equal(0);
+  });
+
+  it('keeps counting the wait of a rate limit down when moved within the page', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?after=3"></carrier-verify>`);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    await el.verify();
+    await el.updateComplete;
+    const retry = () => el.shadowRoot!.querySelector<HTMLButtonElement>('[part=retry-button]')!;
+    expect(retry().textContent!.replace(/\s+/g, '')).to.equal('Tryagain(3)');
+    const dialog = document.createElement('div');
+    el.parentElement!.append(dialog);
+    dialog.append(el);
+    await waitUntil(() => retry().textContent!.replace(/\s+/g, '') === 'Tryagain(1)', 'the countdown stopped when the element moved', { timeout: 3000 });
+    await waitUntil(() => !retry().hasAttribute('aria-disabled'), 'the retry was never allowed', { timeout: 2000 });
+  });
+
+  it('takes a Retry-After given as an HTTP date, as gateways send it', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    el.endpoint = `/test/plain-status?status=429&after=${encodeURIComponent(new Date(Date.now() + 30_000).toUTCString())}`;
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    const outcome = await el.verify();
+    expect(outcome.status).to.equal('error');
+    const { retryAfter } = (outcome as Extract<typeof outcome, { status: 'error' }>).detail;
+    expect(retryAfter).to.be.within(28, 31);
+  });
+
+  it('ends a verification under way when fill() replaces the pair, so the old answer never shows beside the new pair', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    for (const type of eventNames) el.addEventListener(type, (event) => seen.push(`${type}:${'code' in event.detail ? event.detail.code : ''}`));
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    const first = el.verify();
+    el.fill({ name: '李四', phoneNumber: '18612345678' });
+    expect((await first).status).to.equal('error');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await el.updateComplete;
+    expect(seen).to.deep.equal(['cv-error:ABORTED']);
+    expect(el.status).to.equal('idle');
+    expect(el.token).to.equal(null);
+    expect(inputs(el).name.value).to.equal('李四');
+    expect(inputs(el).phone.value).to.equal('186 1234 5678');
+  });
+
+  it('reads the attribute names a server renderer writes for camelCase props (React renders siteKey as sitekey)', async () => {
+    const host = document.createElement('div');
+    host.innerHTML = '<form><carrier-verify siteKey="no-such-site" nameField="real_name" phoneField="mobile" privacyPolicy="/privacy"></carrier-verify></form>';
+    document.body.append(host);
+    try {
+      const el = host.querySelector('carrier-verify')!;
+      await el.updateComplete;
+      expect([el.siteKey, el.nameField, el.phoneField, el.privacyPolicy]).to.deep.equal(['no-such-site', 'real_name', 'mobile', '/privacy']);
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      const outcome = await el.verify();
+      expect(outcome.status === 'error' && outcome.detail.code).to.equal('INVALID_SITE_KEY');
+    } finally {
+      host.remove();
+    }
   });
 
   it('refuses a success that does not fit the protocol, and keeps only the pinned detail fields', async () => {

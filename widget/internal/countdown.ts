@@ -38,7 +38,13 @@ export class Countdown implements ReactiveController {
     this.endsAt = 0;
   }
 
+  /** Out of the page the countdown sleeps; moved back in (into a dialog, say), it goes on where it is. */
+  hostConnected(): void {
+    if (this.running && this.timer === undefined) this.tick();
+  }
+
   hostDisconnected(): void {
-    this.stop();
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
