@@ -172,8 +172,8 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-function siteKeyOf(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'siteKey')) return undefined;
+function siteKeyOf(body: object): string | undefined {
+  if (!Object.hasOwn(body, 'siteKey')) return undefined;
   const { siteKey } = body as { siteKey: unknown };
   if (siteKey === undefined) return undefined;
   if (typeof siteKey !== 'string') throw apiError('INVALID_REQUEST');
@@ -278,6 +278,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('api', 'verify');
     const origin = verifyCorsOf(c);
     const body = await readJson(c);
+    // A body that is no object is the wrong shape whatever the sites: 400 before any site is looked for.
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError('INVALID_REQUEST');
     const site = sites.resolve(siteKeyOf(body));
     if (!site) throw apiError('INVALID_SITE_KEY');
     c.set('site', site);
@@ -422,13 +424,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     return next();
   });
 
-  const otherMethods = ['GET', 'PUT', 'DELETE', 'PATCH'];
+  // Every other method (GET, PUT, TRACE, PROPFIND, OPTIONS on siteverify…): the routes above answer theirs first.
   const notAllowed = () => apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
-  app.on(otherMethods, '/api/verify', (c) => {
+  app.all('/api/verify', (c) => {
     verifyCorsOf(c);
     throw notAllowed();
   });
-  app.on(otherMethods, '/api/siteverify', () => {
+  app.all('/api/siteverify', () => {
     throw notAllowed();
   });
   app.notFound((c) => reply(c, apiError('NOT_FOUND').body, 404));

@@ -100,6 +100,8 @@ export interface Limiter {
 
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
+/** What the per-number limit keeps for a pair it admitted (a refused pair keeps the time its refusal ends). */
+const ADMITTED = '1';
 
 /** Whole seconds until a window ends, at least 1: what Retry-After says. */
 export function retryAfterSeconds(resetMs: number): number {
@@ -156,18 +158,30 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
   }
 
-  /** Counts a new name for the number; a pair already admitted in the window passes without counting. */
+  /**
+   * Counts a new name for the number; a pair already admitted in the window passes without counting (the one
+   * being counted by another request at that moment too), and one refused stays refused until the window ends.
+   */
   async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
     const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
     const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
-    const { value, degraded } = await withStore('number', async (s) => {
-      if ((await s.get(pairKey)) !== null) return null;
-      const window = await s.hit(numberKey, limit.windowMs);
-      // Only an admitted pair is remembered, so a refused name stays refused when it is tried again.
-      if (window.count <= limit.max) await s.set(pairKey, '1', window.resetMs);
-      return window;
+    const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
+      // Claiming the pair makes "seen before?" and "count it" one step: of two requests for one pair at once (a
+      // double click, a retry), on one instance or two, only the first counts.
+      if (await s.claim(pairKey, limit.windowMs)) {
+        const window = await s.hit(numberKey, limit.windowMs);
+        const verdict = verdictOf('number', limit, window, false);
+        // The pair is remembered as long as the number's window: admitted ('1'), or refused until that window ends,
+        // so that a refused name stays refused when it is tried again.
+        await s.set(pairKey, verdict.ok ? ADMITTED : String(now() + window.resetMs), window.resetMs);
+        return verdict;
+      }
+      const seen = await s.get(pairKey);
+      const refusedUntil = seen === null || seen === ADMITTED ? NaN : Number(seen);
+      if (!(refusedUntil > now())) return PASS;
+      return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(refusedUntil - now()) };
     });
-    return value === null ? { ok: true, degraded } : verdictOf('number', limit, value, degraded);
+    return degraded ? { ...value, degraded } : value;
   }
 
   return {

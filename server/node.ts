@@ -11,8 +11,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * How long a client has to send its whole request, headers and body, in ms. A name and a number take a few hundred
+ * bytes; without this, a connection that trickles its body (or never ends it) holds a handler for Node's default
+ * five minutes, before any limit has counted it. Such a client gets Node's bare `408` and the connection closes.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface ServerOptions {
+  /** See REQUEST_TIMEOUT_MS. */
+  readonly requestTimeoutMs?: number;
+}
+
 /** Starts the proxy; `overrides` replace what the environment says (tests use it). */
-export async function startServer(env: Record<string, string | undefined>, overrides: AppConfig = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string | undefined>, overrides: AppConfig = {}, options: ServerOptions = {}): Promise<RunningServer> {
   const setup = await nodeAppConfig(env, overrides);
   let app: ReturnType<typeof createApp>;
   try {
@@ -22,7 +34,10 @@ export async function startServer(env: Record<string, string | undefined>, overr
     throw error;
   }
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST ?? '0.0.0.0' }, (info) => {
+    const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    // Node checks the time of open requests every `connectionsCheckingInterval` (30 s by default): often enough here.
+    const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) };
+    const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST ?? '0.0.0.0', serverOptions }, (info) => {
       resolve({
         server,
         port: info.port,

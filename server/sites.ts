@@ -23,6 +23,9 @@ export function originAllowed(site: Site, origin: string): boolean {
   } catch {
     return false;
   }
+  // A browser sends an origin in one form only (`https://shop.example`, no path, default port left out, lower
+  // case): anything else is not a browser's, and must not be echoed back in Access-Control-Allow-Origin.
+  if (url.origin !== origin) return false;
   return site.origins.some((allowed) => {
     if (!allowed.endsWith(':*')) return allowed === url.origin;
     return `${url.protocol}//${url.hostname}` === allowed.slice(0, -2);

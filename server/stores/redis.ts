@@ -54,17 +54,18 @@ export class RedisStore implements Store {
   private readonly hitCommand: HitCommand;
   private state: 'up' | 'down' | 'unknown' = 'unknown';
   private failFastUntil = 0;
+  private readonly change: (state: 'up' | 'down', reason?: string) => void;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'cv:';
     this.client = new Redis(url, redisClientOptions(options.commandTimeoutMs));
     this.client.defineCommand('cvHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.hitCommand = (this.client as unknown as { cvHit: HitCommand }).cvHit.bind(this.client);
-    const change = (state: 'up' | 'down', reason?: string) => {
+    const change = (this.change = (state: 'up' | 'down', reason?: string) => {
       if (this.state === state) return;
       this.state = state;
       options.onStateChange?.(state, reason);
-    };
+    });
     this.client.on('ready', () => change('up'));
     // Without a listener ioredis prints every failed reconnection; the state change is reported once instead.
     this.client.on('error', (error: Error & { code?: string }) => change('down', error.code ?? error.name));
@@ -88,13 +89,21 @@ export class RedisStore implements Store {
 
   private async run<T>(command: () => Promise<T>): Promise<T> {
     if (Date.now() < this.failFastUntil) throw new StoreUnavailableError('redis timed out recently');
+    let value: T;
     try {
-      return await command();
+      value = await command();
     } catch (error) {
       const message = error instanceof Error ? error.message : 'redis command failed';
-      if (/timed out/i.test(message)) this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
+      if (/timed out/i.test(message)) {
+        this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
+        // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
+        this.change('down', 'command timed out');
+      }
       throw new StoreUnavailableError(message);
     }
+    // An answer after a hang: Redis is back, though the connection never went.
+    if (this.state === 'down') this.change('up');
+    return value;
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {

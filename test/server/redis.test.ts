@@ -162,6 +162,15 @@ describe('two instances on one Redis', () => {
     expect(statuses).toEqual([200, 200, 200, 429, 200]);
   });
 
+  it('count a pair asked for at once on both (a double click, a retry sent elsewhere) as one name for its number', async () => {
+    const same = Array.from({ length: 6 }, (_, i) => verify(i % 2 ? a : b, '孙七', '15012345678', `198.51.100.${50 + i}`));
+    expect((await Promise.all(same)).map((res) => res.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const others = [];
+    for (const [index, name] of ['周八', '吴九', '郑十'].entries()) others.push((await verify(index % 2 ? a : b, name, '15012345678', `198.51.100.${60 + index}`)).status);
+    // Three names in all for a limit of three: 孙七 counted once, then two more, then the limit.
+    expect(others).toEqual([200, 200, 429]);
+  });
+
   it('accept a token only once, whichever instance redeems it', async () => {
     const res = await verify(a, '王五', '13312345678', '198.51.100.30');
     const { token } = (await res.json()) as { token: string };
@@ -266,7 +275,8 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
 
 describe('a Redis that hangs', () => {
   it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
-    const store = new RedisStore(redis.url, { prefix: `hang${Date.now()}:` });
+    const changes: string[] = [];
+    const store = new RedisStore(redis.url, { prefix: `hang${Date.now()}:`, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
     await store.ready();
     const shared = await sharedSecrets('hang');
     const app = testApp({ store, ...shared, limits: parseLimits('ip=3/1m'), remoteAddress: () => '192.0.2.80' });
@@ -284,6 +294,12 @@ describe('a Redis that hangs', () => {
       expect(app.logs.at(-1)).toMatchObject({ degraded: true, limit: 'ip' });
       const redeem = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
       expect(redeem.status).toBe(503);
+      // The connection never dropped: the timeout alone says Redis is down, and the first answer after it that it is back.
+      expect(changes).toEqual(['up', 'down: command timed out']);
+      redis.resume();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await verify()).status).toBe(200);
+      expect(changes).toEqual(['up', 'down: command timed out', 'up']);
     } finally {
       redis.resume();
       await store.close();

@@ -1,6 +1,9 @@
 // Secure headers, the Content-Security-Policy of the pages, CORS per site, and the body-size limit, in process.
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../server/app.js';
+import { startServer } from '../../server/node.js';
 import type { Site } from '../../server/sites.js';
 import { postJson, testApp } from '../support/app.js';
 
@@ -172,5 +175,59 @@ describe('body-size limit', () => {
     const padding = 'x'.repeat(MAX_BODY_BYTES - new TextEncoder().encode(base).byteLength);
     const res = await postJson(testApp(), '/api/verify', { name: '张三', phoneNumber: '13800138000', pad: padding });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('the built files', () => {
+  // The path reaches the routes with its dots resolved (`%2e%2e` included) and `%2f` still encoded, so no `..` can
+  // take /assets/ out to the other built files; this holds that in place over the real Node server.
+  it('serves under /assets/ only what is below assets/, however a `..` is written', async () => {
+    const asked: string[] = [];
+    const assets = async (path: string) => {
+      asked.push(path);
+      return new Response('file', { headers: { 'content-type': 'text/plain' } });
+    };
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined, assets });
+    // Sent as written: a client such as `curl --path-as-is` does not resolve the dots the way fetch would.
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: running.port, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject).end();
+      });
+    try {
+      expect(await statusOf('/assets/index-1a2b.js')).toBe(200);
+      for (const path of ['/assets/../../package.json', '/assets/%2E%2E/%2e%2e/server/cli.js', '/assets/%2e%2e/%2e%2e/package.json']) {
+        expect([path, await statusOf(path)]).toEqual([path, 404]);
+      }
+      // Dots that resolve to a public file of the proxy's own (the bundle) reach that file's route, nothing else.
+      expect(await statusOf('/assets/%2e%2e/carrier-verify.js')).toBe(200);
+      expect(asked).toEqual(['/site/assets/index-1a2b.js', '/carrier-verify.js']);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('a client that never finishes its request', () => {
+  it('is cut off once the request timeout passes, and the server goes on answering others', async () => {
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { requestTimeoutMs: 400 });
+    try {
+      const socket = connect(running.port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
+      const started = performance.now();
+      // A declared body of 200 bytes, of which a few arrive and then nothing more.
+      socket.write('POST /api/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"name":');
+      const at = await closed;
+      expect(at - started).toBeLessThan(3000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      const res = await fetch(`http://127.0.0.1:${running.port}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
+      expect(res.status).toBe(200);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -86,6 +86,16 @@ describe('POST /api/verify refusals', () => {
     expect(await res.json()).toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
+  it.each(['[]', 'null', '5', '"张三"'])('answers 400 INVALID_REQUEST for %s with several sites too, not a site-key refusal', async (raw) => {
+    const sites = [
+      { siteKey: 'shop', secret: 'shop-secret-of-some-length', origins: ['https://shop.example'] },
+      { siteKey: 'bank', secret: 'bank-secret-of-some-length', origins: ['https://bank.example'] },
+    ];
+    const res = await testApp({ sites }).request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
   it('answers 415 for a body that is not JSON', async () => {
     const app = testApp();
     const res = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=张三' });
@@ -111,6 +121,15 @@ describe('POST /api/verify refusals', () => {
     expect(await res.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it.each(['http://localhost:5173/evil', 'http://user@localhost:5173', 'HTTP://LOCALHOST:5173', 'http://localhost:5173/'])(
+    'refuses %s, which no browser sends as an Origin, and never echoes it back',
+    async (origin) => {
+      const res = await verify({ name: '张三', phoneNumber: '13800138000' }, { origin });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    },
+  );
 
   it('serves any localhost origin on the sandbox site, with CORS for it', async () => {
     const res = await verify({ name: '张三', phoneNumber: '13800138000' }, { origin: 'http://localhost:5173' });
@@ -145,6 +164,10 @@ describe('POST /api/verify refusals', () => {
     const get = await app.request('/api/verify');
     expect(get.status).toBe(405);
     expect(await get.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    for (const [method, path] of [['PURGE', '/api/verify'], ['PROPFIND', '/api/verify'], ['OPTIONS', '/api/siteverify'], ['HEAD', '/api/siteverify'], ['SEARCH', '/api/siteverify']]) {
+      const res = await app.request(path!, { method });
+      expect([method, res.status, res.headers.get('allow')]).toEqual([method, 405, 'POST']);
+    }
     const missing = await app.request('/api/nothing');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
