@@ -663,7 +663,7 @@ export class CarrierVerify extends LitElement {
             aria-disabled=${waiting > 0 ? 'true' : nothing}
             @click=${this.#onRetry}
           >
-            ${t.retry}${waiting > 0 ? html` <span class="countdown">(${waiting})</span>` : nothing}
+            ${t.retry}${waiting > 0 ? html` <span class="countdown">(${this.#retryCountdown.clock})</span>` : nothing}
           </button>`
         : nothing}
     </div>`;

@@ -312,6 +312,16 @@ describe('states and next steps', () => {
     expect(parts(el).message.textContent).to.contain('contact the site');
   });
 
+  it('words a long wait in minutes, and counts it down on the button as a clock', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=598"></carrier-verify>`);
+    await attempt(el, '张三', '13800138000', 'cv-error');
+    expect(parts(el).message.textContent).to.equal('尝试次数过多，请 10 分钟后再试');
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重试\(9:5[78]\)$/);
+    el.lang = 'en';
+    await el.updateComplete;
+    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes');
+  });
+
   it('counts down a rate limit on the retry button and allows the retry only when it is over', async () => {
     const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=2"></carrier-verify>`);
     const { detail } = await attempt(el, '张三', '13800138000', 'cv-error');

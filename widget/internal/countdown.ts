@@ -14,6 +14,12 @@ export class Countdown implements ReactiveController {
     return Math.max(0, Math.ceil((this.endsAt - Date.now()) / 1000));
   }
 
+  /** What is left as a clock shows it: `42`, then `9:58` from a minute up. */
+  get clock(): string {
+    const left = this.remaining;
+    return left < 60 ? `${left}` : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  }
+
   get running(): boolean {
     return this.remaining > 0;
   }
