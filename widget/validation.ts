@@ -113,8 +113,9 @@ export function formatPhone(digits: string): string {
 }
 
 const MIDDLE_DOT = '\u00B7';
-// Look-alikes of the middle dot that input methods produce: bullet, katakana dots, full-width full stop, hyphenation point, Greek ano teleia, ASCII full stop.
-const DOT_LOOKALIKES = /[\u2022\u30FB\uFF65\uFF0E\u2027\u0387.]/g;
+// Look-alikes of the middle dot that input methods and symbol pickers produce: bullet, katakana dots, full-width full
+// stop, hyphenation point, Greek ano teleia, ASCII full stop, and the bullet and dot operators of Word and Windows.
+const DOT_LOOKALIKES = /[\u2022\u30FB\uFF65\uFF0E\u2027\u0387.\u2219\u22C5]/g;
 /**
  * A Han character as names use them: the CJK radicals supplement is Han too, but no name's. (A Kangxi radical,
  * U+2F00–U+2FD5, never gets here: NFKC has already folded it into its ideograph.)
