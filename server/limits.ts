@@ -6,7 +6,7 @@ import type { Store, WindowCount } from './stores/types.js';
 
 /**
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
- * names tried for one number (a pair already seen in the window is free). `site`: verifications that pass
+ * names tried for one number (a pair admitted in the window is free, one refused stays refused). `site`: verifications that pass
  * the other checks, per site key. `secret`: wrong secrets sent to /api/siteverify from one address.
  */
 export type LimitScope = 'ip' | 'number' | 'site' | 'secret';
@@ -88,7 +88,7 @@ export interface LimiterOptions {
 export interface Limiter {
   /** Counts a request to /api/verify from this client address. */
   ip(ip: string): Verdict | Promise<Verdict>;
-  /** Counts a new name for this number; a pair already seen in the window passes without counting. */
+  /** Counts a new name for this number; a pair admitted in the window passes without counting. */
   number(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
@@ -100,8 +100,20 @@ export interface Limiter {
 
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
-/** What the per-number limit keeps for a pair it admitted (a refused pair keeps the time its refusal ends). */
-const ADMITTED = '1';
+/**
+ * What the per-number limit keeps for a pair: the claim (whatever `Store.claim` writes) while one request counts
+ * it, then `ADMITTED`, or `REFUSED` and the time the refusal ends (ms since the epoch). Nothing left (null) means
+ * the claim lapsed with no verdict.
+ */
+const ADMITTED = 'admitted';
+const REFUSED = 'refused until ';
+const hasVerdict = (seen: string | null): boolean => seen === null || seen === ADMITTED || seen.startsWith(REFUSED);
+/** How long a pair's claim holds while its request counts it: two store commands take far less. */
+const COUNTING_MS = 2000;
+/** How often a request that found the pair claimed looks for the verdict. */
+const COUNTING_POLL_MS = 20;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Whole seconds until a window ends, at least 1: what Retry-After says. */
 export function retryAfterSeconds(resetMs: number): number {
@@ -159,25 +171,26 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   /**
-   * Counts a new name for the number; a pair already admitted in the window passes without counting (the one
-   * being counted by another request at that moment too), and one refused stays refused until the window ends.
+   * Counts a new name for the number. A pair already admitted in the window passes without counting; one refused
+   * stays refused until the window ends; one being counted by another request at that moment (a double click, a
+   * retry sent to another instance) gets that request's verdict, so that asking twice at once never counts twice
+   * nor slips a refused name through.
    */
   async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
     const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
     const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
-      // Claiming the pair makes "seen before?" and "count it" one step: of two requests for one pair at once (a
-      // double click, a retry), on one instance or two, only the first counts.
-      if (await s.claim(pairKey, limit.windowMs)) {
+      if (await s.claim(pairKey, COUNTING_MS)) {
         const window = await s.hit(numberKey, limit.windowMs);
         const verdict = verdictOf('number', limit, window, false);
-        // The pair is remembered as long as the number's window: admitted ('1'), or refused until that window ends,
-        // so that a refused name stays refused when it is tried again.
-        await s.set(pairKey, verdict.ok ? ADMITTED : String(now() + window.resetMs), window.resetMs);
+        // The verdict replaces the claim for the rest of the number's window: admitted, or refused until it ends.
+        await s.set(pairKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, window.resetMs);
         return verdict;
       }
-      const seen = await s.get(pairKey);
-      const refusedUntil = seen === null || seen === ADMITTED ? NaN : Number(seen);
+      let seen = await s.get(pairKey);
+      for (const until = Date.now() + COUNTING_MS; !hasVerdict(seen) && Date.now() < until; seen = await s.get(pairKey)) await pause(COUNTING_POLL_MS);
+      // Admitted, or a claim whose request went away before its verdict (it lapses): the pair passes.
+      const refusedUntil = seen?.startsWith(REFUSED) ? Number(seen.slice(REFUSED.length)) : NaN;
       if (!(refusedUntil > now())) return PASS;
       return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(refusedUntil - now()) };
     });

@@ -35,7 +35,8 @@ export async function startServer(env: Record<string, string | undefined>, overr
   }
   return new Promise((resolve, reject) => {
     const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-    // Node checks the time of open requests every `connectionsCheckingInterval` (30 s by default): often enough here.
+    // Node looks at open requests only every `connectionsCheckingInterval` (30 s by default), which would let a slow
+    // client keep its request up to 30 s past the timeout: once a second keeps the timeout what it says.
     const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) };
     const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST ?? '0.0.0.0', serverOptions }, (info) => {
       resolve({

@@ -336,10 +336,15 @@ export class CarrierVerify extends LitElement {
    */
   fill(values: { name?: string; phoneNumber?: string }): void {
     this.#cancel();
-    if (this._status === 'verified') this.#clearToken();
+    if (this._status === 'verified') {
+      this.#clearToken();
+      this.#show('idle');
+    }
     if (values.name !== undefined) this._nameValue = values.name;
     if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
-    this.#clearOutcome();
+    // As an edit of both fields: a rate limit's wait stays.
+    this.#edited('name');
+    this.#edited('phone');
   }
 
   /** Clears both fields, the outcome and the token; a verification under way ends with `cv-error` `ABORTED`. */

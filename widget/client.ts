@@ -45,11 +45,17 @@ export function errorOutcome(code: ErrorDetail['code'], message: string, retryAf
   return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
 }
 
-/** `Retry-After` in seconds, from either of its forms: a number of seconds, or an HTTP date (as gateways send). */
+/**
+ * `Retry-After` in seconds, from either of its forms: a number of seconds (the first, where a gateway added its own),
+ * or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`, as gateways send), counted from the answer's own `Date` where
+ * it can be read, so that a device clock that is off does not stretch the wait.
+ */
 function retryAfterOf(response: Response): number | undefined {
   const header = response.headers.get('retry-after') ?? '';
-  const seconds = /^\s*\d/.test(header) ? Number(header) : (Date.parse(header) - Date.now()) / 1000;
-  return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
+  const delay = /^\s*(\d+)\s*(,|$)/.exec(header);
+  const sent = Date.parse(response.headers.get('date') ?? '') || Date.now();
+  const seconds = delay ? Number(delay[1]) : /^\w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT$/.test(header.trim()) ? (Date.parse(header) - sent) / 1000 : 0;
+  return seconds > 0 ? Math.ceil(seconds) : undefined;
 }
 
 /** An operator this widget does not know yet (a newer proxy) is shown as none. */

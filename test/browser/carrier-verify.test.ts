@@ -453,11 +453,28 @@ describe('<carrier-verify>', () => {
     await el.updateComplete;
     expect(refused()).to.equal(true);
     expect(message.textContent).to.contain('7');
-    let sent = 0;
-    el.addEventListener('cv-error', () => sent++);
     button.click();
+    expect(el.status, 'a click during the wait sends nothing').to.equal('error');
+    el.fill({ name: '王五', phoneNumber: '13312345678' });
     await el.updateComplete;
-    expect(sent).to.equal(0);
+    expect(refused(), 'fill() is an edit too').to.equal(true);
+    expect(message.textContent).to.contain('7');
+  });
+
+  it('ends a wait that ran out while the element was out of the page as soon as it is back', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?after=1"></carrier-verify>`);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    await el.verify();
+    await el.updateComplete;
+    const parent = el.parentElement!;
+    el.remove();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    parent.append(el);
+    await el.updateComplete;
+    const retry = el.shadowRoot!.querySelector<HTMLButtonElement>('[part=retry-button]')!;
+    expect(retry.hasAttribute('aria-disabled')).to.equal(false);
+    expect(retry.textContent!.trim()).to.equal('Try again');
+    expect(inputs(el).message.textContent).to.equal('You can try again now');
   });
 
   it('keeps counting the wait of a rate limit down when moved within the page', async () => {
@@ -482,6 +499,14 @@ describe('<carrier-verify>', () => {
     expect(outcome.status).to.equal('error');
     const { retryAfter } = (outcome as Extract<typeof outcome, { status: 'error' }>).detail;
     expect(retryAfter).to.be.within(28, 31);
+    // Two gateways, two values: the first counts. A date in no HTTP form is no wait at all.
+    for (const [after, expected] of [['60, 60', 60], ['later 2030 GMT', undefined]] as const) {
+      el.endpoint = `/test/plain-status?status=429&after=${encodeURIComponent(after)}`;
+      const again = await el.verify();
+      expect([after, again.status === 'error' ? again.detail.retryAfter : 'no error']).to.deep.equal([after, expected]);
+      el.reset();
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+    }
   });
 
   it('ends a verification under way when fill() replaces the pair, so the old answer never shows beside the new pair', async () => {

@@ -50,6 +50,16 @@ describe('typing a number', () => {
     expect(phone.selectionStart).to.equal(3);
   });
 
+  it('puts back a group space that was selected and deleted, and deletes no digit with it', async () => {
+    const el = await widget();
+    for (const key of ['Backspace', 'Delete']) {
+      const phone = await caretAt(el, '138 0013 8000', 3);
+      phone.setSelectionRange(3, 4);
+      await sendKeys({ press: key });
+      expect([key, phone.value, phone.selectionStart]).to.deep.equal([key, '138 0013 8000', 3]);
+    }
+  });
+
   it('keeps the caret where a digit in the middle was deleted', async () => {
     const el = await widget();
     const phone = await caretAt(el, '138 0013 8000', 7);

@@ -105,6 +105,32 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 });
 
+describe('the per-number limit asked twice at once', () => {
+  const hash = async (...parts: string[]) => parts.join('|');
+  /** A store that takes a round trip for every command, as Redis does, so that requests can interleave. */
+  const remoteStore = () => {
+    const store = new MemoryStore();
+    const later = <T>(answer: () => Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(answer()), 3));
+    return {
+      hit: (key: string, windowMs: number) => later(() => store.hit(key, windowMs)),
+      claim: (key: string, ttlMs: number) => later(() => store.claim(key, ttlMs)),
+      get: (key: string) => later(() => store.get(key)),
+      set: (key: string, value: string, ttlMs: number) => later(() => store.set(key, value, ttlMs)),
+      close: () => store.close(),
+    };
+  };
+
+  it('counts a pair once, and refuses every copy of a name over the limit', async () => {
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: remoteStore(), hash });
+    const at = async (name: string, copies = 3) => (await Promise.all(Array.from({ length: copies }, () => limiter.number('13312345678', name)))).map((v) => v.ok);
+    expect(await at('张三')).toEqual([true, true, true]);
+    expect(await at('李四')).toEqual([true, true, true]);
+    for (const name of ['王五', '赵六', '孙七']) expect([name, await at(name)]).toEqual([name, [false, false, false]]);
+    expect(await at('张三', 1)).toEqual([true]);
+    expect(await at('王五', 1)).toEqual([false]);
+  });
+});
+
 describe('limits kept in memory', () => {
   const hash = async (...parts: string[]) => parts.join('|');
   const flood = async (limiter: ReturnType<typeof createLimiter>, addresses: number) => {

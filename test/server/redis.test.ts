@@ -169,6 +169,9 @@ describe('two instances on one Redis', () => {
     for (const [index, name] of ['周八', '吴九', '郑十'].entries()) others.push((await verify(index % 2 ? a : b, name, '15012345678', `198.51.100.${60 + index}`)).status);
     // Three names in all for a limit of three: 孙七 counted once, then two more, then the limit.
     expect(others).toEqual([200, 200, 429]);
+    // A name over the limit asked at once on both is refused every time: none slips through beside the one counting it.
+    const over = Array.from({ length: 6 }, (_, i) => verify(i % 2 ? a : b, '冯一', '15012345678', `198.51.100.${70 + i}`));
+    expect((await Promise.all(over)).map((res) => res.status)).toEqual([429, 429, 429, 429, 429, 429]);
   });
 
   it('accept a token only once, whichever instance redeems it', async () => {

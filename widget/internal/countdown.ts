@@ -44,9 +44,12 @@ export class Countdown implements ReactiveController {
     this.endsAt = 0;
   }
 
-  /** Out of the page the countdown sleeps; moved back in (into a dialog, say), it goes on where it is. */
+  /**
+   * Out of the page the countdown sleeps; moved back in (into a dialog, say), it goes on where it is, or ends
+   * there and then if its time ran out meanwhile.
+   */
   hostConnected(): void {
-    if (this.running && this.timer === undefined) this.tick();
+    if (this.endsAt && this.timer === undefined) this.tick();
   }
 
   hostDisconnected(): void {
