@@ -262,7 +262,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     allows: (origin) => sites.anyAllows(origin),
     allowMethods: ['POST', 'OPTIONS'],
     allowHeaders: ['Content-Type'],
-    exposeHeaders: ['Retry-After', 'X-Request-Id'],
+    // Date too: the widget counts a Retry-After given as a date from the answer's clock, not the device's.
+    exposeHeaders: ['Retry-After', 'Date', 'X-Request-Id'],
     maxAge: 600,
   });
 

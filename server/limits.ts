@@ -101,17 +101,17 @@ export interface Limiter {
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
 /**
- * What the per-number limit keeps for a pair: the claim (whatever `Store.claim` writes) while one request counts
- * it, then `ADMITTED`, or `REFUSED` and the time the refusal ends (ms since the epoch). Nothing left (null) means
- * the claim lapsed with no verdict.
+ * What the per-number limit keeps for a pair, for the rest of the number's window: `ADMITTED`, or the time its
+ * refusal ends (ms since the epoch). While one request counts a new pair it holds the pair's claim, a key of its
+ * own, for at most `COUNTING_MS`.
  */
-const ADMITTED = 'admitted';
-const REFUSED = 'refused until ';
-const hasVerdict = (seen: string | null): boolean => seen === null || seen === ADMITTED || seen.startsWith(REFUSED);
+const ADMITTED = '1';
 /** How long a pair's claim holds while its request counts it: two store commands take far less. */
 const COUNTING_MS = 2000;
 /** How often a request that found the pair claimed looks for the verdict. */
 const COUNTING_POLL_MS = 20;
+/** Claims a request waits out before it gives up (each one lapsed without a verdict): then it is refused. */
+const COUNTING_TRIES = 3;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -170,6 +170,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
   }
 
+  /** What a pair's stored verdict says: admitted, or refused until its time. */
+  function pairVerdict(seen: string): Verdict {
+    const refusedUntil = seen === ADMITTED ? NaN : Number(seen);
+    if (!(refusedUntil > now())) return PASS;
+    return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(refusedUntil - now()) };
+  }
+
   /**
    * Counts a new name for the number. A pair already admitted in the window passes without counting; one refused
    * stays refused until the window ends; one being counted by another request at that moment (a double click, a
@@ -179,20 +186,29 @@ export function createLimiter(options: LimiterOptions): Limiter {
   async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
     const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
     const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
+    const claimKey = `limit:pair-claim:${pairKey.slice('limit:pair:'.length)}`;
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
-      if (await s.claim(pairKey, COUNTING_MS)) {
-        const window = await s.hit(numberKey, limit.windowMs);
-        const verdict = verdictOf('number', limit, window, false);
-        // The verdict replaces the claim for the rest of the number's window: admitted, or refused until it ends.
-        await s.set(pairKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, window.resetMs);
-        return verdict;
+      for (let tries = 0; tries < COUNTING_TRIES; tries++) {
+        const seen = await s.get(pairKey);
+        if (seen !== null) return pairVerdict(seen);
+        if (await s.claim(claimKey, COUNTING_MS)) {
+          // Another request may have given its verdict between the look and the claim.
+          const since = await s.get(pairKey);
+          if (since !== null) return pairVerdict(since);
+          const window = await s.hit(numberKey, limit.windowMs);
+          const verdict = verdictOf('number', limit, window, false);
+          await s.set(pairKey, verdict.ok ? ADMITTED : String(now() + window.resetMs), window.resetMs);
+          return verdict;
+        }
+        // Another request is counting this pair (a double click, a retry sent to another instance): its verdict is
+        // this one's. A claim that lapses with none (that request failed) is claimed again, never passed uncounted.
+        for (const until = Date.now() + COUNTING_MS; Date.now() < until; ) {
+          await pause(COUNTING_POLL_MS);
+          const verdict = await s.get(pairKey);
+          if (verdict !== null) return pairVerdict(verdict);
+        }
       }
-      let seen = await s.get(pairKey);
-      for (const until = Date.now() + COUNTING_MS; !hasVerdict(seen) && Date.now() < until; seen = await s.get(pairKey)) await pause(COUNTING_POLL_MS);
-      // Admitted, or a claim whose request went away before its verdict (it lapses): the pair passes.
-      const refusedUntil = seen?.startsWith(REFUSED) ? Number(seen.slice(REFUSED.length)) : NaN;
-      if (!(refusedUntil > now())) return PASS;
-      return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(refusedUntil - now()) };
+      return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(COUNTING_MS) };
     });
     return degraded ? { ...value, degraded } : value;
   }

@@ -45,17 +45,19 @@ export function errorOutcome(code: ErrorDetail['code'], message: string, retryAf
   return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
 }
 
+/** The longest wait honoured, 7 days (the proxy's longest window): a gateway's nonsense must not lock the widget for years. */
+const MAX_RETRY_AFTER = 604_800;
+
 /**
- * `Retry-After` in seconds, from either of its forms: a number of seconds (the first, where a gateway added its own),
- * or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`, as gateways send), counted from the answer's own `Date` where
- * it can be read, so that a device clock that is off does not stretch the wait.
+ * `Retry-After` in seconds, from either of its forms, the first where a gateway added its own: a number of seconds,
+ * or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`) counted from the answer's own `Date` where the page may read
+ * it, so that a device clock that is off does not stretch the wait.
  */
 function retryAfterOf(response: Response): number | undefined {
-  const header = response.headers.get('retry-after') ?? '';
-  const delay = /^\s*(\d+)\s*(,|$)/.exec(header);
+  const [, delay, date] = /^\s*(?:(\d+)|(\w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT))\s*(,|$)/.exec(response.headers.get('retry-after') ?? '') ?? [];
   const sent = Date.parse(response.headers.get('date') ?? '') || Date.now();
-  const seconds = delay ? Number(delay[1]) : /^\w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT$/.test(header.trim()) ? (Date.parse(header) - sent) / 1000 : 0;
-  return seconds > 0 ? Math.ceil(seconds) : undefined;
+  const seconds = delay ? Number(delay) : date ? (Date.parse(date) - sent) / 1000 : 0;
+  return seconds > 0 ? Math.ceil(Math.min(seconds, MAX_RETRY_AFTER)) : undefined;
 }
 
 /** An operator this widget does not know yet (a newer proxy) is shown as none. */
