@@ -101,11 +101,12 @@ export interface Limiter {
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
 /**
- * What the per-number limit keeps for a pair, for the rest of the number's window: `ADMITTED`, or the time its
- * refusal ends (ms since the epoch). While one request counts a new pair it holds the pair's claim, a key of its
- * own, for at most `COUNTING_MS`.
+ * What the per-number limit keeps for a pair it admitted, for the rest of the number's window, in the same form as
+ * ever (instances of an earlier version share the store during an upgrade). A refusal is kept only on the pair's
+ * claim, for the requests waiting on it: tried again later, the name is counted again and refused again.
  */
 const ADMITTED = '1';
+const REFUSED = 'refused until ';
 /** How long a pair's claim holds while its request counts it: two store commands take far less. */
 const COUNTING_MS = 2000;
 /** How often a request that found the pair claimed looks for the verdict. */
@@ -170,42 +171,44 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
   }
 
-  /** What a pair's stored verdict says: admitted, or refused until its time. */
-  function pairVerdict(seen: string): Verdict {
-    const refusedUntil = seen === ADMITTED ? NaN : Number(seen);
-    if (!(refusedUntil > now())) return PASS;
-    return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(refusedUntil - now()) };
+  /** The refusal a pair's claim holds once its request has counted it, or null while it is still counting. */
+  function refusalOn(claim: string): Verdict | null {
+    if (!claim.startsWith(REFUSED)) return null;
+    const left = Number(claim.slice(REFUSED.length)) - now();
+    return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(left) };
   }
 
   /**
-   * Counts a new name for the number. A pair already admitted in the window passes without counting; one refused
-   * stays refused until the window ends; one being counted by another request at that moment (a double click, a
-   * retry sent to another instance) gets that request's verdict, so that asking twice at once never counts twice
-   * nor slips a refused name through.
+   * Counts a new name for the number. A pair already admitted in the window passes without counting; one being
+   * counted by another request at that moment (a double click, a retry sent to another instance) gets that
+   * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
    */
   async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
+    const subject = await hash('limit', 'pair', phoneNumber, name);
     const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
-    const pairKey = `limit:pair:${await hash('limit', 'pair', phoneNumber, name)}`;
-    const claimKey = `limit:pair-claim:${pairKey.slice('limit:pair:'.length)}`;
+    const pairKey = `limit:pair:${subject}`;
+    const claimKey = `limit:pair-claim:${subject}`;
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
-        const seen = await s.get(pairKey);
-        if (seen !== null) return pairVerdict(seen);
+        if ((await s.get(pairKey)) !== null) return PASS;
         if (await s.claim(claimKey, COUNTING_MS)) {
-          // Another request may have given its verdict between the look and the claim.
-          const since = await s.get(pairKey);
-          if (since !== null) return pairVerdict(since);
+          // Another request may have admitted the pair between the look and the claim.
+          if ((await s.get(pairKey)) !== null) return PASS;
           const window = await s.hit(numberKey, limit.windowMs);
           const verdict = verdictOf('number', limit, window, false);
-          await s.set(pairKey, verdict.ok ? ADMITTED : String(now() + window.resetMs), window.resetMs);
+          if (verdict.ok) await s.set(pairKey, ADMITTED, window.resetMs);
+          else await s.set(claimKey, `${REFUSED}${now() + window.resetMs}`, COUNTING_MS);
           return verdict;
         }
-        // Another request is counting this pair (a double click, a retry sent to another instance): its verdict is
-        // this one's. A claim that lapses with none (that request failed) is claimed again, never passed uncounted.
+        // Another request is counting this pair: its verdict is this one's. A claim that lapses with none (that
+        // request failed) is claimed again, never passed uncounted.
         for (const until = Date.now() + COUNTING_MS; Date.now() < until; ) {
           await pause(COUNTING_POLL_MS);
-          const verdict = await s.get(pairKey);
-          if (verdict !== null) return pairVerdict(verdict);
+          if ((await s.get(pairKey)) !== null) return PASS;
+          const claim = await s.get(claimKey);
+          if (claim === null) break;
+          const refusal = refusalOn(claim);
+          if (refusal) return refusal;
         }
       }
       return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(COUNTING_MS) };
