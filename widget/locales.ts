@@ -180,7 +180,7 @@ const en: Messages = {
   mismatch: 'The name does not match the number’s registration. Check both and try again',
   notFound: 'No registration was found for this number. Check it or try again later',
   expired: 'The verification has expired. Please verify again',
-  rateLimited: (s) => (s ? `Too many attempts. Try again in ${wait(s, 'seconds', 'minutes')}` : 'Too many attempts. Try again later'),
+  rateLimited: (s) => (s ? `Too many attempts. Try again in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes')}` : 'Too many attempts. Try again later'),
   unavailable: 'Verification is unavailable right now. Please try again',
   retryNow: 'You can try again now',
   rejected: 'This page cannot use the verification service. Please contact the site',

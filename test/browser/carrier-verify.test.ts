@@ -466,6 +466,7 @@ describe('<carrier-verify>', () => {
     el.fill({ name: '张三', phoneNumber: '13800138000' });
     await el.verify();
     await el.updateComplete;
+    expect(inputs(el).message.textContent).to.equal('Too many attempts. Try again in 1 second');
     const parent = el.parentElement!;
     el.remove();
     await new Promise((resolve) => setTimeout(resolve, 1300));
