@@ -171,11 +171,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
   }
 
-  /** The refusal a pair's claim holds once its request has counted it, or null while it is still counting. */
+  /** The refusal a pair's claim holds once its request has counted it; null while it counts, or once it is over. */
   function refusalOn(claim: string): Verdict | null {
     if (!claim.startsWith(REFUSED)) return null;
     const left = Number(claim.slice(REFUSED.length)) - now();
-    return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(left) };
+    return left > 0 ? { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(left) } : null;
   }
 
   /**
@@ -188,27 +188,39 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
     const pairKey = `limit:pair:${subject}`;
     const claimKey = `limit:pair-claim:${subject}`;
+
+    /** Counts the pair this request has claimed; once the count is in, the verdict stands even if writing it fails. */
+    async function count(s: Store): Promise<Verdict> {
+      const window = await s.hit(numberKey, limit.windowMs);
+      const verdict = verdictOf('number', limit, window, false);
+      // Neither the verdict nor the claim outlives the number's window, which may end sooner than the claim would.
+      const claimMs = Math.max(1, Math.min(COUNTING_MS, window.resetMs));
+      try {
+        if (verdict.ok) await s.set(pairKey, ADMITTED, window.resetMs);
+        if (!verdict.ok || claimMs < COUNTING_MS) await s.set(claimKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, claimMs);
+        return verdict;
+      } catch {
+        return { ...verdict, degraded: true };
+      }
+    }
+
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
         if ((await s.get(pairKey)) !== null) return PASS;
         if (await s.claim(claimKey, COUNTING_MS)) {
           // Another request may have admitted the pair between the look and the claim.
-          if ((await s.get(pairKey)) !== null) return PASS;
-          const window = await s.hit(numberKey, limit.windowMs);
-          const verdict = verdictOf('number', limit, window, false);
-          if (verdict.ok) await s.set(pairKey, ADMITTED, window.resetMs);
-          else await s.set(claimKey, `${REFUSED}${now() + window.resetMs}`, COUNTING_MS);
-          return verdict;
+          return (await s.get(pairKey)) !== null ? PASS : count(s);
         }
-        // Another request is counting this pair: its verdict is this one's. A claim that lapses with none (that
-        // request failed) is claimed again, never passed uncounted.
-        for (const until = Date.now() + COUNTING_MS; Date.now() < until; ) {
-          await pause(COUNTING_POLL_MS);
-          if ((await s.get(pairKey)) !== null) return PASS;
+        // Another request is counting this pair, or has just refused it: its verdict is this one's. A claim that
+        // lapses with none (that request failed) is claimed again, never passed uncounted.
+        for (const until = Date.now() + COUNTING_MS; ; ) {
           const claim = await s.get(claimKey);
           if (claim === null) break;
           const refusal = refusalOn(claim);
           if (refusal) return refusal;
+          if ((await s.get(pairKey)) !== null) return PASS;
+          if (Date.now() >= until) break;
+          await pause(COUNTING_POLL_MS);
         }
       }
       return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(COUNTING_MS) };

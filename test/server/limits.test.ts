@@ -150,10 +150,27 @@ describe('the per-number limit asked twice at once', () => {
     const b = createLimiter({ limits, store: shared, hash });
     expect((await b.number('13312345678', '张三')).ok).toBe(true);
     const [first, second] = await Promise.all([a.number('13312345678', '李四'), b.number('13312345678', '李四')]);
-    // The failing instance answers from its own memory (degraded); the other waits out the lapsed claim and counts.
-    expect(first).toMatchObject({ degraded: true });
+    // The count was in before the write failed: the failing instance refuses (degraded), and the other one, finding
+    // the claim with no verdict on it, waits it out, counts the pair itself and refuses too.
+    expect(first).toMatchObject({ ok: false, degraded: true, scope: 'number' });
     expect(second).toMatchObject({ ok: false, scope: 'number' });
     expect((await b.number('13312345678', '李四')).ok).toBe(false);
+  });
+});
+
+describe('the per-number limit with a window shorter than the claim on a pair', () => {
+  it('lets a name refused in one window in at the next, at once', async () => {
+    let now = Date.parse('2026-03-01T08:00:00Z');
+    const clock = () => now;
+    const limiter = createLimiter({ limits: parseLimits('number=1/1s'), store: new MemoryStore({ now: clock }), hash: async (...parts) => parts.join('|'), now: clock });
+    expect((await limiter.number('13312345678', '张三')).ok).toBe(true);
+    now += 100;
+    expect(await limiter.number('13312345678', '李四')).toMatchObject({ ok: false, retryAfter: 1 });
+    now += 1100;
+    const started = performance.now();
+    expect((await limiter.number('13312345678', '李四')).ok).toBe(true);
+    expect((await limiter.number('13312345678', '张三')).ok).toBe(false);
+    expect(performance.now() - started, 'no wait for a claim left over from the last window').toBeLessThan(500);
   });
 });
 
