@@ -223,6 +223,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
           await pause(COUNTING_POLL_MS);
         }
       }
+      // The last claim may have lapsed just after its request admitted the pair.
+      if ((await s.get(pairKey)) !== null) return PASS;
       return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(COUNTING_MS) };
     });
     return degraded ? { ...value, degraded } : value;

@@ -158,6 +158,29 @@ describe('the per-number limit asked twice at once', () => {
   });
 });
 
+describe('the per-number limit when the claims on a pair keep lapsing', () => {
+  it('passes a pair admitted by the last request to claim it, rather than giving up on it', async () => {
+    const shared = new MemoryStore();
+    const pairKey = 'limit:pair:limit|pair|13312345678|张三';
+    let claimReads = 0;
+    // Every claim goes to another request, whose claim lapses after one look; the third of them admits the pair.
+    const store = {
+      hit: (key: string, windowMs: number) => shared.hit(key, windowMs),
+      claim: async () => false,
+      get: async (key: string) => {
+        if (!key.startsWith('limit:pair-claim:')) return shared.get(key);
+        claimReads++;
+        if (claimReads === 6) await shared.set(pairKey, '1', 60_000);
+        return claimReads % 2 === 1 ? '1' : null;
+      },
+      set: (key: string, value: string, ttlMs: number) => shared.set(key, value, ttlMs),
+      close: () => shared.close(),
+    };
+    const limiter = createLimiter({ limits: parseLimits('number=5/10m'), store, hash: async (...parts) => parts.join('|') });
+    expect((await limiter.number('13312345678', '张三')).ok).toBe(true);
+  });
+});
+
 describe('the per-number limit with a window shorter than the claim on a pair', () => {
   it('lets a name refused in one window in at the next, at once', async () => {
     let now = Date.parse('2026-03-01T08:00:00Z');
