@@ -172,6 +172,11 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+/** Whether a parsed JSON body is an object with named members (not an array, null or a lone value). */
+function isJsonObject(body: unknown): body is Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
 function siteKeyOf(body: object): string | undefined {
   if (!Object.hasOwn(body, 'siteKey')) return undefined;
   const { siteKey } = body as { siteKey: unknown };
@@ -280,7 +285,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const origin = verifyCorsOf(c);
     const body = await readJson(c);
     // A body that is no object is the wrong shape whatever the sites: 400 before any site is looked for.
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError('INVALID_REQUEST');
+    if (!isJsonObject(body)) throw apiError('INVALID_REQUEST');
     const site = sites.resolve(siteKeyOf(body));
     if (!site) throw apiError('INVALID_SITE_KEY');
     c.set('site', site);
@@ -334,8 +339,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     let body: Record<string, unknown>;
     try {
       const text = await bodyText(c);
-      body = /^application\/x-www-form-urlencoded/i.test(type) ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text) as Record<string, unknown>);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('not an object');
+      const parsed: unknown = /^application\/x-www-form-urlencoded/i.test(type) ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text);
+      if (!isJsonObject(parsed)) throw new TypeError('not an object');
+      body = parsed;
     } catch (error) {
       // Turnstile's shape even for a body over the limit: backends read `success`.
       if (error instanceof ApiError && error.status === 413) return siteverifyFailure(c, ['bad-request'], 413);

@@ -121,6 +121,11 @@ export function retryAfterSeconds(resetMs: number): number {
   return Math.max(1, Math.ceil(resetMs / 1000));
 }
 
+/** The verdict of a limit that refuses for `ms` more milliseconds. */
+function refused(scope: LimitScope, ms: number, degraded = false): Verdict {
+  return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(ms) };
+}
+
 /** Most keys each limit keeps in memory. */
 export const MEMORY_LIMIT_KEYS = 100_000;
 
@@ -168,14 +173,14 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   function verdictOf(scope: LimitScope, limit: Limit, window: WindowCount, degraded: boolean): Verdict {
     if (window.count <= limit.max) return { ok: true, degraded };
-    return { ok: false, degraded, scope, retryAfter: retryAfterSeconds(window.resetMs) };
+    return refused(scope, window.resetMs, degraded);
   }
 
   /** The refusal a pair's claim holds once its request has counted it; null while it counts, or once it is over. */
   function refusalOn(claim: string): Verdict | null {
     if (!claim.startsWith(REFUSED)) return null;
     const left = Number(claim.slice(REFUSED.length)) - now();
-    return left > 0 ? { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(left) } : null;
+    return left > 0 ? refused('number', left) : null;
   }
 
   /**
@@ -225,7 +230,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       }
       // The last claim may have lapsed just after its request admitted the pair.
       if ((await s.get(pairKey)) !== null) return PASS;
-      return { ok: false, degraded: false, scope: 'number', retryAfter: retryAfterSeconds(COUNTING_MS) };
+      return refused('number', COUNTING_MS);
     });
     return degraded ? { ...value, degraded } : value;
   }
@@ -241,7 +246,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const { value, degraded } = await withStore('secret', (s) => s.get(barKey));
       const until = value === null ? NaN : Number(value);
       if (!(until > now())) return { ok: true, degraded };
-      return { ok: false, degraded, scope: 'secret', retryAfter: retryAfterSeconds(until - now()) };
+      return refused('secret', until - now(), degraded);
     },
 
     async secretFailed(ip) {

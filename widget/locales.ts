@@ -3,13 +3,13 @@ import type { CarrierId, SegmentKind } from './carriers.js';
 import type { NameReason, PhoneReason } from './validation.js';
 
 export type Lang = 'zh-CN' | 'zh-TW' | 'en';
+export const langs: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
 
 /**
  * A wait as a person reads it: seconds up to two minutes, then whole minutes rounded up (a ten-minute limit's
  * 598 s is "10 minutes", not a figure to count down in one's head).
  */
 const wait = (seconds: number, second: string, minute: string) => (seconds < 120 ? `${seconds} ${second}` : `${Math.ceil(seconds / 60)} ${minute}`);
-export const langs: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
 
 export interface Messages {
   readonly nameLabel: string;

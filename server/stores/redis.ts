@@ -54,6 +54,7 @@ export class RedisStore implements Store {
   private readonly hitCommand: HitCommand;
   private state: 'up' | 'down' | 'unknown' = 'unknown';
   private failFastUntil = 0;
+  /** Reports a change of state to `onStateChange`, once per change. */
   private readonly change: (state: 'up' | 'down', reason?: string) => void;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
@@ -61,15 +62,15 @@ export class RedisStore implements Store {
     this.client = new Redis(url, redisClientOptions(options.commandTimeoutMs));
     this.client.defineCommand('cvHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.hitCommand = (this.client as unknown as { cvHit: HitCommand }).cvHit.bind(this.client);
-    const change = (this.change = (state: 'up' | 'down', reason?: string) => {
+    this.change = (state, reason) => {
       if (this.state === state) return;
       this.state = state;
       options.onStateChange?.(state, reason);
-    });
-    this.client.on('ready', () => change('up'));
+    };
+    this.client.on('ready', () => this.change('up'));
     // Without a listener ioredis prints every failed reconnection; the state change is reported once instead.
-    this.client.on('error', (error: Error & { code?: string }) => change('down', error.code ?? error.name));
-    this.client.on('close', () => change('down', 'connection closed'));
+    this.client.on('error', (error: Error & { code?: string }) => this.change('down', error.code ?? error.name));
+    this.client.on('close', () => this.change('down', 'connection closed'));
   }
 
   /** Resolves once connected, or after `timeoutMs` without throwing: a proxy starts even while Redis is away. */
