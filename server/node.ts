@@ -1,5 +1,6 @@
 // The Node entry: reads the environment, builds the app and serves it on PORT (8787 by default).
 import { serve, type ServerType } from '@hono/node-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, type AppConfig } from './config.js';
@@ -18,9 +19,17 @@ export interface RunningServer {
  */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * How long `close()` lets the requests under way finish, in ms, before it cuts the connections still open: past
+ * the provider timeout, short of the 30 s an orchestrator usually gives a stopping process before killing it.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface ServerOptions {
   /** See REQUEST_TIMEOUT_MS. */
   readonly requestTimeoutMs?: number;
+  /** See SHUTDOWN_GRACE_MS. */
+  readonly shutdownGraceMs?: number;
 }
 
 /** Starts the proxy; `overrides` replace what the environment says (tests use it). */
@@ -42,13 +51,33 @@ export async function startServer(env: Record<string, string | undefined>, overr
       resolve({
         server,
         port: info.port,
-        close: () => new Promise<void>((done) => server.close(() => done())).then(() => setup.close()),
+        close: () => stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close()),
       });
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
       void setup.close();
       reject(listenError(error, setup.port, env.HOST));
     });
+  });
+}
+
+/**
+ * Stops taking connections and lets the requests under way finish. A client that keeps its connection alive and
+ * goes on sending on it (a load balancer's pool does) would hold a stopping server open for as long as it likes:
+ * from now on each answer says `Connection: close`, a connection is closed as soon as it falls idle, and those
+ * still open when the grace period ends are cut.
+ */
+function stopServing(server: ServerType, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((done) => server.close(() => done()));
+  if (!('closeIdleConnections' in server)) return closed;
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    response.shouldKeepAlive = false;
+  });
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  return closed.finally(() => {
+    clearInterval(idle);
+    clearTimeout(cut);
   });
 }
 

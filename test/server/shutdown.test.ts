@@ -1,0 +1,89 @@
+// Stopping the Node server: requests under way finish, kept-alive connections end, and none holds the stop for ever.
+import { Agent, request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { sandboxProvider } from '../../server/config.js';
+import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
+import type { Provider } from '../../server/providers/types.js';
+import { startServer } from '../../server/node.js';
+
+interface Answer {
+  readonly status: number;
+  readonly connection: string | undefined;
+}
+
+/** One verify request over `agent`; an error once the server is gone. */
+function verify(port: number, agent: Agent, phoneNumber = '13800138000'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ name: '张三', phoneNumber });
+    const req = request({ host: '127.0.0.1', port, agent, method: 'POST', path: '/api/verify', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The sandbox, answering each call after `ms`: every request is still under way for a while. */
+function slowSandbox(ms: number): Provider {
+  const sandbox = sandboxProvider();
+  return { ...sandbox, verify: (query, call) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => sandbox.verify(query, call)) };
+}
+
+describe('stopping the server', () => {
+  it('ends a connection a client keeps alive and goes on using, instead of serving it for as long as it sends', async () => {
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined, providers: [slowSandbox(100)] });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const answers: Answer[] = [];
+    let stopped = false;
+    // A pool that sends one request after another on the same connection, as a load balancer's does.
+    const client = (async () => {
+      while (!stopped) {
+        try {
+          answers.push(await verify(running.port, agent));
+        } catch {
+          break;
+        }
+      }
+    })();
+    try {
+      while (answers.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+      const before = answers.length;
+      const started = performance.now();
+      await running.close();
+      expect(performance.now() - started).toBeLessThan(2000);
+      await client;
+      expect(answers.slice(0, before).every((answer) => answer.status === 200 && answer.connection === 'keep-alive')).toBe(true);
+      // The request under way as the stop began was answered; at most one more came in, and its answer said close.
+      const after = answers.slice(before);
+      expect(after.length).toBeLessThanOrEqual(2);
+      expect(after.slice(1).every((answer) => answer.connection === 'close')).toBe(true);
+    } finally {
+      stopped = true;
+      agent.destroy();
+      await client;
+    }
+  });
+
+  it('waits for a request under way, then cuts what is still open when the grace period ends', async () => {
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { shutdownGraceMs: 300 });
+    const agent = new Agent({ keepAlive: true });
+    try {
+      // The sandbox's number that never answers keeps its request open up to the provider timeout (3 s).
+      const hanging = verify(running.port, agent, sandboxFaults.noAnswer).then(
+        () => 'answered',
+        () => 'cut',
+      );
+      const quick = verify(running.port, agent);
+      expect((await quick).status).toBe(200);
+      const started = performance.now();
+      await running.close();
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(250);
+      expect(took).toBeLessThan(2000);
+      expect(await hanging).toBe('cut');
+    } finally {
+      agent.destroy();
+    }
+  });
+});
