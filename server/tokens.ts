@@ -36,8 +36,17 @@ export interface TokenClaims {
   readonly id: string;
 }
 
-/** Why a token was refused, in the words of Turnstile's siteverify where it has them. */
-export type TokenError = 'invalid-input-response' | 'timeout-or-duplicate' | 'binding-mismatch';
+/**
+ * Why a token was refused, in the words of Turnstile's siteverify where it has them:
+ * - `invalid-input-response`: not a token of this proxy for this site (bad signature, other algorithm, other site,
+ *   tampered), or not a token at all (not a string); also when `siteKey` is not a non-empty string.
+ * - `timeout-or-duplicate`: expired (older than 300 s) or, at siteverify, already redeemed.
+ * - `binding-mismatch`: a `binding` was given and the token was not issued for that pair, or the binding is not a
+ *   text `secret`, `name` and `phoneNumber` (a form that did not post the pair, say).
+ * - `invalid-jwks` (verifyToken only): the key set is not the proxy's `/.well-known/jwks.json` (not `{ keys: [...] }`,
+ *   no public P-256 key, a private or unusable key): a configuration mistake, not a bad token.
+ */
+export type TokenError = 'invalid-input-response' | 'timeout-or-duplicate' | 'binding-mismatch' | 'invalid-jwks';
 
 export type TokenCheck = { readonly ok: true; readonly claims: TokenClaims } | { readonly ok: false; readonly error: TokenError };
 
@@ -75,16 +84,70 @@ function claimsOf(payload: JWTPayload): TokenClaims | null {
 /**
  * Checks a token offline: signature (ES256 only), issuer, audience, expiry and, when given, the binding to a
  * name and number. It cannot know whether the token was used before: only `/api/siteverify` enforces single use.
+ * It never throws and never rejects, whatever it is given (plain JavaScript callers pass anything): a caller's
+ * mistake resolves with `{ ok: false, error }`, a broken key set with `invalid-jwks`.
  */
-export function verifyToken(token: string, options: VerifyTokenOptions): Promise<TokenCheck> {
-  return checkToken(token, createLocalJWKSet(options.jwks), options);
+export async function verifyToken(token: string, options: VerifyTokenOptions): Promise<TokenCheck> {
+  try {
+    const keySet = localKeySet((options as Partial<VerifyTokenOptions> | null | undefined)?.jwks);
+    if (!keySet) return { ok: false, error: 'invalid-jwks' };
+    return await checkToken(token, keySet, options);
+  } catch {
+    // Unreachable for any input checkToken knows of; a getter that throws, say, still gets an answer.
+    return { ok: false, error: 'invalid-input-response' };
+  }
 }
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
-/** verifyToken over a key set made once: jose keeps the keys it imported with the set. */
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A public key of the kind the proxy signs with (EC P-256 for ES256 signatures), as its JWKS lists them. */
+function isTokenPublicKey(jwk: Record<string, unknown>): boolean {
+  return jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && (jwk.alg === undefined || jwk.alg === TOKEN_ALG) && (jwk.use === undefined || jwk.use === 'sig');
+}
+
+/**
+ * The key set as jose uses it, or null when it cannot be the proxy's: not `{ keys: [...] }` of objects (a `{}` or
+ * `{ code: 'NOT_FOUND' }` from a wrong URL, `null`), no public P-256 key among its keys, or a private key in it.
+ * Keys of other kinds are ignored, as JWKS readers do.
+ */
+function localKeySet(jwks: unknown): KeySet | null {
+  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) return null;
+  const keys: unknown[] = jwks.keys;
+  if (!keys.every(isRecord) || !keys.some(isTokenPublicKey) || keys.some((key) => key.d !== undefined)) return null;
+  try {
+    return createLocalJWKSet(jwks as unknown as JSONWebKeySet);
+  } catch {
+    return null;
+  }
+}
+
+/** The time to check expiry against, or null when an injected clock does not give one (expiry could not be checked). */
+function nowOf(now: unknown): number | null {
+  if (now === undefined) return Date.now();
+  if (typeof now !== 'function') return null;
+  const value: unknown = now();
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The binding as given, if it is one: text secret, name and number (a pair that is not text was never verified). */
+function bindingOf(binding: unknown): { secret: string; name: string; phoneNumber: string } | null {
+  if (!isRecord(binding)) return null;
+  const { secret, name, phoneNumber } = binding;
+  if (typeof secret !== 'string' || secret === '' || typeof name !== 'string' || typeof phoneNumber !== 'string') return null;
+  return { secret, name, phoneNumber };
+}
+
+/**
+ * verifyToken over a key set made once: jose keeps the keys it imported with the set. Resolves with a result for
+ * any token and options: the key set is the only thing it trusts its caller for.
+ */
 async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck> {
-  const now = (options.now ?? Date.now)();
+  // jose skips the audience check for an empty or missing audience: a token for any site would pass.
+  if (typeof token !== 'string' || typeof options.siteKey !== 'string' || options.siteKey === '') return { ok: false, error: 'invalid-input-response' };
+  const now = nowOf(options.now);
+  if (now === null) return { ok: false, error: 'invalid-input-response' };
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, keySet, {
@@ -95,18 +158,22 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
       maxTokenAge: TOKEN_TTL_SECONDS,
     }));
   } catch (error) {
+    // A key jose refuses (a private key) or Web Crypto cannot import (a point not on the curve): the set is broken.
+    if (error instanceof errors.JWKSInvalid || (error as { name?: unknown } | null)?.name === 'DataError') return { ok: false, error: 'invalid-jwks' };
     const expired = error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat');
     return { ok: false, error: expired ? 'timeout-or-duplicate' : 'invalid-input-response' };
   }
   const claims = claimsOf(payload);
   if (!claims) return { ok: false, error: 'invalid-input-response' };
-  if (options.binding) {
+  if (options.binding !== undefined) {
     // The pair as the site's form has it (`138 0013 8000`, ` 张 三 `): normalised by the same checks the proxy ran
-    // before it issued the token. A pair those checks refuse was never verified.
-    const { secret } = options.binding;
-    const phone = checkPhone(options.binding.phoneNumber);
-    const name = checkName(options.binding.name);
-    if (!phone.ok || !name.ok || !timingSafeEqual(claims.subject, await tokenSubject(secret, phone.value, name.value))) {
+    // before it issued the token. A pair those checks refuse, or one that is not text, was never verified
+    // (siteverify answers the same for a posted pair that is not text).
+    const binding = bindingOf(options.binding);
+    if (!binding) return { ok: false, error: 'binding-mismatch' };
+    const phone = checkPhone(binding.phoneNumber);
+    const name = checkName(binding.name);
+    if (!phone.ok || !name.ok || !timingSafeEqual(claims.subject, await tokenSubject(binding.secret, phone.value, name.value))) {
       return { ok: false, error: 'binding-mismatch' };
     }
   }

@@ -1,11 +1,11 @@
 // Tokens and /api/siteverify: a good token is accepted once; replayed, expired, tampered, alg-none, wrong-site,
 // wrong-secret and wrongly-bound tokens are refused; nothing raw is inside a token.
-import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadConfig, ConfigError } from '../../server/config.js';
 import { SANDBOX_SITE, type Site } from '../../server/sites.js';
-import { generateTokenKey, TOKEN_TTL_SECONDS, verifyToken } from '../../server/tokens.js';
+import { generateTokenKey, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
 import { postJson, testApp } from '../support/app.js';
 
 const shop: Site = { siteKey: 'shop', secret: 'shop-secret-0123456789abcdef0123456789', origins: ['https://shop.example'] };
@@ -188,6 +188,83 @@ describe('verifyToken for backends that check offline', () => {
     expect(await verifyToken(token, { ...options, binding: { secret: 'sandbox-secret', name: 'Zhang San', phoneNumber: '13800138000' } })).toEqual({ ok: false, error: 'binding-mismatch' });
     time.advance((TOKEN_TTL_SECONDS + 1) * 1000);
     expect(await verifyToken(token, options)).toEqual({ ok: false, error: 'timeout-or-duplicate' });
+  });
+
+  // Integrators call it from plain JavaScript too: whatever they pass, it resolves with a result, never throws.
+  async function offline() {
+    const app = testApp();
+    const token = await verified(app);
+    const jwks = await (await app.request('/.well-known/jwks.json')).json();
+    return { token, jwks, options: { jwks, siteKey: 'sandbox' } };
+  }
+
+  it('answers binding-mismatch, as siteverify does, for a binding that is not a text pair', async () => {
+    const { token, options } = await offline();
+    const bindings: unknown[] = [
+      { secret: 'sandbox-secret', name: undefined, phoneNumber: undefined }, // the README sample when the form did not post the pair
+      { secret: 'sandbox-secret', name: '张三', phoneNumber: undefined },
+      { secret: 'sandbox-secret', name: '张三', phoneNumber: 13800138000 },
+      { secret: undefined, name: '张三', phoneNumber: '13800138000' },
+      { secret: '', name: '张三', phoneNumber: '13800138000' },
+      {},
+      null,
+      'sandbox-secret',
+    ];
+    for (const binding of bindings) {
+      const check = verifyToken(token, { ...options, binding } as unknown as VerifyTokenOptions);
+      await expect(check, JSON.stringify(binding) ?? String(binding)).resolves.toEqual({ ok: false, error: 'binding-mismatch' });
+    }
+    // Without a binding (left out or undefined) the pair is not checked, as siteverify without name and phoneNumber.
+    await expect(verifyToken(token, options)).resolves.toMatchObject({ ok: true });
+    await expect(verifyToken(token, { ...options, binding: undefined })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('answers invalid-input-response for a token that is not a string, and for a missing site key', async () => {
+    const { token, options } = await offline();
+    const [header, payload] = token.split('.');
+    for (const bad of [undefined, null, 42, {}, ['a.b.c'], Buffer.from(token), '', `${header}.${payload}.AAAA`]) {
+      await expect(verifyToken(bad as unknown as string, options)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+    }
+    // jose skips the audience check without one: a token for any site would pass.
+    for (const siteKey of [undefined, '', ['sandbox'], 1]) {
+      await expect(verifyToken(token, { ...options, siteKey } as unknown as VerifyTokenOptions)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+    }
+    for (const now of [Date.now(), () => Number.NaN, () => 'now']) {
+      await expect(verifyToken(token, { ...options, now } as unknown as VerifyTokenOptions)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+    }
+  });
+
+  it('answers invalid-jwks, not a bad token, for a key set that is not the proxy\'s', async () => {
+    const { token, jwks, options } = await offline();
+    const [key] = jwks.keys as JWK[];
+    const other = await generateTokenKey(key!.kid!);
+    const sets: unknown[] = [
+      {}, // fetch(wrong URL).json() on the proxy answers { code: 'NOT_FOUND' }
+      { code: 'NOT_FOUND' },
+      null,
+      undefined,
+      'https://verify.example.com/.well-known/jwks.json',
+      [key],
+      { keys: [] },
+      { keys: key },
+      { keys: [null] },
+      { keys: [{ kty: 'RSA', kid: key!.kid, n: 'AQAB', e: 'AQAB' }] }, // a key of the wrong kind
+      { keys: [{ kty: 'oct', kid: key!.kid, k: 'c2VjcmV0' }] },
+      { keys: [{ ...key, crv: 'P-384' }] },
+      { keys: [{ ...key, alg: 'RS256' }] },
+      { keys: [{ ...other.jwk, kid: key!.kid }] }, // the private signing key pasted in
+      { keys: [{ ...key, x: 'AAAA' }] }, // a point Web Crypto cannot import
+    ];
+    for (const set of sets) {
+      const check = verifyToken(token, { ...options, jwks: set } as unknown as VerifyTokenOptions);
+      await expect(check, JSON.stringify(set) ?? String(set)).resolves.toEqual({ ok: false, error: 'invalid-jwks' });
+    }
+    await expect(verifyToken(token, null as unknown as VerifyTokenOptions)).resolves.toEqual({ ok: false, error: 'invalid-jwks' });
+    await expect(verifyToken(token, undefined as unknown as VerifyTokenOptions)).resolves.toEqual({ ok: false, error: 'invalid-jwks' });
+    // Keys of other kinds beside the proxy's are ignored; another key under the same kid is a bad token, not a bad set.
+    await expect(verifyToken(token, { ...options, jwks: { keys: [{ kty: 'oct', kid: 'x', k: 'c2VjcmV0' }, key] } } as unknown as VerifyTokenOptions)).resolves.toMatchObject({ ok: true });
+    const { d: _private, ...otherPublic } = other.jwk;
+    await expect(verifyToken(token, { ...options, jwks: { keys: [{ ...otherPublic, kid: key!.kid }] } })).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
   });
 
   it('verifies tokens of a retiring key after a rotation', async () => {
