@@ -1,6 +1,6 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { errorOutcome, postVerify, type Outcome } from './client.js';
+import { cancelledOutcome, errorOutcome, postVerify, type Outcome } from './client.js';
 import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
 import { onPageLangChange, pageLang } from './internal/page-lang.js';
@@ -202,7 +202,11 @@ export class CarrierVerify extends LitElement {
   readonly #internals: ElementInternals | null;
   #token: string | null = null;
   #pair: VerifiedPair | null = null;
-  #inFlight: { controller: AbortController; promise: Promise<Outcome> } | null = null;
+  /**
+   * The attempt under way. `end` is the one way it ends, answered or cancelled: it fires the outcome's event and
+   * resolves the promise with that same outcome, so that what the page awaits and what it heard always agree.
+   */
+  #inFlight: { controller: AbortController; promise: Promise<Outcome>; end: (outcome: Outcome) => void } | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #retryCountdown = new Countdown(this);
   #shownLang: Lang | undefined;
@@ -299,15 +303,26 @@ export class CarrierVerify extends LitElement {
     // fetch rejects with this reason, not with an AbortError.
     const timer = setTimeout(() => controller.abort(new DOMException('No answer in time', 'TimeoutError')), CarrierVerify.timeout);
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
+    let resolve!: (outcome: Outcome) => void;
+    const promise = new Promise<Outcome>((settle) => (resolve = settle));
+    const attempt = {
+      controller,
+      promise,
+      end: (outcome: Outcome) => {
+        if (this.#inFlight !== attempt) return;
+        clearTimeout(timer);
+        this.#inFlight = null;
+        resolve(this.#settle(outcome));
+      },
+    };
+    this.#inFlight = attempt;
     // An endpoint unset by script or a framework binding falls back to the default rather than posting to "/undefined".
-    const promise = postVerify(this.endpoint || DEFAULT_ENDPOINT, body, controller.signal).then((outcome) => {
-      clearTimeout(timer);
-      if (this.#inFlight?.controller !== controller) return outcome;
-      this.#inFlight = null;
+    // The answer to an attempt already cancelled is dropped: its promise resolved with the cancellation's outcome.
+    void postVerify(this.endpoint || DEFAULT_ENDPOINT, body, controller.signal).then((outcome) => {
+      if (this.#inFlight !== attempt) return;
       this.#pair = Object.freeze({ name: body.name, phoneNumber: body.phoneNumber });
-      return this.#settle(outcome);
+      attempt.end(outcome);
     });
-    this.#inFlight = { controller, promise };
     return promise;
   }
 
@@ -358,10 +373,10 @@ export class CarrierVerify extends LitElement {
 
   /** Ends the attempt under way, if any, with its one event: `cv-error` `ABORTED`, retryable. */
   #cancel(): void {
-    if (!this.#inFlight) return;
-    this.#inFlight.controller.abort();
-    this.#inFlight = null;
-    this.#settle({ status: 'error', detail: { code: 'ABORTED', message: 'The verification was cancelled', retryable: true } });
+    const attempt = this.#inFlight;
+    if (!attempt) return;
+    attempt.controller.abort();
+    attempt.end(cancelledOutcome());
   }
 
   #clearOutcome(): void {

@@ -45,6 +45,14 @@ export function errorOutcome(code: ErrorDetail['code'], message: string, retryAf
   return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
 }
 
+/**
+ * The outcome of an attempt cancelled by the page (`reset()`, `fill()`, the element taken out of the page). The
+ * one wording of it, for the event and the promise alike.
+ */
+export function cancelledOutcome(): Outcome {
+  return errorOutcome('ABORTED', 'The verification was cancelled');
+}
+
 /** The longest wait honoured, 7 days (the proxy's longest window): a gateway's nonsense must not lock the widget for years. */
 const MAX_RETRY_AFTER = 604_800;
 
@@ -96,7 +104,7 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
     });
   } catch (cause) {
     const aborted = cause instanceof DOMException && cause.name === 'AbortError';
-    return aborted ? errorOutcome('ABORTED', 'The request was cancelled') : errorOutcome('NETWORK_ERROR', 'The verification service could not be reached');
+    return aborted ? cancelledOutcome() : errorOutcome('NETWORK_ERROR', 'The verification service could not be reached');
   }
   let json: unknown;
   try {

@@ -52,6 +52,8 @@ export function isRetryable(code: ErrorCode | ClientErrorCode): boolean {
     code === 'SERVICE_UNAVAILABLE' ||
     code === 'INTERNAL_ERROR' ||
     code === 'NETWORK_ERROR' ||
-    code === 'BAD_RESPONSE'
+    code === 'BAD_RESPONSE' ||
+    // Cancelled by the page (reset, refill, removal): the same pair may be sent again.
+    code === 'ABORTED'
   );
 }
