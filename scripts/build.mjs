@@ -1,16 +1,16 @@
-// npm run build: dist/ with the ESM package and its types (tsc), the script-tag bundle (Vite) and custom-elements.json.
-// `--out <dir>` builds elsewhere (the package test builds into a temporary folder); dist/site, the demo, is left alone.
+// npm run build: dist/ with the ESM package and its types (tsc), the script-tag bundle and the pages (Vite) and
+// custom-elements.json. `--out <dir>` builds elsewhere (the package test builds into a temporary folder).
 import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BUNDLE_FILE, BUNDLE_GZIP_LIMIT, buildScriptTagBundle, formatBytes, root } from './bundle.mjs';
+import { BUNDLE_FILE, BUNDLE_GZIP_LIMIT, buildPages, buildScriptTagBundle, formatBytes, root } from './bundle.mjs';
 import { generateManifest } from './manifest.mjs';
 import { writePhoneMetadata } from './phone-metadata.mjs';
 
-/** What `npm run build` owns in the output folder; anything else there (dist/site) is someone else's. */
-const outputs = ['widget', 'server', BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'custom-elements.json'];
+/** What `npm run build` owns in the output folder; anything else there is someone else's. */
+const outputs = ['widget', 'server', 'site', BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'custom-elements.json'];
 
 function compileTypes(outDir) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -28,6 +28,8 @@ export async function buildPackage(outDir = join(root, 'dist'), { regenerate = t
   await Promise.all(outputs.map((name) => rm(join(outDir, name), { recursive: true, force: true })));
   compileTypes(outDir);
   const bundle = await buildScriptTagBundle(outDir);
+  // The demo and dashboard pages, which the proxy serves at / and /dashboard wherever it is installed.
+  await buildPages(join(outDir, 'site'));
   // Module paths in the manifest are written as the package ships them: dist/widget/*.js.
   const manifest = await generateManifest('dist');
   await writeFile(join(outDir, 'custom-elements.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -39,6 +39,13 @@ export async function buildScriptTagBundle(outDir) {
   return { file, integrity: integrityOf(bytes), ...compressedSizes(bytes) };
 }
 
+/** Builds the demo and dashboard pages into `outDir` with vite.config.ts in its default mode. */
+export async function buildPages(outDir) {
+  const { build } = await import('vite');
+  // No `root` here: the config's own (demo/) places the pages at the top of `outDir`.
+  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
+
 /** `12 345 B (12.1 KB)`: bytes, and kibibytes to one decimal. */
 export function formatBytes(bytes) {
   return `${bytes.toLocaleString('en-US')} B (${(bytes / 1024).toFixed(1)} KB)`;

@@ -406,7 +406,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
 
   const page = (file: string) =>
     async function servePage() {
-      return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not built here: npm run build makes the script-tag bundle, npm run build:site the pages' }).getResponse();
+      return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not built here: npm run build makes the script-tag bundle and the pages' }).getResponse();
     };
   app.get('/', page('/site/index.html'));
   app.get('/dashboard', page('/site/dashboard.html'));

@@ -1,6 +1,6 @@
 // What a Node backend adds to createApp, worked out from the environment as `npm start` does: undici's pooled
 // transport for upstream calls, node:crypto's hasher, the access log on stdout, the Prometheus registry, the
-// client address from the socket, the built files (the script-tag bundle, and the pages where they are built),
+// client address from the socket, the built files (the script-tag bundle and the pages),
 // and the shared Redis store when REDIS_URL is set.
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { createNodeTransport } from './transport-node.js';
 
 /**
  * The built files: `dist/` beside `server/` when run from the sources, else the `dist/` this file was compiled
- * into (the package's: the script-tag bundle and its map; the pages only in a checkout that built them).
+ * into (the package's: the script-tag bundle and its map, and the pages in `site/`).
  */
 const dist = fileURLToPath(new URL(/\/dist\/server\/[^/]+$/.test(import.meta.url) ? '../' : '../dist/', import.meta.url));
 

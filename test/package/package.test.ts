@@ -23,6 +23,11 @@ const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'
   customElements: string;
 };
 
+/** The titles of the demo and dashboard pages, as their sources have them. */
+const titleOf = async (page: string) => /<title>([^<]*)/.exec(await readFile(join(root, 'demo', page), 'utf8'))![1];
+const HOME_TITLE = await titleOf('index.html');
+const DASHBOARD_TITLE = await titleOf('dashboard.html');
+
 const targets = (target: ExportTarget): string[] => (typeof target === 'string' ? [target] : Object.values(target).flatMap(targets));
 
 function node(script: string): { status: number | null; out: string } {
@@ -63,6 +68,7 @@ describe('the built package', () => {
       const nodeHealth = await embedded.request('/healthz');
       const script = await embedded.request('/carrier-verify.js');
       const home = await embedded.request('/');
+      const dashboard = await embedded.request('/dashboard');
       await setup.close();
       console.log(JSON.stringify({
         element: typeof element.CarrierVerify, event: new element.VerifiedEvent({ code: 'FP00000' }).type,
@@ -70,7 +76,7 @@ describe('the built package', () => {
         createApp: typeof server.createApp, verifyToken: typeof server.verifyToken, health: health.status,
         node: [typeof onNode.RedisStore, typeof onNode.createNodeTransport, typeof onNode.nodeHasher, typeof onNode.fileAssets, nodeHealth.status],
         script: [script.status, script.headers.get('content-type'), script.headers.get('access-control-allow-origin'), (await script.text()).includes('carrier-verify')],
-        home: [home.status, (await home.json()).message],
+        pages: [home.status, home.headers.get('content-type'), (await home.text()).match(/<title>([^<]*)/)[1], dashboard.status, (await dashboard.text()).match(/<title>([^<]*)/)[1]],
       }));
     `);
     expect(run.status, run.out).toBe(0);
@@ -78,7 +84,7 @@ describe('the built package', () => {
       element: 'function', event: 'cv-verified', react: 'function', vue: 'function', createApp: 'function', verifyToken: 'function', health: 200,
       node: ['function', 'function', 'function', 'function', 200],
       script: [200, 'text/javascript; charset=utf-8', '*', true],
-      home: [404, 'Not built here: npm run build makes the script-tag bundle, npm run build:site the pages'],
+      pages: [200, 'text/html; charset=utf-8', HOME_TITLE, 200, DASHBOARD_TITLE],
     });
   });
 
