@@ -145,6 +145,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       let size = 0;
       const onAbort = () => abort?.(abortReason(cancel!));
       const unlisten = cancel ? listen(cancel, onAbort) : undefined;
+      // undici writes a request once it has a connection for it, and calls onConnect just before: until then the
+      // call is only waiting to connect (or for a free connection), and has not reached the vendor.
+      const control = cancel instanceof AbortSignal ? null : cancel;
+      control?.progress?.('connecting');
       const finish = (error: Error | null, answer?: TransportResponse) => {
         if (settled) return;
         settled = true;
@@ -158,6 +162,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
           onConnect(abortCall: (reason: Error) => void) {
             abort = abortCall;
             if (cancel?.aborted) abortCall(abortReason(cancel));
+            else control?.progress?.('sent');
           },
           onHeaders(statusCode: number, raw: Buffer[]) {
             status = statusCode;

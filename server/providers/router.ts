@@ -1,7 +1,7 @@
 // Smart routing: picks providers by weight and health, fails over only where the billing policy allows, and reports each attempt.
 import type { ResultCode } from '../../widget/codes.js';
 import { ProviderHealthState, type BreakerOptions, type ProviderHealth } from './health.js';
-import { failurePolicy, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { failurePolicy, UpstreamError, type CallControl, type CallPhase, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 /** One call to (or skip of) one provider within a request; what metrics count. */
 export interface AttemptRecord {
@@ -61,6 +61,8 @@ const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
  */
 class Call implements CallControl {
   aborted = false;
+  /** How far the call got, if its transport says. */
+  phase: CallPhase | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private listeners: (() => void)[] | undefined = undefined;
 
@@ -70,6 +72,10 @@ class Call implements CallControl {
       if (this.aborted) this.controller.abort();
     }
     return this.controller.signal;
+  }
+
+  progress(phase: CallPhase): void {
+    this.phase = phase;
   }
 
   onAbort(listener: () => void): void {
@@ -94,14 +100,16 @@ class Call implements CallControl {
 
 /**
  * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
- * provider ignores its signal.
+ * provider ignores its signal; or with `unreachable` if its transport said it was still waiting for a connection,
+ * since such a request never left (a connect that hangs longer than a short provider timeout).
  */
 export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
   const call = new Call();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       call.abort();
-      reject(new UpstreamError('timeout', provider.id, `no answer within ${Math.round(timeoutMs)} ms`));
+      const ms = Math.round(timeoutMs);
+      reject(call.phase === 'connecting' ? new UpstreamError('unreachable', provider.id, `no connection within ${ms} ms`) : new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {
       clearTimeout(timer);

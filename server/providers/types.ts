@@ -42,7 +42,17 @@ export interface CallControl {
   readonly aborted: boolean;
   /** Calls `listener` once if the call is given up before it settles, at once if it already was. */
   onAbort(listener: () => void): void;
+  /**
+   * Told by a transport that knows when a request leaves (the Node transport does): `connecting` while it waits
+   * for a connection, `sent` once the request is written. A call given up while still `connecting` never reached
+   * the vendor, so it fails as `unreachable`, free to try elsewhere, rather than as a `timeout` that may have been
+   * billed. A transport that says nothing leaves every call given up a `timeout`.
+   */
+  progress?(phase: CallPhase): void;
 }
+
+/** How far an upstream call got, as its transport tells it (see CallControl.progress). */
+export type CallPhase = 'connecting' | 'sent';
 
 /**
  * The key under which a provider may hand its CallControl to the transport in the request init. A transport
@@ -67,7 +77,8 @@ export interface TransportInit extends RequestInit {
 /**
  * How an upstream call failed. What the router may do next depends only on this, through `failurePolicy`.
  *
- * - `unreachable`: no connection (refused, DNS, connect timeout, TLS): the request never left the proxy.
+ * - `unreachable`: no connection (refused, DNS, connect timeout, TLS, or none yet when the provider's timeout
+ *   passed): the request never left the proxy.
  * - `refused`: the vendor answered that it did not process the request (HTTP 4xx, 429, 503, a vendor code
  *   for throttling, daily limit, bad input or a bad key).
  * - `vendor-error`: the vendor answered that its own engine failed (Tencent -2/-3, an Aliyun error code).

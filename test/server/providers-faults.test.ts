@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { postJson, testApp } from '../support/app.js';
-import { providerFor, refusedUrl, startMockUpstream, type Fault, type MockUpstream } from '../support/mock-upstream.js';
+import { blackHole, providerFor, refusedUrl, startMockUpstream, type Fault, type MockUpstream } from '../support/mock-upstream.js';
 
 const TIMEOUT_MS = 500;
 /**
@@ -84,6 +84,19 @@ describe('one provider', () => {
     expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
   });
 
+  it('answers 502 UPSTREAM_ERROR, not a timeout, when no connection is made before the timeout', async () => {
+    const hole = await blackHole();
+    try {
+      const { res, body, elapsed } = await timed(appOver(hole.url), 'one provider, connect hangs');
+      expect(res.status).toBe(502);
+      expect(body).toMatchObject({ code: 'UPSTREAM_ERROR' });
+      expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+      expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+    } finally {
+      hole.close();
+    }
+  });
+
   it.each(neverInTime)('answers 504 UPSTREAM_TIMEOUT for %s, right after the timeout', async (label, fault) => {
     first.fail(fault);
     const { res, body, elapsed } = await timed(appOver(first.url), `one provider, ${label}`);
@@ -118,6 +131,24 @@ describe('two providers', () => {
     expect(res.status).toBe(200);
     expect(body).toMatchObject({ code: 'FP00000' });
     expect(second.calls).toBe(1);
+  });
+
+  it('fails over when the first provider could not be connected to before its timeout: the call never left', async () => {
+    const hole = await blackHole();
+    try {
+      const app = appOver(hole.url, second.url);
+      const { res, body, elapsed } = await timed(app, 'failover, connect hangs');
+      expect(res.status).toBe(200);
+      expect(body).toMatchObject({ code: 'FP00000' });
+      expect(second.calls).toBe(1);
+      expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+      // Counted as unreachable, and not among the calls that may have been billed.
+      const metrics = await (await app.request('/metrics')).text();
+      expect(metrics).toMatch(/upstream_duration_seconds_count\{provider="p1",result="unreachable"\} 1/);
+      expect(metrics).not.toMatch(/maybe_billed[^\n]*provider="p1"[^\n]* [1-9]/);
+    } finally {
+      hole.close();
+    }
   });
 
   it.each(neverInTime)('does not fail over after %s: the call may have been billed', async (label, fault) => {

@@ -1,6 +1,8 @@
 // A real HTTP upstream on 127.0.0.1 for tests: answers like a vendor from the sandbox directory, or fails on demand.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
 import type { AdapterName } from '../../server/providers/adapters.js';
 import { createHttpProvider } from '../../server/providers/http.js';
@@ -191,6 +193,33 @@ export async function refusedUrl(): Promise<string> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return `http://127.0.0.1:${port}/verify`;
+}
+
+export interface BlackHole {
+  /** A URL where connecting hangs: the listener's queue is full and its process stopped, so SYNs go unanswered. */
+  readonly url: string;
+  close(): void;
+}
+
+/** A listener that never completes a connection: a provider behind a firewall that drops packets. */
+export async function blackHole(): Promise<BlackHole> {
+  const listener = spawn(
+    process.execPath,
+    ['-e', "const s = require('net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => { process.stdout.write(s.address().port + '\\n'); process.kill(process.pid, 'SIGSTOP'); });"],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [chunk] = (await once(listener.stdout, 'data')) as [Buffer];
+  const port = Number(String(chunk).trim());
+  // Connections that fill the accept queue of the stopped process: the kernel drops every SYN after them.
+  const fillers = Array.from({ length: 4 }, () => connect(port, '127.0.0.1').on('error', () => undefined));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return {
+    url: `http://127.0.0.1:${port}/verify`,
+    close() {
+      for (const filler of fillers) filler.destroy();
+      listener.kill('SIGKILL');
+    },
+  };
 }
 
 export interface MockProviderOptions {
