@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import { callControlKey, readsCallControl, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
+import { ANSWER_TOO_LARGE, callControlKey, readsCallControl, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -172,7 +172,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
           onData(chunk: Buffer) {
             size += chunk.length;
             if (size > maxResponseBytes) {
-              abort?.(new Error(`answer larger than ${maxResponseBytes} bytes`));
+              abort?.(Object.assign(new Error(`answer larger than ${maxResponseBytes} bytes`), { code: ANSWER_TOO_LARGE }));
               return false;
             }
             chunks.push(chunk);

@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { callControlKey, readsCallControl, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { ANSWER_TOO_LARGE, callControlKey, readsCallControl, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -121,6 +121,7 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   /** Why the transport threw: the timeout, or a failure named by whether the request can have left. */
   function sendFailure(cause: unknown, call: CallControl): UpstreamError {
     if (call.aborted) return new UpstreamError('timeout', id, 'no answer before the timeout');
+    if (errorCodes(cause).includes(ANSWER_TOO_LARGE)) return new UpstreamError('malformed', id, 'answer is too large');
     const failure = transportFailure(cause);
     return new UpstreamError(failure, id, failure === 'unreachable' ? 'could not connect' : 'connection broke before an answer');
   }

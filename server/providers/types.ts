@@ -51,6 +51,12 @@ export interface CallControl {
   progress?(phase: CallPhase): void;
 }
 
+/**
+ * The `code` of the error a transport fails a call with when the answer outgrows what it reads: the proxy counts
+ * that answer `malformed` (no verdict is that large), not a broken connection.
+ */
+export const ANSWER_TOO_LARGE = 'ANSWER_TOO_LARGE';
+
 /** How far an upstream call got, as its transport tells it (see CallControl.progress). */
 export type CallPhase = 'connecting' | 'sent';
 

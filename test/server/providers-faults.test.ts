@@ -84,6 +84,15 @@ describe('one provider', () => {
     expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
   });
 
+  it('counts an answer too large to read as malformed, not as a broken connection', async () => {
+    first.fail({ kind: 'huge', bytes: 1024 * 1024 });
+    const app = appOver(first.url);
+    const { res, body } = await timed(app, 'one provider, 1 MiB answer');
+    expect(res.status).toBe(502);
+    expect(body).toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(await (await app.request('/metrics')).text()).toMatch(/upstream_duration_seconds_count\{provider="p1",result="malformed"\} 1/);
+  });
+
   it('answers 502 UPSTREAM_ERROR, not a timeout, when no connection is made before the timeout', async () => {
     const hole = await blackHole();
     try {

@@ -27,7 +27,9 @@ export type Fault =
   /** The normal answer, preceded by a UTF-8 byte-order mark, as some vendors' stacks write JSON. */
   | { readonly kind: 'bom' }
   /** This JSON body, whatever was asked (for vendor codes). */
-  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number };
+  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number }
+  /** A JSON answer of `bytes` bytes, streamed without a Content-Length (chunked), as a runaway upstream sends it. */
+  | { readonly kind: 'huge'; readonly bytes: number };
 
 export interface RecordedRequest {
   readonly authorization: string | undefined;
@@ -152,6 +154,12 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         return response.end(`\uFEFF${JSON.stringify(answerFor(dialect, body))}`);
       case 'json':
         return sendJson(response, current.status ?? 200, current.body);
+      case 'huge': {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = ' '.repeat(16 * 1024);
+        for (let sent = 0; sent < current.bytes && !response.destroyed; sent += chunk.length) response.write(chunk);
+        return response.end('{}');
+      }
     }
   });
   server.on('connection', (socket) => {
