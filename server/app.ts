@@ -30,6 +30,10 @@ type Env = {
     /** The answer the app built with all its headers; any other answer gets them added on the way out. */
     built?: Response;
     site?: Site;
+    /**
+     * The code the request was answered with, for the access log: a result code, a more precise reason a handler
+     * named (`rate-limited`, `upstream-timeout`…), else the refusal's own code (an error code, siteverify's first error).
+     */
     outcome?: string;
     providerId?: string;
     masked?: { phone: string; name: string };
@@ -74,6 +78,15 @@ function answerHeaders(c: Context<Env>, extra?: Readonly<Record<string, string>>
   return { 'X-Request-Id': c.get('requestId'), ...c.get('cors'), ...extra };
 }
 
+/**
+ * An error answer with its code: the access log names the code unless the handler named a more precise outcome
+ * (`rate-limited`, `invalid-name`, `upstream-timeout`…) before refusing.
+ */
+function refuse(c: Context<Env>, error: ApiError): Response {
+  c.set('outcome', c.get('outcome') ?? error.code);
+  return reply(c, error.body, error.status, error.headers);
+}
+
 /** A JSON answer with every header it needs, built in one go (see answers.ts). */
 function reply(c: Context<Env>, body: unknown, status = 200, extra?: Readonly<Record<string, string>>): Response {
   const response = jsonAnswer(body, status, answerHeaders(c, extra));
@@ -83,7 +96,11 @@ function reply(c: Context<Env>, body: unknown, status = 200, extra?: Readonly<Re
 
 /** siteverify's answer when it cannot say yes: Turnstile's shape, with the reasons in `errors`. */
 function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 200 | 400 | 413 | 429 | 503 = 200, headers?: Record<string, string>) {
-  if (errors[0] !== undefined) c.set('answered', errors[0]);
+  const first = errors[0];
+  if (first !== undefined) {
+    c.set('answered', first);
+    c.set('outcome', c.get('outcome') ?? first);
+  }
   return reply(c, { success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
 }
 
@@ -440,19 +457,21 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.all('/api/siteverify', () => {
     throw notAllowed();
   });
-  app.notFound((c) => reply(c, apiError('NOT_FOUND').body, 404));
+  app.notFound((c) => refuse(c, apiError('NOT_FOUND')));
   app.onError((error, c) => {
-    if (error instanceof ApiError) return reply(c, error.body, error.status, error.headers);
+    if (error instanceof ApiError) return refuse(c, error);
     if (error instanceof HTTPException) return error.getResponse();
     // A store outage where the answer depends on shared state (a single-use token claim): refuse, never 500.
     if (error instanceof StoreUnavailableError) {
       c.set('outcome', 'store-unavailable');
       const headers = { 'Retry-After': UNAVAILABLE_RETRY_AFTER };
       if (c.get('api') === 'siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
-      return reply(c, apiError('SERVICE_UNAVAILABLE').body, 503, headers);
+      return refuse(c, apiError('SERVICE_UNAVAILABLE', {}, headers));
     }
     config.log({ level: 'error', requestId: c.get('requestId'), route: routeOf(c), error: error.name });
-    return reply(c, apiError('INTERNAL_ERROR').body, 500);
+    // Whatever the handler had named before it failed (a result code) is not what was answered.
+    c.set('outcome', 'INTERNAL_ERROR');
+    return refuse(c, apiError('INTERNAL_ERROR'));
   });
 
   /** Every handler of this app, as Hono holds them: a site that mounts the app matches copies that point back here. */

@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
+import { MAX_BODY_BYTES } from '../../server/app.js';
 import { generateTokenKey } from '../../server/tokens.js';
+import { postJson, testApp } from '../support/app.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -142,5 +144,46 @@ describe('logs of a whole run', () => {
   it('keep the metrics free of them too', () => {
     expect(run.metrics.length).toBeGreaterThan(0);
     expect(run.secrets.filter((secret) => run.metrics.includes(secret))).toEqual([]);
+  });
+});
+
+describe('the access-log line of a refusal', () => {
+  const pair = { name: '张三', phoneNumber: '13800138000' };
+  type App = ReturnType<typeof testApp>;
+  /** A token for the sandbox site, redeemed once already when `used`. */
+  const tokenFor = async (app: App, used = false): Promise<string> => {
+    const { token } = (await (await postJson(app, '/api/verify', pair)).json()) as { token: string };
+    if (used) await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+    return token;
+  };
+  const refusals: [string, (app: App) => Response | Promise<Response>][] = [
+    ['a bad origin', (app) => postJson(app, '/api/verify', pair, { origin: 'https://evil.example' })],
+    ['an unknown site key', (app) => postJson(app, '/api/verify', { ...pair, siteKey: 'no-such-site' })],
+    ['a body that is not JSON', (app) => postJson(app, '/api/verify', '{"name":')],
+    ['a body that is no object', (app) => postJson(app, '/api/verify', '[1]')],
+    ['another content type', (app) => app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(pair) })],
+    ['a body over the limit', (app) => postJson(app, '/api/verify', { ...pair, pad: 'x'.repeat(MAX_BODY_BYTES) })],
+    ['another method on verify', (app) => app.request('/api/verify', { method: 'PUT' })],
+    ['another method on siteverify', (app) => app.request('/api/siteverify')],
+    ['an unknown API path', (app) => app.request('/api/13800138000')],
+    ['siteverify with a wrong secret', async (app) => postJson(app, '/api/siteverify', { secret: 'guessed-secret', token: await tokenFor(app) })],
+    ['siteverify without a secret', (app) => postJson(app, '/api/siteverify', { token: 'x' })],
+    ['siteverify without a token', (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret' })],
+    ['siteverify with a body that is not JSON', (app) => postJson(app, '/api/siteverify', 'secret=')],
+    ['siteverify with a body over the limit', (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', pad: 'x'.repeat(MAX_BODY_BYTES) })],
+    ['siteverify with a token that is not one', (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: 'not-a-token' })],
+    ['siteverify with a token used already', async (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: await tokenFor(app, true) })],
+    ['siteverify with another pair', async (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: await tokenFor(app), name: '李四', phoneNumber: '13800138000' })],
+    ['siteverify with a good token', async (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: await tokenFor(app) })],
+  ];
+
+  it.each(refusals)('names the code of the answer to %s', async (_, send) => {
+    const app = testApp();
+    const res = await send(app);
+    const body = (await res.json()) as { code?: string; success?: boolean; errors?: string[] };
+    // The answer's own code: an error code, siteverify's first error, or token-accepted (as the metrics label it).
+    const code = body.success === true ? 'token-accepted' : (body.errors?.[0] ?? body.code);
+    expect(code).toEqual(expect.any(String));
+    expect(app.logs.at(-1)).toMatchObject({ status: res.status, outcome: code });
   });
 });
