@@ -120,6 +120,37 @@ console.log(widget?.status);
     expect(tsc.status).toBe(0);
   });
 
+  it('resolves the types of every entry under the older node10 resolution too, through typesVersions', async () => {
+    // An app of its own beside the package, which node10 finds in its node_modules (it knows no self-reference).
+    const legacy = join(pkg, 'legacy');
+    await mkdir(join(legacy, 'node_modules'), { recursive: true });
+    await symlink(pkg, join(legacy, 'node_modules', 'carrier-verify'), 'dir');
+    await writeFile(
+      join(legacy, 'consumer.ts'),
+      `import { CarrierVerify } from 'carrier-verify';
+import 'carrier-verify/react';
+import 'carrier-verify/vue';
+import { createApp, type TokenCheck } from 'carrier-verify/server';
+import { nodeAppConfig } from 'carrier-verify/node';
+
+export const element: typeof CarrierVerify = CarrierVerify;
+export const app = createApp();
+export const setup = nodeAppConfig;
+export type Check = TokenCheck;
+`,
+    );
+    await writeFile(
+      join(legacy, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'node10', target: 'es2022', lib: ['es2023', 'dom'], types: [], skipLibCheck: true },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', legacy], { cwd: legacy, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+
   it('types its server entry for a Node backend without the DOM library, its declarations checked too', async () => {
     const backend = join(pkg, 'backend');
     await mkdir(backend, { recursive: true });
