@@ -9,7 +9,7 @@ import { promRegistry } from './metrics-prom.js';
 import { fileAssets } from './node-assets.js';
 import { nodeHasher } from './node-hasher.js';
 import { stdoutLog } from './node-log.js';
-import { RedisStore } from './stores/redis.js';
+import { RedisDatabaseError, RedisStore } from './stores/redis.js';
 import { checkTokenKeys } from './tokens.js';
 import { createNodeTransport } from './transport-node.js';
 
@@ -69,11 +69,20 @@ export async function nodeAppConfig(env: Record<string, string | undefined>, ove
   }
 }
 
-/** Connects the shared store; each change of its state is logged once. */
+/**
+ * Connects the shared store; each change of its state is logged once. A Redis that answers but has no such
+ * database as REDIS_URL names is a bad setting (a ConfigError), never a reason to run on database 0.
+ */
 async function connectRedis(url: string, log: (line: LogLine) => void): Promise<RedisStore> {
   const store = new RedisStore(url, {
     onStateChange: (state, reason) => log({ time: new Date().toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason }),
   });
-  await store.ready();
+  try {
+    await store.ready();
+  } catch (error) {
+    store.client.disconnect();
+    if (error instanceof RedisDatabaseError) throw new ConfigError('REDIS_URL', error.message);
+    throw error;
+  }
   return store;
 }

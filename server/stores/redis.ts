@@ -34,6 +34,31 @@ type HitCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 const HUNG_BACKOFF_MS = 1000;
 
 /**
+ * Error replies from a Redis that is up but serves no write (out of memory under `noeviction`, a read-only replica,
+ * a failed save, missing or wrong credentials, still loading its data, busy with a script, a master gone): an
+ * outage for this product, unlike an error about the command itself (WRONGTYPE, a syntax error).
+ */
+const REFUSALS = new Set(['OOM', 'READONLY', 'MISCONF', 'NOAUTH', 'WRONGPASS', 'NOPERM', 'LOADING', 'BUSY', 'MASTERDOWN', 'NOREPLICAS', 'CLUSTERDOWN']);
+
+/**
+ * The code of an error reply that means the server refuses to serve (its first word, never the message, which
+ * names the script and could name more), or undefined for any other error. Redis 6 wraps an error raised inside a
+ * script as `ERR Error running script … -OOM …`: the code inside counts.
+ */
+function refusalOf(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return undefined;
+  const code = /^[A-Z]+/.exec(error.message)?.[0];
+  if (code && REFUSALS.has(code)) return code;
+  const inScript = code === 'ERR' ? /^ERR Error running script\b.*?-([A-Z]+) /s.exec(error.message)?.[1] : undefined;
+  return inScript && REFUSALS.has(inScript) ? inScript : undefined;
+}
+
+/** Thrown by `ready()` when the server refuses the database named in the URL: running on another would be wrong. */
+export class RedisDatabaseError extends Error {
+  override readonly name = 'RedisDatabaseError';
+}
+
+/**
  * Options for a client that fails fast instead of queueing: while Redis is away a command rejects at once (or
  * after `commandTimeoutMs` when Redis hangs), so that callers can degrade instead of piling up requests.
  * Reconnection goes on in the background with a capped back-off.
@@ -54,6 +79,13 @@ export class RedisStore implements Store {
   private readonly hitCommand: HitCommand;
   private state: 'up' | 'down' | 'unknown' = 'unknown';
   private failFastUntil = 0;
+  /** Down because writes were refused: a read that succeeds (Redis out of memory still answers GET) is no recovery. */
+  private writesRefused = false;
+  /**
+   * Why this connection may not be used, when the server refused to SELECT the URL's database: ioredis would go on
+   * in database 0. Cleared on each new connection, which selects again.
+   */
+  private wrongDatabase: string | null = null;
   /** Reports a change of state to `onStateChange`, once per change. */
   private readonly change: (state: 'up' | 'down', reason?: string) => void;
 
@@ -62,25 +94,52 @@ export class RedisStore implements Store {
     this.client = new Redis(url, redisClientOptions(options.commandTimeoutMs));
     this.client.defineCommand('cvHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.hitCommand = (this.client as unknown as { cvHit: HitCommand }).cvHit.bind(this.client);
+    let reported: string | undefined;
     this.change = (state, reason) => {
-      if (this.state === state) return;
+      // Once per change; but a store already down (Redis away at start) that finds the URL's database missing when
+      // Redis comes back says so once too: that cause is the operator's to fix, and no later 'up' will follow.
+      const wrongDatabase = state === 'down' && reason !== undefined && reason === this.wrongDatabase && reported !== reason;
+      if (this.state === state && !wrongDatabase) return;
       this.state = state;
+      reported = reason;
+      if (state === 'up') this.writesRefused = false;
       options.onStateChange?.(state, reason);
     };
-    this.client.on('ready', () => this.change('up'));
+    const database = Number(this.client.options.db ?? 0);
+    // ioredis sends SELECT on every new connection before it is ready, and reports a refusal only as an 'error'.
+    this.client.on('connect', () => (this.wrongDatabase = null));
+    this.client.on('ready', () => {
+      if (!this.wrongDatabase) this.change('up');
+    });
     // Without a listener ioredis prints every failed reconnection; the state change is reported once instead.
-    this.client.on('error', (error: Error & { code?: string }) => this.change('down', error.code ?? error.name));
+    this.client.on('error', (error: Error & { code?: string; command?: { name?: string } }) => {
+      if (error.command?.name === 'select') {
+        this.wrongDatabase = /DB index is out of range/i.test(error.message)
+          ? `database ${database} does not exist on this server`
+          : `database ${database} could not be selected (${/^[A-Z]+/.exec(error.message)?.[0] ?? error.name})`;
+        this.change('down', this.wrongDatabase);
+        return;
+      }
+      this.change('down', error.code ?? error.name);
+    });
     this.client.on('close', () => this.change('down', 'connection closed'));
   }
 
-  /** Resolves once connected, or after `timeoutMs` without throwing: a proxy starts even while Redis is away. */
+  /**
+   * Resolves once connected, or after `timeoutMs` without throwing: a proxy starts even while Redis is away.
+   * Rejects with RedisDatabaseError when Redis answers but refuses the URL's database.
+   */
   async ready(timeoutMs = 2000): Promise<boolean> {
-    if (this.client.status === 'ready') return true;
-    return new Promise((resolve) => {
+    if (this.client.status === 'ready') {
+      if (this.wrongDatabase) throw new RedisDatabaseError(this.wrongDatabase);
+      return true;
+    }
+    return new Promise((resolve, reject) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
         this.client.off('ready', onReady);
-        resolve(ok);
+        if (ok && this.wrongDatabase) reject(new RedisDatabaseError(this.wrongDatabase));
+        else resolve(ok);
       };
       const onReady = () => done(true);
       const timer = setTimeout(() => done(false), timeoutMs);
@@ -88,41 +147,49 @@ export class RedisStore implements Store {
     });
   }
 
-  private async run<T>(command: () => Promise<T>): Promise<T> {
+  /** Runs one command; `writes` says whether it writes, for telling a recovery from a read that never failed. */
+  private async run<T>(command: () => Promise<T>, writes: boolean): Promise<T> {
+    // Never database 0 in place of the one asked for: down until a new connection selects it.
+    if (this.wrongDatabase) throw new StoreUnavailableError(this.wrongDatabase);
     if (Date.now() < this.failFastUntil) throw new StoreUnavailableError('redis timed out recently');
     let value: T;
     try {
       value = await command();
     } catch (error) {
       const message = error instanceof Error ? error.message : 'redis command failed';
+      const refusal = refusalOf(error);
       if (/timed out/i.test(message)) {
         this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
         // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
         this.change('down', 'command timed out');
+      } else if (refusal) {
+        // Up but refusing (out of memory, read-only, …): no connection event says so either; the error reply does.
+        this.writesRefused = true;
+        this.change('down', refusal);
       }
       throw new StoreUnavailableError(message);
     }
-    // An answer after a hang: Redis is back, though the connection never went.
-    if (this.state === 'down') this.change('up');
+    // An answer after a hang or a refusal: Redis is back, though the connection never went.
+    if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
     return value;
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
-    const [count, resetMs] = await this.run(() => this.hitCommand(this.prefix + key, Math.max(1, Math.round(windowMs))));
+    const [count, resetMs] = await this.run(() => this.hitCommand(this.prefix + key, Math.max(1, Math.round(windowMs))), true);
     return { count: Number(count), resetMs: Number(resetMs) };
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    const answer = await this.run(() => this.client.set(this.prefix + key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX'));
+    const answer = await this.run(() => this.client.set(this.prefix + key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), true);
     return answer === 'OK';
   }
 
   async get(key: string): Promise<string | null> {
-    return this.run(() => this.client.get(this.prefix + key));
+    return this.run(() => this.client.get(this.prefix + key), false);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.run(() => this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs))));
+    await this.run(() => this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs))), true);
   }
 
   async close(): Promise<void> {

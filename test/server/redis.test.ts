@@ -1,8 +1,10 @@
 // Shared state in a real redis-server: the store itself, two proxy instances that agree, and Redis stopped midway.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type LogLine } from '../../server/config.js';
 import { parseLimits } from '../../server/limits.js';
 import { startServer, type RunningServer } from '../../server/node.js';
+import { nodeAppConfig } from '../../server/node-setup.js';
 import { RedisStore } from '../../server/stores/redis.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
@@ -306,6 +308,86 @@ describe('a Redis that hangs', () => {
     } finally {
       redis.resume();
       await store.close();
+    }
+  });
+});
+
+describe('a Redis that answers but refuses writes', () => {
+  it('is down (reason OOM) until a write succeeds again: reads that still work are no recovery, a wrong command no outage', async () => {
+    const own = await startRedis();
+    const changes: string[] = [];
+    const prefix = `oom${Date.now()}:`;
+    const store = new RedisStore(own.url, { prefix, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    await store.ready();
+    const admin = new Redis(own.url);
+    try {
+      await store.set('cache:kept', 'v', 60_000);
+      await admin.lpush(`${prefix}list`, 'x');
+      // An error about the command itself (WRONGTYPE) fails that command, and says nothing of Redis.
+      await expect(store.get('list')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(changes).toEqual(['up']);
+
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      await expect(store.hit('w', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.claim('token:a', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.set('cache:k', 'v', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      // Out of memory, Redis still answers reads: that is not a recovery, and the outage is reported once.
+      expect(await store.get('cache:kept')).toBe('v');
+      await expect(store.set('cache:k', 'v', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(changes).toEqual(['up', 'down: OOM']);
+
+      await admin.config('SET', 'maxmemory', '0');
+      expect(await store.claim('token:a', 60_000)).toBe(true);
+      expect(changes).toEqual(['up', 'down: OOM', 'up']);
+
+      // A read-only replica refuses writes the same way.
+      await admin.replicaof('127.0.0.1', '1');
+      await expect(store.hit('w', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(changes).toEqual(['up', 'down: OOM', 'up', 'down: READONLY']);
+      await admin.replicaof('NO', 'ONE');
+      expect((await store.hit('w', 60_000)).count).toBe(1);
+      expect(changes).toEqual(['up', 'down: OOM', 'up', 'down: READONLY', 'up']);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await own.dispose();
+    }
+  });
+});
+
+describe('REDIS_URL naming a database the server does not have', () => {
+  it('stops the proxy at start-up with a ConfigError naming REDIS_URL', async () => {
+    const env = {
+      REDIS_URL: `${redis.url}/99`,
+      CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, 'x'),
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('db')]),
+    };
+    const started = nodeAppConfig(env, { log: () => {} });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toThrow(/^REDIS_URL: database 99 does not exist on this server$/);
+  });
+
+  it('keeps the store down, never on database 0, when Redis comes up after the proxy started', async () => {
+    const own = await startRedis();
+    await own.stop();
+    const changes: string[] = [];
+    const store = new RedisStore(`${own.url}/99`, { onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    try {
+      expect(await store.ready(300)).toBe(false);
+      await own.start();
+      await expect.poll(() => changes.at(-1), { timeout: 5000 }).toBe('down: database 99 does not exist on this server');
+      // Reported once, though the connection was already down: Redis is back, and the setting is what is wrong.
+      expect(changes.filter((change) => change.includes('database 99'))).toHaveLength(1);
+      await expect(store.ready(100)).rejects.toThrow(/database 99 does not exist/);
+      await expect(store.set('k', 'v', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.hit('w', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(changes).not.toContain('up');
+      expect(await store.client.call('DBSIZE')).toBe(0);
+    } finally {
+      await store.close();
+      await own.dispose();
     }
   });
 });
