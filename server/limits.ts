@@ -55,11 +55,15 @@ function parseLimit(scope: string, value: string): Limit | null {
 export function parseLimits(raw: string | undefined): Limits {
   const limits: { -readonly [S in LimitScope]: Limit | null } = { ...DEFAULT_LIMITS };
   const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const named = new Set<LimitScope>();
   for (const entry of entries) {
     const parts = entry.split('=').map((part) => part.trim());
     const [name = '', value = ''] = parts;
     if (parts.length !== 2) throw new Error(`"${entry.slice(0, 40)}" is not of the form scope=count/window`);
     if (!isScope(name)) throw new Error(`unknown limit "${name.slice(0, 40)}" (known: ${SCOPES.join(', ')})`);
+    // Which of two would hold is a guess the operator should not have to make.
+    if (named.has(name)) throw new Error(`${name} is given twice`);
+    named.add(name);
     limits[name] = parseLimit(name, value);
   }
   return limits;

@@ -9,6 +9,8 @@ import { nodeAppConfig } from './node-setup.js';
 export interface RunningServer {
   readonly server: ServerType;
   readonly port: number;
+  /** Where limits, used-token marks and the cache live: this process's memory, or the Redis of REDIS_URL. */
+  readonly storeKind: 'memory' | 'redis';
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
       resolve({
         server,
         port: info.port,
+        storeKind: app.config.storeKind,
         close: () => stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close()),
       });
     });
@@ -99,7 +102,9 @@ export async function main(env: Record<string, string | undefined> = process.env
   try {
     const running = await startServer(env);
     const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
-    process.stderr.write(`carrier-verify listening on http://localhost:${running.port}${sandbox}\n`);
+    // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
+    const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
+    process.stderr.write(`carrier-verify listening on http://localhost:${running.port}${sandbox}; ${state}\n`);
     const stop = () => void running.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -193,7 +193,8 @@ describe('the carrier-verify program (package.json bin)', () => {
       const port = await new Promise<number>((resolve, reject) => {
         child.stderr.on('data', (chunk: Buffer) => {
           stderr += chunk.toString();
-          const match = /listening on http:\/\/localhost:(\d+) on the sandbox provider/.exec(stderr);
+          // The start line says where the state lives, so that an instance that missed its REDIS_URL is seen.
+          const match = /listening on http:\/\/localhost:(\d+) on the sandbox provider; state in this process's memory \(no REDIS_URL\)\n/.exec(stderr);
           if (match) resolve(Number(match[1]));
         });
         child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));

@@ -319,6 +319,7 @@ describe('CARRIER_VERIFY_LIMITS', () => {
     ['ip=0/1m', /at least 1/],
     ['ip=5/100ms', /between 1s and 7d/],
     ['site=5/8d', /between 1s and 7d/],
+    ['ip=1/1m, ip=100/1m', /ip is given twice/],
   ])('stops the proxy on %j, naming the setting', (raw, message) => {
     const load = () => loadConfig({ CARRIER_VERIFY_LIMITS: raw });
     expect(load).toThrow(ConfigError);

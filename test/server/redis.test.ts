@@ -115,6 +115,7 @@ interface Instance {
 async function startInstance(env: Record<string, string>): Promise<Instance> {
   const logs: LogLine[] = [];
   const server = await startServer(env, { log: (line) => logs.push(line) });
+  expect(server.storeKind).toBe('redis');
   return {
     server,
     logs,
