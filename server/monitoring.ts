@@ -52,6 +52,7 @@ export async function isOperator(access: OperatorAccess, c: Context): Promise<bo
 export function operatorOnly(access: OperatorAccess): MiddlewareHandler {
   return async function operatorOnly(c, next) {
     if (await isOperator(access, c)) return next();
+    c.set('outcome', 'UNAUTHORIZED');
     c.header('WWW-Authenticate', 'Bearer realm="carrier-verify operator"');
     c.header('Cache-Control', 'no-store');
     const message =

@@ -174,11 +174,12 @@ describe('the access-log line of a refusal', () => {
     ['siteverify with a token that is not one', (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: 'not-a-token' })],
     ['siteverify with a token used already', async (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: await tokenFor(app, true) })],
     ['siteverify with another pair', async (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: await tokenFor(app), name: '李四', phoneNumber: '13800138000' })],
+    ['the operator data without the operator token', (app) => app.request('/api/stats')],
     ['siteverify with a good token', async (app) => postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: await tokenFor(app) })],
   ];
 
   it.each(refusals)('names the code of the answer to %s', async (_, send) => {
-    const app = testApp();
+    const app = testApp({ operatorToken: 'o'.repeat(32) });
     const res = await send(app);
     const body = (await res.json()) as { code?: string; success?: boolean; errors?: string[] };
     // The answer's own code: an error code, siteverify's first error, or token-accepted (as the metrics label it).
