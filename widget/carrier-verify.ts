@@ -204,9 +204,10 @@ export class CarrierVerify extends LitElement {
   #pair: VerifiedPair | null = null;
   /**
    * The attempt under way. `end` is the one way it ends, answered or cancelled: it fires the outcome's event and
-   * resolves the promise with that same outcome, so that what the page awaits and what it heard always agree.
+   * resolves the promise with that same outcome, so that what the page awaits and what it heard always agree
+   * (`shown: false` for a cancellation, which leaves the element as the page has just made it).
    */
-  #inFlight: { controller: AbortController; promise: Promise<Outcome>; end: (outcome: Outcome) => void } | null = null;
+  #inFlight: { controller: AbortController; promise: Promise<Outcome>; end: (outcome: Outcome, shown?: boolean) => void } | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #retryCountdown = new Countdown(this);
   #shownLang: Lang | undefined;
@@ -305,14 +306,16 @@ export class CarrierVerify extends LitElement {
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
     let resolve!: (outcome: Outcome) => void;
     const promise = new Promise<Outcome>((settle) => (resolve = settle));
+    let ended = false;
     const attempt = {
       controller,
       promise,
-      end: (outcome: Outcome) => {
-        if (this.#inFlight !== attempt) return;
+      end: (outcome: Outcome, shown = true) => {
+        if (ended) return;
+        ended = true;
         clearTimeout(timer);
-        this.#inFlight = null;
-        resolve(this.#settle(outcome));
+        if (this.#inFlight === attempt) this.#inFlight = null;
+        resolve(this.#settle(outcome, shown));
       },
     };
     this.#inFlight = attempt;
@@ -350,33 +353,43 @@ export class CarrierVerify extends LitElement {
    * verification under way ends with `cv-error` `ABORTED`, since its answer would be about the pair replaced.
    */
   fill(values: { name?: string; phoneNumber?: string }): void {
-    this.#cancel();
-    if (this._status === 'verified') {
-      this.#clearToken();
-      this.#show('idle');
-    }
-    if (values.name !== undefined) this._nameValue = values.name;
-    if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
-    // As an edit of both fields: a rate limit's wait stays.
-    this.#edited('name');
-    this.#edited('phone');
+    this.#cancel(() => {
+      if (this._status === 'verified') {
+        this.#clearToken();
+        this.#show('idle');
+      }
+      if (values.name !== undefined) this._nameValue = values.name;
+      if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
+      // As an edit of both fields: a rate limit's wait stays.
+      this.#edited('name');
+      this.#edited('phone');
+    });
   }
 
   /** Clears both fields, the outcome and the token; a verification under way ends with `cv-error` `ABORTED`. */
   reset(): void {
-    this.#cancel();
-    this.#clearToken();
-    this._nameValue = '';
-    this._phoneValue = '';
-    this.#clearOutcome();
+    this.#cancel(() => {
+      this.#clearToken();
+      this._nameValue = '';
+      this._phoneValue = '';
+      this.#clearOutcome();
+    });
   }
 
-  /** Ends the attempt under way, if any, with its one event: `cv-error` `ABORTED`, retryable. */
-  #cancel(): void {
+  /**
+   * Withdraws the attempt under way, if any, back to idle (nothing went wrong that the person should read about),
+   * makes the `change` the page asked for, and only then ends the attempt with its one event, `cv-error`
+   * `ABORTED`: a listener that verifies again does so on the new fields, not on the pair just replaced.
+   */
+  #cancel(change?: () => void): void {
     const attempt = this.#inFlight;
-    if (!attempt) return;
-    attempt.controller.abort();
-    attempt.end(cancelledOutcome());
+    if (attempt) {
+      this.#inFlight = null;
+      attempt.controller.abort();
+      this.#show('idle');
+    }
+    change?.();
+    attempt?.end(cancelledOutcome(), false);
   }
 
   #clearOutcome(): void {
@@ -403,8 +416,8 @@ export class CarrierVerify extends LitElement {
     void this.updateComplete.then(() => this.#focusField('name'));
   }
 
-  #settle(outcome: Outcome): Outcome {
-    this.#show(outcome.status, null, outcome.status === 'error' ? outcome.detail : null);
+  #settle(outcome: Outcome, shown = true): Outcome {
+    if (shown) this.#show(outcome.status, null, outcome.status === 'error' ? outcome.detail : null);
     switch (outcome.status) {
       case 'verified':
         this.#setToken(outcome.detail.token);

@@ -43,7 +43,10 @@ export type ErrorCode = keyof typeof errorStatus;
 /** Error codes the widget itself reports when the proxy cannot be reached or answers nonsense. */
 export type ClientErrorCode = 'NETWORK_ERROR' | 'BAD_RESPONSE' | 'ABORTED';
 
-/** Whether trying the same request again later may succeed. */
+/**
+ * Whether trying the same request again later may succeed. Not `ABORTED`: the page cancelled that attempt, and a
+ * handler that retries whatever is retryable must not undo what the page did.
+ */
 export function isRetryable(code: ErrorCode | ClientErrorCode): boolean {
   return (
     code === 'RATE_LIMITED' ||
@@ -52,8 +55,6 @@ export function isRetryable(code: ErrorCode | ClientErrorCode): boolean {
     code === 'SERVICE_UNAVAILABLE' ||
     code === 'INTERNAL_ERROR' ||
     code === 'NETWORK_ERROR' ||
-    code === 'BAD_RESPONSE' ||
-    // Cancelled by the page (reset, refill, removal): the same pair may be sent again.
-    code === 'ABORTED'
+    code === 'BAD_RESPONSE'
   );
 }

@@ -3,6 +3,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../widget/define.js';
 import { CarrierVerify } from '../../widget/carrier-verify.js';
 import { eventNames } from '../../widget/events.js';
+import type { Outcome } from '../../widget/client.js';
 
 const inputs = (el: CarrierVerify) => ({
   name: el.shadowRoot!.querySelector<HTMLInputElement>('#name')!,
@@ -421,10 +422,31 @@ describe('<carrier-verify>', () => {
       cancel(el);
       const settled = await outcome;
       expect(heard).to.have.length(1);
-      expect(heard[0].detail).to.deep.include({ code: 'ABORTED' });
+      // Not retryable: the page cancelled it, and a handler that retries whatever is retryable must not undo that.
+      expect(heard[0].detail).to.deep.include({ code: 'ABORTED', retryable: false });
       expect({ status: settled.status, detail: { ...settled.detail } }).to.deep.equal(heard[0]);
     });
   }
+
+  it('fires ABORTED once reset() or fill() has changed the fields, so a listener that verifies again sends the new ones', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    for (const type of eventNames) el.addEventListener(type, (e) => seen.push(`${type}:${(e as CustomEvent).detail.code ?? (e as CustomEvent).detail.field ?? ''}`));
+    let again: Promise<Outcome> | undefined;
+    el.addEventListener('cv-error', () => (again = el.verify()), { once: true });
+    el.fill({ name: '冯四', phoneNumber: '13800000504' });
+    void el.verify();
+    el.fill({ name: '李四', phoneNumber: '18612345678' });
+    expect((await again!).status).to.equal('verified');
+    expect(el.verifiedPair).to.deep.equal({ name: '李四', phoneNumber: '18612345678' });
+    el.addEventListener('cv-error', () => (again = el.verify()), { once: true });
+    el.fill({ name: '冯四', phoneNumber: '13800000504' });
+    void el.verify();
+    el.reset();
+    expect((await again!).status).to.equal('invalid');
+    expect(seen).to.deep.equal(['cv-error:ABORTED', 'cv-verified:FP00000', 'cv-error:ABORTED', 'cv-invalid:name']);
+    expect(el.token).to.equal(null);
+  });
 
   it('goes on verifying when moved within the page (into a dialog, say)', async () => {
     const el = await widget();
@@ -456,7 +478,9 @@ describe('<carrier-verify>', () => {
     await new Promise((resolve) => setTimeout(resolve));
     parent.append(el);
     await el.updateComplete;
-    expect(el.status).to.equal('error');
+    // Back to idle: the page took it away, nothing failed that the person should read about.
+    expect(el.status).to.equal('idle');
+    expect(el.shadowRoot!.querySelector('[role="status"]')?.textContent?.trim() ?? '').to.equal('');
     expect(errors).to.deep.equal(['ABORTED']);
     expect(inputs(el).name.readOnly).to.equal(false);
     const outcome = await el.verify();
