@@ -67,21 +67,19 @@ export async function startServer(env: Record<string, string | undefined>, overr
 /**
  * Stops taking connections and lets the requests under way finish. A client that keeps its connection alive and
  * goes on sending on it (a load balancer's pool does) would hold a stopping server open for as long as it likes:
- * from now on each answer says `Connection: close`, a connection is closed as soon as it falls idle, and those
- * still open when the grace period ends are cut.
+ * a request that comes in from now on is answered with `Connection: close`, and those still open when the grace
+ * period ends are cut. Idle connections close now (Node's `close()` does that), and one that falls idle later
+ * when its keep-alive timeout runs out, as the server announced: closing it sooner could cut off a request the
+ * client is sending at that moment, which a client that heeds `Keep-Alive: timeout` never does at the timeout.
  */
 function stopServing(server: ServerType, graceMs: number): Promise<void> {
   const closed = new Promise<void>((done) => server.close(() => done()));
-  if (!('closeIdleConnections' in server)) return closed;
+  if (!('closeAllConnections' in server)) return closed;
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
     response.shouldKeepAlive = false;
   });
-  const idle = setInterval(() => server.closeIdleConnections(), 100);
   const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-  return closed.finally(() => {
-    clearInterval(idle);
-    clearTimeout(cut);
-  });
+  return closed.finally(() => clearTimeout(cut));
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

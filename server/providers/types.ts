@@ -44,9 +44,11 @@ export interface CallControl {
   onAbort(listener: () => void): void;
   /**
    * Told by a transport that knows when a request leaves (the Node transport does): `connecting` while it waits
-   * for a connection, `sent` once the request is written. A call given up while still `connecting` never reached
-   * the vendor, so it fails as `unreachable`, free to try elsewhere, rather than as a `timeout` that may have been
-   * billed. A transport that says nothing leaves every call given up a `timeout`.
+   * for a connection (a new one, or a free one of its pool), `sent` as the request is about to be written. A call
+   * given up while still `connecting` never reached the vendor, so it fails as `unreachable`, free to try
+   * elsewhere, rather than as a `timeout` that may have been billed (a pool so busy that calls wait for a free
+   * connection past their timeout is counted against the provider too, as if it could not be reached). A
+   * transport that says nothing leaves every call given up a `timeout`.
    */
   progress?(phase: CallPhase): void;
 }

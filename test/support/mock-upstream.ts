@@ -216,9 +216,16 @@ export async function blackHole(): Promise<BlackHole> {
     ['-e', "const s = require('net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => { process.stdout.write(s.address().port + '\\n'); process.kill(process.pid, 'SIGSTOP'); });"],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const [chunk] = (await once(listener.stdout, 'data')) as [Buffer];
-  const port = Number(String(chunk).trim());
-  // Connections that fill the accept queue of the stopped process: the kernel drops every SYN after them.
+  let port: number;
+  try {
+    const [chunk] = (await once(listener.stdout, 'data')) as [Buffer];
+    port = Number(String(chunk).trim());
+  } catch (error) {
+    listener.kill('SIGKILL');
+    throw error;
+  }
+  // Connections that fill the accept queue of the stopped process: the kernel drops every SYN after them (unless
+  // net.ipv4.tcp_abort_on_overflow is set, which resets them instead; it is off by default).
   const fillers = Array.from({ length: 4 }, () => connect(port, '127.0.0.1').on('error', () => undefined));
   await new Promise((resolve) => setTimeout(resolve, 100));
   return {
