@@ -49,12 +49,14 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // Node looks at open requests only every `connectionsCheckingInterval` (30 s by default), which would let a slow
     // client keep its request up to 30 s past the timeout: once a second keeps the timeout what it says.
     const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) };
+    // One stop however often close() is called (a signal handler and a test's cleanup, say).
+    let closing: Promise<void> | undefined;
     const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST ?? '0.0.0.0', serverOptions }, (info) => {
       resolve({
         server,
         port: info.port,
         storeKind: app.config.storeKind,
-        close: () => stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close()),
+        close: () => (closing ??= stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
     server.once('error', (error: NodeJS.ErrnoException) => {

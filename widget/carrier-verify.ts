@@ -388,8 +388,12 @@ export class CarrierVerify extends LitElement {
       attempt.controller.abort();
       this.#show('idle');
     }
-    change?.();
-    attempt?.end(cancelledOutcome(), false);
+    // Ended even if the change throws (a number given to fill() that is not text): its promise must not hang.
+    try {
+      change?.();
+    } finally {
+      attempt?.end(cancelledOutcome(), false);
+    }
   }
 
   #clearOutcome(): void {

@@ -428,6 +428,18 @@ describe('<carrier-verify>', () => {
     });
   }
 
+  it('still ends the attempt when fill() throws on a value that is not text', async () => {
+    const el = await widget();
+    const seen: string[] = [];
+    el.addEventListener('cv-error', (e) => seen.push(e.detail.code));
+    el.fill({ name: '陈五', phoneNumber: '13800000504' });
+    const outcome = el.verify();
+    expect(() => el.fill({ phoneNumber: null as unknown as string })).to.throw(TypeError);
+    expect((await outcome).status).to.equal('error');
+    expect(seen).to.deep.equal(['ABORTED']);
+    expect(el.status).to.equal('idle');
+  });
+
   it('fires ABORTED once reset() or fill() has changed the fields, so a listener that verifies again sends the new ones', async () => {
     const el = await widget();
     const seen: string[] = [];

@@ -82,6 +82,9 @@ describe('stopping the server', () => {
       expect(took).toBeGreaterThanOrEqual(250);
       expect(took).toBeLessThan(2000);
       expect(await hanging).toBe('cut');
+      // Closing again, as a signal handler and a cleanup both may, is the same stop.
+      await running.close();
+      expect(running.server.listenerCount('request')).toBe(2);
     } finally {
       agent.destroy();
     }
