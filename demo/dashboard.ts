@@ -185,7 +185,17 @@ function render(stats: Stats): void {
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);
-  $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}`;
+  // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them.
+  $('#status').textContent = `Updated ${clock(stats.generatedAt, true)} · instance ${stats.instance.id}, up ${uptime(stats.generatedAt - stats.instance.startedAt)}`;
+}
+
+/** How long an instance has been up, to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h`. */
+function uptime(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string };

@@ -159,8 +159,16 @@ export interface StatsQuery {
   readonly stepMs?: number;
 }
 
+/** Which process answered: the dashboard is per instance, and behind a load balancer each refresh may reach another. */
+export interface InstanceInfo {
+  /** Eight hex digits, random at start. */
+  readonly id: string;
+  readonly startedAt: number;
+}
+
 export interface Stats extends TimelineWindow {
   readonly generatedAt: number;
+  readonly instance: InstanceInfo;
   readonly bucketMs: number;
   readonly pricePerCall: number;
   /** Providers known to the proxy, in configuration order, then any others seen. */
@@ -191,11 +199,17 @@ export interface MetricsOptions {
   readonly now?: () => number;
 }
 
+/** `bytes` random bytes as hex (Web Crypto, as on every runtime the app runs on). */
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const price = options.pricePerCall ?? 0;
   const now = options.now ?? Date.now;
   const registry = (options.registry ?? createTextRegistry)(Object.values(metricDefs));
   const timeline = createTimeline(now);
+  const instance: InstanceInfo = { id: randomHex(4), startedAt: now() };
   const seen: string[] = [];
   let circuitSource: CircuitSource = () => [];
   registry.set(metricDefs.pricePerCall, {}, price);
@@ -247,7 +261,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     stats({ windowMs, stepMs }) {
       const states = circuits();
       const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
-      return { generatedAt: now(), bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...timeline.window(windowMs, stepMs) };
+      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...timeline.window(windowMs, stepMs) };
     },
     async exposition() {
       circuits();

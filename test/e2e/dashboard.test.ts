@@ -63,7 +63,7 @@ describe('GET /dashboard in Chromium', () => {
     });
     await page.goto(`${base}/dashboard?refresh=1`);
 
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, up 0 min$/);
     expect(await tile(page, 'requests').textContent()).toBe('0');
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
       const svg = page.locator(`#chart-${chart} svg`);

@@ -165,6 +165,10 @@ describe('GET /api/stats', () => {
     expect(body.totals.latency.sandbox).toMatchObject({ count: 3, p50: expect.any(Number), p95: expect.any(Number) });
     expect(body.providers).toEqual(['sandbox']);
     expect(body.circuits).toEqual({ sandbox: 'closed' });
+    // The instance that answered, the same on every call, and another for another instance.
+    expect(body.instance).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}$/), startedAt: Date.UTC(2026, 0, 1, 12, 0, 0) });
+    expect((await stats(proxy)).instance).toEqual(body.instance);
+    expect((await stats(testApp({ now: () => now }))).instance.id).not.toBe(body.instance.id);
 
     now += 2 * 60_000;
     const later = await stats(proxy, '?minutes=1');
