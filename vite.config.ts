@@ -7,28 +7,43 @@ import { minifyTemplates } from './scripts/minify-templates.js';
 
 const root = import.meta.dirname;
 
-/** The module of libphonenumber-js that formats numbers, imported by its PhoneNumber class. */
-const PHONE_FORMAT_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/]format\.js$/;
-const FORMAT_STUB = '\0carrier-verify:no-phone-formatting';
+/**
+ * Modules of libphonenumber-js that only the PhoneNumber class's unused methods import, each with what it does:
+ * `format*()` and `getURI()` (the formatter), `isPossible()`, `isValid()` and `getPossibleCountries()`.
+ */
+const UNUSED_PHONE_MODULES: Readonly<Record<string, string>> = {
+  'format.js': 'phone number formatting',
+  'isPossible.js': 'PhoneNumber.isPossible()',
+  'isValid.js': 'PhoneNumber.isValid()',
+  'helpers/getPossibleCountriesForNumber.js': 'PhoneNumber.getPossibleCountries()',
+};
+const PHONE_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/](.+)$/;
+const STUB_PREFIX = '\0carrier-verify:not-in-bundle:';
 
 /**
- * Leaves libphonenumber-js's formatter out of the script-tag bundle. The widget uses its PhoneNumber class only for
- * `getType()` and groups digits itself, but the class's `format*()` methods import the formatter, and a bundler
- * cannot drop a class's unused methods: about 2.4 KB minified (0.9 KB gzipped) of formatting rules, RFC 3966 and
- * IDD prefixes would ship for nothing. The stub fails loudly if anything ever formats through it.
+ * Leaves out of the script-tag bundle what the widget never calls of libphonenumber-js. It uses the PhoneNumber
+ * class only for `getType()` (which reads the metadata's patterns itself) and groups digits on its own, but the
+ * class's other methods import the formatter (formatting rules, RFC 3966, IDD prefixes), the possible-length and
+ * validity checks and the country lookup, and a bundler cannot drop a class's unused methods: 4.1 KB minified
+ * (1.2 KB gzipped) would ship for nothing. Each stub fails loudly if anything ever calls it.
  */
-function withoutPhoneFormatting(): Plugin {
+function withoutUnusedPhoneModules(): Plugin {
   return {
-    name: 'carrier-verify:without-phone-formatting',
+    name: 'carrier-verify:without-unused-phone-modules',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (!importer || source !== './format.js') return null;
+      // Only the class's own imports: other modules of the library (parsing, finding numbers) import the same
+      // files by other names, and are left out of the bundle anyway since the widget imports none of them.
+      if (!importer || !source.startsWith('.') || PHONE_MODULE.exec(importer)?.[1] !== 'PhoneNumber.js') return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
-      return resolved && PHONE_FORMAT_MODULE.test(resolved.id) ? FORMAT_STUB : null;
+      const module = resolved && PHONE_MODULE.exec(resolved.id)?.[1]?.replaceAll('\\', '/');
+      return module && module in UNUSED_PHONE_MODULES ? STUB_PREFIX + module : null;
     },
     load(id) {
-      if (id !== FORMAT_STUB) return null;
-      return "export default function formatNumber() { throw new Error('<carrier-verify>: phone number formatting is not in the script-tag bundle'); }";
+      if (!id.startsWith(STUB_PREFIX)) return null;
+      const what = UNUSED_PHONE_MODULES[id.slice(STUB_PREFIX.length)];
+      const fail = `function notInBundle() { throw new Error('<carrier-verify>: ${what} is not in the script-tag bundle'); }`;
+      return `export default ${fail}`;
     },
   };
 }
@@ -49,7 +64,7 @@ export default defineConfig(({ mode }) => {
   }
   if (mode === 'bundle') {
     return {
-      plugins: [minifyTemplates(/\/widget\/.*\.ts$/), withoutPhoneFormatting()],
+      plugins: [minifyTemplates(/\/widget\/.*\.ts$/), withoutUnusedPhoneModules()],
       // The same libphonenumber-js API, from the package's untranspiled ES2015+ build: no per-module Babel helpers.
       resolve: {
         alias: [{ find: /^libphonenumber-js\/core$/, replacement: 'libphonenumber-js/core/es6' }],
