@@ -285,12 +285,16 @@ export class CarrierVerify extends LitElement {
   /**
    * Checks both fields, posts them to the proxy and resolves with the outcome; fires exactly one of the
    * `cv-*` events. While a verification is under way, a second call returns the same attempt. While the element
-   * is disabled (its attribute, or a disabled fieldset) nothing is checked, sent or fired: the promise rejects
-   * with an `InvalidStateError` DOMException, as the platform's own controls refuse calls they cannot take.
+   * is disabled (its attribute, or a disabled fieldset), or out of the document (taken away, or not yet put in),
+   * nothing is checked, sent or fired: the promise rejects with an `InvalidStateError` DOMException, as the
+   * platform's own controls refuse calls they cannot take. (A `cv-error` listener that verifies again when the
+   * element is taken out would otherwise post from an element no one sees.)
    */
   verify(): Promise<Outcome> {
     if (this.#inFlight) return this.#inFlight.promise;
-    if (this.#isDisabled) return Promise.reject(new DOMException('<carrier-verify> is disabled', 'InvalidStateError'));
+    if (this.#isDisabled || !this.isConnected) {
+      return Promise.reject(new DOMException(`<carrier-verify> is ${this.isConnected ? 'disabled' : 'not in the document'}`, 'InvalidStateError'));
+    }
     // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
