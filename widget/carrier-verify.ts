@@ -357,13 +357,18 @@ export class CarrierVerify extends LitElement {
    * verification under way ends with `cv-error` `ABORTED`, since its answer would be about the pair replaced.
    */
   fill(values: { name?: string; phoneNumber?: string }): void {
+    const { name, phoneNumber } = values;
+    // Refused before anything changes: a number or a null from a stored profile would leave half a pair behind.
+    if ([name, phoneNumber].some((value) => value !== undefined && typeof value !== 'string')) {
+      throw new TypeError('<carrier-verify>: fill() takes the name and the number as text');
+    }
     this.#cancel(() => {
       if (this._status === 'verified') {
         this.#clearToken();
         this.#show('idle');
       }
-      if (values.name !== undefined) this._nameValue = values.name;
-      if (values.phoneNumber !== undefined) this._phoneValue = formatPhoneInput(values.phoneNumber, values.phoneNumber.length).value;
+      if (name !== undefined) this._nameValue = name;
+      if (phoneNumber !== undefined) this._phoneValue = formatPhoneInput(phoneNumber, phoneNumber.length).value;
       // As an edit of both fields: a rate limit's wait stays.
       this.#edited('name');
       this.#edited('phone');
@@ -392,12 +397,8 @@ export class CarrierVerify extends LitElement {
       attempt.controller.abort();
       this.#show('idle');
     }
-    // Ended even if the change throws (a number given to fill() that is not text): its promise must not hang.
-    try {
-      change?.();
-    } finally {
-      attempt?.end(cancelledOutcome(), false);
-    }
+    change?.();
+    attempt?.end(cancelledOutcome(), false);
   }
 
   #clearOutcome(): void {

@@ -452,16 +452,20 @@ describe('<carrier-verify>', () => {
     }
   });
 
-  it('still ends the attempt when fill() throws on a value that is not text', async () => {
+  it('refuses fill() with a value that is not text before changing anything, the attempt under way included', async () => {
     const el = await widget();
     const seen: string[] = [];
-    el.addEventListener('cv-error', (e) => seen.push(e.detail.code));
-    el.fill({ name: '陈五', phoneNumber: '13800000504' });
+    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    el.fill({ name: '陈五', phoneNumber: '13800138000' });
     const outcome = el.verify();
-    expect(() => el.fill({ phoneNumber: null as unknown as string })).to.throw(TypeError);
-    expect((await outcome).status).to.equal('error');
-    expect(seen).to.deep.equal(['ABORTED']);
-    expect(el.status).to.equal('idle');
+    for (const wrong of [{ name: '李四', phoneNumber: null }, { name: '李四', phoneNumber: 18612345678 }, { name: 42 }]) {
+      expect(() => el.fill(wrong as unknown as { name?: string; phoneNumber?: string })).to.throw(TypeError, 'as text');
+    }
+    await el.updateComplete;
+    expect(inputs(el).name.value).to.equal('陈五');
+    expect(inputs(el).phone.value).to.equal('138 0013 8000');
+    expect((await outcome).status).to.equal('mismatch');
+    expect(seen).to.deep.equal(['cv-mismatch']);
   });
 
   it('fires ABORTED once reset() or fill() has changed the fields, so a listener that verifies again sends the new ones', async () => {
