@@ -185,8 +185,11 @@ function render(stats: Stats): void {
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);
-  // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them.
-  $('#status').textContent = `Updated ${clock(stats.generatedAt, true)} · instance ${stats.instance.id}, up ${uptime(stats.generatedAt - stats.instance.startedAt)}`;
+  // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them
+  // (an instance of an earlier version, during an upgrade, does not say).
+  const { instance } = stats as Partial<Stats>;
+  const which = instance ? ` · instance ${instance.id}, up ${uptime(stats.generatedAt - instance.startedAt)}` : '';
+  $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}${which}`;
 }
 
 /** How long an instance has been up, to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h`. */
@@ -233,7 +236,12 @@ async function refresh(): Promise<void> {
   if (result.ok) {
     form.hidden = true;
     last = result.stats;
-    render(result.stats);
+    try {
+      render(result.stats);
+    } catch (error) {
+      // An answer this page cannot draw (another version's) must not end the refreshes: the next may be drawable.
+      $('#status').textContent = `Not drawn: ${error instanceof Error ? error.message : String(error)}`;
+    }
   } else {
     form.hidden = result.status !== 401;
     if (result.status === 401) $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? result.message : '';

@@ -161,8 +161,9 @@ export interface StatsQuery {
 
 /** Which process answered: the dashboard is per instance, and behind a load balancer each refresh may reach another. */
 export interface InstanceInfo {
-  /** Eight hex digits, random at start. */
+  /** Eight hex digits, random for each instance. */
   readonly id: string;
+  /** When it answered its first request (or was first asked for its stats). */
   readonly startedAt: number;
 }
 
@@ -209,7 +210,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const now = options.now ?? Date.now;
   const registry = (options.registry ?? createTextRegistry)(Object.values(metricDefs));
   const timeline = createTimeline(now);
-  const instance: InstanceInfo = { id: randomHex(4), startedAt: now() };
+  // Made on first use, not here: an edge runtime (Cloudflare Workers) refuses random values, and stops its clock,
+  // in the global scope where an app is often built.
+  let firstServed: number | undefined;
+  let instance: InstanceInfo | undefined;
   const seen: string[] = [];
   let circuitSource: CircuitSource = () => [];
   registry.set(metricDefs.pricePerCall, {}, price);
@@ -243,6 +247,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   return {
     request(record) {
+      firstServed ??= now();
       const code = safeLabel(record.code);
       const labels = { route: record.route, code, site: safeLabel(record.site), provider: safeLabel(record.provider) };
       registry.inc(metricDefs.requests, labels);
@@ -261,6 +266,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     stats({ windowMs, stepMs }) {
       const states = circuits();
       const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
+      instance ??= { id: randomHex(4), startedAt: firstServed ?? now() };
       return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...timeline.window(windowMs, stepMs) };
     },
     async exposition() {

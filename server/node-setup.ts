@@ -55,13 +55,16 @@ export async function nodeAppConfig(env: Record<string, string | undefined>, ove
       ...settings.app,
       ...overrides,
     };
+    // One close however often it is called (a signal handler and a cleanup both may).
+    let closing: Promise<void> | undefined;
     return {
       app,
       port: settings.port,
-      close: async () => {
-        await redis?.close();
-        await transport.close();
-      },
+      close: () =>
+        (closing ??= (async () => {
+          await redis?.close();
+          await transport.close();
+        })()),
     };
   } catch (error) {
     await transport.close();

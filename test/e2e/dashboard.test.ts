@@ -234,6 +234,23 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('goes on refreshing through answers of an instance that does not name itself (an earlier version, mid-upgrade)', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage();
+    let answered = 0;
+    // Every other answer as an earlier version gives it, without `instance`.
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as Record<string, unknown>;
+      if (++answered % 2 === 0) delete stats.instance;
+      await route.fulfill({ response, json: stats });
+    });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => answered, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, up 0 min)?$/);
+    await page.close();
+  });
+
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();

@@ -1,5 +1,5 @@
 // GET /metrics and GET /api/stats: counters that move with verifications, labels without personal data, the operator token.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig, sandboxProvider } from '../../server/config.js';
 import { promRegistry } from '../../server/metrics-prom.js';
 import { LatencySketch } from '../../server/metrics-timeline.js';
@@ -166,6 +166,7 @@ describe('GET /api/stats', () => {
     expect(body.providers).toEqual(['sandbox']);
     expect(body.circuits).toEqual({ sandbox: 'closed' });
     // The instance that answered, the same on every call, and another for another instance.
+    // startedAt: its first request, not when the app was built (an edge runtime's clock stands still at build time).
     expect(body.instance).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}$/), startedAt: Date.UTC(2026, 0, 1, 12, 0, 0) });
     expect((await stats(proxy)).instance).toEqual(body.instance);
     expect((await stats(testApp({ now: () => now }))).instance.id).not.toBe(body.instance.id);
@@ -177,6 +178,18 @@ describe('GET /api/stats', () => {
     expect(wider.stepMs).toBe(60_000);
     expect(wider.series).toHaveLength(5);
     expect(wider.totals.requests).toEqual({ FP00000: 1, FP03333: 1, UPSTREAM_ERROR: 1 });
+  });
+
+  it('makes no random value and reads no clock when the app is built, as an edge runtime requires', () => {
+    const random = vi.spyOn(crypto, 'getRandomValues');
+    const clock = vi.fn(() => Date.now());
+    try {
+      testApp({ now: clock, hashSecret: 'h'.repeat(32) });
+      expect(random).not.toHaveBeenCalled();
+      expect(clock).not.toHaveBeenCalled();
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it('reads quantiles back within 10% of the true value', () => {

@@ -72,6 +72,12 @@ describe('nodeAppConfig in a site’s own backend', () => {
     expect(page.headers.get('x-request-id')).toBeNull();
   });
 
+  it('closes once however often close() is called, as a signal handler and a cleanup both may', async () => {
+    const setup = await nodeAppConfig({}, { log: () => undefined });
+    await setup.close();
+    await expect(setup.close()).resolves.toBeUndefined();
+  });
+
   it('refuses a bad environment with the setting’s name, before anything is opened', async () => {
     await expect(nodeAppConfig({ CARRIER_VERIFY_PROVIDERS: '[{"id":"x"}]' })).rejects.toBeInstanceOf(ConfigError);
     await expect(nodeAppConfig({ CARRIER_VERIFY_TOKEN_KEYS: '[{"kid":"k","alg":"ES256","privateJwk":{}}]' })).rejects.toThrow(/^CARRIER_VERIFY_TOKEN_KEYS: /);
