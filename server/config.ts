@@ -248,7 +248,9 @@ export interface NodeSettings {
 }
 
 /** Reads and checks the environment; throws ConfigError naming the first bad setting. */
-export function loadConfig(env: Record<string, string | undefined>, transport: Transport = fetch): NodeSettings {
+export function loadConfig(given: Record<string, string | undefined>, transport: Transport = fetch): NodeSettings {
+  // A variable set to nothing is not set: a compose file's `PORT=${PORT}` with PORT unset says nothing either way.
+  const env = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== '')) as Record<string, string | undefined>;
   const production = env.NODE_ENV === 'production';
   const portRaw = env.PORT ?? '8787';
   const port = Number(portRaw);

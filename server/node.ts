@@ -51,7 +51,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) };
     // One stop however often close() is called (a signal handler and a test's cleanup, say).
     let closing: Promise<void> | undefined;
-    const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST ?? '0.0.0.0', serverOptions }, (info) => {
+    const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST || '0.0.0.0', serverOptions }, (info) => {
       resolve({
         server,
         port: info.port,

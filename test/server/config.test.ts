@@ -34,6 +34,23 @@ describe('production', () => {
     expect(refusal(without('CARRIER_VERIFY_SITES'))).toMatch(/^CARRIER_VERIFY_SITES: is required in production/);
     expect(refusal(without('CARRIER_VERIFY_TOKEN_KEYS'))).toMatch(/^CARRIER_VERIFY_TOKEN_KEYS: is required in production/);
     expect(refusal(without('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production/);
+    // Set to nothing (a compose file's `${VAR}` with the variable unset) is the same as not set.
+    const emptied = (name: keyof typeof complete) => ({ ...complete, [name]: '' });
+    expect(refusal(emptied('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production/);
+    expect(refusal(emptied('CARRIER_VERIFY_SITES'))).toMatch(/^CARRIER_VERIFY_SITES: is required in production/);
+  });
+
+  it('takes a variable set to nothing as not set, every one alike', () => {
+    const names = ['PORT', 'HOST', 'CARRIER_VERIFY_PROVIDERS', 'CARRIER_VERIFY_SITES', 'CARRIER_VERIFY_TOKEN_KEYS', 'CARRIER_VERIFY_HASH_SECRET', 'CARRIER_VERIFY_LIMITS', 'CARRIER_VERIFY_TRUST_PROXY', 'REDIS_URL', 'CARRIER_VERIFY_PRICE_PER_CALL', 'CARRIER_VERIFY_OPERATOR_TOKEN', 'CARRIER_VERIFY_ALLOW_SANDBOX', 'NODE_ENV'];
+    const empty = loadConfig(Object.fromEntries(names.map((name) => [name, ''])));
+    const unset = loadConfig({});
+    expect({ port: empty.port, redisUrl: empty.redisUrl, limits: empty.app.limits, keys: Object.keys(empty.app).sort() }).toEqual({
+      port: unset.port,
+      redisUrl: unset.redisUrl,
+      limits: unset.app.limits,
+      keys: Object.keys(unset.app).sort(),
+    });
+    expect(empty.port).toBe(8787);
   });
 
   it('runs on the sandbox only when told so, and never puts the sandbox site before a paid provider', async () => {
@@ -69,7 +86,7 @@ describe('sites', () => {
   });
 
   it('takes a port of digits only', () => {
-    for (const port of ['', '0x50', '-1', '65536', '80.5']) expect(refusal({ PORT: port })).toMatch(/^PORT: /);
+    for (const port of ['0x50', '-1', '65536', '80.5']) expect(refusal({ PORT: port })).toMatch(/^PORT: /);
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
   });
 });
