@@ -42,8 +42,7 @@ function withoutUnusedPhoneModules(): Plugin {
     load(id) {
       if (!id.startsWith(STUB_PREFIX)) return null;
       const what = UNUSED_PHONE_MODULES[id.slice(STUB_PREFIX.length)];
-      const fail = `function notInBundle() { throw new Error('<carrier-verify>: ${what} is not in the script-tag bundle'); }`;
-      return `export default ${fail}`;
+      return `export default function notInBundle() { throw new Error('<carrier-verify>: ${what} is not in the script-tag bundle'); }`;
     },
   };
 }

@@ -203,9 +203,10 @@ export class CarrierVerify extends LitElement {
   #token: string | null = null;
   #pair: VerifiedPair | null = null;
   /**
-   * The attempt under way. `end` is the one way it ends, answered or cancelled: it fires the outcome's event and
-   * resolves the promise with that same outcome, so that what the page awaits and what it heard always agree
-   * (`shown: false` for a cancellation, which leaves the element as the page has just made it).
+   * The attempt under way. `end` is the one way it ends, answered or cancelled, once whoever ends it has taken it
+   * out of here (so it ends once): it fires the outcome's event and resolves the promise with that same outcome,
+   * so that what the page awaits and what it heard always agree (`shown: false` for a cancellation, which leaves
+   * the element as the page has just made it).
    */
   #inFlight: { controller: AbortController; promise: Promise<Outcome>; end: (outcome: Outcome, shown?: boolean) => void } | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -292,7 +293,7 @@ export class CarrierVerify extends LitElement {
    */
   verify(): Promise<Outcome> {
     if (this.#inFlight) return this.#inFlight.promise;
-    if (this.#isDisabled || !this.isConnected) {
+    if (!this.isConnected || this.#isDisabled) {
       return Promise.reject(new DOMException(`<carrier-verify> is ${this.isConnected ? 'disabled' : 'not in the document'}`, 'InvalidStateError'));
     }
     // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
@@ -310,15 +311,11 @@ export class CarrierVerify extends LitElement {
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
     let resolve!: (outcome: Outcome) => void;
     const promise = new Promise<Outcome>((settle) => (resolve = settle));
-    let ended = false;
     const attempt = {
       controller,
       promise,
       end: (outcome: Outcome, shown = true) => {
-        if (ended) return;
-        ended = true;
         clearTimeout(timer);
-        if (this.#inFlight === attempt) this.#inFlight = null;
         resolve(this.#settle(outcome, shown));
       },
     };
@@ -327,6 +324,7 @@ export class CarrierVerify extends LitElement {
     // The answer to an attempt already cancelled is dropped: its promise resolved with the cancellation's outcome.
     void postVerify(this.endpoint || DEFAULT_ENDPOINT, body, controller.signal).then((outcome) => {
       if (this.#inFlight !== attempt) return;
+      this.#inFlight = null;
       this.#pair = Object.freeze({ name: body.name, phoneNumber: body.phoneNumber });
       attempt.end(outcome);
     });

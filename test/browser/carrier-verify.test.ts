@@ -430,26 +430,18 @@ describe('<carrier-verify>', () => {
 
   it('refuses verify() out of the document, so a listener that verifies again after a removal posts nothing', async () => {
     const el = await widget();
-    const posted: string[] = [];
-    const realFetch = window.fetch;
-    window.fetch = (input, init) => {
-      posted.push(String(input));
-      return realFetch(input, init);
-    };
-    try {
+    const { result: refusal, bodies } = await recordingPosts(async () => {
       let again: Promise<DOMException | null> | undefined;
       el.addEventListener('cv-error', () => (again = el.verify().then(() => null, (error: DOMException) => error)), { once: true });
       el.fill({ name: '褚六', phoneNumber: '13800000504' });
       void el.verify();
       el.remove();
       await new Promise((resolve) => setTimeout(resolve));
-      const refusal = await again!;
-      expect(refusal?.name).to.equal('InvalidStateError');
-      expect(posted).to.have.length(1);
-      expect(el.status).to.equal('idle');
-    } finally {
-      window.fetch = realFetch;
-    }
+      return again!;
+    });
+    expect(refusal?.name).to.equal('InvalidStateError');
+    expect(bodies).to.have.length(1);
+    expect(el.status).to.equal('idle');
   });
 
   it('refuses fill() with a value that is not text before changing anything, the attempt under way included', async () => {
