@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createApp } from './server/app.ts';
 import { sandboxProvider } from './server/config.ts';
 import { parseLimits } from './server/limits.ts';
+import { apiError } from './server/errors.ts';
 
 const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 // Every browser suite posts from the one test page, so the per-IP limit is off here; the Node suites test it.
@@ -42,6 +43,14 @@ async function api(ctx, next) {
       ctx.type = 'text/plain';
       ctx.body = 'Service temporarily unavailable';
     }
+    return;
+  }
+  if (ctx.path === '/test/refused') {
+    // A proxy a version apart that refuses a field this widget accepts: the proxy's own error, as it sends it.
+    const { code = 'INVALID_NAME', field = 'name', reason } = ctx.query;
+    const error = apiError(code, reason === undefined ? {} : { field, reason });
+    ctx.status = error.status;
+    ctx.body = error.body;
     return;
   }
   if (ctx.path === '/test/no-answer') {

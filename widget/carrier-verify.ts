@@ -442,6 +442,12 @@ export class CarrierVerify extends LitElement {
         break;
       case 'error':
         if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
+        // A field the proxy refused is shown at the field, as the widget's own check would have.
+        if (outcome.field && shown) {
+          if (outcome.field.field === 'name') this._nameError = outcome.field.reason;
+          else this._phoneError = { ok: false, reason: outcome.field.reason };
+          void this.updateComplete.then(() => this.#focusField(outcome.field!.field));
+        }
         this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
         break;
     }
@@ -460,7 +466,9 @@ export class CarrierVerify extends LitElement {
       case 'not-found':
         return { text: t.notFound, tone: 'error' };
       case 'error':
-        return this._error ? { text: this.#errorText(this._error, t), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' } : null;
+        // Nothing here when the refusal is shown at its field (and the field has not been edited since).
+        if (!this._error || (this._error.code === 'INVALID_NAME' && this._nameError) || (this._error.code === 'INVALID_PHONE' && this._phoneError)) return null;
+        return { text: this.#errorText(this._error, t), tone: this._error.code === 'RATE_LIMITED' ? 'warning' : 'error' };
       default:
         return this._notice === 'expired' ? { text: t.expired, tone: 'warning' } : null;
     }

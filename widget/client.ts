@@ -2,6 +2,7 @@
 import { errorStatus, isResultCode, isRetryable, ResultCode, type ErrorCode } from './codes.js';
 import type { ErrorDetail, InvalidDetail, ResultDetail, VerifiedDetail } from './events.js';
 import { carrierIds, type CarrierId } from './carriers.js';
+import { messages } from './locales.js';
 
 /** What one verification attempt ended in: the status the widget takes, and the detail of its event. */
 export type Outcome =
@@ -9,7 +10,15 @@ export type Outcome =
   | { readonly status: 'mismatch'; readonly detail: ResultDetail<'FP03333'> }
   | { readonly status: 'not-found'; readonly detail: ResultDetail<'KYC1101'> }
   | { readonly status: 'invalid'; readonly detail: InvalidDetail }
-  | { readonly status: 'error'; readonly detail: ErrorDetail };
+  | {
+      readonly status: 'error';
+      readonly detail: ErrorDetail;
+      /**
+       * For `INVALID_NAME` and `INVALID_PHONE`: the field the proxy refused and why, when it says so in words this
+       * widget has. A proxy a version apart may refuse what this widget's own check let through.
+       */
+      readonly field?: InvalidDetail;
+    };
 
 export interface VerifyBody {
   readonly name: string;
@@ -20,6 +29,7 @@ export interface VerifyBody {
 interface ResultBody {
   code: string;
   message?: string;
+  reason?: unknown;
   token?: string;
   carrier?: unknown;
   phoneMasked?: string;
@@ -40,9 +50,10 @@ function foreignOutcome(response: Response, message: string): Outcome {
 }
 
 /** An `error` outcome; retryable as its code says. */
-export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number): Outcome {
+export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number, field?: InvalidDetail): Outcome {
   const detail: ErrorDetail = { code, message, retryable: isRetryable(code) };
-  return { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } };
+  const outcome = { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } } as const;
+  return field ? { ...outcome, field } : outcome;
 }
 
 /**
@@ -91,6 +102,13 @@ function resultOutcome(body: ResultBody): Outcome | null {
   }
 }
 
+/** The field a proxy's `INVALID_NAME` or `INVALID_PHONE` names, with its reason if this widget has words for it. */
+function refusedField(code: string, reason: unknown): InvalidDetail | undefined {
+  const field = code === 'INVALID_NAME' ? 'name' : code === 'INVALID_PHONE' ? 'phone' : null;
+  if (!field || typeof reason !== 'string' || !Object.hasOwn(messages.en[field], reason)) return undefined;
+  return { field, reason } as InvalidDetail;
+}
+
 /** Posts to the proxy. Never throws: a network failure or an unreadable answer is an `error` outcome. */
 export async function postVerify(endpoint: string, body: VerifyBody, signal: AbortSignal): Promise<Outcome> {
   let response: Response;
@@ -117,7 +135,8 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
     return resultOutcome(parsed) ?? errorOutcome('BAD_RESPONSE', 'The verification service answered without a token');
   }
   if (parsed && errorCodes.has(parsed.code)) {
-    return errorOutcome(parsed.code as ErrorCode, typeof parsed.message === 'string' ? parsed.message : '', retryAfterOf(response));
+    const message = typeof parsed.message === 'string' ? parsed.message : '';
+    return errorOutcome(parsed.code as ErrorCode, message, retryAfterOf(response), refusedField(parsed.code, parsed.reason));
   }
   return foreignOutcome(response, `The verification service answered HTTP ${response.status}`);
 }

@@ -300,6 +300,42 @@ describe('<carrier-verify>', () => {
     expect(el.shadowRoot!.querySelector('[part="retry-button"]')).to.equal(null);
   });
 
+  for (const [code, field, reason, text] of [
+    ['INVALID_NAME', 'name', 'too-long', 'Enter at most 50 characters'],
+    ['INVALID_PHONE', 'phone', 'not-mobile', 'Not a mainland China mobile number'],
+  ] as const) {
+    it(`shows a proxy ${code} with a reason at the field, as its own check would, and fires cv-error`, async () => {
+      const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/refused?code=${code}&field=${field}&reason=${reason}`}></carrier-verify>`);
+      setTimeout(() => void fillAndClick(el, '张三', '13800138000'));
+      const event = await oneEvent(el, 'cv-error');
+      expect(event.detail).to.deep.equal({ code, message: event.detail.message, retryable: false });
+      await el.updateComplete;
+      await el.updateComplete;
+      expect(el.status).to.equal('error');
+      const input = el.shadowRoot!.querySelector<HTMLInputElement>(`#${field}`)!;
+      expect(input.getAttribute('aria-invalid')).to.equal('true');
+      expect(el.shadowRoot!.querySelector(`#${field}-error`)!.textContent).to.contain(text);
+      expect(el.shadowRoot!.activeElement).to.equal(input);
+      // Said once, at the field: the status line stays empty.
+      expect(inputs(el).message.textContent!.trim()).to.equal('');
+      // An edit of the field takes the refusal away, as it does the widget's own.
+      type(input, field === 'name' ? '张三丰' : '13800138001');
+      await el.updateComplete;
+      expect(input.getAttribute('aria-invalid')).to.equal('false');
+      expect(el.status).to.equal('idle');
+      expect(inputs(el).message.textContent!.trim()).to.equal('');
+    });
+  }
+
+  it('shows a proxy INVALID_NAME without a reason it knows in the status line, the field left as its own check found it', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/refused?code=INVALID_NAME&field=name&reason=too-rare"></carrier-verify>`);
+    setTimeout(() => void fillAndClick(el, '张三', '13800138000'));
+    await oneEvent(el, 'cv-error');
+    await el.updateComplete;
+    expect(inputs(el).name.getAttribute('aria-invalid')).to.equal('false');
+    expect(inputs(el).message.textContent).to.contain('Chinese characters');
+  });
+
   it('fires exactly one event per attempt', async () => {
     const el = await widget();
     const seen: string[] = [];
