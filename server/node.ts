@@ -1,9 +1,13 @@
 // The Node entry: reads the environment, builds the app and serves it on PORT (8787 by default).
 import { serve, type ServerType } from '@hono/node-server';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
-import { ConfigError, type AppConfig } from './config.js';
+import { maskIp } from './client-ip.js';
+import { ConfigError, type AppConfig, type LogLine } from './config.js';
+import { apiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
 
 export interface RunningServer {
@@ -59,6 +63,11 @@ export async function startServer(env: Record<string, string | undefined>, overr
         close: () => (closing ??= stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
+    // Read as the connection opens (Node keeps it): once a client resets its connection the system no longer tells
+    // its address, and a request still being handled, an upstream call included, would be counted under no
+    // client's own limit but the one all unknown addresses share.
+    server.on('connection', (socket: Socket) => void socket.remoteAddress);
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, setup.app.log));
     server.once('error', (error: NodeJS.ErrnoException) => {
       void setup.close();
       reject(listenError(error, setup.port, env.HOST));
@@ -82,6 +91,42 @@ function stopServing(server: ServerType, graceMs: number): Promise<void> {
   });
   const cut = setTimeout(() => server.closeAllConnections(), graceMs);
   return closed.finally(() => clearTimeout(cut));
+}
+
+/** The proxy's error for each way Node finds a request unreadable; anything else it cannot parse is INVALID_REQUEST. */
+const unreadable = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'PAYLOAD_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+} as const;
+
+/**
+ * A request Node cannot read (not HTTP, headers over its 16 KB, not sent within the request timeout) is answered by
+ * Node itself, in bare text. Here it gets the proxy's JSON error with its code, as every other answer does; then
+ * the connection closes, as Node closes it, since what follows on it cannot be trusted. Nothing is written over an
+ * answer already begun on the connection, nor to one already gone.
+ *
+ * The access log has one line a request: this one's when the app never saw the request; when the app was reading
+ * its body (a body that stopped coming), the app's own line, whose body read ends as the connection closes.
+ */
+function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((line: LogLine) => void) | undefined): void {
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+    const code = unreadable[error.code as keyof typeof unreadable];
+    const answer = code ? apiError(code) : apiError('INVALID_REQUEST', { message: 'The request is not valid HTTP' });
+    const body = JSON.stringify(answer.body);
+    // The id of the log line, which the app's line has when the app was reading the request.
+    const requestId = inFlight ? undefined : crypto.randomUUID();
+    socket.write(
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
+        `Content-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        (requestId ? `X-Request-Id: ${requestId}\r\n` : '') +
+        `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+    const ip = (socket as { remoteAddress?: string }).remoteAddress;
+    if (requestId) log?.({ time: new Date().toISOString(), requestId, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
+  }
+  socket.destroy();
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

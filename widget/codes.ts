@@ -30,9 +30,11 @@ export const errorStatus = {
   INVALID_SITE_KEY: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   UPSTREAM_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,
@@ -50,6 +52,7 @@ export type ClientErrorCode = 'NETWORK_ERROR' | 'BAD_RESPONSE' | 'ABORTED';
 export function isRetryable(code: ErrorCode | ClientErrorCode): boolean {
   return (
     code === 'RATE_LIMITED' ||
+    code === 'REQUEST_TIMEOUT' ||
     code === 'UPSTREAM_ERROR' ||
     code === 'UPSTREAM_TIMEOUT' ||
     code === 'SERVICE_UNAVAILABLE' ||

@@ -1,7 +1,7 @@
 // Secure headers, the Content-Security-Policy of the pages, CORS per site, and the body-size limit, in process.
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES } from '../../server/app.js';
 import { startServer } from '../../server/node.js';
 import type { Site } from '../../server/sites.js';
@@ -210,6 +210,83 @@ describe('the built files', () => {
   });
 });
 
+describe('a request Node cannot read', () => {
+  /** Sends `text` on a new connection and reads everything until the server closes it. */
+  async function rawAnswer(port: number, text: string): Promise<string> {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('error', () => undefined);
+    socket.write(text);
+    await new Promise((resolve) => socket.on('close', resolve));
+    return answer;
+  }
+
+  it('gets the proxy JSON error with a code, the request id its log line has, and the connection closes', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
+    try {
+      const cases = [
+        // Not HTTP at all.
+        ['NOT HTTP\r\n\r\n', 400, 'INVALID_REQUEST', 'The request is not valid HTTP'],
+        // Headers past Node's 16 KB.
+        [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE', 'The request headers are too large'],
+        // Headers that never end, past the request timeout.
+        ['GET /healthz HTTP/1.1\r\nHost: x\r\n', 408, 'REQUEST_TIMEOUT', 'The request was not sent in time'],
+      ] as const;
+      for (const [text, status, code, message] of cases) {
+        const answer = await rawAnswer(running.port, text);
+        const [head = '', body = ''] = answer.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(head).toMatch(/\r\ncontent-type: application\/json; charset=utf-8(\r\n|$)/i);
+        expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+        expect(JSON.parse(body)).toEqual({ code, message });
+        const requestId = /\r\nx-request-id: ([\w-]+)/i.exec(head)?.[1];
+        expect(lines.at(-1)).toMatchObject({ requestId, status, outcome: code, ip: '127.0.0.0/24' });
+      }
+      expect(lines).toHaveLength(cases.length);
+      // The server goes on answering.
+      expect((await fetch(`http://127.0.0.1:${running.port}/healthz`)).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('a request whose client resets its connection while it is handled', () => {
+  it('is counted and logged under its client address, not as unknown', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const running = await startServer(
+      { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=1/1m, number=off' },
+      { log: (line) => lines.push(line) },
+    );
+    try {
+      // Each request is sent whole, then its connection reset at once: the proxy handles it all the same, a paid
+      // call included, while the system no longer tells the address of the connection.
+      const verifies = () => lines.filter((line) => line.route === '/api/verify');
+      for (const [index, phoneNumber] of ['13900000001', '13900000002', '13900000003'].entries()) {
+        const body = JSON.stringify({ name: '王五', phoneNumber });
+        const socket = connect(running.port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        await new Promise((resolve) => socket.on('connect', resolve));
+        socket.write(`POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () =>
+          socket.resetAndDestroy(),
+        );
+        await new Promise((resolve) => socket.on('close', resolve));
+        await vi.waitFor(() => expect(verifies()).toHaveLength(index + 1));
+      }
+      // The one request the address may make in the minute, then its limit: no call made under "unknown".
+      expect(verifies().map((line) => [line.ip, line.status, line.outcome])).toEqual([
+        ['127.0.0.0/24', 200, 'KYC1101'],
+        ['127.0.0.0/24', 429, 'rate-limited'],
+        ['127.0.0.0/24', 429, 'rate-limited'],
+      ]);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('a client that never finishes its request', () => {
   it('is cut off once the request timeout passes, and the server goes on answering others', async () => {
     const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { requestTimeoutMs: 400 });
@@ -223,7 +300,10 @@ describe('a client that never finishes its request', () => {
       socket.write('POST /api/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"name":');
       const at = await closed;
       expect(at - started).toBeLessThan(3000);
-      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      // The proxy's JSON error, as every other answer; the app, which was reading the body, logged the request.
+      expect(answer).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ code: 'REQUEST_TIMEOUT', message: 'The request was not sent in time' });
       const res = await fetch(`http://127.0.0.1:${running.port}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
       expect(res.status).toBe(200);
     } finally {
