@@ -1,12 +1,13 @@
 // The Node entry: reads the environment, builds the app and serves it on PORT (8787 by default).
-import { serve, type ServerType } from '@hono/node-server';
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { getRequestListener, RequestError, type ServerType } from '@hono/node-server';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { maskIp } from './client-ip.js';
 import { ConfigError, type AppConfig, type LogLine } from './config.js';
+import { jsonAnswer } from './answers.js';
 import { apiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
 
@@ -55,10 +56,14 @@ export async function startServer(env: Record<string, string | undefined>, overr
     const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) };
     // One stop however often close() is called (a signal handler and a test's cleanup, say).
     let closing: Promise<void> | undefined;
-    const server = serve({ fetch: app.fetch, port: setup.port, hostname: env.HOST || '0.0.0.0', serverOptions }, (info) => {
+    const host = env.HOST || '0.0.0.0';
+    const log = setup.app.log;
+    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, log) });
+    const server = createServer(serverOptions, listener);
+    server.listen(setup.port, host, () => {
       resolve({
         server,
-        port: info.port,
+        port: (server.address() as AddressInfo).port,
         storeKind: app.config.storeKind,
         close: () => (closing ??= stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
@@ -67,7 +72,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // its address, and a request still being handled, an upstream call included, would be counted under no
     // client's own limit but the one all unknown addresses share.
     server.on('connection', (socket: Socket) => void socket.remoteAddress);
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, setup.app.log));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, log));
     server.once('error', (error: NodeJS.ErrnoException) => {
       void setup.close();
       reject(listenError(error, setup.port, env.HOST));
@@ -127,6 +132,20 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((l
     if (requestId) log?.({ time: new Date().toISOString(), requestId, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
   }
   socket.destroy();
+}
+
+/**
+ * A request Node read but of which no web Request can be made (`OPTIONS *`, a backslash in the path, a Host that
+ * is not a host name) never reaches the app: the Node adapter would answer a bare 400 and log nothing. It gets the
+ * proxy's JSON error with its code, and its line in the access log.
+ */
+function unbuildable(error: unknown, log: ((line: LogLine) => void) | undefined): Response {
+  const requestId = crypto.randomUUID();
+  // Anything else the adapter catches would be the app throwing, which it never does: a fault of the proxy's own.
+  const answer = error instanceof RequestError ? apiError('INVALID_REQUEST', { message: 'The request target or its Host is not valid' }) : apiError('INTERNAL_ERROR');
+  const fault = answer.code === 'INTERNAL_ERROR' ? { level: 'error', error: error instanceof Error ? error.name : typeof error } : {};
+  log?.({ time: new Date().toISOString(), requestId, status: answer.status, outcome: answer.code, ...fault });
+  return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId });
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

@@ -251,6 +251,30 @@ describe('a request Node cannot read', () => {
       await running.close();
     }
   });
+
+  it('gets the proxy JSON error when no web request can be made of it, and the connection stays usable', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) });
+    try {
+      for (const head of ['OPTIONS * HTTP/1.1\r\nHost: x', 'GET /api\\verify HTTP/1.1\r\nHost: x', 'GET /healthz HTTP/1.1\r\nHost: a b@c']) {
+        const socket = connect(running.port, '127.0.0.1');
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        // The same connection then asks for /healthz: it is still open and answered.
+        socket.write(`${head}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        await new Promise((resolve) => socket.on('close', resolve));
+        const [head400 = '', rest = ''] = answer.split('\r\n\r\n');
+        expect(head400).toMatch(/^HTTP\/1\.1 400 /);
+        expect(head400).toMatch(/\r\ncontent-type: application\/json/i);
+        expect(JSON.parse(rest.slice(0, rest.indexOf('}') + 1))).toEqual({ code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
+        expect(answer).toMatch(/HTTP\/1\.1 200 OK[\s\S]*"status":"ok"/);
+        const requestId = /\r\nx-request-id: ([\w-]+)/i.exec(head400)?.[1];
+        expect(lines.find((line) => line.requestId === requestId)).toMatchObject({ status: 400, outcome: 'INVALID_REQUEST' });
+      }
+    } finally {
+      await running.close();
+    }
+  });
 });
 
 describe('a request whose client resets its connection while it is handled', () => {
