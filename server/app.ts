@@ -113,6 +113,11 @@ const utf8 = new TextDecoder();
  * as it streams and never held whole past the limit.
  */
 function bodyText(c: Context): Promise<string> {
+  // A compressed body would be read as text and refused as bad JSON, or its header ignored: neither is what was sent.
+  const encoding = c.req.header('content-encoding');
+  if (encoding !== undefined && !/^\s*identity\s*$/i.test(encoding)) {
+    throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must not be compressed (no Content-Encoding)' });
+  }
   if (declaredLength(c) !== undefined) return c.req.text().catch(bodyEndedEarly);
   return streamedText(c).catch((error: unknown) => {
     if (error instanceof ApiError) throw error;
@@ -133,7 +138,8 @@ function declaredLength(c: Context): number | undefined {
   const length = c.req.header('content-length');
   if (length === undefined || c.req.header('transfer-encoding') !== undefined) return undefined;
   const bytes = Number(length);
-  if (bytes > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
+  // The rest of the body is not read, so the connection cannot carry another request: the client is told.
+  if (bytes > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE', {}, { Connection: 'close' });
   return bytes;
 }
 
@@ -150,7 +156,7 @@ async function streamedText(c: Context): Promise<string> {
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
       void reader.cancel().catch(() => undefined);
-      throw apiError('PAYLOAD_TOO_LARGE');
+      throw apiError('PAYLOAD_TOO_LARGE', {}, { Connection: 'close' });
     }
     chunks.push(value);
   }
@@ -164,6 +170,8 @@ async function streamedText(c: Context): Promise<string> {
 }
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+/** A charset other than UTF-8 named in a Content-Type: JSON between systems is UTF-8, and is read as such. */
+const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
 
 /**
  * The route pattern that answered, for the access log: never the raw path, which is client text and could carry a
@@ -180,7 +188,9 @@ function routeOf(c: Context): string {
 
 /** The JSON body of a verify request: 415 for another type, 413 past the limit, 400 when it does not parse. */
 async function readJson(c: Context): Promise<unknown> {
-  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw apiError('UNSUPPORTED_MEDIA_TYPE');
+  const type = c.req.header('content-type') ?? '';
+  if (!JSON_TYPE.test(type)) throw apiError('UNSUPPORTED_MEDIA_TYPE');
+  if (OTHER_CHARSET.test(type)) throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must be JSON in UTF-8' });
   const text = await bodyText(c);
   try {
     return JSON.parse(text);

@@ -103,9 +103,36 @@ describe('POST /api/verify refusals', () => {
     expect(await res.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
   });
 
-  it('answers 413 for a body over 4 KiB', async () => {
+  it('answers 415 for a compressed body, or one in another charset than UTF-8, rather than misread it', async () => {
+    const app = testApp();
+    const body = JSON.stringify({ name: '张三', phoneNumber: '13800138000' });
+    const gzipped = await new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+    const post = (headers: Record<string, string>, payload: BodyInit = body) => app.request('/api/verify', { method: 'POST', headers, body: payload });
+    for (const [headers, payload, message] of [
+      [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipped, 'The request body must not be compressed (no Content-Encoding)'],
+      // The header alone: a body said to be compressed is not taken as plain either.
+      [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, body, 'The request body must not be compressed (no Content-Encoding)'],
+      [{ 'content-type': 'application/json; charset=gbk' }, body, 'The request body must be JSON in UTF-8'],
+      [{ 'content-type': 'application/json; charset=utf-16' }, body, 'The request body must be JSON in UTF-8'],
+    ] as const) {
+      const res = await post(headers, payload);
+      expect([headers, res.status]).toEqual([headers, 415]);
+      expect(await res.json()).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message });
+    }
+    for (const headers of [
+      { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'identity' } as Record<string, string>,
+      { 'content-type': 'application/json;charset="UTF-8"' },
+      { 'content-type': 'application/json; charset=utf8' },
+    ]) {
+      const res = await post(headers);
+      expect([headers, res.status]).toEqual([headers, 200]);
+    }
+  });
+
+  it('answers 413 for a body over 4 KiB, and closes the connection, whose rest it does not read', async () => {
     const res = await verify({ name: '张三', phoneNumber: '13800138000', padding: 'x'.repeat(5000) });
     expect(res.status).toBe(413);
+    expect(res.headers.get('connection')).toBe('close');
     expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 
