@@ -58,8 +58,16 @@ export async function startServer(env: Record<string, string | undefined>, overr
     let closing: Promise<void> | undefined;
     const host = env.HOST || '0.0.0.0';
     const log = setup.app.log;
-    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, log) });
-    const server = createServer(serverOptions, listener);
+    // The adapter's error handler is not told the request. A request of which no URL can be made reaches it at once,
+    // within the listener's call: the request of that call is the one.
+    let current: IncomingMessage | undefined;
+    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, log) });
+    const server = createServer(serverOptions, (request, response) => {
+      current = request;
+      const handled = listener(request, response);
+      current = undefined;
+      return handled;
+    });
     server.listen(setup.port, host, () => {
       resolve({
         server,
@@ -105,31 +113,39 @@ const unreadable = {
   ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 } as const;
 
+/** The head of a JSON error written on the connection itself; no CORS, since the request's origin is not known. */
+function rawHead(status: number, body: string, requestId: string | undefined): string {
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=UTF-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${requestId ? `X-Request-Id: ${requestId}\r\n` : ''}` +
+    'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n'
+  );
+}
+
 /**
  * A request Node cannot read (not HTTP, headers over its 16 KB, not sent within the request timeout) is answered by
  * Node itself, in bare text. Here it gets the proxy's JSON error with its code, as every other answer does; then
  * the connection closes, as Node closes it, since what follows on it cannot be trusted. Nothing is written over an
- * answer already begun on the connection, nor to one already gone.
+ * answer already begun on the connection, nor to one already gone; a connection that failed otherwise (not in
+ * parsing, nor by the timeout) just closes.
  *
- * The access log has one line a request: this one's when the app never saw the request; when the app was reading
- * its body (a body that stopped coming), the app's own line, whose body read ends as the connection closes.
+ * The access log has one line a request, and a line only for a request: this one's when nothing else on the
+ * connection stands for it. Not while the app is handling a request there: that request's line does (a body that
+ * stopped coming: the app's 400, the body incomplete), and the answer carries no request id, having no line of its
+ * own; with pipelining, Node's message in flight may be an earlier request's, whose place this answer takes, as
+ * Node's own would. Nor for a connection that never sent a byte (a browser's preconnect, a health check's probe).
  */
 function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((line: LogLine) => void) | undefined): void {
+  const parsing = error.code?.startsWith('HPE_') || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+  if (parsing && socket.writable && !inFlight?.headersSent) {
     const code = unreadable[error.code as keyof typeof unreadable];
     const answer = code ? apiError(code) : apiError('INVALID_REQUEST', { message: 'The request is not valid HTTP' });
     const body = JSON.stringify(answer.body);
-    // The id of the log line, which the app's line has when the app was reading the request.
-    const requestId = inFlight ? undefined : crypto.randomUUID();
-    socket.write(
-      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
-        `Content-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        (requestId ? `X-Request-Id: ${requestId}\r\n` : '') +
-        `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-    );
-    const ip = (socket as { remoteAddress?: string }).remoteAddress;
-    if (requestId) log?.({ time: new Date().toISOString(), requestId, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
+    const { remoteAddress, bytesRead } = socket as Duplex & { remoteAddress?: string; bytesRead?: number };
+    const requestId = !inFlight && bytesRead ? crypto.randomUUID() : undefined;
+    socket.write(rawHead(answer.status, body, requestId) + body);
+    if (requestId) log?.({ time: new Date().toISOString(), requestId, status: answer.status, ip: remoteAddress && maskIp(remoteAddress), outcome: answer.code });
   }
   socket.destroy();
 }
@@ -137,15 +153,21 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((l
 /**
  * A request Node read but of which no web Request can be made (`OPTIONS *`, a backslash in the path, a Host that
  * is not a host name) never reaches the app: the Node adapter would answer a bare 400 and log nothing. It gets the
- * proxy's JSON error with its code, and its line in the access log.
+ * proxy's JSON error with its code and its line in the access log, and the connection closes: its body, if any,
+ * is not read.
  */
-function unbuildable(error: unknown, log: ((line: LogLine) => void) | undefined): Response {
+function unbuildable(error: unknown, incoming: IncomingMessage | undefined, log: ((line: LogLine) => void) | undefined): Response {
   const requestId = crypto.randomUUID();
-  // Anything else the adapter catches would be the app throwing, which it never does: a fault of the proxy's own.
-  const answer = error instanceof RequestError ? apiError('INVALID_REQUEST', { message: 'The request target or its Host is not valid' }) : apiError('INTERNAL_ERROR');
-  const fault = answer.code === 'INTERNAL_ERROR' ? { level: 'error', error: error instanceof Error ? error.name : typeof error } : {};
-  log?.({ time: new Date().toISOString(), requestId, status: answer.status, outcome: answer.code, ...fault });
-  return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId });
+  if (!(error instanceof RequestError)) {
+    // Anything else the adapter catches would be the app failing, which it never does: a fault of the proxy's own.
+    const answer = apiError('INTERNAL_ERROR');
+    log?.({ time: new Date().toISOString(), level: 'error', requestId, status: answer.status, outcome: answer.code, error: error instanceof Error ? error.name : typeof error });
+    return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId });
+  }
+  const answer = apiError('INVALID_REQUEST', { message: 'The request target or its Host is not valid' });
+  const ip = incoming?.socket.remoteAddress;
+  log?.({ time: new Date().toISOString(), requestId, method: incoming?.method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
+  return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId, Connection: 'close' });
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

@@ -252,25 +252,41 @@ describe('a request Node cannot read', () => {
     }
   });
 
-  it('gets the proxy JSON error when no web request can be made of it, and the connection stays usable', async () => {
+  it('gets the proxy JSON error when no web request can be made of it, its log line, and the connection closes', async () => {
     const lines: Record<string, unknown>[] = [];
-    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) });
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
     try {
-      for (const head of ['OPTIONS * HTTP/1.1\r\nHost: x', 'GET /api\\verify HTTP/1.1\r\nHost: x', 'GET /healthz HTTP/1.1\r\nHost: a b@c']) {
-        const socket = connect(running.port, '127.0.0.1');
-        let answer = '';
-        socket.on('data', (chunk) => (answer += chunk));
-        // The same connection then asks for /healthz: it is still open and answered.
-        socket.write(`${head}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-        await new Promise((resolve) => socket.on('close', resolve));
-        const [head400 = '', rest = ''] = answer.split('\r\n\r\n');
+      for (const head of [
+        'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n',
+        'GET /api\\verify HTTP/1.1\r\nHost: x\r\n\r\n',
+        // A body is declared and only begun: it is not waited for.
+        'POST /api/verify HTTP/1.1\r\nHost: a b@c\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":',
+      ]) {
+        const answer = await rawAnswer(running.port, head);
+        const [head400 = '', body = ''] = answer.split('\r\n\r\n');
         expect(head400).toMatch(/^HTTP\/1\.1 400 /);
         expect(head400).toMatch(/\r\ncontent-type: application\/json/i);
-        expect(JSON.parse(rest.slice(0, rest.indexOf('}') + 1))).toEqual({ code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
-        expect(answer).toMatch(/HTTP\/1\.1 200 OK[\s\S]*"status":"ok"/);
+        expect(head400).toMatch(/\r\nconnection: close(\r\n|$)/i);
+        // One answer, nothing after it (no 408 once the body stops coming).
+        expect(JSON.parse(body)).toEqual({ code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
         const requestId = /\r\nx-request-id: ([\w-]+)/i.exec(head400)?.[1];
-        expect(lines.find((line) => line.requestId === requestId)).toMatchObject({ status: 400, outcome: 'INVALID_REQUEST' });
+        expect(lines.at(-1)).toMatchObject({ requestId, method: head.split(' ')[0], status: 400, outcome: 'INVALID_REQUEST', ip: '127.0.0.0/24' });
       }
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(lines).toHaveLength(3);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('answers a connection that sends nothing within the request timeout, as Node does, with no log line', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
+    try {
+      const answer = await rawAnswer(running.port, '');
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).not.toMatch(/x-request-id/i);
+      expect(lines).toEqual([]);
     } finally {
       await running.close();
     }
