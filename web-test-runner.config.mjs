@@ -47,7 +47,8 @@ async function api(ctx, next) {
   }
   if (ctx.path === '/test/refused') {
     // A proxy a version apart that refuses a field this widget accepts: the proxy's own error, as it sends it.
-    const { code = 'INVALID_NAME', field = 'name', reason } = ctx.query;
+    const { code = 'INVALID_NAME', field = 'name', reason, delay = '0' } = ctx.query;
+    await new Promise((resolve) => setTimeout(resolve, Number(delay)));
     const error = apiError(code, reason === undefined ? {} : { field, reason });
     ctx.status = error.status;
     ctx.body = error.body;

@@ -315,7 +315,7 @@ describe('<carrier-verify>', () => {
       const input = el.shadowRoot!.querySelector<HTMLInputElement>(`#${field}`)!;
       expect(input.getAttribute('aria-invalid')).to.equal('true');
       expect(el.shadowRoot!.querySelector(`#${field}-error`)!.textContent).to.contain(text);
-      expect(el.shadowRoot!.activeElement).to.equal(input);
+      expect(el.shadowRoot!.activeElement === input, 'the focus is on the refused field').to.equal(true);
       // Said once, at the field: the status line stays empty.
       expect(inputs(el).message.textContent!.trim()).to.equal('');
       // An edit of the field takes the refusal away, as it does the widget's own.
@@ -326,6 +326,20 @@ describe('<carrier-verify>', () => {
       expect(inputs(el).message.textContent!.trim()).to.equal('');
     });
   }
+
+  it('leaves the focus where the person moved it while a proxy refusal was on its way', async () => {
+    const outside = await fixture<HTMLInputElement>(html`<input aria-label="elsewhere" />`);
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/refused?code=INVALID_NAME&field=name&reason=too-long&delay=300"></carrier-verify>`);
+    setTimeout(() => {
+      void fillAndClick(el, '张三', '13800138000');
+      setTimeout(() => outside.focus(), 50);
+    });
+    await oneEvent(el, 'cv-error');
+    await el.updateComplete;
+    await el.updateComplete;
+    expect(document.activeElement === outside, 'the focus is still outside the element').to.equal(true);
+    expect(inputs(el).name.getAttribute('aria-invalid')).to.equal('true');
+  });
 
   it('shows a proxy INVALID_NAME without a reason it knows in the status line, the field left as its own check found it', async () => {
     const el = await widget(html`<carrier-verify lang="en" endpoint="/test/refused?code=INVALID_NAME&field=name&reason=too-rare"></carrier-verify>`);
