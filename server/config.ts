@@ -116,7 +116,9 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   // another: each limit its own (see memoryPerLimit), used-token marks one that never drops a live mark (else a
   // token could be redeemed twice), and the result cache its own slots.
   // A MemoryStore lives in this process, whatever storeKind says: it evicts, and must not hold cache entries beside
-  // used-token marks.
+  // used-token marks. Nor the marks beside limit counters: a flood of counters (a new address each, no secret
+  // needed) would push a live mark out, and its token could be redeemed again.
+  const marks = shared && !(shared instanceof MemoryStore && shared.evicts) ? shared : new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' });
   const sharedStore = shared && !(shared instanceof MemoryStore) && options.storeKind !== 'memory' ? shared : undefined;
   const storeKind = sharedStore ? 'redis' : 'memory';
   // Instances agree on limit and cache keys and on tokens only when they share the secrets that derive them.
@@ -125,7 +127,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   }
   if (sharedStore && !options.tokenKeys?.length) throw new ConfigError('tokenKeys', 'is required with a shared store, so that a token issued by one instance is accepted by another');
   return {
-    tokens: createTokenService(options.tokenKeys, shared ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' }), now),
+    tokens: createTokenService(options.tokenKeys, marks, now),
     limitStores: shared ? () => shared : memoryPerLimit(now),
     cache: {
       store: options.cache?.store ?? sharedStore ?? new MemoryStore({ maxKeys: cacheEntries, now }),

@@ -15,6 +15,10 @@ export const TOKEN_ALG = 'ES256';
 export const TOKEN_ISSUER = 'carrier-verify';
 /** Longest life of a token, in seconds. */
 export const TOKEN_TTL_SECONDS = 300;
+/** Longest token looked at: the proxy's are under a kilobyte, whatever the key id and the claims. */
+export const MAX_TOKEN_LENGTH = 4096;
+/** How long past its expiry a used-token mark is kept, in seconds: the instances' clocks may differ by that much. */
+const MARK_MARGIN_SECONDS = 60;
 
 /** A signing key as configured: a P-256 private JWK with its key id. */
 export interface TokenKeyConfig {
@@ -146,6 +150,8 @@ function bindingOf(binding: unknown): { secret: string; name: string; phoneNumbe
 async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck> {
   // jose skips the audience check for an empty or missing audience: a token for any site would pass.
   if (typeof token !== 'string' || typeof options.siteKey !== 'string' || options.siteKey === '') return { ok: false, error: 'invalid-input-response' };
+  // Refused unread past any length this proxy issues: a backend may pass an untrusted form field straight in.
+  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, error: 'invalid-input-response' };
   const now = nowOf(options.now);
   if (now === null) return { ok: false, error: 'invalid-input-response' };
   let payload: JWTPayload;
@@ -253,7 +259,8 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
     async redeem(token, options) {
       const check = await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;
-      const ttlMs = Math.max(1, check.claims.expiresAt - Math.floor(now() / 1000)) * 1000;
+      // Kept a minute past the expiry: an instance whose clock is behind still takes the token for unexpired then.
+      const ttlMs = (Math.max(0, check.claims.expiresAt - Math.floor(now() / 1000)) + MARK_MARGIN_SECONDS) * 1000;
       const first = await store.claim(`token:${check.claims.id}`, ttlMs);
       return first ? check : { ok: false, error: 'timeout-or-duplicate' };
     },

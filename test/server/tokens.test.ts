@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadConfig, ConfigError } from '../../server/config.js';
 import { SANDBOX_SITE, type Site } from '../../server/sites.js';
-import { generateTokenKey, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
+import { createTokenService, generateTokenKey, MAX_TOKEN_LENGTH, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
+import { MemoryStore } from '../../server/stores/memory.js';
 import { postJson, testApp } from '../support/app.js';
 
 const shop: Site = { siteKey: 'shop', secret: 'shop-secret-0123456789abcdef0123456789', origins: ['https://shop.example'] };
@@ -232,6 +233,34 @@ describe('verifyToken for backends that check offline', () => {
     for (const now of [Date.now(), () => Number.NaN, () => 'now']) {
       await expect(verifyToken(token, { ...options, now } as unknown as VerifyTokenOptions)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
     }
+  });
+
+  it('refuses unread a token longer than any the proxy issues, even one its key signed (siteverify has its body limit)', async () => {
+    const key = await generateTokenKey('k1');
+    const app = testApp({ tokenKeys: [key] });
+    const jwks = await (await app.request('/.well-known/jwks.json')).json();
+    const claims = decodeJwt(await verified(app));
+    const { importJWK } = await import('jose');
+    const privateKey = await importJWK(key.jwk, 'ES256');
+    const sign = (extra: string) => new SignJWT({ ...claims, extra }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+    const options = { jwks, siteKey: 'sandbox' };
+    // The same claims signed by the same key: accepted at a normal length, refused past MAX_TOKEN_LENGTH.
+    expect((await verifyToken(await sign('x'), options)).ok).toBe(true);
+    const long = await sign('x'.repeat(MAX_TOKEN_LENGTH));
+    await expect(verifyToken(long, options)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+  });
+
+  it('keeps a used-token mark a minute past the expiry, for an instance whose clock is behind', async () => {
+    const time = clock();
+    const store = new MemoryStore({ now: time.now, whenFull: 'refuse' });
+    const service = createTokenService(undefined, store, time.now);
+    const token = await service.issue({ siteKey: 'sandbox', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
+    const { exp, jti } = decodeJwt(token);
+    expect((await service.redeem(token, { siteKey: 'sandbox' })).ok).toBe(true);
+    time.advance(((exp as number) * 1000 - time.now()) + 59_000);
+    expect(await store.get(`token:${jti}`)).not.toBeNull();
+    time.advance(2000);
+    expect(await store.get(`token:${jti}`)).toBeNull();
   });
 
   it('answers invalid-jwks, not a bad token, for a key set that is not the proxy\'s', async () => {
