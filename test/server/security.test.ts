@@ -222,6 +222,16 @@ describe('a request Node cannot read', () => {
     return answer;
   }
 
+  /** Checks that a raw answer is one JSON error of this status and body that closes its connection; its request id. */
+  function closingJsonError(answer: string, status: number, body: unknown): string | undefined {
+    const [head = '', text = ''] = answer.split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head).toMatch(/\r\ncontent-type: application\/json(; charset=utf-8)?(\r\n|$)/i);
+    expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+    expect(JSON.parse(text)).toEqual(body);
+    return /\r\nx-request-id: ([\w-]+)/i.exec(head)?.[1];
+  }
+
   it('gets the proxy JSON error with a code, the request id its log line has, and the connection closes', async () => {
     const lines: Record<string, unknown>[] = [];
     const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
@@ -235,13 +245,7 @@ describe('a request Node cannot read', () => {
         ['GET /healthz HTTP/1.1\r\nHost: x\r\n', 408, 'REQUEST_TIMEOUT', 'The request was not sent in time'],
       ] as const;
       for (const [text, status, code, message] of cases) {
-        const answer = await rawAnswer(running.port, text);
-        const [head = '', body = ''] = answer.split('\r\n\r\n');
-        expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
-        expect(head).toMatch(/\r\ncontent-type: application\/json; charset=utf-8(\r\n|$)/i);
-        expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
-        expect(JSON.parse(body)).toEqual({ code, message });
-        const requestId = /\r\nx-request-id: ([\w-]+)/i.exec(head)?.[1];
+        const requestId = closingJsonError(await rawAnswer(running.port, text), status, { code, message });
         expect(lines.at(-1)).toMatchObject({ requestId, status, outcome: code, ip: '127.0.0.0/24' });
       }
       expect(lines).toHaveLength(cases.length);
@@ -262,14 +266,8 @@ describe('a request Node cannot read', () => {
         // A body is declared and only begun: it is not waited for.
         'POST /api/verify HTTP/1.1\r\nHost: a b@c\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":',
       ]) {
-        const answer = await rawAnswer(running.port, head);
-        const [head400 = '', body = ''] = answer.split('\r\n\r\n');
-        expect(head400).toMatch(/^HTTP\/1\.1 400 /);
-        expect(head400).toMatch(/\r\ncontent-type: application\/json/i);
-        expect(head400).toMatch(/\r\nconnection: close(\r\n|$)/i);
         // One answer, nothing after it (no 408 once the body stops coming).
-        expect(JSON.parse(body)).toEqual({ code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
-        const requestId = /\r\nx-request-id: ([\w-]+)/i.exec(head400)?.[1];
+        const requestId = closingJsonError(await rawAnswer(running.port, head), 400, { code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
         expect(lines.at(-1)).toMatchObject({ requestId, method: head.split(' ')[0], status: 400, outcome: 'INVALID_REQUEST', ip: '127.0.0.0/24' });
       }
       await new Promise((resolve) => setTimeout(resolve, 600));
