@@ -444,10 +444,10 @@ export class CarrierVerify extends LitElement {
         if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
         // A field the proxy refused is shown at the field, as the widget's own check would have. The focus goes
         // to it only from within the element: the answer comes later, and the person may have moved on.
-        if (outcome.field && shown) {
-          const { field } = outcome.field;
-          if (field === 'name') this._nameError = outcome.field.reason;
-          else this._phoneError = { ok: false, reason: outcome.field.reason };
+        if (outcome.refused && shown) {
+          const { field } = outcome.refused;
+          if (field === 'name') this._nameError = outcome.refused.reason;
+          else this._phoneError = { ok: false, reason: outcome.refused.reason };
           if (this.matches(':focus-within')) void this.updateComplete.then(() => this.#focusField(field));
         }
         this.dispatchEvent(new VerifyErrorEvent(outcome.detail));

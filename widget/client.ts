@@ -17,7 +17,7 @@ export type Outcome =
        * For `INVALID_NAME` and `INVALID_PHONE`: the field the proxy refused and why, when it says so in words this
        * widget has. A proxy a version apart may refuse what this widget's own check let through.
        */
-      readonly field?: InvalidDetail;
+      readonly refused?: InvalidDetail;
     };
 
 export interface VerifyBody {
@@ -50,10 +50,10 @@ function foreignOutcome(response: Response, message: string): Outcome {
 }
 
 /** An `error` outcome; retryable as its code says. */
-export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number, field?: InvalidDetail): Outcome {
+export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number, refused?: InvalidDetail): Outcome {
   const detail: ErrorDetail = { code, message, retryable: isRetryable(code) };
   const outcome = { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } } as const;
-  return field ? { ...outcome, field } : outcome;
+  return refused ? { ...outcome, refused } : outcome;
 }
 
 /**
@@ -102,7 +102,10 @@ function resultOutcome(body: ResultBody): Outcome | null {
   }
 }
 
-/** The field a proxy's `INVALID_NAME` or `INVALID_PHONE` names, with its reason if this widget has words for it. */
+/**
+ * The field a proxy's `INVALID_NAME` or `INVALID_PHONE` refused and its reason, if this widget has words for that
+ * reason (its messages are keyed by the reasons it knows).
+ */
 function refusedField(code: string, reason: unknown): InvalidDetail | undefined {
   const field = code === 'INVALID_NAME' ? 'name' : code === 'INVALID_PHONE' ? 'phone' : null;
   if (!field || typeof reason !== 'string' || !Object.hasOwn(messages.en[field], reason)) return undefined;

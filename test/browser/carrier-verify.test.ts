@@ -324,6 +324,10 @@ describe('<carrier-verify>', () => {
       expect(input.getAttribute('aria-invalid')).to.equal('false');
       expect(el.status).to.equal('idle');
       expect(inputs(el).message.textContent!.trim()).to.equal('');
+      // The outcome of verify() says which field and why.
+      const outcome = await el.verify();
+      expect(outcome.status).to.equal('error');
+      expect(outcome.status === 'error' && outcome.refused).to.deep.equal({ field, reason });
     });
   }
 
