@@ -8,11 +8,26 @@ import { attempt, fill, parts, widget } from './helpers.js';
 
 const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
 
-type Shown = 'idle' | 'filled' | 'hint-virtual' | 'hint-refused' | 'invalid-name' | 'invalid-phone' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error' | 'rate-limited' | 'disabled';
+type Shown =
+  | 'idle'
+  | 'filled'
+  | 'hint-virtual'
+  | 'hint-refused'
+  | 'invalid-name'
+  | 'invalid-phone'
+  | 'proxy-refused-phone'
+  | 'verifying'
+  | 'verified'
+  | 'mismatch'
+  | 'not-found'
+  | 'error'
+  | 'rate-limited'
+  | 'disabled';
 
 /** Brings a fresh widget to what a person would see in `state`. */
 async function show(state: Shown, lang: Lang, theme: 'light' | 'dark'): Promise<CarrierVerify> {
-  const endpoint = state === 'rate-limited' ? '/test/rate-limited' : '/api/verify';
+  const endpoint =
+    state === 'rate-limited' ? '/test/rate-limited' : state === 'proxy-refused-phone' ? '/test/refused?code=INVALID_PHONE&field=phone&reason=not-mobile' : '/api/verify';
   const el = await widget(html`<carrier-verify lang=${lang} theme=${theme} endpoint=${endpoint} ?disabled=${state === 'disabled'}></carrier-verify>`);
   switch (state) {
     case 'filled':
@@ -29,6 +44,9 @@ async function show(state: Shown, lang: Lang, theme: 'light' | 'dark'): Promise<
       break;
     case 'invalid-phone':
       await attempt(el, '张三', '13800', 'cv-invalid');
+      break;
+    case 'proxy-refused-phone':
+      await attempt(el, '张三', '13800138000', 'cv-error');
       break;
     case 'verifying':
       await fill(el, '张三', '13800000504');
@@ -60,7 +78,7 @@ function describeViolations(results: AxeResults): string {
   return results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n');
 }
 
-const states: readonly Shown[] = ['idle', 'filled', 'hint-virtual', 'hint-refused', 'invalid-name', 'invalid-phone', 'verifying', 'verified', 'mismatch', 'not-found', 'error', 'rate-limited', 'disabled'];
+const states: readonly Shown[] = ['idle', 'filled', 'hint-virtual', 'hint-refused', 'invalid-name', 'invalid-phone', 'proxy-refused-phone', 'verifying', 'verified', 'mismatch', 'not-found', 'error', 'rate-limited', 'disabled'];
 const langs: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
 
 describe('accessibility (axe-core)', () => {
