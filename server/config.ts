@@ -105,6 +105,15 @@ export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
 /** Used-token marks kept in memory at most: tokens issued in 300 s beyond this are refused at siteverify (503). */
 export const USED_TOKEN_SLOTS = 1_000_000;
 
+/**
+ * A keyed hash under a random secret, made on the first hash, not when the app is built: an edge runtime (Cloudflare
+ * Workers) refuses random values in the global scope, where a worker builds its app.
+ */
+function hashUnderRandomSecret(hasher: HasherFactory): Hasher {
+  let hash: Hasher | undefined;
+  return (...parts) => (hash ??= hasher(randomSecret()))(...parts);
+}
+
 export function resolveConfig(options: AppConfig): ResolvedConfig {
   const providers = options.providers ?? [sandboxProvider()];
   const now = options.now ?? Date.now;
@@ -138,7 +147,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     sandbox: options.providers === undefined,
     sites: options.sites ?? [SANDBOX_SITE],
     hasher,
-    hash: hasher(options.hashSecret ?? randomSecret()),
+    hash: options.hashSecret === undefined ? hashUnderRandomSecret(hasher) : hasher(options.hashSecret),
     storeKind,
     log: options.log ?? (() => undefined),
     now,

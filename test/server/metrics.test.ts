@@ -184,6 +184,8 @@ describe('GET /api/stats', () => {
     const random = vi.spyOn(crypto, 'getRandomValues');
     const clock = vi.fn(() => Date.now());
     try {
+      // With its defaults (a random hash secret, an ephemeral token key) and with secrets of its own.
+      testApp({ now: clock });
       testApp({ now: clock, hashSecret: 'h'.repeat(32) });
       expect(random).not.toHaveBeenCalled();
       expect(clock).not.toHaveBeenCalled();
