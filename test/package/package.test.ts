@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClassDeclaration, CustomElement, Package } from 'custom-elements-manifest/schema';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../scripts/build.mjs';
 import { root } from '../../scripts/bundle.mjs';
@@ -240,6 +242,64 @@ describe('the carrier-verify program (package.json bin)', () => {
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('PORT');
+  });
+});
+
+describe('the server entry on an edge runtime (Cloudflare workerd, through Miniflare)', () => {
+  /** Bundles a worker module that imports the built server entry, as a worker's build would, and runs it in workerd. */
+  async function worker(source: string): Promise<Miniflare> {
+    const entry = join(pkg, 'worker.mjs');
+    await writeFile(entry, source.replaceAll('SERVER_ENTRY', JSON.stringify(join(pkg, 'dist/server/index.js'))));
+    const bundled = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', conditions: ['worker', 'browser'], mainFields: ['module', 'main'], write: false, logLevel: 'silent' });
+    // No nodejs_compat flag: the entry uses web-standard APIs only.
+    const mf = new Miniflare({ modules: true, script: bundled.outputFiles[0]!.text, compatibilityDate: '2026-04-01' });
+    await mf.ready;
+    return mf;
+  }
+
+  it('serves verify, siteverify, the key set and health from an app built in the global scope with its defaults', { timeout: 60_000 }, async () => {
+    // The global scope of a worker refuses random values and timers: building the app must need neither.
+    const mf = await worker(`import { createApp } from SERVER_ENTRY;
+      const app = createApp();
+      export default { fetch: (request) => app.fetch(request) };`);
+    try {
+      const post = async (path: string, body: unknown) => {
+        const res = await mf.dispatchFetch(`http://localhost${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const verified = await post('/api/verify', { name: '张三', phoneNumber: '13800138000' });
+      expect(verified).toMatchObject({ status: 200, body: { code: 'FP00000', phoneMasked: '138****8000', carrier: 'china-mobile' } });
+      expect(await post('/api/verify', { name: '李四', phoneNumber: '13800138000' })).toMatchObject({ status: 200, body: { code: 'FP03333' } });
+      expect(await post('/api/verify', { name: '张三', phoneNumber: '12345' })).toMatchObject({ status: 400, body: { code: 'INVALID_PHONE' } });
+      const redeem = () => post('/api/siteverify', { secret: 'sandbox-secret', token: verified.body.token });
+      expect(await redeem()).toMatchObject({ status: 200, body: { success: true, code: 'FP00000' } });
+      expect(await redeem()).toMatchObject({ body: { success: false, errors: ['timeout-or-duplicate'] } });
+      const keys = (await (await mf.dispatchFetch('http://localhost/.well-known/jwks.json')).json()) as { keys: { kty: string; d?: string }[] };
+      expect(keys.keys.map((key) => [key.kty, key.d])).toEqual([['EC', undefined]]);
+      expect((await mf.dispatchFetch('http://localhost/healthz')).status).toBe(200);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  it('checks a token offline with verifyToken in a backend worker', { timeout: 60_000 }, async () => {
+    const mf = await worker(`import { createApp, verifyToken } from SERVER_ENTRY;
+      const proxy = createApp();
+      export default {
+        async fetch() {
+          const post = (body) => proxy.fetch(new Request('http://proxy/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+          const { token } = await (await post({ name: '张三', phoneNumber: '13800138000' })).json();
+          const jwks = await (await proxy.fetch(new Request('http://proxy/.well-known/jwks.json'))).json();
+          const binding = (name) => ({ secret: 'sandbox-secret', name, phoneNumber: '138 0013 8000' });
+          const checks = [await verifyToken(token, { jwks, siteKey: 'sandbox', binding: binding('张三') }), await verifyToken(token, { jwks, siteKey: 'sandbox', binding: binding('李四') })];
+          return Response.json(checks.map((check) => (check.ok ? check.claims.phoneMasked : check.error)));
+        },
+      };`);
+    try {
+      expect(await (await mf.dispatchFetch('http://localhost/')).json()).toEqual(['138****8000', 'binding-mismatch']);
+    } finally {
+      await mf.dispose();
+    }
   });
 });
 
