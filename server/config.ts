@@ -102,7 +102,7 @@ export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
   return createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream, breaker: false });
 }
 
-/** Used-token marks kept in memory at most: tokens issued in 300 s beyond this are refused at siteverify (503). */
+/** Used-token marks kept in memory at most (each for its token's life and a minute): past this, siteverify answers 503. */
 export const USED_TOKEN_SLOTS = 1_000_000;
 
 /**
@@ -126,8 +126,9 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   // token could be redeemed twice), and the result cache its own slots.
   // A MemoryStore lives in this process, whatever storeKind says: it evicts, and must not hold cache entries beside
   // used-token marks. Nor the marks beside limit counters: a flood of counters (a new address each, no secret
-  // needed) would push a live mark out, and its token could be redeemed again.
-  const marks = shared && !(shared instanceof MemoryStore && shared.evicts) ? shared : new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' });
+  // needed) would push a live mark out of one that evicts, and its token could be redeemed again; would fill one
+  // that refuses, and siteverify would answer 503 until the windows end.
+  const marks = shared && !(shared instanceof MemoryStore) ? shared : new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' });
   const sharedStore = shared && !(shared instanceof MemoryStore) && options.storeKind !== 'memory' ? shared : undefined;
   const storeKind = sharedStore ? 'redis' : 'memory';
   // Instances agree on limit and cache keys and on tokens only when they share the secrets that derive them.

@@ -24,11 +24,6 @@ export class MemoryStore implements ImmediateStore {
   private readonly whenFull: 'evict-oldest' | 'refuse';
   private readonly now: () => number;
 
-  /** Whether a full store drops its oldest live keys (`whenFull: 'evict-oldest'`, the default). */
-  get evicts(): boolean {
-    return this.whenFull === 'evict-oldest';
-  }
-
   constructor(options: MemoryStoreOptions = {}) {
     this.maxKeys = options.maxKeys ?? 100_000;
     this.whenFull = options.whenFull ?? 'evict-oldest';

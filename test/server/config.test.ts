@@ -147,15 +147,20 @@ describe('used-token marks in memory', () => {
     expect(await redeem()).toEqual(['timeout-or-duplicate']);
   });
 
-  it('are kept apart from a MemoryStore passed as the store, which evicts: a flood of its limit keys frees no token', async () => {
-    const store = new MemoryStore({ maxKeys: 1000 });
-    const app = testApp({ store });
-    const token = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()).token as string;
-    const redeem = async () => (await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).errors;
-    expect(await redeem()).toEqual([]);
-    for (let i = 0; i < 2000; i++) await app.config.limitStores('ip').hit(`flood:${i}`, 60_000);
-    expect(app.config.limitStores('ip')).toBe(store);
-    expect(await redeem()).toEqual(['timeout-or-duplicate']);
+  it('are kept apart from a MemoryStore passed as the store: a flood of its limit keys frees no token and blocks none', async () => {
+    for (const whenFull of ['evict-oldest', 'refuse'] as const) {
+      const store = new MemoryStore({ maxKeys: 1000, whenFull });
+      const app = testApp({ store });
+      const verified = async (phoneNumber: string) => (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber })).json()).token as string;
+      const redeem = async (token: string) => (await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).errors;
+      const first = await verified('13800138000');
+      const second = await verified('13800138000');
+      expect(await redeem(first)).toEqual([]);
+      for (let i = 0; i < 2000; i++) await app.config.limitStores('ip').hit(`flood:${i}`, 60_000).catch(() => undefined);
+      expect(app.config.limitStores('ip')).toBe(store);
+      // Evicting, the flood had pushed the first mark out; refusing, it had filled the store against the second.
+      expect([whenFull, await redeem(first), await redeem(second)]).toEqual([whenFull, ['timeout-or-duplicate'], []]);
+    }
   });
 
   it('refuse a new mark rather than drop a live one when full', async () => {
