@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../scripts/build.mjs';
+import { generateTokenKey } from '../../server/tokens.js';
 import { root } from '../../scripts/bundle.mjs';
 
 type ExportTarget = string | { readonly [condition: string]: ExportTarget };
@@ -253,7 +254,12 @@ describe('the server entry on an edge runtime (Cloudflare workerd, through Minif
     const bundled = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', conditions: ['worker', 'browser'], mainFields: ['module', 'main'], write: false, logLevel: 'silent' });
     // No nodejs_compat flag: the entry uses web-standard APIs only.
     const mf = new Miniflare({ modules: true, script: bundled.outputFiles[0]!.text, compatibilityDate: '2026-04-01' });
-    await mf.ready;
+    try {
+      await mf.ready;
+    } catch (error) {
+      await mf.dispose();
+      throw error;
+    }
     return mf;
   }
 
@@ -277,6 +283,22 @@ describe('the server entry on an edge runtime (Cloudflare workerd, through Minif
       const keys = (await (await mf.dispatchFetch('http://localhost/.well-known/jwks.json')).json()) as { keys: { kty: string; d?: string }[] };
       expect(keys.keys.map((key) => [key.kty, key.d])).toEqual([['EC', undefined]]);
       expect((await mf.dispatchFetch('http://localhost/healthz')).status).toBe(200);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  it('serves with the token keys and hash secret a deployed worker is given, its tokens signed by the configured key', { timeout: 60_000 }, async () => {
+    const tokenKeys = [await generateTokenKey('edge-1')];
+    const mf = await worker(`import { createApp } from SERVER_ENTRY;
+      const app = createApp({ tokenKeys: ${JSON.stringify(tokenKeys)}, hashSecret: ${JSON.stringify('e'.repeat(40))} });
+      export default { fetch: (request) => app.fetch(request) };`);
+    try {
+      const res = await mf.dispatchFetch('http://localhost/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
+      const { token } = (await res.json()) as { token: string };
+      expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'ES256', kid: 'edge-1' });
+      const keys = (await (await mf.dispatchFetch('http://localhost/.well-known/jwks.json')).json()) as { keys: { kid: string }[] };
+      expect(keys.keys.map((key) => key.kid)).toEqual(['edge-1']);
     } finally {
       await mf.dispose();
     }

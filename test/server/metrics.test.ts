@@ -180,17 +180,25 @@ describe('GET /api/stats', () => {
     expect(wider.totals.requests).toEqual({ FP00000: 1, FP03333: 1, UPSTREAM_ERROR: 1 });
   });
 
-  it('makes no random value and reads no clock when the app is built, as an edge runtime requires', () => {
-    const random = vi.spyOn(crypto, 'getRandomValues');
-    const clock = vi.fn(() => Date.now());
+  it('makes no random value, sets no timer and reads no clock when the app is built, as an edge runtime requires', () => {
+    const spies = {
+      getRandomValues: vi.spyOn(crypto, 'getRandomValues'),
+      randomUUID: vi.spyOn(crypto, 'randomUUID'),
+      'Date.now': vi.spyOn(Date, 'now'),
+      'performance.now': vi.spyOn(performance, 'now'),
+      setTimeout: vi.spyOn(globalThis, 'setTimeout'),
+      setInterval: vi.spyOn(globalThis, 'setInterval'),
+    };
+    const calls = () => Object.fromEntries(Object.entries(spies).map(([name, spy]) => [name, spy.mock.calls.length]));
+    const clock = vi.fn(() => 0);
     try {
       // With its defaults (a random hash secret, an ephemeral token key) and with secrets of its own.
       testApp({ now: clock });
       testApp({ now: clock, hashSecret: 'h'.repeat(32) });
-      expect(random).not.toHaveBeenCalled();
+      expect(calls()).toEqual(Object.fromEntries(Object.keys(spies).map((name) => [name, 0])));
       expect(clock).not.toHaveBeenCalled();
     } finally {
-      random.mockRestore();
+      for (const spy of Object.values(spies)) spy.mockRestore();
     }
   });
 
