@@ -9,6 +9,7 @@ import { maskIp } from './client-ip.js';
 import { addHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
+import { isJsonObject } from './json.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import type { ApiRoute } from './metrics.js';
 import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
@@ -199,11 +200,6 @@ async function readJson(c: Context): Promise<unknown> {
   } catch {
     throw apiError('INVALID_REQUEST', { message: 'The request body is not valid JSON' });
   }
-}
-
-/** Whether a parsed JSON body is an object with named members (not an array, null or a lone value). */
-function isJsonObject(body: unknown): body is Record<string, unknown> {
-  return typeof body === 'object' && body !== null && !Array.isArray(body);
 }
 
 function siteKeyOf(body: object): string | undefined {

@@ -128,8 +128,9 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   // used-token marks. Nor the marks beside limit counters: a flood of counters (a new address each, no secret
   // needed) would push a live mark out of one that evicts, and its token could be redeemed again; would fill one
   // that refuses, and siteverify would answer 503 until the windows end.
-  const marks = shared && !(shared instanceof MemoryStore) ? shared : new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' });
-  const sharedStore = shared && !(shared instanceof MemoryStore) && options.storeKind !== 'memory' ? shared : undefined;
+  const notMemory = shared instanceof MemoryStore ? undefined : shared;
+  const marks = notMemory ?? new MemoryStore({ now, maxKeys: USED_TOKEN_SLOTS, whenFull: 'refuse' });
+  const sharedStore = options.storeKind === 'memory' ? undefined : notMemory;
   const storeKind = sharedStore ? 'redis' : 'memory';
   // Instances agree on limit and cache keys and on tokens only when they share the secrets that derive them.
   if (sharedStore && (options.hashSecret?.length ?? 0) < SECRET_MIN_LENGTH) {

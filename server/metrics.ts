@@ -7,6 +7,7 @@
 import { ResultCode } from '../widget/codes.js';
 import { BUCKET_MS, createTimeline, type TimelineWindow } from './metrics-timeline.js';
 import { createTextRegistry } from './metrics-text.js';
+import { randomHex } from './privacy.js';
 import type { BreakerState } from './providers/health.js';
 import type { AttemptRecord } from './providers/router.js';
 
@@ -198,11 +199,6 @@ export interface MetricsOptions {
   readonly pricePerCall?: number;
   readonly registry?: MetricRegistryFactory;
   readonly now?: () => number;
-}
-
-/** `bytes` random bytes as hex (Web Crypto, as on every runtime the app runs on). */
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {

@@ -7,6 +7,7 @@
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import type { CarrierId } from '../widget/carriers.js';
 import { checkName, checkPhone } from '../widget/validation.js';
+import { isJsonObject } from './json.js';
 import { createHasher, timingSafeEqual } from './privacy.js';
 import type { Store } from './stores/types.js';
 
@@ -104,8 +105,6 @@ export async function verifyToken(token: string, options: VerifyTokenOptions): P
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** A public key of the kind the proxy signs with (EC P-256 for ES256 signatures), as its JWKS lists them. */
 function isTokenPublicKey(jwk: Record<string, unknown>): boolean {
   return jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && (jwk.alg === undefined || jwk.alg === TOKEN_ALG) && (jwk.use === undefined || jwk.use === 'sig');
@@ -117,9 +116,9 @@ function isTokenPublicKey(jwk: Record<string, unknown>): boolean {
  * Keys of other kinds are ignored, as JWKS readers do.
  */
 function localKeySet(jwks: unknown): KeySet | null {
-  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) return null;
+  if (!isJsonObject(jwks) || !Array.isArray(jwks.keys)) return null;
   const keys: unknown[] = jwks.keys;
-  if (!keys.every(isRecord) || !keys.some(isTokenPublicKey) || keys.some((key) => key.d !== undefined)) return null;
+  if (!keys.every(isJsonObject) || !keys.some(isTokenPublicKey) || keys.some((key) => key.d !== undefined)) return null;
   try {
     return createLocalJWKSet(jwks as unknown as JSONWebKeySet);
   } catch {
@@ -137,7 +136,7 @@ function nowOf(now: unknown): number | null {
 
 /** The binding as given, if it is one: text secret, name and number (a pair that is not text was never verified). */
 function bindingOf(binding: unknown): { secret: string; name: string; phoneNumber: string } | null {
-  if (!isRecord(binding)) return null;
+  if (!isJsonObject(binding)) return null;
   const { secret, name, phoneNumber } = binding;
   if (typeof secret !== 'string' || secret === '' || typeof name !== 'string' || typeof phoneNumber !== 'string') return null;
   return { secret, name, phoneNumber };

@@ -1,5 +1,6 @@
 // Vendor dialects: how each one is asked about a pair and how its answer maps onto the three result codes.
 import { isResultCode, ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
+import { isJsonObject } from '../json.js';
 import { UpstreamError, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface Adapter {
@@ -14,17 +15,13 @@ export type AdapterName = (typeof adapterNames)[number];
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A vendor value fit for a log line: short, printable, never a name or number (vendors echo neither here). */
 function shown(value: unknown): string {
   return JSON.stringify(value ?? null).replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
 }
 
 function objectOf(providerId: string, json: unknown, what: string): Json {
-  if (!isObject(json)) throw new UpstreamError('malformed', providerId, `${what} is not a JSON object`);
+  if (!isJsonObject(json)) throw new UpstreamError('malformed', providerId, `${what} is not a JSON object`);
   return json;
 }
 
@@ -59,7 +56,7 @@ const tencent: Adapter = {
   read(providerId, json) {
     const response = objectOf(providerId, objectOf(providerId, json, 'answer').Response, 'Response');
     if (response.Error !== undefined) {
-      const error = isObject(response.Error) ? response.Error.Code : response.Error;
+      const error = isJsonObject(response.Error) ? response.Error.Code : response.Error;
       throw new UpstreamError('vendor-error', providerId, `Tencent error ${shown(error)}`);
     }
     const result = typeof response.Result === 'number' ? String(response.Result) : response.Result;

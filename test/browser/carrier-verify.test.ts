@@ -39,6 +39,16 @@ const accessibleName = (el: CarrierVerify, id: string) => {
   return Array.from(input.labels ?? [], (label) => label.textContent?.trim()).join(' ');
 };
 
+/** The events `el` fires from now on, in order, each as `describe` words it (its type alone by default). */
+function eventsHeard(el: CarrierVerify, describe: (type: string, detail: Record<string, unknown>) => string = (type) => type): string[] {
+  const seen: string[] = [];
+  for (const type of eventNames) el.addEventListener(type, (event) => seen.push(describe(type, (event as unknown as { detail: Record<string, unknown> }).detail)));
+  return seen;
+}
+
+/** An event as its type and its code: `cv-error:ABORTED`, `cv-verified:FP00000`, `cv-invalid:`. */
+const withCode = (type: string, detail: Record<string, unknown>) => `${type}:${detail.code ?? ''}`;
+
 describe('<carrier-verify>', () => {
   it('has the pinned defaults', async () => {
     const el = await widget();
@@ -181,8 +191,7 @@ describe('<carrier-verify>', () => {
     const { timeout } = CarrierVerify;
     CarrierVerify.timeout = 300;
     try {
-      const seen: string[] = [];
-      for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+      const seen = eventsHeard(el);
       el.fill({ name: '张三', phoneNumber: '13800138000' });
       const outcome = await el.verify();
       expect(outcome.detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
@@ -356,8 +365,7 @@ describe('<carrier-verify>', () => {
 
   it('fires exactly one event per attempt', async () => {
     const el = await widget();
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    const seen = eventsHeard(el);
     await fillAndClick(el, '张三', '13800138000');
     await el.verify();
     await new Promise((r) => setTimeout(r, 50));
@@ -412,8 +420,7 @@ describe('<carrier-verify>', () => {
 
   it('refuses verify() from a script while disabled: nothing sent, no event, InvalidStateError', async () => {
     const el = await widget(html`<carrier-verify disabled></carrier-verify>`);
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    const seen = eventsHeard(el);
     const sent: string[] = [];
     const realFetch = window.fetch;
     window.fetch = (input, init) => {
@@ -445,8 +452,7 @@ describe('<carrier-verify>', () => {
 
   it('ends an attempt cancelled by reset() with one cv-error ABORTED, and is idle', async () => {
     const el = await widget();
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, (e) => seen.push(`${type}:${(e as CustomEvent).detail.code ?? ''}`));
+    const seen = eventsHeard(el, withCode);
     el.fill({ name: '张三', phoneNumber: '13800000504' });
     const outcome = el.verify();
     el.reset();
@@ -500,8 +506,7 @@ describe('<carrier-verify>', () => {
 
   it('refuses fill() with a value that is not text before changing anything, the attempt under way included', async () => {
     const el = await widget();
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    const seen = eventsHeard(el);
     el.fill({ name: '陈五', phoneNumber: '13800138000' });
     const outcome = el.verify();
     for (const wrong of [{ name: '李四', phoneNumber: null }, { name: '李四', phoneNumber: 18612345678 }, { name: 42 }]) {
@@ -516,8 +521,7 @@ describe('<carrier-verify>', () => {
 
   it('fires ABORTED once reset() or fill() has changed the fields, so a listener that verifies again sends the new ones', async () => {
     const el = await widget();
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, (e) => seen.push(`${type}:${(e as CustomEvent).detail.code ?? (e as CustomEvent).detail.field ?? ''}`));
+    const seen = eventsHeard(el, (type, detail) => `${type}:${detail.code ?? detail.field ?? ''}`);
     let again: Promise<Outcome> | undefined;
     el.addEventListener('cv-error', () => (again = el.verify()), { once: true });
     el.fill({ name: '冯四', phoneNumber: '13800000504' });
@@ -536,8 +540,7 @@ describe('<carrier-verify>', () => {
 
   it('goes on verifying when moved within the page (into a dialog, say)', async () => {
     const el = await widget();
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, () => seen.push(type));
+    const seen = eventsHeard(el);
     el.fill({ name: '张三', phoneNumber: '13800138000' });
     const outcome = el.verify();
     await el.updateComplete;
@@ -651,8 +654,7 @@ describe('<carrier-verify>', () => {
 
   it('ends a verification under way when fill() replaces the pair, so the old answer never shows beside the new pair', async () => {
     const el = await widget();
-    const seen: string[] = [];
-    for (const type of eventNames) el.addEventListener(type, (event) => seen.push(`${type}:${'code' in event.detail ? event.detail.code : ''}`));
+    const seen = eventsHeard(el, withCode);
     el.fill({ name: '张三', phoneNumber: '13800138000' });
     const first = el.verify();
     el.fill({ name: '李四', phoneNumber: '18612345678' });

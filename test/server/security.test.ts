@@ -210,6 +210,17 @@ describe('the built files', () => {
   });
 });
 
+/** Runs `use` against the program on loopback (a 400 ms request timeout), collecting its log lines, then stops it. */
+async function onLoopback(use: (port: number, lines: Record<string, unknown>[]) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
+  const lines: Record<string, unknown>[] = [];
+  const running = await startServer({ PORT: '0', HOST: '127.0.0.1', ...env }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
+  try {
+    await use(running.port, lines);
+  } finally {
+    await running.close();
+  }
+}
+
 describe('a request Node cannot read', () => {
   /** Sends `text` on a new connection and reads everything until the server closes it. */
   async function rawAnswer(port: number, text: string): Promise<string> {
@@ -233,9 +244,7 @@ describe('a request Node cannot read', () => {
   }
 
   it('gets the proxy JSON error with a code, the request id its log line has, and the connection closes', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
-    try {
+    await onLoopback(async (port, lines) => {
       const cases = [
         // Not HTTP at all.
         ['NOT HTTP\r\n\r\n', 400, 'INVALID_REQUEST', 'The request is not valid HTTP'],
@@ -245,21 +254,17 @@ describe('a request Node cannot read', () => {
         ['GET /healthz HTTP/1.1\r\nHost: x\r\n', 408, 'REQUEST_TIMEOUT', 'The request was not sent in time'],
       ] as const;
       for (const [text, status, code, message] of cases) {
-        const requestId = closingJsonError(await rawAnswer(running.port, text), status, { code, message });
+        const requestId = closingJsonError(await rawAnswer(port, text), status, { code, message });
         expect(lines.at(-1)).toMatchObject({ requestId, status, outcome: code, ip: '127.0.0.0/24' });
       }
       expect(lines).toHaveLength(cases.length);
       // The server goes on answering.
-      expect((await fetch(`http://127.0.0.1:${running.port}/healthz`)).status).toBe(200);
-    } finally {
-      await running.close();
-    }
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    });
   });
 
   it('gets the proxy JSON error when no web request can be made of it, its log line, and the connection closes', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
-    try {
+    await onLoopback(async (port, lines) => {
       for (const head of [
         'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n',
         'GET /api\\verify HTTP/1.1\r\nHost: x\r\n\r\n',
@@ -267,44 +272,33 @@ describe('a request Node cannot read', () => {
         'POST /api/verify HTTP/1.1\r\nHost: a b@c\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":',
       ]) {
         // One answer, nothing after it (no 408 once the body stops coming).
-        const requestId = closingJsonError(await rawAnswer(running.port, head), 400, { code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
+        const requestId = closingJsonError(await rawAnswer(port, head), 400, { code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
         expect(lines.at(-1)).toMatchObject({ requestId, method: head.split(' ')[0], status: 400, outcome: 'INVALID_REQUEST', ip: '127.0.0.0/24' });
       }
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(lines).toHaveLength(3);
-    } finally {
-      await running.close();
-    }
+    });
   });
 
   it('answers a connection that sends nothing within the request timeout, as Node does, with no log line', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => lines.push(line) }, { requestTimeoutMs: 400 });
-    try {
-      const answer = await rawAnswer(running.port, '');
+    await onLoopback(async (port, lines) => {
+      const answer = await rawAnswer(port, '');
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       expect(answer).not.toMatch(/x-request-id/i);
       expect(lines).toEqual([]);
-    } finally {
-      await running.close();
-    }
+    });
   });
 });
 
 describe('a request whose client resets its connection while it is handled', () => {
   it('is counted and logged under its client address, not as unknown', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const running = await startServer(
-      { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=1/1m, number=off' },
-      { log: (line) => lines.push(line) },
-    );
-    try {
+    await onLoopback(async (port, lines) => {
       // Each request is sent whole, then its connection reset at once: the proxy handles it all the same, a paid
       // call included, while the system no longer tells the address of the connection.
       const verifies = () => lines.filter((line) => line.route === '/api/verify');
       for (const [index, phoneNumber] of ['13900000001', '13900000002', '13900000003'].entries()) {
         const body = JSON.stringify({ name: '王五', phoneNumber });
-        const socket = connect(running.port, '127.0.0.1');
+        const socket = connect(port, '127.0.0.1');
         socket.on('error', () => undefined);
         await new Promise((resolve) => socket.on('connect', resolve));
         socket.write(`POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () =>
@@ -319,17 +313,14 @@ describe('a request whose client resets its connection while it is handled', () 
         ['127.0.0.0/24', 429, 'rate-limited'],
         ['127.0.0.0/24', 429, 'rate-limited'],
       ]);
-    } finally {
-      await running.close();
-    }
+    }, { CARRIER_VERIFY_LIMITS: 'ip=1/1m, number=off' });
   });
 });
 
 describe('a client that never finishes its request', () => {
   it('is cut off once the request timeout passes, and the server goes on answering others', async () => {
-    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { requestTimeoutMs: 400 });
-    try {
-      const socket = connect(running.port, '127.0.0.1');
+    await onLoopback(async (port) => {
+      const socket = connect(port, '127.0.0.1');
       let answer = '';
       socket.on('data', (chunk) => (answer += chunk));
       const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
@@ -342,10 +333,8 @@ describe('a client that never finishes its request', () => {
       // The proxy's JSON error, as every other answer; the app, which was reading the body, logged the request.
       expect(answer).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ code: 'REQUEST_TIMEOUT', message: 'The request was not sent in time' });
-      const res = await fetch(`http://127.0.0.1:${running.port}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
+      const res = await fetch(`http://127.0.0.1:${port}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
       expect(res.status).toBe(200);
-    } finally {
-      await running.close();
-    }
+    });
   });
 });
