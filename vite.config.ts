@@ -96,7 +96,8 @@ export default defineConfig(({ mode }) => {
   }
   return {
     root: resolve(root, 'demo'),
-    base: '/',
+    // Relative URLs: the proxy serves the pages wherever the app is mounted, with a base element naming where.
+    base: './',
     build: {
       target: 'es2022',
       outDir: resolve(root, 'dist/site'),

@@ -1,4 +1,4 @@
-// The monitoring page: reads GET /api/stats every few seconds and draws the proxy's recent verify traffic.
+// The monitoring page: reads GET api/stats every few seconds and draws the proxy's recent verify traffic.
 import type { Stats } from '../server/metrics.js';
 import type { StatsPoint } from '../server/metrics-timeline.js';
 import { ResultCode, resultCodes } from '../widget/codes.js';
@@ -210,7 +210,7 @@ async function load(): Promise<Load> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const minutes = $<HTMLSelectElement>('#window').value;
   try {
-    const res = await fetch(`/api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+    const res = await fetch(`api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
     if (res.ok) return { ok: true, stats: (await res.json()) as Stats };
     const body = (await res.json().catch(() => ({}))) as { message?: string };
     return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}` };
@@ -280,6 +280,17 @@ function wire(): void {
   });
 }
 
+/**
+ * The demo and the metrics, where the app is mounted: the proxy names that place in the page's base element
+ * (`/kyc/`, or `/` at the site's root), and the demo answers at it without the trailing slash.
+ */
+function showMountedPaths(): void {
+  const mount = new URL(document.baseURI).pathname.replace(/\/$/, '');
+  $<HTMLAnchorElement>('#demo-link').href = mount || '/';
+  $('#metrics-path').textContent = `GET ${mount}/metrics`;
+}
+
 takeTokenFromUrl();
+showMountedPaths();
 wire();
 void refresh();

@@ -13,6 +13,7 @@ import { isJsonObject } from './json.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import type { ApiRoute } from './metrics.js';
 import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
+import { mountPath, withBase } from './pages.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
@@ -433,8 +434,16 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     async function servePage() {
       return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not built here: npm run build makes the script-tag bundle and the pages' }).getResponse();
     };
-  app.get('/', page('/site/index.html'));
-  app.get('/dashboard', page('/site/dashboard.html'));
+  /** A page at `own` in this app, with the base its relative URLs resolve against: where the site mounted the app. */
+  const htmlPage = (file: string, own: string) => {
+    const serve = page(file);
+    return async function serveHtmlPage(c: Context<Env>) {
+      const found = await serve();
+      return found.ok ? withBase(found, `${mountPath(c.req.url, own)}/`) : found;
+    };
+  };
+  app.get('/', htmlPage('/site/index.html', '/'));
+  app.get('/dashboard', htmlPage('/site/dashboard.html', '/dashboard'));
   /**
    * The script-tag bundle and its map are public files other sites load: any origin may read them, which a
    * `<script integrity=… crossorigin>` needs (Subresource Integrity on another origin is checked over CORS).
@@ -449,7 +458,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.get('/carrier-verify.js', script('/carrier-verify.js'));
   app.get('/carrier-verify.js.map', script('/carrier-verify.js.map'));
   app.get('/assets/*', async (c, next) => {
-    const file = await config.assets(`/site${c.req.path}`);
+    // The file's path in the app, wherever the site mounted it: the built files sit flat in one assets folder.
+    const file = await config.assets(`/site${c.req.path.slice(c.req.path.lastIndexOf('/assets/'))}`);
     if (file) return file;
     // Not one of its files: whoever answers next (its 404, or a site's route) answers, not this handler.
     c.set('passedOn', true);

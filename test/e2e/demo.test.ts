@@ -1,6 +1,9 @@
 // The demo page in Chromium against a real proxy: the sandbox directory fills the widget, the log shows each event.
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createApp } from '../../server/app.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
@@ -127,6 +130,51 @@ describe('the script-tag bundle on another site', () => {
       expect(await shop.evaluate(() => customElements.get('carrier-verify') === undefined)).toBe(true);
     } finally {
       await shop.close();
+    }
+  });
+});
+
+describe('the demo and monitoring pages with the app mounted under /kyc of a site', () => {
+  /** A site of its own at the root, the proxy at /kyc, served by @hono/node-server as a site's backend would. */
+  async function siteServer(): Promise<{ url: string; close: () => void }> {
+    const app = new Hono();
+    app.get('/', (c) => c.html('<p>the site’s home</p>'));
+    app.route('/kyc', createApp({ assets: site.assets, log: () => undefined }));
+    const listening = await new Promise<ServerType>((resolve) => {
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(server));
+    });
+    return { url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}`, close: () => listening.close() };
+  }
+
+  it('loads every file from under /kyc, verifies through it, and links the dashboard there and back', { timeout: 30_000 }, async () => {
+    const kyc = await siteServer();
+    const mounted = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const asked: string[] = [];
+    const failures: string[] = [];
+    mounted.on('response', (response) => {
+      if (response.url().startsWith(kyc.url)) asked.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+    mounted.on('pageerror', (error) => failures.push(error.message));
+    try {
+      await mounted.goto(`${kyc.url}/kyc`);
+      await mounted.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
+      await mounted.getByRole('button', { name: /^验证/ }).click();
+      await expect.poll(() => mounted.locator('#log li').first().innerText(), { timeout: 8000 }).toContain('cv-verified');
+      await mounted.getByRole('link', { name: /Monitoring dashboard/ }).click();
+      await mounted.waitForURL(`${kyc.url}/kyc/dashboard`);
+      await expect.poll(() => mounted.locator('[data-tile="requests"] .value').textContent()).toBe('1');
+      expect(await mounted.locator('#metrics-path').textContent()).toBe('GET /kyc/metrics');
+      await mounted.getByRole('link', { name: /Demo/ }).click();
+      await mounted.waitForURL(`${kyc.url}/kyc`);
+      await mounted.locator('carrier-verify').waitFor();
+      expect(failures).toEqual([]);
+      // The pages, their files, the bundle, the verification and the stats: all the app's, none lost to the site's routes.
+      expect(asked.filter((line) => !/^200 \/kyc(\/|$)/.test(line))).toEqual([]);
+      for (const path of ['/kyc', '/kyc/carrier-verify.js', '/kyc/api/verify', '/kyc/dashboard']) expect(asked).toContain(`200 ${path}`);
+      expect(asked).toContain('200 /kyc/api/stats');
+    } finally {
+      await mounted.close();
+      kyc.close();
     }
   });
 });

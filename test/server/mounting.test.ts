@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
+import { mountPath } from '../../server/pages.js';
 import type { LogLine } from '../../server/config.js';
 import { postJson } from '../support/app.js';
 
@@ -112,5 +113,60 @@ describe('createApp mounted at the root of a site’s app', () => {
     expect(lines.map((line) => [line.route, line.status])).toEqual([['/api/verify', 200]]);
     const metrics = await (await site.request('/metrics')).text();
     expect(metrics).not.toMatch(/route="(?!verify")[^"]*"[^}]*code="NOT_FOUND"/);
+  });
+});
+
+describe('the demo and monitoring pages wherever the app is mounted', () => {
+  /** The built pages as fileAssets serves them: each head opens with the relative URLs of its files. */
+  const assets = async (path: string) => {
+    const headers = { 'content-type': path.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript', 'cache-control': 'no-cache' };
+    if (path === '/site/index.html') return new Response('<!doctype html><html><head><script src="carrier-verify.js"></script></head><body>demo</body></html>', { headers });
+    if (path === '/site/dashboard.html') return new Response('<!doctype html>\n<html lang="en">\n  <head>\n    <title>monitoring</title>\n  </head></html>', { headers });
+    if (path === '/site/assets/index-abc.js') return new Response('/* the demo */', { headers });
+    return null;
+  };
+  const baseOf = async (res: Response) => /<base href="([^"]*)" \/>/.exec(await res.text())?.[1];
+
+  it('names the mount in a base element at the top of each page’s head, its headers kept', async () => {
+    const site = new Hono();
+    site.route('/kyc', createApp({ assets, log: () => undefined }));
+    const demo = await site.request('/kyc');
+    expect(demo.status).toBe(200);
+    expect(await demo.clone().text()).toBe('<!doctype html><html><head><base href="/kyc/" /><script src="carrier-verify.js"></script></head><body>demo</body></html>');
+    expect(demo.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(demo.headers.get('cache-control')).toBe('no-cache');
+    expect(demo.headers.get('content-security-policy')).toContain("base-uri 'self'");
+    expect(await baseOf(await site.request('/kyc/dashboard'))).toBe('/kyc/');
+    expect(await (await site.request('/kyc/assets/index-abc.js')).text()).toBe('/* the demo */');
+  });
+
+  it('names the root at the root, a mount with a parameter as the request spells it, and a mount in a lenient site', async () => {
+    const root = new Hono();
+    root.route('/', createApp({ assets, log: () => undefined }));
+    expect(await baseOf(await root.request('/'))).toBe('/');
+    expect(await baseOf(await root.request('/dashboard'))).toBe('/');
+    expect(await (await root.request('/assets/index-abc.js')).text()).toBe('/* the demo */');
+    const tenants = new Hono();
+    tenants.route('/:tenant/kyc', createApp({ assets, log: () => undefined }));
+    expect(await baseOf(await tenants.request('/acme/kyc/dashboard'))).toBe('/acme/kyc/');
+    expect(await (await tenants.request('/acme/kyc/assets/index-abc.js')).text()).toBe('/* the demo */');
+    const lenient = new Hono({ strict: false });
+    lenient.route('/kyc', createApp({ assets, log: () => undefined }));
+    expect(await baseOf(await lenient.request('/kyc/'))).toBe('/kyc/');
+    expect(await baseOf(await lenient.request('/kyc/dashboard/'))).toBe('/kyc/');
+  });
+
+  it('never names another origin or breaks out of the attribute', () => {
+    expect(mountPath('http://proxy.example//evil.example/kyc/dashboard', '/dashboard')).toBe('/evil.example/kyc');
+    expect(mountPath('http://proxy.example/a"b&c/', '/')).toBe('/a%22b&c');
+    expect(mountPath('http://proxy.example/elsewhere', '/dashboard')).toBe('');
+  });
+
+  it('leaves a page that is not built as its 404', async () => {
+    const site = new Hono();
+    site.route('/kyc', createApp({ log: () => undefined }));
+    const res = await site.request('/kyc/dashboard');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -26,7 +26,7 @@ describe('secure headers', () => {
       'style-src': "'self'",
       'connect-src': "'self'",
       'object-src': "'none'",
-      'base-uri': "'none'",
+      'base-uri': "'self'",
       'frame-ancestors': "'self'",
     });
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|\*/);

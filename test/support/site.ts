@@ -24,7 +24,7 @@ export async function buildSite(): Promise<BuiltSite> {
     logLevel: 'warn',
     build: { outDir: join(dir, 'site'), emptyOutDir: true },
   });
-  // The demo loads the widget the way a site does: /carrier-verify.js.
+  // The demo loads the widget the way a site does, from the proxy: carrier-verify.js beside the page.
   await buildScriptTagBundle(dir);
   return { assets: fileAssets(dir), remove: () => rm(dir, { recursive: true, force: true }) };
 }
