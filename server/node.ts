@@ -81,6 +81,11 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // client's own limit but the one all unknown addresses share.
     server.on('connection', (socket: Socket) => void socket.remoteAddress);
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, log));
+    // An expectation Node does not know (it answers `100-continue` itself) would get its bare 417. HTTP lets a server
+    // ignore it: the request is answered as any other, by every listener a request has.
+    server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
+    // CONNECT asks for a tunnel, which this server never opens: Node would close the connection without a word.
+    server.on('connect', (request: IncomingMessage, socket: Duplex) => refuseTunnel(request, socket, log));
     server.once('error', (error: NodeJS.ErrnoException) => {
       void setup.close();
       reject(listenError(error, setup.port, env.HOST));
@@ -114,10 +119,10 @@ const unreadable = {
 } as const;
 
 /** The head of a JSON error written on the connection itself; no CORS, since the request's origin is not known. */
-function rawHead(status: number, body: string, requestId: string | undefined): string {
+function rawHead(status: number, body: string, requestId: string | undefined, extra = ''): string {
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=UTF-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n${requestId ? `X-Request-Id: ${requestId}\r\n` : ''}` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${requestId ? `X-Request-Id: ${requestId}\r\n` : ''}${extra}` +
     'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n'
   );
 }
@@ -168,6 +173,18 @@ function unbuildable(error: unknown, incoming: IncomingMessage | undefined, log:
   const ip = incoming?.socket.remoteAddress;
   log?.({ time: new Date().toISOString(), requestId, method: incoming?.method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
   return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId, Connection: 'close' });
+}
+
+/** A CONNECT gets the proxy's JSON 405 and its line in the access log; the connection closes, nothing is tunnelled. */
+function refuseTunnel(request: IncomingMessage, socket: Duplex, log: ((line: LogLine) => void) | undefined): void {
+  const answer = apiError('METHOD_NOT_ALLOWED', { message: 'This server opens no tunnels' });
+  const body = JSON.stringify(answer.body);
+  const requestId = crypto.randomUUID();
+  const ip = request.socket.remoteAddress;
+  // A 405 names the methods that are allowed: those the proxy answers on its routes.
+  if (socket.writable) socket.write(rawHead(answer.status, body, requestId, 'Allow: GET, HEAD, POST, OPTIONS\r\n') + body);
+  log?.({ time: new Date().toISOString(), requestId, method: request.method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
+  socket.destroy();
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

@@ -280,6 +280,28 @@ describe('a request Node cannot read', () => {
     });
   });
 
+  it('gets the proxy JSON 405 for CONNECT, its log line, and no tunnel', async () => {
+    await onLoopback(async (port, lines) => {
+      const answer = await rawAnswer(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+      const requestId = closingJsonError(answer, 405, { code: 'METHOD_NOT_ALLOWED', message: 'This server opens no tunnels' });
+      expect(answer).toMatch(/\r\nallow: GET, HEAD, POST, OPTIONS\r\n/i);
+      expect(lines).toEqual([expect.objectContaining({ requestId, method: 'CONNECT', status: 405, outcome: 'METHOD_NOT_ALLOWED', ip: '127.0.0.0/24' })]);
+    });
+  });
+
+  it('answers a request with an expectation it does not know as any other, not with a bare 417', async () => {
+    await onLoopback(async (port, lines) => {
+      const body = JSON.stringify({ name: '张三', phoneNumber: '13800138000' });
+      const answer = await rawAnswer(
+        port,
+        `POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: a-receipt\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({ code: 'FP00000', phoneMasked: '138****8000' });
+      expect(lines).toEqual([expect.objectContaining({ method: 'POST', route: '/api/verify', status: 200, outcome: 'FP00000' })]);
+    });
+  });
+
   it('answers a connection that sends nothing within the request timeout, as Node does, with no log line', async () => {
     await onLoopback(async (port, lines) => {
       const answer = await rawAnswer(port, '');
