@@ -40,6 +40,13 @@ describe('production', () => {
     expect(refusal(emptied('CARRIER_VERIFY_SITES'))).toMatch(/^CARRIER_VERIFY_SITES: is required in production/);
   });
 
+  it('refuses a NODE_ENV that means production but is not spelt so, rather than run in development', () => {
+    for (const spelling of ['Production', 'PRODUCTION', 'prod', 'production ', ' production', 'production\n']) {
+      expect(refusal({ NODE_ENV: spelling, CARRIER_VERIFY_PROVIDERS: provider })).toBe(`NODE_ENV: "${spelling}" is not "production": write it so, exactly, for the production checks`);
+    }
+    for (const other of ['development', 'test', 'staging', 'productive']) expect(loadConfig({ NODE_ENV: other }).app.requireOperatorToken).toBe(false);
+  });
+
   it('takes a variable set to nothing as not set, every one alike', () => {
     const names = ['PORT', 'HOST', 'CARRIER_VERIFY_PROVIDERS', 'CARRIER_VERIFY_SITES', 'CARRIER_VERIFY_TOKEN_KEYS', 'CARRIER_VERIFY_HASH_SECRET', 'CARRIER_VERIFY_LIMITS', 'CARRIER_VERIFY_TRUST_PROXY', 'REDIS_URL', 'CARRIER_VERIFY_PRICE_PER_CALL', 'CARRIER_VERIFY_OPERATOR_TOKEN', 'CARRIER_VERIFY_ALLOW_SANDBOX', 'NODE_ENV'];
     const empty = loadConfig(Object.fromEntries(names.map((name) => [name, ''])));
