@@ -113,13 +113,34 @@ function countingReporter(file) {
   };
 }
 
+/**
+ * `forced-colors` emulation (Windows' high-contrast themes), which the stock emulateMedia command does not pass on to
+ * Chromium: `executeServerCommand('forced-colors', { active })`. Its own DevTools session per test page holds it.
+ */
+function forcedColorsPlugin() {
+  const sessions = new Map();
+  return {
+    name: 'forced-colors',
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'forced-colors') return undefined;
+      let devtools = sessions.get(session.id);
+      if (!devtools) {
+        devtools = await session.browser.getPage(session.id).createCDPSession();
+        sessions.set(session.id, devtools);
+      }
+      await devtools.send('Emulation.setEmulatedMedia', { features: [{ name: 'forced-colors', value: payload?.active ? 'active' : 'none' }] });
+      return true;
+    },
+  };
+}
+
 export default {
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'development'] },
   concurrency: 1,
   testsFinishTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), forcedColorsPlugin()],
   middleware: [api],
   browsers: [
     chromeLauncher({

@@ -537,6 +537,9 @@ export class CarrierVerify extends LitElement {
     }
   }
 
+  /** The element within that had the focus as this update began. */
+  #focusedBefore: Element | null = null;
+
   #focusField(field: 'name' | 'phone'): void {
     this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
   }
@@ -585,11 +588,16 @@ export class CarrierVerify extends LitElement {
     // The token's form field and the endpoint keep their defaults when the attribute is removed or a binding sets nothing.
     this.name ||= DEFAULT_FIELD_NAME;
     this.endpoint ||= DEFAULT_ENDPOINT;
+    this.#focusedBefore = this.shadowRoot?.activeElement ?? null;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (FORM_KEYS.some((key) => changed.has(key))) this.#syncForm();
     this.#showStatusState();
+    // A button that goes while it has the focus (Change when the token expires, Retry when the page resets the
+    // element) would drop the focus to the page's body: it goes to the name field, where a new attempt starts.
+    if (this.#focusedBefore && !this.#focusedBefore.isConnected && !this.shadowRoot?.activeElement) this.#focusField('name');
+    this.#focusedBefore = null;
   }
 
   /** Mirrors `status` as a custom state, so that a page can style `carrier-verify:state(verified)`. */

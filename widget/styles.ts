@@ -72,7 +72,9 @@ export const styles = css`
   }
   .field {
     display: grid;
-    gap: 4px;
+  }
+  .field > * + * {
+    margin-top: 4px;
   }
   label {
     font-weight: 600;
@@ -121,9 +123,12 @@ export const styles = css`
     color: var(--_error);
     font-size: 0.85em;
   }
-  .hint:empty,
-  .error:empty {
+  .hint:empty {
     display: none;
+  }
+  /* Kept in the accessibility tree while empty, so that a screen reader speaks an error as it appears; no room taken. */
+  .error:empty {
+    margin: 0;
   }
   .actions {
     display: flex;
@@ -149,15 +154,23 @@ export const styles = css`
     background: transparent;
     color: var(--_accent);
   }
+  /* Faded colours, not opacity: a button that keeps the focus while it cannot be used keeps a full focus ring. */
   button:disabled,
   button[aria-disabled='true'] {
     cursor: not-allowed;
     filter: none;
-    opacity: 0.55;
+    --_faded: color-mix(in srgb, var(--_accent) 55%, var(--_bg));
+    background: var(--_faded);
+    border-color: var(--_faded);
+  }
+  .secondary:is(:disabled, [aria-disabled='true']) {
+    background: transparent;
+    color: var(--_faded);
   }
   button[aria-busy='true'] {
     cursor: progress;
-    opacity: 1;
+    background: var(--_accent);
+    border-color: var(--_accent);
   }
   .spinner {
     display: inline-block;
@@ -207,6 +220,19 @@ export const styles = css`
   }
   .privacy a {
     color: var(--_accent);
+  }
+  @media (forced-colors: active) {
+    /* The system colours replace the error colour and drop the inset bar: a double border marks the field. */
+    input[aria-invalid='true'] {
+      border: 3px double;
+      padding: 6px 8px;
+    }
+    /* A border of one system colour all round would show a still ring. */
+    .spinner {
+      forced-color-adjust: none;
+      border-color: ButtonText;
+      border-right-color: transparent;
+    }
   }
   @media (prefers-reduced-motion: reduce) {
     button {

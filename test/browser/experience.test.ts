@@ -1,7 +1,7 @@
 // How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, paste, carrier hint,
 // languages, each state with its next step, keyboard use, theming and reduced motion.
 import { expect, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
 import { attempt, fill, nextFrame, parts, paste, setText, widget } from './helpers.js';
@@ -470,6 +470,47 @@ describe('look', () => {
     const style = getComputedStyle(parts(el).phone);
     expect(style.outlineStyle).to.equal('solid');
     expect(style.outlineWidth).to.equal('2px');
+  });
+
+  it('marks a wrong field and keeps the spinner turning in forced colours, where colours and shadows are the system’s', async () => {
+    await executeServerCommand('forced-colors', { active: true });
+    try {
+      expect(matchMedia('(forced-colors: active)').matches).to.equal(true);
+      const el = await widget();
+      await attempt(el, 'Zhang', '13800138000', 'cv-invalid');
+      parts(el).button.focus();
+      expect(getComputedStyle(parts(el).name).borderTopStyle).to.equal('double');
+      expect(getComputedStyle(parts(el).phone).borderTopStyle).to.equal('solid');
+      await fill(el, '张三', '13800138000');
+      parts(el).button.click();
+      await el.updateComplete;
+      const spinner = getComputedStyle(el.shadowRoot!.querySelector('.spinner')!);
+      expect(spinner.borderRightColor).to.equal('rgba(0, 0, 0, 0)');
+      expect(spinner.borderTopColor).not.to.equal('rgba(0, 0, 0, 0)');
+      el.reset();
+    } finally {
+      await executeServerCommand('forced-colors', { active: false });
+    }
+  });
+
+  it('fades a button that cannot be used by its colours, so that its focus ring stays whole', async () => {
+    const el = await widget();
+    const enabled = getComputedStyle(parts(el).button).backgroundColor;
+    await attempt(el, '张三', '13800138000', 'cv-verified');
+    parts(el).button.focus();
+    const style = getComputedStyle(parts(el).button);
+    expect(parts(el).button.getAttribute('aria-disabled')).to.equal('true');
+    expect(style.opacity).to.equal('1');
+    expect(style.backgroundColor).not.to.equal(enabled);
+    expect(style.outlineStyle).to.equal('solid');
+  });
+
+  it('keeps the error regions in the page while empty, taking no room', async () => {
+    const el = await widget();
+    const field = el.shadowRoot!.querySelector('[part~="name-field"]')!.getBoundingClientRect();
+    expect(getComputedStyle(parts(el).nameError).display).to.equal('block');
+    expect(getComputedStyle(parts(el).phoneError).display).to.equal('block');
+    expect(Math.abs(field.bottom - parts(el).name.getBoundingClientRect().bottom) < 0.5).to.equal(true);
   });
 
   it('stops the busy spinner turning when the person asks for reduced motion', async () => {

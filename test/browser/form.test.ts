@@ -141,9 +141,29 @@ describe('<carrier-verify> in a form', () => {
     expect(message).to.contain('已过期');
     const button = el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="button"]')!;
     expect(button.disabled).to.equal(false);
-    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);    el.lang = 'en';
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);
+    el.lang = 'en';
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('expired');
+  });
+
+  it('keeps the focus within when the Change button it is on goes, with the expired token or a reset', async () => {
+    const { el } = await signupForm(html`<carrier-verify required endpoint="/test/short-token"></carrier-verify>`);
+    const focused = () => el.shadowRoot!.activeElement?.id || el.shadowRoot!.activeElement?.getAttribute('part') || 'outside';
+    const focusChange = async () => {
+      await verify(el);
+      el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="change-button"]')!.focus();
+      expect(focused()).to.equal('change-button');
+    };
+    await focusChange();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(focused()).to.equal('name');
+    await focusChange();
+    el.reset();
+    await el.updateComplete;
+    expect(focused()).to.equal('name');
   });
 
   it('times the token from its arrival, not by the device clock', async () => {
