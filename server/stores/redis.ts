@@ -27,9 +27,20 @@ return { count, ttl }
 
 type HitCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 
+/** Deletes a key only while it holds the given value: withdraws one claim, never another that took its place. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+type ReleaseCommand = (key: string, value: string) => Promise<number>;
+
 /**
  * How long commands fail at once after one timed out. A hung Redis keeps its connection open, so without this
- * every command of every request would wait out its own timeout; one probe per period waits instead.
+ * every command of every request would wait out its own timeout; one probe per period waits instead, the others
+ * going on failing at once until it has its answer.
  */
 const HUNG_BACKOFF_MS = 1000;
 
@@ -77,8 +88,12 @@ export class RedisStore implements Store {
   readonly client: Redis;
   private readonly prefix: string;
   private readonly hitCommand: HitCommand;
+  private readonly releaseCommand: ReleaseCommand;
   private state: 'up' | 'down' | 'unknown' = 'unknown';
   private failFastUntil = 0;
+  /** Set when a command timed out: until one answers again, one command at a time is sent to find out. */
+  private hung = false;
+  private probing = false;
   /** Down because writes were refused: a read that succeeds (Redis out of memory still answers GET) is no recovery. */
   private writesRefused = false;
   /**
@@ -94,6 +109,8 @@ export class RedisStore implements Store {
     this.client = new Redis(url, redisClientOptions(options.commandTimeoutMs));
     this.client.defineCommand('cvHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.hitCommand = (this.client as unknown as { cvHit: HitCommand }).cvHit.bind(this.client);
+    this.client.defineCommand('cvRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.releaseCommand = (this.client as unknown as { cvRelease: ReleaseCommand }).cvRelease.bind(this.client);
     let reported: string | undefined;
     this.change = (state, reason) => {
       // Once per change; but a store already down (Redis away at start) that finds the URL's database missing when
@@ -151,14 +168,19 @@ export class RedisStore implements Store {
   private async run<T>(command: () => Promise<T>, writes: boolean): Promise<T> {
     // Never database 0 in place of the one asked for: down until a new connection selects it.
     if (this.wrongDatabase) throw new StoreUnavailableError(this.wrongDatabase);
-    if (Date.now() < this.failFastUntil) throw new StoreUnavailableError('redis timed out recently');
+    if (Date.now() < this.failFastUntil || this.probing) throw new StoreUnavailableError('redis timed out recently');
+    const probe = this.hung;
+    if (probe) this.probing = true;
     let value: T;
     try {
       value = await command();
     } catch (error) {
+      if (probe) this.probing = false;
       const message = error instanceof Error ? error.message : 'redis command failed';
       const refusal = refusalOf(error);
-      if (/timed out/i.test(message)) {
+      // Only a timeout says Redis hangs; any other failure is an answer, or a connection that is gone.
+      this.hung = /timed out/i.test(message);
+      if (this.hung) {
         this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
         // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
         this.change('down', 'command timed out');
@@ -169,6 +191,8 @@ export class RedisStore implements Store {
       }
       throw new StoreUnavailableError(message);
     }
+    this.hung = false;
+    if (probe) this.probing = false;
     // An answer after a hang or a refusal: Redis is back, though the connection never went.
     if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
     return value;
@@ -179,9 +203,27 @@ export class RedisStore implements Store {
     return { count: Number(count), resetMs: Number(resetMs) };
   }
 
+  /**
+   * A claim that fails, timed out, is withdrawn: Redis may still carry out the SET once it resumes (a write pause
+   * in a failover, a slow moment), and the caller has been told there is no claim (a token not spent, a flight not
+   * taken). Each claim holds a value of its own, and the release goes on the same connection after it, so it runs
+   * after the SET and removes that claim only.
+   */
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    const answer = await this.run(() => this.client.set(this.prefix + key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX'), true);
-    return answer === 'OK';
+    const fullKey = this.prefix + key;
+    const mark = crypto.randomUUID();
+    let sent = false;
+    try {
+      const answer = await this.run(() => {
+        sent = true;
+        return this.client.set(fullKey, mark, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      }, true);
+      return answer === 'OK';
+    } catch (error) {
+      // Past the fail-fast of `run`: it is this command's own outcome that has to be undone.
+      if (sent) this.releaseCommand(fullKey, mark).catch(() => undefined);
+      throw error;
+    }
   }
 
   async get(key: string): Promise<string | null> {

@@ -313,6 +313,61 @@ describe('a Redis that hangs', () => {
   });
 });
 
+describe('a Redis that hangs, once its second of failing fast is over', () => {
+  it('is asked by one command at a time: the others fail at once until that one has its answer', async () => {
+    const store = new RedisStore(redis.url, { prefix: `probe${Date.now()}:` });
+    await store.ready();
+    try {
+      redis.pause();
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const settledIn = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const started = performance.now();
+          await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+          return performance.now() - started;
+        }),
+      );
+      // One waits out the 500 ms command timeout; seven are told at once.
+      expect(settledIn.filter((ms) => ms >= 400)).toHaveLength(1);
+      expect(settledIn.filter((ms) => ms < 100)).toHaveLength(7);
+      redis.resume();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await store.get('k')).toBeNull();
+    } finally {
+      redis.resume();
+      await store.close();
+    }
+  });
+});
+
+describe('a Redis whose writes pause (as in a failover)', () => {
+  it('leaves a token unspent when its redemption timed out with 503, though Redis carries out the claim later', async () => {
+    const store = new RedisStore(redis.url, { prefix: `pause${Date.now()}:` });
+    await store.ready();
+    const admin = new Redis(redis.url);
+    const app = testApp({ store, ...(await sharedSecrets('pause')), remoteAddress: () => '192.0.2.81' });
+    try {
+      const { token } = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
+      // Reads go on, writes wait: the wrong-secret bar is read in time, the claim of the token waits past its timeout.
+      await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+      const first = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+      expect(first.status).toBe(503);
+      expect(await first.json()).toMatchObject({ success: false, errors: ['internal-error'] });
+      // Past the pause and the store's second of failing fast: the backend retries, as the 503 tells it to.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const retry = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+      expect(await retry.json()).toMatchObject({ success: true, code: 'FP00000' });
+      const again = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+      expect(await again.json()).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+      await store.close();
+    }
+  });
+});
+
 describe('a Redis that answers but refuses writes', () => {
   it('is down (reason OOM) until a write succeeds again: reads that still work are no recovery, a wrong command no outage', async () => {
     const own = await startRedis();
