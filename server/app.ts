@@ -1,7 +1,7 @@
 // The proxy as a Hono app built from its configuration: verify, siteverify, health, and the pages.
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { matchedRoutes, routePath } from 'hono/route';
+import { basePath, matchedRoutes, routePath } from 'hono/route';
 import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkRequest } from '../widget/validation.js';
@@ -13,7 +13,7 @@ import { isJsonObject } from './json.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import type { ApiRoute } from './metrics.js';
 import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
-import { mountPath, withBase } from './pages.js';
+import { baseHref, withBase } from './pages.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
@@ -186,6 +186,19 @@ function routeOf(c: Context): string {
     return routePath(c, -1) || 'unknown';
   } catch {
     return 'unknown';
+  }
+}
+
+/**
+ * Where the site mounted the app, as Hono routed the request: `''` at the site's root, `/kyc` under
+ * `site.route('/kyc', app)`. Read through the same route helper as `routeOf`, with the same fallback.
+ */
+function mountOf(c: Context): string {
+  try {
+    const mount = basePath(c);
+    return mount === '/' ? '' : mount;
+  } catch {
+    return '';
   }
 }
 
@@ -434,16 +447,16 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     async function servePage() {
       return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not built here: npm run build makes the script-tag bundle and the pages' }).getResponse();
     };
-  /** A page at `own` in this app, with the base its relative URLs resolve against: where the site mounted the app. */
-  const htmlPage = (file: string, own: string) => {
+  /** A page with the base its relative URLs resolve against: where the site mounted the app. */
+  const htmlPage = (file: string) => {
     const serve = page(file);
     return async function serveHtmlPage(c: Context<Env>) {
       const found = await serve();
-      return found.ok ? withBase(found, `${mountPath(c.req.url, own)}/`) : found;
+      return found.ok ? withBase(found, baseHref(mountOf(c))) : found;
     };
   };
-  app.get('/', htmlPage('/site/index.html', '/'));
-  app.get('/dashboard', htmlPage('/site/dashboard.html', '/dashboard'));
+  app.get('/', htmlPage('/site/index.html'));
+  app.get('/dashboard', htmlPage('/site/dashboard.html'));
   /**
    * The script-tag bundle and its map are public files other sites load: any origin may read them, which a
    * `<script integrity=… crossorigin>` needs (Subresource Integrity on another origin is checked over CORS).
@@ -458,8 +471,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.get('/carrier-verify.js', script('/carrier-verify.js'));
   app.get('/carrier-verify.js.map', script('/carrier-verify.js.map'));
   app.get('/assets/*', async (c, next) => {
-    // The file's path in the app, wherever the site mounted it: the built files sit flat in one assets folder.
-    const file = await config.assets(`/site${c.req.path.slice(c.req.path.lastIndexOf('/assets/'))}`);
+    // The file's path in the app, wherever the site mounted it.
+    const file = await config.assets(`/site${c.req.path.slice(mountOf(c).length)}`);
     if (file) return file;
     // Not one of its files: whoever answers next (its 404, or a site's route) answers, not this handler.
     c.set('passedOn', true);

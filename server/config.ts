@@ -265,10 +265,10 @@ export function loadConfig(given: Record<string, string | undefined>, transport:
   // A variable set to nothing is not set: a compose file's `PORT=${PORT}` with PORT unset says nothing either way.
   const env = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== '')) as Record<string, string | undefined>;
   const production = env.NODE_ENV === 'production';
-  // A production meant but misspelt (`Production`, `prod`, a trailing space from an env file) would quietly run in
-  // development: the sandbox and its public test site allowed, the operator pages open to anyone.
-  if (!production && env.NODE_ENV !== undefined && /^\s*prod(?:uction)?\s*$/i.test(env.NODE_ENV)) {
-    throw new ConfigError('NODE_ENV', `"${env.NODE_ENV}" is not "production": write it so, exactly, for the production checks`);
+  // A production meant but misspelt (`Production`, `prod`, a trailing space or quotes kept from an env file) would
+  // quietly run in development: the sandbox and its public test site allowed, the operator pages open to anyone.
+  if (!production && env.NODE_ENV !== undefined && /^[\s"';]*prod(?:uction)?[\s"';]*$/i.test(env.NODE_ENV)) {
+    throw new ConfigError('NODE_ENV', `${JSON.stringify(env.NODE_ENV)} is not "production": write it so, exactly, for the production checks`);
   }
   const portRaw = env.PORT ?? '8787';
   const port = Number(portRaw);

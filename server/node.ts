@@ -175,16 +175,29 @@ function unbuildable(error: unknown, incoming: IncomingMessage | undefined, log:
   return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId, Connection: 'close' });
 }
 
-/** A CONNECT gets the proxy's JSON 405 and its line in the access log; the connection closes, nothing is tunnelled. */
-function refuseTunnel(request: IncomingMessage, socket: Duplex, log: ((line: LogLine) => void) | undefined): void {
+/**
+ * A CONNECT gets the proxy's JSON 405 and its line in the access log; the connection closes, nothing is tunnelled.
+ * Sent behind another request on the connection (pipelined), it is answered after that request's answer, which
+ * must not be taken for its own.
+ */
+function refuseTunnel(request: IncomingMessage, socket: Duplex, log: ((line: LogLine) => void) | undefined, waited = false): void {
+  const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!waited && inFlight && !inFlight.writableFinished) {
+    let once = false;
+    const later = () => void (once || ((once = true), refuseTunnel(request, socket, log, true)));
+    inFlight.once('finish', later);
+    inFlight.once('close', later);
+    return;
+  }
   const answer = apiError('METHOD_NOT_ALLOWED', { message: 'This server opens no tunnels' });
   const body = JSON.stringify(answer.body);
   const requestId = crypto.randomUUID();
   const ip = request.socket.remoteAddress;
-  // A 405 names the methods that are allowed: those the proxy answers on its routes.
-  if (socket.writable) socket.write(rawHead(answer.status, body, requestId, 'Allow: GET, HEAD, POST, OPTIONS\r\n') + body);
   log?.({ time: new Date().toISOString(), requestId, method: request.method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
-  socket.destroy();
+  if (!socket.writable) return void socket.destroy();
+  // A 405 names the methods that are allowed: those the proxy answers on its routes. The connection closes once
+  // the answer is written.
+  socket.end(rawHead(answer.status, body, requestId, 'Allow: GET, HEAD, POST, OPTIONS\r\n') + body, () => socket.destroy());
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

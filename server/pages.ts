@@ -5,26 +5,29 @@
 // the demo would be at `/kyc` and its `carrier-verify.js` would resolve to the site's `/carrier-verify.js`.
 
 /**
- * The path the app is mounted at, as the request's URL spells it: `''` at the site's root, `/kyc` under
- * `site.route('/kyc', app)`. It is the request's path less the page's own path in the app (`/`, `/dashboard`);
- * a trailing slash (a site with `strict: false`) and repeated slashes are dropped, so that the base is never
- * `//host/`, another origin's.
+ * The base for the app mounted at `mount` (as Hono's `basePath` gives it, decoded: `/` at the site's root, `/kyc`,
+ * `/acme/kyc` for `/:tenant/kyc`): encoded as a URL path, with repeated slashes dropped so that it is never
+ * `//host/`, another origin's, and ending in one slash.
  */
-export function mountPath(url: string, own: string): string {
-  const path = new URL(url).pathname.replace(/\/{2,}/g, '/').replace(/\/$/, '');
-  const suffix = own.replace(/\/$/, '');
-  return path.endsWith(suffix) ? path.slice(0, path.length - suffix.length) : '';
+export function baseHref(mount: string): string {
+  return `${encodeURI(mount).replace(/\/{2,}/g, '/').replace(/\/$/, '')}/`;
 }
 
 const attribute = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
 
-/** The page with `<base href>` at the top of its head, its other headers kept (the length is the new one's). */
+/**
+ * The page with `<base href>` at the top of its head (after the doctype when it has no head tag, so as not to
+ * change its rendering mode). Headers are kept but those that described the old bytes (length, ETag, digest);
+ * a page that is not plain HTML text (a compressed one from an `assets` fetcher, say) is left as it is.
+ */
 export async function withBase(page: Response, href: string): Promise<Response> {
+  const encoding = page.headers.get('content-encoding');
+  if (!/^text\/html\b/i.test(page.headers.get('content-type') ?? '') || (encoding !== null && !/^\s*identity\s*$/i.test(encoding))) return page;
   const html = await page.text();
   const base = `<base href="${attribute(href)}" />`;
-  const head = /<head(?:\s[^>]*)?>/i.exec(html);
-  const body = head ? `${html.slice(0, head.index + head[0].length)}${base}${html.slice(head.index + head[0].length)}` : base + html;
+  const at = /<head(?:\s[^>]*)?>/i.exec(html) ?? /^\s*<!doctype[^>]*>/i.exec(html);
+  const end = at ? at.index + at[0].length : 0;
   const headers = new Headers(page.headers);
-  headers.delete('content-length');
-  return new Response(body, { status: page.status, headers });
+  for (const stale of ['content-length', 'etag', 'content-md5', 'digest']) headers.delete(stale);
+  return new Response(html.slice(0, end) + base + html.slice(end), { status: page.status, headers });
 }

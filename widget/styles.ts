@@ -227,6 +227,11 @@ export const styles = css`
       border: 3px double;
       padding: 6px 8px;
     }
+    /* The system colours drop the faded ones: a button that cannot be used says so in the system's own grey. */
+    button[aria-disabled='true']:not([aria-busy='true']) {
+      color: GrayText;
+      border-color: GrayText;
+    }
     /* A border of one system colour all round would show a still ring. */
     .spinner {
       forced-color-adjust: none;

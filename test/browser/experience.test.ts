@@ -1,6 +1,6 @@
 // How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, paste, carrier hint,
 // languages, each state with its next step, keyboard use, theming and reduced motion.
-import { expect, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
@@ -472,7 +472,7 @@ describe('look', () => {
     expect(style.outlineWidth).to.equal('2px');
   });
 
-  it('marks a wrong field and keeps the spinner turning in forced colours, where colours and shadows are the system’s', async () => {
+  it('marks a wrong field, a button that cannot be used and the turning spinner in forced colours, where colours and shadows are the system’s', async () => {
     await executeServerCommand('forced-colors', { active: true });
     try {
       expect(matchMedia('(forced-colors: active)').matches).to.equal(true);
@@ -488,6 +488,12 @@ describe('look', () => {
       expect(spinner.borderRightColor).to.equal('rgba(0, 0, 0, 0)');
       expect(spinner.borderTopColor).not.to.equal('rgba(0, 0, 0, 0)');
       el.reset();
+      // A button that cannot be used is in the system's grey, as a disabled one is, though it keeps the focus.
+      const grey = await fixture<HTMLElement>(html`<span style="color: GrayText">grey</span>`);
+      await attempt(el, '张三', '13800138000', 'cv-verified');
+      expect(parts(el).button.getAttribute('aria-disabled')).to.equal('true');
+      expect(getComputedStyle(parts(el).button).color).to.equal(getComputedStyle(grey).color);
+      expect(getComputedStyle(el.shadowRoot!.querySelector('[part="change-button"]')!).color).not.to.equal(getComputedStyle(grey).color);
     } finally {
       await executeServerCommand('forced-colors', { active: false });
     }

@@ -41,8 +41,9 @@ describe('production', () => {
   });
 
   it('refuses a NODE_ENV that means production but is not spelt so, rather than run in development', () => {
-    for (const spelling of ['Production', 'PRODUCTION', 'prod', 'production ', ' production', 'production\n']) {
-      expect(refusal({ NODE_ENV: spelling, CARRIER_VERIFY_PROVIDERS: provider })).toBe(`NODE_ENV: "${spelling}" is not "production": write it so, exactly, for the production checks`);
+    for (const spelling of ['Production', 'PRODUCTION', 'prod', 'production ', ' production', 'production\r', '"production"', "'production'", 'production;']) {
+      // The value as JSON, so that a stray space or return can be seen.
+      expect(refusal({ NODE_ENV: spelling, CARRIER_VERIFY_PROVIDERS: provider })).toBe(`NODE_ENV: ${JSON.stringify(spelling)} is not "production": write it so, exactly, for the production checks`);
     }
     for (const other of ['development', 'test', 'staging', 'productive']) expect(loadConfig({ NODE_ENV: other }).app.requireOperatorToken).toBe(false);
   });

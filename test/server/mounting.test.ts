@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { mountPath } from '../../server/pages.js';
+import { baseHref } from '../../server/pages.js';
 import type { LogLine } from '../../server/config.js';
 import { postJson } from '../support/app.js';
 
@@ -137,7 +137,10 @@ describe('the demo and monitoring pages wherever the app is mounted', () => {
     expect(demo.headers.get('cache-control')).toBe('no-cache');
     expect(demo.headers.get('content-security-policy')).toContain("base-uri 'self'");
     expect(await baseOf(await site.request('/kyc/dashboard'))).toBe('/kyc/');
+    // The path as Hono routes it, decoded: a page reached by an encoded spelling of its path gets the same base.
+    expect(await baseOf(await site.request('/kyc/%64ashboard'))).toBe('/kyc/');
     expect(await (await site.request('/kyc/assets/index-abc.js')).text()).toBe('/* the demo */');
+    expect((await site.request('/kyc/assets/x/y/assets/index-abc.js')).status).toBe(404);
   });
 
   it('names the root at the root, a mount with a parameter as the request spells it, and a mount in a lenient site', async () => {
@@ -149,6 +152,7 @@ describe('the demo and monitoring pages wherever the app is mounted', () => {
     const tenants = new Hono();
     tenants.route('/:tenant/kyc', createApp({ assets, log: () => undefined }));
     expect(await baseOf(await tenants.request('/acme/kyc/dashboard'))).toBe('/acme/kyc/');
+    expect(await baseOf(await tenants.request('/a%20%22b/kyc/dashboard'))).toBe('/a%20%22b/kyc/');
     expect(await (await tenants.request('/acme/kyc/assets/index-abc.js')).text()).toBe('/* the demo */');
     const lenient = new Hono({ strict: false });
     lenient.route('/kyc', createApp({ assets, log: () => undefined }));
@@ -156,10 +160,29 @@ describe('the demo and monitoring pages wherever the app is mounted', () => {
     expect(await baseOf(await lenient.request('/kyc/dashboard/'))).toBe('/kyc/');
   });
 
-  it('never names another origin or breaks out of the attribute', () => {
-    expect(mountPath('http://proxy.example//evil.example/kyc/dashboard', '/dashboard')).toBe('/evil.example/kyc');
-    expect(mountPath('http://proxy.example/a"b&c/', '/')).toBe('/a%22b&c');
-    expect(mountPath('http://proxy.example/elsewhere', '/dashboard')).toBe('');
+  it('never names another origin, and writes the mount as a URL path', () => {
+    expect(baseHref('/')).toBe('/');
+    expect(baseHref('//evil.example/kyc')).toBe('/evil.example/kyc/');
+    expect(baseHref('/a"b&c')).toBe('/a%22b&c/');
+    expect(baseHref('/核验')).toBe('/%E6%A0%B8%E9%AA%8C/');
+  });
+
+  it('leaves a page from an assets fetcher that is not plain HTML as it is, and keeps a page without a head in its mode', async () => {
+    const gzipped = new Uint8Array([0x1f, 0x8b, 8, 0]);
+    const fetcher = async (path: string) =>
+      path === '/site/index.html'
+        ? new Response(gzipped, { headers: { 'content-type': 'text/html', 'content-encoding': 'gzip', etag: '"v1"' } })
+        : path === '/site/dashboard.html'
+          ? new Response('<!DOCTYPE html><title>monitoring</title>', { headers: { 'content-type': 'text/html', etag: '"v1"' } })
+          : null;
+    const site = new Hono();
+    site.route('/kyc', createApp({ assets: fetcher, log: () => undefined }));
+    const demo = await site.request('/kyc');
+    expect(new Uint8Array(await demo.arrayBuffer())).toEqual(gzipped);
+    expect(demo.headers.get('etag')).toBe('"v1"');
+    const dashboard = await site.request('/kyc/dashboard');
+    expect(await dashboard.text()).toBe('<!DOCTYPE html><base href="/kyc/" /><title>monitoring</title>');
+    expect(dashboard.headers.get('etag')).toBeNull();
   });
 
   it('leaves a page that is not built as its 404', async () => {

@@ -289,6 +289,19 @@ describe('a request Node cannot read', () => {
     });
   });
 
+  it('answers a CONNECT sent behind another request after that request’s own answer', async () => {
+    await onLoopback(async (port) => {
+      const body = JSON.stringify({ name: '张三', phoneNumber: '13800138000' });
+      const answer = await rawAnswer(
+        port,
+        `POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+          'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      );
+      expect(answer.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 405']);
+      expect(answer).toMatch(/"code":"FP00000"[^]*"code":"METHOD_NOT_ALLOWED"/);
+    });
+  });
+
   it('answers a request with an expectation it does not know as any other, not with a bare 417', async () => {
     await onLoopback(async (port, lines) => {
       const body = JSON.stringify({ name: '张三', phoneNumber: '13800138000' });
