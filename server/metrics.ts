@@ -87,6 +87,12 @@ export const metricDefs = {
     type: 'counter',
     labelNames: ['provider'],
   },
+  unreadable: {
+    name: 'carrier_verify_unreadable_requests_total',
+    help: 'Requests the program answered before the app could read them (not HTTP, headers too large, not sent in time, no URL to be made of them, CONNECT), by error code',
+    type: 'counter',
+    labelNames: ['code'],
+  },
   pricePerCall: {
     name: 'carrier_verify_price_per_call',
     help: 'Price per billed upstream call used for the cost estimate',
@@ -186,6 +192,8 @@ export interface Metrics {
   upstreamCall(attempt: AttemptRecord): void;
   /** A look-up in the result cache: a hit answers without an upstream call. */
   cacheLookup(hit: boolean): void;
+  /** A request the Node program answered itself, the app never seeing it (see node.ts), by its error code. */
+  unreadable(code: string): void;
   /** Where to read the circuit breakers' states from (the router's `health`). */
   watchCircuits(source: CircuitSource): void;
   /** Recent history for the dashboard. */
@@ -255,6 +263,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     cacheLookup(hit) {
       registry.inc(metricDefs.cacheLookups, { result: hit ? 'hit' : 'miss' });
       timeline.record({ kind: 'cache', hit });
+    },
+    unreadable(code) {
+      registry.inc(metricDefs.unreadable, { code: safeLabel(code) });
     },
     watchCircuits(source) {
       circuitSource = source;

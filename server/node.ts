@@ -58,10 +58,15 @@ export async function startServer(env: Record<string, string | undefined>, overr
     let closing: Promise<void> | undefined;
     const host = env.HOST || '0.0.0.0';
     const log = setup.app.log;
+    // What the program answers itself has its access-log line and is counted in /metrics, by its code.
+    const report = (line: LogLine) => {
+      log?.(line);
+      if (typeof line.outcome === 'string') app.config.metrics.unreadable(line.outcome);
+    };
     // The adapter's error handler is not told the request. A request of which no URL can be made reaches it at once,
     // within the listener's call: the request of that call is the one.
     let current: IncomingMessage | undefined;
-    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, log) });
+    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, report) });
     const server = createServer(serverOptions, (request, response) => {
       current = request;
       const handled = listener(request, response);
@@ -80,12 +85,12 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // its address, and a request still being handled, an upstream call included, would be counted under no
     // client's own limit but the one all unknown addresses share.
     server.on('connection', (socket: Socket) => void socket.remoteAddress);
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, log));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, report));
     // An expectation Node does not know (it answers `100-continue` itself) would get its bare 417. HTTP lets a server
     // ignore it: the request is answered as any other, by every listener a request has.
     server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
     // CONNECT asks for a tunnel, which this server never opens: Node would close the connection without a word.
-    server.on('connect', (request: IncomingMessage, socket: Duplex) => refuseTunnel(request, socket, log));
+    server.on('connect', (request: IncomingMessage, socket: Duplex) => refuseTunnel(request, socket, report));
     server.once('error', (error: NodeJS.ErrnoException) => {
       void setup.close();
       reject(listenError(error, setup.port, env.HOST));

@@ -258,8 +258,10 @@ describe('a request Node cannot read', () => {
         expect(lines.at(-1)).toMatchObject({ requestId, status, outcome: code, ip: '127.0.0.0/24' });
       }
       expect(lines).toHaveLength(cases.length);
-      // The server goes on answering.
+      // The server goes on answering, and counts each in its metrics by code.
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const [, , code] of cases) expect(metrics).toMatch(new RegExp(`^carrier_verify_unreadable_requests_total\\{code="${code}"\\} 1$`, 'm'));
     });
   });
 
@@ -277,6 +279,7 @@ describe('a request Node cannot read', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(lines).toHaveLength(3);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^carrier_verify_unreadable_requests_total\{code="INVALID_REQUEST"\} 3$/m);
     });
   });
 
@@ -286,6 +289,7 @@ describe('a request Node cannot read', () => {
       const requestId = closingJsonError(answer, 405, { code: 'METHOD_NOT_ALLOWED', message: 'This server opens no tunnels' });
       expect(answer).toMatch(/\r\nallow: GET, HEAD, POST, OPTIONS\r\n/i);
       expect(lines).toEqual([expect.objectContaining({ requestId, method: 'CONNECT', status: 405, outcome: 'METHOD_NOT_ALLOWED', ip: '127.0.0.0/24' })]);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^carrier_verify_unreadable_requests_total\{code="METHOD_NOT_ALLOWED"\} 1$/m);
     });
   });
 
@@ -321,6 +325,7 @@ describe('a request Node cannot read', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       expect(answer).not.toMatch(/x-request-id/i);
       expect(lines).toEqual([]);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).not.toMatch(/^carrier_verify_unreadable_requests_total\{/m);
     });
   });
 });
