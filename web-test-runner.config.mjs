@@ -114,22 +114,22 @@ function countingReporter(file) {
 }
 
 /**
- * `forced-colors` emulation (Windows' high-contrast themes), which the stock emulateMedia command does not pass on to
- * Chromium: `executeServerCommand('forced-colors', { active })`. Its own DevTools session per test page holds it.
+ * One DevTools Protocol command sent to the test page, for what the stock commands cannot do: forced colours
+ * (Windows' contrast themes) and an input method's compositions. `executeServerCommand('devtools', { method,
+ * params })`; each test page has its own DevTools session, which holds what it set.
  */
-function forcedColorsPlugin() {
+function devtoolsPlugin() {
   const sessions = new Map();
   return {
-    name: 'forced-colors',
+    name: 'devtools',
     async executeCommand({ command, payload, session }) {
-      if (command !== 'forced-colors') return undefined;
+      if (command !== 'devtools') return undefined;
       let devtools = sessions.get(session.id);
       if (!devtools) {
         devtools = await session.browser.getPage(session.id).createCDPSession();
         sessions.set(session.id, devtools);
       }
-      await devtools.send('Emulation.setEmulatedMedia', { features: [{ name: 'forced-colors', value: payload?.active ? 'active' : 'none' }] });
-      return true;
+      return (await devtools.send(payload.method, payload.params)) ?? true;
     },
   };
 }
@@ -140,7 +140,7 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), forcedColorsPlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), devtoolsPlugin()],
   middleware: [api],
   browsers: [
     chromeLauncher({

@@ -669,6 +669,15 @@ export class CarrierVerify extends LitElement {
     if (this.shadowRoot?.activeElement === input) input.setSelectionRange(next.caret, next.caret);
   }
 
+  /**
+   * An Enter that an input method takes to commit its composition (pinyin before a name is chosen) is the input
+   * method's: it submits nothing, so nothing half-typed is checked or sent. Safari sends it just after the
+   * composition ends, as key 229.
+   */
+  #onKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && (event.isComposing || event.keyCode === 229)) event.preventDefault();
+  }
+
   #onSubmit(event: SubmitEvent): void {
     event.preventDefault();
     if (!this.#blocked) void this.verify();
@@ -739,7 +748,7 @@ export class CarrierVerify extends LitElement {
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
     // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.#onSubmit} lang=${this.#shownLang}>
+      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input

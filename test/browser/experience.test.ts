@@ -395,6 +395,29 @@ describe('keyboard', () => {
     expect((await verified).detail.code).to.equal('FP00000');
   });
 
+  it('leaves Enter to an input method while it composes: nothing half-typed is checked or sent', async () => {
+    const el = await widget();
+    const heard: string[] = [];
+    for (const type of ['cv-invalid', 'cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-error']) el.addEventListener(type, () => heard.push(type));
+    const ime = (method: string, text: string) => executeServerCommand('devtools', { method, params: { text, selectionStart: text.length, selectionEnd: text.length } });
+    setText(parts(el).phone, '13800138000');
+    parts(el).name.focus();
+    // Pinyin, with its candidate shown before it is chosen: the Enter commits nothing here, and submits nothing.
+    await ime('Input.imeSetComposition', 'zhang');
+    await sendKeys({ press: 'Enter' });
+    await ime('Input.imeSetComposition', '张三');
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    expect(heard).to.deep.equal([]);
+    expect(el.status).to.equal('idle');
+    // Chosen: Enter verifies what was committed.
+    await ime('Input.insertText', '张三');
+    const verified = oneEvent<VerifiedEvent>(el, 'cv-verified');
+    await sendKeys({ press: 'Enter' });
+    expect((await verified).detail.code).to.equal('FP00000');
+    expect(heard).to.deep.equal(['cv-verified']);
+  });
+
   it('names the first of two wrong fields first', async () => {
     const el = await widget();
     await attempt(el, 'Zhang', '123', 'cv-invalid');
@@ -403,6 +426,10 @@ describe('keyboard', () => {
     expect(parts(el).phone.getAttribute('aria-invalid')).to.equal('true');
   });
 });
+
+/** Windows' contrast themes, emulated through DevTools. */
+const forcedColors = (value: 'active' | 'none') =>
+  executeServerCommand('devtools', { method: 'Emulation.setEmulatedMedia', params: { features: [{ name: 'forced-colors', value }] } });
 
 describe('look', () => {
   afterEach(() => emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' }));
@@ -473,7 +500,7 @@ describe('look', () => {
   });
 
   it('marks a wrong field, a button that cannot be used and the turning spinner in forced colours, where colours and shadows are the system’s', async () => {
-    await executeServerCommand('forced-colors', { active: true });
+    await forcedColors('active');
     try {
       expect(matchMedia('(forced-colors: active)').matches).to.equal(true);
       const el = await widget();
@@ -495,7 +522,7 @@ describe('look', () => {
       expect(getComputedStyle(parts(el).button).color).to.equal(getComputedStyle(grey).color);
       expect(getComputedStyle(el.shadowRoot!.querySelector('[part="change-button"]')!).color).not.to.equal(getComputedStyle(grey).color);
     } finally {
-      await executeServerCommand('forced-colors', { active: false });
+      await forcedColors('none');
     }
   });
 
