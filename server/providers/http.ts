@@ -50,9 +50,20 @@ export function transportFailure(error: unknown): UpstreamFailure {
   return errorCodes(error).some((code) => connectCodes.has(code)) ? 'unreachable' : 'reset';
 }
 
-/** 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. */
+/**
+ * 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. Anything else
+ * (a redirect, which is not followed: a 303 after a POST says it was processed) is no answer of the provider's
+ * shape, and may stand in for a billed one.
+ */
 export function statusFailure(status: number): UpstreamFailure {
-  return status >= 500 && status !== 503 ? 'server-error' : 'refused';
+  if ((status >= 400 && status < 500) || status === 503) return 'refused';
+  return status >= 500 ? 'server-error' : 'malformed';
+}
+
+/** Whether a text takes more than MAX_ANSWER_BYTES in UTF-8; encoded only when its length leaves a doubt. */
+function tooLarge(text: string): boolean {
+  // A UTF-16 code unit takes one to three bytes in UTF-8.
+  return text.length > MAX_ANSWER_BYTES || (text.length * 3 > MAX_ANSWER_BYTES && new TextEncoder().encode(text).byteLength > MAX_ANSWER_BYTES);
 }
 
 async function readBody(id: string, response: TransportResponse, call: CallControl): Promise<string> {
@@ -63,7 +74,7 @@ async function readBody(id: string, response: TransportResponse, call: CallContr
   }
   try {
     const text = await response.text();
-    if (text.length > MAX_ANSWER_BYTES) throw new UpstreamError('malformed', id, 'answer is too large');
+    if (tooLarge(text)) throw new UpstreamError('malformed', id, 'answer is too large');
     return text;
   } catch (cause) {
     if (cause instanceof UpstreamError) throw cause;

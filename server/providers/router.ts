@@ -55,6 +55,14 @@ export interface ProviderRouter {
 const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
 
 /**
+ * The share of its timeout by which a call's request must have left. A call that only gets a connection later (it
+ * waited that long for a free one of the pool, or for a slow connect) is not sent: the vendor's answer would most
+ * likely come after the timeout, billed all the same. It fails as `unreachable`, never billed and free to try
+ * elsewhere, at once rather than at its timeout.
+ */
+const SEND_BY = 0.5;
+
+/**
  * The CallControl of one call. A class rather than an object literal: accessors on a literal are rebuilt on
  * every call and cost several microseconds; on a prototype they cost nothing. The AbortController is made
  * only if the provider reads the signal.
@@ -66,6 +74,12 @@ class Call implements CallControl {
   private controller: AbortController | undefined = undefined;
   private listeners: (() => void)[] | undefined = undefined;
 
+  /** `late` gives the call up when its request would leave after `sendBy` (see SEND_BY). */
+  constructor(
+    private readonly sendBy: number,
+    private readonly late: () => void,
+  ) {}
+
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
@@ -75,6 +89,7 @@ class Call implements CallControl {
   }
 
   progress(phase: CallPhase): void {
+    if (phase === 'sent' && performance.now() > this.sendBy) return this.late();
     this.phase = phase;
   }
 
@@ -104,12 +119,17 @@ class Call implements CallControl {
  * since such a request never left (a connect that hangs longer than a short provider timeout).
  */
 export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
-  const call = new Call();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const giveUp = (failure: UpstreamError) => {
+      clearTimeout(timer);
       call.abort();
+      reject(failure);
+    };
+    const sendByMs = timeoutMs * SEND_BY;
+    const call = new Call(performance.now() + sendByMs, () => giveUp(new UpstreamError('unreachable', provider.id, `no connection within ${Math.round(sendByMs)} ms`)));
+    const timer = setTimeout(() => {
       const ms = Math.round(timeoutMs);
-      reject(call.phase === 'connecting' ? new UpstreamError('unreachable', provider.id, `no connection within ${ms} ms`) : new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`));
+      giveUp(call.phase === 'connecting' ? new UpstreamError('unreachable', provider.id, `no connection within ${ms} ms`) : new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {
       clearTimeout(timer);

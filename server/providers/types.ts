@@ -47,8 +47,9 @@ export interface CallControl {
    * for a connection (a new one, or a free one of its pool), `sent` as the request is about to be written. A call
    * given up while still `connecting` never reached the vendor, so it fails as `unreachable`, free to try
    * elsewhere, rather than as a `timeout` that may have been billed (a pool so busy that calls wait for a free
-   * connection past their timeout is counted against the provider too, as if it could not be reached). A
-   * transport that says nothing leaves every call given up a `timeout`.
+   * connection past their timeout is counted against the provider too, as if it could not be reached). A call
+   * told `sent` past half its timeout is given up there and then, its request not written (see the router's
+   * SEND_BY). A transport that says nothing leaves every call given up a `timeout`.
    */
   progress?(phase: CallPhase): void;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
 import { callControlKey, UpstreamError, type CallControl, type Provider, type Transport, type TransportInit } from '../../server/providers/types.js';
-import type { NodeTransport } from '../../server/transport-node.js';
+import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { eachVendorAndTransport, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
@@ -99,6 +99,24 @@ describe('createNodeTransport', () => {
     expect(vendor.calls).toBe(0);
   });
 
+  it('does not send a call that got a connection only past half its timeout: unreachable, never billed', async () => {
+    const oneConnection = createNodeTransport({ connections: 1 });
+    try {
+      vendor.fail({ kind: 'slow', delayMs: 400 });
+      const provider = providerFor(vendor, { id: 'main', transport: oneConnection, timeoutMs: 600 });
+      // The second call waits 400 ms for the one connection: past its 300 ms, with 200 ms left for a 400 ms answer.
+      const [first, second] = await Promise.all([failureOf(callWithTimeout(provider, match)), failureOf(callWithTimeout(provider, match))]);
+      expect(first).toBeNull();
+      expect(second).toEqual({ failure: 'unreachable', maybeBilled: false });
+      expect(vendor.calls).toBe(1);
+      // The connection is still good for the next call.
+      vendor.fail(null);
+      expect((await callWithTimeout(provider, match)).code).toBe('FP00000');
+    } finally {
+      await oneConnection.close();
+    }
+  });
+
   it('times a silent upstream out through the CallControl: no AbortSignal made, and the pool still answers', async () => {
     vendor.fail({ kind: 'no-answer' }, 1);
     const inner = providerFor(vendor, { id: 'main', transport, timeoutMs: 200 });
@@ -150,8 +168,19 @@ describe.each([
     [503, 'refused', false],
     [429, 'refused', false],
     [401, 'refused', false],
+    // Not followed: a 303 after a POST says the call was processed.
+    [303, 'malformed', true],
+    [307, 'malformed', true],
   ] as const)('names HTTP %i %s (maybe billed: %s)', async (status, failure, maybeBilled) => {
     vendor.fail({ kind: 'status', status });
     expect(await failureOf(callWithTimeout(provider(vendor.url), match))).toEqual({ failure, maybeBilled });
+    expect(vendor.calls).toBe(1);
+  });
+
+  it('names an answer over 64 KiB in UTF-8 malformed, though it has fewer characters', async () => {
+    vendor.fail({ kind: 'json', body: { code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: { note: '汉'.repeat(30_000) } } });
+    expect(await failureOf(callWithTimeout(provider(vendor.url), match))).toEqual({ failure: 'malformed', maybeBilled: true });
+    vendor.fail({ kind: 'json', body: { code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: { note: '汉'.repeat(20_000) } } });
+    expect((await callWithTimeout(provider(vendor.url), match)).code).toBe('FP00000');
   });
 });
