@@ -121,7 +121,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
   const maxResponseBytes = options.maxResponseBytes ?? 256 * 1024;
   const agent = new Agent({
     connections: options.connections ?? 128,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+    // Under the 5 s after which many servers (Node's own among them) close an idle connection, often without saying
+    // so: a call written on a connection the upstream is closing fails as a reset, which may have been billed.
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
     keepAliveMaxTimeout: 60_000,
     connect: { timeout: options.connectTimeoutMs ?? 1500 },
     // Provider timeouts (AbortSignal) decide; these only stop a connection from hanging forever.
