@@ -58,10 +58,11 @@ export async function startServer(env: Record<string, string | undefined>, overr
     let closing: Promise<void> | undefined;
     const host = env.HOST || '0.0.0.0';
     const log = setup.app.log;
-    // What the program answers itself has its access-log line and is counted in /metrics, by its code.
+    // What the program answers itself has its access-log line and is counted in /metrics, by its code; a fault of
+    // the proxy's own (an error line) is not a request that could not be read.
     const report = (line: LogLine) => {
       log?.(line);
-      if (typeof line.outcome === 'string') app.config.metrics.unreadable(line.outcome);
+      if (typeof line.outcome === 'string' && line.level !== 'error') app.config.metrics.unreadable(line.outcome);
     };
     // The adapter's error handler is not told the request. A request of which no URL can be made reaches it at once,
     // within the listener's call: the request of that call is the one.

@@ -117,10 +117,31 @@ function listen(cancel: CallControl | AbortSignal, onAbort: () => void): (() => 
   return () => cancel.removeEventListener('abort', onAbort);
 }
 
+/** The calls under way to one upstream origin, and those waiting for one of its connections, first come first. */
+interface Lane {
+  active: number;
+  readonly waiting: (() => void)[];
+}
+
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
   const maxResponseBytes = options.maxResponseBytes ?? 256 * 1024;
+  const connections = options.connections ?? 128;
+  const lanes = new Map<string, Lane>();
+  const laneOf = (origin: string): Lane => {
+    let lane = lanes.get(origin);
+    if (!lane) lanes.set(origin, (lane = { active: 0, waiting: [] }));
+    return lane;
+  };
+  /** Starts waiting calls while the origin has connections for them; one given up meanwhile just leaves the queue. */
+  const startWaiting = (lane: Lane): void => {
+    while (lane.active < connections) {
+      const start = lane.waiting.shift();
+      if (!start) return;
+      start();
+    }
+  };
   const agent = new Agent({
-    connections: options.connections ?? 128,
+    connections,
     // Under the 5 s after which many servers (Node's own among them) close an idle connection, often without saying
     // so: a call written on a connection the upstream is closing fails as a reset, which may have been billed.
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
@@ -135,6 +156,11 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
    * One call through undici's dispatcher with a handler of its own: the answer is collected as it arrives,
    * without the stream object and body mixin `agent.request` puts around every answer. The whole body is read
    * before the call resolves, so that a reset mid-answer fails this call rather than a later read.
+   *
+   * No more calls are handed to undici than an origin has connections: the others wait here, `waiting`, where one
+   * given up (its timeout passed, or too late to be sent: see the router's SEND_BY) leaves without a trace. Handed
+   * to undici to wait in its own queue, such a call could only be dropped once it had a connection, and dropping
+   * it there closes that connection.
    */
   function call(url: URL, method: Method, headers: Record<string, string>, body: string | null, cancel: CallControl | AbortSignal | null): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
@@ -145,50 +171,71 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       let rawHeaders: Buffer[] = [];
       const chunks: Buffer[] = [];
       let size = 0;
-      const onAbort = () => abort?.(abortReason(cancel!));
-      const unlisten = cancel ? listen(cancel, onAbort) : undefined;
-      // undici writes a request once it has a connection for it, and calls onConnect just before: until then the
-      // call is only waiting to connect (or for a free connection), and has not reached the vendor.
-      const control = cancel instanceof AbortSignal ? null : cancel;
-      control?.progress?.('connecting');
+      let dispatched = false;
+      const lane = laneOf(url.origin);
       const finish = (error: Error | null, answer?: TransportResponse) => {
         if (settled) return;
         settled = true;
         unlisten?.();
+        if (dispatched) {
+          lane.active -= 1;
+          startWaiting(lane);
+        }
         if (error) reject(error);
         else resolve(answer!);
       };
-      agent.dispatch(
-        { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body },
-        {
-          onConnect(abortCall: (reason: Error) => void) {
-            abort = abortCall;
-            if (cancel?.aborted) abortCall(abortReason(cancel));
-            else control?.progress?.('sent');
+      // Given up while it waits here, a call just ends; once handed to undici, undici ends it.
+      const onAbort = () => (abort ? abort(abortReason(cancel!)) : dispatched || finish(abortReason(cancel!)));
+      const unlisten = cancel ? listen(cancel, onAbort) : undefined;
+      // undici writes a request once it has a connection for it, and calls onConnect just before: until then the
+      // call is only waiting to connect, and has not reached the vendor.
+      const control = cancel instanceof AbortSignal ? null : cancel;
+      const start = () => {
+        // The CallControl may give the call up as it leaves the queue, too late to be answered in time.
+        if (settled || cancel?.aborted) return;
+        control?.progress?.('connecting');
+        if (cancel?.aborted) return;
+        dispatched = true;
+        lane.active += 1;
+        handOver();
+      };
+      if (lane.active < connections) return start();
+      control?.progress?.('waiting');
+      lane.waiting.push(start);
+
+      function handOver(): void {
+        agent.dispatch(
+          { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body },
+          {
+            onConnect(abortCall: (reason: Error) => void) {
+              abort = abortCall;
+              if (cancel?.aborted) abortCall(abortReason(cancel));
+              else control?.progress?.('sent');
+            },
+            onHeaders(statusCode: number, raw: Buffer[]) {
+              status = statusCode;
+              rawHeaders = raw;
+              return true;
+            },
+            onData(chunk: Buffer) {
+              size += chunk.length;
+              if (size > maxResponseBytes) {
+                abort?.(Object.assign(new Error(`answer larger than ${maxResponseBytes} bytes`), { code: ANSWER_TOO_LARGE }));
+                return false;
+              }
+              chunks.push(chunk);
+              return true;
+            },
+            onComplete() {
+              const text = bodiless.has(status) ? '' : utf8.decode(Buffer.concat(chunks, size));
+              finish(null, answerOf(status, rawHeaders, text));
+            },
+            onError(error: Error) {
+              finish(error);
+            },
           },
-          onHeaders(statusCode: number, raw: Buffer[]) {
-            status = statusCode;
-            rawHeaders = raw;
-            return true;
-          },
-          onData(chunk: Buffer) {
-            size += chunk.length;
-            if (size > maxResponseBytes) {
-              abort?.(Object.assign(new Error(`answer larger than ${maxResponseBytes} bytes`), { code: ANSWER_TOO_LARGE }));
-              return false;
-            }
-            chunks.push(chunk);
-            return true;
-          },
-          onComplete() {
-            const text = bodiless.has(status) ? '' : utf8.decode(Buffer.concat(chunks, size));
-            finish(null, answerOf(status, rawHeaders, text));
-          },
-          onError(error: Error) {
-            finish(error);
-          },
-        },
-      );
+        );
+      }
     });
   }
 

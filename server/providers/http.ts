@@ -51,13 +51,13 @@ export function transportFailure(error: unknown): UpstreamFailure {
 }
 
 /**
- * 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. Anything else
- * (a redirect, which is not followed: a 303 after a POST says it was processed) is no answer of the provider's
- * shape, and may stand in for a billed one.
+ * 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. A redirect is
+ * never followed: a 303 after a POST says the call was processed and its answer is elsewhere (no answer of the
+ * provider's shape, which may stand in for a billed one); any other sends the call elsewhere unprocessed.
  */
 export function statusFailure(status: number): UpstreamFailure {
-  if ((status >= 400 && status < 500) || status === 503) return 'refused';
-  return status >= 500 ? 'server-error' : 'malformed';
+  if (status === 303) return 'malformed';
+  return status >= 500 && status !== 503 ? 'server-error' : 'refused';
 }
 
 /** Whether a text takes more than MAX_ANSWER_BYTES in UTF-8; encoded only when its length leaves a doubt. */

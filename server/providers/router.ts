@@ -55,10 +55,10 @@ export interface ProviderRouter {
 const billedCodes: ReadonlySet<string> = new Set(['FP00000', 'FP03333']);
 
 /**
- * The share of its timeout by which a call's request must have left. A call that only gets a connection later (it
- * waited that long for a free one of the pool, or for a slow connect) is not sent: the vendor's answer would most
- * likely come after the timeout, billed all the same. It fails as `unreachable`, never billed and free to try
- * elsewhere, at once rather than at its timeout.
+ * The share of its timeout by which a call that waited for a free connection of its pool must be on its way. One
+ * that waited longer is not sent: the vendor's answer would most likely come after the timeout, billed all the
+ * same. It fails as `unreachable`, never billed and free to try elsewhere, at once rather than at its timeout. (A
+ * connection that is slow to open, a TLS handshake say, is the provider's own pace, and no reason to give up.)
  */
 const SEND_BY = 0.5;
 
@@ -74,7 +74,7 @@ class Call implements CallControl {
   private controller: AbortController | undefined = undefined;
   private listeners: (() => void)[] | undefined = undefined;
 
-  /** `late` gives the call up when its request would leave after `sendBy` (see SEND_BY). */
+  /** `late` gives the call up when it would leave the pool's queue after `sendBy` (see SEND_BY). */
   constructor(
     private readonly sendBy: number,
     private readonly late: () => void,
@@ -89,7 +89,7 @@ class Call implements CallControl {
   }
 
   progress(phase: CallPhase): void {
-    if (phase === 'sent' && performance.now() > this.sendBy) return this.late();
+    if (this.phase === 'waiting' && phase === 'connecting' && performance.now() > this.sendBy) return this.late();
     this.phase = phase;
   }
 
@@ -126,10 +126,11 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
       reject(failure);
     };
     const sendByMs = timeoutMs * SEND_BY;
-    const call = new Call(performance.now() + sendByMs, () => giveUp(new UpstreamError('unreachable', provider.id, `no connection within ${Math.round(sendByMs)} ms`)));
+    const call = new Call(performance.now() + sendByMs, () => giveUp(new UpstreamError('unreachable', provider.id, `no free connection within ${Math.round(sendByMs)} ms`)));
     const timer = setTimeout(() => {
       const ms = Math.round(timeoutMs);
-      giveUp(call.phase === 'connecting' ? new UpstreamError('unreachable', provider.id, `no connection within ${ms} ms`) : new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`));
+      const connected = call.phase === undefined || call.phase === 'sent';
+      giveUp(connected ? new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`) : new UpstreamError('unreachable', provider.id, `no connection within ${ms} ms`));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {
       clearTimeout(timer);

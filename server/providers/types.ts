@@ -43,13 +43,13 @@ export interface CallControl {
   /** Calls `listener` once if the call is given up before it settles, at once if it already was. */
   onAbort(listener: () => void): void;
   /**
-   * Told by a transport that knows when a request leaves (the Node transport does): `connecting` while it waits
-   * for a connection (a new one, or a free one of its pool), `sent` as the request is about to be written. A call
-   * given up while still `connecting` never reached the vendor, so it fails as `unreachable`, free to try
-   * elsewhere, rather than as a `timeout` that may have been billed (a pool so busy that calls wait for a free
-   * connection past their timeout is counted against the provider too, as if it could not be reached). A call
-   * told `sent` past half its timeout is given up there and then, its request not written (see the router's
-   * SEND_BY). A transport that says nothing leaves every call given up a `timeout`.
+   * Told by a transport that knows when a request leaves (the Node transport does): `waiting` while every
+   * connection of its pool is taken, `connecting` while it gets one (a free one, or a new one), `sent` as the
+   * request is about to be written. A call given up before `sent` never reached the vendor, so it fails as
+   * `unreachable`, free to try elsewhere, rather than as a `timeout` that may have been billed (a pool so busy
+   * that calls wait for a free connection past their timeout is counted against the provider too, as if it could
+   * not be reached). A call that waited and would only go on `connecting` past half its timeout is given up there
+   * (see the router's SEND_BY). A transport that says nothing leaves every call given up a `timeout`.
    */
   progress?(phase: CallPhase): void;
 }
@@ -61,7 +61,7 @@ export interface CallControl {
 export const ANSWER_TOO_LARGE = 'ANSWER_TOO_LARGE';
 
 /** How far an upstream call got, as its transport tells it (see CallControl.progress). */
-export type CallPhase = 'connecting' | 'sent';
+export type CallPhase = 'waiting' | 'connecting' | 'sent';
 
 /**
  * The key under which a provider may hand its CallControl to the transport in the request init. A transport

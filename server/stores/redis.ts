@@ -207,7 +207,8 @@ export class RedisStore implements Store {
    * A claim that fails, timed out, is withdrawn: Redis may still carry out the SET once it resumes (a write pause
    * in a failover, a slow moment), and the caller has been told there is no claim (a token not spent, a flight not
    * taken). Each claim holds a value of its own, and the release goes on the same connection after it, so it runs
-   * after the SET and removes that claim only.
+   * after the SET and removes that claim only. A SET whose answer was lost with its connection cannot be withdrawn
+   * so: the release would need that connection (the claim then holds until it expires).
    */
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const fullKey = this.prefix + key;

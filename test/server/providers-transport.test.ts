@@ -99,7 +99,7 @@ describe('createNodeTransport', () => {
     expect(vendor.calls).toBe(0);
   });
 
-  it('does not send a call that got a connection only past half its timeout: unreachable, never billed', async () => {
+  it('does not send a call that waited for a free connection past half its timeout: unreachable, never billed', async () => {
     const oneConnection = createNodeTransport({ connections: 1 });
     try {
       vendor.fail({ kind: 'slow', delayMs: 400 });
@@ -109,12 +109,32 @@ describe('createNodeTransport', () => {
       expect(first).toBeNull();
       expect(second).toEqual({ failure: 'unreachable', maybeBilled: false });
       expect(vendor.calls).toBe(1);
-      // The connection is still good for the next call.
+      // The call left the queue without touching the connection, which serves the next call.
       vendor.fail(null);
       expect((await callWithTimeout(provider, match)).code).toBe('FP00000');
+      expect(vendor.connections).toBe(1);
     } finally {
       await oneConnection.close();
     }
+  });
+
+  it('gives a connection slow to open the whole timeout: only a wait for a free one counts against it', async () => {
+    const slowToConnect: Provider = {
+      id: 'slow-tls',
+      adapter: 'standard',
+      breaker: true,
+      weight: 1,
+      timeoutMs: 200,
+      // A handshake that takes 60% of the timeout, then a quick answer.
+      verify: async (_, call) => {
+        call.progress?.('connecting');
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        call.progress?.('sent');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} };
+      },
+    };
+    expect((await callWithTimeout(slowToConnect, match)).code).toBe('FP00000');
   });
 
   it('times a silent upstream out through the CallControl: no AbortSignal made, and the pool still answers', async () => {
@@ -168,9 +188,10 @@ describe.each([
     [503, 'refused', false],
     [429, 'refused', false],
     [401, 'refused', false],
-    // Not followed: a 303 after a POST says the call was processed.
+    // Not followed: a 303 after a POST says the call was processed; another redirect, that it went elsewhere.
     [303, 'malformed', true],
-    [307, 'malformed', true],
+    [307, 'refused', false],
+    [301, 'refused', false],
   ] as const)('names HTTP %i %s (maybe billed: %s)', async (status, failure, maybeBilled) => {
     vendor.fail({ kind: 'status', status });
     expect(await failureOf(callWithTimeout(provider(vendor.url), match))).toEqual({ failure, maybeBilled });
