@@ -8,7 +8,7 @@ import { createApp } from './app.js';
 import { maskIp } from './client-ip.js';
 import { ConfigError, type AppConfig, type LogLine } from './config.js';
 import { jsonAnswer } from './answers.js';
-import { apiError } from './errors.js';
+import { apiError, type ApiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
 
 export interface RunningServer {
@@ -124,13 +124,19 @@ const unreadable = {
   ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 } as const;
 
-/** The head of a JSON error written on the connection itself; no CORS, since the request's origin is not known. */
-function rawHead(status: number, body: string, requestId: string | undefined, extra = ''): string {
+/** A JSON error written on the connection itself, head and body; no CORS, since the request's origin is not known. */
+function rawAnswer(answer: ApiError, requestId: string | undefined, extra = ''): string {
+  const body = JSON.stringify(answer.body);
   return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=UTF-8\r\n` +
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json; charset=UTF-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n${requestId ? `X-Request-Id: ${requestId}\r\n` : ''}${extra}` +
-    'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n'
+    `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`
   );
+}
+
+/** The access-log line of a request the program answered itself, the app never seeing it. */
+function rawLine(requestId: string, answer: ApiError, ip: string | undefined, method?: string): LogLine {
+  return { time: new Date().toISOString(), requestId, method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code };
 }
 
 /**
@@ -152,11 +158,10 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((l
   if (parsing && socket.writable && !inFlight?.headersSent) {
     const code = unreadable[error.code as keyof typeof unreadable];
     const answer = code ? apiError(code) : apiError('INVALID_REQUEST', { message: 'The request is not valid HTTP' });
-    const body = JSON.stringify(answer.body);
     const { remoteAddress, bytesRead } = socket as Duplex & { remoteAddress?: string; bytesRead?: number };
     const requestId = !inFlight && bytesRead ? crypto.randomUUID() : undefined;
-    socket.write(rawHead(answer.status, body, requestId) + body);
-    if (requestId) log?.({ time: new Date().toISOString(), requestId, status: answer.status, ip: remoteAddress && maskIp(remoteAddress), outcome: answer.code });
+    socket.write(rawAnswer(answer, requestId));
+    if (requestId) log?.(rawLine(requestId, answer, remoteAddress));
   }
   socket.destroy();
 }
@@ -176,8 +181,7 @@ function unbuildable(error: unknown, incoming: IncomingMessage | undefined, log:
     return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId });
   }
   const answer = apiError('INVALID_REQUEST', { message: 'The request target or its Host is not valid' });
-  const ip = incoming?.socket.remoteAddress;
-  log?.({ time: new Date().toISOString(), requestId, method: incoming?.method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
+  log?.(rawLine(requestId, answer, incoming?.socket.remoteAddress, incoming?.method));
   return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId, Connection: 'close' });
 }
 
@@ -196,14 +200,12 @@ function refuseTunnel(request: IncomingMessage, socket: Duplex, log: ((line: Log
     return;
   }
   const answer = apiError('METHOD_NOT_ALLOWED', { message: 'This server opens no tunnels' });
-  const body = JSON.stringify(answer.body);
   const requestId = crypto.randomUUID();
-  const ip = request.socket.remoteAddress;
-  log?.({ time: new Date().toISOString(), requestId, method: request.method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code });
+  log?.(rawLine(requestId, answer, request.socket.remoteAddress, request.method));
   if (!socket.writable) return void socket.destroy();
   // A 405 names the methods that are allowed: those the proxy answers on its routes. The connection closes once
   // the answer is written.
-  socket.end(rawHead(answer.status, body, requestId, 'Allow: GET, HEAD, POST, OPTIONS\r\n') + body, () => socket.destroy());
+  socket.end(rawAnswer(answer, requestId, 'Allow: GET, HEAD, POST, OPTIONS\r\n'), () => socket.destroy());
 }
 
 /** Why the proxy could not listen, as a ConfigError naming the setting to change. */

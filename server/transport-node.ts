@@ -191,19 +191,13 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       // call is only waiting to connect, and has not reached the vendor.
       const control = cancel instanceof AbortSignal ? null : cancel;
       const start = () => {
-        // The CallControl may give the call up as it leaves the queue, too late to be answered in time.
-        if (settled || cancel?.aborted) return;
+        // Given up while it waited (it has ended), or by the CallControl as it leaves the queue, too late to be
+        // answered in time.
+        if (cancel?.aborted) return;
         control?.progress?.('connecting');
         if (cancel?.aborted) return;
         dispatched = true;
         lane.active += 1;
-        handOver();
-      };
-      if (lane.active < connections) return start();
-      control?.progress?.('waiting');
-      lane.waiting.push(start);
-
-      function handOver(): void {
         agent.dispatch(
           { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body },
           {
@@ -235,7 +229,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
             },
           },
         );
-      }
+      };
+      if (lane.active < connections) return start();
+      control?.progress?.('waiting');
+      lane.waiting.push(start);
     });
   }
 

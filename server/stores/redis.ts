@@ -175,7 +175,6 @@ export class RedisStore implements Store {
     try {
       value = await command();
     } catch (error) {
-      if (probe) this.probing = false;
       const message = error instanceof Error ? error.message : 'redis command failed';
       const refusal = refusalOf(error);
       // Only a timeout says Redis hangs; any other failure is an answer, or a connection that is gone.
@@ -190,9 +189,10 @@ export class RedisStore implements Store {
         this.change('down', refusal);
       }
       throw new StoreUnavailableError(message);
+    } finally {
+      if (probe) this.probing = false;
     }
     this.hung = false;
-    if (probe) this.probing = false;
     // An answer after a hang or a refusal: Redis is back, though the connection never went.
     if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
     return value;
