@@ -213,6 +213,8 @@ async function sideBySide(variants, upstream, { latency = false } = {}) {
         const cpuAfter = server.cpuMicros();
         // The server's CPU a request, user and system: steadier than req/s when the machine is shared.
         run.cpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / run.requests;
+        // How much of one core the server used over the run: near all of it when the server is what limits req/s.
+        run.busy = run.cpu === null ? null : (run.cpu * run.requests) / (SECONDS * 1e6);
         if (!best[variant] || run.rps > best[variant].rps) best[variant] = run;
         if (latency) {
           const single = await oneAtATime(server.url);
@@ -233,7 +235,19 @@ const us = (micros) => `${Math.round(micros).toLocaleString('en-US')} µs`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 const rps = (r) => `${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
-const loadVerdict = (ok) => `${verdict(ok)}${SECONDS < FULL_RUN_SECONDS ? ` (${SECONDS} s runs: not a verdict)` : ''}`;
+/**
+ * Below this share of a core, a reference server was not what limited its req/s: the load generator, sharing the
+ * machine, was. Its req/s then understates the reference and flatters the ratio: a target missed all the same is
+ * missed, but one met against such a reference is no verdict.
+ */
+const SATURATED = 0.9;
+const loadVerdict = (ok, reference) => {
+  if (SECONDS < FULL_RUN_SECONDS) return `${verdict(ok)} (${SECONDS} s runs: not a verdict)`;
+  if (ok && reference.busy !== null && reference.busy < SATURATED) {
+    return `no verdict: met against a reference held back by the load generator (its server busy ${Math.round(reference.busy * 100)}% of the run)`;
+  }
+  return verdict(ok);
+};
 const cpuOf = (r) => (r.cpu === null ? 'n/a' : `${us(r.cpu)} CPU`);
 const cpuRatio = (a, b) => (a.cpu && b.cpu ? ratio(a.cpu, b.cpu) : '');
 
@@ -265,7 +279,7 @@ async function main() {
     ['Script-tag bundle, gzip', kb(bundle.ours.gzip), `naive build ${kb(bundle.naive.gzip)}`, ratio(bundle.ours.gzip, bundle.naive.gzip), `≤ ${kb(BUNDLE_GZIP_LIMIT)} (aim ${kb(BUNDLE_GZIP_AIM)}): ${verdict(bundle.ours.gzip <= BUNDLE_GZIP_LIMIT)}`],
     ['Script-tag bundle, brotli', kb(bundle.ours.brotli), `naive build ${kb(bundle.naive.brotli)}`, ratio(bundle.ours.brotli, bundle.naive.brotli), ''],
     ['Checks per keystroke', `${(keystroke.ours / 1000).toFixed(2)} µs`, `bare isValidPhoneNumber ${(keystroke.reference / 1000).toFixed(2)} µs`, ratio(keystroke.ours, keystroke.reference), `≤ 2×: ${verdict(keystroke.ours <= 2 * keystroke.reference)}`],
-    ['Proxy on the sandbox', rps(sandbox['proxy-sandbox']), `bare Hono route ${rps(sandbox['bare-hono'])}`, ratio(sandbox['proxy-sandbox'].rps, sandbox['bare-hono'].rps), `≥ 0.6×: ${loadVerdict(sandbox['proxy-sandbox'].rps >= 0.6 * sandbox['bare-hono'].rps)}`],
+    ['Proxy on the sandbox', rps(sandbox['proxy-sandbox']), `bare Hono route ${rps(sandbox['bare-hono'])}`, ratio(sandbox['proxy-sandbox'].rps, sandbox['bare-hono'].rps), `≥ 0.6×: ${loadVerdict(sandbox['proxy-sandbox'].rps >= 0.6 * sandbox['bare-hono'].rps, sandbox['bare-hono'])}`],
     [
       'The same work alone, straight-line',
       rps(sandbox.essentials),
@@ -287,7 +301,7 @@ async function main() {
       cpuRatio(sandbox['proxy-sandbox'], sandbox['bare-hono']),
       'what the proxy\'s work costs',
     ],
-    ['Proxy over HTTP upstream (pooled transport)', rps(http['proxy-http']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['proxy-http'].rps, http['naive-fetch'].rps), `≥ 4×: ${loadVerdict(http['proxy-http'].rps >= 4 * http['naive-fetch'].rps)}`],
+    ['Proxy over HTTP upstream (pooled transport)', rps(http['proxy-http']), `naive fetch proxy ${rps(http['naive-fetch'])}`, ratio(http['proxy-http'].rps, http['naive-fetch'].rps), `≥ 4×: ${loadVerdict(http['proxy-http'].rps >= 4 * http['naive-fetch'].rps, http['naive-fetch'])}`],
     [
       'Proxy over HTTP upstream, server CPU a request',
       cpuOf(http['proxy-http']),
@@ -311,7 +325,7 @@ async function main() {
     '',
     '- Bundle: `dist/carrier-verify.js` as `npm run build` makes it, everything included (Lit, libphonenumber-js with the China slice, zod/mini, the element, three languages). The naive build is the same element with stock `libphonenumber-js/mobile` and full `zod`, Vite defaults otherwise. Gzip level 9, brotli quality 11; 1 KB = 1024 bytes.',
     '- Keystroke: what the element does when a digit is typed (regroup the field, find the segment for the carrier hint) plus the full check of the number, against one `isValidPhoneNumber(value, "CN")` from stock libphonenumber-js, over typing `13800138000` digit by digit; median of 5 rounds after 2 warm-ups.',
-    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. Server CPU a request: the server process's user and system time over its measured load run (from /proc), divided by the requests it answered, for the round with the best req/s; it moves less than req/s when the machine is shared. One request at a time: a single keep-alive connection, 500 requests of warm-up, then the median and p99 of 3,000; the best of the rounds. The straight-line row is one Hono route doing the proxy's essential work with the same code (the checks, one HMAC, a bounded Map as the result cache, the access-log line, the metrics, the answer with its headers) and none of its architecture (router, breaker, timeout, store, limiter, middleware): what this work alone costs against the bare route. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
+    `- Proxy: each server compiled by tsc, as the package ships its server, and run by Node in its own process; autocannon in this one, ${CONNECTIONS} connections on 127.0.0.1, ${SECONDS} s after a 1 s warm-up, best of ${ROUNDS} interleaved rounds. Rate limits off, access log on; every request has a new valid number, so none is answered from the result cache. The HTTP upstream is a Node server on 127.0.0.1 answering at once in the provider's shape. Server CPU a request: the server process's user and system time over its measured load run (from /proc), divided by the requests it answered, for the round with the best req/s; it moves less than req/s when the machine is shared. A target met against a reference whose server used less than ${SATURATED * 100}% of a core over its best round gives no verdict: that reference was held back by the load generator on the shared machine, not by its own work, so its req/s understates it and flatters the ratio (a target missed against it is missed all the same). One request at a time: a single keep-alive connection, 500 requests of warm-up, then the median and p99 of 3,000; the best of the rounds. The straight-line row is one Hono route doing the proxy's essential work with the same code (the checks, one HMAC, a bounded Map as the result cache, the access-log line, the metrics, the answer with its headers) and none of its architecture (router, breaker, timeout, store, limiter, middleware): what this work alone costs against the bare route. The last row is the naive route with the proxy's pooled transport in place of \`fetch\` and nothing else: how far the transport alone would go.`,
     '',
   ].join('\n');
   await writeFile(join(root, 'BENCHMARKS.md'), notes);
