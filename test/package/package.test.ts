@@ -24,6 +24,7 @@ const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'
   unpkg: string;
   jsdelivr: string;
   customElements: string;
+  bin: Record<string, string>;
 };
 
 /** The titles of the demo and dashboard pages, as their sources have them. */
@@ -56,6 +57,30 @@ describe('the built package', () => {
     const missing = files.filter((file) => !existsSync(join(pkg, file)));
     expect(missing).toEqual([]);
     expect(packageJson.unpkg).toBe('./dist/carrier-verify.js');
+  });
+
+  it('packs every file its entries name, with its licence and README, and nothing of the sources or tests', async () => {
+    await copyFile(join(root, 'README.md'), join(pkg, 'README.md'));
+    await copyFile(join(root, 'LICENSE'), join(pkg, 'LICENSE'));
+    // What `npm publish` would upload, listed by npm itself from the `files` field.
+    const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkg, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const packed = new Set((JSON.parse(run.stdout) as [{ files: { path: string }[] }])[0].files.map((file) => file.path));
+    const named = [
+      ...Object.values(packageJson.exports).flatMap(targets),
+      packageJson.main,
+      packageJson.types,
+      packageJson.unpkg,
+      packageJson.jsdelivr,
+      packageJson.customElements,
+      ...Object.values(packageJson.bin),
+    ].map((file) => file.replace(/^\.\//, ''));
+    expect(named.filter((file) => !packed.has(file))).toEqual([]);
+    expect(['LICENSE', 'README.md', 'package.json'].filter((file) => !packed.has(file))).toEqual([]);
+    expect(await readFile(join(pkg, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+    // Built files only: JavaScript, its maps and declarations, the manifest, and the pages' HTML and CSS.
+    const stray = [...packed].filter((file) => !['LICENSE', 'README.md', 'package.json'].includes(file) && !/^dist\/.+\.(js|js\.map|d\.ts|json|html|css)$/.test(file));
+    expect(stray).toEqual([]);
   });
 
   it('imports every entry in Node without throwing, as server-side rendering does', () => {
