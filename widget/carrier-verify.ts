@@ -63,7 +63,7 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  *
  * @slot privacy - Replaces the link to the site's privacy policy in the notice under the form.
  *
- * @csspart form - The box around the fields.
+ * @csspart form - The box around everything: the fields, the buttons, the message and the notice.
  * @csspart field - Each field with its label, hint and error.
  * @csspart name-field - The name field with its label and error.
  * @csspart phone-field - The number field with its label, carrier hint and error.
@@ -76,11 +76,18 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @csspart button - The verify button.
  * @csspart change-button - The button that unlocks the fields after a verification.
  * @csspart retry-button - The button that tries again after an error; it counts down while a rate limit lasts.
- * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`.
+ * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`,
+ *   or `busy` while verifying (then visually hidden, for screen readers).
  * @csspart privacy - The privacy notice.
  *
- * @cssstate idle - Nothing to report yet, or the person is editing. Likewise `invalid`, `verifying`, `verified`,
- *   `mismatch`, `not-found` and `error`: one custom state per `status`, for `carrier-verify:state(verified)`.
+ * @cssstate idle - `status` is `idle`: nothing to report yet, or the person is editing. One custom state per
+ *   `status`, for styles around the element such as `carrier-verify:state(verified)`.
+ * @cssstate invalid - `status` is `invalid`: a field is wrong and nothing was sent.
+ * @cssstate verifying - `status` is `verifying`: the pair is with the proxy.
+ * @cssstate verified - `status` is `verified`: the name matches the number and `token` is set.
+ * @cssstate mismatch - `status` is `mismatch`: the name does not match the number.
+ * @cssstate not-found - `status` is `not-found`: the carrier has no record of the number.
+ * @cssstate error - `status` is `error`: the network, the proxy or a rate limit stopped the verification.
  *
  * @cssprop --cv-font - Font family (default: the page's).
  * @cssprop --cv-font-size - Base font size (default `1rem`; below 16px, iOS zooms into a focused field).

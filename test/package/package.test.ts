@@ -367,6 +367,18 @@ describe('custom-elements.json', () => {
     });
   });
 
+  it('names one custom state per status, and every part the element renders', async () => {
+    const el = element();
+    // Custom states came to the manifest schema after the version whose types this test imports.
+    const states = (el as { cssStates?: { name: string }[] } | undefined)?.cssStates;
+    expect(states?.map((state) => state.name)).toEqual(['idle', 'invalid', 'verifying', 'verified', 'mismatch', 'not-found', 'error']);
+    // The parts in the element's template, read from its source: each must be described for editors and docs.
+    const source = await readFile(join(root, 'widget', 'carrier-verify.ts'), 'utf8');
+    const rendered = new Set([...source.matchAll(/part="([^"$]+)"/g)].flatMap((match) => match[1]!.split(' ')));
+    expect([...rendered].filter((part) => !el?.cssParts?.some((described) => described.name === part))).toEqual([]);
+    expect(el?.cssParts?.find((part) => part.name === 'message')?.description).toContain('`busy`');
+  });
+
   it('points at modules the package ships', () => {
     const missing = manifest.modules.map((m) => m.path).filter((path) => !existsSync(join(pkg, path)));
     expect(manifest.modules.length).toBeGreaterThan(0);
