@@ -480,13 +480,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
 
   // Every other method (GET, PUT, TRACE, PROPFIND, OPTIONS on siteverify…): the routes above answer theirs first.
-  const notAllowed = () => apiError('METHOD_NOT_ALLOWED', {}, { Allow: 'POST' });
+  // Allow names what the route answers: verify its CORS preflight too, siteverify (for backends) only POST.
+  const notAllowed = (allow: string) => apiError('METHOD_NOT_ALLOWED', {}, { Allow: allow });
   app.all('/api/verify', (c) => {
     verifyCorsOf(c);
-    throw notAllowed();
+    throw notAllowed('POST, OPTIONS');
   });
   app.all('/api/siteverify', () => {
-    throw notAllowed();
+    throw notAllowed('POST');
   });
   app.notFound((c) => refuse(c, apiError('NOT_FOUND')));
   app.onError((error, c) => {

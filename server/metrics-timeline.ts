@@ -6,7 +6,8 @@ export const BUCKET_MS = 10_000;
 export const RETENTION_MS = 60 * 60_000;
 
 // Latencies are counted in log-spaced bins, each 20% wider than the one before, from 0.1 ms: a quantile read back
-// is within 10% of the true value, and a bucket costs a few dozen numbers however much traffic it saw.
+// lies in the true value's bin, so it is at most 20% off, and a bucket costs a few dozen numbers however much
+// traffic it saw.
 const SKETCH_BASE_MS = 0.1;
 const SKETCH_GROWTH = 1.2;
 const LOG_GROWTH = Math.log(SKETCH_GROWTH);

@@ -22,7 +22,8 @@ export interface RunningServer {
 /**
  * How long a client has to send its whole request, headers and body, in ms. A name and a number take a few hundred
  * bytes; without this, a connection that trickles its body (or never ends it) holds a handler for Node's default
- * five minutes, before any limit has counted it. Such a client gets Node's bare `408` and the connection closes.
+ * five minutes, before any limit has counted it. Such a client gets the proxy's JSON `408` `REQUEST_TIMEOUT` and
+ * the connection closes.
  */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -219,6 +220,15 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string | 
 }
 
 /**
+ * Where to open the proxy, for the start line: `localhost` when it listens on every address (HOST unset,
+ * `0.0.0.0` or `::`), else the HOST it was given, an IPv6 address in brackets.
+ */
+export function listeningUrl(host: string | undefined, port: number): string {
+  const shown = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+/**
  * Runs the proxy as a program: reads the environment, listens, logs one line to stderr, stops cleanly on SIGINT
  * and SIGTERM, and exits with 1 and one line naming the setting when the configuration is bad.
  */
@@ -228,7 +238,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
     // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
     const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
-    process.stderr.write(`carrier-verify listening on http://localhost:${running.port}${sandbox}; ${state}\n`);
+    process.stderr.write(`carrier-verify listening on ${listeningUrl(env.HOST, running.port)}${sandbox}; ${state}\n`);
     const stop = () => void running.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -221,8 +221,9 @@ describe('the carrier-verify program (package.json bin)', () => {
       const port = await new Promise<number>((resolve, reject) => {
         child.stderr.on('data', (chunk: Buffer) => {
           stderr += chunk.toString();
-          // The start line says where the state lives, so that an instance that missed its REDIS_URL is seen.
-          const match = /listening on http:\/\/localhost:(\d+) on the sandbox provider; state in this process's memory \(no REDIS_URL\)\n/.exec(stderr);
+          // The start line says where it listens (the HOST it was given) and where the state lives, so that an
+          // instance that missed its REDIS_URL is seen.
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+) on the sandbox provider; state in this process's memory \(no REDIS_URL\)\n/.exec(stderr);
           if (match) resolve(Number(match[1]));
         });
         child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));

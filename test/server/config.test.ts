@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { startServer } from '../../server/node.js';
+import { listeningUrl, startServer } from '../../server/node.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
@@ -100,6 +100,13 @@ describe('sites', () => {
 });
 
 describe('start-up', () => {
+  it('says where to open the proxy: localhost when it listens on every address, else the HOST it was given', () => {
+    expect([undefined, '', '0.0.0.0', '::'].map((host) => listeningUrl(host, 8787))).toEqual(Array(4).fill('http://localhost:8787'));
+    expect(listeningUrl('127.0.0.1', 8787)).toBe('http://127.0.0.1:8787');
+    expect(listeningUrl('::1', 8787)).toBe('http://[::1]:8787');
+    expect(listeningUrl('kyc.internal', 9000)).toBe('http://kyc.internal:9000');
+  });
+
   it('stops with the setting named when the port is taken or a token key is broken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

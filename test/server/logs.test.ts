@@ -30,7 +30,7 @@ function startProcess(env: Record<string, string>): Promise<{ child: ChildProces
     const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${output.stderr}`)), 20_000);
     child.stderr?.on('data', (chunk: Buffer) => {
       output.stderr += chunk.toString();
-      const port = /listening on http:\/\/localhost:(\d+)/.exec(output.stderr)?.[1];
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output.stderr)?.[1];
       if (port) {
         clearTimeout(timer);
         resolve({ child, port: Number(port), output });
