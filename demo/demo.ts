@@ -1,6 +1,6 @@
 // The trial page: fills the widget from the sandbox directory, logs every event, and shows the code to embed it.
 import type { CarrierVerify } from '../widget/carrier-verify.js';
-import { eventNames } from '../widget/events.js';
+import { ClearedEvent, eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
 import { snippets, type SnippetId } from './snippets.js';
 import { $ } from './dom.js';
@@ -68,7 +68,8 @@ function logEvent(type: string, detail: unknown): void {
   $('#log').prepend(item);
 }
 
-for (const type of eventNames) {
+// The outcomes, and cv-cleared when a token is dropped (a row filled over a verified pair, Change, expiry).
+for (const type of [...eventNames, ClearedEvent.eventName] as const) {
   widget.addEventListener(type, (event) => logEvent(type, event.detail));
 }
 $('#clear-log').addEventListener('click', () => $('#log').replaceChildren());

@@ -1,7 +1,7 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { cancelledOutcome, errorOutcome, postVerify, type Outcome } from './client.js';
-import { InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ErrorDetail } from './events.js';
+import { ClearedEvent, InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ClearedReason, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
 import { onPageLangChange, pageLang } from './internal/page-lang.js';
 import { matchLang, messages, type Lang, type Messages } from './locales.js';
@@ -60,6 +60,8 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @fires cv-not-found - The carrier has no record of the number (`KYC1101`). Detail: `{ code, message }`.
  * @fires cv-invalid - A client-side check failed and nothing was sent. Detail: `{ field, reason }`.
  * @fires cv-error - Network failure, proxy error or rate limit. Detail: `{ code, message, retryable, retryAfter? }`.
+ * @fires cv-cleared - The token was dropped (expired, Change pressed, or the page's `reset()`, `fill()` or `verify()`);
+ *   not an outcome of an attempt. Detail: `{ reason }`.
  *
  * @slot privacy - Replaces the link to the site's privacy policy in the notice under the form.
  *
@@ -308,8 +310,8 @@ export class CarrierVerify extends LitElement {
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
     this._nameError = null;
     this._phoneError = null;
-    this.#clearToken();
     this.#show('verifying');
+    this.#clearToken('verify');
     this.#retryCountdown.stop();
     const controller = new AbortController();
     // A proxy that never answers (a stalled network, a load balancer holding the request) ends as NETWORK_ERROR:
@@ -369,8 +371,8 @@ export class CarrierVerify extends LitElement {
     }
     this.#cancel(() => {
       if (this._status === 'verified') {
-        this.#clearToken();
         this.#show('idle');
+        this.#clearToken('fill');
       }
       if (name !== undefined) this._nameValue = name;
       if (phoneNumber !== undefined) this._phoneValue = formatPhoneInput(phoneNumber, phoneNumber.length).value;
@@ -383,10 +385,10 @@ export class CarrierVerify extends LitElement {
   /** Clears both fields, the outcome and the token; a verification under way ends with `cv-error` `ABORTED`. */
   reset(): void {
     this.#cancel(() => {
-      this.#clearToken();
       this._nameValue = '';
       this._phoneValue = '';
       this.#clearOutcome();
+      this.#clearToken('reset');
     });
   }
 
@@ -425,8 +427,8 @@ export class CarrierVerify extends LitElement {
 
   /** Unlocks a verified pair so that the person can change it; the token is dropped. */
   #unlock(): void {
-    this.#clearToken();
     this.#show('idle');
+    this.#clearToken('change');
     void this.updateComplete.then(() => this.#focusField('name'));
   }
 
@@ -511,15 +513,18 @@ export class CarrierVerify extends LitElement {
     if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#expire(), lifetime);
   }
 
-  #clearToken(): void {
+  /** Drops the token, if any, once the status no longer says verified; a page that held it hears `cv-cleared`. */
+  #clearToken(reason: ClearedReason): void {
+    const held = this.#token;
     clearTimeout(this.#expiryTimer);
     this.#token = null;
     this.#syncForm();
+    if (held) this.dispatchEvent(new ClearedEvent({ reason }));
   }
 
   #expire(): void {
-    this.#clearToken();
     this.#show('idle', 'expired');
+    this.#clearToken('expired');
   }
 
   #syncForm(): void {

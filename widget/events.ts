@@ -32,6 +32,17 @@ export interface ErrorDetail {
   readonly retryAfter?: number;
 }
 
+/** Why a verified element dropped its token; see ClearedEvent. */
+export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify';
+
+export interface ClearedDetail {
+  /**
+   * `expired`: its lifetime ran out; `change`: the person pressed Change to edit the pair; `reset`, `fill`,
+   * `verify`: the page called that method (a form reset calls `reset()`).
+   */
+  readonly reason: ClearedReason;
+}
+
 abstract class CarrierVerifyEvent<T> extends Event {
   readonly detail: T;
   constructor(type: string, detail: T) {
@@ -80,6 +91,17 @@ export class VerifyErrorEvent extends CarrierVerifyEvent<ErrorDetail> {
   }
 }
 
+/**
+ * The element dropped the token it held: `token` and the form value are null again, and the status is no longer
+ * `verified`. Not an outcome of an attempt: a page that keeps "verified" state from `cv-verified` clears it here.
+ */
+export class ClearedEvent extends CarrierVerifyEvent<ClearedDetail> {
+  static readonly eventName = 'cv-cleared';
+  constructor(detail: ClearedDetail) {
+    super(ClearedEvent.eventName, detail);
+  }
+}
+
 /** Every event <carrier-verify> fires, by name. */
 export interface CarrierVerifyEventMap {
   'cv-verified': VerifiedEvent;
@@ -87,10 +109,11 @@ export interface CarrierVerifyEventMap {
   'cv-not-found': NotFoundEvent;
   'cv-invalid': InvalidEvent;
   'cv-error': VerifyErrorEvent;
+  'cv-cleared': ClearedEvent;
 }
 
-/** The names of every event <carrier-verify> fires, exactly one of which ends each verification attempt. */
-export const eventNames: readonly (keyof CarrierVerifyEventMap)[] = [
+/** The names of the outcome events, exactly one of which ends each verification attempt (not `cv-cleared`). */
+export const eventNames: readonly Exclude<keyof CarrierVerifyEventMap, 'cv-cleared'>[] = [
   VerifiedEvent.eventName,
   MismatchEvent.eventName,
   NotFoundEvent.eventName,

@@ -147,6 +147,36 @@ describe('<carrier-verify> in a form', () => {
     expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('expired');
   });
 
+  it('fires cv-cleared whenever a token it held goes, and says why, with the token already gone', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify required endpoint="/test/short-token"></carrier-verify>`);
+    const heard: string[] = [];
+    el.addEventListener('cv-cleared', (event) => {
+      // What a page reads in its listener: the element no longer verified, the form no longer valid.
+      heard.push(`${event.detail.reason}:${el.status}:${el.token}:${form.checkValidity()}`);
+    });
+    await verify(el);
+    el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="change-button"]')!.click();
+    await verify(el);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await verify(el);
+    el.reset();
+    await verify(el);
+    el.fill({ name: '李四' });
+    await verify(el);
+    await el.verify();
+    // Nothing was held: no event.
+    el.reset();
+    el.reset();
+    expect(heard).to.deep.equal([
+      'change:idle:null:false',
+      'expired:idle:null:false',
+      'reset:idle:null:false',
+      'fill:idle:null:false',
+      'verify:verifying:null:false',
+      'reset:idle:null:false',
+    ]);
+  });
+
   it('keeps the focus within when the Change button it is on goes, with the expired token or a reset', async () => {
     const { el } = await signupForm(html`<carrier-verify required endpoint="/test/short-token"></carrier-verify>`);
     const focused = () => el.shadowRoot!.activeElement?.id || el.shadowRoot!.activeElement?.getAttribute('part') || 'outside';

@@ -28,6 +28,7 @@ const scriptTagPage = `<!doctype html>
       widget.addEventListener('cv-not-found', (e) => { outcome.textContent = 'Not found: ' + e.detail.code; });
       widget.addEventListener('cv-invalid', (e) => { outcome.textContent = 'Invalid ' + e.detail.field + ': ' + e.detail.reason; });
       widget.addEventListener('cv-error', (e) => { outcome.textContent = 'Error: ' + e.detail.code; });
+      widget.addEventListener('cv-cleared', (e) => { outcome.textContent = 'Not verified (' + e.detail.reason + ')'; });
     </script>
   </body>
 </html>
@@ -93,6 +94,10 @@ describe.each(['react', 'vue', 'script-tag'])('the %s example in Chromium', { ti
       await page.getByRole('button', { name: 'Create account' }).click();
       await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Sending 张三 13800138000 with the token');
     }
+    // Change drops the token: the app hears cv-cleared, and its form can no longer be sent with the token.
+    await page.getByRole('button', { name: 'Change' }).click();
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Not verified (change)');
+    if (app !== 'script-tag') expect(await page.getByRole('button', { name: 'Create account' }).isDisabled()).toBe(true);
     await page.close();
   });
 

@@ -354,7 +354,7 @@ describe('the server entry on an edge runtime (Cloudflare workerd, through Minif
 describe('custom-elements.json', () => {
   const element = () => manifest.modules.flatMap((m) => m.declarations ?? []).find((d): d is ClassDeclaration & CustomElement => 'customElement' in d && d.customElement === true);
 
-  it('describes <carrier-verify> with its pinned attributes and its five events and their classes', () => {
+  it('describes <carrier-verify> with its pinned attributes, its five outcome events, cv-cleared, and their classes', () => {
     const el = element();
     expect(el?.tagName).toBe('carrier-verify');
     expect(el?.attributes?.map((a) => a.name)).toEqual(expect.arrayContaining(['endpoint', 'site-key', 'lang', 'name', 'required', 'disabled']));
@@ -365,6 +365,7 @@ describe('custom-elements.json', () => {
       'cv-not-found': 'NotFoundEvent',
       'cv-invalid': 'InvalidEvent',
       'cv-error': 'VerifyErrorEvent',
+      'cv-cleared': 'ClearedEvent',
     });
   });
 

@@ -33,6 +33,11 @@ export function SignupForm() {
           oncv-not-found={(event) => setOutcome(`Not found: ${event.detail.code}`)}
           oncv-invalid={(event) => setOutcome(`Invalid ${event.detail.field}: ${event.detail.reason}`)}
           oncv-error={(event) => setOutcome(`Error: ${event.detail.code}`)}
+          // The token went (Change pressed, expired, reset): the form can no longer be sent with it.
+          oncv-cleared={(event) => {
+            setVerified(null);
+            setOutcome(`Not verified (${event.detail.reason})`);
+          }}
         />
         <button type="submit" disabled={verified === null}>
           Create account
