@@ -4,5 +4,29 @@
 import { printKeygen } from './keygen.js';
 import { main } from './node.js';
 
-if (process.argv[2] === 'keygen') await printKeygen(process.argv[3]);
-else await main();
+/** What `--help` prints, and what a mistyped command is shown. */
+export const USAGE = `Usage:
+  carrier-verify               run the proxy, configured by the environment (PORT, HOST, CARRIER_VERIFY_*, REDIS_URL)
+  carrier-verify keygen [kid]  print a token signing key and a hash secret for production
+  carrier-verify --help        print this
+`;
+
+/**
+ * Runs the command `args` names. Anything but the proxy, `keygen` or help is refused with the usage and exit code
+ * 2: a mistyped command (`--port 9000`, `keygen` misspelt) must not start a proxy on the default port instead.
+ */
+export async function run(args: readonly string[]): Promise<void> {
+  const [command, ...rest] = args;
+  if (command === undefined) {
+    await main();
+  } else if (command === 'keygen' && rest.length <= 1) {
+    await printKeygen(rest[0]);
+  } else if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+  } else {
+    process.stderr.write(`carrier-verify: unknown command ${JSON.stringify(args.join(' '))}\n${USAGE}`);
+    process.exitCode = 2;
+  }
+}
+
+await run(process.argv.slice(2));

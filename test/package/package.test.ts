@@ -263,6 +263,20 @@ describe('the carrier-verify program (package.json bin)', () => {
     expect(start.out.trim().split('\n').at(-1)).toBe('accepted');
   });
 
+  it('prints its usage for --help, and refuses a command it does not know rather than start a proxy', () => {
+    const bin = (packageJson as unknown as { bin: Record<string, string> }).bin['carrier-verify']!;
+    // A proxy started by mistake would keep running: the timeout would end it, and the status says so.
+    const command = (...args: string[]) => spawnSync(process.execPath, [join(pkg, bin), ...args], { cwd: pkg, encoding: 'utf8', timeout: 10_000, env: { ...process.env, PORT: '0', HOST: '127.0.0.1' } });
+    const help = command('--help');
+    expect([help.status, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(/^Usage:\n {2}carrier-verify {2}.*\n {2}carrier-verify keygen \[kid\]/);
+    for (const args of [['--port', '9000'], ['start'], ['keygen', 'a', 'b']]) {
+      const refused = command(...args);
+      expect([args, refused.status, refused.stdout]).toEqual([args, 2, '']);
+      expect(refused.stderr).toContain(`carrier-verify: unknown command "${args.join(' ')}"\nUsage:`);
+    }
+  });
+
   it('stops with one line naming the setting when the configuration is bad', () => {
     const bin = (packageJson as unknown as { bin: Record<string, string> }).bin['carrier-verify']!;
     const run = spawnSync(process.execPath, [join(pkg, bin)], { cwd: pkg, encoding: 'utf8', env: { ...process.env, PORT: 'eighty' } });
