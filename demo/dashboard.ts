@@ -286,8 +286,15 @@ function wire(): void {
  */
 function showMountedPaths(): void {
   const mount = new URL(document.baseURI).pathname.replace(/\/$/, '');
-  $<HTMLAnchorElement>('#demo-link').href = mount || '/';
+  const demo = mount || '/';
+  $<HTMLAnchorElement>('#demo-link').href = demo;
   $('#metrics-path').textContent = `GET ${mount}/metrics`;
+  // A proxy without the sandbox site serves no trial page (404): no link to it then.
+  void fetch(demo, { method: 'HEAD' })
+    .then((response) => {
+      if (response.status === 404) $<HTMLElement>('#demo-item').hidden = true;
+    })
+    .catch(() => undefined);
 }
 
 takeTokenFromUrl();

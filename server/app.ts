@@ -19,7 +19,7 @@ import { createResultCache, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
-import { createSiteRegistry, originAllowed, type Site } from './sites.js';
+import { createSiteRegistry, originAllowed, SANDBOX_SITE, type Site } from './sites.js';
 import { StoreUnavailableError } from './stores/types.js';
 import type { TokenError } from './tokens.js';
 
@@ -455,7 +455,17 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       return found.ok ? withBase(found, baseHref(mountOf(c))) : found;
     };
   };
-  app.get('/', htmlPage('/site/index.html'));
+  // The trial page verifies on the sandbox site: where there is none (a production proxy with its own sites), it
+  // could only show a sandbox directory whose every row is refused, so it is not served.
+  const trialSite = config.sites.some((site) => site.siteKey === SANDBOX_SITE.siteKey);
+  app.get(
+    '/',
+    trialSite
+      ? htmlPage('/site/index.html')
+      : () => {
+          throw apiError('NOT_FOUND', { message: 'The trial page runs on the sandbox site, which this proxy does not serve' });
+        },
+  );
   app.get('/dashboard', htmlPage('/site/dashboard.html'));
   /**
    * The script-tag bundle and its map are public files other sites load: any origin may read them, which a

@@ -93,6 +93,20 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('links to the trial page where the proxy serves one, and not where it has only sites of its own', { timeout: 30_000 }, async () => {
+    const own = await proxy({ sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }] });
+    for (const [base, shown] of [[await proxy(), true], [own, false]] as const) {
+      const page = await browser.newPage();
+      // The page asks whether the trial page is there; the link is judged once that answer is in.
+      const asked = page.waitForResponse((response) => response.request().method() === 'HEAD');
+      await page.goto(`${base}/dashboard`);
+      expect((await asked).status()).toBe(shown ? 200 : 404);
+      await expect.poll(() => page.getByRole('link', { name: /Demo/ }).isVisible(), { timeout: 5000 }).toBe(shown);
+      expect(await page.locator('p:has(#metrics-path)').innerText()).toContain(shown ? '← Demo · Prometheus' : 'hour. Prometheus');
+      await page.close();
+    }
+  });
+
   it('draws a 0% cache hit rate and a ¥0 cost as lines at 0, not as an empty window', { timeout: 30_000 }, async () => {
     const base = await proxy({ pricePerCall: 0 });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

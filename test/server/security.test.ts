@@ -32,6 +32,17 @@ describe('secure headers', () => {
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
 
+  it('serves the trial page only where its sandbox site is: a proxy with sites of its own answers 404 and says why', async () => {
+    const assets = async (path: string) => (path === '/site/index.html' ? new Response('<!doctype html><title>demo</title>', { headers: { 'content-type': 'text/html' } }) : null);
+    const own = testApp({ assets, sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }] });
+    const res = await own.request('/');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ code: 'NOT_FOUND', message: 'The trial page runs on the sandbox site, which this proxy does not serve' });
+    // Beside a site of its own, the sandbox site keeps the page.
+    const both = testApp({ assets, sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }, { siteKey: 'sandbox', secret: 'y'.repeat(40), origins: ['http://localhost:*'] }] });
+    expect((await both.request('/')).status).toBe(200);
+  });
+
   it('sets the usual hardening headers on the pages and files', async () => {
     const app = page();
     for (const res of [await app.request('/'), await app.request('/healthz'), await app.request('/metrics')]) {
