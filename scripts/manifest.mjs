@@ -47,6 +47,42 @@ function publicSurfacePlugin() {
   };
 }
 
+/** Each module-level `const NAME = 'literal'` of the sources, by name: the value behind a default that names it. */
+function literalConstants(sourceFiles) {
+  const constants = new Map();
+  for (const file of sourceFiles) {
+    for (const statement of file.statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        const value = declaration.initializer;
+        if (ts.isIdentifier(declaration.name) && value && (ts.isStringLiteral(value) || ts.isNumericLiteral(value))) {
+          constants.set(declaration.name.text, value.getText(file));
+        }
+      }
+    }
+  }
+  return constants;
+}
+
+/**
+ * A default written as a constant (`this.endpoint = DEFAULT_ENDPOINT`) is recorded by the analyzer as that name,
+ * which tells an editor or a docs page nothing: the constant's literal value is written in its place.
+ */
+function literalDefaultsPlugin(constants) {
+  return {
+    name: 'carrier-verify-literal-defaults',
+    packageLinkPhase({ customElementsManifest }) {
+      for (const mod of customElementsManifest.modules) {
+        for (const declaration of mod.declarations ?? []) {
+          for (const entry of [...(declaration.members ?? []), ...(declaration.attributes ?? [])]) {
+            if (typeof entry.default === 'string' && constants.has(entry.default)) entry.default = constants.get(entry.default);
+          }
+        }
+      }
+    },
+  };
+}
+
 /** Rewrites source paths (`widget/x.ts`) to the built modules (`dist/widget/x.js`) that the package ships. */
 function packagePathsPlugin(distDir) {
   const toPackage = packagePath(distDir);
@@ -73,5 +109,5 @@ export async function generateManifest(distDir) {
   const modules = await Promise.all(
     manifestSources.map(async (path) => ts.createSourceFile(path, await readFile(join(root, path), 'utf8'), ts.ScriptTarget.ES2022, true)),
   );
-  return create({ modules, plugins: [...litPlugin(), publicSurfacePlugin(), packagePathsPlugin(distDir)] });
+  return create({ modules, plugins: [...litPlugin(), publicSurfacePlugin(), literalDefaultsPlugin(literalConstants(modules)), packagePathsPlugin(distDir)] });
 }

@@ -373,6 +373,9 @@ describe('custom-elements.json', () => {
     expect(el?.tagName).toBe('carrier-verify');
     expect(el?.attributes?.map((a) => a.name)).toEqual(expect.arrayContaining(['endpoint', 'site-key', 'lang', 'name', 'required', 'disabled']));
     expect(el?.attributes?.some((a) => a.name.startsWith('_'))).toBe(false);
+    // The pinned defaults as values, not as the names of the constants that hold them.
+    const defaults = Object.fromEntries((el?.attributes ?? []).map((a) => [a.name, a.default]));
+    expect([defaults.endpoint, defaults.name, defaults.required]).toEqual(["'/api/verify'", "'carrier-verify-token'", 'false']);
     expect(Object.fromEntries((el?.events ?? []).map((e) => [e.name, e.type?.text]))).toEqual({
       'cv-verified': 'VerifiedEvent',
       'cv-mismatch': 'MismatchEvent',
