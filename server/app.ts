@@ -445,7 +445,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
 
   const page = (file: string) =>
     async function servePage() {
-      return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not built here: npm run build makes the script-tag bundle and the pages' }).getResponse();
+      return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not where this proxy looks for it: the built files are in the package\'s dist/ (npm run build in a checkout); a backend bundled into one file passes assets: fileAssets(folder)' }).getResponse();
     };
   /** A page with the base its relative URLs resolve against: where the site mounted the app. */
   const htmlPage = (file: string) => {
