@@ -8,14 +8,14 @@ import { minifyTemplates } from './scripts/minify-templates.js';
 const root = import.meta.dirname;
 
 /**
- * Modules of libphonenumber-js that only the PhoneNumber class's unused methods import, each with what it does:
- * `format*()` and `getURI()` (the formatter), `isPossible()`, `isValid()` and `getPossibleCountries()`.
+ * Modules of libphonenumber-js that only the PhoneNumber class's unused methods import, each with the method it
+ * serves: `format*()` and `getURI()` (the formatter), `isPossible()`, `isValid()` and `getPossibleCountries()`.
  */
 const UNUSED_PHONE_MODULES: Readonly<Record<string, string>> = {
-  'format.js': 'phone number formatting',
-  'isPossible.js': 'PhoneNumber.isPossible()',
-  'isValid.js': 'PhoneNumber.isValid()',
-  'helpers/getPossibleCountriesForNumber.js': 'PhoneNumber.getPossibleCountries()',
+  'format.js': 'format()',
+  'isPossible.js': 'isPossible()',
+  'isValid.js': 'isValid()',
+  'helpers/getPossibleCountriesForNumber.js': 'getPossibleCountries()',
 };
 const PHONE_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/](.+)$/;
 const STUB_PREFIX = '\0carrier-verify:not-in-bundle:';
@@ -42,7 +42,7 @@ function withoutUnusedPhoneModules(): Plugin {
     load(id) {
       if (!id.startsWith(STUB_PREFIX)) return null;
       const what = UNUSED_PHONE_MODULES[id.slice(STUB_PREFIX.length)];
-      return `export default function notInBundle() { throw new Error('<carrier-verify>: ${what} is not in the script-tag bundle'); }`;
+      return `export default function notInBundle() { throw new Error('<carrier-verify> bundle: no PhoneNumber ${what}'); }`;
     },
   };
 }

@@ -513,13 +513,17 @@ export class CarrierVerify extends LitElement {
     if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#expire(), lifetime);
   }
 
-  /** Drops the token, if any, once the status no longer says verified; a page that held it hears `cv-cleared`. */
+  /**
+   * Drops the token, if any; a page that held it hears `cv-cleared` once the method that dropped it is done (a
+   * microtask later), so that a listener calling verify(), reset() or fill() finds the element settled: the new
+   * attempt under way to join or cancel, the new pair in the fields.
+   */
   #clearToken(reason: ClearedReason): void {
     const held = this.#token;
     clearTimeout(this.#expiryTimer);
     this.#token = null;
     this.#syncForm();
-    if (held) this.dispatchEvent(new ClearedEvent({ reason }));
+    if (held) queueMicrotask(() => this.dispatchEvent(new ClearedEvent({ reason })));
   }
 
   #expire(): void {

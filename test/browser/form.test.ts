@@ -154,19 +154,26 @@ describe('<carrier-verify> in a form', () => {
       // What a page reads in its listener: the element no longer verified, the form no longer valid.
       heard.push(`${event.detail.reason}:${el.status}:${el.token}:${form.checkValidity()}`);
     });
+    // Each step settles before the next, so that the listener reads the state the step left.
     await verify(el);
     el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="change-button"]')!.click();
+    await el.updateComplete;
     await verify(el);
     await new Promise((resolve) => setTimeout(resolve, 1300));
     await verify(el);
     el.reset();
+    await el.updateComplete;
     await verify(el);
     el.fill({ name: '李四' });
+    await el.updateComplete;
     await verify(el);
     await el.verify();
     // Nothing was held: no event.
     el.reset();
     el.reset();
+    // The event comes once the method that dropped the token is done.
+    expect(heard).to.have.length(5);
+    await el.updateComplete;
     expect(heard).to.deep.equal([
       'change:idle:null:false',
       'expired:idle:null:false',
@@ -175,6 +182,51 @@ describe('<carrier-verify> in a form', () => {
       'verify:verifying:null:false',
       'reset:idle:null:false',
     ]);
+  });
+
+  it('lets a cv-cleared listener call verify(), reset() or fill(): one attempt, one outcome, the pair the fields show', async () => {
+    const { el } = await signupForm(html`<carrier-verify></carrier-verify>`);
+    const posted: string[] = [];
+    const realFetch = window.fetch;
+    window.fetch = (input, init) => {
+      posted.push(String(init?.body));
+      return realFetch(input, init);
+    };
+    const outcomes: string[] = [];
+    for (const type of ['cv-verified', 'cv-mismatch', 'cv-error'] as const) el.addEventListener(type, (event) => outcomes.push(`${type}:${event.detail.code}`));
+    const onceCleared = (act: () => unknown) => el.addEventListener('cv-cleared', () => void act(), { once: true });
+    try {
+      // verify() over a verified pair, its listener verifying too: they share the one attempt.
+      await verify(el);
+      posted.length = 0;
+      outcomes.length = 0;
+      let inner: Promise<unknown> | undefined;
+      onceCleared(() => (inner = el.verify()));
+      const outer = await el.verify();
+      expect(await inner).to.equal(outer);
+      expect([posted.length, outcomes]).to.deep.equal([1, ['cv-verified:FP00000']]);
+      // reset() from the listener cancels that attempt: ABORTED, nothing left verified.
+      outcomes.length = 0;
+      onceCleared(() => el.reset());
+      await el.verify();
+      await el.updateComplete;
+      expect([outcomes, el.status, el.token, el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.value]).to.deep.equal([['cv-error:ABORTED'], 'idle', null, '']);
+      // fill() from the listener cancels it too, and leaves the new pair in the fields, unverified.
+      await verify(el);
+      outcomes.length = 0;
+      onceCleared(() => el.fill({ name: '李四', phoneNumber: '18612345678' }));
+      await el.verify();
+      await el.updateComplete;
+      expect([outcomes, el.status, el.token, el.verifiedPair]).to.deep.equal([['cv-error:ABORTED'], 'idle', null, null]);
+      // verify() from the listener of a fill() verifies the pair filled, not the one replaced.
+      await verify(el);
+      onceCleared(() => el.verify());
+      el.fill({ name: '李四', phoneNumber: '18612345678' });
+      await oneEvent(el, 'cv-verified');
+      expect(el.verifiedPair).to.deep.equal({ name: '李四', phoneNumber: '18612345678' });
+    } finally {
+      window.fetch = realFetch;
+    }
   });
 
   it('keeps the focus within when the Change button it is on goes, with the expired token or a reset', async () => {
