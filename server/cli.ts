@@ -5,7 +5,7 @@ import { printKeygen } from './keygen.js';
 import { main } from './node.js';
 
 /** What `--help` prints, and what a mistyped command is shown. */
-export const USAGE = `Usage:
+const USAGE = `Usage:
   carrier-verify               run the proxy, configured by the environment (PORT, HOST, CARRIER_VERIFY_*, REDIS_URL)
   carrier-verify keygen [kid]  print a token signing key and a hash secret for production
   carrier-verify --help        print this
@@ -13,13 +13,14 @@ export const USAGE = `Usage:
 
 /**
  * Runs the command `args` names. Anything but the proxy, `keygen` or help is refused with the usage and exit code
- * 2: a mistyped command (`--port 9000`, `keygen` misspelt) must not start a proxy on the default port instead.
+ * 2: a mistyped command (`--port 9000`, `keygen` misspelt) must not start a proxy on the default port instead, nor
+ * an option after keygen (`keygen --help`) be taken for a key id and print secrets.
  */
-export async function run(args: readonly string[]): Promise<void> {
+async function run(args: readonly string[]): Promise<void> {
   const [command, ...rest] = args;
   if (command === undefined) {
     await main();
-  } else if (command === 'keygen' && rest.length <= 1) {
+  } else if (command === 'keygen' && rest.length <= 1 && !rest[0]?.startsWith('-')) {
     await printKeygen(rest[0]);
   } else if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);

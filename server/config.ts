@@ -99,7 +99,8 @@ export interface ResolvedConfig {
 export const SANDBOX_TIMEOUT_MS = 3000;
 
 export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
-  return createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream, breaker: false });
+  const provider = createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream, breaker: false });
+  return Object.assign(provider, { sandbox: true });
 }
 
 /** Used-token marks kept in memory at most (each for its token's life and a minute): past this, siteverify answers 503. */

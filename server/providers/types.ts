@@ -27,6 +27,8 @@ export interface Provider {
    * fault numbers, and a visitor trying them must not open its breaker for everyone else.
    */
   readonly breaker?: boolean;
+  /** True for the embedded sandbox, which answers from its directory and bills nothing. */
+  readonly sandbox?: boolean;
   verify(query: VerifyQuery, call: CallControl): Promise<ProviderAnswer>;
 }
 

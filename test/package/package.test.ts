@@ -270,7 +270,7 @@ describe('the carrier-verify program (package.json bin)', () => {
     const help = command('--help');
     expect([help.status, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(/^Usage:\n {2}carrier-verify {2}.*\n {2}carrier-verify keygen \[kid\]/);
-    for (const args of [['--port', '9000'], ['start'], ['keygen', 'a', 'b']]) {
+    for (const args of [['--port', '9000'], ['start'], ['keygen', 'a', 'b'], ['keygen', '--help']]) {
       const refused = command(...args);
       expect([args, refused.status, refused.stdout]).toEqual([args, 2, '']);
       expect(refused.stderr).toContain(`carrier-verify: unknown command "${args.join(' ')}"\nUsage:`);

@@ -5,6 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES } from '../../server/app.js';
 import { startServer } from '../../server/node.js';
 import type { Site } from '../../server/sites.js';
+import { createHttpProvider } from '../../server/providers/http.js';
+import { Hono } from 'hono';
 import { postJson, testApp } from '../support/app.js';
 
 const page = () =>
@@ -32,15 +34,22 @@ describe('secure headers', () => {
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
 
-  it('serves the trial page only where its sandbox site is: a proxy with sites of its own answers 404 and says why', async () => {
+  it('serves the trial page only on the sandbox, its site and its provider both, and leaves / to a site otherwise', async () => {
     const assets = async (path: string) => (path === '/site/index.html' ? new Response('<!doctype html><title>demo</title>', { headers: { 'content-type': 'text/html' } }) : null);
-    const own = testApp({ assets, sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }] });
-    const res = await own.request('/');
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ code: 'NOT_FOUND', message: 'The trial page runs on the sandbox site, which this proxy does not serve' });
-    // Beside a site of its own, the sandbox site keeps the page.
-    const both = testApp({ assets, sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }, { siteKey: 'sandbox', secret: 'y'.repeat(40), origins: ['http://localhost:*'] }] });
-    expect((await both.request('/')).status).toBe(200);
+    const shop: Site = { siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] };
+    const sandboxSite: Site = { siteKey: 'sandbox', secret: 'y'.repeat(40), origins: ['http://localhost:*'] };
+    const upstream = createHttpProvider({ id: 'vendor', url: 'https://vendor.example/verify', key: 'k', transport: async () => new Response('{}') });
+    const status = async (options: Parameters<typeof testApp>[0]) => (await testApp({ assets, ...options }).request('/')).status;
+    // Sites of its own only (production), or a real provider behind the sandbox site: no page that says "sandbox".
+    expect(await status({ sites: [shop] })).toBe(404);
+    expect(await status({ providers: [upstream] })).toBe(404);
+    expect(await status({ sites: [shop, sandboxSite] })).toBe(200);
+    expect(await status({})).toBe(200);
+    // Mounted at a site's root, such a proxy leaves the site its home page.
+    const site = new Hono();
+    site.route('/', testApp({ assets, sites: [shop] }));
+    site.get('/', (c) => c.text('home'));
+    expect(await (await site.request('/')).text()).toBe('home');
   });
 
   it('sets the usual hardening headers on the pages and files', async () => {
