@@ -305,13 +305,14 @@ export class CarrierVerify extends LitElement {
     if (!this.isConnected || this.#isDisabled) {
       return Promise.reject(new DOMException(`<carrier-verify> is ${this.isConnected ? 'disabled' : 'not in the document'}`, 'InvalidStateError'));
     }
+    // A new attempt replaces the verified pair, even one refused before it is sent: no status but verified holds a token.
+    this.#clearToken('verify');
     // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
     this._nameError = null;
     this._phoneError = null;
     this.#show('verifying');
-    this.#clearToken('verify');
     this.#retryCountdown.stop();
     const controller = new AbortController();
     // A proxy that never answers (a stalled network, a load balancer holding the request) ends as NETWORK_ERROR:

@@ -229,6 +229,17 @@ describe('<carrier-verify> in a form', () => {
     }
   });
 
+  it('drops the token of a verified pair for a new attempt even when that attempt is refused before it is sent', async () => {
+    const { form, el } = await signupForm();
+    await verify(el);
+    const cleared = oneEvent(el, 'cv-cleared');
+    // A page script that sets a site key that is not text: the request's shape is refused in the browser.
+    (el as unknown as { siteKey: unknown }).siteKey = 42;
+    const outcome = await el.verify();
+    expect([outcome.status, (await cleared).detail.reason]).to.deep.equal(['error', 'verify']);
+    expect([el.status, el.token, form.checkValidity()]).to.deep.equal(['error', null, false]);
+  });
+
   it('keeps the focus within when the Change button it is on goes, with the expired token or a reset', async () => {
     const { el } = await signupForm(html`<carrier-verify required endpoint="/test/short-token"></carrier-verify>`);
     const focused = () => el.shadowRoot!.activeElement?.id || el.shadowRoot!.activeElement?.getAttribute('part') || 'outside';
