@@ -13,6 +13,9 @@ import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
 
+/** A verification under way: its request to cancel, the promise every verify() call meanwhile returns, its end. */
+type Attempt = { controller: AbortController; promise: Promise<Outcome>; end: (outcome: Outcome, shown?: boolean) => void };
+
 /**
  * The properties a page or a framework sets (React's props, Vue's attributes). `lang` takes any language tag, as
  * the element does (`zh-HK`, `en-GB`, an i18n library's current language): the three it speaks are suggested.
@@ -217,7 +220,7 @@ export class CarrierVerify extends LitElement {
    * so that what the page awaits and what it heard always agree (`shown: false` for a cancellation, which leaves
    * the element as the page has just made it).
    */
-  #inFlight: { controller: AbortController; promise: Promise<Outcome>; end: (outcome: Outcome, shown?: boolean) => void } | null = null;
+  #inFlight: Attempt | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #retryCountdown = new Countdown(this);
   #shownLang: Lang | undefined;
@@ -305,8 +308,13 @@ export class CarrierVerify extends LitElement {
     if (!this.isConnected || this.#isDisabled) {
       return Promise.reject(new DOMException(`<carrier-verify> is ${this.isConnected ? 'disabled' : 'not in the document'}`, 'InvalidStateError'));
     }
-    // A new attempt replaces the verified pair, even one refused before it is sent: no status but verified holds a token.
+    // A new attempt replaces the verified pair, even one refused before it is sent: no status but verified holds a
+    // token. A cv-cleared listener may verify too: both calls are then the one attempt it started.
+    this.#show('idle');
     this.#clearToken('verify');
+    // (The listener may have changed what the check at the top saw.)
+    const joined = this.#inFlight as Attempt | null;
+    if (joined) return joined.promise;
     // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
@@ -371,15 +379,16 @@ export class CarrierVerify extends LitElement {
       throw new TypeError('<carrier-verify>: fill() takes the name and the number as text');
     }
     this.#cancel(() => {
-      if (this._status === 'verified') {
-        this.#show('idle');
-        this.#clearToken('fill');
-      }
       if (name !== undefined) this._nameValue = name;
       if (phoneNumber !== undefined) this._phoneValue = formatPhoneInput(phoneNumber, phoneNumber.length).value;
       // As an edit of both fields: a rate limit's wait stays.
       this.#edited('name');
       this.#edited('phone');
+      // Last, the new pair in place: a verified one is unlocked, and a cv-cleared listener finds what was filled.
+      if (this._status === 'verified') {
+        this.#show('idle');
+        this.#clearToken('fill');
+      }
     });
   }
 
@@ -515,16 +524,17 @@ export class CarrierVerify extends LitElement {
   }
 
   /**
-   * Drops the token, if any; a page that held it hears `cv-cleared` once the method that dropped it is done (a
-   * microtask later), so that a listener calling verify(), reset() or fill() finds the element settled: the new
-   * attempt under way to join or cancel, the new pair in the fields.
+   * Drops the token, if any, and tells the page with `cv-cleared`, at once: an element taken out of the page in
+   * the same turn still reaches the document's listeners. Each caller does this last, the status no longer
+   * verified and its other changes made, so that a listener calling verify(), reset() or fill() finds the element
+   * settled.
    */
   #clearToken(reason: ClearedReason): void {
     const held = this.#token;
     clearTimeout(this.#expiryTimer);
     this.#token = null;
     this.#syncForm();
-    if (held) queueMicrotask(() => this.dispatchEvent(new ClearedEvent({ reason })));
+    if (held) this.dispatchEvent(new ClearedEvent({ reason }));
   }
 
   #expire(): void {
