@@ -1,5 +1,5 @@
 // The monitoring page: reads GET api/stats every few seconds and draws the proxy's recent verify traffic.
-import type { Stats } from '../server/metrics.js';
+import type { DashboardStats as Stats } from '../server/monitoring.js';
 import type { StatsPoint } from '../server/metrics-timeline.js';
 import { ResultCode, resultCodes } from '../widget/codes.js';
 import { clock, drawChart, type Series } from './charts.js';
@@ -187,7 +187,9 @@ function render(stats: Stats): void {
   renderProviders(stats);
   // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them
   // (an instance of an earlier version, during an upgrade, does not say).
-  const { instance } = stats as Partial<Stats>;
+  const { instance, trial } = stats as Partial<Stats>;
+  // A proxy off the sandbox serves no trial page (an earlier version, not saying, always did).
+  $<HTMLElement>('#demo-item').hidden = trial === false;
   const which = instance ? ` · instance ${instance.id}, up ${uptime(stats.generatedAt - instance.startedAt)}` : '';
   $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}${which}`;
 }
@@ -286,15 +288,8 @@ function wire(): void {
  */
 function showMountedPaths(): void {
   const mount = new URL(document.baseURI).pathname.replace(/\/$/, '');
-  const demo = mount || '/';
-  $<HTMLAnchorElement>('#demo-link').href = demo;
+  $<HTMLAnchorElement>('#demo-link').href = mount || '/';
   $('#metrics-path').textContent = `GET ${mount}/metrics`;
-  // A proxy without the sandbox site serves no trial page (404): no link to it then.
-  void fetch(demo, { method: 'HEAD' })
-    .then((response) => {
-      if (response.status === 404) $<HTMLElement>('#demo-item').hidden = true;
-    })
-    .catch(() => undefined);
 }
 
 takeTokenFromUrl();

@@ -441,7 +441,11 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     });
   });
 
-  app.route('/', monitoringRoutes(config.metrics, config.operator));
+  // The trial page says it runs on the sandbox, and verifies on the sandbox site: a proxy with real providers, or
+  // with only sites of its own (production), would show a directory whose rows are refused or, worse, paid for.
+  // Such a proxy has no route at `/`, which stays free for a site that mounts the app at its root.
+  const trial = config.sandbox && config.sites.some((site) => site.siteKey === SANDBOX_SITE.siteKey);
+  app.route('/', monitoringRoutes(config.metrics, config.operator, trial));
 
   const page = (file: string) =>
     async function servePage() {
@@ -455,11 +459,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       return found.ok ? withBase(found, baseHref(mountOf(c))) : found;
     };
   };
-  // The trial page says it runs on the sandbox, and verifies on the sandbox site: a proxy with real providers, or
-  // with only sites of its own (production), would show a directory whose rows are refused or, worse, paid for.
-  // Such a proxy has no route at `/`, which stays free for a site that mounts the app at its root.
-  const onSandbox = config.providers.every((provider) => provider.sandbox === true);
-  if (onSandbox && config.sites.some((site) => site.siteKey === SANDBOX_SITE.siteKey)) app.get('/', htmlPage('/site/index.html'));
+  if (trial) app.get('/', htmlPage('/site/index.html'));
   app.get('/dashboard', htmlPage('/site/dashboard.html'));
   /**
    * The script-tag bundle and its map are public files other sites load: any origin may read them, which a

@@ -73,6 +73,7 @@ export interface AppConfig {
 
 export interface ResolvedConfig {
   readonly providers: readonly Provider[];
+  /** Whether every provider is the embedded sandbox (shown in /healthz; the trial page is served only then). */
   readonly sandbox: boolean;
   readonly sites: readonly Site[];
   readonly tokens: TokenService;
@@ -147,7 +148,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
       ...(options.cache?.ttlMs ? { ttlMs: options.cache.ttlMs } : {}),
     },
     providers,
-    sandbox: options.providers === undefined,
+    sandbox: providers.every((provider) => provider.sandbox === true),
     sites: options.sites ?? [SANDBOX_SITE],
     hasher,
     hash: options.hashSecret === undefined ? hashUnderRandomSecret(hasher) : hasher(options.hashSecret),

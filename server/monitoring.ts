@@ -1,6 +1,6 @@
 // The operator's routes: GET /metrics for Prometheus and GET /api/stats for the dashboard, behind the operator token.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { ApiRoute, Metrics } from './metrics.js';
+import type { ApiRoute, Metrics, Stats } from './metrics.js';
 import { BUCKET_MS, RETENTION_MS } from './metrics-timeline.js';
 import { timingSafeEqual } from './privacy.js';
 import { ApiError } from './errors.js';
@@ -69,7 +69,10 @@ function wholeParam(raw: string | undefined, fallback: number, min: number, max:
   return Math.min(max, Math.max(min, Number.isFinite(asked) ? Math.round(asked) : fallback));
 }
 
-export function monitoringRoutes(metrics: Metrics, access: OperatorAccess): Hono {
+/** `/api/stats`: the metrics' recent history, and whether the app serves the trial page the dashboard links to. */
+export type DashboardStats = Stats & { readonly trial: boolean };
+
+export function monitoringRoutes(metrics: Metrics, access: OperatorAccess, trial: boolean): Hono {
   const routes = new Hono();
   const guard = operatorOnly(access);
 
@@ -83,7 +86,8 @@ export function monitoringRoutes(metrics: Metrics, access: OperatorAccess): Hono
     // ?minutes= from 1 to the history's hour (30 by default); ?step= seconds per point, 10 to 600.
     const windowMs = wholeParam(c.req.query('minutes'), 30, 1, RETENTION_MS / 60_000) * 60_000;
     const stepMs = wholeParam(c.req.query('step'), BUCKET_MS / 1000, BUCKET_MS / 1000, 600) * 1000;
-    return c.json(metrics.stats({ windowMs, stepMs }));
+    const stats: DashboardStats = { ...metrics.stats({ windowMs, stepMs }), trial };
+    return c.json(stats);
   });
 
   return routes;

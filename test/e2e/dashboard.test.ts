@@ -4,6 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../server/app.js';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { createNodeTransport } from '../../server/transport-node.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
@@ -15,6 +20,8 @@ const OPERATOR_TOKEN = 'op-0123456789abcdef0123456789abcdef';
 let site: BuiltSite;
 let browser: Browser;
 const servers: RunningServer[] = [];
+/** Sites of their own that mount the app. */
+const hosts: ServerType[] = [];
 const upstreams: MockUpstream[] = [];
 
 async function proxy(overrides: Parameters<typeof startServer>[1] = {}): Promise<string> {
@@ -48,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(servers.map((s) => s.close()));
+  for (const host of hosts) host.close();
   await Promise.all(upstreams.map((u) => u.close()));
   await site?.remove();
 });
@@ -95,13 +103,20 @@ describe('GET /dashboard in Chromium', () => {
 
   it('links to the trial page where the proxy serves one, and not where it has only sites of its own', { timeout: 30_000 }, async () => {
     const own = await proxy({ sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }] });
-    for (const [base, shown] of [[await proxy(), true], [own, false]] as const) {
+    // Mounted at the root of a site whose own page answers `/`: the link must not lead there either.
+    const hostApp = new Hono();
+    hostApp.route('/', createApp({ assets: site.assets, log: () => undefined, sites: [{ siteKey: 'shop', secret: 'x'.repeat(40), origins: ['https://shop.example'] }] }));
+    hostApp.get('/', (c) => c.html('<title>home</title>'));
+    const host = serve({ fetch: hostApp.fetch, port: 0, hostname: '127.0.0.1' });
+    await once(host, 'listening');
+    hosts.push(host);
+    const hosted = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+    for (const [base, shown] of [[await proxy(), true], [own, false], [hosted, false]] as const) {
       const page = await browser.newPage();
-      // The page asks whether the trial page is there; the link is judged once that answer is in.
-      const asked = page.waitForResponse((response) => response.request().method() === 'HEAD');
+      // The data says whether the app serves the trial page; the link is judged once the data is drawn.
       await page.goto(`${base}/dashboard`);
-      expect((await asked).status()).toBe(shown ? 200 : 404);
-      await expect.poll(() => page.getByRole('link', { name: /Demo/ }).isVisible(), { timeout: 5000 }).toBe(shown);
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toMatch(/^Updated/);
+      expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(shown);
       expect(await page.locator('p:has(#metrics-path)').innerText()).toContain(shown ? '← Demo · Prometheus' : 'hour. Prometheus');
       await page.close();
     }
