@@ -275,6 +275,12 @@ describe('the carrier-verify program (package.json bin)', () => {
       expect([args, refused.status, refused.stdout]).toEqual([args, 2, '']);
       expect(refused.stderr).toContain(`carrier-verify: unknown command "${args.join(' ')}"\nUsage:`);
     }
+    // A key id that would break the printed shell line, or that the configuration refuses, is no key id.
+    for (const kid of ["it's", '', 'k'.repeat(65), '—help']) {
+      const refused = command('keygen', kid);
+      expect([kid, refused.status, refused.stdout]).toEqual([kid, 2, '']);
+      expect(refused.stderr).toContain('carrier-verify: a key id is a letter, digit or _');
+    }
   });
 
   it('stops with one line naming the setting when the configuration is bad', () => {
