@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { listeningUrl, startServer } from '../../server/node.js';
+import { keygenLines } from '../../server/keygen.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
@@ -100,6 +101,11 @@ describe('sites', () => {
 });
 
 describe('start-up', () => {
+  it('writes keys only under an id it can put in a shell line and the configuration takes, for every caller', async () => {
+    for (const kid of ["it's", '', '--help', 'a b', 'k'.repeat(65)]) await expect(keygenLines(kid), kid).rejects.toThrow(RangeError);
+    expect(await keygenLines('2026-11-30.k1')).toMatch(/^CARRIER_VERIFY_TOKEN_KEYS='\[\{"kid":"2026-11-30\.k1",/);
+  });
+
   it('says where to open the proxy: localhost when it listens on every address, else the HOST it was given', () => {
     expect([undefined, '', '0.0.0.0', '::'].map((host) => listeningUrl(host, 8787))).toEqual(Array(4).fill('http://localhost:8787'));
     expect(listeningUrl('127.0.0.1', 8787)).toBe('http://127.0.0.1:8787');
