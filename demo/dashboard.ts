@@ -188,7 +188,8 @@ function render(stats: Stats): void {
   // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them
   // (an instance of an earlier version, during an upgrade, does not say).
   const { instance, trial } = stats as Partial<Stats>;
-  // A proxy off the sandbox serves no trial page (an earlier version, not saying, always did).
+  // The link shows once the data says the app serves the trial page (off the sandbox it does not; an earlier
+  // version, not saying, always did): before the operator token is given, or should the data fail, it stays hidden.
   $<HTMLElement>('#demo-item').hidden = trial === false;
   const which = instance ? ` · instance ${instance.id}, up ${uptime(stats.generatedAt - instance.startedAt)}` : '';
   $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}${which}`;

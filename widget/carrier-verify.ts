@@ -309,12 +309,13 @@ export class CarrierVerify extends LitElement {
       return Promise.reject(new DOMException(`<carrier-verify> is ${this.isConnected ? 'disabled' : 'not in the document'}`, 'InvalidStateError'));
     }
     // A new attempt replaces the verified pair, even one refused before it is sent: no status but verified holds a
-    // token. A cv-cleared listener may verify too: both calls are then the one attempt it started.
-    this.#show('idle');
-    this.#clearToken('verify');
-    // (The listener may have changed what the check at the top saw.)
-    const joined = this.#inFlight as Attempt | null;
-    if (joined) return joined.promise;
+    // token. Then it starts over, since a cv-cleared listener may have changed what was checked above: started an
+    // attempt of its own (joined), disabled the element or taken it out (refused).
+    if (this.#token) {
+      this.#show('idle');
+      this.#clearToken('verify');
+      return this.verify();
+    }
     // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));

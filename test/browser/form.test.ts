@@ -216,6 +216,22 @@ describe('<carrier-verify> in a form', () => {
       onceCleared(() => el.fill({ name: '李四', phoneNumber: '18612345678' }));
       await el.verify();
       expect([outcomes, el.verifiedPair]).to.deep.equal([['cv-verified:FP00000'], { name: '李四', phoneNumber: '18612345678' }]);
+      // A listener that disables the element, or takes it out: the verify() under way is refused, nothing sent.
+      for (const act of [() => (el.disabled = true), () => el.remove()]) {
+        const parent = el.parentElement!;
+        await verify(el);
+        posted.length = 0;
+        outcomes.length = 0;
+        onceCleared(act);
+        const refused = await el.verify().then(
+          () => 'resolved',
+          (error: DOMException) => error.name,
+        );
+        expect([refused, posted.length, outcomes, el.token]).to.deep.equal(['InvalidStateError', 0, [], null]);
+        el.disabled = false;
+        if (!el.isConnected) parent.append(el);
+        await el.updateComplete;
+      }
       // verify() from the listener of a fill() verifies the pair filled, not the one replaced.
       await verify(el);
       onceCleared(() => el.verify());

@@ -118,6 +118,13 @@ describe('GET /dashboard in Chromium', () => {
       await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toMatch(/^Updated/);
       expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(shown);
       expect(await page.locator('p:has(#metrics-path)').innerText()).toContain(shown ? '← Demo · Prometheus' : 'hour. Prometheus');
+      if (shown) {
+        // The link, shown, is readable in both colour schemes.
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          expect(await contrastFailures(page)).toEqual([]);
+        }
+      }
       await page.close();
     }
   });
@@ -287,6 +294,8 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
     expect(await page.locator('#token-form').isVisible()).toBe(true);
     expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
+    // Whether the app serves the trial page is in the data: until it is read, no link that may lead nowhere.
+    expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(false);
 
     await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
     await page.getByRole('button', { name: 'Show' }).click();
