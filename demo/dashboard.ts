@@ -182,15 +182,15 @@ function renderCharts(stats: Stats): void {
 }
 
 function render(stats: Stats): void {
-  renderTiles(stats);
-  renderCharts(stats);
-  renderProviders(stats);
   // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them
   // (an instance of an earlier version, during an upgrade, does not say).
   const { instance, trial } = stats as Partial<Stats>;
   // The link shows once the data says the app serves the trial page (off the sandbox it does not; an earlier
-  // version, not saying, always did): before the operator token is given, or should the data fail, it stays hidden.
+  // version, not saying, always did): before the operator token is given, or should no data come, it stays hidden.
   $<HTMLElement>('#demo-item').hidden = trial === false;
+  renderTiles(stats);
+  renderCharts(stats);
+  renderProviders(stats);
   const which = instance ? ` · instance ${instance.id}, up ${uptime(stats.generatedAt - instance.startedAt)}` : '';
   $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}${which}`;
 }

@@ -13,7 +13,7 @@ const KEY_ID = /^\w[\w.:-]{0,63}$/;
  * one that could not be written so (a quote, a space, an option, too long) is a RangeError.
  */
 export async function keygenLines(kid = new Date().toISOString().slice(0, 10)): Promise<string> {
-  if (!KEY_ID.test(kid)) throw new RangeError(`a key id is a letter, digit or _, then up to 63 of those or . : - (not ${JSON.stringify(kid)})`);
+  if (typeof kid !== 'string' || !KEY_ID.test(kid)) throw new RangeError(`a key id is a letter, digit or _, then up to 63 of those or . : - (not ${JSON.stringify(kid)})`);
   const key = await generateTokenKey(kid);
   return `CARRIER_VERIFY_TOKEN_KEYS='${JSON.stringify([key])}'\nCARRIER_VERIFY_HASH_SECRET=${randomSecret()}\n`;
 }
