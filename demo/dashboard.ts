@@ -237,6 +237,8 @@ async function refresh(): Promise<void> {
   if (question !== asked) return;
   const form = $<HTMLFormElement>('#token-form');
   if (result.ok) {
+    // The form goes once its token is taken: the focus in it goes to the data it opened, not back to the page's start.
+    const focused = form.contains(document.activeElement);
     form.hidden = true;
     last = result.stats;
     try {
@@ -245,6 +247,7 @@ async function refresh(): Promise<void> {
       // An answer this page cannot draw (another version's) must not end the refreshes: the next may be drawable.
       $('#status').textContent = `Not drawn: ${error instanceof Error ? error.message : String(error)}`;
     }
+    if (focused) $<HTMLElement>('main').focus();
   } else {
     form.hidden = result.status !== 401;
     if (result.status === 401) $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? result.message : '';

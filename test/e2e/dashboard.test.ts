@@ -301,6 +301,14 @@ describe('GET /dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
 
+    // From the keyboard: the form goes with the focus in it, which lands on the data, and Tab goes on into it.
+    await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('MAIN');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('main')))).toBe(true);
+
     await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#token-form').isVisible()).toBe(false);
