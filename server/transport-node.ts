@@ -172,7 +172,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       const chunks: Buffer[] = [];
       let size = 0;
       let dispatched = false;
-      const lane = laneOf(url.origin);
+      const origin = url.origin;
+      const lane = laneOf(origin);
       const finish = (error: Error | null, answer?: TransportResponse) => {
         if (settled) return;
         settled = true;
@@ -199,7 +200,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
         dispatched = true;
         lane.active += 1;
         agent.dispatch(
-          { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body },
+          { origin, path: `${url.pathname}${url.search}`, method, headers, body },
           {
             onConnect(abortCall: (reason: Error) => void) {
               abort = abortCall;

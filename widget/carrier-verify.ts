@@ -312,7 +312,6 @@ export class CarrierVerify extends LitElement {
     // token. Then it starts over, since a cv-cleared listener may have changed what was checked above: started an
     // attempt of its own (joined), disabled the element or taken it out (refused).
     if (this.#token) {
-      this.#show('idle');
       this.#clearToken('verify');
       return this.verify();
     }
@@ -386,10 +385,7 @@ export class CarrierVerify extends LitElement {
       this.#edited('name');
       this.#edited('phone');
       // Last, the new pair in place: a verified one is unlocked, and a cv-cleared listener finds what was filled.
-      if (this._status === 'verified') {
-        this.#show('idle');
-        this.#clearToken('fill');
-      }
+      this.#clearToken('fill');
     });
   }
 
@@ -438,7 +434,6 @@ export class CarrierVerify extends LitElement {
 
   /** Unlocks a verified pair so that the person can change it; the token is dropped. */
   #unlock(): void {
-    this.#show('idle');
     this.#clearToken('change');
     void this.updateComplete.then(() => this.#focusField('name'));
   }
@@ -521,26 +516,23 @@ export class CarrierVerify extends LitElement {
     this.#token = token;
     this.#syncForm();
     const lifetime = tokenLifetime(token);
-    if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#expire(), lifetime);
+    if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#clearToken('expired'), lifetime);
   }
 
   /**
-   * Drops the token, if any, and tells the page with `cv-cleared`, at once: an element taken out of the page in
-   * the same turn still reaches the document's listeners. Each caller does this last, the status no longer
-   * verified and its other changes made, so that a listener calling verify(), reset() or fill() finds the element
-   * settled.
+   * Drops the token, if any: the verified pair goes back to idle (saying so when it expired) and the page hears
+   * `cv-cleared`, at once, so that an element taken out of the page in the same turn still reaches the document's
+   * listeners. Each caller does this last, its other changes made, so that a listener calling verify(), reset() or
+   * fill() finds the element settled.
    */
   #clearToken(reason: ClearedReason): void {
     const held = this.#token;
     clearTimeout(this.#expiryTimer);
     this.#token = null;
     this.#syncForm();
-    if (held) this.dispatchEvent(new ClearedEvent({ reason }));
-  }
-
-  #expire(): void {
-    this.#show('idle', 'expired');
-    this.#clearToken('expired');
+    if (!held) return;
+    this.#show('idle', reason === 'expired' ? reason : null);
+    this.dispatchEvent(new ClearedEvent({ reason }));
   }
 
   #syncForm(): void {
