@@ -232,4 +232,29 @@ describe('checkRequest', () => {
     expect(checkRequest({ name: '张', phoneNumber: 'x' })).toEqual({ ok: false, field: 'name', reason: 'too-short' });
     expect(checkRequest({ name: '张三', phoneNumber: '1' })).toEqual({ ok: false, field: 'phone', reason: 'too-short' });
   });
+
+  it('takes only an object whose name and number are text, and a site key that is text or absent', () => {
+    const ok = { ok: true, name: '张三', phoneNumber: '13800138000', carrier: 'china-mobile' };
+    const shape = { ok: false, field: null, reason: 'shape' };
+    expect(checkRequest({ name: '张三', phoneNumber: '13800138000', siteKey: 'site-a' })).toEqual({ ...ok, siteKey: 'site-a' });
+    expect(checkRequest({ name: '张三', phoneNumber: '13800138000', siteKey: undefined })).toEqual(ok);
+    // Other properties are ignored, and not passed on.
+    expect(checkRequest({ name: '张三', phoneNumber: '13800138000', extra: 1 })).toEqual(ok);
+    for (const body of [
+      undefined,
+      '张三',
+      13800138000,
+      ['张三', '13800138000'],
+      {},
+      { name: '张三' },
+      { phoneNumber: '13800138000' },
+      { name: '张三', phoneNumber: 13800138000 },
+      { name: ['张三'], phoneNumber: '13800138000' },
+      { name: '张三', phoneNumber: '13800138000', siteKey: null },
+      { name: '张三', phoneNumber: '13800138000', siteKey: 1 },
+      Object.assign(['张三'], { name: '张三', phoneNumber: '13800138000' }),
+    ]) {
+      expect(checkRequest(body), JSON.stringify(body)).toEqual(shape);
+    }
+  });
 });

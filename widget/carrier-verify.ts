@@ -315,7 +315,7 @@ export class CarrierVerify extends LitElement {
       this.#clearToken('verify');
       return this.verify();
     }
-    // What is about to be posted goes through the proxy's own check: the zod/mini request schema, then the name, then the number.
+    // What is about to be posted goes through the proxy's own check: the zod/mini schema of each field, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
     this._nameError = null;
