@@ -1,5 +1,5 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { cancelledOutcome, errorOutcome, postVerify, type Outcome } from './client.js';
 import { ClearedEvent, InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ClearedReason, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
@@ -37,8 +37,6 @@ type Tone = 'success' | 'error' | 'warning' | 'info' | 'busy';
 
 /** Statuses left as soon as the person edits a field: the outcome no longer describes what is typed. */
 const STALE_ON_EDIT: ReadonlySet<Status> = new Set(['invalid', 'mismatch', 'not-found', 'error']);
-/** The properties the form's value and validity depend on, besides the token. */
-const FORM_KEYS: readonly (keyof CarrierVerify)[] = ['required', 'lang', 'name', 'nameField', 'phoneField'];
 
 /**
  * The attribute names a server renderer writes for camelCase props: React renders `siteKey="…"` as an attribute
@@ -114,7 +112,6 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  */
 export class CarrierVerify extends LitElement {
   static override styles = styles;
-  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static formAssociated = true;
   /**
    * How long a verification waits for the proxy, in ms, before it ends in `cv-error` `NETWORK_ERROR`; for every
@@ -222,6 +219,8 @@ export class CarrierVerify extends LitElement {
    */
   #inFlight: Attempt | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the token runs out, by the device's clock, which goes on while the device sleeps; timers may not. */
+  #expiresAt = Infinity;
   readonly #retryCountdown = new Countdown(this);
   #shownLang: Lang | undefined;
   #stopWatchingLang: (() => void) | undefined;
@@ -516,8 +515,20 @@ export class CarrierVerify extends LitElement {
     this.#token = token;
     this.#syncForm();
     const lifetime = tokenLifetime(token);
+    this.#expiresAt = lifetime === null ? Infinity : Date.now() + lifetime;
     if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#clearToken('expired'), lifetime);
   }
+
+  /**
+   * The page shown again. Restored from the back/forward cache, it may come back from the page its form was sent
+   * to, token spent: the token goes, and the person verifies again (a repeat costs no second upstream call). Shown
+   * again after the device slept, whose timers stood still, a token whose time ran out goes as expired.
+   */
+  #onPageShown = (event: Event): void => {
+    if (!this.#token) return;
+    if ((event as PageTransitionEvent).persisted) this.#clearToken('restored');
+    else if (Date.now() >= this.#expiresAt) this.#clearToken('expired');
+  };
 
   /**
    * Drops the token, if any: the verified pair goes back to idle (saying so when it expired) and the page hears
@@ -548,7 +559,9 @@ export class CarrierVerify extends LitElement {
       if (this.nameField) value.append(this.nameField, pair!.name);
       if (this.phoneField) value.append(this.phoneField, pair!.phoneNumber);
     }
-    this.#internals.setFormValue(value, token ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null);
+    // The fields as typed, for the browser to hand back on Back or after a restart (see formStateRestoreCallback).
+    const typed = this._nameValue || this._phoneValue ? JSON.stringify({ name: this._nameValue, phone: this._phoneValue }) : null;
+    this.#internals.setFormValue(value, typed);
     const input = this.renderRoot?.querySelector<HTMLInputElement>('#name') ?? undefined;
     if (this.required && !this.#token) {
       this.#internals.setValidity({ valueMissing: true }, this.#t.required, input);
@@ -560,8 +573,17 @@ export class CarrierVerify extends LitElement {
   /** The element within that had the focus as this update began. */
   #focusedBefore: Element | null = null;
 
-  #focusField(field: 'name' | 'phone'): void {
-    this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
+  #focusField(field: 'name' | 'phone', options?: FocusOptions): void {
+    this.renderRoot?.querySelector<HTMLInputElement>(`#${field}`)?.focus(options);
+  }
+
+  /**
+   * Puts the focus in the name field, where a person starts. The shadow root does not delegate focus, which would
+   * also move the focus into the name field on a tap anywhere in the box (its text, its padding), raising a phone's
+   * keyboard, and keep it in a field when the person taps beside it to put the keyboard away.
+   */
+  override focus(options?: FocusOptions): void {
+    this.#focusField('name', options);
   }
 
   /** @internal */
@@ -591,6 +613,8 @@ export class CarrierVerify extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    addEventListener('pageshow', this.#onPageShown);
+    document.addEventListener('visibilitychange', this.#onPageShown);
     this.#stopWatchingLang = onPageLangChange(() => {
       if (this.lang !== this.#shownLang) this.requestUpdate('lang', this.#shownLang);
     });
@@ -599,6 +623,8 @@ export class CarrierVerify extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#stopWatchingLang?.();
+    removeEventListener('pageshow', this.#onPageShown);
+    document.removeEventListener('visibilitychange', this.#onPageShown);
     // Moved elsewhere in the page (a form put into a dialog, a framework re-parenting it) is not gone: an attempt
     // under way is cancelled only if the element is still out of the document once the move is over.
     queueMicrotask(() => this.isConnected || this.#cancel());
@@ -611,8 +637,9 @@ export class CarrierVerify extends LitElement {
     this.#focusedBefore = this.shadowRoot?.activeElement ?? null;
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    if (FORM_KEYS.some((key) => changed.has(key))) this.#syncForm();
+  protected override updated(): void {
+    // Every update: the form's value and validity follow the properties, and its saved state the fields as typed.
+    this.#syncForm();
     this.#showStatusState();
     // A button that goes while it has the focus (Change when the token expires, Retry when the page resets the
     // element) would drop the focus to the page's body: it goes to the name field, where a new attempt starts.

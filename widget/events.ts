@@ -33,12 +33,13 @@ export interface ErrorDetail {
 }
 
 /** Why a verified element dropped its token; see ClearedEvent. */
-export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify';
+export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify' | 'restored';
 
 export interface ClearedDetail {
   /**
    * `expired`: its lifetime ran out; `change`: the person pressed Change to edit the pair; `reset`, `fill`,
-   * `verify`: the page called that method (a form reset calls `reset()`).
+   * `verify`: the page called that method (a form reset calls `reset()`); `restored`: the page came back from the
+   * browser's back/forward cache, perhaps from the page its form sent the token to.
    */
   readonly reason: ClearedReason;
 }

@@ -1,7 +1,7 @@
 // How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, paste, carrier hint,
 // languages, each state with its next step, keyboard use, theming and reduced motion.
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { emulateMedia, executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, executeServerCommand, resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
 import { attempt, fill, nextFrame, parts, paste, setText, widget } from './helpers.js';
@@ -363,7 +363,7 @@ describe('states and next steps', () => {
 });
 
 describe('keyboard', () => {
-  it('focuses the name field when the element is focused (delegatesFocus), and tabs name → number → Verify', async () => {
+  it('focuses the name field when the element is focused, and tabs name → number → Verify', async () => {
     const el = await widget();
     el.focus();
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
@@ -371,6 +371,34 @@ describe('keyboard', () => {
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).phone);
     await sendKeys({ press: 'Tab' });
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).button);
+  });
+
+  it('leaves the focus alone on a tap on its text or padding, and lets a tap there put a field\'s keyboard away', async () => {
+    const page = await fixture<HTMLDivElement>(html`<div><button id="before">before</button><carrier-verify lang="zh-CN"></carrier-verify></div>`);
+    const el = page.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    const click = async (target: Element, dx = 0.5, dy = 0.5) => {
+      const box = target.getBoundingClientRect();
+      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width * dx), Math.round(box.y + box.height * dy)] });
+      await el.updateComplete;
+    };
+    const where = () => el.shadowRoot!.activeElement?.id ?? document.activeElement?.id ?? 'none';
+    const notice = el.shadowRoot!.querySelector('[part="privacy"]')!;
+    page.querySelector<HTMLButtonElement>('#before')!.focus();
+    await click(notice);
+    expect(where()).to.not.equal('name');
+    // The box's own padding, left of the name's label.
+    await click(el.shadowRoot!.querySelector('form')!, 0.01, 0.01);
+    expect(where()).to.not.equal('name');
+    parts(el).phone.focus();
+    await click(notice);
+    expect(el.shadowRoot!.activeElement).to.equal(null);
+    // A label still leads to its field, and the field to itself.
+    await click(el.shadowRoot!.querySelector('label[for="phone"]')!);
+    expect(where()).to.equal('phone');
+    await click(parts(el).name);
+    expect(where()).to.equal('name');
+    await resetMouse();
   });
 
   it('submits with Enter from the name field, and moves the focus to the first wrong field', async () => {

@@ -298,6 +298,51 @@ describe('<carrier-verify> in a form', () => {
     expect(form.checkValidity()).to.equal(true);
   });
 
+  it('drops the token when the page comes back from the back/forward cache, where it may have been spent', async () => {
+    const { form, el } = await signupForm();
+    await verify(el);
+    const heard: string[] = [];
+    el.addEventListener('cv-cleared', (event) => heard.push(event.detail.reason));
+    // A page shown for the first time keeps its token; one restored from the cache does not.
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+    expect([el.status, heard.length]).to.deep.equal(['verified', 0]);
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    await el.updateComplete;
+    expect(heard).to.deep.equal(['restored']);
+    expect([el.status, el.token, form.checkValidity()]).to.deep.equal(['idle', null, false]);
+    // The fields stay as they were, ready to verify again.
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.value).to.equal('张三');
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);
+    // Taken out of the page, it no longer listens.
+    await verify(el);
+    el.remove();
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    expect([el.status, heard.length]).to.deep.equal(['verified', 1]);
+  });
+
+  it('expires the token as the page is shown again once its time has run out by the clock, timers asleep or not', async () => {
+    const { form, el } = await signupForm();
+    await verify(el);
+    const heard: string[] = [];
+    el.addEventListener('cv-cleared', (event) => heard.push(event.detail.reason));
+    const now = Date.now;
+    try {
+      // Shown again within the token's 300 s: kept.
+      Date.now = () => now() + 299_000;
+      document.dispatchEvent(new Event('visibilitychange'));
+      expect([el.status, heard.length]).to.deep.equal(['verified', 0]);
+      // A device that slept past them: the timer has not fired, the clock says the token is gone.
+      Date.now = () => now() + 301_000;
+      document.dispatchEvent(new Event('visibilitychange'));
+    } finally {
+      Date.now = now;
+    }
+    await el.updateComplete;
+    expect(heard).to.deep.equal(['expired']);
+    expect([el.status, el.token, form.checkValidity()]).to.deep.equal(['idle', null, false]);
+    expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('已过期');
+  });
+
   it('restores the fields, not a token that may be spent, when the browser restores the form', async () => {
     const { form, el } = await signupForm();
     el.formStateRestoreCallback(JSON.stringify({ name: '张三', phone: '13800138000' }));

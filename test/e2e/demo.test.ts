@@ -181,3 +181,94 @@ describe('the demo and monitoring pages with the app mounted under /kyc of a sit
     }
   });
 });
+
+describe('a signup page on another site, through Back', () => {
+  /**
+   * A shop of its own origin: `/signup` is a form with the widget (loading the proxy's bundle) that sends the
+   * token to `/welcome`, a page that links back. `store` says whether the browser may keep the signup page in its
+   * back/forward cache: `no-store` keeps it out, and the page is loaded again, its fields handed back by the browser.
+   */
+  async function shop(store: boolean): Promise<{ url: string; close: () => void }> {
+    const proxy = `http://127.0.0.1:${server.port}`;
+    const signup = `<!doctype html><html lang="zh-CN"><head><title>signup</title></head><body>
+      <form action="/welcome" method="get"><input name="nick" id="nick"><carrier-verify required endpoint="${proxy}/api/verify"></carrier-verify><button id="go">注册</button></form>
+      <a id="terms" href="/welcome">条款</a>
+      <script>
+        window.heard = [];
+        addEventListener('pageshow', (event) => heard.push('pageshow ' + event.persisted));
+        document.addEventListener('cv-cleared', (event) => heard.push('cv-cleared ' + event.detail.reason));
+      </script>
+      <script src="${proxy}/carrier-verify.js"></script></body></html>`;
+    const pages = createServer((req, res) => {
+      const headers = { 'content-type': 'text/html; charset=utf-8', ...(store ? {} : { 'cache-control': 'no-store' }) };
+      res.writeHead(200, headers).end(req.url?.startsWith('/signup') ? signup : '<!doctype html><title>welcome</title><p>welcome</p>');
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(pages.address() as AddressInfo).port}`, close: () => pages.close() };
+  }
+
+  const widgetState = (page: Page) =>
+    page.evaluate(() => {
+      const el = document.querySelector('carrier-verify')!;
+      const field = (id: string) => el.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`)!.value;
+      return { status: el.status, token: el.token, name: field('name'), phone: field('phone'), valid: document.querySelector('form')!.checkValidity() };
+    });
+
+  it('drops a token the form sent when the page comes back from the back/forward cache, the fields kept', { timeout: 30_000 }, async () => {
+    const site = await shop(true);
+    const cached = await launchChromium({ backForwardCache: true });
+    const page = await cached.newPage();
+    try {
+      await page.goto(`${site.url}/signup`);
+      await page.locator('carrier-verify').waitFor();
+      await page.getByLabel('姓名').fill('张三');
+      await page.getByLabel('手机号').fill('13800138000');
+      await page.getByRole('button', { name: '验证' }).click();
+      await expect.poll(() => page.evaluate(() => document.querySelector('carrier-verify')!.status)).toBe('verified');
+      await page.locator('#go').click();
+      await page.waitForURL(/\/welcome\?/);
+      // The site's backend redeems the token it was sent.
+      const sent = new URL(page.url()).searchParams.get('carrier-verify-token');
+      const redeemed = await fetch(`http://127.0.0.1:${server.port}/api/siteverify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ secret: 'sandbox-secret', token: sent }),
+      });
+      expect((await redeemed.json()).success).toBe(true);
+      // A page restored from the cache fires no load event.
+      await page.goBack({ waitUntil: 'commit' });
+      await expect.poll(() => page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['pageshow false', 'pageshow true', 'cv-cleared restored']);
+      expect(await widgetState(page)).toEqual({ status: 'idle', token: null, name: '张三', phone: '138 0013 8000', valid: false });
+      // Verified again, the form sends a token the backend takes.
+      await page.getByRole('button', { name: '验证' }).click();
+      await expect.poll(() => page.evaluate(() => document.querySelector('carrier-verify')!.token)).not.toBe(sent);
+      expect((await widgetState(page)).status).toBe('verified');
+    } finally {
+      await cached.close();
+      site.close();
+    }
+  });
+
+  it('has the browser hand back what was typed, not yet verified, when the page is loaded again on Back', { timeout: 30_000 }, async () => {
+    const site = await shop(false);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${site.url}/signup`);
+      await page.locator('carrier-verify').waitFor();
+      await page.locator('#nick').fill('xiaozhang');
+      await page.getByLabel('姓名').fill('张三');
+      await page.getByLabel('手机号').fill('13800138000');
+      await page.locator('#terms').click();
+      await page.waitForURL(/\/welcome$/);
+      await page.goBack();
+      await page.locator('carrier-verify').waitFor();
+      await expect.poll(() => page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['pageshow false']);
+      // The page's own field and the widget's both come back.
+      await expect.poll(() => widgetState(page)).toEqual({ status: 'idle', token: null, name: '张三', phone: '138 0013 8000', valid: false });
+      expect(await page.locator('#nick').inputValue()).toBe('xiaozhang');
+    } finally {
+      await page.close();
+      site.close();
+    }
+  });
+});
