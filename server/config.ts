@@ -245,6 +245,11 @@ function checkRedisUrl(raw: string): void {
   }
   if (url.hostname === '') throw new ConfigError('REDIS_URL', `names no host (${form})`);
   if (!/^(\/\d{0,5})?$/.test(url.pathname)) throw new ConfigError('REDIS_URL', 'the database after the host must be a number, such as /0');
+  // The client takes the database from the query too, where it reads anything but a number as "NaN".
+  const databases = url.searchParams.getAll('db');
+  if (databases.length > 1 || databases.some((db) => !/^\d{1,5}$/.test(db))) {
+    throw new ConfigError('REDIS_URL', 'the database in ?db= must be one number, such as ?db=0');
+  }
 }
 
 /** Runs a setting's own parser, turning its complaint into a ConfigError that names the setting. */

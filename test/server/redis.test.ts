@@ -85,6 +85,9 @@ describe('REDIS_URL configuration', () => {
     ['redis://[bad', /is not a URL/],
     ['redis://:S3cretPassw0rd@127.0.0.1:6379/abc', /database after the host must be a number/],
     ['redis:///0', /names no host/],
+    ['redis://:S3cretPassw0rd@127.0.0.1:6379/?db=abc', /database in \?db= must be one number/],
+    ['redis://:S3cretPassw0rd@127.0.0.1:6379?db=', /database in \?db= must be one number/],
+    ['redis://:S3cretPassw0rd@127.0.0.1:6379/?db=1&db=2', /database in \?db= must be one number/],
   ])('refuses %s with a message that names REDIS_URL and never repeats it', (url, reason) => {
     let message = '';
     try {
@@ -103,6 +106,8 @@ describe('REDIS_URL configuration', () => {
     const key = JSON.stringify([await generateTokenKey('k1')]);
     const settings = loadConfig({ REDIS_URL: 'rediss://app:pw@redis.internal:6380/2', CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40), CARRIER_VERIFY_TOKEN_KEYS: key });
     expect(settings.redisUrl).toBe('rediss://app:pw@redis.internal:6380/2');
+    const query = loadConfig({ REDIS_URL: 'redis://app:pw@redis.internal:6380/?db=3&family=6', CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40), CARRIER_VERIFY_TOKEN_KEYS: key });
+    expect(query.redisUrl).toBe('redis://app:pw@redis.internal:6380/?db=3&family=6');
   });
 });
 
