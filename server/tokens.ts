@@ -18,8 +18,12 @@ export const TOKEN_ISSUER = 'carrier-verify';
 export const TOKEN_TTL_SECONDS = 300;
 /** Longest token looked at: the proxy's are under a kilobyte, whatever the key id and the claims. */
 export const MAX_TOKEN_LENGTH = 4096;
-/** How long past its expiry a used-token mark is kept, in seconds: the instances' clocks may differ by that much. */
-const MARK_MARGIN_SECONDS = 60;
+/**
+ * How far apart, in seconds, the clocks that issue and check a token may be: another instance's, the site
+ * backend's. A token issued up to this far "in the future" by the checking clock is fresh; a used-token mark is
+ * kept this long past the token's expiry, for an instance whose clock is behind.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
 
 /** A signing key as configured: a P-256 private JWK with its key id. */
 export interface TokenKeyConfig {
@@ -160,16 +164,17 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
       issuer: TOKEN_ISSUER,
       audience: options.siteKey,
       currentDate: new Date(now),
-      maxTokenAge: TOKEN_TTL_SECONDS,
     }));
   } catch (error) {
     // A key jose refuses (a private key) or Web Crypto cannot import (a point not on the curve): the set is broken.
     if (error instanceof errors.JWKSInvalid || (error as { name?: unknown } | null)?.name === 'DataError') return { ok: false, error: 'invalid-jwks' };
-    const expired = error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat');
-    return { ok: false, error: expired ? 'timeout-or-duplicate' : 'invalid-input-response' };
+    return { ok: false, error: error instanceof errors.JWTExpired ? 'timeout-or-duplicate' : 'invalid-input-response' };
   }
   const claims = claimsOf(payload);
-  if (!claims) return { ok: false, error: 'invalid-input-response' };
+  // The age is the expiry's business (a token lives no longer than TOKEN_TTL_SECONDS past its iat); an iat ahead of
+  // this clock is one that is behind the issuer's, within CLOCK_SKEW_SECONDS, or a token no instance of this
+  // proxy issued as the clocks stand.
+  if (!claims || claims.issuedAt > now / 1000 + CLOCK_SKEW_SECONDS) return { ok: false, error: 'invalid-input-response' };
   if (options.binding !== undefined) {
     // The pair as the site's form has it (`138 0013 8000`, ` 张 三 `): normalised by the same checks the proxy ran
     // before it issued the token. A pair those checks refuse, or one that is not text, was never verified
@@ -193,8 +198,10 @@ interface SigningKey {
 
 async function importSigningKey(config: TokenKeyConfig): Promise<SigningKey> {
   const privateKey = (await importJWK({ ...config.jwk, alg: TOKEN_ALG }, TOKEN_ALG)) as CryptoKey;
-  const { d: _private, ...publicJwk } = config.jwk;
-  return { kid: config.kid, privateKey, publicJwk: { ...publicJwk, kid: config.kid, alg: TOKEN_ALG, use: 'sig' } };
+  // The public half only: a key exported by Web Crypto also says what the private key may do (`key_ops: ["sign"]`,
+  // `ext`), which is not what its public half does; jose would refuse that half for checking signatures.
+  const { kty, crv, x, y } = config.jwk;
+  return { kid: config.kid, privateKey, publicJwk: { kty, crv, x, y, kid: config.kid, alg: TOKEN_ALG, use: 'sig' } };
 }
 
 /** A new P-256 signing key, for `npm run keygen` and for an ephemeral key when none is configured. */
@@ -259,7 +266,7 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
       const check = await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;
       // Kept a minute past the expiry: an instance whose clock is behind still takes the token for unexpired then.
-      const ttlMs = (Math.max(0, check.claims.expiresAt - Math.floor(now() / 1000)) + MARK_MARGIN_SECONDS) * 1000;
+      const ttlMs = (Math.max(0, check.claims.expiresAt - Math.floor(now() / 1000)) + CLOCK_SKEW_SECONDS) * 1000;
       const first = await store.claim(`token:${check.claims.id}`, ttlMs);
       return first ? check : { ok: false, error: 'timeout-or-duplicate' };
     },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadConfig, ConfigError } from '../../server/config.js';
 import { SANDBOX_SITE, type Site } from '../../server/sites.js';
-import { createTokenService, generateTokenKey, MAX_TOKEN_LENGTH, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
+import { checkTokenKeys, createTokenService, generateTokenKey, MAX_TOKEN_LENGTH, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
 import { MemoryStore } from '../../server/stores/memory.js';
 import { postJson, testApp } from '../support/app.js';
 
@@ -248,6 +248,38 @@ describe('verifyToken for backends that check offline', () => {
     expect((await verifyToken(await sign('x'), options)).ok).toBe(true);
     const long = await sign('x'.repeat(MAX_TOKEN_LENGTH));
     await expect(verifyToken(long, options)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+  });
+
+  it('takes a fresh token on a clock up to a minute behind the issuer\'s, at another instance or offline', async () => {
+    const time = clock();
+    const keys = [await generateTokenKey('k1')];
+    const issuer = createTokenService(keys, new MemoryStore({ now: time.now }), time.now);
+    const token = await issuer.issue({ siteKey: 'sandbox', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
+    const jwks = await issuer.jwks();
+    for (const behind of [1_500, 59_000]) {
+      const checker = () => time.now() - behind;
+      expect((await verifyToken(token, { jwks, siteKey: 'sandbox', now: checker })).ok, `${behind} ms behind`).toBe(true);
+      const instance = createTokenService(keys, new MemoryStore({ now: checker }), checker);
+      expect((await instance.redeem(token, { siteKey: 'sandbox' })).ok, `${behind} ms behind`).toBe(true);
+    }
+    // Further apart than any clocks the proxy allows for: not a token it issued as the clocks stand.
+    await expect(verifyToken(token, { jwks, siteKey: 'sandbox', now: () => time.now() - 61_000 })).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+    // The life is still 300 s from the issue, by the issuer's clock and by one behind it.
+    time.advance(TOKEN_TTL_SECONDS * 1000);
+    await expect(verifyToken(token, { jwks, siteKey: 'sandbox', now: time.now })).resolves.toEqual({ ok: false, error: 'timeout-or-duplicate' });
+    expect((await verifyToken(token, { jwks, siteKey: 'sandbox', now: () => time.now() - 1_500 })).ok).toBe(true);
+  });
+
+  it('publishes the public half alone of a key exported by Web Crypto with what the private key may do', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const jwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK;
+    expect(jwk.key_ops).toEqual(['sign']);
+    await expect(checkTokenKeys([{ kid: 'webcrypto', jwk }])).resolves.toBeUndefined();
+    const service = createTokenService([{ kid: 'webcrypto', jwk }], new MemoryStore(), Date.now);
+    const { keys } = await service.jwks();
+    expect(keys).toEqual([{ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: 'webcrypto', alg: 'ES256', use: 'sig' }]);
+    const token = await service.issue({ siteKey: 'sandbox', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
+    expect((await verifyToken(token, { jwks: { keys }, siteKey: 'sandbox' })).ok).toBe(true);
   });
 
   it('keeps a used-token mark a minute past the expiry, for an instance whose clock is behind', async () => {
