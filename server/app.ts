@@ -389,18 +389,20 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const { secret, token, name, phoneNumber } = body;
     if (typeof secret !== 'string' || secret === '') return failure(['missing-input-secret']);
     const ip = clientIpOf(c);
-    const barred = await limiter.secretBarred(ip);
-    if (barred.degraded) c.set('degraded', true);
-    if (!barred.ok) {
+    /** The secret limit's verdict: recorded, and answered with 429 when it refuses. */
+    const limited = (verdict: Verdict) => {
+      if (verdict.degraded) c.set('degraded', true);
+      if (verdict.ok) return undefined;
       c.set('outcome', 'rate-limited');
-      c.set('limited', barred.scope);
-      return siteverifyFailure(c, ['rate-limited'], 429, { 'Retry-After': String(barred.retryAfter) });
-    }
+      c.set('limited', verdict.scope);
+      return siteverifyFailure(c, ['rate-limited'], 429, { 'Retry-After': String(verdict.retryAfter) });
+    };
+    const barred = limited(await limiter.secretBarred(ip));
+    if (barred) return barred;
     const site = sites.bySecret(secret);
-    if (!site) {
-      await limiter.secretFailed(ip);
-      return failure(['invalid-input-secret']);
-    }
+    if (!site) return limited(await limiter.secretFailed(ip)) ?? failure(['invalid-input-secret']);
+    const spent = limited(await limiter.secretAccepted(ip));
+    if (spent) return spent;
     c.set('site', site);
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
     let binding: { secret: string; name: string; phoneNumber: string } | undefined;

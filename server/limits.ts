@@ -98,8 +98,16 @@ export interface Limiter {
   site(siteKey: string): Verdict | Promise<Verdict>;
   /** Whether this address is barred from /api/siteverify after too many wrong secrets. */
   secretBarred(ip: string): Promise<Verdict>;
-  /** Counts a wrong siteverify secret from this address. */
-  secretFailed(ip: string): Promise<void>;
+  /**
+   * Counts a wrong siteverify secret from this address: refused past the limit, when the answer may no longer say
+   * the secret was wrong (requests sent at once all pass the bar before any of them is counted).
+   */
+  secretFailed(ip: string): Promise<Verdict>;
+  /**
+   * For a right secret: refused once this address has spent its wrong ones, counted in the same order as they are,
+   * so that a right secret among many sent at once is not told apart from the wrong ones past the limit.
+   */
+  secretAccepted(ip: string): Promise<Verdict>;
 }
 
 /** The verdict of a limit that is off. */
@@ -255,13 +263,24 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     async secretFailed(ip) {
       const limit = limits.secret;
-      if (!limit) return;
+      if (!limit) return PASS;
       const subject = await hash('limit', 'secret', limitSubject(ip));
-      await withStore('secret', async (s) => {
-        const window = await s.hit(`limit:secret:${subject}`, limit.windowMs);
+      const { value: window, degraded } = await withStore('secret', async (s) => {
+        const counted = await s.hit(`limit:secret:${subject}`, limit.windowMs);
         // The bar holds its end time, so that a barred request can say when to come back without a count.
-        if (window.count >= limit.max) await s.set(`limit:secret-bar:${subject}`, String(now() + window.resetMs), window.resetMs);
+        if (counted.count >= limit.max) await s.set(`limit:secret-bar:${subject}`, String(now() + counted.resetMs), counted.resetMs);
+        return counted;
       });
+      return window.count > limit.max ? refused('secret', window.resetMs, degraded) : { ok: true, degraded };
+    },
+
+    async secretAccepted(ip) {
+      const limit = limits.secret;
+      if (!limit) return PASS;
+      const subject = await hash('limit', 'secret', limitSubject(ip));
+      // The count of wrong secrets as the store holds it (a window counted by hit() reads as its count).
+      const { value, degraded } = await withStore('secret', (s) => s.get(`limit:secret:${subject}`));
+      return Number(value) >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
   };
 }

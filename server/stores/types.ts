@@ -8,7 +8,7 @@ export interface WindowCount {
 }
 
 export interface Store {
-  /** Counts one hit against `key` in a fixed window of `windowMs`. */
+  /** Counts one hit against `key` in a fixed window of `windowMs`; `get(key)` reads the count, as decimal text. */
   hit(key: string, windowMs: number): Promise<WindowCount>;
   /** Sets `key` for `ttlMs` only if it is absent; true when this call set it. */
   claim(key: string, ttlMs: number): Promise<boolean>;

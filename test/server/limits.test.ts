@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError, type AppConfig } from '../../server/config.js';
 import { createLimiter, DEFAULT_LIMITS, memoryPerLimit, parseLimits } from '../../server/limits.js';
 import { MemoryStore } from '../../server/stores/memory.js';
+import { createHasher } from '../../server/privacy.js';
 import type { Site } from '../../server/sites.js';
 import { postJson, testApp } from '../support/app.js';
 
@@ -285,6 +286,24 @@ describe('wrong siteverify secrets per IP (10 in 10 minutes by default)', () => 
     expect(await (await siteverify(app, 'sandbox-secret', '192.0.2.67')).json()).toMatchObject({ errors: ['invalid-input-response'] });
     app.advance(10 * MINUTE);
     expect(await (await siteverify(app, 'sandbox-secret', '192.0.2.66')).json()).toMatchObject({ errors: ['invalid-input-response'] });
+  });
+
+  it('refuses a right secret once the wrong ones are spent, though the bar is not written yet (requests sent at once)', async () => {
+    // A store whose bar is never written: as it stands between a wrong secret's count and its bar.
+    const memory = new MemoryStore();
+    const store = Object.assign(Object.create(memory) as MemoryStore, {
+      set: (key: string, value: string, ttlMs: number) => (key.startsWith('limit:secret-bar:') ? Promise.resolve() : memory.set(key, value, ttlMs)),
+    });
+    const limiter = createLimiter({ limits: parseLimits('secret=3/10m'), store, hash: createHasher('h'.repeat(40)) });
+    expect(await limiter.secretAccepted('192.0.2.66')).toMatchObject({ ok: true });
+    const counted = [];
+    for (let i = 0; i < 4; i++) counted.push((await limiter.secretFailed('192.0.2.66')).ok);
+    // The fourth wrong secret may no longer be answered as wrong.
+    expect(counted).toEqual([true, true, true, false]);
+    // No bar yet: the count alone refuses the right secret.
+    expect(await limiter.secretBarred('192.0.2.66')).toMatchObject({ ok: true });
+    expect(await limiter.secretAccepted('192.0.2.66')).toMatchObject({ ok: false, scope: 'secret', retryAfter: 600 });
+    expect(await limiter.secretAccepted('192.0.2.67')).toMatchObject({ ok: true });
   });
 
   it('does not count a right secret', async () => {

@@ -182,6 +182,17 @@ describe('two instances on one Redis', () => {
     expect((await Promise.all(over)).map((res) => res.status)).toEqual([429, 429, 429, 429, 429, 429]);
   });
 
+  it('share the wrong-secret limit, and hold it against wrong secrets sent at once: 10 are checked, the rest refused', async () => {
+    const client = '198.51.100.90';
+    const guesses = Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).post('/api/siteverify', { secret: `guess-${i}`, token: 'x.y.z' }, client));
+    const answers = await Promise.all(guesses.map(async (res) => ((await (await res).json()) as { errors: string[] }).errors[0]));
+    const tally = answers.reduce<Record<string, number>>((counts, error) => ({ ...counts, [error!]: (counts[error!] ?? 0) + 1 }), {});
+    expect(tally).toEqual({ 'invalid-input-secret': 10, 'rate-limited': 30 });
+    // The right secret from that address is refused too, on either instance; from another it is checked.
+    for (const instance of [a, b]) expect(await (await instance.post('/api/siteverify', { secret: 'sandbox-secret', token: 'x.y.z' }, client)).json()).toMatchObject({ errors: ['rate-limited'] });
+    expect(await (await a.post('/api/siteverify', { secret: 'sandbox-secret', token: 'x.y.z' }, '198.51.100.91')).json()).toMatchObject({ errors: ['invalid-input-response'] });
+  });
+
   it('accept a token only once, whichever instance redeems it', async () => {
     const res = await verify(a, '王五', '13312345678', '198.51.100.30');
     const { token } = (await res.json()) as { token: string };
