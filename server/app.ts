@@ -249,6 +249,23 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   config.metrics.watchCircuits(router.health);
   const limiter = createLimiter({ limits: config.limits, store: config.limitStores, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
+  /**
+   * The token keys, proved able to sign before the first upstream call and the first key set served: a key that
+   * cannot sign (x, y and d that do not belong together) would otherwise fail a match after the paid call. The
+   * Node program proves them at start; a backend that builds the app itself (an edge worker) finds out here, with
+   * an error line in the log, once, and a 503 for each request until the keys are fixed.
+   */
+  let keysProved = false;
+  let keysReported = false;
+  const proveKeys = (): Promise<void> =>
+    config.tokens.ready().then(
+      () => void (keysProved = true),
+      (error: Error) => {
+        if (!keysReported) config.log({ time: timestamp(config.now()), level: 'error', error: 'token-keys', message: error.message });
+        keysReported = true;
+        throw apiError('SERVICE_UNAVAILABLE', { message: 'The proxy cannot sign tokens: a key in its token keys is unusable' });
+      },
+    );
   // The log's timestamp is written once a millisecond, not once a request: under load many share it.
   let stampedAt = Number.NaN;
   let stamp = '';
@@ -338,6 +355,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     }
     const phoneMasked = maskPhone(check.phoneNumber);
     c.set('masked', { phone: phoneMasked, name: maskName(check.name) });
+    if (!keysProved) await proveKeys();
     // Limits after the checks that need no store, and the narrowest first, so a refusal spends no wider budget.
     const byIp = enforce(c, limiter.ip(clientIpOf(c)));
     if (byIp) await byIp;
@@ -427,6 +445,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   });
 
   app.get('/.well-known/jwks.json', async (c) => {
+    if (!keysProved) await proveKeys();
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(await config.tokens.jwks());
   });

@@ -234,6 +234,8 @@ export interface TokenService {
   jwks(): Promise<JSONWebKeySet>;
   /** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
   redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck>;
+  /** Proves the configured keys once (see checkTokenKeys); rejects naming a key that cannot sign, every time asked. */
+  ready(): Promise<void>;
 }
 
 /**
@@ -246,7 +248,9 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
   const jwks = async (): Promise<JSONWebKeySet> => ({ keys: (await signingKeys()).map((k) => k.publicJwk) });
   let keySet: Promise<KeySet> | undefined;
   const publicKeySet = () => (keySet ??= jwks().then(createLocalJWKSet));
+  let proved: Promise<void> | undefined;
   return {
+    ready: () => (proved ??= keys && keys.length > 0 ? checkTokenKeys(keys) : Promise.resolve()),
     async issue(claims) {
       const [key] = await signingKeys();
       if (!key) throw new Error('no token signing key');

@@ -3,7 +3,7 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { loadConfig, ConfigError } from '../../server/config.js';
+import { loadConfig, ConfigError, sandboxProvider } from '../../server/config.js';
 import { SANDBOX_SITE, type Site } from '../../server/sites.js';
 import { checkTokenKeys, createTokenService, generateTokenKey, MAX_TOKEN_LENGTH, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
 import { MemoryStore } from '../../server/stores/memory.js';
@@ -280,6 +280,30 @@ describe('verifyToken for backends that check offline', () => {
     expect(keys).toEqual([{ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: 'webcrypto', alg: 'ES256', use: 'sig' }]);
     const token = await service.issue({ siteKey: 'sandbox', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
     expect((await verifyToken(token, { jwks: { keys }, siteKey: 'sandbox' })).ok).toBe(true);
+  });
+
+  it('proves its keys before the first paid call when built without the Node program: 503 and one error line, no call', async () => {
+    const [one, other] = await Promise.all([generateTokenKey('k1'), generateTokenKey('k2')]);
+    // x and y of one key, d of another: a P-256 key in shape, which cannot sign a token its public half verifies.
+    const broken = { kid: 'k1', jwk: { ...one.jwk, d: other.jwk.d } };
+    const sandbox = sandboxProvider(300);
+    let calls = 0;
+    const counted = { ...sandbox, verify: (...args: Parameters<typeof sandbox.verify>) => ((calls += 1), sandbox.verify(...args)) };
+    const app = testApp({ providers: [counted], tokenKeys: [broken] });
+    for (let i = 0; i < 2; i++) {
+      const res = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    }
+    expect((await app.request('/.well-known/jwks.json')).status).toBe(503);
+    expect(calls).toBe(0);
+    const errors = app.logs.filter((line) => line.level === 'error');
+    expect(errors).toEqual([expect.objectContaining({ error: 'token-keys', message: expect.stringContaining('key "k1"') })]);
+    expect(JSON.stringify(app.logs)).not.toContain(other.jwk.d);
+    // The same app with a good key verifies.
+    const good = testApp({ providers: [counted], tokenKeys: [one] });
+    expect(await (await postJson(good, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()).toMatchObject({ code: 'FP00000' });
+    expect(calls).toBe(1);
   });
 
   it('keeps a used-token mark a minute past the expiry, for an instance whose clock is behind', async () => {
