@@ -288,9 +288,8 @@ export function loadConfig(given: Record<string, string | undefined>, transport:
   const providerConfigs = env.CARRIER_VERIFY_PROVIDERS
     ? parseJson('CARRIER_VERIFY_PROVIDERS', env.CARRIER_VERIFY_PROVIDERS, z.array(providerSchema).min(1))
     : undefined;
-  if (providerConfigs && new Set(providerConfigs.map((p) => p.id)).size !== providerConfigs.length) {
-    throw new ConfigError('CARRIER_VERIFY_PROVIDERS', 'provider ids must be unique');
-  }
+  const duplicateId = providerConfigs && firstDuplicate(providerConfigs.map((provider) => provider.id));
+  if (duplicateId !== undefined) throw new ConfigError('CARRIER_VERIFY_PROVIDERS', `provider id "${duplicateId}" is listed twice`);
   const allowSandbox = allowSandboxRaw === 'true';
   if (production && !providerConfigs && !allowSandbox) {
     throw new ConfigError('CARRIER_VERIFY_PROVIDERS', 'is required in production (set CARRIER_VERIFY_ALLOW_SANDBOX=true to run on the sandbox)');

@@ -87,7 +87,9 @@ describe('sites', () => {
     expect(() => loadConfig({ CARRIER_VERIFY_SITES: sites(site({ origins: ['https://shop.example', 'http://localhost:*', 'http://127.0.0.1:5173'] })) })).not.toThrow();
   });
 
-  it('refuses a site key or a secret used twice, and a kid used twice', async () => {
+  it('refuses a site key or a secret used twice, a kid used twice and a provider id used twice, naming it', async () => {
+    const provider = (id: string) => ({ id, url: 'https://upstream.example/verify', key: 'k' });
+    expect(refusal({ CARRIER_VERIFY_PROVIDERS: JSON.stringify([provider('main'), provider('backup'), provider('main')]) })).toBe('CARRIER_VERIFY_PROVIDERS: provider id "main" is listed twice');
     expect(refusal({ CARRIER_VERIFY_SITES: sites(site(), site({ secret: 't'.repeat(32) })) })).toBe('CARRIER_VERIFY_SITES: site key "shop" is listed twice');
     expect(refusal({ CARRIER_VERIFY_SITES: sites(site(), site({ siteKey: 'bank' })) })).toMatch(/^CARRIER_VERIFY_SITES: two sites share a secret/);
     const key = await generateTokenKey('same');
