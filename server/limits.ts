@@ -96,16 +96,15 @@ export interface Limiter {
   number(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
-  /** Whether this address is barred from /api/siteverify after too many wrong secrets. */
-  secretBarred(ip: string): Promise<Verdict>;
   /**
-   * Counts a wrong siteverify secret from this address: refused past the limit, when the answer may no longer say
-   * the secret was wrong (requests sent at once all pass the bar before any of them is counted).
+   * Counts a wrong siteverify secret from this address, by one atomic count: past the limit the answer may no
+   * longer say that the secret was wrong, however many are sent at once.
    */
   secretFailed(ip: string): Promise<Verdict>;
   /**
-   * For a right secret: refused once this address has spent its wrong ones, counted in the same order as they are,
-   * so that a right secret among many sent at once is not told apart from the wrong ones past the limit.
+   * For a right siteverify secret: refused, as a wrong one would be, once this address has spent its wrong ones.
+   * Read from the same count, in the order the store takes them, so that a right secret sent among many wrong
+   * ones at once is not told apart from them past the limit.
    */
   secretAccepted(ip: string): Promise<Verdict>;
 }
@@ -252,15 +251,6 @@ export function createLimiter(options: LimiterOptions): Limiter {
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
     number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASS),
 
-    async secretBarred(ip) {
-      if (!limits.secret) return PASS;
-      const barKey = `limit:secret-bar:${await hash('limit', 'secret', limitSubject(ip))}`;
-      const { value, degraded } = await withStore('secret', (s) => s.get(barKey));
-      const until = value === null ? NaN : Number(value);
-      if (!(until > now())) return { ok: true, degraded };
-      return refused('secret', until - now(), degraded);
-    },
-
     async secretFailed(ip) {
       const limit = limits.secret;
       if (!limit) return PASS;
@@ -278,9 +268,15 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const limit = limits.secret;
       if (!limit) return PASS;
       const subject = await hash('limit', 'secret', limitSubject(ip));
-      // The count of wrong secrets as the store holds it (a window counted by hit() reads as its count).
-      const { value, degraded } = await withStore('secret', (s) => s.get(`limit:secret:${subject}`));
-      return Number(value) >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
+      // The count decides (a window counted by hit() reads as its count), one read for a backend in good standing;
+      // the bar says until when. Just before the bar of the wrong secret that reached the limit is written, the
+      // count already refuses: come back in a second to hear until when.
+      const { value: until, degraded } = await withStore('secret', async (s) => {
+        if (!(Number(await s.get(`limit:secret:${subject}`)) >= limit.max)) return null;
+        return Number(await s.get(`limit:secret-bar:${subject}`));
+      });
+      if (until === null) return { ok: true, degraded };
+      return refused('secret', until > now() ? until - now() : 1000, degraded);
     },
   };
 }
