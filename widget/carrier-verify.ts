@@ -112,6 +112,7 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  */
 export class CarrierVerify extends LitElement {
   static override styles = styles;
+  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static formAssociated = true;
   /**
    * How long a verification waits for the proxy, in ms, before it ends in `cv-error` `NETWORK_ERROR`; for every
@@ -573,17 +574,20 @@ export class CarrierVerify extends LitElement {
   /** The element within that had the focus as this update began. */
   #focusedBefore: Element | null = null;
 
-  #focusField(field: 'name' | 'phone', options?: FocusOptions): void {
-    this.renderRoot?.querySelector<HTMLInputElement>(`#${field}`)?.focus(options);
+  #focusField(field: 'name' | 'phone'): void {
+    this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
   }
 
   /**
-   * Puts the focus in the name field, where a person starts. The shadow root does not delegate focus, which would
-   * also move the focus into the name field on a tap anywhere in the box (its text, its padding), raising a phone's
-   * keyboard, and keep it in a field when the person taps beside it to put the keyboard away.
+   * The shadow root delegates focus, so that `focus()`, a page's `<label for>`, `autofocus` and the like land in the
+   * name field. A press on the box itself (its text, its padding, the notice) would be delegated too, raising a
+   * phone's keyboard, or keep the focus in a field the person taps beside to put the keyboard away: such a press
+   * takes the focus off whatever had it, as a press on any text of the page does, and puts it nowhere.
    */
-  override focus(options?: FocusOptions): void {
-    this.#focusField('name', options);
+  #onPress(event: MouseEvent): void {
+    if ((event.composedPath()[0] as Element).closest?.('input,button,a,label')) return;
+    event.preventDefault();
+    ((this.shadowRoot!.activeElement ?? document.activeElement) as HTMLElement | null)?.blur();
   }
 
   /** @internal */
@@ -795,7 +799,7 @@ export class CarrierVerify extends LitElement {
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
     // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} lang=${this.#shownLang}>
+      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} @mousedown=${this.#onPress} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input
