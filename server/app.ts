@@ -415,11 +415,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       c.set('limited', verdict.scope);
       return siteverifyFailure(c, ['rate-limited'], 429, { 'Retry-After': String(verdict.retryAfter) });
     };
-    // The secret is compared first, which costs nothing; whether the answer may say how it compared is the limit's.
+    const barred = limited(await limiter.secretBarred(ip));
+    if (barred) return barred;
     const site = sites.bySecret(secret);
     if (!site) return limited(await limiter.secretFailed(ip)) ?? failure(['invalid-input-secret']);
-    const barred = limited(await limiter.secretAccepted(ip));
-    if (barred) return barred;
+    const spent = limited(await limiter.secretAccepted(ip));
+    if (spent) return spent;
     c.set('site', site);
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
     let binding: { secret: string; name: string; phoneNumber: string } | undefined;

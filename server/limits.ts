@@ -97,14 +97,19 @@ export interface Limiter {
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
-   * Counts a wrong siteverify secret from this address, by one atomic count: past the limit the answer may no
-   * longer say that the secret was wrong, however many are sent at once.
+   * Whether this address is barred from /api/siteverify after too many wrong secrets: asked first, right secret or
+   * wrong, so that a barred address hears the same, and as soon, whichever it sent.
+   */
+  secretBarred(ip: string): Promise<Verdict>;
+  /**
+   * Counts a wrong siteverify secret from this address. Requests sent at once all pass the bar before any of them
+   * is counted: past the limit by its own count, the answer may no longer say that the secret was wrong.
    */
   secretFailed(ip: string): Promise<Verdict>;
   /**
-   * For a right siteverify secret: refused, as a wrong one would be, once this address has spent its wrong ones.
-   * Read from the same count, in the order the store takes them, so that a right secret sent among many wrong
-   * ones at once is not told apart from them past the limit.
+   * For a right secret that passed the bar: refused as a wrong one past the limit is, when this address spent its
+   * wrong ones while it was on its way. Read from the same count, in the order the store takes them, so that a
+   * right secret sent among many wrong ones at once is not told apart from them.
    */
   secretAccepted(ip: string): Promise<Verdict>;
 }
@@ -173,6 +178,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
       return { value: await use(fallbackOf(scope)), degraded: true };
     }
   }
+
+  /** The keyed hash of an address under the secret limit, as its keys in the store name it. */
+  const secretSubject = (ip: string) => hash('limit', 'secret', limitSubject(ip));
 
   async function count(scope: LimitScope, subject: string): Promise<Verdict> {
     const limit = limits[scope];
@@ -251,32 +259,36 @@ export function createLimiter(options: LimiterOptions): Limiter {
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
     number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASS),
 
+    async secretBarred(ip) {
+      if (!limits.secret) return PASS;
+      const barKey = `limit:secret-bar:${await secretSubject(ip)}`;
+      const { value, degraded } = await withStore('secret', (s) => s.get(barKey));
+      const until = value === null ? NaN : Number(value);
+      if (!(until > now())) return { ok: true, degraded };
+      return refused('secret', until - now(), degraded);
+    },
+
     async secretFailed(ip) {
       const limit = limits.secret;
       if (!limit) return PASS;
-      const subject = await hash('limit', 'secret', limitSubject(ip));
+      const subject = await secretSubject(ip);
       const { value: window, degraded } = await withStore('secret', async (s) => {
         const counted = await s.hit(`limit:secret:${subject}`, limit.windowMs);
         // The bar holds its end time, so that a barred request can say when to come back without a count.
         if (counted.count >= limit.max) await s.set(`limit:secret-bar:${subject}`, String(now() + counted.resetMs), counted.resetMs);
         return counted;
       });
-      return window.count > limit.max ? refused('secret', window.resetMs, degraded) : { ok: true, degraded };
+      // Refused by the count, not the bar: the whole window, as a right secret refused by the count is told.
+      return window.count > limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
 
     async secretAccepted(ip) {
       const limit = limits.secret;
       if (!limit) return PASS;
-      const subject = await hash('limit', 'secret', limitSubject(ip));
-      // The count decides (a window counted by hit() reads as its count), one read for a backend in good standing;
-      // the bar says until when. Just before the bar of the wrong secret that reached the limit is written, the
-      // count already refuses: come back in a second to hear until when.
-      const { value: until, degraded } = await withStore('secret', async (s) => {
-        if (!(Number(await s.get(`limit:secret:${subject}`)) >= limit.max)) return null;
-        return Number(await s.get(`limit:secret-bar:${subject}`));
-      });
-      if (until === null) return { ok: true, degraded };
-      return refused('secret', until > now() ? until - now() : 1000, degraded);
+      const subject = await secretSubject(ip);
+      // A window counted by hit() reads as its count.
+      const { value, degraded } = await withStore('secret', (s) => s.get(`limit:secret:${subject}`));
+      return Number(value) >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
   };
 }

@@ -288,7 +288,7 @@ describe('wrong siteverify secrets per IP (10 in 10 minutes by default)', () => 
     expect(await (await siteverify(app, 'sandbox-secret', '192.0.2.66')).json()).toMatchObject({ errors: ['invalid-input-response'] });
   });
 
-  it('refuses a right secret once the wrong ones are spent, though the bar is not written yet (requests sent at once)', async () => {
+  it('refuses a right secret once the wrong ones are spent, as it refuses a wrong one, before the bar is written (requests sent at once)', async () => {
     // A store whose bar is never written: as it stands between a wrong secret's count and its bar.
     const memory = new MemoryStore();
     const store = Object.assign(Object.create(memory) as MemoryStore, {
@@ -297,11 +297,14 @@ describe('wrong siteverify secrets per IP (10 in 10 minutes by default)', () => 
     const limiter = createLimiter({ limits: parseLimits('secret=3/10m'), store, hash: createHasher('h'.repeat(40)) });
     expect(await limiter.secretAccepted('192.0.2.66')).toMatchObject({ ok: true });
     const counted = [];
-    for (let i = 0; i < 4; i++) counted.push((await limiter.secretFailed('192.0.2.66')).ok);
+    for (let i = 0; i < 4; i++) counted.push(await limiter.secretFailed('192.0.2.66'));
     // The fourth wrong secret may no longer be answered as wrong.
-    expect(counted).toEqual([true, true, true, false]);
-    // No bar yet: the count alone refuses the right secret, and asks it back in a second, when the bar says until when.
-    expect(await limiter.secretAccepted('192.0.2.66')).toMatchObject({ ok: false, scope: 'secret', retryAfter: 1 });
+    expect(counted.map((verdict) => verdict.ok)).toEqual([true, true, true, false]);
+    // The bar is not there to ask: the count refuses the right secret, and says the same as to the wrong one.
+    expect(await limiter.secretBarred('192.0.2.66')).toMatchObject({ ok: true });
+    const right = await limiter.secretAccepted('192.0.2.66');
+    expect(right).toMatchObject({ ok: false, scope: 'secret', retryAfter: 600 });
+    expect(right).toEqual(counted[3]);
     expect(await limiter.secretAccepted('192.0.2.67')).toMatchObject({ ok: true });
   });
 

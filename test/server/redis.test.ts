@@ -365,7 +365,7 @@ describe('a Redis whose writes pause (as in a failover)', () => {
     const app = testApp({ store, ...(await sharedSecrets('pause')), remoteAddress: () => '192.0.2.81' });
     try {
       const { token } = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
-      // Reads go on, writes wait: the wrong-secret count is read in time, the claim of the token waits past its timeout.
+      // Reads go on, writes wait: the wrong-secret bar and count are read in time, the claim of the token waits past its timeout.
       await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
       const first = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
       expect(first.status).toBe(503);
@@ -373,7 +373,7 @@ describe('a Redis whose writes pause (as in a failover)', () => {
       // Past the pause and the store's second of failing fast: the backend retries, as the 503 tells it to.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const retry = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
-      expect(await retry.json().then((b) => (console.log("RETRY", JSON.stringify(b)), b))).toMatchObject({ success: true, code: 'FP00000' });
+      expect(await retry.json()).toMatchObject({ success: true, code: 'FP00000' });
       const again = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
       expect(await again.json()).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
     } finally {
@@ -385,6 +385,32 @@ describe('a Redis whose writes pause (as in a failover)', () => {
 });
 
 describe('a Redis that answers but refuses writes', () => {
+  it('keeps a barred address barred, right secret or wrong, with the same answer', async () => {
+    const own = await startRedis();
+    const store = new RedisStore(own.url, { prefix: `oombar${Date.now()}:` });
+    await store.ready();
+    const admin = new Redis(own.url);
+    const app = testApp({ store, ...(await sharedSecrets('oombar')), limits: parseLimits('secret=3/10m'), remoteAddress: () => '192.0.2.82' });
+    const answer = async (secret: string) => {
+      const res = await postJson(app, '/api/siteverify', { secret, token: 'x.y.z' });
+      return `${res.status} ${res.headers.get('retry-after')} ${((await res.json()) as { errors: string[] }).errors[0]}`;
+    };
+    try {
+      for (let i = 0; i < 3; i++) expect(await answer(`guess-${i}`)).toBe('200 null invalid-input-secret');
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      // Writes fail now, reads work: the bar in Redis still answers both alike, and counts nothing anew.
+      const answers = [await answer('guess-3'), await answer('sandbox-secret'), await answer('guess-4'), await answer('sandbox-secret')];
+      expect(new Set(answers).size).toBe(1);
+      expect(answers[0]).toMatch(/^429 \d+ rate-limited$/);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
+      admin.disconnect();
+      await store.close();
+      await own.dispose();
+    }
+  });
+
   it('is down (reason OOM) until a write succeeds again: reads that still work are no recovery, a wrong command no outage', async () => {
     const own = await startRedis();
     const changes: string[] = [];
