@@ -112,7 +112,6 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  */
 export class CarrierVerify extends LitElement {
   static override styles = styles;
-  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static formAssociated = true;
   /**
    * How long a verification waits for the proxy, in ms, before it ends in `cv-error` `NETWORK_ERROR`; for every
@@ -241,6 +240,8 @@ export class CarrierVerify extends LitElement {
     this._error = null;
     this._formDisabled = false;
     this.#internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
+    // A page's <label for> naming the element clicks the element itself: the focus goes where focus() puts it.
+    this.addEventListener('click', (event) => event.composedPath()[0] === this && this.focus());
   }
 
   /** Where the verification stands. */
@@ -579,15 +580,18 @@ export class CarrierVerify extends LitElement {
   }
 
   /**
-   * The shadow root delegates focus, so that `focus()`, a page's `<label for>`, `autofocus` and the like land in the
-   * name field. A press on the box itself (its text, its padding, the notice) would be delegated too, raising a
-   * phone's keyboard, or keep the focus in a field the person taps beside to put the keyboard away: such a press
-   * takes the focus off whatever had it, as a press on any text of the page does, and puts it nowhere.
+   * Puts the focus in the name field, where a person starts. The shadow root does not delegate focus, which would
+   * also put the focus in the name field on a press anywhere in the box (its text, its padding, the notice), raising
+   * a phone's keyboard, and keep it in a field the person presses beside to put the keyboard away; a press there
+   * does what a press on a page's text does. A page's `<label for>` and `autofocus` come here instead.
    */
-  #onPress(event: MouseEvent): void {
-    if ((event.composedPath()[0] as Element).closest?.('input,button,a,label')) return;
-    event.preventDefault();
-    ((this.shadowRoot!.activeElement ?? document.activeElement) as HTMLElement | null)?.blur();
+  override focus(options?: FocusOptions): void {
+    this.renderRoot?.querySelector<HTMLInputElement>('#name')?.focus(options);
+  }
+
+  protected override firstUpdated(): void {
+    // `autofocus`, as the browser honours it on a field: when nothing else on the page has the focus yet.
+    if (this.autofocus && (!document.activeElement || document.activeElement === document.body)) this.focus();
   }
 
   /** @internal */
@@ -799,7 +803,7 @@ export class CarrierVerify extends LitElement {
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
     // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} @mousedown=${this.#onPress} lang=${this.#shownLang}>
+      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input
