@@ -182,6 +182,28 @@ export function createLimiter(options: LimiterOptions): Limiter {
   /** The keyed hash of an address under the secret limit, as its keys in the store name it. */
   const secretSubject = (ip: string) => hash('limit', 'secret', limitSubject(ip));
 
+  /** The number a secret-limit key holds in the shared store: 0 when none, or when it cannot be read (`degraded`). */
+  async function readShared(key: string): Promise<{ value: number; degraded: boolean }> {
+    try {
+      return { value: Number(await storeOf('secret').get(key)) || 0, degraded: false };
+    } catch {
+      return { value: 0, degraded: true };
+    }
+  }
+
+  /** The number a secret-limit key holds in this instance's fallback. */
+  const readLocal = async (key: string): Promise<number> => Number(await fallbackOf('secret').get(key)) || 0;
+
+  /**
+   * A secret-limit key read in both stores. While the shared store reads but refuses writes (out of memory, a
+   * read-only replica), wrong secrets are counted, and barred, in this instance's fallback: a right secret must
+   * hear what a wrong one hears, so every check reads both.
+   */
+  async function readBoth(key: string, combine: (shared: number, local: number) => number): Promise<{ value: number; degraded: boolean }> {
+    const shared = await readShared(key);
+    return { value: combine(shared.value, await readLocal(key)), degraded: shared.degraded };
+  }
+
   async function count(scope: LimitScope, subject: string): Promise<Verdict> {
     const limit = limits[scope];
     if (!limit) return PASS;
@@ -261,9 +283,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     async secretBarred(ip) {
       if (!limits.secret) return PASS;
-      const barKey = `limit:secret-bar:${await secretSubject(ip)}`;
-      const { value, degraded } = await withStore('secret', (s) => s.get(barKey));
-      const until = value === null ? NaN : Number(value);
+      const { value: until, degraded } = await readBoth(`limit:secret-bar:${await secretSubject(ip)}`, Math.max);
       if (!(until > now())) return { ok: true, degraded };
       return refused('secret', until - now(), degraded);
     },
@@ -272,23 +292,36 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const limit = limits.secret;
       if (!limit) return PASS;
       const subject = await secretSubject(ip);
-      const { value: window, degraded } = await withStore('secret', async (s) => {
-        const counted = await s.hit(`limit:secret:${subject}`, limit.windowMs);
+      const countKey = `limit:secret:${subject}`;
+      const barKey = `limit:secret-bar:${subject}`;
+      const fallback = fallbackOf('secret');
+      let store = storeOf('secret');
+      let window: WindowCount;
+      try {
+        window = await store.hit(countKey, limit.windowMs);
+      } catch {
+        store = fallback;
+        window = await store.hit(countKey, limit.windowMs);
+      }
+      // Each wrong secret is counted in one store or the other: the count is both together.
+      const other = store === fallback ? await readShared(countKey) : { value: await readLocal(countKey), degraded: false };
+      const degraded = store === fallback || other.degraded;
+      const count = window.count + other.value;
+      if (count >= limit.max) {
         // The bar holds its end time, so that a barred request can say when to come back without a count.
-        if (counted.count >= limit.max) await s.set(`limit:secret-bar:${subject}`, String(now() + counted.resetMs), counted.resetMs);
-        return counted;
-      });
+        const until = String(now() + window.resetMs);
+        await store.set(barKey, until, window.resetMs).catch(() => fallback.set(barKey, until, window.resetMs));
+      }
       // Refused by the count, not the bar: the whole window, as a right secret refused by the count is told.
-      return window.count > limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
+      return count > limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
 
     async secretAccepted(ip) {
       const limit = limits.secret;
       if (!limit) return PASS;
-      const subject = await secretSubject(ip);
-      // A window counted by hit() reads as its count.
-      const { value, degraded } = await withStore('secret', (s) => s.get(`limit:secret:${subject}`));
-      return Number(value) >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
+      // A window counted by hit() reads as its count; the wrong secrets are the shared store's and this instance's.
+      const { value: count, degraded } = await readBoth(`limit:secret:${await secretSubject(ip)}`, (shared, local) => shared + local);
+      return count >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
   };
 }
