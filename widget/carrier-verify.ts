@@ -240,8 +240,6 @@ export class CarrierVerify extends LitElement {
     this._error = null;
     this._formDisabled = false;
     this.#internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
-    // A page's <label for> naming the element clicks the element itself: the focus goes where focus() puts it.
-    this.addEventListener('click', (event) => event.composedPath()[0] === this && this.focus());
   }
 
   /** Where the verification stands. */
@@ -526,6 +524,16 @@ export class CarrierVerify extends LitElement {
    * to, token spent: the token goes, and the person verifies again (a repeat costs no second upstream call). Shown
    * again after the device slept, whose timers stood still, a token whose time ran out goes as expired.
    */
+  /**
+   * A press on a page's label for the element (`<label for>`, or one around it, outside the box): the focus goes
+   * where focus() puts it. Not a press on the element itself, where it would take the focus from the page on a press
+   * beside the box.
+   */
+  #onPageClick = (event: MouseEvent): void => {
+    const path = event.composedPath();
+    if (!path.includes(this) && path.some((node) => (node as HTMLLabelElement).control === this)) this.focus();
+  };
+
   #onPageShown = (event: Event): void => {
     if (!this.#token) return;
     if ((event as PageTransitionEvent).persisted) this.#clearToken('restored');
@@ -623,6 +631,7 @@ export class CarrierVerify extends LitElement {
     super.connectedCallback();
     addEventListener('pageshow', this.#onPageShown);
     document.addEventListener('visibilitychange', this.#onPageShown);
+    document.addEventListener('click', this.#onPageClick);
     this.#stopWatchingLang = onPageLangChange(() => {
       if (this.lang !== this.#shownLang) this.requestUpdate('lang', this.#shownLang);
     });
@@ -633,6 +642,7 @@ export class CarrierVerify extends LitElement {
     this.#stopWatchingLang?.();
     removeEventListener('pageshow', this.#onPageShown);
     document.removeEventListener('visibilitychange', this.#onPageShown);
+    document.removeEventListener('click', this.#onPageClick);
     // Moved elsewhere in the page (a form put into a dialog, a framework re-parenting it) is not gone: an attempt
     // under way is cancelled only if the element is still out of the document once the move is over.
     queueMicrotask(() => this.isConnected || this.#cancel());

@@ -417,6 +417,16 @@ describe('keyboard', () => {
     el.blur();
     page.querySelector('label')!.click();
     expect(el.shadowRoot!.activeElement?.id).to.equal('name');
+    // A label around the element: its text leads to the name field, a press inside the box does not.
+    const wrapped = await fixture<HTMLLabelElement>(html`<label><span id="caption">本人核验</span><carrier-verify lang="zh-CN"></carrier-verify></label>`);
+    const inner = wrapped.querySelector<CarrierVerify>('carrier-verify')!;
+    await inner.updateComplete;
+    await click(wrapped.querySelector('#caption')!);
+    expect(inner.shadowRoot!.activeElement?.id).to.equal('name');
+    await click(parts(inner).phone);
+    expect(inner.shadowRoot!.activeElement?.id).to.equal('phone');
+    await click(inner.shadowRoot!.querySelector('[part="privacy"]')!);
+    expect(inner.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
     // Disabled, it takes no focus from its label, nor from a press on it.
     el.blur();
     el.disabled = true;
@@ -424,6 +434,21 @@ describe('keyboard', () => {
     page.querySelector('label')!.click();
     await click(parts(el).name);
     expect(document.activeElement?.tagName).to.equal('BODY');
+  });
+
+  it('leaves the focus with the page on a press beside the box or a script clicking the element', async () => {
+    const page = await fixture<HTMLDivElement>(html`<div style="display: grid; grid-template-columns: 1fr 1fr"><div><input id="typing" /><div style="height: 900px"></div></div><carrier-verify lang="zh-CN"></carrier-verify></div>`);
+    const el = page.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    page.querySelector<HTMLInputElement>('#typing')!.focus();
+    el.click();
+    expect(document.activeElement?.id).to.equal('typing');
+    // Below the box, in the grid cell the element stretches to fill.
+    const form = el.shadowRoot!.querySelector('form')!.getBoundingClientRect();
+    expect(el.getBoundingClientRect().bottom).to.be.greaterThan(form.bottom + 100);
+    await sendMouse({ type: 'click', position: [Math.round(form.x + 20), Math.round(form.bottom + 50)] });
+    await resetMouse();
+    expect(el.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
   });
 
   it('takes the focus into the name field with autofocus, when nothing else has it', async () => {
