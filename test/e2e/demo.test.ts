@@ -241,8 +241,15 @@ describe('a signup page on another site, through Back', () => {
       expect(await widgetState(page)).toEqual({ status: 'idle', token: null, name: '张三', phone: '138 0013 8000', valid: false });
       // Verified again, the form sends a token the backend takes.
       await page.getByRole('button', { name: '验证' }).click();
-      await expect.poll(() => page.evaluate(() => document.querySelector('carrier-verify')!.token)).not.toBe(sent);
-      expect((await widgetState(page)).status).toBe('verified');
+      await expect.poll(() => page.evaluate(() => document.querySelector('carrier-verify')!.status)).toBe('verified');
+      const fresh = (await widgetState(page)).token;
+      expect(fresh).not.toBe(sent);
+      const again = await fetch(`http://127.0.0.1:${server.port}/api/siteverify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ secret: 'sandbox-secret', token: fresh }),
+      });
+      expect((await again.json()).success).toBe(true);
     } finally {
       await cached.close();
       site.close();
