@@ -240,7 +240,21 @@ export class CarrierVerify extends LitElement {
     this._error = null;
     this._formDisabled = false;
     this.#internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
+    this.addEventListener('click', this.#onLabelClick);
   }
+
+  /**
+   * A page's label for the element (`<label for>`, or one around it): the browser passes a press on the label on to
+   * the element as a click that keeps the point pressed, outside the element's box, and the focus goes where
+   * focus() puts it. A press on the element's own box (beside the card, in a stretched grid cell) is inside it, and
+   * a script's click is not the person's: neither moves the focus.
+   */
+  #onLabelClick = (event: MouseEvent): void => {
+    if (event.composedPath()[0] !== this || !event.isTrusted) return;
+    const { left, right, top, bottom } = this.getBoundingClientRect();
+    const { clientX: x, clientY: y } = event;
+    if (x < left || x > right || y < top || y > bottom) this.focus();
+  };
 
   /** Where the verification stands. */
   get status(): Status {
@@ -524,16 +538,6 @@ export class CarrierVerify extends LitElement {
    * to, token spent: the token goes, and the person verifies again (a repeat costs no second upstream call). Shown
    * again after the device slept, whose timers stood still, a token whose time ran out goes as expired.
    */
-  /**
-   * A press on a page's label for the element (`<label for>`, or one around it, outside the box): the focus goes
-   * where focus() puts it. Not a press on the element itself, where it would take the focus from the page on a press
-   * beside the box.
-   */
-  #onPageClick = (event: MouseEvent): void => {
-    const path = event.composedPath();
-    if (!path.includes(this) && path.some((node) => (node as HTMLLabelElement).control === this)) this.focus();
-  };
-
   #onPageShown = (event: Event): void => {
     if (!this.#token) return;
     if ((event as PageTransitionEvent).persisted) this.#clearToken('restored');
@@ -631,7 +635,6 @@ export class CarrierVerify extends LitElement {
     super.connectedCallback();
     addEventListener('pageshow', this.#onPageShown);
     document.addEventListener('visibilitychange', this.#onPageShown);
-    document.addEventListener('click', this.#onPageClick);
     this.#stopWatchingLang = onPageLangChange(() => {
       if (this.lang !== this.#shownLang) this.requestUpdate('lang', this.#shownLang);
     });
@@ -642,7 +645,6 @@ export class CarrierVerify extends LitElement {
     this.#stopWatchingLang?.();
     removeEventListener('pageshow', this.#onPageShown);
     document.removeEventListener('visibilitychange', this.#onPageShown);
-    document.removeEventListener('click', this.#onPageClick);
     // Moved elsewhere in the page (a form put into a dialog, a framework re-parenting it) is not gone: an attempt
     // under way is cancelled only if the element is still out of the document once the move is over.
     queueMicrotask(() => this.isConnected || this.#cancel());

@@ -407,6 +407,7 @@ describe('keyboard', () => {
     const el = page.querySelector<CarrierVerify>('carrier-verify')!;
     await el.updateComplete;
     const click = async (target: Element) => {
+      target.scrollIntoView({ block: 'center' });
       const box = target.getBoundingClientRect();
       await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
       await resetMouse();
@@ -415,8 +416,17 @@ describe('keyboard', () => {
     await click(page.querySelector('label')!);
     expect(el.shadowRoot!.activeElement?.id).to.equal('name');
     el.blur();
-    page.querySelector('label')!.click();
-    expect(el.shadowRoot!.activeElement?.id).to.equal('name');
+    // As for a field: a button in the label, or a label whose click the page cancels, activates nothing.
+    const helped = await fixture<HTMLDivElement>(html`<div><label for="helped">本人核验 <button id="help" type="button">?</button></label><label for="helped" id="cancelled">核验</label><carrier-verify id="helped"></carrier-verify><input id="control" /></div>`);
+    const other = helped.querySelector<CarrierVerify>('carrier-verify')!;
+    await other.updateComplete;
+    await click(helped.querySelector('#help')!);
+    expect(document.activeElement?.id).to.equal('help');
+    helped.querySelector('#cancelled')!.addEventListener('click', (event) => event.preventDefault());
+    await click(helped.querySelector('#cancelled')!);
+    expect(other.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
+    await click(helped.querySelector('#control')!);
+    expect(document.activeElement?.id).to.equal('control');
     // A label around the element: its text leads to the name field, a press inside the box does not.
     const wrapped = await fixture<HTMLLabelElement>(html`<label><span id="caption">本人核验</span><carrier-verify lang="zh-CN"></carrier-verify></label>`);
     const inner = wrapped.querySelector<CarrierVerify>('carrier-verify')!;
