@@ -112,6 +112,7 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  */
 export class CarrierVerify extends LitElement {
   static override styles = styles;
+  static override shadowRootOptions: ShadowRootInit = { ...LitElement.shadowRootOptions, delegatesFocus: true };
   static formAssociated = true;
   /**
    * How long a verification waits for the proxy, in ms, before it ends in `cv-error` `NETWORK_ERROR`; for every
@@ -240,21 +241,8 @@ export class CarrierVerify extends LitElement {
     this._error = null;
     this._formDisabled = false;
     this.#internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
-    this.addEventListener('click', this.#onLabelClick);
   }
 
-  /**
-   * A page's label for the element (`<label for>`, or one around it): the browser passes a press on the label on to
-   * the element as a click that keeps the point pressed, outside the element's box, and the focus goes where
-   * focus() puts it. A press on the element's own box (beside the card, in a stretched grid cell) is inside it, and
-   * a script's click is not the person's: neither moves the focus.
-   */
-  #onLabelClick = (event: MouseEvent): void => {
-    if (event.composedPath()[0] !== this || !event.isTrusted) return;
-    const { left, right, top, bottom } = this.getBoundingClientRect();
-    const { clientX: x, clientY: y } = event;
-    if (x < left || x > right || y < top || y > bottom) this.focus();
-  };
 
   /** Where the verification stands. */
   get status(): Status {
@@ -591,20 +579,6 @@ export class CarrierVerify extends LitElement {
     this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
   }
 
-  /**
-   * Puts the focus in the name field, where a person starts. The shadow root does not delegate focus, which would
-   * also put the focus in the name field on a press anywhere in the box (its text, its padding, the notice), raising
-   * a phone's keyboard, and keep it in a field the person presses beside to put the keyboard away; a press there
-   * does what a press on a page's text does. A page's `<label for>` and `autofocus` come here instead.
-   */
-  override focus(options?: FocusOptions): void {
-    this.renderRoot?.querySelector<HTMLInputElement>('#name')?.focus(options);
-  }
-
-  protected override firstUpdated(): void {
-    // `autofocus`, as the browser honours it on a field: when nothing else on the page has the focus yet.
-    if (this.autofocus && (!document.activeElement || document.activeElement === document.body)) this.focus();
-  }
 
   /** @internal */
   formResetCallback(): void {

@@ -363,7 +363,7 @@ describe('states and next steps', () => {
 });
 
 describe('keyboard', () => {
-  it('focuses the name field when the element is focused, and tabs name → number → Verify', async () => {
+  it('focuses the name field when the element is focused (delegatesFocus), and tabs name → number → Verify', async () => {
     const el = await widget();
     el.focus();
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
@@ -371,35 +371,6 @@ describe('keyboard', () => {
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).phone);
     await sendKeys({ press: 'Tab' });
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).button);
-  });
-
-  it('leaves the focus alone on a tap on its text or padding, and lets a tap there put a field\'s keyboard away', async () => {
-    const page = await fixture<HTMLDivElement>(html`<div><button id="before">before</button><carrier-verify lang="zh-CN"></carrier-verify></div>`);
-    const el = page.querySelector<CarrierVerify>('carrier-verify')!;
-    await el.updateComplete;
-    const click = async (target: Element, dx = 0.5, dy = 0.5) => {
-      const box = target.getBoundingClientRect();
-      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width * dx), Math.round(box.y + box.height * dy)] });
-      await el.updateComplete;
-    };
-    const where = () => el.shadowRoot!.activeElement?.id ?? document.activeElement?.id ?? 'none';
-    const notice = el.shadowRoot!.querySelector('[part="privacy"]')!;
-    // As a press on the page's own text: the focus leaves the page's button, and goes nowhere.
-    page.querySelector<HTMLButtonElement>('#before')!.focus();
-    await click(notice);
-    expect(document.activeElement?.tagName).to.equal('BODY');
-    // The box's own padding, left of the name's label.
-    await click(el.shadowRoot!.querySelector('form')!, 0.01, 0.01);
-    expect(document.activeElement?.tagName).to.equal('BODY');
-    parts(el).phone.focus();
-    await click(notice);
-    expect(el.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
-    // A label still leads to its field, and the field to itself.
-    await click(el.shadowRoot!.querySelector('label[for="phone"]')!);
-    expect(where()).to.equal('phone');
-    await click(parts(el).name);
-    expect(where()).to.equal('name');
-    await resetMouse();
   });
 
   it("lands in the name field from the page's label for it", async () => {
@@ -427,7 +398,7 @@ describe('keyboard', () => {
     expect(other.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
     await click(helped.querySelector('#control')!);
     expect(document.activeElement?.id).to.equal('control');
-    // A label around the element: its text leads to the name field, a press inside the box does not.
+    // A label around the element: its text leads to the name field, a press on a field to that field.
     const wrapped = await fixture<HTMLLabelElement>(html`<label><span id="caption">本人核验</span><carrier-verify lang="zh-CN"></carrier-verify></label>`);
     const inner = wrapped.querySelector<CarrierVerify>('carrier-verify')!;
     await inner.updateComplete;
@@ -435,43 +406,6 @@ describe('keyboard', () => {
     expect(inner.shadowRoot!.activeElement?.id).to.equal('name');
     await click(parts(inner).phone);
     expect(inner.shadowRoot!.activeElement?.id).to.equal('phone');
-    await click(inner.shadowRoot!.querySelector('[part="privacy"]')!);
-    expect(inner.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
-    // Disabled, it takes no focus from its label, nor from a press on it.
-    el.blur();
-    el.disabled = true;
-    await el.updateComplete;
-    page.querySelector('label')!.click();
-    await click(parts(el).name);
-    expect(document.activeElement?.tagName).to.equal('BODY');
-  });
-
-  it('leaves the focus with the page on a press beside the box or a script clicking the element', async () => {
-    const page = await fixture<HTMLDivElement>(html`<div style="display: grid; grid-template-columns: 1fr 1fr"><div><input id="typing" /><div style="height: 900px"></div></div><carrier-verify lang="zh-CN"></carrier-verify></div>`);
-    const el = page.querySelector<CarrierVerify>('carrier-verify')!;
-    await el.updateComplete;
-    page.querySelector<HTMLInputElement>('#typing')!.focus();
-    el.click();
-    expect(document.activeElement?.id).to.equal('typing');
-    // Below the box, in the grid cell the element stretches to fill.
-    const form = el.shadowRoot!.querySelector('form')!.getBoundingClientRect();
-    expect(el.getBoundingClientRect().bottom).to.be.greaterThan(form.bottom + 100);
-    await sendMouse({ type: 'click', position: [Math.round(form.x + 20), Math.round(form.bottom + 50)] });
-    await resetMouse();
-    expect(el.shadowRoot!.activeElement?.id ?? 'none').to.equal('none');
-  });
-
-  it('takes the focus into the name field with autofocus, when nothing else has it', async () => {
-    (document.activeElement as HTMLElement | null)?.blur();
-    const el = await widget(html`<carrier-verify autofocus lang="zh-CN"></carrier-verify>`);
-    expect(el.shadowRoot!.activeElement?.id).to.equal('name');
-    const page = await fixture<HTMLDivElement>(html`<div><input id="typing" /><div id="later"></div></div>`);
-    page.querySelector<HTMLInputElement>('#typing')!.focus();
-    const later = document.createElement('carrier-verify') as CarrierVerify;
-    later.autofocus = true;
-    page.querySelector('#later')!.append(later);
-    await later.updateComplete;
-    expect(document.activeElement?.id).to.equal('typing');
   });
 
   it('submits with Enter from the name field, and moves the focus to the first wrong field', async () => {
