@@ -579,7 +579,6 @@ export class CarrierVerify extends LitElement {
     this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
   }
 
-
   /** @internal */
   formResetCallback(): void {
     this.reset();
