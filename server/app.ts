@@ -256,16 +256,15 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    * an error line in the log, once, and a 503 for each request until the keys are fixed.
    */
   let keysProved = false;
-  let keysReported = false;
+  let proving: Promise<void> | undefined;
   const proveKeys = (): Promise<void> =>
-    config.tokens.ready().then(
+    (proving ??= config.tokens.ready().then(
       () => void (keysProved = true),
       (error: Error) => {
-        if (!keysReported) config.log({ time: timestamp(config.now()), level: 'error', error: 'token-keys', message: error.message });
-        keysReported = true;
+        config.log({ time: timestamp(config.now()), level: 'error', error: 'token-keys', message: error.message });
         throw apiError('SERVICE_UNAVAILABLE', { message: 'The proxy cannot sign tokens: a key in its token keys is unusable' });
       },
-    );
+    ));
   // The log's timestamp is written once a millisecond, not once a request: under load many share it.
   let stampedAt = Number.NaN;
   let stamp = '';

@@ -295,17 +295,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const countKey = `limit:secret:${subject}`;
       const barKey = `limit:secret-bar:${subject}`;
       const fallback = fallbackOf('secret');
-      let store = storeOf('secret');
-      let window: WindowCount;
-      try {
-        window = await store.hit(countKey, limit.windowMs);
-      } catch {
-        store = fallback;
-        window = await store.hit(countKey, limit.windowMs);
-      }
+      // Counted in the shared store, else (`local`) in this instance's fallback.
+      const { value: window, degraded: local } = await withStore('secret', (s) => s.hit(countKey, limit.windowMs));
+      const store = local ? fallback : storeOf('secret');
       // Each wrong secret is counted in one store or the other: the count is both together.
-      const other = store === fallback ? await readShared(countKey) : { value: await readLocal(countKey), degraded: false };
-      const degraded = store === fallback || other.degraded;
+      const other = local ? await readShared(countKey) : { value: await readLocal(countKey), degraded: false };
+      const degraded = local || other.degraded;
       const count = window.count + other.value;
       if (count >= limit.max) {
         // The bar holds its end time, so that a barred request can say when to come back without a count.

@@ -23,7 +23,7 @@ export const MAX_TOKEN_LENGTH = 4096;
  * backend's. A token issued up to this far "in the future" by the checking clock is fresh; a used-token mark is
  * kept this long past the token's expiry, for an instance whose clock is behind.
  */
-export const CLOCK_SKEW_SECONDS = 60;
+const CLOCK_SKEW_SECONDS = 60;
 
 /** A signing key as configured: a P-256 private JWK with its key id. */
 export interface TokenKeyConfig {
@@ -234,7 +234,7 @@ export interface TokenService {
   jwks(): Promise<JSONWebKeySet>;
   /** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
   redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck>;
-  /** Proves the configured keys once (see checkTokenKeys); rejects naming a key that cannot sign, every time asked. */
+  /** Proves the configured keys (see checkTokenKeys); rejects naming a key that cannot sign. */
   ready(): Promise<void>;
 }
 
@@ -248,9 +248,8 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
   const jwks = async (): Promise<JSONWebKeySet> => ({ keys: (await signingKeys()).map((k) => k.publicJwk) });
   let keySet: Promise<KeySet> | undefined;
   const publicKeySet = () => (keySet ??= jwks().then(createLocalJWKSet));
-  let proved: Promise<void> | undefined;
   return {
-    ready: () => (proved ??= keys && keys.length > 0 ? checkTokenKeys(keys) : Promise.resolve()),
+    ready: () => (keys && keys.length > 0 ? checkTokenKeys(keys) : Promise.resolve()),
     async issue(claims) {
       const [key] = await signingKeys();
       if (!key) throw new Error('no token signing key');
