@@ -4,6 +4,7 @@ import { ClearedEvent, eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
 import { snippets, type SnippetId } from './snippets.js';
 import { $ } from './dom.js';
+import { messages, type Lang } from '../widget/locales.js';
 
 const widget = $<CarrierVerify>('#widget');
 
@@ -23,27 +24,33 @@ const rows: Row[] = [
   { phoneNumber: '13800138000', name: 'Zhang San', expect: 'cv-invalid (name, bad-character)' },
 ];
 
+/**
+ * One row a directory entry. The number is a button, so the row is reached and used by keyboard and named to a
+ * screen reader as what it does; a press anywhere else on the row fills the widget too.
+ */
 function renderDirectory(): void {
   const body = $<HTMLTableSectionElement>('#directory tbody');
   for (const row of rows) {
     const tr = document.createElement('tr');
-    tr.tabIndex = 0;
-    for (const text of [row.phoneNumber, row.name, row.expect]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
     const fill = () => {
       widget.fill({ name: row.name, phoneNumber: row.phoneNumber });
       widget.focus();
     };
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'fill';
+    button.textContent = row.phoneNumber;
+    button.setAttribute('aria-label', `${row.phoneNumber} ${row.name}: fill the widget`);
+    const number = document.createElement('td');
+    number.append(button);
+    tr.append(number);
+    for (const text of [row.name, row.expect]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    // The button fills on its own click (a press, Enter or Space); the rest of the row is a larger target for a pointer.
     tr.addEventListener('click', fill);
-    tr.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        fill();
-      }
-    });
     body.append(tr);
   }
 }
@@ -75,9 +82,12 @@ for (const type of [...eventNames, ClearedEvent.eventName] as const) {
 $('#clear-log').addEventListener('click', () => $('#log').replaceChildren());
 
 $<HTMLSelectElement>('#lang').addEventListener('change', (event) => {
-  const lang = (event.target as HTMLSelectElement).value;
+  const lang = (event.target as HTMLSelectElement).value as Lang;
+  // The widget's language, not the page's: the page stays in English.
   widget.lang = lang;
-  document.documentElement.lang = lang;
+  const label = $<HTMLElement>('#verify-label');
+  label.textContent = messages[lang].verify;
+  label.lang = lang;
 });
 $<HTMLSelectElement>('#theme').addEventListener('change', (event) => {
   const theme = (event.target as HTMLSelectElement).value as CarrierVerify['theme'];

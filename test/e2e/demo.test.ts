@@ -57,6 +57,17 @@ describe('the demo page', () => {
     expect(await page.getByLabel('手机号').inputValue()).toBe('192 1234 5678');
   });
 
+  it('fills the widget from a row by keyboard, each row a named button', async () => {
+    const fill = page.getByRole('button', { name: '18612345678 李四: fill the widget' });
+    await fill.focus();
+    await page.keyboard.press('Enter');
+    expect(await page.getByLabel('姓名').inputValue()).toBe('李四');
+    expect(await page.getByLabel('手机号').inputValue()).toBe('186 1234 5678');
+    await page.getByRole('button', { name: '13312345678 王五: fill the widget' }).focus();
+    await page.keyboard.press('Space');
+    expect(await page.getByLabel('姓名').inputValue()).toBe('王五');
+  });
+
   it('logs each outcome with its detail', { timeout: 30_000 }, async () => {
     const verified = await tryRow('13800138000');
     expect(verified).toContain('cv-verified');
@@ -89,6 +100,9 @@ describe('the demo page', () => {
   it('switches the widget\'s language and offers the code to copy', async () => {
     await page.selectOption('#lang', 'en');
     await expect.poll(() => page.getByLabel('Mobile number').count()).toBe(1);
+    // The page is in English whatever the widget speaks; its instruction names the widget's button as shown.
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.locator('#directory-help').innerText()).toBe('Choose a row to fill the widget, then press Verify.');
     for (const [tab, text] of [['Script tag', 'carrier-verify.js'], ['React', "'carrier-verify/react'"], ['Vue', "'carrier-verify/vue'"]] as const) {
       await page.getByRole('tab', { name: tab }).click();
       await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
