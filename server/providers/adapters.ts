@@ -46,8 +46,8 @@ const tencentResults: Readonly<Record<string, Code | UpstreamFailure>> = {
   '-1': ResultCode.notFound,
   '-2': 'vendor-error', // engine error
   '-3': 'vendor-error', // engine service error
-  '-4': 'refused', // name rejected
-  '-5': 'refused', // number rejected
+  '-4': 'rejected', // name rejected
+  '-5': 'rejected', // number rejected
   '-6': 'refused', // daily limit reached
 };
 

@@ -89,6 +89,11 @@ export class CircuitBreaker {
     }
   }
 
+  /** An answer that says nothing of the provider's health either way: it ends a probe, as any answer does. */
+  answered(ticket: number): void {
+    if (ticket === this.generation && this.current === 'half-open') this.succeeded(ticket);
+  }
+
   failed(ticket: number): void {
     if (ticket !== this.generation) return;
     if (this.current === 'half-open') {
@@ -140,15 +145,20 @@ export class ProviderHealthState {
     return new UpstreamError('circuit-open', this.provider.id, `circuit ${this.state}: provider skipped`);
   }
 
-  /** Records the outcome of a call that was made; the breaker counts it unless it opened since the call began. */
+  /**
+   * Records the outcome of a call that was made; the breaker counts it unless it opened since the call began. A call
+   * `rejected` for its input is neither: the provider answered, which closes a probe, but whoever sends such input
+   * must neither open the breaker nor keep it shut, nor move the provider's share.
+   */
   record(ticket: number, latencyMs: number, failure?: UpstreamFailure): void {
+    this.calls += 1;
+    this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
+    if (failure === 'rejected') return this.breaker.answered(ticket);
     if (failure === undefined) this.breaker.succeeded(ticket);
     else this.breaker.failed(ticket);
-    this.calls += 1;
     const failed = failure === undefined ? 0 : 1;
     this.failures += failed;
     this.errorRate += SMOOTHING * (failed - this.errorRate);
-    this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
     if (failure !== undefined) this.lastFailure = { failure, at: new Date().toISOString() };
   }
 

@@ -51,12 +51,15 @@ export function transportFailure(error: unknown): UpstreamFailure {
 }
 
 /**
- * 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. A redirect is
+ * 503 and 4xx say the vendor did not process the call; other 5xx say it failed while it may have. Of the 4xx, 400
+ * and 422 refuse the request's content, a name or a number the vendor would not take: not the provider's ill health,
+ * which input sent on purpose must not be able to fake (see `rejected`). A redirect is
  * never followed: a 303 after a POST says the call was processed and its answer is elsewhere (no answer of the
  * provider's shape, which may stand in for a billed one); any other sends the call elsewhere unprocessed.
  */
 export function statusFailure(status: number): UpstreamFailure {
   if (status === 303) return 'malformed';
+  if (status === 400 || status === 422) return 'rejected';
   return status >= 500 && status !== 503 ? 'server-error' : 'refused';
 }
 

@@ -90,8 +90,10 @@ export interface TransportInit extends RequestInit {
  *
  * - `unreachable`: no connection (refused, DNS, connect timeout, TLS, or none yet when the provider's timeout
  *   passed): the request never left the proxy.
- * - `refused`: the vendor answered that it did not process the request (HTTP 4xx, 429, 503, a vendor code
- *   for throttling, daily limit, bad input or a bad key).
+ * - `refused`: the vendor answered that it did not process the request (HTTP 401, 403, 429, 503 and the other 4xx,
+ *   a vendor code for throttling, a daily limit or a bad key): the provider is unfit to answer for now.
+ * - `rejected`: the vendor declined this request's name or number as input (HTTP 400 or 422, Tencent -4/-5). It says
+ *   nothing against the provider's health, so that a client sending such input cannot open its breaker.
  * - `vendor-error`: the vendor answered that its own engine failed (Tencent -2/-3, an Aliyun error code).
  * - `reset`: the connection broke after the request was written and before a whole answer came back.
  * - `server-error`: HTTP 5xx other than 503 (500, 502, 504, ...).
@@ -103,6 +105,7 @@ export interface TransportInit extends RequestInit {
 export type UpstreamFailure =
   | 'unreachable'
   | 'refused'
+  | 'rejected'
   | 'vendor-error'
   | 'reset'
   | 'server-error'
@@ -130,6 +133,7 @@ export interface FailurePolicy {
 export const failurePolicy: Readonly<Record<UpstreamFailure, FailurePolicy>> = {
   unreachable: { maybeBilled: false, failover: true },
   refused: { maybeBilled: false, failover: true },
+  rejected: { maybeBilled: false, failover: true },
   'vendor-error': { maybeBilled: false, failover: true },
   'circuit-open': { maybeBilled: false, failover: true },
   reset: { maybeBilled: true, failover: true },

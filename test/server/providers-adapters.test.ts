@@ -86,6 +86,19 @@ describe('vendor codes that are not a result', () => {
     expect([first.calls, second.calls]).toEqual([1, 1]);
   });
 
+  it('keeps a Tencent provider in service however many names or numbers it rejects (-4, -5): input is no fault of its own', async () => {
+    const vendor = await upstream('tencent');
+    const app = appOver([vendor, 'tencent']);
+    vendor.fail({ kind: 'json', body: tencent('-4') }, 4);
+    for (let i = 0; i < 4; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
+    vendor.fail({ kind: 'json', body: tencent('-5') }, 4);
+    for (let i = 4; i < 8; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
+    // Eight in a row, past the five failures that open a breaker: the next person is still answered.
+    const { status, body } = await verify(app, { name: '李四', phoneNumber: '18612345678' });
+    expect({ status, code: body.code }).toEqual({ status: 200, code: 'FP00000' });
+    expect(vendor.calls).toBe(9);
+  });
+
   it.each([
     ['a Tencent Result no table has', 'tencent', tencent('2')],
     ['a Tencent answer without Result', 'tencent', { Response: { RequestId: 'r' } }],

@@ -50,6 +50,34 @@ describe('circuit breaker per provider', () => {
     expect([a.calls, b.calls]).toEqual([3, 4]);
   });
 
+  it('is not opened by a client whose input the vendor rejects, however often, and keeps answering others', async () => {
+    const [a] = upstreams as [MockUpstream];
+    a.fail({ kind: 'status', status: 400 }, 6);
+    const router = routerOver([1]);
+    for (let i = 0; i < 6; i++) await expect(router.verify(match)).rejects.toMatchObject({ failure: 'rejected' });
+    expect(router.health()[0]).toMatchObject({ breaker: 'closed', calls: 6, failures: 0, errorRate: 0, lastFailure: null });
+    expect((await router.verify(match)).code).toBe('FP00000');
+    expect(a.calls).toBe(7);
+  });
+
+  it('counts real failures in a row across rejected input, and closes a probe on any answer', async () => {
+    const [a] = upstreams as [MockUpstream];
+    const router = routerOver([1]);
+    // Failures, then input the vendor rejects between them: neither resets the count nor adds to it.
+    a.fail({ kind: 'status', status: 500 }, 2);
+    for (let i = 0; i < 2; i++) await router.verify(match).catch(() => undefined);
+    a.fail({ kind: 'status', status: 422 }, 2);
+    for (let i = 0; i < 2; i++) await router.verify(match).catch(() => undefined);
+    expect(stateOf(router, 'a')).toBe('closed');
+    a.fail({ kind: 'status', status: 500 }, 1);
+    await router.verify(match).catch(() => undefined);
+    expect(stateOf(router, 'a')).toBe('open');
+    await sleep(HALF_OPEN_AFTER_MS + 20);
+    a.fail({ kind: 'status', status: 400 }, 1);
+    await router.verify(match).catch(() => undefined);
+    expect(stateOf(router, 'a')).toBe('closed');
+  });
+
   it('half-opens after the wait, and closes when the probe succeeds', async () => {
     const [a] = upstreams as [MockUpstream];
     a.fail({ kind: 'status', status: 500 }, 3);

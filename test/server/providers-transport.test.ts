@@ -188,6 +188,10 @@ describe.each([
     [503, 'refused', false],
     [429, 'refused', false],
     [401, 'refused', false],
+    [403, 'refused', false],
+    // The request's content refused: a name or a number the vendor would not take.
+    [400, 'rejected', false],
+    [422, 'rejected', false],
     // Not followed: a 303 after a POST says the call was processed; another redirect, that it went elsewhere.
     [303, 'malformed', true],
     [307, 'refused', false],
