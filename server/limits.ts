@@ -6,8 +6,10 @@ import type { Store, WindowCount } from './stores/types.js';
 
 /**
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
- * names tried for one number (a pair admitted in the window is free, one refused stays refused). `site`: verifications that pass
- * the other checks, per site key. `secret`: wrong secrets sent to /api/siteverify from one address.
+ * names tried for one number (a pair admitted in the window is free, one refused stays refused; a pair the result
+ * cache answers is not counted, but is refused with the rest once the number's names are spent). `site`:
+ * verifications that pass the other checks and ask the upstream (not answered from the cache), per site key.
+ * `secret`: wrong secrets sent to /api/siteverify from one address.
  */
 export type LimitScope = 'ip' | 'number' | 'site' | 'secret';
 
@@ -94,6 +96,17 @@ export interface Limiter {
   ip(ip: string): Verdict | Promise<Verdict>;
   /** Counts a new name for this number; a pair admitted in the window passes without counting. */
   number(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
+  /**
+   * For a pair the result cache answers: passes without counting, unless the number has spent its names in the
+   * window and this pair is not one of them. Otherwise the cache would tell the name of a number verified earlier
+   * apart from every other name, with no limit: 429 for each wrong one, 200 for the right one.
+   */
+  cachedPair(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
+  /**
+   * Takes back the admission of a pair whose upstream call failed after it may have been billed: trying the pair again
+   * is another paid call, and counts as a new name would.
+   */
+  pairFailed(phoneNumber: string, name: string): Promise<void>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
@@ -123,6 +136,8 @@ const PASS: Verdict = { ok: true, degraded: false };
  */
 const ADMITTED = '1';
 const REFUSED = 'refused until ';
+/** What a pair's key holds once its admission is taken back, until the pair is counted again (a store cannot delete). */
+const TAKEN_BACK = '0';
 /** How long a pair's claim holds while its request counts it: two store commands take far less. */
 const COUNTING_MS = 2000;
 /** How often a request that found the pair claimed looks for the verdict. */
@@ -229,11 +244,21 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * counted by another request at that moment (a double click, a retry sent to another instance) gets that
    * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
    */
-  async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
+  /** The store keys of a pair under the per-number limit. */
+  async function pairKeys(phoneNumber: string, name: string) {
     const subject = await hash('limit', 'pair', phoneNumber, name);
-    const numberKey = `limit:number:${await hash('limit', 'number', phoneNumber)}`;
-    const pairKey = `limit:pair:${subject}`;
-    const claimKey = `limit:pair-claim:${subject}`;
+    const number = await hash('limit', 'number', phoneNumber);
+    return {
+      numberKey: `limit:number:${number}`,
+      /** Set, to the time the window ends, once the number has no names left in it. */
+      fullKey: `limit:number-full:${number}`,
+      pairKey: `limit:pair:${subject}`,
+      claimKey: `limit:pair-claim:${subject}`,
+    };
+  }
+
+  async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
+    const { numberKey, fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name);
 
     /** Counts the pair this request has claimed; once the count is in, the verdict stands even if writing it fails. */
     async function count(s: Store): Promise<Verdict> {
@@ -242,6 +267,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       // Neither the verdict nor the claim outlives the number's window, which may end sooner than the claim would.
       const claimMs = Math.max(1, Math.min(COUNTING_MS, window.resetMs));
       try {
+        if (window.count >= limit.max) await s.set(fullKey, String(now() + window.resetMs), window.resetMs);
         if (verdict.ok) await s.set(pairKey, ADMITTED, window.resetMs);
         if (!verdict.ok || claimMs < COUNTING_MS) await s.set(claimKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, claimMs);
         return verdict;
@@ -252,10 +278,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
-        if ((await s.get(pairKey)) !== null) return PASS;
+        if ((await s.get(pairKey)) === ADMITTED) return PASS;
         if (await s.claim(claimKey, COUNTING_MS)) {
           // Another request may have admitted the pair between the look and the claim.
-          return (await s.get(pairKey)) !== null ? PASS : count(s);
+          return (await s.get(pairKey)) === ADMITTED ? PASS : count(s);
         }
         // Another request is counting this pair, or has just refused it: its verdict is this one's. A claim that
         // lapses with none (that request failed) is claimed again, never passed uncounted.
@@ -264,13 +290,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
           if (claim === null) break;
           const refusal = refusalOn(claim);
           if (refusal) return refusal;
-          if ((await s.get(pairKey)) !== null) return PASS;
+          if ((await s.get(pairKey)) === ADMITTED) return PASS;
           if (Date.now() >= until) break;
           await pause(COUNTING_POLL_MS);
         }
       }
       // The last claim may have lapsed just after its request admitted the pair.
-      if ((await s.get(pairKey)) !== null) return PASS;
+      if ((await s.get(pairKey)) === ADMITTED) return PASS;
       return refused('number', COUNTING_MS);
     });
     return degraded ? { ...value, degraded } : value;
@@ -280,6 +306,29 @@ export function createLimiter(options: LimiterOptions): Limiter {
     ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASS),
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
     number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASS),
+
+    cachedPair(phoneNumber, name) {
+      if (!limits.number) return PASS;
+      return (async () => {
+        const { fullKey, pairKey } = await pairKeys(phoneNumber, name);
+        const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
+          const until = Number(await s.get(fullKey));
+          if (!(until > now()) || (await s.get(pairKey)) === ADMITTED) return PASS;
+          return refused('number', until - now());
+        });
+        return degraded ? { ...value, degraded } : value;
+      })();
+    },
+
+    async pairFailed(phoneNumber, name) {
+      if (!limits.number) return;
+      const { pairKey, claimKey } = await pairKeys(phoneNumber, name);
+      await withStore('number', async (s) => {
+        await s.set(pairKey, TAKEN_BACK, COUNTING_MS);
+        // The claim its count left would keep a retry waiting for it to lapse: it ends now.
+        await s.set(claimKey, TAKEN_BACK, 1);
+      });
+    },
 
     async secretBarred(ip) {
       if (!limits.secret) return PASS;

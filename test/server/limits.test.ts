@@ -86,7 +86,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 
   it('does not count a repeat of a pair the result cache still answers, after the window has moved on', async () => {
-    const app = limitedApp('number=1/1m');
+    const app = limitedApp('number=2/1m');
     expect((await app.verify('张三', '13800138000')).status).toBe(200);
     app.advance(2 * MINUTE);
     expect((await app.verify('李四', '13800138000')).status).toBe(200);
@@ -94,7 +94,33 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     const repeat = await app.verify('张三', '13800138000');
     expect(repeat.status).toBe(200);
     expect(await repeat.json()).toMatchObject({ code: 'FP00000' });
-    await expectLimited(await app.verify('王五', '13800138000'), 60);
+    expect((await app.verify('王五', '13800138000')).status).toBe(200);
+    await expectLimited(await app.verify('赵六', '13800138000'), 60);
+  });
+
+  it('refuses a cached pair with the rest once the number\'s names are spent: no free test of names against the cache', async () => {
+    const app = limitedApp('ip=off');
+    expect((await app.verify('张三', '13800138000', '203.0.113.1')).status).toBe(200);
+    app.advance(11 * MINUTE);
+    // Someone else tries name after name for the number, each from a new address.
+    for (const [i, name] of names.slice(1, 6).entries()) expect((await app.verify(name, '13800138000', `192.0.2.${i + 10}`)).status).toBe(200);
+    await expectLimited(await app.verify('吴九', '13800138000', '192.0.2.30'), 600);
+    // The right name is in the cache, from the owner's verification 11 minutes ago: it must look like any other name.
+    await expectLimited(await app.verify('张三', '13800138000', '192.0.2.31'), 600);
+    // A name tried in this window is still free to ask again; at the window's end the owner is let in.
+    expect((await app.verify('李四', '13800138000', '192.0.2.32')).status).toBe(200);
+    app.advance(10 * MINUTE);
+    expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
+  });
+
+  it('counts again a pair whose upstream call failed after it may have been billed', async () => {
+    const app = limitedApp('ip=off, number=2/10m');
+    expect((await app.verify('张三', '13800000500')).status).toBe(502);
+    // Past the moment its first count holds the pair: a retry is a new paid call, and counted as one.
+    app.advance(3000);
+    expect((await app.verify('张三', '13800000500')).status).toBe(502);
+    app.advance(3000);
+    await expectLimited(await app.verify('张三', '13800000500'), 594);
   });
 
   it('is not spent by a request the per-IP limit refused', async () => {
@@ -240,6 +266,14 @@ describe('per-site limit (10,000 a day by default)', () => {
     expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'bank' })).status).toBe(200);
     app.advance(24 * 60 * MINUTE);
     expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' })).status).toBe(200);
+  });
+
+  it('counts only what asks the upstream: repeats the cache answers do not spend the budget', async () => {
+    const app = limitedApp('site=2/1d, ip=off', { sites });
+    expect((await app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+    expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+    await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400);
   });
 
   it('keeps its default at 10,000 a day', () => {

@@ -237,6 +237,33 @@ describe('two instances on one Redis', () => {
   });
 });
 
+describe('two instances on one Redis, a number whose names are spent', () => {
+  it('refuse a pair the shared cache answers once the names are spent on the other instance, unless it was tried in the window', async () => {
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, 'y'),
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('shared')]),
+      CARRIER_VERIFY_LIMITS: 'ip=off, number=3/2s',
+      CARRIER_VERIFY_TRUST_PROXY: 'loopback',
+    };
+    const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+    try {
+      const verify = (instance: Instance, name: string) => instance.post('/api/verify', { name, phoneNumber: '13312345678' });
+      expect((await verify(a, '王五')).status).toBe(200);
+      // The number's window ends; 王五 stays in the cache both share (a match, for a day).
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const tried = [];
+      for (const name of ['张三', '李四', '赵六']) tried.push((await verify(b, name)).status);
+      expect(tried).toEqual([200, 200, 200]);
+      expect([(await verify(a, '周八')).status, (await verify(a, '王五')).status, (await verify(a, '李四')).status]).toEqual([429, 429, 200]);
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+});
+
 describe('two instances on one Redis, asked for the same pair at once', () => {
   /** Two proxies on one Redis, calling a loopback vendor; each with its own connection, as two processes have. */
   async function pairOfInstances(timeoutMs = 2000) {
@@ -319,7 +346,7 @@ describe('a Redis that hangs', () => {
       // The connection never dropped: the timeout alone says Redis is down, and the first answer after it that it is back.
       expect(changes).toEqual(['up', 'down: command timed out']);
       redis.resume();
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await new Promise((resolve) => setTimeout(resolve, 2100));
       expect((await verify()).status).toBe(200);
       expect(changes).toEqual(['up', 'down: command timed out', 'up']);
     } finally {
@@ -336,7 +363,7 @@ describe('a Redis that hangs, once its second of failing fast is over', () => {
     try {
       redis.pause();
       await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await new Promise((resolve) => setTimeout(resolve, 2100));
       const settledIn = await Promise.all(
         Array.from({ length: 8 }, async () => {
           const started = performance.now();
@@ -348,7 +375,7 @@ describe('a Redis that hangs, once its second of failing fast is over', () => {
       expect(settledIn.filter((ms) => ms >= 400)).toHaveLength(1);
       expect(settledIn.filter((ms) => ms < 100)).toHaveLength(7);
       redis.resume();
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await new Promise((resolve) => setTimeout(resolve, 2100));
       expect(await store.get('k')).toBeNull();
     } finally {
       redis.resume();
