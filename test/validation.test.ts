@@ -141,6 +141,9 @@ describe('checkName', () => {
     ['阿卜杜拉·买买提·艾力', `阿卜杜拉${dot}买买提${dot}艾力`],
     ['𠮷祥', '𠮷祥'],
     ['𠮷𠮷', '𠮷𠮷'],
+    // Extensions H and I (Unicode 15 and 15.1), and 〇, the ideographic zero.
+    ['\u{31350}\u{2EBF0}', '\u{31350}\u{2EBF0}'],
+    ['李〇', '李〇'],
   ])('accepts %j as %s', (raw, expected) => {
     expect(checkName(raw)).toEqual({ ok: true, value: expected });
   });
@@ -157,6 +160,11 @@ describe('checkName', () => {
     ['张三·', 'bad-separator'],
     ['张··三', 'bad-separator'],
     ['张三\u200C\u3001', 'bad-character'],
+    // Han script, but no ideograph: the iteration mark, Hangzhou numerals, a Khitan mark. A vendor would refuse
+    // them after a paid call, or they would be sent only to make it refuse.
+    ['张々', 'bad-character'],
+    ['张〡', 'bad-character'],
+    ['张\u{16FE2}', 'bad-character'],
   ])('refuses %j as %s', (raw, reason) => {
     expect(checkName(raw)).toEqual({ ok: false, reason });
   });

@@ -117,10 +117,13 @@ const MIDDLE_DOT = '\u00B7';
 // stop, hyphenation point, Greek ano teleia, ASCII full stop, and the bullet and dot operators of Word and Windows.
 const DOT_LOOKALIKES = /[\u2022\u30FB\uFF65\uFF0E\u2027\u0387.\u2219\u22C5]/g;
 /**
- * A Han character as names use them: the CJK radicals supplement is Han too, but no name's. (A Kangxi radical,
- * U+2F00–U+2FD5, never gets here: NFKC has already folded it into its ideograph.)
+ * A Han character as names use them: a unified ideograph (every CJK block and extension, beyond the BMP too), or 〇.
+ * The Han script holds more that no name is written with, and that a vendor would refuse after a paid call, or
+ * that would be sent only to make it refuse: radicals, the iteration mark 々, the Hangzhou numerals 〡…〩, the Khitan
+ * and Tangut marks. (A Kangxi radical or a compatibility ideograph never gets here: NFKC has already folded it into
+ * its unified ideograph.)
  */
-const HAN = /^(?![\u2E80-\u2EFF])\p{Script=Han}$/u;
+const HAN = /^[\p{Unified_Ideograph}\u3007]$/u;
 
 /**
  * Trims, removes inner spaces and invisible characters, folds compatibility forms (NFKC: a compatibility ideograph
