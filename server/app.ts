@@ -334,7 +334,19 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     return origin;
   };
 
-  app.options('/api/verify', (c) => verifyCors.preflight(c.req.header('origin')));
+  /**
+   * The preflight of a browser's verification. From an origin no site allows, it is that verification refused: the
+   * browser sends nothing more, so the refusal is answered, logged and counted here, as `403 ORIGIN_NOT_ALLOWED`
+   * (a failed preflight to the browser, as one without the allow headers is).
+   */
+  app.options('/api/verify', (c) => {
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !sites.anyAllows(origin)) {
+      c.set('api', 'verify');
+      throw apiError('ORIGIN_NOT_ALLOWED');
+    }
+    return verifyCors.preflight(origin);
+  });
   app.post('/api/verify', async function verify(c) {
     c.set('api', 'verify');
     const origin = verifyCorsOf(c);

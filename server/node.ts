@@ -54,7 +54,8 @@ export async function startServer(env: Record<string, string | undefined>, overr
     const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     // Node looks at open requests only every `connectionsCheckingInterval` (30 s by default), which would let a slow
     // client keep its request up to 30 s past the timeout: once a second keeps the timeout what it says.
-    const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) };
+    // An HTTP/1.1 request without Host is refused here, in the proxy's JSON (see `unbuildable`), not by Node's bare 400.
+    const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), requireHostHeader: false };
     // One stop however often close() is called (a signal handler and a test's cleanup, say).
     let closing: Promise<void> | undefined;
     const host = env.HOST || '0.0.0.0';
@@ -70,6 +71,8 @@ export async function startServer(env: Record<string, string | undefined>, overr
     let current: IncomingMessage | undefined;
     const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, report) });
     const server = createServer(serverOptions, (request, response) => {
+      // HTTP/1.1 requires a Host (RFC 9112, 3.2); an HTTP/1.0 request may lack one, and is served.
+      if (request.headers.host === undefined && request.httpVersion !== '1.0') return answerWith(response, unbuildable(new RequestError('Missing host header'), request, report));
       current = request;
       const handled = listener(request, response);
       current = undefined;
@@ -169,7 +172,7 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((l
 
 /**
  * A request Node read but of which no web Request can be made (`OPTIONS *`, a backslash in the path, a Host that
- * is not a host name) never reaches the app: the Node adapter would answer a bare 400 and log nothing. It gets the
+ * is not a host name, none at all in HTTP/1.1) never reaches the app: the Node adapter would answer a bare 400 and log nothing. It gets the
  * proxy's JSON error with its code and its line in the access log, and the connection closes: its body, if any,
  * is not read.
  */
@@ -184,6 +187,14 @@ function unbuildable(error: unknown, incoming: IncomingMessage | undefined, log:
   const answer = apiError('INVALID_REQUEST', { message: 'The request target or its Host is not valid' });
   log?.(rawLine(requestId, answer, incoming?.socket.remoteAddress, incoming?.method));
   return jsonAnswer(answer.body, answer.status, { 'X-Request-Id': requestId, Connection: 'close' });
+}
+
+/** Writes an answer the program made itself to Node's response. */
+function answerWith(response: ServerResponse, answer: Response): void {
+  void answer.text().then((text) => {
+    response.writeHead(answer.status, { ...Object.fromEntries(answer.headers), 'Content-Length': String(Buffer.byteLength(text)) });
+    response.end(text);
+  });
 }
 
 /**

@@ -122,6 +122,20 @@ describe('CORS per site', () => {
     expect((await preflight('null')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('refuses the preflight of an origin no site allows as 403 ORIGIN_NOT_ALLOWED, logged and counted: the browser sends nothing after it', async () => {
+    const app = testApp({ sites });
+    const res = await app.request('/api/verify', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await res.json()).toEqual({ code: 'ORIGIN_NOT_ALLOWED', message: expect.any(String) });
+    expect(app.logs.at(-1)).toMatchObject({ method: 'OPTIONS', route: '/api/verify', status: 403, outcome: 'ORIGIN_NOT_ALLOWED' });
+    const metrics = await (await app.request('/metrics')).text();
+    expect(metrics).toMatch(/carrier_verify_requests_total\{[^}]*code="ORIGIN_NOT_ALLOWED"[^}]*\} 1/);
+    // A preflight an allowed origin sends is no verification: neither counted nor refused.
+    expect((await app.request('/api/verify', { method: 'OPTIONS', headers: { origin: 'https://bank.example', 'access-control-request-method': 'POST' } })).status).toBe(204);
+    expect(await (await app.request('/metrics')).text()).not.toMatch(/carrier_verify_requests_total\{[^}]*status="204"/);
+  });
+
   it("refuses one site's key from another site's origin", async () => {
     const app = testApp({ sites });
     const res = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'bank' }, { origin: 'https://shop.example' });
@@ -292,14 +306,18 @@ describe('a request Node cannot read', () => {
         'GET /api\\verify HTTP/1.1\r\nHost: x\r\n\r\n',
         // A body is declared and only begun: it is not waited for.
         'POST /api/verify HTTP/1.1\r\nHost: a b@c\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":',
+        // No Host, which HTTP/1.1 requires.
+        'POST /api/verify HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
       ]) {
         // One answer, nothing after it (no 408 once the body stops coming).
         const requestId = closingJsonError(await rawAnswer(port, head), 400, { code: 'INVALID_REQUEST', message: 'The request target or its Host is not valid' });
         expect(lines.at(-1)).toMatchObject({ requestId, method: head.split(' ')[0], status: 400, outcome: 'INVALID_REQUEST', ip: '127.0.0.0/24' });
       }
       await new Promise((resolve) => setTimeout(resolve, 600));
-      expect(lines).toHaveLength(3);
-      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^carrier_verify_unreadable_requests_total\{code="INVALID_REQUEST"\} 3$/m);
+      expect(lines).toHaveLength(4);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^carrier_verify_unreadable_requests_total\{code="INVALID_REQUEST"\} 4$/m);
+      // HTTP/1.0 has no Host to require: such a request is served.
+      expect(await rawAnswer(port, 'GET /healthz HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
     });
   });
 
