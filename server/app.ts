@@ -120,6 +120,11 @@ function bodyText(c: Context): Promise<string> {
   if (encoding !== undefined && !/^\s*identity\s*$/i.test(encoding)) {
     throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must not be compressed (no Content-Encoding)' });
   }
+  // The same for a transfer coding: the HTTP parser undoes `chunked` only, and would hand over a gzip as it came.
+  const transfer = c.req.header('transfer-encoding');
+  if (transfer !== undefined && !/^\s*chunked\s*$/i.test(transfer)) {
+    throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must not be compressed (Transfer-Encoding chunked only)' });
+  }
   if (declaredLength(c) !== undefined) return c.req.text().catch(bodyEndedEarly);
   return streamedText(c).catch((error: unknown) => {
     if (error instanceof ApiError) throw error;

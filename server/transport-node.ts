@@ -26,6 +26,14 @@ const methods: ReadonlySet<string> = new Set<Method>(['POST', 'GET', 'PUT', 'PAT
 /** Statuses whose Response cannot carry a body. */
 const bodiless: ReadonlySet<number> = new Set([204, 205, 304]);
 
+/** The Content-Length an answer's raw headers declare, or 0 when they declare none (chunked, or read to the close). */
+function declaredLength(raw: readonly Buffer[]): number {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.length === 14 && raw[i]!.toString('latin1').toLowerCase() === 'content-length') return Number(raw[i + 1]!.toString('latin1')) || 0;
+  }
+  return 0;
+}
+
 const urls = new Map<string, URL>();
 
 /** Decodes answers as fetch and undici's body.text() do: UTF-8, a leading byte-order mark dropped. */
@@ -172,6 +180,11 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       const chunks: Buffer[] = [];
       let size = 0;
       let dispatched = false;
+      /** Gives the call up as malformed: its answer is, or says it will be, larger than an answer may be. */
+      const tooLarge = (): false => {
+        abort?.(Object.assign(new Error(`answer larger than ${maxResponseBytes} bytes`), { code: ANSWER_TOO_LARGE }));
+        return false;
+      };
       const origin = url.origin;
       const lane = laneOf(origin);
       const finish = (error: Error | null, answer?: TransportResponse) => {
@@ -210,14 +223,13 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
             onHeaders(statusCode: number, raw: Buffer[]) {
               status = statusCode;
               rawHeaders = raw;
+              // An answer that says it is too large is given up now, not once its bytes have trickled in.
+              if (!bodiless.has(statusCode) && declaredLength(raw) > maxResponseBytes) return tooLarge();
               return true;
             },
             onData(chunk: Buffer) {
               size += chunk.length;
-              if (size > maxResponseBytes) {
-                abort?.(Object.assign(new Error(`answer larger than ${maxResponseBytes} bytes`), { code: ANSWER_TOO_LARGE }));
-                return false;
-              }
+              if (size > maxResponseBytes) return tooLarge();
               chunks.push(chunk);
               return true;
             },

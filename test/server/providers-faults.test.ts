@@ -93,6 +93,16 @@ describe('one provider', () => {
     expect(await (await app.request('/metrics')).text()).toMatch(/upstream_duration_seconds_count\{provider="p1",result="malformed"\} 1/);
   });
 
+  it('gives up an answer that declares itself too large at once, as malformed: not a timeout while it trickles in', async () => {
+    first.fail({ kind: 'declared', bytes: 100_000_000 });
+    const app = appOver(first.url);
+    const { res, body, elapsed } = await timed(app, 'one provider, declares 100 MB');
+    expect(res.status).toBe(502);
+    expect(body).toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(elapsed).toBeLessThan(TIMEOUT_MS);
+    expect(await (await app.request('/metrics')).text()).toMatch(/upstream_duration_seconds_count\{provider="p1",result="malformed"\} 1/);
+  });
+
   it('answers 502 UPSTREAM_ERROR, not a timeout, when no connection is made before the timeout', async () => {
     const hole = await blackHole();
     try {

@@ -321,6 +321,19 @@ describe('a request Node cannot read', () => {
     });
   });
 
+  it('answers 415 for a body under a transfer coding other than chunked, which the parser hands over as it came', async () => {
+    await onLoopback(async (port) => {
+      const body = JSON.stringify({ name: '张三', phoneNumber: '13800138000' });
+      const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+      const post = (coding: string) =>
+        rawAnswer(port, `POST /api/verify HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: ${coding}\r\n\r\n${chunked}`);
+      const refused = await post('gzip, chunked');
+      expect(refused).toMatch(/^HTTP\/1\.1 415 /);
+      expect(refused).toContain('"code":"UNSUPPORTED_MEDIA_TYPE"');
+      expect(await post('chunked')).toMatch(/^HTTP\/1\.1 200 [^]*"code":"FP00000"/);
+    });
+  });
+
   it('gets the proxy JSON 405 for CONNECT, its log line, and no tunnel', async () => {
     await onLoopback(async (port, lines) => {
       const answer = await rawAnswer(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');

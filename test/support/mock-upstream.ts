@@ -29,7 +29,9 @@ export type Fault =
   /** This JSON body, whatever was asked (for vendor codes). */
   | { readonly kind: 'json'; readonly body: unknown; readonly status?: number }
   /** A JSON answer of `bytes` bytes, streamed without a Content-Length (chunked), as a runaway upstream sends it. */
-  | { readonly kind: 'huge'; readonly bytes: number };
+  | { readonly kind: 'huge'; readonly bytes: number }
+  /** Headers that declare a Content-Length of `bytes`, then one byte of the body, and nothing more. */
+  | { readonly kind: 'declared'; readonly bytes: number };
 
 export interface RecordedRequest {
   readonly authorization: string | undefined;
@@ -159,6 +161,10 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         const chunk = ' '.repeat(16 * 1024);
         for (let sent = 0; sent < current.bytes && !response.destroyed; sent += chunk.length) response.write(chunk);
         return response.end('{}');
+      }
+      case 'declared': {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(current.bytes) });
+        return void response.write('{');
       }
     }
   });
