@@ -1,5 +1,5 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
-import { html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { cancelledOutcome, errorOutcome, postVerify, type Outcome } from './client.js';
 import { ClearedEvent, InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ClearedReason, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
@@ -776,7 +776,7 @@ export class CarrierVerify extends LitElement {
     </div>`;
   }
 
-  protected override render() {
+  protected override render(): TemplateResult {
     // The language is looked up once a render: without a `lang` of its own that is a walk up the page.
     this.#shownLang = this.lang;
     const t = messages[this.#shownLang];

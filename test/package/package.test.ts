@@ -1,13 +1,15 @@
 // The npm package as published: built into a temporary folder, its exports resolved by name, imported in Node (SSR) and type-checked.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClassDeclaration, CustomElement, Package } from 'custom-elements-manifest/schema';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../scripts/build.mjs';
 import { generateTokenKey } from '../../server/tokens.js';
@@ -25,6 +27,8 @@ const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'
   jsdelivr: string;
   customElements: string;
   bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 
 /** The titles of the demo and dashboard pages, as their sources have them. */
@@ -177,6 +181,43 @@ export type Check = TokenCheck;
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', legacy], { cwd: legacy, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
+  });
+
+  it('names in its declarations only modules it depends on, so that a strict installation resolves them all', async () => {
+    // The modules a .d.ts needs: what it imports or re-exports, `import("…")` types, the modules it augments and
+    // `/// <reference types>`. One that is neither a dependency nor a peer (nor their @types) resolves only where a
+    // package manager happens to hoist it, and fails with TS2307 under a nested or strict installation.
+    const needed = (file: ts.SourceFile): string[] => {
+      const found = file.typeReferenceDirectives.map((directive) => directive.fileName);
+      const visit = (node: ts.Node): void => {
+        if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
+        else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text);
+        else if (ts.isModuleDeclaration(node) && ts.isStringLiteral(node.name)) found.push(node.name.text);
+        else if (ts.isExternalModuleReference(node) && ts.isStringLiteral(node.expression)) found.push(node.expression.text);
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+      return found;
+    };
+    const declared = new Set([...Object.keys(packageJson.dependencies), ...Object.keys(packageJson.peerDependencies)]);
+    const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    const typesOf = (name: string) => `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
+    const stray: string[] = [];
+    let files = 0;
+    for (const folder of ['widget', 'server']) {
+      const entries = (await readdir(join(pkg, 'dist', folder), { recursive: true })).filter((path) => path.endsWith('.d.ts'));
+      for (const path of entries) {
+        files += 1;
+        const file = ts.createSourceFile(path, await readFile(join(pkg, 'dist', folder, path), 'utf8'), ts.ScriptTarget.ES2022, true);
+        for (const specifier of needed(file)) {
+          if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+          const name = packageOf(specifier);
+          if (!declared.has(name) && !declared.has(typesOf(name))) stray.push(`dist/${folder}/${path}: ${specifier}`);
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(10);
+    expect(stray).toEqual([]);
   });
 
   it('types its server entry for a Node backend without the DOM library, its declarations checked too', async () => {
