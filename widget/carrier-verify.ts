@@ -64,6 +64,12 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @fires cv-cleared - The token was dropped (expired, Change pressed, or the page's `reset()`, `fill()` or `verify()`);
  *   not an outcome of an attempt. Detail: `{ reason }`.
  *
+ * @attr {string | undefined} sitekey - `site-key` as a server renderer writes the `siteKey` prop (React's, lower-cased
+ *   by HTML): read as `site-key`, so that a hydrated page keeps it.
+ * @attr {string | undefined} privacypolicy - `privacy-policy` as a server renderer writes the `privacyPolicy` prop.
+ * @attr {string | undefined} namefield - `name-field` as a server renderer writes the `nameField` prop.
+ * @attr {string | undefined} phonefield - `phone-field` as a server renderer writes the `phoneField` prop.
+ *
  * @slot privacy - Replaces the link to the site's privacy policy in the notice under the form.
  *
  * @csspart form - The box around everything: the fields, the buttons, the message and the notice.
@@ -174,6 +180,8 @@ export class CarrierVerify extends LitElement {
   /**
    * Whether the widget is disabled. Set, the attribute follows at once (not at the next render), so that
    * `disabled = false` then `verify()` in one go works.
+   * @reflect
+   * @default false
    */
   get disabled(): boolean {
     return this.#disabled;

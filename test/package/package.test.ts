@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClassDeclaration, CustomElement, Package } from 'custom-elements-manifest/schema';
+import type { ClassDeclaration, ClassField, CustomElement, Package } from 'custom-elements-manifest/schema';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import ts from 'typescript';
@@ -431,6 +431,29 @@ describe('custom-elements.json', () => {
       'cv-error': 'VerifyErrorEvent',
       'cv-cleared': 'ClearedEvent',
     });
+  });
+
+  it('says which properties reflect to their attribute, the default of disabled, and the spellings of a server renderer', async () => {
+    const el = element();
+    // `reflects` came to the manifest schema after the version whose types this test imports.
+    const fields = (el?.members ?? []).filter((member) => member.kind === 'field') as (ClassField & { reflects?: boolean })[];
+    // Lit reflects those declared with `reflect: true`; disabled sets its attribute itself, at once.
+    expect(fields.filter((field) => field.reflects).map((field) => field.name).sort()).toEqual(['disabled', 'name', 'required', 'theme']);
+    const attributes = Object.fromEntries((el?.attributes ?? []).map((a) => [a.name, a]));
+    expect([attributes.disabled?.default, fields.find((field) => field.name === 'disabled')?.default]).toEqual(['false', 'false']);
+    // No single default where there is none: lang follows the page, theme is unset (the light look); each says so.
+    expect(attributes.lang?.default).toBeUndefined();
+    expect(attributes.lang?.description).toContain('else `zh-CN`');
+    expect(attributes.theme?.description).toContain('`light` (default)');
+    // Every attribute the element observes beyond its properties' own: the names React's server renderer writes.
+    const source = await readFile(join(root, 'widget', 'carrier-verify.ts'), 'utf8');
+    const aliases = /const RENDERED_ATTRIBUTES[^=]*=\s*\{([^}]*)\}/.exec(source)![1]!;
+    const observed = Object.fromEntries([...aliases.matchAll(/(\w+): '([\w-]+)'/g)].map((match) => [match[1]!, match[2]!]));
+    expect(Object.keys(observed)).toEqual(['sitekey', 'privacypolicy', 'namefield', 'phonefield']);
+    for (const [alias, attribute] of Object.entries(observed)) {
+      expect([alias, attributes[attribute]?.name]).toEqual([alias, attribute]);
+      expect([alias, attributes[alias]?.description]).toEqual([alias, expect.stringContaining(`\`${attribute}\``)]);
+    }
   });
 
   it('names one custom state per status, and every part the element renders', async () => {
