@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } f
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { ClassDeclaration, ClassField, CustomElement, Package } from 'custom-elements-manifest/schema';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
@@ -29,6 +29,7 @@ const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'
   bin: Record<string, string>;
   dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
+  engines: { node: string };
 };
 
 /** The titles of the demo and dashboard pages, as their sources have them. */
@@ -61,6 +62,31 @@ describe('the built package', () => {
     const missing = files.filter((file) => !existsSync(join(pkg, file)));
     expect(missing).toEqual([]);
     expect(packageJson.unpkg).toBe('./dist/carrier-verify.js');
+  });
+
+  it('names its program by a path npm keeps, and a Node version on which every dependency runs', async () => {
+    // npm publish drops (and warns about) a bin path it has to rewrite, `./dist/…` included.
+    for (const target of Object.values(packageJson.bin)) expect(target).toBe(posix.normalize(target));
+    // The lowest version `engines` allows must satisfy each dependency's own `engines.node` (undici 7 needs 20.18.1).
+    const version = (text: string) => text.split('.').map(Number).concat(0, 0).slice(0, 3);
+    const compare = (a: number[], b: number[]) => a.map((part, i) => part - b[i]!).find((diff) => diff !== 0) ?? 0;
+    const satisfies = (have: number[], range: string) =>
+      range.split('||').some((alternative) =>
+        alternative.trim().split(/\s+/).every((comparator) => {
+          const [, operator, wanted] = /^(>=|\^)?(\d+(?:\.\d+){0,2})$/.exec(comparator) ?? [];
+          if (!wanted) throw new Error(`a range this test does not read: ${range}`);
+          const floor = version(wanted);
+          return operator === '^' ? have[0] === floor[0] && compare(have, floor) >= 0 : operator === '>=' ? compare(have, floor) >= 0 : compare(have, floor) === 0;
+        }),
+      );
+    const lowest = version(/^>=(\d+(?:\.\d+){0,2})$/.exec(packageJson.engines.node)![1]!);
+    const unmet: string[] = [];
+    for (const name of Object.keys(packageJson.dependencies)) {
+      const dependency = JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+      const range = dependency.engines?.node;
+      if (range && !satisfies(lowest, range)) unmet.push(`${name} wants node ${range}`);
+    }
+    expect(unmet).toEqual([]);
   });
 
   it('packs every file its entries name, with its licence and README, and nothing of the sources or tests', async () => {
