@@ -1,5 +1,5 @@
 // <carrier-verify>: checks a name and a Chinese mobile number, asks the proxy whether they match, and reports the outcome.
-import { html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { cancelledOutcome, errorOutcome, postVerify, type Outcome } from './client.js';
 import { ClearedEvent, InvalidEvent, MismatchEvent, NotFoundEvent, VerifiedEvent, VerifyErrorEvent, type ClearedReason, type ErrorDetail } from './events.js';
 import { Countdown } from './internal/countdown.js';
@@ -63,6 +63,12 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @fires cv-error - Network failure, proxy error or rate limit. Detail: `{ code, message, retryable, retryAfter? }`.
  * @fires cv-cleared - The token was dropped (expired, Change pressed, or the page's `reset()`, `fill()` or `verify()`);
  *   not an outcome of an attempt. Detail: `{ reason }`.
+ *
+ * @attr {string | undefined} sitekey - `site-key` as a server renderer writes the `siteKey` prop (React's, lower-cased
+ *   by HTML): read as `site-key`, so that a hydrated page keeps it.
+ * @attr {string | undefined} privacypolicy - `privacy-policy` as a server renderer writes the `privacyPolicy` prop.
+ * @attr {string | undefined} namefield - `name-field` as a server renderer writes the `nameField` prop.
+ * @attr {string | undefined} phonefield - `phone-field` as a server renderer writes the `phoneField` prop.
  *
  * @slot privacy - Replaces the link to the site's privacy policy in the notice under the form.
  *
@@ -174,6 +180,8 @@ export class CarrierVerify extends LitElement {
   /**
    * Whether the widget is disabled. Set, the attribute follows at once (not at the next render), so that
    * `disabled = false` then `verify()` in one go works.
+   * @reflect
+   * @default false
    */
   get disabled(): boolean {
     return this.#disabled;
@@ -776,7 +784,7 @@ export class CarrierVerify extends LitElement {
     </div>`;
   }
 
-  protected override render() {
+  protected override render(): TemplateResult {
     // The language is looked up once a render: without a `lang` of its own that is a walk up the page.
     this.#shownLang = this.lang;
     const t = messages[this.#shownLang];

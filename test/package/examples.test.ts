@@ -122,6 +122,30 @@ describe('the script-tag bundle, minified', { timeout: 60_000 }, () => {
     '86 10 1234 5678', '+852 9123 4567', '１３８００１３８０００',
   ];
 
+  it('exposes the element’s class as window.CarrierVerify, the rest of the API on it', async () => {
+    const page = await open('script-tag');
+    const seen = await page.evaluate(() => {
+      type Api = (new () => HTMLElement) & Record<string, unknown> & {
+        timeout: number;
+        checkPhone(raw: string): { ok: boolean };
+        VerifiedEvent: new (detail: object) => Event;
+      };
+      const api = (window as unknown as { CarrierVerify: Api }).CarrierVerify;
+      return {
+        isTheClass: api === customElements.get('carrier-verify'),
+        instance: document.querySelector('carrier-verify') instanceof api,
+        timeout: api.timeout,
+        // As when the global was the module's namespace.
+        self: api.CarrierVerify === api,
+        checkPhone: api.checkPhone('13800138000').ok,
+        event: new api.VerifiedEvent({ code: 'FP00000' }).type,
+        exported: ['ClearedEvent', 'InvalidEvent', 'MismatchEvent', 'NotFoundEvent', 'VerifyErrorEvent', 'ResultCode', 'resultCodes', 'eventNames', 'carrierOf', 'segmentOf', 'checkName', 'normalizeName', 'normalizePhone', 'formatPhone'].filter((name) => api[name] === undefined),
+      };
+    });
+    expect(seen).toEqual({ isTheClass: true, instance: true, timeout: 30_000, self: true, checkPhone: true, event: 'cv-verified', exported: [] });
+    await page.close();
+  });
+
   it('judges every kind of number as the widget’s source does', async () => {
     const page = await open('script-tag');
     await page.route('**/api/verify', (route) => route.fulfill({ status: 200, json: { code: 'KYC1101', message: '信息不存在' } }));

@@ -1,13 +1,15 @@
 // The npm package as published: built into a temporary folder, its exports resolved by name, imported in Node (SSR) and type-checked.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ClassDeclaration, CustomElement, Package } from 'custom-elements-manifest/schema';
+import { join, posix } from 'node:path';
+import type { ClassDeclaration, ClassField, CustomElement, Package } from 'custom-elements-manifest/schema';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../scripts/build.mjs';
 import { generateTokenKey } from '../../server/tokens.js';
@@ -25,6 +27,9 @@ const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'
   jsdelivr: string;
   customElements: string;
   bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  engines: { node: string };
 };
 
 /** The titles of the demo and dashboard pages, as their sources have them. */
@@ -57,6 +62,31 @@ describe('the built package', () => {
     const missing = files.filter((file) => !existsSync(join(pkg, file)));
     expect(missing).toEqual([]);
     expect(packageJson.unpkg).toBe('./dist/carrier-verify.js');
+  });
+
+  it('names its program by a path npm keeps, and a Node version on which every dependency runs', async () => {
+    // npm publish drops (and warns about) a bin path it has to rewrite, `./dist/…` included.
+    for (const target of Object.values(packageJson.bin)) expect(target).toBe(posix.normalize(target));
+    // The lowest version `engines` allows must satisfy each dependency's own `engines.node` (undici 7 needs 20.18.1).
+    const version = (text: string) => text.split('.').map(Number).concat(0, 0).slice(0, 3);
+    const compare = (a: number[], b: number[]) => a.map((part, i) => part - b[i]!).find((diff) => diff !== 0) ?? 0;
+    const satisfies = (have: number[], range: string) =>
+      range.split('||').some((alternative) =>
+        alternative.trim().split(/\s+/).every((comparator) => {
+          const [, operator, wanted] = /^(>=|\^)?(\d+(?:\.\d+){0,2})$/.exec(comparator) ?? [];
+          if (!wanted) throw new Error(`a range this test does not read: ${range}`);
+          const floor = version(wanted);
+          return operator === '^' ? have[0] === floor[0] && compare(have, floor) >= 0 : operator === '>=' ? compare(have, floor) >= 0 : compare(have, floor) === 0;
+        }),
+      );
+    const lowest = version(/^>=(\d+(?:\.\d+){0,2})$/.exec(packageJson.engines.node)![1]!);
+    const unmet: string[] = [];
+    for (const name of Object.keys(packageJson.dependencies)) {
+      const dependency = JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+      const range = dependency.engines?.node;
+      if (range && !satisfies(lowest, range)) unmet.push(`${name} wants node ${range}`);
+    }
+    expect(unmet).toEqual([]);
   });
 
   it('packs every file its entries name, with its licence and README, and nothing of the sources or tests', async () => {
@@ -177,6 +207,43 @@ export type Check = TokenCheck;
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', legacy], { cwd: legacy, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
+  });
+
+  it('names in its declarations only modules it depends on, so that a strict installation resolves them all', async () => {
+    // The modules a .d.ts needs: what it imports or re-exports, `import("…")` types, the modules it augments and
+    // `/// <reference types>`. One that is neither a dependency nor a peer (nor their @types) resolves only where a
+    // package manager happens to hoist it, and fails with TS2307 under a nested or strict installation.
+    const needed = (file: ts.SourceFile): string[] => {
+      const found = file.typeReferenceDirectives.map((directive) => directive.fileName);
+      const visit = (node: ts.Node): void => {
+        if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
+        else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text);
+        else if (ts.isModuleDeclaration(node) && ts.isStringLiteral(node.name)) found.push(node.name.text);
+        else if (ts.isExternalModuleReference(node) && ts.isStringLiteral(node.expression)) found.push(node.expression.text);
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+      return found;
+    };
+    const declared = new Set([...Object.keys(packageJson.dependencies), ...Object.keys(packageJson.peerDependencies)]);
+    const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    const typesOf = (name: string) => `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
+    const stray: string[] = [];
+    let files = 0;
+    for (const folder of ['widget', 'server']) {
+      const entries = (await readdir(join(pkg, 'dist', folder), { recursive: true })).filter((path) => path.endsWith('.d.ts'));
+      for (const path of entries) {
+        files += 1;
+        const file = ts.createSourceFile(path, await readFile(join(pkg, 'dist', folder, path), 'utf8'), ts.ScriptTarget.ES2022, true);
+        for (const specifier of needed(file)) {
+          if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+          const name = packageOf(specifier);
+          if (!declared.has(name) && !declared.has(typesOf(name))) stray.push(`dist/${folder}/${path}: ${specifier}`);
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(10);
+    expect(stray).toEqual([]);
   });
 
   it('types its server entry for a Node backend without the DOM library, its declarations checked too', async () => {
@@ -390,6 +457,29 @@ describe('custom-elements.json', () => {
       'cv-error': 'VerifyErrorEvent',
       'cv-cleared': 'ClearedEvent',
     });
+  });
+
+  it('says which properties reflect to their attribute, the default of disabled, and the spellings of a server renderer', async () => {
+    const el = element();
+    // `reflects` came to the manifest schema after the version whose types this test imports.
+    const fields = (el?.members ?? []).filter((member) => member.kind === 'field') as (ClassField & { reflects?: boolean })[];
+    // Lit reflects those declared with `reflect: true`; disabled sets its attribute itself, at once.
+    expect(fields.filter((field) => field.reflects).map((field) => field.name).sort()).toEqual(['disabled', 'name', 'required', 'theme']);
+    const attributes = Object.fromEntries((el?.attributes ?? []).map((a) => [a.name, a]));
+    expect([attributes.disabled?.default, fields.find((field) => field.name === 'disabled')?.default]).toEqual(['false', 'false']);
+    // No single default where there is none: lang follows the page, theme is unset (the light look); each says so.
+    expect(attributes.lang?.default).toBeUndefined();
+    expect(attributes.lang?.description).toContain('else `zh-CN`');
+    expect(attributes.theme?.description).toContain('`light` (default)');
+    // Every attribute the element observes beyond its properties' own: the names React's server renderer writes.
+    const source = await readFile(join(root, 'widget', 'carrier-verify.ts'), 'utf8');
+    const aliases = /const RENDERED_ATTRIBUTES[^=]*=\s*\{([^}]*)\}/.exec(source)![1]!;
+    const observed = Object.fromEntries([...aliases.matchAll(/(\w+): '([\w-]+)'/g)].map((match) => [match[1]!, match[2]!]));
+    expect(Object.keys(observed)).toEqual(['sitekey', 'privacypolicy', 'namefield', 'phonefield']);
+    for (const [alias, attribute] of Object.entries(observed)) {
+      expect([alias, attributes[attribute]?.name]).toEqual([alias, attribute]);
+      expect([alias, attributes[alias]?.description]).toEqual([alias, expect.stringContaining(`\`${attribute}\``)]);
+    }
   });
 
   it('names one custom state per status, and every part the element renders', async () => {
