@@ -488,8 +488,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.route('/', monitoringRoutes(config.metrics, config.operator, trial));
 
   const page = (file: string) =>
-    async function servePage() {
-      return (await config.assets(file)) ?? apiError('NOT_FOUND', { message: 'Not where this proxy looks for it: the built files are in the package\'s dist/ (npm run build in a checkout); a backend bundled into one file passes assets: fileAssets(folder)' }).getResponse();
+    async function servePage(request?: Request) {
+      return (await config.assets(file, request)) ?? apiError('NOT_FOUND', { message: 'Not where this proxy looks for it: the built files are in the package\'s dist/ (npm run build in a checkout); a backend bundled into one file passes assets: fileAssets(folder)' }).getResponse();
     };
   /** A page with the base its relative URLs resolve against: where the site mounted the app. */
   const htmlPage = (file: string) => {
@@ -509,14 +509,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const serve = page(file);
     return function serveScript(c: Context<Env>) {
       c.set('cors', anyOrigin);
-      return serve();
+      return serve(c.req.raw);
     };
   };
   app.get('/carrier-verify.js', script('/carrier-verify.js'));
   app.get('/carrier-verify.js.map', script('/carrier-verify.js.map'));
   app.get('/assets/*', async (c, next) => {
     // The file's path in the app, wherever the site mounted it.
-    const file = await config.assets(`/site${c.req.path.slice(mountOf(c).length)}`);
+    const file = await config.assets(`/site${c.req.path.slice(mountOf(c).length)}`, c.req.raw);
     if (file) return file;
     // Not one of its files: whoever answers next (its 404, or a site's route) answers, not this handler.
     c.set('passedOn', true);

@@ -23,7 +23,12 @@ export const SECRET_MIN_LENGTH = 32;
 export type LogLine = Record<string, unknown>;
 
 /** Fetches a built page or script by path (`/`, `/carrier-verify.js`), or null when there is none. */
-export type AssetFetcher = (path: string) => Promise<Response | null>;
+/**
+ * Reads a built file by its path under the package's dist/ (`/carrier-verify.js`, `/site/index.html`…); null when there
+ * is none. Given the request, it may answer as the request asks: a `304` for the copy the client has, a compressed
+ * copy (fileAssets does both); a page, whose base element the app writes in, is asked for without it.
+ */
+export type AssetFetcher = (path: string, request?: Request) => Promise<Response | null>;
 
 /** What `createApp` takes; every field is optional. */
 export interface AppConfig {

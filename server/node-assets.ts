@@ -39,13 +39,6 @@ interface Entry {
   encoded?: Promise<Copies>;
 }
 
-/**
- * The files read by any fileAssets, by ETag: what `assetRepresentation` needs to answer a revalidation or to send a
- * compressed copy of a response that carries one of these tags. A tag is the hash of the bytes, so two folders
- * holding the same file share one entry.
- */
-const byTag = new Map<string, Entry>();
-
 async function encode(body: Uint8Array<ArrayBuffer>): Promise<Copies> {
   const [br, gz] = await Promise.all([
     brotliAsync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength } }),
@@ -60,9 +53,9 @@ async function encode(body: Uint8Array<ArrayBuffer>): Promise<Copies> {
 /**
  * Reads files below `root`; a path that climbs out of it, or a missing file, is null. Each answer carries a strong
  * ETag, the hash of the file's bytes. A file is read once and kept until it changes on disk (its size or
- * modification time), and a text file over 1 KB is compressed once, with gzip and brotli, as it is first read: the
- * Node program (`node.ts`) answers a matching `If-None-Match` with `304` and sends a compressed copy to a client
- * that accepts one (`assetRepresentation`).
+ * modification time), and a text file over 1 KB is compressed once, with gzip and brotli, as it is first read. Asked
+ * with the request, it answers a matching `If-None-Match` with `304` and sends a compressed copy to a client that
+ * accepts one (`represent`).
  *
  * No `Last-Modified`: npm installs every file of a package with the same modification time, whatever its version,
  * which would tell a browser that the bundle of a new version is the one it has.
@@ -70,11 +63,7 @@ async function encode(body: Uint8Array<ArrayBuffer>): Promise<Copies> {
 export function fileAssets(root: string): AssetFetcher {
   const base = resolve(root) + sep;
   const files = new Map<string, Entry>();
-  const forget = (file: string) => {
-    const known = files.get(file);
-    if (known && byTag.get(known.etag) === known) byTag.delete(known.etag);
-    files.delete(file);
-  };
+  const forget = (file: string) => files.delete(file);
   const load = async (file: string): Promise<Entry | null> => {
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) {
@@ -92,22 +81,22 @@ export function fileAssets(root: string): AssetFetcher {
     files.set(file, entry);
     return entry;
   };
-  return async (path) => {
+  return async (path, request) => {
     const file = normalize(join(base, path));
     if (!file.startsWith(base)) return null;
     try {
       const entry = await load(file);
       if (!entry) return null;
-      // Set again on every read: another folder's copy of the same bytes may have replaced or dropped it.
-      byTag.set(entry.etag, entry);
       const immutable = /\/assets\//.test(path);
-      return new Response(entry.body, {
+      const response = new Response(entry.body, {
         headers: {
           'content-type': types[extname(file)] ?? 'application/octet-stream',
           'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
           etag: entry.etag,
         },
       });
+      if (!request || (request.method !== 'GET' && request.method !== 'HEAD')) return response;
+      return represent(request, response, entry, entry.encoded ? await entry.encoded : {});
     } catch {
       return null;
     }
@@ -143,21 +132,10 @@ function preferredCoding(header: string | null, available: readonly Coding[]): C
 }
 
 /**
- * The representation of `response` that `request` should get, when `response` is one of fileAssets' files as it
- * left fileAssets (its ETag, no Content-Encoding): a `304` when `If-None-Match` names it, its brotli or gzip copy
- * when `Accept-Encoding` takes one (with `Vary: Accept-Encoding` on every answer of a file that has copies, and
- * an ETag of its own for each copy, since a strong ETag names one exact sequence of bytes). Any other response is
- * returned as it is: a page that had its base element added has lost its ETag, and is sent whole.
+ * The representation of one of fileAssets' files that `request` should get: a `304` when `If-None-Match` names it,
+ * its brotli or gzip copy when `Accept-Encoding` takes one (with `Vary: Accept-Encoding` on every answer of a file
+ * that has copies, and an ETag of its own for each copy, since a strong ETag names one exact sequence of bytes).
  */
-export function assetRepresentation(request: Request, response: Response): Response | Promise<Response> {
-  if ((request.method !== 'GET' && request.method !== 'HEAD') || response.status !== 200) return response;
-  const etag = response.headers.get('etag');
-  const entry = etag === null ? undefined : byTag.get(etag);
-  if (!entry || response.headers.has('content-encoding')) return response;
-  if (!entry.encoded) return represent(request, response, entry, {});
-  return entry.encoded.then((copies) => represent(request, response, entry, copies));
-}
-
 function represent(request: Request, response: Response, entry: Entry, copies: Copies): Response {
   const available = (['br', 'gzip'] as const).filter((coding) => copies[coding]);
   const coding = preferredCoding(request.headers.get('accept-encoding'), available);

@@ -9,7 +9,6 @@ import { maskIp } from './client-ip.js';
 import { ConfigError, type AppConfig, type LogLine } from './config.js';
 import { jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
-import { assetRepresentation } from './node-assets.js';
 import { nodeAppConfig } from './node-setup.js';
 
 export interface RunningServer {
@@ -70,14 +69,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // The adapter's error handler is not told the request. A request of which no URL can be made reaches it at once,
     // within the listener's call: the request of that call is the one.
     let current: IncomingMessage | undefined;
-    // A built file (the script-tag bundle, the pages' files) goes out as the request asks for it: a 304 for the
-    // copy the client has, brotli or gzip when it takes them. The app's answer is taken as it comes, at once when it
-    // comes at once, so that an error thrown in the call still finds the request in `current`.
-    const fetch = (request: Request, bindings: unknown) => {
-      const answer = app.fetch(request, bindings);
-      return answer instanceof Promise ? answer.then((response) => assetRepresentation(request, response)) : assetRepresentation(request, answer);
-    };
-    const listener = getRequestListener(fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, report) });
+    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, report) });
     const server = createServer(serverOptions, (request, response) => {
       // HTTP/1.1 requires a Host (RFC 9112, 3.2); an HTTP/1.0 request may lack one, and is served.
       if (request.headers.host === undefined && request.httpVersion !== '1.0') return answerWith(response, unbuildable(new RequestError('Missing host header'), request, report));

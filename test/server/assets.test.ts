@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../server/config.js';
 import { fileAssets } from '../../server/node-assets.js';
 import { startServer, type RunningServer } from '../../server/node.js';
 
@@ -27,6 +28,7 @@ const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 describe('the built files over HTTP', () => {
   let dir: string;
   let running: RunningServer;
+  const logs: LogLine[] = [];
 
   const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
     new Promise<Answer>((resolve, reject) => {
@@ -48,7 +50,7 @@ describe('the built files over HTTP', () => {
     await writeFile(join(dir, 'site', 'assets', 'index-1a2b.js'), pageScript);
     await writeFile(join(dir, 'site', 'assets', 'logo-3c4d.png'), png);
     await writeFile(join(dir, 'site', 'index.html'), `<!doctype html><html><head><script src="carrier-verify.js"></script></head><body>${'demo '.repeat(400)}</body></html>`);
-    running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined, assets: fileAssets(dir) });
+    running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: (line) => logs.push(line), assets: fileAssets(dir) });
   });
   afterAll(async () => {
     await running?.close();
@@ -127,6 +129,12 @@ describe('the built files over HTTP', () => {
     expect(gzip.status).toBe(200);
     expect(gunzipSync(gzip.body).equals(script)).toBe(true);
     expect((await get('/carrier-verify.js', { 'if-none-match': '"not-this-one"' })).status).toBe(200);
+  });
+
+  it('logs each answer as the client got it: a 304 as a 304', async () => {
+    const tag = (await get('/carrier-verify.js')).headers.etag!;
+    await get('/carrier-verify.js', { 'if-none-match': tag });
+    expect(logs.at(-1)).toMatchObject({ method: 'GET', status: 304 });
   });
 
   it('answers HEAD with the headers a GET would have, and no body', async () => {
