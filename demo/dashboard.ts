@@ -204,7 +204,8 @@ function uptime(ms: number): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string };
+/** A failed load; `closed`: the proxy has no operator token set up, so no token can open its data. */
+type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string; closed?: boolean };
 
 /** Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it. */
 const stepFor: Record<string, number> = { '15': 10, '30': 30, '60': 60 };
@@ -215,8 +216,8 @@ async function load(): Promise<Load> {
   try {
     const res = await fetch(`api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
     if (res.ok) return { ok: true, stats: (await res.json()) as Stats };
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}` };
+    const body = (await res.json().catch(() => ({}))) as { message?: string; closed?: boolean };
+    return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}`, closed: res.status === 401 && body.closed === true };
   } catch {
     return { ok: false, status: 0, message: 'The proxy cannot be reached' };
   }
@@ -249,9 +250,14 @@ async function refresh(): Promise<void> {
     }
     if (focused) $<HTMLElement>('main').focus();
   } else {
-    form.hidden = result.status !== 401;
-    if (result.status === 401) $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? result.message : '';
-    $('#status').textContent = result.status === 401 ? 'Operator token needed' : `Not updated: ${result.message}`;
+    const asking = result.status === 401 && !result.closed;
+    form.hidden = !asking;
+    $<HTMLElement>('#closed-note').hidden = !result.closed;
+    // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
+    const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
+    $('#token-error').textContent = wrong ? 'That is not the operator token. Enter it again.' : '';
+    $('#token-input').setAttribute('aria-invalid', String(wrong));
+    $('#status').textContent = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated: ${result.message}`;
   }
   if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
 }

@@ -24,8 +24,8 @@ const servers: RunningServer[] = [];
 const hosts: ServerType[] = [];
 const upstreams: MockUpstream[] = [];
 
-async function proxy(overrides: Parameters<typeof startServer>[1] = {}): Promise<string> {
-  const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined, ...overrides });
+async function proxy(overrides: Parameters<typeof startServer>[1] = {}, env: Record<string, string> = {}): Promise<string> {
+  const running = await startServer({ PORT: '0', HOST: '127.0.0.1', ...env }, { assets: site.assets, log: () => undefined, ...overrides });
   servers.push(running);
   return `http://127.0.0.1:${running.port}`;
 }
@@ -297,9 +297,14 @@ describe('GET /dashboard in Chromium', () => {
     // Whether the app serves the trial page is in the data: until it is read, no link that may lead nowhere.
     expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(false);
 
-    await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
+    // A wrong token is refused in the form's terms, not in an API client's (a header, a query parameter).
+    const field = page.getByLabel('Operator token');
+    expect(await field.getAttribute('aria-invalid')).toBe('false');
+    await field.fill('wrong-token-wrong-token-wrong-token');
     await page.getByRole('button', { name: 'Show' }).click();
-    await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('That is not the operator token. Enter it again.');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#status').textContent()).toBe('Operator token needed');
 
     // From the keyboard: the form goes with the focus in it, which lands on the data, and Tab goes on into it.
     await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
@@ -314,6 +319,47 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#token-form').isVisible()).toBe(false);
     expect(page.url()).toBe(`${base}/dashboard`);
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
+    await page.close();
+  });
+
+  it('says at once, with no form, that a production proxy without an operator token keeps its data closed', { timeout: 30_000 }, async () => {
+    const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
+    const base = await proxy({}, {
+      NODE_ENV: 'production',
+      CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
+      CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(64),
+    });
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    let asked = 0;
+    page.on('request', (request) => void (request.url().includes('/api/stats') && (asked += 1)));
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Closed: no operator token set');
+    // No field to guess into: no token can open the data until one is set where the proxy runs.
+    expect(await page.getByLabel('Operator token').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Show' }).isVisible()).toBe(false);
+    const note = page.getByText('monitoring data is closed to everyone');
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.textContent()).toMatch(/Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs .*restart it, and reload this page/s);
+    expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
+    // Nor does it keep asking: only a restart opens the data.
+    await page.waitForTimeout(1500);
+    expect(asked).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.close();
+  });
+
+  it('keeps the wrong-token message on a phone screen, under the field', { timeout: 30_000 }, async () => {
+    const base = await proxy({ operatorToken: OPERATOR_TOKEN });
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${base}/dashboard?token=wrong-token-wrong-token-wrong-token`);
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toBe('That is not the operator token. Enter it again.');
+    const [box, field] = await Promise.all([alert.boundingBox(), page.getByLabel('Operator token').boundingBox()]);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(320);
+    expect(box!.y).toBeGreaterThan(field!.y + field!.height);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     await page.close();
   });
 
@@ -336,7 +382,7 @@ describe('GET /dashboard in Chromium', () => {
       await page.goto(`${base}/dashboard`);
       await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
       await page.getByRole('button', { name: 'Show' }).click();
-      await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+      await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/not the operator token/);
       expect(await contrastFailures(page)).toEqual([]);
 
       await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
