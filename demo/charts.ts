@@ -17,6 +17,7 @@ interface Frame {
 export interface Series {
   readonly key: string;
   readonly label: string;
+  /** A CSS colour, `var(--name)` included: it is set as a style, which a custom property may change with the scheme. */
   readonly color: string;
   /** One value per time; null where there is nothing to show (a gap in a line). */
   readonly values: readonly (number | null)[];
@@ -44,6 +45,12 @@ function svg<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string
   const node = document.createElementNS(SVG_NS, name);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   parent?.append(node);
+  return node;
+}
+
+/** Colours a mark through its style (a presentation attribute takes no var()), which the page's CSP allows from script. */
+function paint<T extends SVGElement>(node: T, property: 'fill' | 'stroke', color: string): T {
+  node.style.setProperty(property, color);
   return node;
 }
 
@@ -106,7 +113,7 @@ function drawBars(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value:
       const value = series.values[i] ?? 0;
       if (value <= 0) continue;
       const x = MARGIN.left + i * slot + (slot - width) / 2;
-      svg('rect', { class: 'bar', 'data-series': series.key, x, y: y(base + value), width, height: y(base) - y(base + value), fill: series.color }, bars);
+      paint(svg('rect', { class: 'bar', 'data-series': series.key, x, y: y(base + value), width, height: y(base) - y(base + value) }, bars), 'fill', series.color);
       base += value;
     }
   });
@@ -122,11 +129,11 @@ function drawLines(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value
     if (points.length === 0) continue;
     if (points.length === 1) {
       const [cx, cy] = points[0]!.split(',');
-      svg('circle', { class: 'point', 'data-series': series.key, cx: cx!, cy: cy!, r: 3, fill: series.color }, lines);
+      paint(svg('circle', { class: 'point', 'data-series': series.key, cx: cx!, cy: cy!, r: 3 }, lines), 'fill', series.color);
       continue;
     }
     const d = `M${points.join('L')}`;
-    const path = svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', stroke: series.color, 'stroke-width': 2 }, lines);
+    const path = paint(svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', 'stroke-width': 2 }, lines), 'stroke', series.color);
     if (series.dashed) path.setAttribute('stroke-dasharray', '5 3');
   }
 }

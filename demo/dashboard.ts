@@ -20,18 +20,20 @@ function takeTokenFromUrl(): void {
   history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
 }
 
+/** Series colours, from the page's CSS: each scheme has its own, at 3:1 or more on the chart (see dashboard.css). */
+const seriesColor = (name: string) => `var(--series-${name})`;
 const codeColors: Record<string, string> = {
-  [ResultCode.match]: '#1a7f37',
-  [ResultCode.mismatch]: '#d4a72c',
-  [ResultCode.notFound]: '#6e7781',
-  RATE_LIMITED: '#e16f24',
-  UPSTREAM_ERROR: '#cf222e',
-  UPSTREAM_TIMEOUT: '#8250df',
-  SERVICE_UNAVAILABLE: '#a40e26',
-  INTERNAL_ERROR: '#82071e',
+  [ResultCode.match]: seriesColor('match'),
+  [ResultCode.mismatch]: seriesColor('mismatch'),
+  [ResultCode.notFound]: seriesColor('no-record'),
+  RATE_LIMITED: seriesColor('rate-limited'),
+  UPSTREAM_ERROR: seriesColor('upstream-error'),
+  UPSTREAM_TIMEOUT: seriesColor('upstream-timeout'),
+  SERVICE_UNAVAILABLE: seriesColor('unavailable'),
+  INTERNAL_ERROR: seriesColor('internal-error'),
 };
-const otherColors = ['#0969da', '#bf3989', '#1b7c83', '#953800', '#57606a'];
-const providerColors = ['#0969da', '#bf3989', '#1b7c83', '#953800', '#8250df', '#57606a'];
+const otherColors = ['blue', 'pink', 'teal', 'brown', 'grey'].map(seriesColor);
+const providerColors = ['blue', 'pink', 'teal', 'brown', 'purple', 'grey'].map(seriesColor);
 const codeLabels: Record<string, string> = {
   [ResultCode.match]: 'FP00000 match',
   [ResultCode.mismatch]: 'FP03333 mismatch',
@@ -166,7 +168,7 @@ function renderCharts(stats: Stats): void {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'hit-rate', label: 'Hit rate', color: '#1b7c83', values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
+    series: [{ key: 'hit-rate', label: 'Hit rate', color: seriesColor('teal'), values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
     format: percent,
     minMax: 100,
     empty: 'No cache look-ups in this window',
@@ -175,7 +177,7 @@ function renderCharts(stats: Stats): void {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
+    series: [{ key: 'cost', label: 'Estimated cost', color: seriesColor('brown'), values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
     format: money,
     empty: 'No billed calls in this window',
   });

@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
+import type { DashboardStats } from '../../server/monitoring.js';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { createNodeTransport } from '../../server/transport-node.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
@@ -45,6 +46,30 @@ async function contrastFailures(page: Page): Promise<string[]> {
   const results = await page.evaluate(() => (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { runOnly: ['color-contrast'] }));
   expect((results as AxeResults).passes.length, 'axe checked nothing').toBeGreaterThan(0);
   return (results as AxeResults).violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? v.help}`));
+}
+
+/** WCAG's contrast ratio of two computed colours, `rgb(r, g, b)`. */
+function contrast(a: string, b: string): number {
+  const luminance = (color: string) => {
+    const [r, g, blue] = (color.match(/[\d.]+/g) ?? []).slice(0, 3).map((c) => Number(c) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * blue!;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
+/**
+ * An answer with a little of everything in every point: every result code the page names and five it does not,
+ * four kinds of 5xx error, refusals, cache look-ups, a billed call and six providers' latency.
+ */
+function everySeries(stats: DashboardStats): DashboardStats {
+  const ones = (keys: string[]) => Object.fromEntries(keys.map((key) => [key, 1]));
+  const codes = ['FP00000', 'FP03333', 'KYC1101', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'BAD_REQUEST', 'INVALID_NAME', 'INVALID_PHONE', 'ORIGIN_NOT_ALLOWED', 'HTTP_404'];
+  const errors = ['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'HTTP_500'];
+  const providers = ['one', 'two', 'three', 'four', 'five', 'six'];
+  const latency = Object.fromEntries(providers.map((provider, i) => [provider, { count: 1, p50: 40 + 30 * i, p95: 90 + 60 * i }]));
+  const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, latency };
+  return { ...stats, providers, circuits: {}, totals: counts, series: stats.series.map((point) => ({ ...point, ...counts })) };
 }
 
 beforeAll(async () => {
@@ -200,6 +225,49 @@ describe('GET /dashboard in Chromium', () => {
     for (const svg of await page.locator('.plot svg').all()) {
       const [shown, drawn] = await svg.evaluate((node: SVGSVGElement) => [node.getBoundingClientRect().width, node.viewBox.baseVal.width]);
       expect(Math.abs(shown! - drawn!)).toBeLessThanOrEqual(1);
+    }
+    await page.close();
+  });
+
+  it('draws every series at 3:1 or more against its chart in both colour schemes, each in a colour of its own', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: everySeries((await response.json()) as DashboardStats) });
+    });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      // Each bar, line and point as drawn, and each legend swatch, with the colour of the card behind it.
+      const marks = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('figure.chart')].flatMap((figure) => {
+          const background = getComputedStyle(figure).backgroundColor;
+          const drawn = [...figure.querySelectorAll<SVGElement>('svg [data-series]')].map((mark) => {
+            const style = getComputedStyle(mark);
+            return { series: mark.dataset.series!, color: mark.tagName === 'path' ? style.stroke : style.fill };
+          });
+          const swatches = [...figure.querySelectorAll<HTMLElement>('.legend li')].map((item) => {
+            const style = getComputedStyle(item.querySelector('.swatch')!);
+            return { series: `swatch ${item.firstChild!.nextSibling!.textContent}`, color: style.borderTopStyle === 'dashed' ? style.borderTopColor : style.backgroundColor };
+          });
+          return [...drawn, ...swatches].map((mark) => ({ chart: figure.id, background, ...mark }));
+        }),
+      );
+      expect(new Set(marks.map((m) => m.chart)).size).toBe(5);
+      expect(marks.filter((m) => m.chart === 'chart-requests' && !m.series.startsWith('swatch')).length).toBeGreaterThanOrEqual(13);
+      const faint = marks.filter((m) => contrast(m.color, m.background) < 3).map((m) => `${m.chart} ${m.series}: ${m.color} on ${m.background}, ${contrast(m.color, m.background).toFixed(2)}:1`);
+      expect(faint, colorScheme).toEqual([]);
+      // Within a chart, a colour is one series' (a provider's p50 and p95 share theirs, one line solid, one dashed).
+      for (const chart of new Set(marks.map((m) => m.chart))) {
+        const colors = new Map<string, Set<string>>();
+        for (const { series, color } of marks.filter((m) => m.chart === chart && !m.series.startsWith('swatch'))) {
+          colors.set(color, (colors.get(color) ?? new Set()).add(series.replace(/-p(50|95)$/, '')));
+        }
+        const shared = [...colors].filter(([, series]) => series.size > 1).map(([color, series]) => `${color}: ${[...series].join(', ')}`);
+        expect(shared, `${colorScheme} ${chart}`).toEqual([]);
+      }
     }
     await page.close();
   });
