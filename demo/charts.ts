@@ -169,6 +169,32 @@ const moves: Record<string, (shown: number | null, n: number) => number> = {
 /** The start time of the point each chart's read-out shows, so that a redraw can keep it (see attachReadout). */
 const shownPoints = new WeakMap<SVGSVGElement, number>();
 
+/** Space between the read-out and the bars or points it reads, in CSS pixels. */
+const TIP_GAP = 6;
+
+/**
+ * Puts the read-out of the point at `x` (in drawing units) beside it, on the side with more room, clear of its bars
+ * or points, so that it never covers what it describes. Where neither side has room for it (a phone), it goes above
+ * the plot, over the legend whose labels it repeats. It stays inside the chart either way, so that it does not widen
+ * a phone's page.
+ */
+function placeTip(tip: HTMLElement, data: ChartData, frame: Frame, x: number, chartWidth: number): void {
+  const scale = chartWidth / frame.width;
+  const at = x * scale;
+  // Half a bar (80% of its slot), or a point's radius, then the gap.
+  const reach = (data.kind === 'bars' ? Math.max(1, (frame.plotW / data.times.length) * 0.8) / 2 : 3) * scale + TIP_GAP;
+  const width = tip.offsetWidth;
+  const room = { left: at - reach, right: chartWidth - at - reach };
+  const side = room.left >= room.right ? 'left' : 'right';
+  if (room[side] >= width) {
+    tip.dataset.side = side;
+    tip.style.left = `${side === 'left' ? at - reach - width : at + reach}px`;
+  } else {
+    tip.dataset.side = 'above';
+    tip.style.left = `${Math.min(chartWidth - width, Math.max(0, at - width / 2))}px`;
+  }
+}
+
 /**
  * Shows the values of one point: the one under the pointer, or, on the focused chart, the one the arrow keys reach.
  * The read-out is a status, so a screen reader announces each point. A redraw (every few seconds) keeps the point a
@@ -198,9 +224,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     const start = data.times[i]!;
     const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
-    // Centred on the point, but kept inside the chart, so that near an edge it does not widen a phone's page.
-    const half = tip.offsetWidth / 2;
-    tip.style.left = `${Math.min(chartWidth - half, Math.max(half, (x / frame.width) * chartWidth))}px`;
+    placeTip(tip, data, frame, x, chartWidth);
   };
   const hide = () => {
     shown = null;

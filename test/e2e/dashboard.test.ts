@@ -276,11 +276,11 @@ describe('GET /dashboard in Chromium', () => {
    * A dashboard on a stopped clock after one verification, which lands in the window's newest 30-second point,
    * 12:00:00 to 12:00:30 UTC; refreshed every `refreshSeconds`. Gives the page, the proxy and the first chart's read-out.
    */
-  async function readoutPage(refreshSeconds: number) {
+  async function readoutPage(refreshSeconds: number, width = 1200) {
     const now = Date.UTC(2026, 0, 1, 12, 0, 20);
     const base = await proxy({ now: () => now });
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
+    const page = await browser.newPage({ viewport: { width, height: 900 }, timezoneId: 'UTC' });
     await page.goto(`${base}/dashboard?refresh=${refreshSeconds}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     return { base, page, readout: page.locator('#chart-requests').getByRole('status') };
@@ -317,6 +317,44 @@ describe('GET /dashboard in Chromium', () => {
     expect(await readout.textContent()).toBe('');
     await page.close();
   });
+
+  for (const width of [1200, 320]) {
+    it(`puts the read-out beside the point it reads, never over it, at ${width} px`, { timeout: 60_000 }, async () => {
+      const { page } = await readoutPage(600, width);
+      for (const chart of ['requests', 'latency']) {
+        await page.locator(`#chart-${chart} svg`).focus();
+        await page.keyboard.press('End');
+        // From the newest point to the oldest: the read-out covers neither the point's column (the guide line, with a
+        // point's radius either side) nor its bars, and stays on the screen.
+        let read = 0;
+        for (let last = ''; ; read += 1) {
+          const { text, tip, column, bars } = await page.locator(`#chart-${chart}`).evaluate((figure) => {
+            const box = (node: Element) => {
+              const { left, right, top, bottom } = node.getBoundingClientRect();
+              return { left, right, top, bottom };
+            };
+            const guide = box(figure.querySelector('.guide')!);
+            const x = (guide.left + guide.right) / 2;
+            const bars = [...figure.querySelectorAll('rect.bar')].map(box).filter((bar) => bar.left <= x && bar.right >= x);
+            return { text: figure.querySelector('.tip')!.textContent!, tip: box(figure.querySelector('.tip')!), column: { ...guide, left: x - 3, right: x + 3 }, bars };
+          });
+          if (text === last) break;
+          const overlaps = (a: typeof tip, b: typeof tip) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const where = `${chart} ${text.split('\n')[0]}: read-out ${JSON.stringify(tip)}`;
+          expect(overlaps(tip, column), `${where} over the point at ${column.left + 3}`).toBe(false);
+          expect(bars.filter((bar) => overlaps(tip, bar)), where).toEqual([]);
+          expect(tip.left, where).toBeGreaterThanOrEqual(0);
+          expect(tip.right, where).toBeLessThanOrEqual(width);
+          last = text;
+          await page.keyboard.press('ArrowLeft');
+        }
+        // Every point of the half hour, at 30 seconds each.
+        expect(read).toBeGreaterThanOrEqual(60);
+      }
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await page.close();
+    });
+  }
 
   it('keeps the point a keyboard user is reading through the refreshes, with its new values', { timeout: 30_000 }, async () => {
     const { base, page, readout } = await readoutPage(1);
