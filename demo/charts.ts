@@ -124,17 +124,28 @@ function drawLines(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value
   const x = (i: number) => MARGIN.left + ((i + 0.5) / n) * frame.plotW;
   const lines = svg('g', { class: 'lines' }, root);
   for (const series of data.series) {
-    // A point without data is skipped, not a break: a quiet provider's line joins the points it has.
-    const points = series.values.flatMap((value, i) => (value === null ? [] : [`${x(i).toFixed(1)},${y(value).toFixed(1)}`]));
-    if (points.length === 0) continue;
-    if (points.length === 1) {
-      const [cx, cy] = points[0]!.split(',');
-      paint(svg('circle', { class: 'point', 'data-series': series.key, cx: cx!, cy: cy!, r: 3 }, lines), 'fill', series.color);
-      continue;
+    // Runs of points with data. A point without data (no upstream call, no cache look-up) breaks the line: joined
+    // across it, the line would draw values in between that were never measured.
+    const runs: { i: number; value: number }[][] = [];
+    series.values.forEach((value, i) => {
+      if (value === null) return;
+      const run = runs.at(-1);
+      if (run && run.at(-1)!.i === i - 1) run.push({ i, value });
+      else runs.push([{ i, value }]);
+    });
+    const at = ({ i, value }: { i: number; value: number }) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`;
+    const d = runs
+      .filter((run) => run.length > 1)
+      .map((run) => `M${run.map(at).join('L')}`)
+      .join('');
+    if (d) {
+      const path = paint(svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', 'stroke-width': 2 }, lines), 'stroke', series.color);
+      if (series.dashed) path.setAttribute('stroke-dasharray', '5 3');
     }
-    const d = `M${points.join('L')}`;
-    const path = paint(svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', 'stroke-width': 2 }, lines), 'stroke', series.color);
-    if (series.dashed) path.setAttribute('stroke-dasharray', '5 3');
+    // A point alone between gaps has no line to be on: it is drawn as a dot.
+    for (const [point] of runs.filter((run) => run.length === 1)) {
+      paint(svg('circle', { class: 'point', 'data-series': series.key, cx: x(point!.i).toFixed(1), cy: y(point!.value).toFixed(1), r: 3 }, lines), 'fill', series.color);
+    }
   }
 }
 

@@ -318,6 +318,58 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('breaks a line where a point has no data, rather than draw values across it that were never measured', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // The sandbox's latency and the cache's hit rate in three of the last six points: two in a row, then one alone
+    // after an empty point; none anywhere else.
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as DashboardStats;
+      const n = stats.series.length;
+      const measured = new Set([n - 6, n - 5, n - 3]);
+      const series = stats.series.map((point, i) =>
+        measured.has(i)
+          ? { ...point, cacheHits: i % 2, cacheLookups: 1, latency: { sandbox: { count: 1, p50: 40 + 20 * (i % 3), p95: 90 + 20 * (i % 3) } } }
+          : { ...point, cacheHits: 0, cacheLookups: 0, latency: {} },
+      );
+      const totals = { ...stats.totals, cacheHits: 1, cacheLookups: 3, latency: { sandbox: { count: 3, p50: 60, p95: 110 } } };
+      await route.fulfill({ response, json: { ...stats, series, totals } });
+    });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+
+    for (const [chart, series] of [['latency', 'sandbox-p50'], ['cache', 'hit-rate']] as const) {
+      const figure = page.locator(`#chart-${chart}`);
+      /** Moves the read-out to the point `back` before the newest, and says whether the series' line or dot is drawn at its x. */
+      const drawnAt = async (back: number) => {
+        await figure.locator('svg').focus();
+        await page.keyboard.press('End');
+        for (let i = 0; i < back; i += 1) await page.keyboard.press('ArrowLeft');
+        return figure.evaluate((node, key) => {
+          const x = Number(node.querySelector('.guide')!.getAttribute('x1'));
+          const marks = [...node.querySelectorAll<SVGGeometryElement>(`[data-series="${key}"]`)];
+          const height = node.querySelector('svg')!.viewBox.baseVal.height;
+          for (let y = 0; y <= height; y += 0.5) {
+            const point = new DOMPoint(x, y);
+            if (marks.some((mark) => (mark.tagName === 'circle' ? mark.isPointInFill(point) : mark.isPointInStroke(point)))) return true;
+          }
+          return false;
+        }, series);
+      };
+      expect(await drawnAt(5), `${chart}: the first of two points in a row`).toBe(true);
+      expect(await drawnAt(4), `${chart}: the second`).toBe(true);
+      // Nothing is drawn across the empty point between them and the next, which is read out as no value...
+      expect(await drawnAt(3), `${chart}: the empty point`).toBe(false);
+      expect(await figure.getByRole('status').textContent()).toMatch(chart === 'latency' ? /sandbox p50: –/ : /Hit rate: –/);
+      // ...and the point alone after it is a dot.
+      expect(await drawnAt(2), `${chart}: the point alone`).toBe(true);
+      expect(await figure.locator(`circle[data-series="${series}"]`).count()).toBe(1);
+      expect(await drawnAt(1), `${chart}: after the last point`).toBe(false);
+    }
+    await page.close();
+  });
+
   for (const width of [1200, 320]) {
     it(`puts the read-out beside the point it reads, never over it, at ${width} px`, { timeout: 60_000 }, async () => {
       const { page } = await readoutPage(600, width);
