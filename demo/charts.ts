@@ -17,6 +17,7 @@ interface Frame {
 export interface Series {
   readonly key: string;
   readonly label: string;
+  /** A CSS colour, `var(--name)` included: it is set as a style, which a custom property may change with the scheme. */
   readonly color: string;
   /** One value per time; null where there is nothing to show (a gap in a line). */
   readonly values: readonly (number | null)[];
@@ -44,6 +45,12 @@ function svg<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string
   const node = document.createElementNS(SVG_NS, name);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   parent?.append(node);
+  return node;
+}
+
+/** Colours a mark through its style (a presentation attribute takes no var()), which the page's CSP allows from script. */
+function paint<T extends SVGElement>(node: T, property: 'fill' | 'stroke', color: string): T {
+  node.style.setProperty(property, color);
   return node;
 }
 
@@ -106,7 +113,7 @@ function drawBars(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value:
       const value = series.values[i] ?? 0;
       if (value <= 0) continue;
       const x = MARGIN.left + i * slot + (slot - width) / 2;
-      svg('rect', { class: 'bar', 'data-series': series.key, x, y: y(base + value), width, height: y(base) - y(base + value), fill: series.color }, bars);
+      paint(svg('rect', { class: 'bar', 'data-series': series.key, x, y: y(base + value), width, height: y(base) - y(base + value) }, bars), 'fill', series.color);
       base += value;
     }
   });
@@ -117,17 +124,28 @@ function drawLines(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value
   const x = (i: number) => MARGIN.left + ((i + 0.5) / n) * frame.plotW;
   const lines = svg('g', { class: 'lines' }, root);
   for (const series of data.series) {
-    // A point without data is skipped, not a break: a quiet provider's line joins the points it has.
-    const points = series.values.flatMap((value, i) => (value === null ? [] : [`${x(i).toFixed(1)},${y(value).toFixed(1)}`]));
-    if (points.length === 0) continue;
-    if (points.length === 1) {
-      const [cx, cy] = points[0]!.split(',');
-      svg('circle', { class: 'point', 'data-series': series.key, cx: cx!, cy: cy!, r: 3, fill: series.color }, lines);
-      continue;
+    // Runs of points with data. A point without data (no upstream call, no cache look-up) breaks the line: joined
+    // across it, the line would draw values in between that were never measured.
+    const runs: { i: number; value: number }[][] = [];
+    series.values.forEach((value, i) => {
+      if (value === null) return;
+      const run = runs.at(-1);
+      if (run && run.at(-1)!.i === i - 1) run.push({ i, value });
+      else runs.push([{ i, value }]);
+    });
+    const at = ({ i, value }: { i: number; value: number }) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`;
+    const d = runs
+      .filter((run) => run.length > 1)
+      .map((run) => `M${run.map(at).join('L')}`)
+      .join('');
+    if (d) {
+      const path = paint(svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', 'stroke-width': 2 }, lines), 'stroke', series.color);
+      if (series.dashed) path.setAttribute('stroke-dasharray', '5 3');
     }
-    const d = `M${points.join('L')}`;
-    const path = svg('path', { class: 'line', 'data-series': series.key, d, fill: 'none', stroke: series.color, 'stroke-width': 2 }, lines);
-    if (series.dashed) path.setAttribute('stroke-dasharray', '5 3');
+    // A point alone between gaps has no line to be on: it is drawn as a dot.
+    for (const [point] of runs.filter((run) => run.length === 1)) {
+      paint(svg('circle', { class: 'point', 'data-series': series.key, cx: x(point!.i).toFixed(1), cy: y(point!.value).toFixed(1), r: 3 }, lines), 'fill', series.color);
+    }
   }
 }
 
@@ -162,6 +180,32 @@ const moves: Record<string, (shown: number | null, n: number) => number> = {
 /** The start time of the point each chart's read-out shows, so that a redraw can keep it (see attachReadout). */
 const shownPoints = new WeakMap<SVGSVGElement, number>();
 
+/** Space between the read-out and the bars or points it reads, in CSS pixels. */
+const TIP_GAP = 6;
+
+/**
+ * Puts the read-out of the point at `x` (in drawing units) beside it, on the side with more room, clear of its bars
+ * or points, so that it never covers what it describes. Where neither side has room for it (a phone), it goes above
+ * the plot, over the legend whose labels it repeats. It stays inside the chart either way, so that it does not widen
+ * a phone's page.
+ */
+function placeTip(tip: HTMLElement, data: ChartData, frame: Frame, x: number, chartWidth: number): void {
+  const scale = chartWidth / frame.width;
+  const at = x * scale;
+  // Half a bar (80% of its slot), or a point's radius, then the gap.
+  const reach = (data.kind === 'bars' ? Math.max(1, (frame.plotW / data.times.length) * 0.8) / 2 : 3) * scale + TIP_GAP;
+  const width = tip.offsetWidth;
+  const room = { left: at - reach, right: chartWidth - at - reach };
+  const side = room.left >= room.right ? 'left' : 'right';
+  if (room[side] >= width) {
+    tip.dataset.side = side;
+    tip.style.left = `${side === 'left' ? at - reach - width : at + reach}px`;
+  } else {
+    tip.dataset.side = 'above';
+    tip.style.left = `${Math.min(chartWidth - width, Math.max(0, at - width / 2))}px`;
+  }
+}
+
 /**
  * Shows the values of one point: the one under the pointer, or, on the focused chart, the one the arrow keys reach.
  * The read-out is a status, so a screen reader announces each point. A redraw (every few seconds) keeps the point a
@@ -191,9 +235,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     const start = data.times[i]!;
     const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
-    // Centred on the point, but kept inside the chart, so that near an edge it does not widen a phone's page.
-    const half = tip.offsetWidth / 2;
-    tip.style.left = `${Math.min(chartWidth - half, Math.max(half, (x / frame.width) * chartWidth))}px`;
+    placeTip(tip, data, frame, x, chartWidth);
   };
   const hide = () => {
     shown = null;

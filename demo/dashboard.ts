@@ -20,18 +20,20 @@ function takeTokenFromUrl(): void {
   history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
 }
 
+/** Series colours, from the page's CSS: each scheme has its own, at 3:1 or more on the chart (see dashboard.css). */
+const seriesColor = (name: string) => `var(--series-${name})`;
 const codeColors: Record<string, string> = {
-  [ResultCode.match]: '#1a7f37',
-  [ResultCode.mismatch]: '#d4a72c',
-  [ResultCode.notFound]: '#6e7781',
-  RATE_LIMITED: '#e16f24',
-  UPSTREAM_ERROR: '#cf222e',
-  UPSTREAM_TIMEOUT: '#8250df',
-  SERVICE_UNAVAILABLE: '#a40e26',
-  INTERNAL_ERROR: '#82071e',
+  [ResultCode.match]: seriesColor('match'),
+  [ResultCode.mismatch]: seriesColor('mismatch'),
+  [ResultCode.notFound]: seriesColor('no-record'),
+  RATE_LIMITED: seriesColor('rate-limited'),
+  UPSTREAM_ERROR: seriesColor('upstream-error'),
+  UPSTREAM_TIMEOUT: seriesColor('upstream-timeout'),
+  SERVICE_UNAVAILABLE: seriesColor('unavailable'),
+  INTERNAL_ERROR: seriesColor('internal-error'),
 };
-const otherColors = ['#0969da', '#bf3989', '#1b7c83', '#953800', '#57606a'];
-const providerColors = ['#0969da', '#bf3989', '#1b7c83', '#953800', '#8250df', '#57606a'];
+const otherColors = ['blue', 'pink', 'teal', 'brown', 'grey'].map(seriesColor);
+const providerColors = ['blue', 'pink', 'teal', 'brown', 'purple', 'grey'].map(seriesColor);
 const codeLabels: Record<string, string> = {
   [ResultCode.match]: 'FP00000 match',
   [ResultCode.mismatch]: 'FP03333 mismatch',
@@ -166,7 +168,7 @@ function renderCharts(stats: Stats): void {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'hit-rate', label: 'Hit rate', color: '#1b7c83', values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
+    series: [{ key: 'hit-rate', label: 'Hit rate', color: seriesColor('teal'), values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
     format: percent,
     minMax: 100,
     empty: 'No cache look-ups in this window',
@@ -175,7 +177,7 @@ function renderCharts(stats: Stats): void {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'cost', label: 'Estimated cost', color: '#953800', values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
+    series: [{ key: 'cost', label: 'Estimated cost', color: seriesColor('brown'), values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
     format: money,
     empty: 'No billed calls in this window',
   });
@@ -204,7 +206,8 @@ function uptime(ms: number): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string };
+/** A failed load; `closed`: the proxy has no operator token set up, so no token can open its data. */
+type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string; closed?: boolean };
 
 /** Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it. */
 const stepFor: Record<string, number> = { '15': 10, '30': 30, '60': 60 };
@@ -215,8 +218,8 @@ async function load(): Promise<Load> {
   try {
     const res = await fetch(`api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
     if (res.ok) return { ok: true, stats: (await res.json()) as Stats };
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}` };
+    const body = (await res.json().catch(() => ({}))) as { message?: string; closed?: boolean };
+    return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}`, closed: res.status === 401 && body.closed === true };
   } catch {
     return { ok: false, status: 0, message: 'The proxy cannot be reached' };
   }
@@ -249,9 +252,14 @@ async function refresh(): Promise<void> {
     }
     if (focused) $<HTMLElement>('main').focus();
   } else {
-    form.hidden = result.status !== 401;
-    if (result.status === 401) $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? result.message : '';
-    $('#status').textContent = result.status === 401 ? 'Operator token needed' : `Not updated: ${result.message}`;
+    const asking = result.status === 401 && !result.closed;
+    form.hidden = !asking;
+    $<HTMLElement>('#closed-note').hidden = !result.closed;
+    // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
+    const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
+    $('#token-error').textContent = wrong ? 'That is not the operator token. Enter it again.' : '';
+    $('#token-input').setAttribute('aria-invalid', String(wrong));
+    $('#status').textContent = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated: ${result.message}`;
   }
   if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
 }

@@ -55,11 +55,11 @@ export function operatorOnly(access: OperatorAccess): MiddlewareHandler {
     c.set('outcome', 'UNAUTHORIZED');
     c.header('WWW-Authenticate', 'Bearer realm="carrier-verify operator"');
     c.header('Cache-Control', 'no-store');
-    const message =
-      access.token === undefined
-        ? 'The operator routes are closed: set CARRIER_VERIFY_OPERATOR_TOKEN'
-        : 'The operator token is missing or wrong: send it as Authorization: Bearer <token> or ?token=';
-    return c.json({ code: 'UNAUTHORIZED', message }, 401);
+    // `closed`: no token is set up, so none sent can open the routes; the dashboard then asks for none.
+    if (access.token === undefined) {
+      return c.json({ code: 'UNAUTHORIZED', message: 'The operator routes are closed: set CARRIER_VERIFY_OPERATOR_TOKEN', closed: true }, 401);
+    }
+    return c.json({ code: 'UNAUTHORIZED', message: 'The operator token is missing or wrong: send it as Authorization: Bearer <token> or ?token=' }, 401);
   };
 }
 

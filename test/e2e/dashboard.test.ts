@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
+import type { DashboardStats } from '../../server/monitoring.js';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { createNodeTransport } from '../../server/transport-node.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
@@ -24,8 +25,8 @@ const servers: RunningServer[] = [];
 const hosts: ServerType[] = [];
 const upstreams: MockUpstream[] = [];
 
-async function proxy(overrides: Parameters<typeof startServer>[1] = {}): Promise<string> {
-  const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined, ...overrides });
+async function proxy(overrides: Parameters<typeof startServer>[1] = {}, env: Record<string, string> = {}): Promise<string> {
+  const running = await startServer({ PORT: '0', HOST: '127.0.0.1', ...env }, { assets: site.assets, log: () => undefined, ...overrides });
   servers.push(running);
   return `http://127.0.0.1:${running.port}`;
 }
@@ -45,6 +46,30 @@ async function contrastFailures(page: Page): Promise<string[]> {
   const results = await page.evaluate(() => (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { runOnly: ['color-contrast'] }));
   expect((results as AxeResults).passes.length, 'axe checked nothing').toBeGreaterThan(0);
   return (results as AxeResults).violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? v.help}`));
+}
+
+/** WCAG's contrast ratio of two computed colours, `rgb(r, g, b)`. */
+function contrast(a: string, b: string): number {
+  const luminance = (color: string) => {
+    const [r, g, blue] = (color.match(/[\d.]+/g) ?? []).slice(0, 3).map((c) => Number(c) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * blue!;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
+/**
+ * An answer with a little of everything in every point: every result code the page names and five it does not,
+ * four kinds of 5xx error, refusals, cache look-ups, a billed call and six providers' latency.
+ */
+function everySeries(stats: DashboardStats): DashboardStats {
+  const ones = (keys: string[]) => Object.fromEntries(keys.map((key) => [key, 1]));
+  const codes = ['FP00000', 'FP03333', 'KYC1101', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'BAD_REQUEST', 'INVALID_NAME', 'INVALID_PHONE', 'ORIGIN_NOT_ALLOWED', 'HTTP_404'];
+  const errors = ['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'HTTP_500'];
+  const providers = ['one', 'two', 'three', 'four', 'five', 'six'];
+  const latency = Object.fromEntries(providers.map((provider, i) => [provider, { count: 1, p50: 40 + 30 * i, p95: 90 + 60 * i }]));
+  const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, latency };
+  return { ...stats, providers, circuits: {}, totals: counts, series: stats.series.map((point) => ({ ...point, ...counts })) };
 }
 
 beforeAll(async () => {
@@ -204,15 +229,58 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('draws every series at 3:1 or more against its chart in both colour schemes, each in a colour of its own', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: everySeries((await response.json()) as DashboardStats) });
+    });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      // Each bar, line and point as drawn, and each legend swatch, with the colour of the card behind it.
+      const marks = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('figure.chart')].flatMap((figure) => {
+          const background = getComputedStyle(figure).backgroundColor;
+          const drawn = [...figure.querySelectorAll<SVGElement>('svg [data-series]')].map((mark) => {
+            const style = getComputedStyle(mark);
+            return { series: mark.dataset.series!, color: mark.tagName === 'path' ? style.stroke : style.fill };
+          });
+          const swatches = [...figure.querySelectorAll<HTMLElement>('.legend li')].map((item) => {
+            const style = getComputedStyle(item.querySelector('.swatch')!);
+            return { series: `swatch ${item.firstChild!.nextSibling!.textContent}`, color: style.borderTopStyle === 'dashed' ? style.borderTopColor : style.backgroundColor };
+          });
+          return [...drawn, ...swatches].map((mark) => ({ chart: figure.id, background, ...mark }));
+        }),
+      );
+      expect(new Set(marks.map((m) => m.chart)).size).toBe(5);
+      expect(marks.filter((m) => m.chart === 'chart-requests' && !m.series.startsWith('swatch')).length).toBeGreaterThanOrEqual(13);
+      const faint = marks.filter((m) => contrast(m.color, m.background) < 3).map((m) => `${m.chart} ${m.series}: ${m.color} on ${m.background}, ${contrast(m.color, m.background).toFixed(2)}:1`);
+      expect(faint, colorScheme).toEqual([]);
+      // Within a chart, a colour is one series' (a provider's p50 and p95 share theirs, one line solid, one dashed).
+      for (const chart of new Set(marks.map((m) => m.chart))) {
+        const colors = new Map<string, Set<string>>();
+        for (const { series, color } of marks.filter((m) => m.chart === chart && !m.series.startsWith('swatch'))) {
+          colors.set(color, (colors.get(color) ?? new Set()).add(series.replace(/-p(50|95)$/, '')));
+        }
+        const shared = [...colors].filter(([, series]) => series.size > 1).map(([color, series]) => `${color}: ${[...series].join(', ')}`);
+        expect(shared, `${colorScheme} ${chart}`).toEqual([]);
+      }
+    }
+    await page.close();
+  });
+
   /**
    * A dashboard on a stopped clock after one verification, which lands in the window's newest 30-second point,
    * 12:00:00 to 12:00:30 UTC; refreshed every `refreshSeconds`. Gives the page, the proxy and the first chart's read-out.
    */
-  async function readoutPage(refreshSeconds: number) {
+  async function readoutPage(refreshSeconds: number, width = 1200) {
     const now = Date.UTC(2026, 0, 1, 12, 0, 20);
     const base = await proxy({ now: () => now });
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
+    const page = await browser.newPage({ viewport: { width, height: 900 }, timezoneId: 'UTC' });
     await page.goto(`${base}/dashboard?refresh=${refreshSeconds}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     return { base, page, readout: page.locator('#chart-requests').getByRole('status') };
@@ -249,6 +317,96 @@ describe('GET /dashboard in Chromium', () => {
     expect(await readout.textContent()).toBe('');
     await page.close();
   });
+
+  it('breaks a line where a point has no data, rather than draw values across it that were never measured', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    // The sandbox's latency and the cache's hit rate in three of the last six points: two in a row, then one alone
+    // after an empty point; none anywhere else.
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as DashboardStats;
+      const n = stats.series.length;
+      const measured = new Set([n - 6, n - 5, n - 3]);
+      const series = stats.series.map((point, i) =>
+        measured.has(i)
+          ? { ...point, cacheHits: i % 2, cacheLookups: 1, latency: { sandbox: { count: 1, p50: 40 + 20 * (i % 3), p95: 90 + 20 * (i % 3) } } }
+          : { ...point, cacheHits: 0, cacheLookups: 0, latency: {} },
+      );
+      const totals = { ...stats.totals, cacheHits: 1, cacheLookups: 3, latency: { sandbox: { count: 3, p50: 60, p95: 110 } } };
+      await route.fulfill({ response, json: { ...stats, series, totals } });
+    });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+
+    for (const [chart, series] of [['latency', 'sandbox-p50'], ['cache', 'hit-rate']] as const) {
+      const figure = page.locator(`#chart-${chart}`);
+      /** Moves the read-out to the point `back` before the newest, and says whether the series' line or dot is drawn at its x. */
+      const drawnAt = async (back: number) => {
+        await figure.locator('svg').focus();
+        await page.keyboard.press('End');
+        for (let i = 0; i < back; i += 1) await page.keyboard.press('ArrowLeft');
+        return figure.evaluate((node, key) => {
+          const x = Number(node.querySelector('.guide')!.getAttribute('x1'));
+          const marks = [...node.querySelectorAll<SVGGeometryElement>(`[data-series="${key}"]`)];
+          const height = node.querySelector('svg')!.viewBox.baseVal.height;
+          for (let y = 0; y <= height; y += 0.5) {
+            const point = new DOMPoint(x, y);
+            if (marks.some((mark) => (mark.tagName === 'circle' ? mark.isPointInFill(point) : mark.isPointInStroke(point)))) return true;
+          }
+          return false;
+        }, series);
+      };
+      expect(await drawnAt(5), `${chart}: the first of two points in a row`).toBe(true);
+      expect(await drawnAt(4), `${chart}: the second`).toBe(true);
+      // Nothing is drawn across the empty point between them and the next, which is read out as no value...
+      expect(await drawnAt(3), `${chart}: the empty point`).toBe(false);
+      expect(await figure.getByRole('status').textContent()).toMatch(chart === 'latency' ? /sandbox p50: –/ : /Hit rate: –/);
+      // ...and the point alone after it is a dot.
+      expect(await drawnAt(2), `${chart}: the point alone`).toBe(true);
+      expect(await figure.locator(`circle[data-series="${series}"]`).count()).toBe(1);
+      expect(await drawnAt(1), `${chart}: after the last point`).toBe(false);
+    }
+    await page.close();
+  });
+
+  for (const width of [1200, 320]) {
+    it(`puts the read-out beside the point it reads, never over it, at ${width} px`, { timeout: 60_000 }, async () => {
+      const { page } = await readoutPage(600, width);
+      for (const chart of ['requests', 'latency']) {
+        await page.locator(`#chart-${chart} svg`).focus();
+        await page.keyboard.press('End');
+        // From the newest point to the oldest: the read-out covers neither the point's column (the guide line, with a
+        // point's radius either side) nor its bars, and stays on the screen.
+        let read = 0;
+        for (let last = ''; ; read += 1) {
+          const { text, tip, column, bars } = await page.locator(`#chart-${chart}`).evaluate((figure) => {
+            const box = (node: Element) => {
+              const { left, right, top, bottom } = node.getBoundingClientRect();
+              return { left, right, top, bottom };
+            };
+            const guide = box(figure.querySelector('.guide')!);
+            const x = (guide.left + guide.right) / 2;
+            const bars = [...figure.querySelectorAll('rect.bar')].map(box).filter((bar) => bar.left <= x && bar.right >= x);
+            return { text: figure.querySelector('.tip')!.textContent!, tip: box(figure.querySelector('.tip')!), column: { ...guide, left: x - 3, right: x + 3 }, bars };
+          });
+          if (text === last) break;
+          const overlaps = (a: typeof tip, b: typeof tip) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const where = `${chart} ${text.split('\n')[0]}: read-out ${JSON.stringify(tip)}`;
+          expect(overlaps(tip, column), `${where} over the point at ${column.left + 3}`).toBe(false);
+          expect(bars.filter((bar) => overlaps(tip, bar)), where).toEqual([]);
+          expect(tip.left, where).toBeGreaterThanOrEqual(0);
+          expect(tip.right, where).toBeLessThanOrEqual(width);
+          last = text;
+          await page.keyboard.press('ArrowLeft');
+        }
+        // Every point of the half hour, at 30 seconds each.
+        expect(read).toBeGreaterThanOrEqual(60);
+      }
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await page.close();
+    });
+  }
 
   it('keeps the point a keyboard user is reading through the refreshes, with its new values', { timeout: 30_000 }, async () => {
     const { base, page, readout } = await readoutPage(1);
@@ -297,9 +455,14 @@ describe('GET /dashboard in Chromium', () => {
     // Whether the app serves the trial page is in the data: until it is read, no link that may lead nowhere.
     expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(false);
 
-    await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
+    // A wrong token is refused in the form's terms, not in an API client's (a header, a query parameter).
+    const field = page.getByLabel('Operator token');
+    expect(await field.getAttribute('aria-invalid')).toBe('false');
+    await field.fill('wrong-token-wrong-token-wrong-token');
     await page.getByRole('button', { name: 'Show' }).click();
-    await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('That is not the operator token. Enter it again.');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#status').textContent()).toBe('Operator token needed');
 
     // From the keyboard: the form goes with the focus in it, which lands on the data, and Tab goes on into it.
     await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
@@ -314,6 +477,47 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#token-form').isVisible()).toBe(false);
     expect(page.url()).toBe(`${base}/dashboard`);
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
+    await page.close();
+  });
+
+  it('says at once, with no form, that a production proxy without an operator token keeps its data closed', { timeout: 30_000 }, async () => {
+    const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
+    const base = await proxy({}, {
+      NODE_ENV: 'production',
+      CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
+      CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(64),
+    });
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    let asked = 0;
+    page.on('request', (request) => void (request.url().includes('/api/stats') && (asked += 1)));
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Closed: no operator token set');
+    // No field to guess into: no token can open the data until one is set where the proxy runs.
+    expect(await page.getByLabel('Operator token').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Show' }).isVisible()).toBe(false);
+    const note = page.getByText('monitoring data is closed to everyone');
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.textContent()).toMatch(/Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs .*restart it, and reload this page/s);
+    expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
+    // Nor does it keep asking: only a restart opens the data.
+    await page.waitForTimeout(1500);
+    expect(asked).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.close();
+  });
+
+  it('keeps the wrong-token message on a phone screen, under the field', { timeout: 30_000 }, async () => {
+    const base = await proxy({ operatorToken: OPERATOR_TOKEN });
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${base}/dashboard?token=wrong-token-wrong-token-wrong-token`);
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toBe('That is not the operator token. Enter it again.');
+    const [box, field] = await Promise.all([alert.boundingBox(), page.getByLabel('Operator token').boundingBox()]);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(320);
+    expect(box!.y).toBeGreaterThan(field!.y + field!.height);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     await page.close();
   });
 
@@ -336,7 +540,7 @@ describe('GET /dashboard in Chromium', () => {
       await page.goto(`${base}/dashboard`);
       await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
       await page.getByRole('button', { name: 'Show' }).click();
-      await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/missing or wrong/);
+      await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/not the operator token/);
       expect(await contrastFailures(page)).toEqual([]);
 
       await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);

@@ -247,7 +247,10 @@ describe('the operator token', () => {
     const app = await productionApp();
     const res = await app.request('/metrics', { headers: { authorization: 'Bearer anything-at-all' } });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { message: string }).message).toContain('CARRIER_VERIFY_OPERATOR_TOKEN');
+    // `closed` tells the dashboard that no token can open the routes, so that it asks for none.
+    expect(await res.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringContaining('CARRIER_VERIFY_OPERATOR_TOKEN'), closed: true });
+    const withToken = await productionApp({ CARRIER_VERIFY_OPERATOR_TOKEN: token });
+    expect(await (await withToken.request('/api/stats')).json()).not.toHaveProperty('closed');
   });
 
   it('leaves the routes open in development, and the verify route never needs it', async () => {
