@@ -9,10 +9,8 @@ import { parseLimits } from './server/limits.ts';
 import { apiError } from './server/errors.ts';
 
 const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
-// Every browser suite posts from the one test page, and asks for the sandbox's fault numbers again and again (each
-// retry of a failed pair counts as a name for its number): the per-IP and per-number limits are off here; the Node
-// suites test them.
-const app = createApp({ providers: [sandboxProvider(400)], limits: parseLimits('ip=off, number=off') });
+// Every browser suite posts from the one test page, so the per-IP limit is off here; the Node suites test it.
+const app = createApp({ providers: [sandboxProvider(400)], limits: parseLimits('ip=off') });
 
 async function readBody(req) {
   const chunks = [];

@@ -16,7 +16,7 @@ import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { baseHref, withBase } from './pages.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, type CacheOutcome } from './cache.js';
-import { createRouter, RoutingError } from './providers/router.js';
+import { createRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, SANDBOX_SITE, type Site } from './sites.js';
@@ -376,11 +376,15 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const byIp = enforce(c, limiter.ip(clientIpOf(c)));
     if (byIp) await byIp;
     const query = { name: check.name, phoneNumber: check.phoneNumber };
+    // A number whose names are spent refuses every pair not tried in its window, before the cache is looked in, so
+    // that a pair the cache holds is refused as any other is.
+    const spent = enforce(c, limiter.numberSpent(check.phoneNumber, check.name));
+    if (spent) await spent;
     // A pair the cache can answer asks the upstream nothing new: its repeat is not another name tried for the number,
-    // nor a call on the site's budget. Once the number's names are spent, though, it is refused with the rest.
+    // nor a call on the site's budget.
     const found = cache.find(query);
     const place = found instanceof Promise ? await found : found;
-    const byNumber = enforce(c, place.hit ? limiter.cachedPair(check.phoneNumber, check.name) : limiter.number(check.phoneNumber, check.name));
+    const byNumber = place.hit ? undefined : enforce(c, limiter.number(check.phoneNumber, check.name));
     if (byNumber) await byNumber;
     const bySite = place.hit ? undefined : enforce(c, limiter.site(site.siteKey));
     if (bySite) await bySite;
@@ -388,8 +392,6 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     try {
       answer = place.hit ?? (await place.fill(() => router.verify(query)));
     } catch (error) {
-      // A call that may have been billed is no free repeat: asking the pair again counts as a new name.
-      if (error instanceof RoutingError && error.attempts.some((attempt) => attempt.maybeBilled)) await limiter.pairFailed(check.phoneNumber, check.name).catch(() => undefined);
       // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
       config.metrics.cacheLookup(false);
       c.set('cache', 'miss');

@@ -7,7 +7,7 @@ import type { Store, WindowCount } from './stores/types.js';
 /**
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
  * names tried for one number (a pair admitted in the window is free, one refused stays refused; a pair the result
- * cache answers is not counted, but is refused with the rest once the number's names are spent). `site`:
+ * cache answers is not counted, but once the number's names are spent every pair not admitted is refused). `site`:
  * verifications that pass the other checks and ask the upstream (not answered from the cache), per site key.
  * `secret`: wrong secrets sent to /api/siteverify from one address.
  */
@@ -97,16 +97,12 @@ export interface Limiter {
   /** Counts a new name for this number; a pair admitted in the window passes without counting. */
   number(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
   /**
-   * For a pair the result cache answers: passes without counting, unless the number has spent its names in the
-   * window and this pair is not one of them. Otherwise the cache would tell the name of a number verified earlier
-   * apart from every other name, with no limit: 429 for each wrong one, 200 for the right one.
+   * Asked of every pair before the result cache is: refuses, without counting, a pair not admitted in the window once
+   * the number has spent its names in it; passes anything else. Cached or not, such a pair is refused the same way and
+   * as fast: else the cache would tell the name of a number verified earlier apart from every other name, 429 for
+   * each wrong one and 200 (or a quicker 429) for the right one.
    */
-  cachedPair(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
-  /**
-   * Takes back the admission of a pair whose upstream call failed after it may have been billed: trying the pair again
-   * is another paid call, and counts as a new name would.
-   */
-  pairFailed(phoneNumber: string, name: string): Promise<void>;
+  numberSpent(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
@@ -136,8 +132,6 @@ const PASS: Verdict = { ok: true, degraded: false };
  */
 const ADMITTED = '1';
 const REFUSED = 'refused until ';
-/** What a pair's key holds once its admission is taken back, until the pair is counted again (a store cannot delete). */
-const TAKEN_BACK = '0';
 /** How long a pair's claim holds while its request counts it: two store commands take far less. */
 const COUNTING_MS = 2000;
 /** How often a request that found the pair claimed looks for the verdict. */
@@ -278,10 +272,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
-        if ((await s.get(pairKey)) === ADMITTED) return PASS;
+        if ((await s.get(pairKey)) !== null) return PASS;
         if (await s.claim(claimKey, COUNTING_MS)) {
           // Another request may have admitted the pair between the look and the claim.
-          return (await s.get(pairKey)) === ADMITTED ? PASS : count(s);
+          return (await s.get(pairKey)) !== null ? PASS : count(s);
         }
         // Another request is counting this pair, or has just refused it: its verdict is this one's. A claim that
         // lapses with none (that request failed) is claimed again, never passed uncounted.
@@ -290,13 +284,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
           if (claim === null) break;
           const refusal = refusalOn(claim);
           if (refusal) return refusal;
-          if ((await s.get(pairKey)) === ADMITTED) return PASS;
+          if ((await s.get(pairKey)) !== null) return PASS;
           if (Date.now() >= until) break;
           await pause(COUNTING_POLL_MS);
         }
       }
       // The last claim may have lapsed just after its request admitted the pair.
-      if ((await s.get(pairKey)) === ADMITTED) return PASS;
+      if ((await s.get(pairKey)) !== null) return PASS;
       return refused('number', COUNTING_MS);
     });
     return degraded ? { ...value, degraded } : value;
@@ -307,27 +301,30 @@ export function createLimiter(options: LimiterOptions): Limiter {
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
     number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASS),
 
-    cachedPair(phoneNumber, name) {
-      if (!limits.number) return PASS;
-      return (async () => {
+    numberSpent(phoneNumber, name) {
+      const limit = limits.number;
+      if (!limit) return PASS;
+      return (async (): Promise<Verdict> => {
         const { fullKey, pairKey } = await pairKeys(phoneNumber, name);
-        const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
-          const until = Number(await s.get(fullKey));
-          if (!(until > now()) || (await s.get(pairKey)) === ADMITTED) return PASS;
-          return refused('number', until - now());
-        });
-        return degraded ? { ...value, degraded } : value;
+        // Both stores, as the secret limit reads them: while the shared store reads but refuses writes, names are
+        // counted, and the number marked spent, in this instance's memory.
+        const shared = storeOf('number');
+        const local = fallbackOf('number');
+        let degraded = false;
+        const read = async (key: string) => {
+          const mine = await local.get(key);
+          try {
+            return (await shared.get(key)) ?? mine;
+          } catch {
+            degraded = true;
+            return mine;
+          }
+        };
+        const [spentUntil, admitted] = await Promise.all([read(fullKey), read(pairKey)]);
+        const left = Number(spentUntil) - now();
+        if (!(left > 0) || admitted !== null) return degraded ? { ok: true, degraded } : PASS;
+        return refused('number', left, degraded);
       })();
-    },
-
-    async pairFailed(phoneNumber, name) {
-      if (!limits.number) return;
-      const { pairKey, claimKey } = await pairKeys(phoneNumber, name);
-      await withStore('number', async (s) => {
-        await s.set(pairKey, TAKEN_BACK, COUNTING_MS);
-        // The claim its count left would keep a retry waiting for it to lapse: it ends now.
-        await s.set(claimKey, TAKEN_BACK, 1);
-      });
     },
 
     async secretBarred(ip) {

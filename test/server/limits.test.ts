@@ -113,14 +113,25 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
   });
 
-  it('counts again a pair whose upstream call failed after it may have been billed', async () => {
-    const app = limitedApp('ip=off, number=2/10m');
-    expect((await app.verify('张三', '13800000500')).status).toBe(502);
-    // Past the moment its first count holds the pair: a retry is a new paid call, and counted as one.
-    app.advance(3000);
-    expect((await app.verify('张三', '13800000500')).status).toBe(502);
-    app.advance(3000);
-    await expectLimited(await app.verify('张三', '13800000500'), 594);
+  it('holds a spent number while the shared store reads but refuses writes, the names counted in memory', async () => {
+    const hash = async (...parts: string[]) => parts.join('|');
+    const shared = new MemoryStore();
+    const readOnly = {
+      get: (key: string) => shared.get(key),
+      hit: () => Promise.reject(new Error('OOM command not allowed')),
+      claim: () => Promise.reject(new Error('OOM command not allowed')),
+      set: () => Promise.reject(new Error('OOM command not allowed')),
+      close: () => shared.close(),
+    };
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
+    // 王五 was admitted before the store stopped taking writes (a verification from earlier in the window).
+    await shared.set('limit:pair:limit|pair|13312345678|王五', '1', 60_000);
+    for (const name of ['张三', '李四']) expect((await limiter.number('13312345678', name)).ok).toBe(true);
+    expect(await limiter.number('13312345678', '赵六')).toMatchObject({ ok: false, scope: 'number', degraded: true });
+    // The number is spent in this instance's memory: a pair not admitted in the window is refused, read from there.
+    expect(await limiter.numberSpent('13312345678', '孙七')).toMatchObject({ ok: false, scope: 'number' });
+    expect((await limiter.numberSpent('13312345678', '张三')).ok).toBe(true);
+    expect((await limiter.numberSpent('13312345678', '王五')).ok).toBe(true);
   });
 
   it('is not spent by a request the per-IP limit refused', async () => {

@@ -1,6 +1,5 @@
 // The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseLimits } from '../../server/limits.js';
 import { CircuitBreaker } from '../../server/providers/health.js';
 import { callWithTimeout, createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
@@ -150,8 +149,7 @@ describe('circuit breaker per provider', () => {
     expect(upstreams.map((u) => u.calls)).toEqual(calls);
   });
   it('never opens the sandbox\'s breaker: its faults are on purpose, per number', async () => {
-    // The per-number limit off: each retry of a failed pair counts as a name.
-    const app = testApp({ limits: parseLimits('number=off') });
+    const app = testApp();
     for (let i = 0; i < 7; i++) expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: sandboxFaults.serverError })).status).toBe(502);
     expect((await postJson(app, '/api/verify', match)).status).toBe(200);
     expect(await (await app.request('/healthz')).json()).toMatchObject({ providers: [{ id: 'sandbox', breaker: 'closed', failures: 7 }] });

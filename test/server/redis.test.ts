@@ -346,7 +346,7 @@ describe('a Redis that hangs', () => {
       // The connection never dropped: the timeout alone says Redis is down, and the first answer after it that it is back.
       expect(changes).toEqual(['up', 'down: command timed out']);
       redis.resume();
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       expect((await verify()).status).toBe(200);
       expect(changes).toEqual(['up', 'down: command timed out', 'up']);
     } finally {
@@ -363,7 +363,7 @@ describe('a Redis that hangs, once its second of failing fast is over', () => {
     try {
       redis.pause();
       await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       const settledIn = await Promise.all(
         Array.from({ length: 8 }, async () => {
           const started = performance.now();
@@ -375,7 +375,7 @@ describe('a Redis that hangs, once its second of failing fast is over', () => {
       expect(settledIn.filter((ms) => ms >= 400)).toHaveLength(1);
       expect(settledIn.filter((ms) => ms < 100)).toHaveLength(7);
       redis.resume();
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       expect(await store.get('k')).toBeNull();
     } finally {
       redis.resume();
