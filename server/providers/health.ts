@@ -24,6 +24,8 @@ export interface ProviderHealth {
   /** Calls the provider answered or failed since start (calls skipped by an open breaker excluded). */
   readonly calls: number;
   readonly failures: number;
+  /** Calls the provider rejected for their input (a name or a number it would not take): not failures of its own. */
+  readonly rejected: number;
   /** Exponentially weighted share of recent calls that failed, 0 to 1. */
   readonly errorRate: number;
   /** Exponentially weighted latency of recent calls, in ms; null before the first. */
@@ -89,9 +91,12 @@ export class CircuitBreaker {
     }
   }
 
-  /** An answer that says nothing of the provider's health either way: it ends a probe, as any answer does. */
+  /**
+   * An answer that says nothing of the provider's health either way: a probe it ends leaves the breaker open as it
+   * was, its wait already over, so that the next call probes again; a closed breaker's count is left as it is.
+   */
   answered(ticket: number): void {
-    if (ticket === this.generation && this.current === 'half-open') this.succeeded(ticket);
+    if (ticket === this.generation && this.current === 'half-open') this.current = 'open';
   }
 
   failed(ticket: number): void {
@@ -116,6 +121,8 @@ export class ProviderHealthState {
   private readonly breaker: CircuitBreaker;
   private calls = 0;
   private failures = 0;
+  /** Calls rejected for their input (see `record`); those another provider answered are failures as well. */
+  private rejected = 0;
   private errorRate = 0;
   private latency: number | null = null;
   private lastFailure: ProviderHealth['lastFailure'] = null;
@@ -147,19 +154,34 @@ export class ProviderHealthState {
 
   /**
    * Records the outcome of a call that was made; the breaker counts it unless it opened since the call began. A call
-   * `rejected` for its input is neither: the provider answered, which closes a probe, but whoever sends such input
-   * must neither open the breaker nor keep it shut, nor move the provider's share.
+   * `rejected` for its input is neither: whoever sends such input must neither open the breaker nor close it, nor
+   * move the provider's share (see `overruled` for a rejection another provider proves wrong).
    */
   record(ticket: number, latencyMs: number, failure?: UpstreamFailure): void {
     this.calls += 1;
+    if (failure === 'rejected') {
+      this.rejected += 1;
+      return this.breaker.answered(ticket);
+    }
     this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
-    if (failure === 'rejected') return this.breaker.answered(ticket);
     if (failure === undefined) this.breaker.succeeded(ticket);
     else this.breaker.failed(ticket);
     const failed = failure === undefined ? 0 : 1;
     this.failures += failed;
     this.errorRate += SMOOTHING * (failed - this.errorRate);
     if (failure !== undefined) this.lastFailure = { failure, at: new Date().toISOString() };
+  }
+
+  /**
+   * A call this provider `rejected` for its input, which another provider then answered with a result: the input
+   * was good, so the rejection was the provider's failure (a wrong adapter or key, a gateway refusing every call),
+   * and counts as one, for its breaker and its share. A provider that rejects everything does not hide behind it.
+   */
+  overruled(ticket: number): void {
+    this.breaker.failed(ticket);
+    this.failures += 1;
+    this.errorRate += SMOOTHING * (1 - this.errorRate);
+    this.lastFailure = { failure: 'rejected', at: new Date().toISOString() };
   }
 
   /**
@@ -183,6 +205,7 @@ export class ProviderHealthState {
       breaker: this.state,
       calls: this.calls,
       failures: this.failures,
+      rejected: this.rejected,
       errorRate: Math.round(this.errorRate * 1000) / 1000,
       latencyMs: this.latency === null ? null : Math.round(this.latency * 10) / 10,
       healthFactor: Math.round(this.healthFactor() * 1000) / 1000,

@@ -169,6 +169,12 @@ function asUpstreamError(error: unknown, providerId: string): UpstreamError {
   return error instanceof UpstreamError ? error : new UpstreamError('malformed', providerId, 'provider failed unexpectedly');
 }
 
+/** A call a provider rejected for its input, kept in case another provider answers the same input. */
+interface Rejection {
+  readonly state: ProviderHealthState;
+  readonly ticket: number;
+}
+
 export function createRouter(providers: readonly Provider[], options: RouterOptions = {}): ProviderRouter {
   if (providers.length === 0) throw new Error('at least one provider is needed');
   const states = providers.map((provider) => new ProviderHealthState(provider, options));
@@ -189,7 +195,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   }
 
   /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
-  async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[]) {
+  async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[], rejections: Rejection[]) {
     const providerId = state.provider.id;
     const ticket = state.allow();
     if (ticket === null) {
@@ -209,6 +215,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       const failure = asUpstreamError(error, providerId);
       const latencyMs = performance.now() - started;
       state.record(ticket, latencyMs, failure.failure);
+      if (failure.failure === 'rejected') rejections.push({ state, ticket });
       report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
       return failure;
     }
@@ -217,13 +224,18 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   async function verify(query: VerifyQuery): Promise<RoutedAnswer> {
     const started = performance.now();
     const attempts: AttemptRecord[] = [];
+    const rejections: Rejection[] = [];
     let last: UpstreamError | undefined;
     let billed = 0;
     for (const state of weightedOrder(states, random)) {
       const remaining = deadlineMs - (performance.now() - started);
       if (remaining <= 0) throw new RoutingError(new UpstreamError('timeout', state.provider.id, 'deadline passed before an answer'), attempts);
-      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts);
-      if (!(outcome instanceof UpstreamError)) return outcome;
+      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections);
+      if (!(outcome instanceof UpstreamError)) {
+        // Another provider took the input they rejected: their rejection was their own failure.
+        for (const rejection of rejections) rejection.state.overruled(rejection.ticket);
+        return outcome;
+      }
       if (outcome.failure !== 'circuit-open' || last === undefined) last = outcome;
       if (outcome.maybeBilled) billed += 1;
       if (!failurePolicy[outcome.failure].failover || billed >= maxBilledCalls) break;

@@ -1,6 +1,6 @@
 // The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../server/providers/health.js';
+import { CircuitBreaker, ProviderHealthState } from '../../server/providers/health.js';
 import { callWithTimeout, createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import { UpstreamError } from '../../server/providers/types.js';
@@ -60,7 +60,7 @@ describe('circuit breaker per provider', () => {
     expect(a.calls).toBe(7);
   });
 
-  it('counts real failures in a row across rejected input, and closes a probe on any answer', async () => {
+  it('counts real failures in a row across rejected input, and lets rejected input neither close a probe nor move the share', async () => {
     const [a] = upstreams as [MockUpstream];
     const router = routerOver([1]);
     // Failures, then input the vendor rejects between them: neither resets the count nor adds to it.
@@ -73,9 +73,32 @@ describe('circuit breaker per provider', () => {
     await router.verify(match).catch(() => undefined);
     expect(stateOf(router, 'a')).toBe('open');
     await sleep(HALF_OPEN_AFTER_MS + 20);
+    // A probe answered with a rejection ends, the breaker still open: the next call probes at once, and its answer closes it.
     a.fail({ kind: 'status', status: 400 }, 1);
     await router.verify(match).catch(() => undefined);
+    expect(stateOf(router, 'a')).toBe('open');
+    expect((await router.verify(match)).code).toBe('FP00000');
     expect(stateOf(router, 'a')).toBe('closed');
+    expect(router.health()[0]).toMatchObject({ calls: 7, failures: 3, rejected: 3 });
+  });
+
+  it('keeps a slow provider\'s share where its calls put it, however many quick rejections come in between', () => {
+    const state = new ProviderHealthState({ id: 'slow', weight: 1, timeoutMs: 1000, verify: () => Promise.reject(new Error('unused')) });
+    state.record(state.allow()!, 900);
+    const factor = state.healthFactor();
+    expect(factor).toBeCloseTo(0.2);
+    for (let i = 0; i < 10; i++) state.record(state.allow()!, 1, 'rejected');
+    expect(state.healthFactor()).toBe(factor);
+  });
+
+  it('counts a rejection as the provider\'s failure when another provider answers the same input', async () => {
+    const [a, b] = upstreams as [MockUpstream, MockUpstream];
+    // a refuses every call as bad input (a wrong adapter, a gateway's 400); b answers them.
+    a.fail({ kind: 'status', status: 400 });
+    const router = routerOver([1, 1]);
+    for (let i = 0; i < 3; i++) expect((await router.verify(match)).providerId).toBe('b');
+    expect(router.health().find((p) => p.id === 'a')).toMatchObject({ breaker: 'open', failures: 3, rejected: 3, lastFailure: { failure: 'rejected' } });
+    expect([a.calls, b.calls]).toEqual([3, 3]);
   });
 
   it('half-opens after the wait, and closes when the probe succeeds', async () => {
