@@ -63,8 +63,18 @@ async function encode(body: Uint8Array<ArrayBuffer>): Promise<Copies> {
 export function fileAssets(root: string): AssetFetcher {
   const base = resolve(root) + sep;
   const files = new Map<string, Entry>();
+  /** Reads under way, by file: requests that come at once share one read, and one compression. */
+  const reading = new Map<string, Promise<Entry | null>>();
   const forget = (file: string) => files.delete(file);
-  const load = async (file: string): Promise<Entry | null> => {
+  const load = (file: string): Promise<Entry | null> => {
+    let read = reading.get(file);
+    if (!read) {
+      read = loadOnce(file).finally(() => reading.delete(file));
+      reading.set(file, read);
+    }
+    return read;
+  };
+  const loadOnce = async (file: string): Promise<Entry | null> => {
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) {
       forget(file);
@@ -96,7 +106,9 @@ export function fileAssets(root: string): AssetFetcher {
         },
       });
       if (!request || (request.method !== 'GET' && request.method !== 'HEAD')) return response;
-      return represent(request, response, entry, entry.encoded ? await entry.encoded : {});
+      // The copies are waited for only by a client that takes one: the others get the bytes at once.
+      const takesCopy = entry.encoded !== undefined && preferredCoding(request.headers.get('accept-encoding'), ['br', 'gzip']) !== undefined;
+      return represent(request, response, entry, takesCopy ? await entry.encoded! : {});
     } catch {
       return null;
     }
@@ -139,22 +151,22 @@ function preferredCoding(header: string | null, available: readonly Coding[]): C
 function represent(request: Request, response: Response, entry: Entry, copies: Copies): Response {
   const available = (['br', 'gzip'] as const).filter((coding) => copies[coding]);
   const coding = preferredCoding(request.headers.get('accept-encoding'), available);
-  const ifNoneMatch = request.headers.get('if-none-match');
-  // Nothing to choose and nothing to compare: the response as fileAssets made it.
-  if (available.length === 0 && ifNoneMatch === null) return response;
   const headers = new Headers(response.headers);
-  if (available.length > 0) {
+  // Every answer of a file that is compressed says so, the ones sent as they are included.
+  if (entry.encoded) {
     const vary = headers.get('vary');
     if (!vary || !/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary)) headers.set('vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
   }
   const etag = coding ? `${entry.etag.slice(0, -1)}+${coding}"` : entry.etag;
   headers.set('etag', etag);
+  const ifNoneMatch = request.headers.get('if-none-match');
   if (ifNoneMatch !== null && tagsOf(ifNoneMatch).some((tag) => tag === etag || tag === '*')) {
     for (const stale of ['content-length', 'content-type']) headers.delete(stale);
     return new Response(null, { status: 304, headers });
   }
   const body = coding ? copies[coding]! : entry.body;
   if (coding) headers.set('content-encoding', coding);
+  // Set on every answer, a HEAD's too: it says what a GET would send.
   headers.set('content-length', String(body.byteLength));
   return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers });
 }

@@ -144,6 +144,12 @@ describe('the built files over HTTP', () => {
     expect(head.body.length).toBe(0);
     for (const name of ['etag', 'content-encoding', 'content-length', 'vary', 'cache-control']) expect([name, head.headers[name]]).toEqual([name, get_.headers[name]]);
     expect((await get('/carrier-verify.js', { 'if-none-match': (await get('/carrier-verify.js')).headers.etag! }, 'HEAD')).status).toBe(304);
+    // The same for a file sent as it is, and for a client that takes no compression.
+    for (const [path, accept] of [['/assets/logo-3c4d.png', 'gzip, br'], ['/carrier-verify.js', 'identity']] as const) {
+      const whole = await get(path, { 'accept-encoding': accept });
+      const bare = await get(path, { 'accept-encoding': accept }, 'HEAD');
+      expect([path, bare.headers['content-length']]).toEqual([path, String(whole.body.length)]);
+    }
   });
 
   it('serves the source map and the pages’ files the same way; a PNG as it is', async () => {
