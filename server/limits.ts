@@ -261,8 +261,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
       // Neither the verdict nor the claim outlives the number's window, which may end sooner than the claim would.
       const claimMs = Math.max(1, Math.min(COUNTING_MS, window.resetMs));
       try {
-        if (window.count >= limit.max) await s.set(fullKey, String(now() + window.resetMs), window.resetMs);
+        // The pair's admission before the number's spent mark: a copy of the pair that reads the mark reads it too.
         if (verdict.ok) await s.set(pairKey, ADMITTED, window.resetMs);
+        if (window.count >= limit.max) await s.set(fullKey, String(now() + window.resetMs), window.resetMs);
         if (!verdict.ok || claimMs < COUNTING_MS) await s.set(claimKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, claimMs);
         return verdict;
       } catch {
@@ -311,19 +312,23 @@ export function createLimiter(options: LimiterOptions): Limiter {
         const shared = storeOf('number');
         const local = fallbackOf('number');
         let degraded = false;
-        const read = async (key: string) => {
-          const mine = await local.get(key);
+        /** A key in both stores: the shared one's value, then this instance's (null where there is none). */
+        const read = async (key: string): Promise<[string | null, string | null]> => {
+          let theirs: string | null = null;
           try {
-            return (await shared.get(key)) ?? mine;
+            theirs = await shared.get(key);
           } catch {
             degraded = true;
-            return mine;
           }
+          return [theirs, await local.get(key)];
         };
-        const [spentUntil, admitted] = await Promise.all([read(fullKey), read(pairKey)]);
-        const left = Number(spentUntil) - now();
-        if (!(left > 0) || admitted !== null) return degraded ? { ok: true, degraded } : PASS;
-        return refused('number', left, degraded);
+        // The mark first, then the admission: a count writes them the other way round (see countName).
+        const [sharedUntil, localUntil] = await read(fullKey);
+        const [sharedPair, localPair] = await read(pairKey);
+        const left = Math.max(Number(sharedUntil) || 0, Number(localUntil) || 0) - now();
+        if (!(left > 0) || sharedPair !== null || localPair !== null) return degraded ? { ok: true, degraded } : PASS;
+        // A mark only this instance holds was written while the shared store took no writes.
+        return refused('number', left, degraded || !(Number(sharedUntil) > now()));
       })();
     },
 

@@ -101,7 +101,8 @@ export class CircuitBreaker {
 
   failed(ticket: number): void {
     if (ticket !== this.generation) return;
-    if (this.current === 'half-open') {
+    // Open, only the probe of this generation can fail: one `answered` ended, which another provider then overruled.
+    if (this.current !== 'closed') {
       this.waitMs = Math.min(this.waitMs * 2, this.longestWaitMs);
       this.open();
     } else if (++this.failuresInARow >= this.failureThreshold) {
@@ -173,9 +174,11 @@ export class ProviderHealthState {
   }
 
   /**
-   * A call this provider `rejected` for its input, which another provider then answered with a result: the input
-   * was good, so the rejection was the provider's failure (a wrong adapter or key, a gateway refusing every call),
-   * and counts as one, for its breaker and its share. A provider that rejects everything does not hide behind it.
+   * A call this provider `rejected` for its input, which another provider then matched (FP00000): the input was a
+   * registered pair, so the rejection was the provider's failure (a wrong adapter or key, a gateway refusing every
+   * call), and counts as one, for its breaker and its share. A provider that rejects everything does not hide behind
+   * it. Only a match proves the input good: a mismatch or no record is what a lenient vendor answers to anything,
+   * and a match cannot be asked for again and again (the cache answers it).
    */
   overruled(ticket: number): void {
     this.breaker.failed(ticket);

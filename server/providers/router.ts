@@ -1,5 +1,5 @@
 // Smart routing: picks providers by weight and health, fails over only where the billing policy allows, and reports each attempt.
-import type { ResultCode } from '../../widget/codes.js';
+import { ResultCode } from '../../widget/codes.js';
 import { ProviderHealthState, type BreakerOptions, type ProviderHealth } from './health.js';
 import { failurePolicy, UpstreamError, type CallControl, type CallPhase, type Provider, type ProviderAnswer, type UpstreamFailure, type VerifyQuery } from './types.js';
 
@@ -232,8 +232,8 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       if (remaining <= 0) throw new RoutingError(new UpstreamError('timeout', state.provider.id, 'deadline passed before an answer'), attempts);
       const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections);
       if (!(outcome instanceof UpstreamError)) {
-        // Another provider took the input they rejected: their rejection was their own failure.
-        for (const rejection of rejections) rejection.state.overruled(rejection.ticket);
+        // Another provider matched the input they rejected: their rejection was their own failure.
+        if (outcome.code === ResultCode.match) for (const rejection of rejections) rejection.state.overruled(rejection.ticket);
         return outcome;
       }
       if (outcome.failure !== 'circuit-open' || last === undefined) last = outcome;

@@ -113,6 +113,29 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
   });
 
+  it('refuses a spent number\'s pairs before the cache is looked in: the cached one takes the same way as any other', async () => {
+    const cached = new MemoryStore();
+    let lookups = 0;
+    const look = <T>(value: T) => ((lookups += 1), value);
+    const store = {
+      hit: (key: string, windowMs: number) => cached.hit(key, windowMs),
+      claim: (key: string, ttlMs: number) => cached.claim(key, ttlMs),
+      get: (key: string) => look(cached.get(key)),
+      getNow: (key: string) => look(cached.getNow(key)),
+      set: (key: string, value: string, ttlMs: number) => cached.set(key, value, ttlMs),
+      setNow: (key: string, value: string, ttlMs: number) => cached.setNow(key, value, ttlMs),
+      close: () => cached.close(),
+    };
+    const app = limitedApp('ip=off, number=2/10m', { cache: { store } });
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    app.advance(11 * MINUTE);
+    for (const name of ['李四', '王五']) expect((await app.verify(name, '13800138000')).status).toBe(200);
+    const before = lookups;
+    await expectLimited(await app.verify('张三', '13800138000'), 600);
+    await expectLimited(await app.verify('赵六', '13800138000'), 600);
+    expect(lookups).toBe(before);
+  });
+
   it('holds a spent number while the shared store reads but refuses writes, the names counted in memory', async () => {
     const hash = async (...parts: string[]) => parts.join('|');
     const shared = new MemoryStore();

@@ -82,6 +82,17 @@ describe('circuit breaker per provider', () => {
     expect(router.health()[0]).toMatchObject({ calls: 7, failures: 3, rejected: 3 });
   });
 
+  it('takes no mismatch or missing record as proof against a rejection: a lenient vendor answers those to anything', async () => {
+    const [a] = upstreams as [MockUpstream];
+    a.fail({ kind: 'status', status: 400 });
+    const router = routerOver([1, 1]);
+    for (const phoneNumber of ['13800138000', '13900139000']) {
+      const answer = await router.verify({ name: '李四', phoneNumber });
+      expect(answer.code).not.toBe('FP00000');
+    }
+    expect(router.health().find((p) => p.id === 'a')).toMatchObject({ breaker: 'closed', failures: 0, rejected: 2 });
+  });
+
   it('keeps a slow provider\'s share where its calls put it, however many quick rejections come in between', () => {
     const state = new ProviderHealthState({ id: 'slow', weight: 1, timeoutMs: 1000, verify: () => Promise.reject(new Error('unused')) });
     state.record(state.allow()!, 900);
@@ -217,6 +228,18 @@ describe('the breaker counts only calls that began after it last opened', () => 
     expect(b.allow()).toBeNull();
     b.succeeded(probe);
     expect(b.state).toBe('closed');
+  });
+
+  it('doubles its wait after a probe answered with a rejection that another provider then overrules', () => {
+    const { b, advance, probe } = probingWithAnOldCallOut();
+    b.answered(probe);
+    expect(b.state).toBe('open');
+    // Overruled: a failed probe after all. The next probe waits twice as long, not a moment.
+    b.failed(probe);
+    advance(150);
+    expect(b.allow()).toBeNull();
+    advance(60);
+    expect(b.allow()).not.toBeNull();
   });
 
   it('doubles its wait after a failed probe, whatever older calls report', () => {
