@@ -233,11 +233,6 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return left > 0 ? refused('number', left) : null;
   }
 
-  /**
-   * Counts a new name for the number. A pair already admitted in the window passes without counting; one being
-   * counted by another request at that moment (a double click, a retry sent to another instance) gets that
-   * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
-   */
   /** The store keys of a pair under the per-number limit. */
   async function pairKeys(phoneNumber: string, name: string) {
     const subject = await hash('limit', 'pair', phoneNumber, name);
@@ -251,6 +246,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
     };
   }
 
+  /**
+   * Counts a new name for the number. A pair already admitted in the window passes without counting; one being
+   * counted by another request at that moment (a double click, a retry sent to another instance) gets that
+   * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
+   */
   async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
     const { numberKey, fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name);
 

@@ -117,6 +117,19 @@ interface Instance {
   post(path: string, body: unknown, client?: string): Promise<Response>;
 }
 
+/** The environment of instances that share the test Redis, their secrets and these limits; `fill` sets their key space apart. */
+async function instanceEnv(limits: string, fill: string): Promise<Record<string, string>> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: redis.url,
+    CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, fill),
+    CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('shared')]),
+    CARRIER_VERIFY_LIMITS: limits,
+    CARRIER_VERIFY_TRUST_PROXY: 'loopback',
+  };
+}
+
 async function startInstance(env: Record<string, string>): Promise<Instance> {
   const logs: LogLine[] = [];
   const server = await startServer(env, { log: (line) => logs.push(line) });
@@ -139,15 +152,7 @@ describe('two instances on one Redis', () => {
   let b: Instance;
 
   beforeAll(async () => {
-    const env = {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, 'x'),
-      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('shared')]),
-      CARRIER_VERIFY_LIMITS: 'ip=4/1m, number=3/10m',
-      CARRIER_VERIFY_TRUST_PROXY: 'loopback',
-    };
+    const env = await instanceEnv('ip=4/1m, number=3/10m', 'x');
     [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
   });
 
@@ -239,15 +244,7 @@ describe('two instances on one Redis', () => {
 
 describe('two instances on one Redis, a number whose names are spent', () => {
   it('refuse a pair the shared cache answers once the names are spent on the other instance, unless it was tried in the window', async () => {
-    const env = {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, 'y'),
-      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('shared')]),
-      CARRIER_VERIFY_LIMITS: 'ip=off, number=3/2s',
-      CARRIER_VERIFY_TRUST_PROXY: 'loopback',
-    };
+    const env = await instanceEnv('ip=off, number=3/2s', 'y');
     const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
     try {
       const verify = (instance: Instance, name: string) => instance.post('/api/verify', { name, phoneNumber: '13312345678' });
