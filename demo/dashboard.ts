@@ -288,7 +288,15 @@ function wire(): void {
   $<HTMLFormElement>('#token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = $<HTMLInputElement>('#token-input');
-    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    const token = input.value.trim();
+    // Spaces only pass the field's `required`: said at the field, and nothing is asked.
+    if (!token) {
+      $('#token-error').textContent = 'Enter the operator token.';
+      input.setAttribute('aria-invalid', 'true');
+      input.value = '';
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
     input.value = '';
     void refresh();
   });

@@ -463,6 +463,11 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('That is not the operator token. Enter it again.');
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#status').textContent()).toBe('Operator token needed');
+    // Spaces only, which the field's `required` lets through: told at the field.
+    await field.fill('   ');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Enter the operator token.');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
 
     // From the keyboard: the form goes with the focus in it, which lands on the data, and Tab goes on into it.
     await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
