@@ -306,7 +306,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const limit = limits.number;
       if (!limit) return PASS;
       return (async (): Promise<Verdict> => {
-        const { fullKey, pairKey } = await pairKeys(phoneNumber, name);
+        const { fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name);
         // Both stores, as the secret limit reads them: while the shared store reads but refuses writes, names are
         // counted, and the number marked spent, in this instance's memory.
         const shared = storeOf('number');
@@ -324,11 +324,20 @@ export function createLimiter(options: LimiterOptions): Limiter {
         };
         // The mark first, then the admission: a count writes them the other way round (see countName).
         const [sharedUntil, localUntil] = await read(fullKey);
+        const pass = (): Verdict => (degraded ? { ok: true, degraded: true } : PASS);
+        // The mark lives as long as the window (its key's own expiry, in the store's time); the time it holds is only
+        // for Retry-After, so that a clock ahead of the writer's does not end the window early here.
+        if (sharedUntil === null && localUntil === null) return pass();
         const [sharedPair, localPair] = await read(pairKey);
-        const left = Math.max(Number(sharedUntil) || 0, Number(localUntil) || 0) - now();
-        if (!(left > 0) || sharedPair !== null || localPair !== null) return degraded ? { ok: true, degraded } : PASS;
+        if (sharedPair !== null || localPair !== null) return pass();
+        // A request counting this very pair (a double click that came as another pair spent the number): its
+        // verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
+        const [sharedClaim, localClaim] = await read(claimKey);
+        const claim = sharedClaim ?? localClaim;
+        if (claim !== null && refusalOn(claim) === null) return pass();
+        const left = Math.max(1000, Math.max(Number(sharedUntil) || 0, Number(localUntil) || 0) - now());
         // A mark only this instance holds was written while the shared store took no writes.
-        return refused('number', left, degraded || !(Number(sharedUntil) > now()));
+        return refused('number', left, degraded || sharedUntil === null);
       })();
     },
 

@@ -191,6 +191,25 @@ describe('the per-number limit asked twice at once', () => {
     expect(await at('王五', 1)).toEqual([false]);
   });
 
+  it('lets a pair being counted as the number is spent wait for its own verdict, and refuses the rest', async () => {
+    const store = new MemoryStore();
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store, hash });
+    for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name)).ok).toBe(true);
+    // 张三's count is under way (a double click of it came as 王五 spent the number): its claim is out.
+    await store.claim('limit:pair-claim:limit|pair|13312345678|张三', 2000);
+    expect((await limiter.numberSpent('13312345678', '张三')).ok).toBe(true);
+    expect(await limiter.numberSpent('13312345678', '赵六')).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
+  });
+
+  it('keeps a spent number refused on an instance whose clock runs ahead of the one that spent it', async () => {
+    const store = new MemoryStore();
+    const writer = createLimiter({ limits: parseLimits('number=2/10m'), store, hash });
+    const ahead = createLimiter({ limits: parseLimits('number=2/10m'), store, hash, now: () => Date.now() + 11 * MINUTE });
+    for (const name of ['李四', '王五']) expect((await writer.number('13312345678', name)).ok).toBe(true);
+    // The window's end, by its clock, has passed; the store still holds the mark, as it holds the count.
+    expect(await ahead.numberSpent('13312345678', '张三')).toMatchObject({ ok: false, scope: 'number', retryAfter: 1 });
+  });
+
   it('never lets a name through uncounted when the request counting it fails midway', async () => {
     const shared = new MemoryStore();
     let failSet = true;
