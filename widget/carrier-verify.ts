@@ -74,13 +74,14 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  *
  * @csspart form - The box around everything: the fields, the buttons, the message and the notice.
  * @csspart field - Each field with its label, hint and error.
- * @csspart name-field - The name field with its label and error.
+ * @csspart name-field - The name field with its label, hint and error.
  * @csspart phone-field - The number field with its label, carrier hint and error.
  * @csspart label - The labels.
  * @csspart input - Both text inputs.
  * @csspart name-input - The name input.
  * @csspart phone-input - The number input.
  * @csspart hint - The carrier hint under the number (`data-tone="warning"` for a segment that cannot be verified).
+ * @csspart name-hint - What the name must be, under its field (the one registered for the number); an error takes its place.
  * @csspart error - The reason shown under a field that is wrong.
  * @csspart button - The verify button.
  * @csspart change-button - The button that unlocks the fields after a verification.
@@ -806,15 +807,15 @@ export class CarrierVerify extends LitElement {
             autocomplete="name"
             autocapitalize="off"
             spellcheck="false"
-            placeholder=${t.namePlaceholder}
             .value=${this._nameValue}
             ?readonly=${this.#locked}
             ?disabled=${disabled}
             aria-required=${this.required}
             aria-invalid=${nameError ? 'true' : 'false'}
-            aria-describedby="name-error"
+            aria-describedby="name-error name-hint"
             @input=${this.#onNameInput}
           />
+          <div id="name-hint" class="hint" part="name-hint">${nameError ? '' : t.nameHint}</div>
           <div id="name-error" class="error" part="error" aria-live="polite">${nameError}</div>
         </div>
         <div class="field" part="field phone-field">

@@ -14,7 +14,8 @@ const wait = (seconds: number, second: string, minute: string) => (seconds < 120
 export interface Messages {
   readonly nameLabel: string;
   readonly phoneLabel: string;
-  readonly namePlaceholder: string;
+  /** What the name must be, shown under its field while it has no error. */
+  readonly nameHint: string;
   readonly phonePlaceholder: string;
   readonly verify: string;
   readonly verifying: string;
@@ -43,7 +44,7 @@ export interface Messages {
 const zhCN: Messages = {
   nameLabel: '姓名',
   phoneLabel: '手机号',
-  namePlaceholder: '与手机号实名登记一致',
+  nameHint: '与手机号实名登记一致',
   phonePlaceholder: '138 0013 8000',
   verify: '验证',
   verifying: '验证中…',
@@ -93,7 +94,7 @@ const zhCN: Messages = {
 const zhTW: Messages = {
   nameLabel: '姓名',
   phoneLabel: '手機號碼',
-  namePlaceholder: '與手機號碼實名登記一致',
+  nameHint: '與手機號碼實名登記一致',
   phonePlaceholder: '138 0013 8000',
   verify: '驗證',
   verifying: '驗證中…',
@@ -143,7 +144,7 @@ const zhTW: Messages = {
 const en: Messages = {
   nameLabel: 'Name',
   phoneLabel: 'Mobile number',
-  namePlaceholder: 'As registered with the carrier',
+  nameHint: 'As registered with the carrier',
   phonePlaceholder: '138 0013 8000',
   verify: 'Verify',
   verifying: 'Verifying…',

@@ -108,6 +108,22 @@ describe('accessibility (axe-core)', () => {
     expect(message.getAttribute('aria-live')).to.equal('polite');
   });
 
+  it('says what the name must be under its field, not in a placeholder, and puts the name\'s error in its place', async () => {
+    const idle = await show('idle', 'en', 'light');
+    const hint = idle.shadowRoot!.querySelector<HTMLElement>('#name-hint')!;
+    const { name } = parts(idle);
+    expect(name.getAttribute('aria-describedby')!.split(' ')).to.include('name-hint');
+    expect(hint.textContent).to.equal('As registered with the carrier');
+    expect(hint.getBoundingClientRect().height).to.be.greaterThan(0);
+    expect(name.placeholder).to.equal('');
+    // Typing keeps it in view (a placeholder goes with the first character).
+    const filled = await show('filled', 'zh-CN', 'light');
+    expect(filled.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('与手机号实名登记一致');
+    const wrong = await show('invalid-name', 'en', 'light');
+    expect(wrong.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('');
+    expect(parts(wrong).nameError.textContent).to.not.equal('');
+  });
+
   it('announces "verifying": no busy region holds back the live region while the proxy is asked', async () => {
     const el = await show('verifying', 'en', 'light');
     const { message } = parts(el);
