@@ -68,11 +68,17 @@ const UNAVAILABLE_RETRY_AFTER = '5';
  */
 function enforce(c: Context<Env>, verdict: Verdict | Promise<Verdict>): void | Promise<void> {
   if (verdict instanceof Promise) return verdict.then((settled) => enforce(c, settled));
+  const refusal = noteVerdict(c, verdict);
+  if (refusal) throw apiError('RATE_LIMITED', {}, refusal);
+}
+
+/** Records a limit's verdict for the log; for a refusal, the Retry-After its answer carries. */
+function noteVerdict(c: Context<Env>, verdict: Verdict): { 'Retry-After': string } | undefined {
   if (verdict.degraded) c.set('degraded', true);
-  if (verdict.ok) return;
+  if (verdict.ok) return undefined;
   c.set('outcome', 'rate-limited');
   c.set('limited', verdict.scope);
-  throw apiError('RATE_LIMITED', {}, { 'Retry-After': String(verdict.retryAfter) });
+  return { 'Retry-After': String(verdict.retryAfter) };
 }
 
 /** The request id and CORS headers every answer to this request carries, then `extra`. */
@@ -345,12 +351,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    * (a failed preflight to the browser, as one without the allow headers is).
    */
   app.options('/api/verify', (c) => {
-    const origin = c.req.header('origin');
-    if (origin !== undefined && !sites.anyAllows(origin)) {
-      c.set('api', 'verify');
-      throw apiError('ORIGIN_NOT_ALLOWED');
-    }
-    return verifyCors.preflight(origin);
+    const answer = verifyCors.preflight(c.req.header('origin'));
+    if (answer) return answer;
+    c.set('api', 'verify');
+    throw apiError('ORIGIN_NOT_ALLOWED');
   });
   app.post('/api/verify', async function verify(c) {
     c.set('api', 'verify');
@@ -430,11 +434,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const ip = clientIpOf(c);
     /** The secret limit's verdict: recorded, and answered with 429 when it refuses. */
     const limited = (verdict: Verdict) => {
-      if (verdict.degraded) c.set('degraded', true);
-      if (verdict.ok) return undefined;
-      c.set('outcome', 'rate-limited');
-      c.set('limited', verdict.scope);
-      return siteverifyFailure(c, ['rate-limited'], 429, { 'Retry-After': String(verdict.retryAfter) });
+      const refusal = noteVerdict(c, verdict);
+      return refusal && siteverifyFailure(c, ['rate-limited'], 429, refusal);
     };
     const barred = limited(await limiter.secretBarred(ip));
     if (barred) return barred;

@@ -15,8 +15,11 @@ export interface SiteCorsOptions {
 export type CorsVariables = { cors?: Readonly<Record<string, string>> };
 
 export interface SiteCors {
-  /** The answer to an OPTIONS preflight from `origin`: 204, with the allow headers only for an allowed origin. */
-  preflight(origin: string | undefined): Response;
+  /**
+   * The answer to an OPTIONS preflight from `origin`: 204, with the allow headers for an allowed origin and without
+   * them when there is no origin; null for an origin that is not allowed, which the caller refuses.
+   */
+  preflight(origin: string | undefined): Response | null;
   /** The CORS headers of an actual answer to `origin`. */
   headersFor(origin: string | undefined): Readonly<Record<string, string>>;
 }
@@ -33,7 +36,8 @@ export function siteCors(options: SiteCorsOptions): SiteCors {
   return {
     preflight(origin) {
       const preflight: Record<string, string> = { Vary: 'Origin, Access-Control-Request-Headers' };
-      if (allowed(origin)) {
+      if (origin !== undefined && !options.allows(origin)) return null;
+      if (origin !== undefined) {
         preflight['Access-Control-Allow-Origin'] = origin;
         preflight['Access-Control-Allow-Methods'] = methods;
         preflight['Access-Control-Allow-Headers'] = headers;

@@ -123,6 +123,15 @@ export interface Limiter {
   secretAccepted(ip: string): Promise<Verdict>;
 }
 
+/** The store keys of a pair under the per-number limit. */
+interface PairKeys {
+  readonly numberKey: string;
+  /** Set, to the time the window ends, once the number has no names left in it. */
+  readonly fullKey: string;
+  readonly pairKey: string;
+  readonly claimKey: string;
+}
+
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
 /**
@@ -191,26 +200,29 @@ export function createLimiter(options: LimiterOptions): Limiter {
   /** The keyed hash of an address under the secret limit, as its keys in the store name it. */
   const secretSubject = (ip: string) => hash('limit', 'secret', limitSubject(ip));
 
-  /** The number a secret-limit key holds in the shared store: 0 when none, or when it cannot be read (`degraded`). */
-  async function readShared(key: string): Promise<{ value: number; degraded: boolean }> {
+  /** What a key holds in a limit's shared store: null when none, or when it cannot be read (`degraded`). */
+  async function readShared(scope: LimitScope, key: string): Promise<{ value: string | null; degraded: boolean }> {
     try {
-      return { value: Number(await storeOf('secret').get(key)) || 0, degraded: false };
+      return { value: await storeOf(scope).get(key), degraded: false };
     } catch {
-      return { value: 0, degraded: true };
+      return { value: null, degraded: true };
     }
   }
 
-  /** The number a secret-limit key holds in this instance's fallback. */
-  const readLocal = async (key: string): Promise<number> => Number(await fallbackOf('secret').get(key)) || 0;
-
   /**
-   * A secret-limit key read in both stores. While the shared store reads but refuses writes (out of memory, a
-   * read-only replica), wrong secrets are counted, and barred, in this instance's fallback: a right secret must
-   * hear what a wrong one hears, so every check reads both.
+   * A key read in both of a limit's stores, the shared one and this instance's fallback. While the shared store reads
+   * but refuses writes (out of memory, a read-only replica), counts and marks are written to the fallback: a check
+   * that must hear them reads both.
    */
-  async function readBoth(key: string, combine: (shared: number, local: number) => number): Promise<{ value: number; degraded: boolean }> {
-    const shared = await readShared(key);
-    return { value: combine(shared.value, await readLocal(key)), degraded: shared.degraded };
+  async function readBoth(scope: LimitScope, key: string): Promise<{ shared: string | null; local: string | null; degraded: boolean }> {
+    const { value: shared, degraded } = await readShared(scope, key);
+    return { shared, local: await fallbackOf(scope).get(key), degraded };
+  }
+
+  /** A secret-limit key's number in both stores, `combine`d: a right secret must hear what a wrong one hears. */
+  async function secretNumber(key: string, combine: (shared: number, local: number) => number): Promise<{ value: number; degraded: boolean }> {
+    const { shared, local, degraded } = await readBoth('secret', key);
+    return { value: combine(Number(shared) || 0, Number(local) || 0), degraded };
   }
 
   async function count(scope: LimitScope, subject: string): Promise<Verdict> {
@@ -233,13 +245,20 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return left > 0 ? refused('number', left) : null;
   }
 
-  /** The store keys of a pair under the per-number limit. */
-  async function pairKeys(phoneNumber: string, name: string) {
+  /**
+   * The store keys of a pair under the per-number limit. A request asks `numberSpent` and then `number` for the same
+   * pair: the keys of the last pair asked for are kept, so that its two HMACs are made once, not twice.
+   */
+  let lastPair: { phoneNumber: string; name: string; keys: Promise<PairKeys> } | undefined;
+  function pairKeys(phoneNumber: string, name: string): Promise<PairKeys> {
+    if (lastPair?.phoneNumber !== phoneNumber || lastPair.name !== name) lastPair = { phoneNumber, name, keys: makePairKeys(phoneNumber, name) };
+    return lastPair.keys;
+  }
+  async function makePairKeys(phoneNumber: string, name: string): Promise<PairKeys> {
     const subject = await hash('limit', 'pair', phoneNumber, name);
     const number = await hash('limit', 'number', phoneNumber);
     return {
       numberKey: `limit:number:${number}`,
-      /** Set, to the time the window ends, once the number has no names left in it. */
       fullKey: `limit:number-full:${number}`,
       pairKey: `limit:pair:${subject}`,
       claimKey: `limit:pair-claim:${subject}`,
@@ -307,43 +326,36 @@ export function createLimiter(options: LimiterOptions): Limiter {
       if (!limit) return PASS;
       return (async (): Promise<Verdict> => {
         const { fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name);
-        // Both stores, as the secret limit reads them: while the shared store reads but refuses writes, names are
-        // counted, and the number marked spent, in this instance's memory.
-        const shared = storeOf('number');
-        const local = fallbackOf('number');
+        // Both stores: while the shared store reads but refuses writes, names are counted, and the number marked
+        // spent, in this instance's memory.
         let degraded = false;
-        /** A key in both stores: the shared one's value, then this instance's (null where there is none). */
-        const read = async (key: string): Promise<[string | null, string | null]> => {
-          let theirs: string | null = null;
-          try {
-            theirs = await shared.get(key);
-          } catch {
-            degraded = true;
-          }
-          return [theirs, await local.get(key)];
+        const read = async (key: string) => {
+          const both = await readBoth('number', key);
+          degraded ||= both.degraded;
+          return both;
         };
-        // The mark first, then the admission: a count writes them the other way round (see countName).
-        const [sharedUntil, localUntil] = await read(fullKey);
         const pass = (): Verdict => (degraded ? { ok: true, degraded: true } : PASS);
-        // The mark lives as long as the window (its key's own expiry, in the store's time); the time it holds is only
-        // for Retry-After, so that a clock ahead of the writer's does not end the window early here.
-        if (sharedUntil === null && localUntil === null) return pass();
-        const [sharedPair, localPair] = await read(pairKey);
-        if (sharedPair !== null || localPair !== null) return pass();
+        // The mark first, then the admission: a count writes them the other way round (see countName). The mark lives
+        // as long as the window (its key's own expiry, in the store's time); the time it holds is only for Retry-After,
+        // so that a clock ahead of the writer's does not end the window early here.
+        const until = await read(fullKey);
+        if (until.shared === null && until.local === null) return pass();
+        const pair = await read(pairKey);
+        if (pair.shared !== null || pair.local !== null) return pass();
         // A request counting this very pair (a double click that came as another pair spent the number): its
         // verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
-        const [sharedClaim, localClaim] = await read(claimKey);
-        const claim = sharedClaim ?? localClaim;
+        const claimed = await read(claimKey);
+        const claim = claimed.shared ?? claimed.local;
         if (claim !== null && refusalOn(claim) === null) return pass();
-        const left = Math.max(1000, Math.max(Number(sharedUntil) || 0, Number(localUntil) || 0) - now());
+        const left = Math.max(1000, Math.max(Number(until.shared) || 0, Number(until.local) || 0) - now());
         // A mark only this instance holds was written while the shared store took no writes.
-        return refused('number', left, degraded || sharedUntil === null);
+        return refused('number', left, degraded || until.shared === null);
       })();
     },
 
     async secretBarred(ip) {
       if (!limits.secret) return PASS;
-      const { value: until, degraded } = await readBoth(`limit:secret-bar:${await secretSubject(ip)}`, Math.max);
+      const { value: until, degraded } = await secretNumber(`limit:secret-bar:${await secretSubject(ip)}`, Math.max);
       if (!(until > now())) return { ok: true, degraded };
       return refused('secret', until - now(), degraded);
     },
@@ -359,9 +371,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const { value: window, degraded: local } = await withStore('secret', (s) => s.hit(countKey, limit.windowMs));
       const store = local ? fallback : storeOf('secret');
       // Each wrong secret is counted in one store or the other: the count is both together.
-      const other = local ? await readShared(countKey) : { value: await readLocal(countKey), degraded: false };
+      const other = local ? await readShared('secret', countKey) : { value: await fallback.get(countKey), degraded: false };
       const degraded = local || other.degraded;
-      const count = window.count + other.value;
+      const count = window.count + (Number(other.value) || 0);
       if (count >= limit.max) {
         // The bar holds its end time, so that a barred request can say when to come back without a count.
         const until = String(now() + window.resetMs);
@@ -375,7 +387,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const limit = limits.secret;
       if (!limit) return PASS;
       // A window counted by hit() reads as its count; the wrong secrets are the shared store's and this instance's.
-      const { value: count, degraded } = await readBoth(`limit:secret:${await secretSubject(ip)}`, (shared, local) => shared + local);
+      const { value: count, degraded } = await secretNumber(`limit:secret:${await secretSubject(ip)}`, (shared, local) => shared + local);
       return count >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
   };

@@ -252,7 +252,6 @@ export class CarrierVerify extends LitElement {
     this.#internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
   }
 
-
   /** Where the verification stands. */
   get status(): Status {
     return this._status;

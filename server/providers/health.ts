@@ -165,12 +165,17 @@ export class ProviderHealthState {
       return this.breaker.answered(ticket);
     }
     this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
-    if (failure === undefined) this.breaker.succeeded(ticket);
-    else this.breaker.failed(ticket);
-    const failed = failure === undefined ? 0 : 1;
-    this.failures += failed;
-    this.errorRate += SMOOTHING * (failed - this.errorRate);
-    if (failure !== undefined) this.lastFailure = { failure, at: new Date().toISOString() };
+    if (failure !== undefined) return this.failed(ticket, failure);
+    this.breaker.succeeded(ticket);
+    this.errorRate -= SMOOTHING * this.errorRate;
+  }
+
+  /** A failure of the provider's: for its breaker, its count, its share and the last one shown. */
+  private failed(ticket: number, failure: UpstreamFailure): void {
+    this.breaker.failed(ticket);
+    this.failures += 1;
+    this.errorRate += SMOOTHING * (1 - this.errorRate);
+    this.lastFailure = { failure, at: new Date().toISOString() };
   }
 
   /**
@@ -181,10 +186,7 @@ export class ProviderHealthState {
    * and a match cannot be asked for again and again (the cache answers it).
    */
   overruled(ticket: number): void {
-    this.breaker.failed(ticket);
-    this.failures += 1;
-    this.errorRate += SMOOTHING * (1 - this.errorRate);
-    this.lastFailure = { failure: 'rejected', at: new Date().toISOString() };
+    this.failed(ticket, 'rejected');
   }
 
   /**
