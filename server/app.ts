@@ -390,12 +390,24 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const place = found instanceof Promise ? await found : found;
     const byNumber = place.hit ? undefined : enforce(c, limiter.number(check.phoneNumber, check.name));
     if (byNumber) await byNumber;
-    const bySite = place.hit ? undefined : enforce(c, limiter.site(site.siteKey));
-    if (bySite) await bySite;
+    // The site's budget is spent by the call alone: requests for the same pair that share one call (a double click, a
+    // retry sent to another instance) spend it once, as they pay once.
+    const callProvider = () => {
+      const bySite = enforce(c, limiter.site(site.siteKey));
+      return bySite ? bySite.then(() => router.verify(query)) : router.verify(query);
+    };
     let answer: CacheOutcome;
     try {
-      answer = place.hit ?? (await place.fill(() => router.verify(query)));
+      answer = place.hit ?? (await place.fill(callProvider));
     } catch (error) {
+      if (error instanceof ApiError) {
+        // The site's limit refused the call this request was waiting on: it is refused with it.
+        if (c.get('limited') === undefined) {
+          c.set('outcome', 'rate-limited');
+          c.set('limited', 'site');
+        }
+        throw error;
+      }
       // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
       config.metrics.cacheLookup(false);
       c.set('cache', 'miss');

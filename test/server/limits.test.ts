@@ -6,6 +6,8 @@ import { MemoryStore } from '../../server/stores/memory.js';
 import { createHasher } from '../../server/privacy.js';
 import type { Site } from '../../server/sites.js';
 import { postJson, testApp } from '../support/app.js';
+import { providerFor, startMockUpstream } from '../support/mock-upstream.js';
+import { createNodeTransport } from '../../server/transport-node.js';
 
 const MINUTE = 60_000;
 const PEER_HEADER = 'x-test-peer';
@@ -327,6 +329,41 @@ describe('per-site limit (10,000 a day by default)', () => {
     for (let i = 0; i < 5; i++) expect((await app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
     expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
     await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400);
+  });
+
+  it('counts requests for one pair that share a call once: a double click spends one unit of the budget, as it pays once', async () => {
+    const vendor = await startMockUpstream();
+    const transport = createNodeTransport();
+    try {
+      vendor.fail({ kind: 'slow', delayMs: 200 });
+      const app = limitedApp('site=2/1d, ip=off', { sites, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })] });
+      const repeats = await Promise.all(Array.from({ length: 5 }, () => app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })));
+      expect(repeats.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(vendor.calls).toBe(1);
+      // One unit spent of two: another pair still gets its call, and the one after it is refused.
+      expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+      await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400);
+      expect(vendor.calls).toBe(2);
+    } finally {
+      await transport.close();
+      await vendor.close();
+    }
+  });
+
+  it('refuses every request waiting on a call the budget refuses, and logs each as the site limit', async () => {
+    const vendor = await startMockUpstream();
+    const transport = createNodeTransport();
+    try {
+      const app = limitedApp('site=1/1d, ip=off', { sites, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })] });
+      expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+      const repeats = await Promise.all(Array.from({ length: 3 }, () => app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })));
+      for (const res of repeats) await expectLimited(res, 86_400);
+      expect(vendor.calls).toBe(1);
+      expect(app.logs.slice(-3)).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 429, outcome: 'rate-limited', limit: 'site' })));
+    } finally {
+      await transport.close();
+      await vendor.close();
+    }
   });
 
   it('keeps its default at 10,000 a day', () => {
