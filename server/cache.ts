@@ -1,7 +1,7 @@
 // The result cache: a repeated pair is answered without a second paid upstream call, in any Store (memory or Redis).
 import { isResultCode, ResultCode, type ResultCode as Code } from '../widget/codes.js';
 import type { Hasher } from './privacy.js';
-import type { VerifyQuery } from './providers/types.js';
+import { failurePolicy, UpstreamError, type UpstreamFailure, type VerifyQuery } from './providers/types.js';
 import { isImmediate, type Store } from './stores/types.js';
 
 /** How long each result is kept, in ms. */
@@ -116,6 +116,30 @@ const FLIGHT_POLL_MS = 100;
 const FLIGHT_MARGIN_MS = 1000;
 /** What a finished call leaves in its flight's key for the moment the key takes to expire. */
 const LANDED = '0';
+/**
+ * What a call that failed leaves in its flight's key, then how it failed and at which provider (`failed timeout
+ * main`): the requests waiting on it fail with it, as those sharing a call in one instance do, instead of making a
+ * second call that may be billed again, after a first that took the whole deadline.
+ */
+const FAILED = 'failed ';
+/** How long a failed call's mark stays, in ms: several looks of the requests waiting on it. */
+const FAILED_MARK_MS = 5 * FLIGHT_POLL_MS;
+
+/** The mark a call that ended without an answer leaves: its failure when the upstream failed, else only that it landed. */
+function landingMark(error: unknown): string {
+  return error instanceof UpstreamError ? `${FAILED}${error.failure} ${error.providerId}` : LANDED;
+}
+
+/** The failure a flight's mark tells of, if it tells of one. */
+function failureOf(mark: string | null): UpstreamError | null {
+  if (mark === null || !mark.startsWith(FAILED)) return null;
+  const rest = mark.slice(FAILED.length);
+  const space = rest.indexOf(' ');
+  const failure = space < 0 ? rest : rest.slice(0, space);
+  if (!Object.hasOwn(failurePolicy, failure)) return null;
+  return new UpstreamError(failure as UpstreamFailure, space < 0 ? '' : rest.slice(space + 1), 'the call made for this pair by another instance failed');
+}
+
 /** The longest call a cache made without the router's deadline (tests, direct callers) waits on, in ms. */
 const DEFAULT_CALL_MS = 10_000;
 
@@ -170,8 +194,9 @@ export function createResultCache(options: CacheOptions): ResultCache {
   /**
    * `load` in a store several instances may share (Redis): the instance that claims the pair's flight calls; one
    * that finds it claimed, a retry that reached another instance, waits for that call's answer to be stored and
-   * answers with it, so that the pair is paid for once. It calls itself when the other call ends without an
-   * answer (a failure is not stored) or runs past the deadline, and when the store fails, as without a cache.
+   * answers with it, so that the pair is paid for once, and fails with it when the upstream failed it. It calls
+   * itself when the other call ends without an answer for another reason (a limit refused it), or runs past the
+   * deadline (its instance stopped), and when the store fails, as without a cache.
    */
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;
@@ -185,14 +210,19 @@ export function createResultCache(options: CacheOptions): ResultCache {
       return load(keyHash, fetchAnswer);
     }
     if (claimed) {
+      let mark = LANDED;
       try {
         // Another instance's call may have landed between this request's look-up and its claim.
         const again = await placeAt(keyHash);
         return again.hit ?? (await load(keyHash, fetchAnswer));
+      } catch (error) {
+        mark = landingMark(error);
+        throw error;
       } finally {
-        // Landed, answer stored or not: whoever waits stops waiting (the mark expires at once). Not once the claim
-        // has expired: the key may be another instance's claim by now.
-        if (performance.now() - claimedAt < holdMs) void settle(() => store.set(flight, LANDED, 1));
+        // Landed, answer stored or not: whoever waits stops waiting (the mark of a plain landing expires at once,
+        // a failure's once those waiting have read it). Not once the claim has expired: the key may be another
+        // instance's claim by now.
+        if (performance.now() - claimedAt < holdMs) void settle(() => store.set(flight, mark, mark === LANDED ? 1 : FAILED_MARK_MS));
       }
     }
     const until = performance.now() + callMs;
@@ -201,6 +231,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
       // The flight before the answer: a call writes its answer before it lands, so once it has landed any
       // answer it had can be read.
       const flying = await settle(() => store.get(flight));
+      const failed = failureOf(flying);
+      if (failed) throw failed;
       const landed = flying === null || flying === LANDED;
       const place = await placeAt(keyHash);
       if (place.hit) return place.hit;

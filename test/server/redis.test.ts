@@ -299,7 +299,7 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     }
   });
 
-  it('pay again when the first call fails, as soon as it has failed rather than at the deadline', async () => {
+  it('fail with the first call when it fails, as soon as it has failed: no second call that may be billed again', async () => {
     const { vendor, apps, close } = await pairOfInstances(1000);
     try {
       vendor.fail({ kind: 'no-answer' }, 1);
@@ -308,11 +308,31 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
       const started = performance.now();
       const second = await postJson(apps[1]!, '/api/verify', pair);
       const waited = performance.now() - started;
-      expect([(await first).status, second.status]).toEqual([504, 200]);
-      expect(vendor.calls).toBe(2);
+      expect([(await first).status, second.status]).toEqual([504, 504]);
+      expect(await second.json()).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+      expect(vendor.calls).toBe(1);
+      expect(apps[1]!.logs.at(-1)).toMatchObject({ status: 504, outcome: 'upstream-timeout', provider: 'main', cache: 'miss' });
       // The first call gives up at its 1 s timeout; the deadline the second would otherwise wait out is 2 s.
       expect(waited).toBeGreaterThan(700);
       expect(waited).toBeLessThan(1700);
+      // Once those waiting have had it, the pair is asked again: a retry is a call of its own.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect((await postJson(apps[1]!, '/api/verify', pair)).status).toBe(200);
+      expect(vendor.calls).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('fail with the first call when the vendor answers it with an error: one call, the same 502 on both', async () => {
+    const { vendor, apps, close } = await pairOfInstances(1000);
+    try {
+      vendor.fail({ kind: 'status', status: 500, delayMs: 300 }, 1);
+      const first = postJson(apps[0]!, '/api/verify', pair);
+      await expect.poll(() => vendor.calls).toBe(1);
+      const second = await postJson(apps[1]!, '/api/verify', pair);
+      expect([(await first).status, second.status]).toEqual([502, 502]);
+      expect(vendor.calls).toBe(1);
     } finally {
       await close();
     }

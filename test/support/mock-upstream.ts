@@ -13,7 +13,8 @@ import { afterEach, beforeEach } from 'vitest';
 
 /** How the next answers go wrong; `null` answers normally. */
 export type Fault =
-  | { readonly kind: 'status'; readonly status: number }
+  /** A bare error status, after `delayMs` if given. */
+  | { readonly kind: 'status'; readonly status: number; readonly delayMs?: number }
   /** An HTML error page, as a gateway in front of the vendor sends it. */
   | { readonly kind: 'html'; readonly status?: number }
   /** `application/json` that is not JSON (cut off mid-way). */
@@ -130,9 +131,19 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     switch (current?.kind) {
       case undefined:
         return sendJson(response, 200, answerFor(dialect, body));
-      case 'status':
-        response.writeHead(current.status, { 'content-type': 'text/plain' });
-        return response.end('Internal Server Error');
+      case 'status': {
+        const answer = () => {
+          response.writeHead(current.status, { 'content-type': 'text/plain' });
+          response.end('Internal Server Error');
+        };
+        if (current.delayMs === undefined) return answer();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!response.destroyed) answer();
+        }, current.delayMs);
+        timers.add(timer);
+        return;
+      }
       case 'html':
         response.writeHead(current.status ?? 200, { 'content-type': 'text/html; charset=utf-8' });
         return response.end('<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
