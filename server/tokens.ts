@@ -86,7 +86,8 @@ function claimsOf(payload: JWTPayload): TokenClaims | null {
   const { code, carrier, pm } = payload as Record<string, unknown>;
   if (typeof aud !== 'string' || typeof sub !== 'string' || typeof jti !== 'string') return null;
   if (typeof iat !== 'number' || typeof exp !== 'number' || typeof code !== 'string' || typeof pm !== 'string') return null;
-  if (exp - iat > TOKEN_TTL_SECONDS) return null;
+  // exp is rounded up to the second, iat down: a token issued within a second carries a second more than its life.
+  if (exp - iat > TOKEN_TTL_SECONDS + 1) return null;
   return { siteKey: aud, subject: sub, code, carrier: typeof carrier === 'string' ? (carrier as CarrierId) : null, phoneMasked: pm, issuedAt: iat, expiresAt: exp, id: jti };
 }
 
@@ -253,14 +254,17 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
     async issue(claims) {
       const [key] = await signingKeys();
       if (!key) throw new Error('no token signing key');
-      const issuedAt = Math.floor(now() / 1000);
+      // Whole seconds, as JWT times are: the expiry rounded up, so that a token issued late in a second still lives
+      // its full 300 s (rounded down with its iat, it would lose up to a second of them).
+      const issuedMs = now();
+      const issuedAt = Math.floor(issuedMs / 1000);
       return new SignJWT({ code: claims.code, carrier: claims.carrier, pm: claims.phoneMasked })
         .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: 'JWT' })
         .setIssuer(TOKEN_ISSUER)
         .setAudience(claims.siteKey)
         .setSubject(claims.subject)
         .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + TOKEN_TTL_SECONDS)
+        .setExpirationTime(Math.ceil(issuedMs / 1000) + TOKEN_TTL_SECONDS)
         .setJti(crypto.randomUUID())
         .sign(key.privateKey);
     },

@@ -35,7 +35,9 @@ describe('the token', () => {
     expect(header.kid).toBeTruthy();
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ iss: 'carrier-verify', aud: 'sandbox', code: 'FP00000', carrier: 'china-mobile', pm: '138****8000' });
-    expect(claims.exp! - claims.iat!).toBe(TOKEN_TTL_SECONDS);
+    // Whole seconds: iat rounded down, exp up, so the life is at least 300 s and less than 301.
+    expect(claims.exp! - claims.iat!).toBeGreaterThanOrEqual(TOKEN_TTL_SECONDS);
+    expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(TOKEN_TTL_SECONDS + 1);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect(claims.sub).toMatch(/^[\w-]{43}$/);
   });
@@ -95,6 +97,19 @@ describe('POST /api/siteverify', () => {
     const token = await verified(app);
     time.advance((TOKEN_TTL_SECONDS + 1) * 1000);
     expect((await siteverify(app, { secret: 'sandbox-secret', token })).body).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+  });
+
+  it('lives its full 300 s when issued late in a second, and not a second more', async () => {
+    const time = clock(Date.UTC(2026, 10, 29, 12) + 900);
+    const app = testApp({ now: time.now });
+    const token = await verified(app);
+    const claims = decodeJwt(token);
+    expect([claims.iat, claims.exp]).toEqual([Date.UTC(2026, 10, 29, 12) / 1000, Date.UTC(2026, 10, 29, 12) / 1000 + TOKEN_TTL_SECONDS + 1]);
+    time.advance(TOKEN_TTL_SECONDS * 1000 - 50);
+    expect((await siteverify(app, { secret: 'sandbox-secret', token })).body).toMatchObject({ success: true });
+    const again = await verified(app, undefined, { name: '李四', phoneNumber: '18612345678' });
+    time.advance(TOKEN_TTL_SECONDS * 1000 + 150);
+    expect((await siteverify(app, { secret: 'sandbox-secret', token: again })).body).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
   });
 
   it('accepts a token just before it expires', async () => {
