@@ -47,6 +47,13 @@ const RENDERED_ATTRIBUTES: Readonly<Record<string, string>> = { sitekey: 'site-k
 
 /** The pinned defaults of `endpoint` and `name`, which an unset attribute or binding falls back to. */
 const DEFAULT_ENDPOINT = '/api/verify';
+/**
+ * How long after an answer from the proxy the person's own submission of the same fields is ignored, in ms: the
+ * second click of a double click, or a tap repeated on a slow phone, lands on the button as the answer comes back,
+ * and would be another attempt with the same answer (or, after an error, another call). Fields changed since (a
+ * pair filled in by the page) are a new attempt at once.
+ */
+const ANSWER_SETTLE_MS = 500;
 const DEFAULT_FIELD_NAME = 'carrier-verify-token';
 
 /**
@@ -232,6 +239,11 @@ export class CarrierVerify extends LitElement {
   /** When the token runs out, by the device's clock, which goes on while the device sleeps; timers may not. */
   #expiresAt = Infinity;
   readonly #retryCountdown = new Countdown(this);
+  /** When the last answer from the proxy was shown (performance.now()), and for what the fields held: see ANSWER_SETTLE_MS. */
+  #answeredAt = -Infinity;
+  #answeredFields = '';
+  /** Refusals so far: each renders its errors afresh, so that a repeated one is spoken again (see #renderError). */
+  #refusals = 0;
   #shownLang: Lang | undefined;
   #stopWatchingLang: (() => void) | undefined;
   #replacedSelection = false;
@@ -352,6 +364,8 @@ export class CarrierVerify extends LitElement {
     void postVerify(this.endpoint || DEFAULT_ENDPOINT, body, controller.signal).then((outcome) => {
       if (this.#inFlight !== attempt) return;
       this.#inFlight = null;
+      this.#answeredAt = performance.now();
+      this.#answeredFields = this.#fields;
       this.#pair = Object.freeze({ name: body.name, phoneNumber: body.phoneNumber });
       attempt.end(outcome);
     });
@@ -371,6 +385,8 @@ export class CarrierVerify extends LitElement {
     }
     const name = checkName(this._nameValue);
     const phone = checkPhone(this._phoneValue);
+    this.#refusals += 1;
+    this.requestUpdate();
     this._nameError = name.ok ? null : name.reason;
     this._phoneError = phone.ok ? null : phone;
     const { ok: _, ...detail } = request;
@@ -723,12 +739,27 @@ export class CarrierVerify extends LitElement {
    * composition ends, as key 229.
    */
   #onKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && (event.isComposing || event.keyCode === 229)) event.preventDefault();
+    // A held Enter repeats its keydown: each would be an attempt (or, on Change, unlock the pair and then verify it
+    // again at once), until a limit refused them. One press is one attempt.
+    if (event.key === 'Enter' && (event.isComposing || event.keyCode === 229 || event.repeat)) event.preventDefault();
+  }
+
+  /**
+   * Whether the person's own submission is ignored: blocked, or so soon after an answer that it is the second click
+   * of a double click on a button that came back under it, not a request for another attempt.
+   */
+  get #submitIgnored(): boolean {
+    return this.#blocked || (performance.now() - this.#answeredAt < ANSWER_SETTLE_MS && this.#fields === this.#answeredFields);
+  }
+
+  /** What the two fields hold, as one string to compare. */
+  get #fields(): string {
+    return `${this._nameValue}\n${this._phoneValue}`;
   }
 
   #onSubmit(event: SubmitEvent): void {
     event.preventDefault();
-    if (!this.#blocked) void this.verify();
+    if (!this.#submitIgnored) void this.verify();
   }
 
   #onRetry(): void {
@@ -750,6 +781,16 @@ export class CarrierVerify extends LitElement {
     const error = this._phoneError;
     if (!error) return '';
     return error.segment ? t.segment[error.segment] : t.phone[error.reason];
+  }
+
+  /**
+   * A field's error, as a node of its own for each refusal: the same error refused again replaces the node, which
+   * its live region speaks as new text. Left as it was, it would say nothing the second time, with the focus already
+   * in the field. (Two templates, taken in turn, make Lit replace the node; they differ, so no minifier folds them.)
+   */
+  #renderError(text: string) {
+    if (!text) return '';
+    return this.#refusals % 2 ? html`<span data-refusal="odd">${text}</span>` : html`<span data-refusal="even">${text}</span>`;
   }
 
   #renderActions(t: Messages, disabled: boolean) {
@@ -815,7 +856,7 @@ export class CarrierVerify extends LitElement {
             @input=${this.#onNameInput}
           />
           <div id="name-hint" class="hint" part="name-hint">${nameError ? '' : t.nameHint}</div>
-          <div id="name-error" class="error" part="error" aria-live="polite">${nameError}</div>
+          <div id="name-error" class="error" part="error" aria-live="polite">${this.#renderError(nameError)}</div>
         </div>
         <div class="field" part="field phone-field">
           <label for="phone" part="label">${t.phoneLabel}</label>
@@ -838,7 +879,7 @@ export class CarrierVerify extends LitElement {
             @compositionend=${this.#onPhoneCompositionEnd}
           />
           <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
-          <div id="phone-error" class="error" part="error" aria-live="polite">${phoneError}</div>
+          <div id="phone-error" class="error" part="error" aria-live="polite">${this.#renderError(phoneError)}</div>
         </div>
         ${this.#renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>

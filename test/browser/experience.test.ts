@@ -453,6 +453,89 @@ describe('keyboard', () => {
     expect(heard).to.deep.equal(['cv-verified']);
   });
 
+  it('makes one attempt of a held Enter: its repeats neither verify again nor unlock and verify a verified pair', async () => {
+    const key = (type: 'keyDown' | 'keyUp', autoRepeat = false) =>
+      executeServerCommand('devtools', {
+        method: 'Input.dispatchKeyEvent',
+        params: { type, key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, ...(type === 'keyDown' ? { text: '\r', autoRepeat } : {}) },
+      });
+    const el = await widget();
+    const heard: string[] = [];
+    for (const type of ['cv-invalid', 'cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-error', 'cv-cleared']) el.addEventListener(type, () => heard.push(type));
+    await fill(el, '李四', '13800138000');
+    parts(el).name.focus();
+    const mismatch = oneEvent(el, 'cv-mismatch');
+    await key('keyDown');
+    await mismatch;
+    for (let i = 0; i < 5; i++) await key('keyDown', true);
+    await key('keyUp');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heard).to.deep.equal(['cv-mismatch']);
+    // Held on Change: the pair is unlocked once, and the repeats that reach the name field send nothing.
+    await fill(el, '张三', '13800138000');
+    const verified = oneEvent(el, 'cv-verified');
+    parts(el).button.click();
+    await verified;
+    await el.updateComplete;
+    parts(el).change!.focus();
+    await key('keyDown');
+    for (let i = 0; i < 5; i++) await key('keyDown', true);
+    await key('keyUp');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heard).to.deep.equal(['cv-mismatch', 'cv-verified', 'cv-cleared']);
+    expect(el.status).to.equal('idle');
+  });
+
+  it('takes the second click of a double click for the first: the same fields are not sent again as the answer comes back', async () => {
+    const el = await widget();
+    const heard: string[] = [];
+    el.addEventListener('cv-mismatch', () => heard.push('cv-mismatch'));
+    el.addEventListener('cv-not-found', () => heard.push('cv-not-found'));
+    await fill(el, '李四', '13800138000');
+    const click = async () => {
+      const box = parts(el).button.getBoundingClientRect();
+      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+    };
+    const answered = oneEvent(el, 'cv-mismatch');
+    await click();
+    await answered;
+    await click();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).to.deep.equal(['cv-mismatch']);
+    // Other fields are another attempt at once; the same ones, asked again a moment later, too.
+    await fill(el, '张三', '13900139000');
+    const notFound = oneEvent(el, 'cv-not-found');
+    await click();
+    await notFound;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const again = oneEvent(el, 'cv-not-found');
+    await click();
+    await again;
+    await resetMouse();
+    expect(heard).to.deep.equal(['cv-mismatch', 'cv-not-found', 'cv-not-found']);
+  });
+
+  it('speaks a refusal again when the same wrong fields are sent again: its error is new text in the live region', async () => {
+    const el = await widget();
+    el.focus();
+    await sendKeys({ type: '张' });
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    const { nameError, phoneError } = parts(el);
+    const first = [nameError.textContent, phoneError.textContent];
+    const added: string[] = [];
+    const observer = new MutationObserver((records) => {
+      for (const record of records) for (const node of record.addedNodes) added.push(`${(record.target as Element).id}:${node.textContent}`);
+    });
+    for (const region of [nameError, phoneError]) observer.observe(region, { childList: true, subtree: true });
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    observer.disconnect();
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
+    expect([nameError.textContent, phoneError.textContent]).to.deep.equal(first);
+    expect(added).to.include.members([`name-error:${first[0]}`, `phone-error:${first[1]}`]);
+  });
+
   it('names the first of two wrong fields first', async () => {
     const el = await widget();
     await attempt(el, 'Zhang', '123', 'cv-invalid');
