@@ -7,9 +7,11 @@ export const langs: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
 
 /**
  * A wait as a person reads it: seconds up to two minutes, then whole minutes rounded up (a ten-minute limit's
- * 598 s is "10 minutes", not a figure to count down in one's head).
+ * 598 s is "10 minutes", not a figure to count down in one's head), then whole hours from two hours (a site's
+ * daily budget spent is "24 hours", not "1440 minutes").
  */
-const wait = (seconds: number, second: string, minute: string) => (seconds < 120 ? `${seconds} ${second}` : `${Math.ceil(seconds / 60)} ${minute}`);
+const wait = (seconds: number, second: string, minute: string, hour: string) =>
+  seconds < 120 ? `${seconds} ${second}` : seconds < 7200 ? `${Math.ceil(seconds / 60)} ${minute}` : `${Math.ceil(seconds / 3600)} ${hour}`;
 
 export interface Messages {
   readonly nameLabel: string;
@@ -81,7 +83,7 @@ const zhCN: Messages = {
   mismatch: '姓名与手机号的实名信息不一致，请检查后重试',
   notFound: '未查到该手机号的实名信息，请确认号码或稍后再试',
   expired: '验证已过期，请重新验证',
-  rateLimited: (s) => (s ? `尝试次数过多，请 ${wait(s, '秒', '分钟')}后再试` : '尝试次数过多，请稍后再试'),
+  rateLimited: (s) => (s ? `尝试次数过多，请 ${wait(s, '秒', '分钟', '小时')}后再试` : '尝试次数过多，请稍后再试'),
   unavailable: '验证服务暂时不可用，请稍后重试',
   retryNow: '现在可以重试了',
   rejected: '此页面无法使用验证服务，请联系网站客服',
@@ -131,7 +133,7 @@ const zhTW: Messages = {
   mismatch: '姓名與手機號碼的實名資料不一致，請檢查後重試',
   notFound: '查無此手機號碼的實名資料，請確認號碼或稍後再試',
   expired: '驗證已過期，請重新驗證',
-  rateLimited: (s) => (s ? `嘗試次數過多，請於 ${wait(s, '秒', '分鐘')}後再試` : '嘗試次數過多，請稍後再試'),
+  rateLimited: (s) => (s ? `嘗試次數過多，請於 ${wait(s, '秒', '分鐘', '小時')}後再試` : '嘗試次數過多，請稍後再試'),
   unavailable: '驗證服務暫時無法使用，請稍後重試',
   retryNow: '現在可以重試了',
   rejected: '此頁面無法使用驗證服務，請聯絡網站客服',
@@ -181,7 +183,7 @@ const en: Messages = {
   mismatch: 'The name does not match the number’s registration. Check both and try again',
   notFound: 'No registration was found for this number. Check it or try again later',
   expired: 'The verification has expired. Please verify again',
-  rateLimited: (s) => (s ? `Too many attempts. Try again in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes')}` : 'Too many attempts. Try again later'),
+  rateLimited: (s) => (s ? `Too many attempts. Try again in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes', 'hours')}` : 'Too many attempts. Try again later'),
   unavailable: 'Verification is unavailable right now. Please try again',
   retryNow: 'You can try again now',
   rejected: 'This page cannot use the verification service. Please contact the site',

@@ -332,6 +332,19 @@ describe('states and next steps', () => {
     expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes');
   });
 
+  it('words a wait of a day, a site budget spent, in hours, and counts it down with the hours', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-TW" endpoint="/test/rate-limited?after=86399"></carrier-verify>`);
+    await attempt(el, '张三', '13800138000', 'cv-error');
+    expect(parts(el).message.textContent).to.equal('嘗試次數過多，請於 24 小時後再試');
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試\(23:59:5[89]\)$/);
+    el.lang = 'en';
+    await el.updateComplete;
+    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 24 hours');
+    el.lang = 'zh-CN';
+    await el.updateComplete;
+    expect(parts(el).message.textContent).to.equal('尝试次数过多，请 24 小时后再试');
+  });
+
   it('counts down a rate limit on the retry button and allows the retry only when it is over', async () => {
     const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=2"></carrier-verify>`);
     const { detail } = await attempt(el, '张三', '13800138000', 'cv-error');

@@ -14,10 +14,13 @@ export class Countdown implements ReactiveController {
     return Math.max(0, Math.ceil((this.endsAt - Date.now()) / 1000));
   }
 
-  /** What is left as a clock shows it: `42`, then `9:58` from a minute up. */
+  /** What is left as a clock shows it: `42`, then `9:58` from a minute up, then `23:59:58` from an hour up. */
   get clock(): string {
     const left = this.remaining;
-    return left < 60 ? `${left}` : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+    const two = (n: number) => String(n).padStart(2, '0');
+    if (left < 60) return `${left}`;
+    if (left < 3600) return `${Math.floor(left / 60)}:${two(left % 60)}`;
+    return `${Math.floor(left / 3600)}:${two(Math.floor(left / 60) % 60)}:${two(left % 60)}`;
   }
 
   get running(): boolean {
