@@ -81,19 +81,31 @@ for (const type of [...eventNames, ClearedEvent.eventName] as const) {
 }
 $('#clear-log').addEventListener('click', () => $('#log').replaceChildren());
 
-$<HTMLSelectElement>('#lang').addEventListener('change', (event) => {
-  const lang = (event.target as HTMLSelectElement).value as Lang;
+const langSelect = $<HTMLSelectElement>('#lang');
+const themeSelect = $<HTMLSelectElement>('#theme');
+
+function applyLang(): void {
+  const lang = langSelect.value as Lang;
   // The widget's language, not the page's: the page stays in English.
   widget.lang = lang;
   const label = $<HTMLElement>('#verify-label');
   label.textContent = messages[lang].verify;
   label.lang = lang;
-});
-$<HTMLSelectElement>('#theme').addEventListener('change', (event) => {
-  const theme = (event.target as HTMLSelectElement).value as CarrierVerify['theme'];
+}
+function applyTheme(): void {
+  const theme = themeSelect.value as CarrierVerify['theme'];
   widget.theme = theme;
   document.documentElement.dataset.theme = theme;
-});
+}
+langSelect.addEventListener('change', applyLang);
+themeSelect.addEventListener('change', applyTheme);
+// A browser may give the switches back the choices made before the page was left (Back without the back/forward
+// cache, a restored tab): the widget and the page take them as they are shown, at load and whenever shown again.
+function applySwitches(): void {
+  applyLang();
+  applyTheme();
+}
+addEventListener('pageshow', applySwitches);
 
 $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -128,8 +140,11 @@ tabs.forEach((tab, index) => {
   });
 });
 
+/** The timer that clears the copy's status: each copy's message stays its full 2 s. */
+let copyStatusTimer: ReturnType<typeof setTimeout> | undefined;
 $('#copy').addEventListener('click', async () => {
   const status = $('#copy-status');
+  clearTimeout(copyStatusTimer);
   try {
     await navigator.clipboard.writeText($('#snippet').textContent ?? '');
     status.textContent = 'Copied';
@@ -138,8 +153,9 @@ $('#copy').addEventListener('click', async () => {
     getSelection()?.selectAllChildren($('#snippet'));
     status.textContent = 'Selected: press Ctrl+C';
   }
-  setTimeout(() => (status.textContent = ''), 2000);
+  copyStatusTimer = setTimeout(() => (status.textContent = ''), 2000);
 });
 
 renderDirectory();
 showSnippet('html');
+applySwitches();

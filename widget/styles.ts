@@ -221,6 +221,15 @@ export const styles = css`
   .privacy a {
     color: var(--_accent);
   }
+  /* A phone's narrowest screens: less room around the fields, so that a number in large text still fits in its field. */
+  @media (max-width: 360px) {
+    form {
+      padding: var(--cv-padding, 12px);
+    }
+    input {
+      padding-inline: 8px;
+    }
+  }
   @media (forced-colors: active) {
     /* The system colours replace the error colour and drop the inset bar: a double border marks the field. */
     input[aria-invalid='true'] {

@@ -97,6 +97,60 @@ describe('the demo page', () => {
     }
   });
 
+  it('fits a 320 px phone screen with text at twice its size: the number fits its field, a wide table scrolls in its card', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    try {
+      await narrow.goto(`http://127.0.0.1:${server.port}/`);
+      await narrow.locator('carrier-verify').waitFor();
+      await narrow.evaluate(() => {
+        document.documentElement.style.fontSize = '200%';
+        (document.querySelector('carrier-verify') as unknown as { fill(pair: object): void }).fill({ name: '买买提·艾力', phoneNumber: '19212345678' });
+      });
+      const fits = await narrow.evaluate(() => {
+        const phone = document.querySelector('carrier-verify')!.shadowRoot!.querySelector('#phone')!;
+        const controls = [...document.querySelectorAll('.controls label')].map((label) => label.getBoundingClientRect().right);
+        return { page: document.documentElement.scrollWidth, phone: phone.scrollWidth <= phone.clientWidth, controls: Math.max(...controls) <= 320 };
+      });
+      expect(fits).toEqual({ page: 320, phone: true, controls: true });
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it('applies the language and theme its switches show when the page is loaded again on Back', { timeout: 30_000 }, async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${server.port}/`);
+      await other.selectOption('#lang', 'en');
+      await other.selectOption('#theme', 'dark');
+      await other.goto(`http://127.0.0.1:${server.port}/dashboard`);
+      // Playwright's pages keep no back/forward cache: Back loads the page again, and the browser hands the switches back.
+      await other.goBack();
+      await other.locator('carrier-verify').waitFor();
+      const shown = () =>
+        other.evaluate(() => {
+          const widget = document.querySelector('carrier-verify') as unknown as { lang: string; theme: string };
+          const select = (id: string) => document.querySelector<HTMLSelectElement>(id)!.value;
+          return [select('#lang'), widget.lang, select('#theme'), widget.theme, document.documentElement.dataset.theme];
+        });
+      await expect.poll(shown).toEqual(['en', 'en', 'dark', 'dark', 'dark']);
+      expect(await other.locator('#verify-label').innerText()).toBe('Verify');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps each copy\'s word for its full two seconds, a second copy included', async () => {
+    const status = page.locator('#copy-status');
+    await page.locator('#copy').click();
+    await expect.poll(() => status.innerText()).not.toBe('');
+    await page.waitForTimeout(1500);
+    await page.locator('#copy').click();
+    await page.waitForTimeout(800);
+    expect(await status.innerText()).not.toBe('');
+    await expect.poll(() => status.innerText(), { timeout: 3000 }).toBe('');
+  });
+
   it('switches the widget\'s language and offers the code to copy', async () => {
     await page.selectOption('#lang', 'en');
     await expect.poll(() => page.getByLabel('Mobile number').count()).toBe(1);
