@@ -84,7 +84,9 @@ export default defineConfig(({ mode }) => {
         // ever read as `this._name`, they are renamed alike everywhere.
         terserOptions: { ecma: 2020, compress: { passes: 4 }, mangle: { properties: { regex: WIDGET_STATE } } },
         // Those passes take a few seconds: known, and not worth a warning on each build.
-        rolldownOptions: { checks: { bundlerTimings: false } },
+        // Off a browser (a server importing the package's exports one by one, a test runner without a DOM) the bundle
+        // defines nothing rather than throw: the element's class extends HTMLElement, which a server does not have.
+        rolldownOptions: { checks: { bundlerTimings: false }, output: { banner: 'if (typeof HTMLElement != "undefined") {', footer: '}' } },
         lib: {
           entry: resolve(root, 'widget/bundle.ts'),
           name: 'CarrierVerify',

@@ -120,6 +120,8 @@ describe('the built package', () => {
       const vue = await import('carrier-verify/vue');
       const server = await import('carrier-verify/server');
       const onNode = await import('carrier-verify/node');
+      // The script-tag bundle is a script for pages, but an export all the same: imported off a browser it defines nothing.
+      await import('carrier-verify/carrier-verify.js');
       const health = await server.createApp().request('/healthz');
       const setup = await onNode.nodeAppConfig({}, { log: () => undefined });
       const embedded = server.createApp(setup.app);
