@@ -392,16 +392,23 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     if (byNumber) await byNumber;
     // The site's budget is spent by the call alone: requests for the same pair that share one call (a double click, a
     // retry sent to another instance) spend it once, as they pay once.
+    let called = false;
     const callProvider = () => {
+      called = true;
       const bySite = enforce(c, limiter.site(site.siteKey));
       return bySite ? bySite.then(() => router.verify(query)) : router.verify(query);
     };
     let answer: CacheOutcome;
     try {
-      answer = place.hit ?? (await place.fill(callProvider));
+      answer = place.hit ?? (await place.fill(callProvider).catch((error: unknown) => {
+        // The call this request was waiting on was refused by its own site's limit, which need not be this request's
+        // (another site's page, the same pair): this request asks for its own call, on its own site's budget.
+        if (error instanceof ApiError && !called) return place.fill(callProvider);
+        throw error;
+      }));
     } catch (error) {
       if (error instanceof ApiError) {
-        // The site's limit refused the call this request was waiting on: it is refused with it.
+        // A site's limit refused the call: this request's own, or, joined again, one it was waiting on.
         if (c.get('limited') === undefined) {
           c.set('outcome', 'rate-limited');
           c.set('limited', 'site');

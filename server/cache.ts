@@ -125,9 +125,19 @@ const FAILED = 'failed ';
 /** How long a failed call's mark stays, in ms: several looks of the requests waiting on it. */
 const FAILED_MARK_MS = 5 * FLIGHT_POLL_MS;
 
-/** The mark a call that ended without an answer leaves: its failure when the upstream failed, else only that it landed. */
+/**
+ * The mark a call that ended without an answer leaves: its failure when the upstream may have billed it, else only
+ * that it landed. A failure that billed nothing (no connection, a breaker open in that instance, input refused) is
+ * another instance's to try for itself: its breakers and its reach may differ.
+ */
 function landingMark(error: unknown): string {
-  return error instanceof UpstreamError ? `${FAILED}${error.failure} ${error.providerId}` : LANDED;
+  return error instanceof UpstreamError && mayHaveBilled(error) ? `${FAILED}${error.failure} ${error.providerId}` : LANDED;
+}
+
+/** Whether any call a failed request made may have been billed: the router's error lists them all (its `attempts`). */
+function mayHaveBilled(error: UpstreamError): boolean {
+  const { attempts } = error as UpstreamError & { attempts?: readonly { readonly maybeBilled: boolean }[] };
+  return attempts ? attempts.some((attempt) => attempt.maybeBilled) : error.maybeBilled;
 }
 
 /** The failure a flight's mark tells of, if it tells of one. */
@@ -224,6 +234,14 @@ export function createResultCache(options: CacheOptions): ResultCache {
         // instance's claim by now.
         if (performance.now() - claimedAt < holdMs) void settle(() => store.set(flight, mark, mark === LANDED ? 1 : FAILED_MARK_MS));
       }
+    }
+    // A flight that had already ended as this request found the key taken (its landing or failure mark still there)
+    // is not one this request waited on: its failure is not this request's answer (a retry pressed after a 504 asks
+    // again), and an answer it had is in the cache by now.
+    const first = await settle(() => store.get(flight));
+    if (first === null || first === LANDED || first.startsWith(FAILED)) {
+      const place = await placeAt(keyHash);
+      return place.hit ?? load(keyHash, fetchAnswer);
     }
     const until = performance.now() + callMs;
     while (performance.now() < until) {

@@ -568,6 +568,8 @@ export class CarrierVerify extends LitElement {
     this.#token = null;
     this.#syncForm();
     if (!held) return;
+    // A token dropped (Change, expiry, the page shown again) makes a submission of the same fields a new attempt at once.
+    this.#answeredAt = -Infinity;
     this.#show('idle', reason === 'expired' ? reason : null);
     this.dispatchEvent(new ClearedEvent({ reason }));
   }

@@ -5,7 +5,7 @@ import { createLimiter, DEFAULT_LIMITS, memoryPerLimit, parseLimits } from '../.
 import { MemoryStore } from '../../server/stores/memory.js';
 import { createHasher } from '../../server/privacy.js';
 import type { Site } from '../../server/sites.js';
-import { postJson, testApp } from '../support/app.js';
+import { postJson, sharedSecrets, testApp } from '../support/app.js';
 import { providerFor, startMockUpstream } from '../support/mock-upstream.js';
 import { createNodeTransport } from '../../server/transport-node.js';
 
@@ -364,6 +364,30 @@ describe('per-site limit (10,000 a day by default)', () => {
       await transport.close();
       await vendor.close();
     }
+  });
+
+  it('lets a request from another site that joined a call its own site refused ask on its own budget', async () => {
+    // A shared store that counts in 20 ms, as over a network: the second request joins the first's call while the
+    // first's site budget is being counted.
+    const memory = new MemoryStore();
+    const slow = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
+    const store = {
+      hit: (key: string, windowMs: number) => slow(memory.hit(key, windowMs)),
+      claim: (key: string, ttlMs: number) => memory.claim(key, ttlMs),
+      get: (key: string) => memory.get(key),
+      set: (key: string, value: string, ttlMs: number) => memory.set(key, value, ttlMs),
+      close: () => memory.close(),
+    };
+    const app = limitedApp('site=1/1d, ip=off', { sites, store, ...(await sharedSecrets('joined')) });
+    expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+    const [shop, bank] = await Promise.all([
+      app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' }),
+      new Promise((resolve) => setTimeout(resolve, 5)).then(() => app.verify('张三', '13800138000', '192.0.2.2', { siteKey: 'bank' })),
+    ]);
+    await expectLimited(shop, 86_400);
+    expect(bank.status).toBe(200);
+    expect(app.logs.find((line) => line.site === 'bank')).toMatchObject({ status: 200, outcome: 'FP00000' });
+    expect(app.logs.find((line) => line.site === 'bank')?.limit).toBeUndefined();
   });
 
   it('keeps its default at 10,000 a day', () => {

@@ -315,9 +315,36 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
       // The first call gives up at its 1 s timeout; the deadline the second would otherwise wait out is 2 s.
       expect(waited).toBeGreaterThan(700);
       expect(waited).toBeLessThan(1700);
-      // Once those waiting have had it, the pair is asked again: a retry is a call of its own.
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // A retry sent after the failure, on either instance, was waiting on nothing: it is a call of its own.
       expect((await postJson(apps[1]!, '/api/verify', pair)).status).toBe(200);
+      expect(vendor.calls).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('ask again at once after a failed call, on the instance that made it too, within the moment its failure is told', async () => {
+    const { vendor, apps, close } = await pairOfInstances(1000);
+    try {
+      vendor.fail({ kind: 'status', status: 500 }, 1);
+      expect((await postJson(apps[0]!, '/api/verify', pair)).status).toBe(502);
+      const retries = [await postJson(apps[0]!, '/api/verify', pair)];
+      expect(retries.map((res) => res.status)).toEqual([200]);
+      expect(vendor.calls).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('leave a failure that billed nothing to each instance to try: the one waiting asks the vendor itself', async () => {
+    const { vendor, apps, close } = await pairOfInstances(1000);
+    try {
+      // The vendor refuses the first call's input (HTTP 400): it billed nothing, and says nothing of the next call.
+      vendor.fail({ kind: 'status', status: 400, delayMs: 300 }, 1);
+      const first = postJson(apps[0]!, '/api/verify', pair);
+      await expect.poll(() => vendor.calls).toBe(1);
+      const second = await postJson(apps[1]!, '/api/verify', pair);
+      expect([(await first).status, second.status]).toEqual([502, 200]);
       expect(vendor.calls).toBe(2);
     } finally {
       await close();
