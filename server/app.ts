@@ -59,6 +59,17 @@ type Env = {
 /** The CORS header of public files any site may load. */
 const anyOrigin: Readonly<Record<string, string>> = Object.freeze({ 'Access-Control-Allow-Origin': '*' });
 
+/** The site whose limit refused a provider call, by the refusal: those sharing the call may be of other sites. */
+const refusedSites = new WeakMap<object, string>();
+
+function refusedFor(error: unknown, siteKey: string): unknown {
+  if (error instanceof ApiError) refusedSites.set(error, siteKey);
+  return error;
+}
+
+/** How many times a request asks for a call of its own after joining calls other sites' limits refused. */
+const MAX_REJOINS = 3;
+
 /** Seconds a client is asked to wait when the shared store is down and an answer depends on it. */
 const UNAVAILABLE_RETRY_AFTER = '5';
 
@@ -395,17 +406,25 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     let called = false;
     const callProvider = () => {
       called = true;
-      const bySite = enforce(c, limiter.site(site.siteKey));
-      return bySite ? bySite.then(() => router.verify(query)) : router.verify(query);
+      let bySite: void | Promise<void>;
+      try {
+        bySite = enforce(c, limiter.site(site.siteKey));
+      } catch (error) {
+        return Promise.reject(refusedFor(error, site.siteKey));
+      }
+      return bySite ? bySite.then(() => router.verify(query), (error: unknown) => Promise.reject(refusedFor(error, site.siteKey))) : router.verify(query);
+    };
+    // A request that joined another's call for the same pair, refused by that request's site's limit (another site's
+    // page), asks again on its own site's budget: a few times at most, should it keep joining other sites' calls.
+    let rejoins = 0;
+    const askAgain = (error: unknown): Promise<CacheOutcome> => {
+      if (called || rejoins >= MAX_REJOINS || !(error instanceof ApiError) || refusedSites.get(error) === site.siteKey) return Promise.reject(error);
+      rejoins += 1;
+      return place.fill(callProvider).catch(askAgain);
     };
     let answer: CacheOutcome;
     try {
-      answer = place.hit ?? (await place.fill(callProvider).catch((error: unknown) => {
-        // The call this request was waiting on was refused by its own site's limit, which need not be this request's
-        // (another site's page, the same pair): this request asks for its own call, on its own site's budget.
-        if (error instanceof ApiError && !called) return place.fill(callProvider);
-        throw error;
-      }));
+      answer = place.hit ?? (await place.fill(callProvider).catch(askAgain));
     } catch (error) {
       if (error instanceof ApiError) {
         // A site's limit refused the call: this request's own, or, joined again, one it was waiting on.

@@ -117,37 +117,25 @@ const FLIGHT_MARGIN_MS = 1000;
 /** What a finished call leaves in its flight's key for the moment the key takes to expire. */
 const LANDED = '0';
 /**
- * What a call that failed leaves in its flight's key, then how it failed and at which provider (`failed timeout
- * main`): the requests waiting on it fail with it, as those sharing a call in one instance do, instead of making a
- * second call that may be billed again, after a first that took the whole deadline.
+ * How long the failure of a call the upstream failed is kept for the requests that waited on it, in ms: several of
+ * their looks. They fail with it, as requests sharing a call in one instance do, rather than make a second call that
+ * may be billed again after a first that may have taken the whole deadline. It is kept apart from the flight, under
+ * the flight's own id, so that it is the answer of those requests alone: one that comes after it claims a flight of
+ * its own and asks again.
  */
-const FAILED = 'failed ';
-/** How long a failed call's mark stays, in ms: several looks of the requests waiting on it. */
 const FAILED_MARK_MS = 5 * FLIGHT_POLL_MS;
 
-/**
- * The mark a call that ended without an answer leaves: its failure when the upstream may have billed it, else only
- * that it landed. A failure that billed nothing (no connection, a breaker open in that instance, input refused) is
- * another instance's to try for itself: its breakers and its reach may differ.
- */
-function landingMark(error: unknown): string {
-  return error instanceof UpstreamError && mayHaveBilled(error) ? `${FAILED}${error.failure} ${error.providerId}` : LANDED;
+/** What a failed call leaves for those waiting on it: `<flight id> <failure> <provider id>`, or null for none. */
+function failureMark(flightId: string, error: unknown): string | null {
+  return error instanceof UpstreamError ? `${flightId} ${error.failure} ${error.providerId}` : null;
 }
 
-/** Whether any call a failed request made may have been billed: the router's error lists them all (its `attempts`). */
-function mayHaveBilled(error: UpstreamError): boolean {
-  const { attempts } = error as UpstreamError & { attempts?: readonly { readonly maybeBilled: boolean }[] };
-  return attempts ? attempts.some((attempt) => attempt.maybeBilled) : error.maybeBilled;
-}
-
-/** The failure a flight's mark tells of, if it tells of one. */
-function failureOf(mark: string | null): UpstreamError | null {
-  if (mark === null || !mark.startsWith(FAILED)) return null;
-  const rest = mark.slice(FAILED.length);
-  const space = rest.indexOf(' ');
-  const failure = space < 0 ? rest : rest.slice(0, space);
-  if (!Object.hasOwn(failurePolicy, failure)) return null;
-  return new UpstreamError(failure as UpstreamFailure, space < 0 ? '' : rest.slice(space + 1), 'the call made for this pair by another instance failed');
+/** The failure a mark tells of, if it is that of a flight this request waited on. */
+function failureOf(mark: string | null, waitedOn: ReadonlySet<string>): UpstreamError | null {
+  if (mark === null) return null;
+  const [flightId = '', failure = '', ...provider] = mark.split(' ');
+  if (!waitedOn.has(flightId) || !Object.hasOwn(failurePolicy, failure)) return null;
+  return new UpstreamError(failure as UpstreamFailure, provider.join(' '), 'the call made for this pair by another instance failed');
 }
 
 /** The longest call a cache made without the router's deadline (tests, direct callers) waits on, in ms. */
@@ -204,59 +192,65 @@ export function createResultCache(options: CacheOptions): ResultCache {
   /**
    * `load` in a store several instances may share (Redis): the instance that claims the pair's flight calls; one
    * that finds it claimed, a retry that reached another instance, waits for that call's answer to be stored and
-   * answers with it, so that the pair is paid for once, and fails with it when the upstream failed it. It calls
-   * itself when the other call ends without an answer for another reason (a limit refused it), or runs past the
-   * deadline (its instance stopped), and when the store fails, as without a cache.
+   * answers with it, so that the pair is paid for once. When the upstream fails that call, those waiting on it fail
+   * with it; when it ends without an answer otherwise (a limit refused it), they claim a flight again, one of them to
+   * call. A request calls on its own when the store fails, as without a cache, and when the flight it waits on
+   * outlives the deadline (its instance stopped).
    */
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;
+    const failedKey = `cache-failed:${keyHash}`;
     const holdMs = callMs + FLIGHT_MARGIN_MS;
-    const claimedAt = performance.now();
-    let claimed: boolean;
-    try {
-      claimed = await store.claim(flight, holdMs);
-    } catch {
-      // The store failed: pay, as without a cache, and leave it alone.
-      return load(keyHash, fetchAnswer);
-    }
-    if (claimed) {
-      let mark = LANDED;
-      try {
-        // Another instance's call may have landed between this request's look-up and its claim.
-        const again = await placeAt(keyHash);
-        return again.hit ?? (await load(keyHash, fetchAnswer));
-      } catch (error) {
-        mark = landingMark(error);
-        throw error;
-      } finally {
-        // Landed, answer stored or not: whoever waits stops waiting (the mark of a plain landing expires at once,
-        // a failure's once those waiting have read it). Not once the claim has expired: the key may be another
-        // instance's claim by now.
-        if (performance.now() - claimedAt < holdMs) void settle(() => store.set(flight, mark, mark === LANDED ? 1 : FAILED_MARK_MS));
-      }
-    }
-    // A flight that had already ended as this request found the key taken (its landing or failure mark still there)
-    // is not one this request waited on: its failure is not this request's answer (a retry pressed after a 504 asks
-    // again), and an answer it had is in the cache by now.
-    const first = await settle(() => store.get(flight));
-    if (first === null || first === LANDED || first.startsWith(FAILED)) {
-      const place = await placeAt(keyHash);
-      return place.hit ?? load(keyHash, fetchAnswer);
-    }
     const until = performance.now() + callMs;
-    while (performance.now() < until) {
-      await pause(FLIGHT_POLL_MS);
-      // The flight before the answer: a call writes its answer before it lands, so once it has landed any
-      // answer it had can be read.
-      const flying = await settle(() => store.get(flight));
-      const failed = failureOf(flying);
+    /** The flights this request has seen under way: a failure is its answer only if it is one of theirs. */
+    const waitedOn = new Set<string>();
+    for (;;) {
+      const flightId = crypto.randomUUID();
+      const claimedAt = performance.now();
+      let claimed: boolean;
+      try {
+        claimed = await store.claim(flight, holdMs, flightId);
+      } catch {
+        // The store failed: pay, as without a cache, and leave it alone.
+        return load(keyHash, fetchAnswer);
+      }
+      if (claimed) {
+        let failure: string | null = null;
+        try {
+          // Another instance's call may have landed between this request's look-up and its claim.
+          const again = await placeAt(keyHash);
+          return again.hit ?? (await load(keyHash, fetchAnswer));
+        } catch (error) {
+          failure = failureMark(flightId, error);
+          throw error;
+        } finally {
+          // Landed, answer stored or not: whoever waits stops waiting, and finds the failure first if there is one.
+          // Not once the claim has expired: the key may be another instance's claim by now.
+          if (performance.now() - claimedAt < holdMs) void land(flight, failedKey, failure);
+        }
+      }
+      // Waits on the flight that holds the key: looks at once, then every FLIGHT_POLL_MS.
+      for (;;) {
+        // The flight before the answer: a call writes its answer before it lands, so once it has landed any
+        // answer it had can be read.
+        const flying = await settle(() => store.get(flight));
+        const place = await placeAt(keyHash);
+        if (place.hit) return place.hit;
+        if (flying === null || flying === LANDED) break;
+        waitedOn.add(flying);
+        if (performance.now() >= until) return load(keyHash, fetchAnswer);
+        await pause(FLIGHT_POLL_MS);
+      }
+      const failed = failureOf(await settle(() => store.get(failedKey)), waitedOn);
       if (failed) throw failed;
-      const landed = flying === null || flying === LANDED;
-      const place = await placeAt(keyHash);
-      if (place.hit) return place.hit;
-      if (landed) break;
+      if (performance.now() >= until) return load(keyHash, fetchAnswer);
     }
-    return load(keyHash, fetchAnswer);
+  }
+
+  /** Ends a flight: its failure for those waiting on it, if any, then the landing they look for. */
+  async function land(flight: string, failedKey: string, failure: string | null): Promise<void> {
+    if (failure !== null) await settle(() => store.set(failedKey, failure, FAILED_MARK_MS));
+    await settle(() => store.set(flight, LANDED, 1));
   }
 
   /**

@@ -87,9 +87,9 @@ export class MemoryStore implements ImmediateStore {
     return { count: Number(entry.value), resetMs: entry.expiresAt - this.now() };
   }
 
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, value = '1'): Promise<boolean> {
     if (this.live(key)) return false;
-    this.put(key, '1', ttlMs);
+    this.put(key, value, ttlMs);
     return true;
   }
 

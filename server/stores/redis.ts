@@ -210,9 +210,10 @@ export class RedisStore implements Store {
    * after the SET and removes that claim only. A SET whose answer was lost with its connection cannot be withdrawn
    * so: the release would need that connection (the claim then holds until it expires).
    */
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, value?: string): Promise<boolean> {
     const fullKey = this.prefix + key;
-    const mark = crypto.randomUUID();
+    // The caller's value must be its own as much as this one: the release below removes the key while it holds it.
+    const mark = value ?? crypto.randomUUID();
     let sent = false;
     try {
       const answer = await this.run(() => {

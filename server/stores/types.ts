@@ -10,8 +10,11 @@ export interface WindowCount {
 export interface Store {
   /** Counts one hit against `key` in a fixed window of `windowMs`; `get(key)` reads the count, as decimal text. */
   hit(key: string, windowMs: number): Promise<WindowCount>;
-  /** Sets `key` for `ttlMs` only if it is absent; true when this call set it. */
-  claim(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Sets `key` for `ttlMs` only if it is absent; true when this call set it. `value` is what the key holds while
+   * claimed (a store picks its own when none is given), for others to tell this claim from another.
+   */
+  claim(key: string, ttlMs: number, value?: string): Promise<boolean>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Releases connections; the store is unusable afterwards. */

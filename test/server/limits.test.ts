@@ -390,6 +390,30 @@ describe('per-site limit (10,000 a day by default)', () => {
     expect(app.logs.find((line) => line.site === 'bank')?.limit).toBeUndefined();
   });
 
+  it('asks again on its own budget however many other sites refused the calls it joined, and on its own site refuses at once', async () => {
+    const memory = new MemoryStore();
+    const slow = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
+    const store = {
+      hit: (key: string, windowMs: number) => slow(memory.hit(key, windowMs)),
+      claim: (key: string, ttlMs: number, value?: string) => memory.claim(key, ttlMs, value),
+      get: (key: string) => memory.get(key),
+      set: (key: string, value: string, ttlMs: number) => memory.set(key, value, ttlMs),
+      close: () => memory.close(),
+    };
+    const three: Site[] = [...sites, { siteKey: 'mall', secret: `mall-${secret}`, origins: ['https://mall.example'] }];
+    const app = limitedApp('site=1/1d, ip=off', { sites: three, store, ...(await sharedSecrets('three')) });
+    // The shop and the bank have spent their day.
+    expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+    expect((await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'bank' })).status).toBe(200);
+    const later = (ms: number, siteKey: string, peer: string) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => app.verify('张三', '13800138000', peer, { siteKey }));
+    const [shop, bank, mall, shopAgain] = await Promise.all([later(0, 'shop', '192.0.2.2'), later(5, 'bank', '192.0.2.3'), later(5, 'mall', '192.0.2.4'), later(5, 'shop', '192.0.2.5')]);
+    await expectLimited(shop, 86_400);
+    await expectLimited(bank, 86_400);
+    await expectLimited(shopAgain, 86_400);
+    expect(mall.status).toBe(200);
+    expect(app.logs.find((line) => line.site === 'mall')).toMatchObject({ status: 200, outcome: 'FP00000', cache: 'miss' });
+  });
+
   it('keeps its default at 10,000 a day', () => {
     expect(DEFAULT_LIMITS.site).toEqual({ max: 10_000, windowMs: 24 * 60 * MINUTE });
     expect(DEFAULT_LIMITS.ip).toEqual({ max: 30, windowMs: MINUTE });

@@ -336,16 +336,17 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     }
   });
 
-  it('leave a failure that billed nothing to each instance to try: the one waiting asks the vendor itself', async () => {
+  it('share one call again among the requests that come after a failed one, across instances', async () => {
     const { vendor, apps, close } = await pairOfInstances(1000);
     try {
-      // The vendor refuses the first call's input (HTTP 400): it billed nothing, and says nothing of the next call.
-      vendor.fail({ kind: 'status', status: 400, delayMs: 300 }, 1);
-      const first = postJson(apps[0]!, '/api/verify', pair);
-      await expect.poll(() => vendor.calls).toBe(1);
-      const second = await postJson(apps[1]!, '/api/verify', pair);
-      expect([(await first).status, second.status]).toEqual([502, 200]);
+      vendor.fail({ kind: 'status', status: 500 }, 1);
+      expect((await postJson(apps[0]!, '/api/verify', pair)).status).toBe(502);
+      // Within the moment the failure is kept for those that waited on it: these two did not, and share a call of their own.
+      vendor.fail({ kind: 'slow', delayMs: 300 }, 1);
+      const answers = await Promise.all([postJson(apps[0]!, '/api/verify', pair), postJson(apps[1]!, '/api/verify', pair)]);
+      expect(answers.map((res) => res.status)).toEqual([200, 200]);
       expect(vendor.calls).toBe(2);
+      expect([apps[0]!.logs.at(-1)?.cache, apps[1]!.logs.at(-1)?.cache].sort()).toEqual(['hit', 'miss']);
     } finally {
       await close();
     }
