@@ -117,24 +117,28 @@ const FLIGHT_MARGIN_MS = 1000;
 /** What a finished call leaves in its flight's key for the moment the key takes to expire. */
 const LANDED = '0';
 /**
- * How long the failure of a call the upstream failed is kept for the requests that waited on it, in ms: several of
- * their looks. They fail with it, as requests sharing a call in one instance do, rather than make a second call that
- * may be billed again after a first that may have taken the whole deadline. It is kept apart from the flight, under
- * the flight's own id, so that it is the answer of those requests alone: one that comes after it claims a flight of
- * its own and asks again.
+ * How long the failure of a call that may have been billed is kept for the requests that waited on it, in ms:
+ * several of their looks. They fail with it, as requests sharing a call in one instance do, rather than make a
+ * second call that may be billed again after a first that may have taken the whole deadline. It is kept apart from
+ * the flight, under the flight's own id, so that it is the answer of those requests alone: one that comes after it
+ * claims a flight of its own and asks again. A failure that billed nothing (no connection, a breaker open in that
+ * instance, input refused) is not kept: those waiting claim again, and one of them asks, from its own instance.
  */
 const FAILED_MARK_MS = 5 * FLIGHT_POLL_MS;
 
-/** What a failed call leaves for those waiting on it: `<flight id> <failure> <provider id>`, or null for none. */
-function failureMark(flightId: string, error: unknown): string | null {
-  return error instanceof UpstreamError ? `${flightId} ${error.failure} ${error.providerId}` : null;
+/** Where a flight's failure is kept. */
+const failedKeyOf = (keyHash: string, flightId: string) => `cache-failed:${keyHash}:${flightId}`;
+
+/** What a failed call leaves for those waiting on it: `<failure> <provider id>`, or null when it leaves nothing. */
+function failureMark(error: unknown): string | null {
+  return error instanceof UpstreamError && error.maybeBilled ? `${error.failure} ${error.providerId}` : null;
 }
 
-/** The failure a mark tells of, if it is that of a flight this request waited on. */
-function failureOf(mark: string | null, waitedOn: ReadonlySet<string>): UpstreamError | null {
+/** The failure a mark tells of. */
+function failureOf(mark: string | null): UpstreamError | null {
   if (mark === null) return null;
-  const [flightId = '', failure = '', ...provider] = mark.split(' ');
-  if (!waitedOn.has(flightId) || !Object.hasOwn(failurePolicy, failure)) return null;
+  const [failure = '', ...provider] = mark.split(' ');
+  if (!Object.hasOwn(failurePolicy, failure)) return null;
   return new UpstreamError(failure as UpstreamFailure, provider.join(' '), 'the call made for this pair by another instance failed');
 }
 
@@ -192,19 +196,22 @@ export function createResultCache(options: CacheOptions): ResultCache {
   /**
    * `load` in a store several instances may share (Redis): the instance that claims the pair's flight calls; one
    * that finds it claimed, a retry that reached another instance, waits for that call's answer to be stored and
-   * answers with it, so that the pair is paid for once. When the upstream fails that call, those waiting on it fail
-   * with it; when it ends without an answer otherwise (a limit refused it), they claim a flight again, one of them to
-   * call. A request calls on its own when the store fails, as without a cache, and when the flight it waits on
-   * outlives the deadline (its instance stopped).
+   * answers with it, so that the pair is paid for once. When that call fails and may have been billed, those
+   * waiting on it fail with it; when it ends without an answer otherwise (nothing billed, a limit refused it), they
+   * claim a flight again, one of them to call. A request calls on its own when the store fails, as without a cache,
+   * and when the flight it waits on outlives the deadline (its instance stopped). A store that does not keep the
+   * value a claim gives it leaves the failures unshared: those waiting claim again.
    */
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;
-    const failedKey = `cache-failed:${keyHash}`;
     const holdMs = callMs + FLIGHT_MARGIN_MS;
     const until = performance.now() + callMs;
     /** The flights this request has seen under way: a failure is its answer only if it is one of theirs. */
     const waitedOn = new Set<string>();
-    for (;;) {
+    for (let round = 0; ; round++) {
+      // Claimed again after a flight that ended without an answer: after a pause, as any look at the flight, so that
+      // a store whose landing mark lingers (or that cannot show a claim) is not asked in a loop.
+      if (round > 0) await pause(FLIGHT_POLL_MS);
       const flightId = crypto.randomUUID();
       const claimedAt = performance.now();
       let claimed: boolean;
@@ -221,12 +228,12 @@ export function createResultCache(options: CacheOptions): ResultCache {
           const again = await placeAt(keyHash);
           return again.hit ?? (await load(keyHash, fetchAnswer));
         } catch (error) {
-          failure = failureMark(flightId, error);
+          failure = failureMark(error);
           throw error;
         } finally {
           // Landed, answer stored or not: whoever waits stops waiting, and finds the failure first if there is one.
           // Not once the claim has expired: the key may be another instance's claim by now.
-          if (performance.now() - claimedAt < holdMs) void land(flight, failedKey, failure);
+          if (performance.now() - claimedAt < holdMs) void land(flight, failedKeyOf(keyHash, flightId), failure);
         }
       }
       // Waits on the flight that holds the key: looks at once, then every FLIGHT_POLL_MS.
@@ -241,8 +248,10 @@ export function createResultCache(options: CacheOptions): ResultCache {
         if (performance.now() >= until) return load(keyHash, fetchAnswer);
         await pause(FLIGHT_POLL_MS);
       }
-      const failed = failureOf(await settle(() => store.get(failedKey)), waitedOn);
-      if (failed) throw failed;
+      for (const id of waitedOn) {
+        const failed = failureOf(await settle(() => store.get(failedKeyOf(keyHash, id))));
+        if (failed) throw failed;
+      }
       if (performance.now() >= until) return load(keyHash, fetchAnswer);
     }
   }

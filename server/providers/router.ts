@@ -29,6 +29,11 @@ export class RoutingError extends UpstreamError {
   ) {
     super(cause.failure, cause.providerId, cause.message, cause.status);
   }
+
+  /** Whether any call the request made may have been billed, not only the last: an earlier provider's may have. */
+  override get maybeBilled(): boolean {
+    return this.attempts.some((attempt) => attempt.maybeBilled);
+  }
 }
 
 export interface RouterOptions extends BreakerOptions {

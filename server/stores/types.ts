@@ -12,7 +12,8 @@ export interface Store {
   hit(key: string, windowMs: number): Promise<WindowCount>;
   /**
    * Sets `key` for `ttlMs` only if it is absent; true when this call set it. `value` is what the key holds while
-   * claimed (a store picks its own when none is given), for others to tell this claim from another.
+   * claimed (a store picks its own when none is given), for others to tell this claim from another: a store must
+   * keep it, or requests sharing a pair's upstream call across instances cannot share its failure.
    */
   claim(key: string, ttlMs: number, value?: string): Promise<boolean>;
   get(key: string): Promise<string | null>;

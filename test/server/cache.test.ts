@@ -33,9 +33,9 @@ class VisibleStore implements Store {
   async hit(): Promise<WindowCount> {
     return { count: 1, resetMs: 1 };
   }
-  async claim(key: string): Promise<boolean> {
+  async claim(key: string, _ttlMs: number, value = '1'): Promise<boolean> {
     if (this.entries.has(key)) return false;
-    this.entries.set(key, '1');
+    this.entries.set(key, value);
     return true;
   }
   async get(key: string): Promise<string | null> {
@@ -115,6 +115,48 @@ describe('find, then fill', () => {
     const again = cache.find({ ...match });
     expect(again).not.toBeInstanceOf(Promise);
     expect((again as Awaited<typeof again>).hit).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+  });
+});
+
+describe('across instances on one store', () => {
+  /** Two or more caches, as instances, on one store that shares the flights; the same key secret. */
+  const instances = (store: Store, count: number) => Array.from({ length: count }, () => createResultCache({ store, hash: createHasher('s'.repeat(40)), callMs: 2000 }));
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('has those that waited on a call that ended without an answer claim again: one of them calls, the others share it', async () => {
+    const store = new VisibleStore();
+    const [first, second, third] = instances(store, 3);
+    const refused = Object.assign(new Error('a limit refused the call'), { code: 'RATE_LIMITED' });
+    const leader = through(first!, match, () => wait(200).then(() => Promise.reject(refused)));
+    await wait(20);
+    let calls = 0;
+    const load = async (): Promise<Answer> => (calls++, await wait(150), { code: 'FP00000', providerId: 'main' });
+    const waiters = Promise.all([through(second!, match, load), through(third!, match, load)]);
+    await expect(leader).rejects.toBe(refused);
+    const answers = await waiters;
+    expect(calls).toBe(1);
+    expect(answers.map((answer) => answer.cached).sort()).toEqual([false, true]);
+  });
+
+  it('does not ask a store in a loop when its landing mark lingers: a pause before each claim', async () => {
+    const store = new VisibleStore();
+    // A store whose shortest life is a second: the landing mark outlives the flight it ends.
+    const set = store.set.bind(store);
+    store.set = (key, value, ttlMs) => set(key, value, Math.max(ttlMs, 1000));
+    let operations = 0;
+    for (const name of ['claim', 'get'] as const) {
+      const method = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => (operations++, method(...args));
+    }
+    const [first, second] = instances(store, 2);
+    const refused = new Error('a limit refused the call');
+    const leader = through(first!, match, () => wait(100).then(() => Promise.reject(refused)));
+    await wait(20);
+    const waiter = through(second!, match, async () => ({ code: 'FP00000', providerId: 'main' }));
+    await expect(leader).rejects.toBe(refused);
+    await wait(1000);
+    expect(operations).toBeLessThan(60);
+    await waiter;
   });
 });
 

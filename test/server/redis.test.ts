@@ -352,6 +352,21 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     }
   });
 
+  it('leave a failure that billed nothing to each instance to try: the one waiting asks the vendor itself', async () => {
+    const { vendor, apps, close } = await pairOfInstances(1000);
+    try {
+      // The vendor refuses the first call's input (HTTP 400): it billed nothing, and says nothing of the next call.
+      vendor.fail({ kind: 'status', status: 400, delayMs: 300 }, 1);
+      const first = postJson(apps[0]!, '/api/verify', pair);
+      await expect.poll(() => vendor.calls).toBe(1);
+      const second = await postJson(apps[1]!, '/api/verify', pair);
+      expect([(await first).status, second.status]).toEqual([502, 200]);
+      expect(vendor.calls).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
   it('fail with the first call when the vendor answers it with an error: one call, the same 502 on both', async () => {
     const { vendor, apps, close } = await pairOfInstances(1000);
     try {
