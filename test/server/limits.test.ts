@@ -36,6 +36,19 @@ async function expectLimited(res: Response, retryAfter: number) {
 
 const names = ['张三', '李四', '王五', '赵六', '孙七', '周八', '吴九'];
 
+/** A shared store that counts in 20 ms, as over a network, and does the rest at once. */
+function slowCountingStore() {
+  const memory = new MemoryStore();
+  const slow = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
+  return {
+    hit: (key: string, windowMs: number) => slow(memory.hit(key, windowMs)),
+    claim: (key: string, ttlMs: number, value?: string) => memory.claim(key, ttlMs, value),
+    get: (key: string) => memory.get(key),
+    set: (key: string, value: string, ttlMs: number) => memory.set(key, value, ttlMs),
+    close: () => memory.close(),
+  };
+}
+
 describe('per-IP limit (30 a minute by default)', () => {
   it('refuses the 31st request in a minute with 429 and Retry-After, then lets the address back in', async () => {
     const app = limitedApp();
@@ -367,17 +380,8 @@ describe('per-site limit (10,000 a day by default)', () => {
   });
 
   it('lets a request from another site that joined a call its own site refused ask on its own budget', async () => {
-    // A shared store that counts in 20 ms, as over a network: the second request joins the first's call while the
-    // first's site budget is being counted.
-    const memory = new MemoryStore();
-    const slow = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
-    const store = {
-      hit: (key: string, windowMs: number) => slow(memory.hit(key, windowMs)),
-      claim: (key: string, ttlMs: number) => memory.claim(key, ttlMs),
-      get: (key: string) => memory.get(key),
-      set: (key: string, value: string, ttlMs: number) => memory.set(key, value, ttlMs),
-      close: () => memory.close(),
-    };
+    // The second request joins the first's call while the first's site budget is being counted.
+    const store = slowCountingStore();
     const app = limitedApp('site=1/1d, ip=off', { sites, store, ...(await sharedSecrets('joined')) });
     expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
     const [shop, bank] = await Promise.all([
@@ -391,15 +395,7 @@ describe('per-site limit (10,000 a day by default)', () => {
   });
 
   it('asks again on its own budget however many other sites refused the calls it joined, and on its own site refuses at once', async () => {
-    const memory = new MemoryStore();
-    const slow = <T>(value: Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
-    const store = {
-      hit: (key: string, windowMs: number) => slow(memory.hit(key, windowMs)),
-      claim: (key: string, ttlMs: number, value?: string) => memory.claim(key, ttlMs, value),
-      get: (key: string) => memory.get(key),
-      set: (key: string, value: string, ttlMs: number) => memory.set(key, value, ttlMs),
-      close: () => memory.close(),
-    };
+    const store = slowCountingStore();
     const three: Site[] = [...sites, { siteKey: 'mall', secret: `mall-${secret}`, origins: ['https://mall.example'] }];
     const app = limitedApp('site=1/1d, ip=off', { sites: three, store, ...(await sharedSecrets('three')) });
     // The shop and the bank have spent their day.
