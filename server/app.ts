@@ -399,8 +399,6 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     // nor a call on the site's budget.
     const found = cache.find(query);
     const place = found instanceof Promise ? await found : found;
-    const byNumber = place.hit ? undefined : enforce(c, limiter.number(check.phoneNumber, check.name));
-    if (byNumber) await byNumber;
     // The site's budget is spent by the call alone: requests for the same pair that share one call (a double click, a
     // retry sent to another instance) spend it once, as they pay once.
     let called = false;
@@ -424,19 +422,24 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     };
     let answer: CacheOutcome;
     try {
+      if (!place.hit) {
+        const byNumber = enforce(c, limiter.number(check.phoneNumber, check.name));
+        if (byNumber) await byNumber;
+      }
       answer = place.hit ?? (await place.fill(callProvider).catch(askAgain));
     } catch (error) {
+      // The look-up missed: a limit that refused the call, or a failing upstream, must not make the hit rate look better.
+      config.metrics.cacheLookup(false);
+      c.set('cache', 'miss');
       if (error instanceof ApiError) {
-        // A site's limit refused the call: this request's own, or, joined again, one it was waiting on.
+        // A site's limit refused the call: this request's own, or, joined again, one it was waiting on. (A refusal of
+        // the number's limit has said so already.)
         if (c.get('limited') === undefined) {
           c.set('outcome', 'rate-limited');
           c.set('limited', 'site');
         }
         throw error;
       }
-      // The look-up missed (the upstream was asked): a failing upstream must not make the hit rate look better.
-      config.metrics.cacheLookup(false);
-      c.set('cache', 'miss');
       c.set('outcome', error instanceof UpstreamError ? `upstream-${error.failure}` : 'upstream-error');
       if (error instanceof UpstreamError) c.set('providerId', error.providerId);
       throw upstreamFailure(error);
@@ -567,11 +570,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   // Every other method (GET, PUT, TRACE, PROPFIND, OPTIONS on siteverify…): the routes above answer theirs first.
   // Allow names what the route answers: verify its CORS preflight too, siteverify (for backends) only POST.
   const notAllowed = (allow: string) => apiError('METHOD_NOT_ALLOWED', {}, { Allow: allow });
+  // Counted on their route, as every answer of the API is.
   app.all('/api/verify', (c) => {
+    c.set('api', 'verify');
     verifyCorsOf(c);
     throw notAllowed('POST, OPTIONS');
   });
-  app.all('/api/siteverify', () => {
+  app.all('/api/siteverify', (c) => {
+    c.set('api', 'siteverify');
     throw notAllowed('POST');
   });
   app.notFound((c) => refuse(c, apiError('NOT_FOUND')));

@@ -18,8 +18,9 @@ export const OPERATOR_TOKEN_MIN_LENGTH = 32;
 /** Reads CARRIER_VERIFY_OPERATOR_TOKEN; absent is allowed (the routes are then open, or closed in production). */
 export function parseOperatorToken(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length < OPERATOR_TOKEN_MIN_LENGTH || /\s/.test(raw)) {
-    throw new Error(`must be at least ${OPERATOR_TOKEN_MIN_LENGTH} characters without spaces (e.g. openssl rand -hex 16)`);
+  // Printable ASCII only: it travels in an Authorization header, which a browser refuses to send with anything else.
+  if (raw.length < OPERATOR_TOKEN_MIN_LENGTH || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new Error(`must be at least ${OPERATOR_TOKEN_MIN_LENGTH} printable ASCII characters without spaces (e.g. openssl rand -hex 16)`);
   }
   return raw;
 }

@@ -95,6 +95,22 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'RATE_LIMITED' })).toBe(1);
   });
 
+  it('counts a look-up that missed as a miss when a limit then refused its call, and a wrong method on its route', async () => {
+    const proxy = testApp({ limits: parseLimits('ip=off, number=off, site=1/1d'), ...(metricRegistry ? { metricRegistry } : {}) });
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '李四', phoneNumber: '18612345678' });
+    await proxy.request('/api/verify');
+    await proxy.request('/api/siteverify', { method: 'PUT' });
+    const text = await metricsText(proxy);
+    // Three look-ups: the first missed and called, the repeat hit, the third missed and its call was refused.
+    expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'hit' })).toBe(1);
+    expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'miss' })).toBe(2);
+    expect(proxy.logs.filter((line) => line.route === '/api/verify').map((line) => line.cache)).toEqual(['miss', 'hit', 'miss', undefined]);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'METHOD_NOT_ALLOWED' })).toBe(1);
+    expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'METHOD_NOT_ALLOWED' })).toBe(1);
+  });
+
   it('counts siteverify answers by their verdict', async () => {
     const proxy = app();
     const { token } = (await (await verify(proxy, { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
@@ -262,6 +278,8 @@ describe('the operator token', () => {
   it('and the price are checked at start-up, naming the setting', () => {
     expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'short' })).toThrow(ConfigError);
     expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'short' })).toThrow(/CARRIER_VERIFY_OPERATOR_TOKEN/);
+    // A browser cannot send anything but ASCII in the header that carries it.
+    expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: `运营商令牌_${'a'.repeat(32)}` })).toThrow(/CARRIER_VERIFY_OPERATOR_TOKEN.*ASCII/);
     expect(() => loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: '-1' })).toThrow(/CARRIER_VERIFY_PRICE_PER_CALL/);
     expect(() => loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: 'cheap' })).toThrow(/CARRIER_VERIFY_PRICE_PER_CALL/);
     expect(loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: '0.45' }).app.pricePerCall).toBe(0.45);
