@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { maskIp } from './client-ip.js';
 import { ConfigError, type AppConfig, type LogLine } from './config.js';
-import { jsonAnswer } from './answers.js';
+import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
 
@@ -134,9 +134,14 @@ function rawAnswer(answer: ApiError, requestId: string | undefined, extra = ''):
   return (
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json; charset=UTF-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n${requestId ? `X-Request-Id: ${requestId}\r\n` : ''}${extra}` +
-    `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`
+    `${RAW_SECURITY_HEADERS}Connection: close\r\n\r\n${body}`
   );
 }
+
+/** The API's security headers (no-store among them), as every JSON answer of the app carries them. */
+const RAW_SECURITY_HEADERS = Object.entries(apiSecurityHeaders)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /** The access-log line of a request the program answered itself, the app never seeing it. */
 function rawLine(requestId: string, answer: ApiError, ip: string | undefined, method?: string): LogLine {

@@ -137,7 +137,8 @@ export class RedisStore implements Store {
         this.change('down', this.wrongDatabase);
         return;
       }
-      this.change('down', error.code ?? error.name);
+      // A refusal (NOAUTH, WRONGPASS…: the connection's own AUTH refused) by its code, as a command's refusal is.
+      this.change('down', refusalOf(error) ?? error.code ?? error.name);
     });
     this.client.on('close', () => this.change('down', 'connection closed'));
   }

@@ -382,6 +382,23 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
   });
 });
 
+describe('a Redis that refuses the password', () => {
+  it('is down with the refusal as its reason, WRONGPASS, as a command refused with OOM says OOM', async () => {
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'requirepass', 'right-password');
+    const changes: string[] = [];
+    const store = new RedisStore(redis.url.replace('redis://', 'redis://:wrong-password@'), { onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    try {
+      await store.ready(1000);
+      await expect.poll(() => changes[0]).toBe('down: WRONGPASS');
+    } finally {
+      await store.close();
+      await admin.config('SET', 'requirepass', '');
+      admin.disconnect();
+    }
+  });
+});
+
 describe('a Redis that hangs', () => {
   it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
     const changes: string[] = [];

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES } from '../../server/app.js';
+import { apiSecurityHeaders } from '../../server/answers.js';
 import { startServer } from '../../server/node.js';
 import type { Site } from '../../server/sites.js';
 import { createHttpProvider } from '../../server/providers/http.js';
@@ -273,6 +274,9 @@ describe('a request Node cannot read', () => {
     expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     expect(head).toMatch(/\r\ncontent-type: application\/json(; charset=utf-8)?(\r\n|$)/i);
     expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+    // The API's security headers, as on every JSON answer of the app.
+    const lines = head.toLowerCase().split('\r\n');
+    for (const [name, value] of Object.entries(apiSecurityHeaders)) expect(lines).toContain(`${name}: ${value}`.toLowerCase());
     expect(JSON.parse(text)).toEqual(body);
     return /\r\nx-request-id: ([\w-]+)/i.exec(head)?.[1];
   }
