@@ -58,6 +58,8 @@ export async function startServer(env: Record<string, string | undefined>, overr
     const serverOptions = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), requireHostHeader: false };
     // One stop however often close() is called (a signal handler and a test's cleanup, say).
     let closing: Promise<void> | undefined;
+    /** The open connections: a stop closes at once those that have not sent a byte. */
+    const sockets = new Set<Socket>();
     const host = env.HOST || '0.0.0.0';
     const log = setup.app.log;
     // What the program answers itself has its access-log line and is counted in /metrics, by its code; a fault of
@@ -83,13 +85,17 @@ export async function startServer(env: Record<string, string | undefined>, overr
         server,
         port: (server.address() as AddressInfo).port,
         storeKind: app.config.storeKind,
-        close: () => (closing ??= stopServing(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
+        close: () => (closing ??= stopServing(server, sockets, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
     // Read as the connection opens (Node keeps it): once a client resets its connection the system no longer tells
     // its address, and a request still being handled, an upstream call included, would be counted under no
     // client's own limit but the one all unknown addresses share.
-    server.on('connection', (socket: Socket) => void socket.remoteAddress);
+    server.on('connection', (socket: Socket) => {
+      void socket.remoteAddress;
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, report));
     // An expectation Node does not know (it answers `100-continue` itself) would get its bare 417. HTTP lets a server
     // ignore it: the request is answered as any other, by every listener a request has.
@@ -109,10 +115,14 @@ export async function startServer(env: Record<string, string | undefined>, overr
  * a request that comes in from now on is answered with `Connection: close`, and those still open when the grace
  * period ends are cut. Idle connections close now (Node's `close()` does that), and one that falls idle later
  * when its keep-alive timeout runs out, as the server announced: closing it sooner could cut off a request the
- * client is sending at that moment, which a client that heeds `Keep-Alive: timeout` never does at the timeout.
+ * client is sending at that moment, which a client that heeds `Keep-Alive: timeout` never does at the timeout. A
+ * connection that has sent nothing at all closes now too.
  */
-function stopServing(server: ServerType, graceMs: number): Promise<void> {
+function stopServing(server: ServerType, sockets: ReadonlySet<Socket>, graceMs: number): Promise<void> {
   const closed = new Promise<void>((done) => server.close(() => done()));
+  // A connection that has not sent a byte carries no request, and Node's close() leaves it open (it is not idle
+  // after a request, only unused): it would hold the stop for the whole grace period.
+  for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   if (!('closeAllConnections' in server)) return closed;
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
     response.shouldKeepAlive = false;

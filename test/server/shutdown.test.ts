@@ -1,5 +1,7 @@
 // Stopping the Node server: requests under way finish, kept-alive connections end, and none holds the stop for ever.
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { sandboxProvider } from '../../server/config.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
@@ -63,6 +65,17 @@ describe('stopping the server', () => {
       agent.destroy();
       await client;
     }
+  });
+
+  it('closes at once a connection that has sent nothing, which no request can be under way on', async () => {
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { shutdownGraceMs: 5000 });
+    const unused = connect(running.port, '127.0.0.1');
+    await once(unused, 'connect');
+    const ended = once(unused, 'close');
+    const started = performance.now();
+    await running.close();
+    await ended;
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('waits for a request under way, then cuts what is still open when the grace period ends', async () => {
