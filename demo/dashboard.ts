@@ -31,8 +31,14 @@ const codeColors: Record<string, string> = {
   UPSTREAM_TIMEOUT: seriesColor('upstream-timeout'),
   SERVICE_UNAVAILABLE: seriesColor('unavailable'),
   INTERNAL_ERROR: seriesColor('internal-error'),
+  // The refusals a site sees most, each with a colour of its own that stays the same from one refresh to the next.
+  INVALID_NAME: seriesColor('blue'),
+  INVALID_PHONE: seriesColor('teal'),
+  INVALID_REQUEST: seriesColor('brown'),
+  ORIGIN_NOT_ALLOWED: seriesColor('pink'),
 };
-const otherColors = ['blue', 'pink', 'teal', 'brown', 'grey'].map(seriesColor);
+/** The rarer codes (a body too large, a wrong type or method…) share one series, so that no two colours repeat. */
+const OTHER_CODES = 'other';
 const providerColors = ['blue', 'pink', 'teal', 'brown', 'purple', 'grey'].map(seriesColor);
 const codeLabels: Record<string, string> = {
   [ResultCode.match]: 'FP00000 match',
@@ -43,7 +49,12 @@ const codeLabels: Record<string, string> = {
 const integer = new Intl.NumberFormat('en');
 const money = (value: number) => `¥${value.toFixed(value !== 0 && value < 100 ? 2 : 0)}`;
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
-const percent = (value: number) => `${value > 0 && value < 10 ? value.toFixed(1) : Math.round(value)}%`;
+/** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
+const percent = (value: number) => {
+  if (value > 0 && value < 0.1) return '<0.1%';
+  if (value < 100 && value >= 99.95) return '>99.9%';
+  return `${(value > 0 && value < 10) || (value > 99 && value < 100) ? value.toFixed(1) : Math.round(value)}%`;
+};
 const count = (value: number) => (Number.isInteger(value) ? integer.format(value) : value.toFixed(1));
 
 /** Result codes first in their protocol order, then the others by how often they came. */
@@ -56,14 +67,28 @@ function orderCodes(totals: Record<string, number>): string[] {
 }
 
 function codeSeries(points: readonly StatsPoint[], pick: (p: StatsPoint) => Record<string, number>, totals: Record<string, number>): Series[] {
-  let other = 0;
-  return orderCodes(totals).map((code) => ({
+  const codes = orderCodes(totals);
+  const named = codes.filter((code) => code in codeColors);
+  const others = codes.filter((code) => !(code in codeColors));
+  const series: Series[] = named.map((code) => ({
     key: code,
     label: codeLabels[code] ?? code,
-    color: codeColors[code] ?? otherColors[other++ % otherColors.length]!,
+    color: codeColors[code]!,
     values: points.map((p) => pick(p)[code] ?? 0),
     summary: count(totals[code] ?? 0),
   }));
+  if (others.length === 0) return series;
+  const sum = (values: Record<string, number>) => others.reduce((total, code) => total + (values[code] ?? 0), 0);
+  return [
+    ...series,
+    {
+      key: OTHER_CODES,
+      label: `other (${others.map((code) => `${code} ${count(totals[code] ?? 0)}`).join(', ')})`,
+      color: seriesColor('other'),
+      values: points.map((p) => sum(pick(p))),
+      summary: count(sum(totals)),
+    },
+  ];
 }
 
 function latencySeries(stats: Stats): Series[] {
@@ -193,12 +218,27 @@ function render(stats: Stats): void {
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);
-  const which = instance ? ` · instance ${instance.id}, up ${uptime(stats.generatedAt - instance.startedAt)}` : '';
-  $('#status').textContent = `Updated ${clock(stats.generatedAt, true)}${which}`;
+  // Counting since its first request, not since it started: what the charts hold, not the process's uptime.
+  const which = instance ? ` · instance ${instance.id}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
+  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, 'updated');
 }
 
-/** How long an instance has been up, to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h`. */
-function uptime(ms: number): string {
+/** What was last announced of the status: a refresh that only moves its time says nothing (see showStatus). */
+let announcedState = '';
+
+/**
+ * The status line. Its changes of state (data shown, not updated, a token asked for) are announced once each, in a
+ * live region of their own; the time of each refresh, every few seconds, is not.
+ */
+function showStatus(text: string, state: string): void {
+  $('#status').textContent = text;
+  if (state === announcedState) return;
+  announcedState = state;
+  $('#status-live').textContent = text;
+}
+
+/** A span of time to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h`. */
+function duration(ms: number): string {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
@@ -248,7 +288,8 @@ async function refresh(): Promise<void> {
       render(result.stats);
     } catch (error) {
       // An answer this page cannot draw (another version's) must not end the refreshes: the next may be drawable.
-      $('#status').textContent = `Not drawn: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `Not drawn: ${error instanceof Error ? error.message : String(error)}`;
+      showStatus(message, message);
     }
     if (focused) $<HTMLElement>('main').focus();
   } else {
@@ -259,7 +300,8 @@ async function refresh(): Promise<void> {
     const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
     $('#token-error').textContent = wrong ? 'That is not the operator token. Enter it again.' : '';
     $('#token-input').setAttribute('aria-invalid', String(wrong));
-    $('#status').textContent = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated: ${result.message}`;
+    const message = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated: ${result.message}`;
+    showStatus(message, message);
   }
   if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
 }
@@ -269,8 +311,8 @@ function wire(): void {
   const pause = $<HTMLButtonElement>('#pause');
   pause.addEventListener('click', () => {
     paused = !paused;
+    // A toggle keeps its name: pressed, it is paused.
     pause.setAttribute('aria-pressed', String(paused));
-    pause.textContent = paused ? 'Resume' : 'Pause';
     if (paused) clearTimeout(timer);
     else void refresh();
   });

@@ -96,7 +96,7 @@ describe('GET /dashboard in Chromium', () => {
     });
     await page.goto(`${base}/dashboard?refresh=1`);
 
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, up 0 min$/);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
     expect(await tile(page, 'requests').textContent()).toBe('0');
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
       const svg = page.locator(`#chart-${chart} svg`);
@@ -123,6 +123,43 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'cost').textContent()).toBe('¥0.60');
     expect(await page.locator('#providers tbody tr').first().textContent()).toContain('closed');
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('announces a change of state once, not each refresh; keeps Pause one toggle; gives rare codes one series', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const announced: string[] = [];
+    await page.exposeFunction('heard', (text: string) => announced.push(text));
+    await page.addInitScript(() => {
+      addEventListener('DOMContentLoaded', () => {
+        const live = document.querySelector('#status-live')!;
+        new MutationObserver(() => (window as unknown as { heard(text: string): void }).heard(live.textContent ?? '')).observe(live, { childList: true, characterData: true, subtree: true });
+      });
+    });
+    // Rare refusals, each its own code, and one match, many times over: one error in many.
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    for (const body of [{ name: '张三' }, '[]']) {
+      await fetch(`${base}/api/verify`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
+    }
+    await fetch(`${base}/api/verify`, { method: 'PUT' });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const first = await page.locator('#status').textContent();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 5000 }).not.toBe(first);
+    // Refreshed at least once more: the live region spoke once, for the data shown.
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toMatch(/^Updated/);
+    expect(await page.locator('#status').getAttribute('role')).toBeNull();
+    const pause = page.getByRole('button', { name: 'Pause' });
+    await pause.click();
+    expect([await pause.getAttribute('aria-pressed'), await pause.textContent()]).toEqual(['true', 'Pause']);
+    await pause.click();
+    expect(await pause.getAttribute('aria-pressed')).toBe('false');
+    // UNSUPPORTED_MEDIA_TYPE and METHOD_NOT_ALLOWED: one series, named with its codes, in a colour no other has.
+    const legend = await page.locator('#chart-requests .legend').textContent();
+    expect(legend).toMatch(/other \((METHOD_NOT_ALLOWED 1, UNSUPPORTED_MEDIA_TYPE 2|UNSUPPORTED_MEDIA_TYPE 2, METHOD_NOT_ALLOWED 1)\)3/);
+    expect(await page.locator('#chart-requests rect.bar[data-series="other"]').count()).toBeGreaterThanOrEqual(1);
     await page.close();
   });
 
