@@ -83,10 +83,11 @@ function codeSeries(points: readonly StatsPoint[], pick: (p: StatsPoint) => Reco
     ...series,
     {
       key: OTHER_CODES,
-      label: `other (${others.map((code) => `${code} ${count(totals[code] ?? 0)}`).join(', ')})`,
+      // A fixed name, as the keyboard read-out speaks it at each point; which codes, over the window, in the legend.
+      label: 'other',
       color: seriesColor('other'),
       values: points.map((p) => sum(pick(p))),
-      summary: count(sum(totals)),
+      summary: `${count(sum(totals))} (${others.map((code) => `${code} ${count(totals[code] ?? 0)}`).join(', ')})`,
     },
   ];
 }

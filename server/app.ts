@@ -420,20 +420,26 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       rejoins += 1;
       return place.fill(callProvider).catch(askAgain);
     };
-    let answer: CacheOutcome;
-    try {
-      if (!place.hit) {
+    if (!place.hit) {
+      try {
         const byNumber = enforce(c, limiter.number(check.phoneNumber, check.name));
         if (byNumber) await byNumber;
+      } catch (error) {
+        // The look-up missed: a refusal must not make the hit rate look better.
+        config.metrics.cacheLookup(false);
+        c.set('cache', 'miss');
+        throw error;
       }
+    }
+    let answer: CacheOutcome;
+    try {
       answer = place.hit ?? (await place.fill(callProvider).catch(askAgain));
     } catch (error) {
       // The look-up missed: a limit that refused the call, or a failing upstream, must not make the hit rate look better.
       config.metrics.cacheLookup(false);
       c.set('cache', 'miss');
       if (error instanceof ApiError) {
-        // A site's limit refused the call: this request's own, or, joined again, one it was waiting on. (A refusal of
-        // the number's limit has said so already.)
+        // A site's limit refused the call: this request's own, or, joined again, one it was waiting on.
         if (c.get('limited') === undefined) {
           c.set('outcome', 'rate-limited');
           c.set('limited', 'site');

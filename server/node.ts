@@ -33,6 +33,9 @@ export const REQUEST_TIMEOUT_MS = 10_000;
  */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
+/** How long after a stop begins a connection that has sent nothing is closed, in ms (see stopServing). */
+const UNUSED_CONNECTION_MS = 200;
+
 export interface ServerOptions {
   /** See REQUEST_TIMEOUT_MS. */
   readonly requestTimeoutMs?: number;
@@ -121,8 +124,11 @@ export async function startServer(env: Record<string, string | undefined>, overr
 function stopServing(server: ServerType, sockets: ReadonlySet<Socket>, graceMs: number): Promise<void> {
   const closed = new Promise<void>((done) => server.close(() => done()));
   // A connection that has not sent a byte carries no request, and Node's close() leaves it open (it is not idle
-  // after a request, only unused): it would hold the stop for the whole grace period.
-  for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+  // after a request, only unused): it would hold the stop for the whole grace period. Looked at a moment later, so
+  // that a request already on its way, not yet read, is read and answered rather than cut.
+  setTimeout(() => {
+    for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+  }, UNUSED_CONNECTION_MS).unref();
   if (!('closeAllConnections' in server)) return closed;
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
     response.shouldKeepAlive = false;

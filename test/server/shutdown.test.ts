@@ -78,6 +78,20 @@ describe('stopping the server', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('answers a first request sent on a new connection as the stop begins, not yet read when it began', async () => {
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { shutdownGraceMs: 5000 });
+    const socket = connect(running.port, '127.0.0.1');
+    await once(socket, 'connect');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    const ended = once(socket, 'close');
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const closed = running.close();
+    await Promise.all([ended, closed]);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('waits for a request under way, then cuts what is still open when the grace period ends', async () => {
     const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { shutdownGraceMs: 300 });
     const agent = new Agent({ keepAlive: true });
