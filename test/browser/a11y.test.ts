@@ -118,7 +118,7 @@ describe('accessibility (axe-core)', () => {
     expect(name.placeholder).to.equal('');
     // Typing keeps it in view (a placeholder goes with the first character).
     const filled = await show('filled', 'zh-CN', 'light');
-    expect(filled.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('与手机号实名登记一致');
+    expect(filled.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('须与手机号实名信息中的姓名一致');
     const wrong = await show('invalid-name', 'en', 'light');
     expect(wrong.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('');
     expect(parts(wrong).nameError.textContent).to.not.equal('');

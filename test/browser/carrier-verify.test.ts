@@ -240,7 +240,7 @@ describe('<carrier-verify>', () => {
     ['phone', '张三', '', 'empty', '请输入手机号'],
     ['phone', '张三', '1380013800', 'too-short', '11 位'],
     ['phone', '张三', '138001380001', 'too-long', '11 位'],
-    ['phone', '张三', '12345678901', 'not-mobile', '不是中国大陆手机号'],
+    ['phone', '张三', '12345678901', 'not-mobile', '不是有效的中国大陆手机号'],
     ['phone', '张三', '138abc', 'invalid', '请输入中国大陆手机号'],
   ] as const) {
     it(`fires cv-invalid ${field} ${reason}, sends nothing, and shows the reason at the field`, async () => {
@@ -305,13 +305,13 @@ describe('<carrier-verify>', () => {
     expect(bodies).to.deep.equal([]);
     await el.updateComplete;
     expect(el.status).to.equal('error');
-    expect(inputs(el).message.textContent).to.equal('This page cannot use the verification service. Please contact the site');
+    expect(inputs(el).message.textContent).to.equal('This page cannot use the verification service. Please contact the site’s support team');
     expect(el.shadowRoot!.querySelector('[part="retry-button"]')).to.equal(null);
   });
 
   for (const [code, field, reason, text] of [
     ['INVALID_NAME', 'name', 'too-long', 'Enter at most 50 characters'],
-    ['INVALID_PHONE', 'phone', 'not-mobile', 'Not a mainland China mobile number'],
+    ['INVALID_PHONE', 'phone', 'not-mobile', 'This is not a valid mainland China mobile number'],
   ] as const) {
     it(`shows a proxy ${code} with a reason at the field, as its own check would, and fires cv-error`, async () => {
       const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/refused?code=${code}&field=${field}&reason=${reason}`}></carrier-verify>`);

@@ -127,10 +127,10 @@ describe('the carrier hint', () => {
     ['186 1234', 'zh-CN', '中国联通'],
     ['199', 'en', 'China Telecom'],
     ['192 1234 5678', 'zh-TW', '中國廣電'],
-    ['170 1234', 'en', 'Virtual operator · Some providers cannot verify virtual-operator numbers'],
-    ['145', 'zh-CN', '上网卡号码无法进行实名核验'],
+    ['170 1234', 'en', 'Virtual operator · Virtual-operator numbers may not be verifiable'],
+    ['145', 'zh-CN', '上网卡号码无法进行实名验证'],
     ['140', 'en', 'IoT numbers cannot be verified'],
-    ['1349', 'zh-TW', '衛星電話號碼無法進行實名核驗'],
+    ['1349', 'zh-TW', '衛星電話號碼無法進行實名驗證'],
   ] as const) {
     it(`shows "${shown}" for ${typed} in ${lang}`, async () => {
       const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -149,9 +149,9 @@ describe('the carrier hint', () => {
 
   it('says of a landline or a number no carrier issues what to type instead, in each language', async () => {
     for (const [lang, text] of [
-      ['zh-CN', '这不是中国大陆手机号，请输入您的手机号码'],
-      ['zh-TW', '這不是中國大陸手機號碼，請輸入您的手機號碼'],
-      ['en', 'Not a mainland China mobile number: enter your mobile number'],
+      ['zh-CN', '这不是有效的中国大陆手机号，请检查号码'],
+      ['zh-TW', '這不是有效的中國大陸手機號碼，請檢查號碼'],
+      ['en', 'This is not a valid mainland China mobile number. Check the number'],
     ]) {
       for (const number of ['010 1234 5678', '12345678901']) {
         const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -295,7 +295,7 @@ describe('states and next steps', () => {
   it('offers a retry after an upstream error, and the retry is a new attempt', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     await attempt(el, '张三', '13800000500', 'cv-error');
-    expect(parts(el).message.textContent).to.equal('Verification is unavailable right now. Please try again');
+    expect(parts(el).message.textContent).to.equal('Verification is unavailable right now. Please try again later');
     const retry = parts(el).retry!;
     expect(retry.textContent?.trim()).to.equal('Try again');
     const again = oneEvent<VerifyErrorEvent>(el, 'cv-error');

@@ -7,8 +7,8 @@ const notice = (el: CarrierVerify) => el.shadowRoot!.querySelector<HTMLElement>(
 
 describe('<carrier-verify> privacy notice', () => {
   for (const [lang, words] of [
-    ['zh-CN', ['姓名', '手机号', '核验服务', '服务商', '运营商', '不保存']],
-    ['zh-TW', ['姓名', '手機號碼', '核驗服務', '服務商', '電信業者', '不保存']],
+    ['zh-CN', ['姓名', '手机号', '验证服务', '服务商', '运营商', '不保存']],
+    ['zh-TW', ['姓名', '手機號碼', '驗證服務', '服務供應商', '電信業者', '不保存']],
     ['en', ['name', 'number', 'verification service', 'provider', 'carrier', 'not stored']],
   ] as const) {
     it(`says what is sent, to whom and why in ${lang}`, async () => {
