@@ -199,13 +199,14 @@ export function createResultCache(options: CacheOptions): ResultCache {
    * answers with it, so that the pair is paid for once. When that call fails and may have been billed, those
    * waiting on it fail with it; when it ends without an answer otherwise (nothing billed, a limit refused it), they
    * claim a flight again, one of them to call. A request calls on its own when the store fails, as without a cache,
-   * and when the flight it waits on outlives the deadline (its instance stopped). A store that does not keep the
-   * value a claim gives it leaves the failures unshared: those waiting claim again.
+   * and when the flight it waits on outlives the deadline from the moment it saw it (its instance stopped). A store
+   * that does not keep the value a claim gives it leaves the failures unshared: those waiting claim again.
    */
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;
     const holdMs = callMs + FLIGHT_MARGIN_MS;
-    const until = performance.now() + callMs;
+    /** When the flight this request waits on is past the deadline: each flight's own, from the moment it is seen. */
+    let until = performance.now() + callMs;
     /** The flights this request has seen under way: a failure is its answer only if it is one of theirs. */
     const waitedOn = new Set<string>();
     for (let round = 0; ; round++) {
@@ -244,7 +245,10 @@ export function createResultCache(options: CacheOptions): ResultCache {
         const place = await placeAt(keyHash);
         if (place.hit) return place.hit;
         if (flying === null || flying === LANDED) break;
-        waitedOn.add(flying);
+        if (!waitedOn.has(flying)) {
+          waitedOn.add(flying);
+          until = performance.now() + callMs;
+        }
         if (performance.now() >= until) return load(keyHash, fetchAnswer);
         await pause(FLIGHT_POLL_MS);
       }
@@ -252,6 +256,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
         const failed = failureOf(await settle(() => store.get(failedKeyOf(keyHash, id))));
         if (failed) throw failed;
       }
+      // Past the deadline of the last flight it saw, without a claim of its own (a store whose claims it cannot see,
+      // or that fails): it calls as without a cache.
       if (performance.now() >= until) return load(keyHash, fetchAnswer);
     }
   }

@@ -119,7 +119,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
  * period ends are cut. Idle connections close now (Node's `close()` does that), and one that falls idle later
  * when its keep-alive timeout runs out, as the server announced: closing it sooner could cut off a request the
  * client is sending at that moment, which a client that heeds `Keep-Alive: timeout` never does at the timeout. A
- * connection that has sent nothing at all closes now too.
+ * connection that has sent nothing at all closes UNUSED_CONNECTION_MS after the stop begins.
  */
 function stopServing(server: ServerType, sockets: ReadonlySet<Socket>, graceMs: number): Promise<void> {
   const closed = new Promise<void>((done) => server.close(() => done()));

@@ -172,7 +172,8 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
     return { ok: false, error: error instanceof errors.JWTExpired ? 'timeout-or-duplicate' : 'invalid-input-response' };
   }
   const claims = claimsOf(payload);
-  // The age is the expiry's business (a token lives no longer than TOKEN_TTL_SECONDS past its iat); an iat ahead of
+  // The age is the expiry's business (a token lives no longer than TOKEN_TTL_SECONDS past its iat, and a second for
+  // the rounding of its whole-second times); an iat ahead of
   // this clock is one that is behind the issuer's, within CLOCK_SKEW_SECONDS, or a token no instance of this
   // proxy issued as the clocks stand.
   if (!claims || claims.issuedAt > now / 1000 + CLOCK_SKEW_SECONDS) return { ok: false, error: 'invalid-input-response' };

@@ -138,6 +138,21 @@ describe('across instances on one store', () => {
     expect(answers.map((answer) => answer.cached).sort()).toEqual([false, true]);
   });
 
+  it('gives each flight its own deadline: those that claim again late in the first one\'s still share one call', async () => {
+    const store = new VisibleStore();
+    const [first, second, third] = instances(store, 3);
+    const refused = new Error('a limit refused the call');
+    // The first call ends without an answer just before the deadline (2 s).
+    const leader = through(first!, match, () => wait(1850).then(() => Promise.reject(refused)));
+    await wait(20);
+    let calls = 0;
+    const load = async (): Promise<Answer> => (calls++, await wait(300), { code: 'FP00000', providerId: 'main' });
+    const waiters = Promise.all([through(second!, match, load), through(third!, match, load)]);
+    await expect(leader).rejects.toBe(refused);
+    await waiters;
+    expect(calls).toBe(1);
+  });
+
   it('does not ask a store in a loop when its landing mark lingers: a pause before each claim', async () => {
     const store = new VisibleStore();
     // A store whose shortest life is a second: the landing mark outlives the flight it ends.

@@ -323,7 +323,7 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     }
   });
 
-  it('ask again at once after a failed call, on the instance that made it too, within the moment its failure is told', async () => {
+  it('ask again at once after a failed call, on the instance that made it, within the moment its failure is kept', async () => {
     const { vendor, apps, close } = await pairOfInstances(1000);
     try {
       vendor.fail({ kind: 'status', status: 500 }, 1);

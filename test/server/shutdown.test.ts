@@ -67,7 +67,7 @@ describe('stopping the server', () => {
     }
   });
 
-  it('closes at once a connection that has sent nothing, which no request can be under way on', async () => {
+  it('closes a connection that has sent nothing, which no request can be under way on, a moment after the stop begins', async () => {
     const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined }, { shutdownGraceMs: 5000 });
     const unused = connect(running.port, '127.0.0.1');
     await once(unused, 'connect');
