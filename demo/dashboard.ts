@@ -235,8 +235,15 @@ function showStatus(text: string, state: string): void {
   $('#status').textContent = text;
   if (state === announcedState) return;
   announcedState = state;
-  $('#status-live').textContent = text;
+  const live = $('#status-live');
+  live.textContent = text;
+  // Emptied once spoken, so that reading the page does not come across the status twice.
+  clearTimeout(liveClear);
+  liveClear = setTimeout(() => (live.textContent = ''), LIVE_CLEAR_MS);
 }
+/** How long an announcement stays in the live region, in ms: long enough for a screen reader to take it. */
+const LIVE_CLEAR_MS = 3000;
+let liveClear: ReturnType<typeof setTimeout> | undefined;
 
 /** A span of time to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h`. */
 function duration(ms: number): string {
