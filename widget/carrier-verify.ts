@@ -821,7 +821,7 @@ export class CarrierVerify extends LitElement {
             aria-disabled=${waiting > 0 ? 'true' : nothing}
             @click=${this.#onRetry}
           >
-            ${t.retry}${waiting > 0 ? html` <span class="countdown">(${this.#retryCountdown.clock})</span>` : nothing}
+            ${t.retry}${waiting > 0 ? html`<span class="countdown">${t.countdown(this.#retryCountdown.clock)}</span>` : nothing}
           </button>`
         : nothing}
     </div>`;
@@ -886,8 +886,7 @@ export class CarrierVerify extends LitElement {
         ${this.#renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>
         <p class="privacy" part="privacy">
-          ${t.privacy}
-          <slot name="privacy">${this.privacyPolicy ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
+          ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
         </p>
       </form>
     `;

@@ -23,6 +23,8 @@ export interface Messages {
   readonly verifying: string;
   readonly change: string;
   readonly retry: string;
+  /** The wait left, as the retry button shows it after its word: full-width brackets in Chinese, no space. */
+  countdown(clock: string): string;
   readonly name: Record<NameReason, string>;
   readonly phone: Record<PhoneReason, string>;
   readonly segment: Record<Exclude<SegmentKind, 'mobile'>, string>;
@@ -39,6 +41,8 @@ export interface Messages {
   readonly rejected: string;
   readonly network: string;
   readonly privacy: string;
+  /** What stands between the notice and its link: nothing after a Chinese full stop, a space in English. */
+  readonly beforeLink: string;
   readonly privacyLink: string;
   readonly required: string;
 }
@@ -52,6 +56,7 @@ const zhCN: Messages = {
   verifying: '验证中…',
   change: '修改',
   retry: '重试',
+  countdown: (clock) => `（${clock}）`,
   name: {
     empty: '请输入姓名',
     'too-short': '姓名至少两个汉字',
@@ -89,6 +94,7 @@ const zhCN: Messages = {
   rejected: '此页面无法使用验证服务，请联系网站客服',
   network: '网络连接失败，请检查网络后重试',
   privacy: '姓名和手机号将发送至本站的验证服务及其服务商，仅用于向运营商验证二者是否一致，不保存原始信息。',
+  beforeLink: '',
   privacyLink: '隐私政策',
   required: '请先验证姓名与手机号',
 };
@@ -102,6 +108,7 @@ const zhTW: Messages = {
   verifying: '驗證中…',
   change: '修改',
   retry: '重試',
+  countdown: (clock) => `（${clock}）`,
   name: {
     empty: '請輸入姓名',
     'too-short': '姓名至少兩個中文字',
@@ -139,6 +146,7 @@ const zhTW: Messages = {
   rejected: '此頁面無法使用驗證服務，請聯絡網站客服',
   network: '網路連線失敗，請檢查網路後重試',
   privacy: '姓名和手機號碼將傳送至本站的驗證服務及其服務供應商，僅用於向電信業者驗證兩者是否一致，不保存原始資料。',
+  beforeLink: '',
   privacyLink: '隱私權政策',
   required: '請先驗證姓名與手機號碼',
 };
@@ -152,6 +160,7 @@ const en: Messages = {
   verifying: 'Verifying…',
   change: 'Change',
   retry: 'Try again',
+  countdown: (clock) => ` (${clock})`,
   name: {
     empty: 'Enter your name',
     'too-short': 'Enter at least two Chinese characters',
@@ -189,6 +198,7 @@ const en: Messages = {
   rejected: 'This page cannot use the verification service. Please contact the site’s support team',
   network: 'Could not connect. Check your connection and try again',
   privacy: 'Your name and mobile number are sent to this site’s verification service and its provider only to check with your carrier that they match. They are not stored as entered.',
+  beforeLink: ' ',
   privacyLink: 'Privacy policy',
   required: 'Verify your name and mobile number first',
 };

@@ -326,7 +326,7 @@ describe('states and next steps', () => {
     const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=598"></carrier-verify>`);
     await attempt(el, '张三', '13800138000', 'cv-error');
     expect(parts(el).message.textContent).to.equal('尝试次数过多，请 10 分钟后再试');
-    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重试\(9:5[78]\)$/);
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重试（9:5[78]）$/);
     el.lang = 'en';
     await el.updateComplete;
     expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes');
@@ -336,10 +336,11 @@ describe('states and next steps', () => {
     const el = await widget(html`<carrier-verify lang="zh-TW" endpoint="/test/rate-limited?after=86399"></carrier-verify>`);
     await attempt(el, '张三', '13800138000', 'cv-error');
     expect(parts(el).message.textContent).to.equal('嘗試次數過多，請於 24 小時後再試');
-    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試\(23:59:5[89]\)$/);
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試（23:59:5[89]）$/);
     el.lang = 'en';
     await el.updateComplete;
     expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 24 hours');
+    expect(parts(el).retry!.textContent!.trim()).to.match(/^Try again \(23:59:5[89]\)$/);
     el.lang = 'zh-CN';
     await el.updateComplete;
     expect(parts(el).message.textContent).to.equal('尝试次数过多，请 24 小时后再试');
@@ -350,7 +351,7 @@ describe('states and next steps', () => {
     const { detail } = await attempt(el, '张三', '13800138000', 'cv-error');
     expect(detail).to.include({ code: 'RATE_LIMITED', retryAfter: 2 });
     expect(parts(el).message.textContent).to.equal('尝试次数过多，请 2 秒后再试');
-    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.equal('重试(2)');
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.equal('重试（2）');
     expect(parts(el).retry!.getAttribute('aria-disabled')).to.equal('true');
     parts(el).name.focus();
     await sendKeys({ type: '丰' });
@@ -362,7 +363,7 @@ describe('states and next steps', () => {
     parts(el).phone.focus();
     await sendKeys({ press: 'Enter' });
     const retryText = () => parts(el).retry!.textContent!.replace(/\s+/g, '');
-    await waitUntil(() => retryText() === '重试(1)', 'the countdown never reached 1', { timeout: 2000 });
+    await waitUntil(() => retryText() === '重试（1）', 'the countdown never reached 1', { timeout: 2000 });
     await waitUntil(() => !parts(el).retry!.hasAttribute('aria-disabled'), 'the retry was never allowed', { timeout: 3000 });
     await el.updateComplete;
     expect(attempts).to.equal(0);

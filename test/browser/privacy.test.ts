@@ -24,6 +24,11 @@ describe('<carrier-verify> privacy notice', () => {
     expect(link.getAttribute('href')).to.equal('https://shop.example/privacy');
     expect(link.textContent).to.contain('隐私政策');
     expect(link.getAttribute('rel')).to.contain('noopener');
+    // Straight after the Chinese full stop; after a space in English.
+    expect(notice(el).textContent!.trim()).to.match(/。隐私政策$/);
+    el.lang = 'en';
+    await el.updateComplete;
+    expect(notice(el).textContent!.trim()).to.match(/entered\. Privacy policy$/);
   });
 
   it('shows no link without a policy, and the site\'s own content in the privacy slot', async () => {
