@@ -123,33 +123,32 @@ describe('across instances on one store', () => {
   const instances = (store: Store, count: number) => Array.from({ length: count }, () => createResultCache({ store, hash: createHasher('s'.repeat(40)), callMs: 2000 }));
   const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  it('has those that waited on a call that ended without an answer claim again: one of them calls, the others share it', async () => {
-    const store = new VisibleStore();
-    const [first, second, third] = instances(store, 3);
+  /**
+   * A first instance's call that ends without an answer after `failAfterMs`, and two other instances asked for the
+   * same pair meanwhile, whose own calls take `loadMs`: how many calls they made, and their answers.
+   */
+  async function refusedThenTwoWaiting(failAfterMs: number, loadMs: number) {
+    const [first, second, third] = instances(new VisibleStore(), 3);
     const refused = Object.assign(new Error('a limit refused the call'), { code: 'RATE_LIMITED' });
-    const leader = through(first!, match, () => wait(200).then(() => Promise.reject(refused)));
+    const leader = through(first!, match, () => wait(failAfterMs).then(() => Promise.reject(refused)));
     await wait(20);
     let calls = 0;
-    const load = async (): Promise<Answer> => (calls++, await wait(150), { code: 'FP00000', providerId: 'main' });
+    const load = async (): Promise<Answer> => (calls++, await wait(loadMs), { code: 'FP00000', providerId: 'main' });
     const waiters = Promise.all([through(second!, match, load), through(third!, match, load)]);
     await expect(leader).rejects.toBe(refused);
     const answers = await waiters;
+    return { calls, answers };
+  }
+
+  it('has those that waited on a call that ended without an answer claim again: one of them calls, the others share it', async () => {
+    const { calls, answers } = await refusedThenTwoWaiting(200, 150);
     expect(calls).toBe(1);
     expect(answers.map((answer) => answer.cached).sort()).toEqual([false, true]);
   });
 
   it('gives each flight its own deadline: those that claim again late in the first one\'s still share one call', async () => {
-    const store = new VisibleStore();
-    const [first, second, third] = instances(store, 3);
-    const refused = new Error('a limit refused the call');
     // The first call ends without an answer just before the deadline (2 s).
-    const leader = through(first!, match, () => wait(1850).then(() => Promise.reject(refused)));
-    await wait(20);
-    let calls = 0;
-    const load = async (): Promise<Answer> => (calls++, await wait(300), { code: 'FP00000', providerId: 'main' });
-    const waiters = Promise.all([through(second!, match, load), through(third!, match, load)]);
-    await expect(leader).rejects.toBe(refused);
-    await waiters;
+    const { calls } = await refusedThenTwoWaiting(1850, 300);
     expect(calls).toBe(1);
   });
 
