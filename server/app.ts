@@ -391,9 +391,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const byIp = enforce(c, limiter.ip(clientIpOf(c)));
     if (byIp) await byIp;
     const query = { name: check.name, phoneNumber: check.phoneNumber };
-    // A number whose names are spent refuses every pair not tried in its window, before the cache is looked in, so
-    // that a pair the cache holds is refused as any other is.
-    const spent = enforce(c, limiter.numberSpent(check.phoneNumber, check.name));
+    // A number whose names are spent refuses every pair this client was not admitted for in its window, before the
+    // cache is looked in, so that a pair the cache holds (another client's) is refused as any other is.
+    const spent = enforce(c, limiter.numberSpent(check.phoneNumber, check.name, clientIpOf(c)));
     if (spent) await spent;
     // A pair the cache can answer asks the upstream nothing new: its repeat is not another name tried for the number,
     // nor a call on the site's budget.
@@ -422,7 +422,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     };
     if (!place.hit) {
       try {
-        const byNumber = enforce(c, limiter.number(check.phoneNumber, check.name));
+        const byNumber = enforce(c, limiter.number(check.phoneNumber, check.name, clientIpOf(c)));
         if (byNumber) await byNumber;
       } catch (error) {
         // The look-up missed: a refusal must not make the hit rate look better.

@@ -6,8 +6,9 @@ import type { Store, WindowCount } from './stores/types.js';
 
 /**
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
- * names tried for one number (a pair admitted in the window is free, one refused stays refused; a pair the result
- * cache answers is not counted, but once the number's names are spent every pair not admitted is refused). `site`:
+ * names tried for one number (a pair admitted for a client in the window is free to that client, one refused stays
+ * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair not
+ * admitted for the client asking is refused). `site`:
  * verifications that pass the other checks and ask the upstream (not answered from the cache), per site key.
  * `secret`: wrong secrets sent to /api/siteverify from one address.
  */
@@ -94,15 +95,19 @@ export interface LimiterOptions {
 export interface Limiter {
   /** Counts a request to /api/verify from this client address. */
   ip(ip: string): Verdict | Promise<Verdict>;
-  /** Counts a new name for this number; a pair admitted in the window passes without counting. */
-  number(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
   /**
-   * Asked of every pair before the result cache is: refuses, without counting, a pair not admitted in the window once
-   * the number has spent its names in it; passes anything else. Cached or not, such a pair is refused the same way and
+   * Counts a new name for this number; a pair admitted for this client (its address, an IPv6 /64) in the window
+   * passes without counting. Another client's admission is not this one's: else, once the number's names were
+   * spent, a client guessing names would be refused every name but the ones others had tried, and told them.
+   */
+  number(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
+  /**
+   * Asked of every pair before the result cache is: refuses, without counting, a pair not admitted for this client in
+   * the window once the number has spent its names in it; passes anything else. Cached or not, such a pair is refused the same way and
    * as fast: else the cache would tell the name of a number verified earlier apart from every other name, 429 for
    * each wrong one and 200 (or a quicker 429) for the right one.
    */
-  numberSpent(phoneNumber: string, name: string): Verdict | Promise<Verdict>;
+  numberSpent(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
@@ -135,8 +140,9 @@ interface PairKeys {
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
 /**
- * What the per-number limit keeps for a pair it admitted, for the rest of the number's window, in the same form as
- * ever (instances of an earlier version share the store during an upgrade). A refusal is kept only on the pair's
+ * What the per-number limit keeps for a pair it admitted for a client, for the rest of the number's window. (Versions
+ * before 0.1.1 kept it for the pair whoever asked, under another key: during an upgrade, a repeat that reaches a newer
+ * instance is counted once more.) A refusal is kept only on the pair's
  * claim, for the requests waiting on it: tried again later, the name is counted again and refused again.
  */
 const ADMITTED = '1';
@@ -166,7 +172,9 @@ export const MEMORY_LIMIT_KEYS = 100_000;
 /**
  * In memory, each limit counts in a bounded store of its own, which drops its oldest keys when full. Were they one
  * store, a flood of new client addresses (a few IPv6 ranges hold millions of /64s) would push out the per-number
- * and per-site counters and reset them; this way it pushes out only other addresses' counts.
+ * and per-site counters and reset them; this way it pushes out only other addresses' counts. Only a flood of new
+ * numbers pushes out numbers' counts; a store that refused new keys when full would let that flood stop every
+ * verification instead (see the README, "Where they are counted").
  */
 export function memoryPerLimit(now?: () => number, maxKeys = MEMORY_LIMIT_KEYS): (scope: LimitScope) => Store {
   const stores = new Map<LimitScope, Store>();
@@ -249,13 +257,14 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * The store keys of a pair under the per-number limit. A request asks `numberSpent` and then `number` for the same
    * pair: the keys of the last pair asked for are kept, so that its two HMACs are made once, not twice.
    */
-  let lastPair: { phoneNumber: string; name: string; keys: Promise<PairKeys> } | undefined;
-  function pairKeys(phoneNumber: string, name: string): Promise<PairKeys> {
-    if (lastPair?.phoneNumber !== phoneNumber || lastPair.name !== name) lastPair = { phoneNumber, name, keys: makePairKeys(phoneNumber, name) };
+  let lastPair: { phoneNumber: string; name: string; ip: string; keys: Promise<PairKeys> } | undefined;
+  function pairKeys(phoneNumber: string, name: string, ip: string): Promise<PairKeys> {
+    if (lastPair?.phoneNumber !== phoneNumber || lastPair.name !== name || lastPair.ip !== ip) lastPair = { phoneNumber, name, ip, keys: makePairKeys(phoneNumber, name, ip) };
     return lastPair.keys;
   }
-  async function makePairKeys(phoneNumber: string, name: string): Promise<PairKeys> {
-    const subject = await hash('limit', 'pair', phoneNumber, name);
+  /** The pair's admission and claim are the client's own (see Limiter.number); the number's count and mark are shared. */
+  async function makePairKeys(phoneNumber: string, name: string, ip: string): Promise<PairKeys> {
+    const subject = await hash('limit', 'pair', phoneNumber, name, limitSubject(ip));
     const number = await hash('limit', 'number', phoneNumber);
     return {
       numberKey: `limit:number:${number}`,
@@ -270,8 +279,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * counted by another request at that moment (a double click, a retry sent to another instance) gets that
    * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
    */
-  async function countName(limit: Limit, phoneNumber: string, name: string): Promise<Verdict> {
-    const { numberKey, fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name);
+  async function countName(limit: Limit, phoneNumber: string, name: string, ip: string): Promise<Verdict> {
+    const { numberKey, fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name, ip);
 
     /** Counts the pair this request has claimed; once the count is in, the verdict stands even if writing it fails. */
     async function count(s: Store): Promise<Verdict> {
@@ -319,13 +328,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
   return {
     ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASS),
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
-    number: (phoneNumber, name) => (limits.number ? countName(limits.number, phoneNumber, name) : PASS),
+    number: (phoneNumber, name, ip) => (limits.number ? countName(limits.number, phoneNumber, name, ip) : PASS),
 
-    numberSpent(phoneNumber, name) {
+    numberSpent(phoneNumber, name, ip) {
       const limit = limits.number;
       if (!limit) return PASS;
       return (async (): Promise<Verdict> => {
-        const { fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name);
+        const { fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name, ip);
         // Both stores: while the shared store reads but refuses writes, names are counted, and the number marked
         // spent, in this instance's memory.
         let degraded = false;

@@ -10,6 +10,8 @@ import { providerFor, startMockUpstream } from '../support/mock-upstream.js';
 import { createNodeTransport } from '../../server/transport-node.js';
 
 const MINUTE = 60_000;
+/** The client address of the limiter's own tests. */
+const IP = '192.0.2.1';
 const PEER_HEADER = 'x-test-peer';
 
 /** An app whose clock the test moves, and whose socket address is whatever the request's test header says. */
@@ -79,13 +81,13 @@ describe('per-IP limit (30 a minute by default)', () => {
 });
 
 describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
-  it('refuses a 6th name for a number, but not a name already tried, nor another number', async () => {
+  it('refuses a 6th name for a number, but not a name the same client already tried, nor another number', async () => {
     const app = limitedApp();
     for (const name of names.slice(0, 5)) expect((await app.verify(name, '13800138000', `192.0.2.${names.indexOf(name) + 10}`)).status).toBe(200);
     await expectLimited(await app.verify('周八', '13800138000', '198.51.100.1'), 600);
-    // The refused name stays refused; names already tried are free; other numbers are untouched.
+    // The refused name stays refused; a name is free to the client that tried it; other numbers are untouched.
     await expectLimited(await app.verify('周八', '13800138000', '198.51.100.2'), 600);
-    const repeat = await app.verify('张三', '13800138000', '198.51.100.3');
+    const repeat = await app.verify('张三', '13800138000', '192.0.2.10');
     expect(repeat.status).toBe(200);
     expect(await repeat.json()).toMatchObject({ code: 'FP00000' });
     expect((await app.verify('周八', '18612345678', '198.51.100.4')).status).toBe(200);
@@ -122,10 +124,22 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     await expectLimited(await app.verify('吴九', '13800138000', '192.0.2.30'), 600);
     // The right name is in the cache, from the owner's verification 11 minutes ago: it must look like any other name.
     await expectLimited(await app.verify('张三', '13800138000', '192.0.2.31'), 600);
-    // A name tried in this window is still free to ask again; at the window's end the owner is let in.
-    expect((await app.verify('李四', '13800138000', '192.0.2.32')).status).toBe(200);
+    // A name tried in this window is still free to the client that tried it; at the window's end the owner is let in.
+    expect((await app.verify('李四', '13800138000', '192.0.2.10')).status).toBe(200);
     app.advance(10 * MINUTE);
     expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
+  });
+
+  it('does not tell a client guessing names for a spent number which names others tried: their admissions are not its own', async () => {
+    const app = limitedApp('ip=off');
+    // The owner verifies from their address; someone else spends the number's names from another.
+    expect(await (await app.verify('欧阳娜娜', '17012345678', '203.0.113.7')).json()).toMatchObject({ code: 'FP00000' });
+    for (const name of ['赵一', '赵二', '赵三', '赵四']) expect((await app.verify(name, '17012345678', '198.51.100.9')).status).toBe(200);
+    // Each guess from a new address is refused, the owner's name (and its token) among them, and any name another
+    // client tried; the owner's and the guesser's own repeats still pass.
+    for (const [i, name] of ['钱七', '欧阳娜娜', '赵一', '孙八'].entries()) await expectLimited(await app.verify(name, '17012345678', `198.51.100.${i + 20}`), 600);
+    expect(await (await app.verify('欧阳娜娜', '17012345678', '203.0.113.7')).json()).toMatchObject({ code: 'FP00000' });
+    expect((await app.verify('赵一', '17012345678', '198.51.100.9')).status).toBe(200);
   });
 
   it('refuses a spent number\'s pairs before the cache is looked in: the cached one takes the same way as any other', async () => {
@@ -163,13 +177,13 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     };
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
     // 王五 was admitted before the store stopped taking writes (a verification from earlier in the window).
-    await shared.set('limit:pair:limit|pair|13312345678|王五', '1', 60_000);
-    for (const name of ['张三', '李四']) expect((await limiter.number('13312345678', name)).ok).toBe(true);
-    expect(await limiter.number('13312345678', '赵六')).toMatchObject({ ok: false, scope: 'number', degraded: true });
+    await shared.set('limit:pair:limit|pair|13312345678|王五|192.0.2.1', '1', 60_000);
+    for (const name of ['张三', '李四']) expect((await limiter.number('13312345678', name, IP)).ok).toBe(true);
+    expect(await limiter.number('13312345678', '赵六', IP)).toMatchObject({ ok: false, scope: 'number', degraded: true });
     // The number is spent in this instance's memory: a pair not admitted in the window is refused, read from there.
-    expect(await limiter.numberSpent('13312345678', '孙七')).toMatchObject({ ok: false, scope: 'number' });
-    expect((await limiter.numberSpent('13312345678', '张三')).ok).toBe(true);
-    expect((await limiter.numberSpent('13312345678', '王五')).ok).toBe(true);
+    expect(await limiter.numberSpent('13312345678', '孙七', IP)).toMatchObject({ ok: false, scope: 'number' });
+    expect((await limiter.numberSpent('13312345678', '张三', IP)).ok).toBe(true);
+    expect((await limiter.numberSpent('13312345678', '王五', IP)).ok).toBe(true);
   });
 
   it('is not spent by a request the per-IP limit refused', async () => {
@@ -198,7 +212,7 @@ describe('the per-number limit asked twice at once', () => {
 
   it('counts a pair once, and refuses every copy of a name over the limit', async () => {
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: remoteStore(), hash });
-    const at = async (name: string, copies = 3) => (await Promise.all(Array.from({ length: copies }, () => limiter.number('13312345678', name)))).map((v) => v.ok);
+    const at = async (name: string, copies = 3) => (await Promise.all(Array.from({ length: copies }, () => limiter.number('13312345678', name, IP)))).map((v) => v.ok);
     expect(await at('张三')).toEqual([true, true, true]);
     expect(await at('李四')).toEqual([true, true, true]);
     for (const name of ['王五', '赵六', '孙七']) expect([name, await at(name)]).toEqual([name, [false, false, false]]);
@@ -209,20 +223,20 @@ describe('the per-number limit asked twice at once', () => {
   it('lets a pair being counted as the number is spent wait for its own verdict, and refuses the rest', async () => {
     const store = new MemoryStore();
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store, hash });
-    for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name)).ok).toBe(true);
+    for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, IP)).ok).toBe(true);
     // 张三's count is under way (a double click of it came as 王五 spent the number): its claim is out.
-    await store.claim('limit:pair-claim:limit|pair|13312345678|张三', 2000);
-    expect((await limiter.numberSpent('13312345678', '张三')).ok).toBe(true);
-    expect(await limiter.numberSpent('13312345678', '赵六')).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
+    await store.claim('limit:pair-claim:limit|pair|13312345678|张三|192.0.2.1', 2000);
+    expect((await limiter.numberSpent('13312345678', '张三', IP)).ok).toBe(true);
+    expect(await limiter.numberSpent('13312345678', '赵六', IP)).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
   });
 
   it('keeps a spent number refused on an instance whose clock runs ahead of the one that spent it', async () => {
     const store = new MemoryStore();
     const writer = createLimiter({ limits: parseLimits('number=2/10m'), store, hash });
     const ahead = createLimiter({ limits: parseLimits('number=2/10m'), store, hash, now: () => Date.now() + 11 * MINUTE });
-    for (const name of ['李四', '王五']) expect((await writer.number('13312345678', name)).ok).toBe(true);
+    for (const name of ['李四', '王五']) expect((await writer.number('13312345678', name, IP)).ok).toBe(true);
     // The window's end, by its clock, has passed; the store still holds the mark, as it holds the count.
-    expect(await ahead.numberSpent('13312345678', '张三')).toMatchObject({ ok: false, scope: 'number', retryAfter: 1 });
+    expect(await ahead.numberSpent('13312345678', '张三', IP)).toMatchObject({ ok: false, scope: 'number', retryAfter: 1 });
   });
 
   it('never lets a name through uncounted when the request counting it fails midway', async () => {
@@ -243,20 +257,20 @@ describe('the per-number limit asked twice at once', () => {
     const limits = parseLimits('number=1/10m');
     const a = createLimiter({ limits, store: failing, hash });
     const b = createLimiter({ limits, store: shared, hash });
-    expect((await b.number('13312345678', '张三')).ok).toBe(true);
-    const [first, second] = await Promise.all([a.number('13312345678', '李四'), b.number('13312345678', '李四')]);
+    expect((await b.number('13312345678', '张三', IP)).ok).toBe(true);
+    const [first, second] = await Promise.all([a.number('13312345678', '李四', IP), b.number('13312345678', '李四', IP)]);
     // The count was in before the write failed: the failing instance refuses (degraded), and the other one, finding
     // the claim with no verdict on it, waits it out, counts the pair itself and refuses too.
     expect(first).toMatchObject({ ok: false, degraded: true, scope: 'number' });
     expect(second).toMatchObject({ ok: false, scope: 'number' });
-    expect((await b.number('13312345678', '李四')).ok).toBe(false);
+    expect((await b.number('13312345678', '李四', IP)).ok).toBe(false);
   });
 });
 
 describe('the per-number limit when the claims on a pair keep lapsing', () => {
   it('passes a pair admitted by the last request to claim it, rather than giving up on it', async () => {
     const shared = new MemoryStore();
-    const pairKey = 'limit:pair:limit|pair|13312345678|张三';
+    const pairKey = 'limit:pair:limit|pair|13312345678|张三|192.0.2.1';
     let claimReads = 0;
     // Every claim goes to another request, whose claim lapses after one look; the third of them admits the pair.
     const store = {
@@ -272,7 +286,7 @@ describe('the per-number limit when the claims on a pair keep lapsing', () => {
       close: () => shared.close(),
     };
     const limiter = createLimiter({ limits: parseLimits('number=5/10m'), store, hash: async (...parts) => parts.join('|') });
-    expect((await limiter.number('13312345678', '张三')).ok).toBe(true);
+    expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
   });
 });
 
@@ -281,13 +295,13 @@ describe('the per-number limit with a window shorter than the claim on a pair', 
     let now = Date.parse('2026-03-01T08:00:00Z');
     const clock = () => now;
     const limiter = createLimiter({ limits: parseLimits('number=1/1s'), store: new MemoryStore({ now: clock }), hash: async (...parts) => parts.join('|'), now: clock });
-    expect((await limiter.number('13312345678', '张三')).ok).toBe(true);
+    expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
     now += 100;
-    expect(await limiter.number('13312345678', '李四')).toMatchObject({ ok: false, retryAfter: 1 });
+    expect(await limiter.number('13312345678', '李四', IP)).toMatchObject({ ok: false, retryAfter: 1 });
     now += 1100;
     const started = performance.now();
-    expect((await limiter.number('13312345678', '李四')).ok).toBe(true);
-    expect((await limiter.number('13312345678', '张三')).ok).toBe(false);
+    expect((await limiter.number('13312345678', '李四', IP)).ok).toBe(true);
+    expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(false);
     expect(performance.now() - started, 'no wait for a claim left over from the last window').toBeLessThan(500);
   });
 });
@@ -299,7 +313,7 @@ describe('limits kept in memory', () => {
   };
   const guessNames = async (limiter: ReturnType<typeof createLimiter>) => {
     const verdicts = [];
-    for (const name of names) verdicts.push((await limiter.number('13312345678', name)).ok);
+    for (const name of names) verdicts.push((await limiter.number('13312345678', name, IP)).ok);
     return verdicts;
   };
 
@@ -307,14 +321,14 @@ describe('limits kept in memory', () => {
     const limiter = createLimiter({ limits: DEFAULT_LIMITS, store: memoryPerLimit(undefined, 1000), hash });
     expect(await guessNames(limiter)).toEqual([true, true, true, true, true, false, false]);
     await flood(limiter, 1500);
-    expect((await limiter.number('13312345678', '郑十')).ok).toBe(false);
+    expect((await limiter.number('13312345678', '郑十', IP)).ok).toBe(false);
   });
 
   it('would lose it in one shared store, which is why each limit has its own', async () => {
     const limiter = createLimiter({ limits: DEFAULT_LIMITS, store: new MemoryStore({ maxKeys: 1000 }), hash });
     expect(await guessNames(limiter)).toEqual([true, true, true, true, true, false, false]);
     await flood(limiter, 1500);
-    expect((await limiter.number('13312345678', '郑十')).ok).toBe(true);
+    expect((await limiter.number('13312345678', '郑十', IP)).ok).toBe(true);
   });
 });
 
