@@ -140,9 +140,9 @@ interface PairKeys {
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
 /**
- * What the per-number limit keeps for a pair it admitted for a client, for the rest of the number's window. (Versions
- * before 0.1.1 kept it for the pair whoever asked, under another key: during an upgrade, a repeat that reaches a newer
- * instance is counted once more.) A refusal is kept only on the pair's
+ * What the per-number limit keeps for a pair it admitted for a client, for the rest of the number's window. (Earlier
+ * builds kept it for the pair whoever asked, under another key: during an upgrade from one, a repeat that reaches an
+ * upgraded instance is counted once more.) A refusal is kept only on the pair's
  * claim, for the requests waiting on it: tried again later, the name is counted again and refused again.
  */
 const ADMITTED = '1';
