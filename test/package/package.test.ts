@@ -440,6 +440,54 @@ describe('the server entry on an edge runtime (Cloudflare workerd, through Minif
   });
 });
 
+describe('the element entries on an edge runtime (server-side rendering in workerd, through Miniflare)', () => {
+  it('export every name the element entry exports', () => {
+    const run = node(`const [main, noDom] = await Promise.all([import('carrier-verify'), import('./dist/widget/no-dom.js')]);
+      console.log(JSON.stringify([Object.keys(main).sort(), Object.keys(noDom).sort()]));`);
+    expect(run.status, run.out).toBe(0);
+    const [main, noDom] = JSON.parse(run.out) as [string[], string[]];
+    expect(noDom).toEqual(main);
+  });
+
+  it('import without throwing, with the checks and events working and the element a placeholder that says why', { timeout: 60_000 }, async () => {
+    // Resolved by name from an app beside the package, with the conditions wrangler gives a Worker's build: Lit's
+    // browser build, which those conditions pick, would define its element class on an HTMLElement workerd lacks.
+    const app = join(pkg, 'edge-app');
+    await mkdir(join(app, 'node_modules'), { recursive: true });
+    if (!existsSync(join(app, 'node_modules', 'carrier-verify'))) await symlink(pkg, join(app, 'node_modules', 'carrier-verify'), 'dir');
+    await writeFile(
+      join(app, 'worker.mjs'),
+      `import { CarrierVerify, VerifiedEvent, checkPhone, checkName, ResultCode } from 'carrier-verify';
+      import * as react from 'carrier-verify/react';
+      import * as vue from 'carrier-verify/vue';
+      export default {
+        fetch() {
+          let made;
+          try { new CarrierVerify(); made = 'made'; } catch (error) { made = error.message; }
+          return Response.json({
+            phone: checkPhone('138 0013 8000'), name: checkName('张三'), event: new VerifiedEvent({ code: ResultCode.match }).type,
+            element: made, entries: [typeof react.checkPhone, typeof vue.checkPhone, typeof react.CarrierVerify, typeof vue.CarrierVerify],
+          });
+        },
+      };`,
+    );
+    const bundled = await build({ entryPoints: [join(app, 'worker.mjs')], bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], write: false, logLevel: 'silent' });
+    const mf = new Miniflare({ modules: true, script: bundled.outputFiles[0]!.text, compatibilityDate: '2026-04-01' });
+    try {
+      const answer = await (await mf.dispatchFetch('http://localhost/')).json();
+      expect(answer).toEqual({
+        phone: { ok: true, value: '13800138000', carrier: 'china-mobile' },
+        name: { ok: true, value: '张三' },
+        event: 'cv-verified',
+        element: '<carrier-verify> needs a DOM: this runtime has none, so only the markup is rendered here',
+        entries: ['function', 'function', 'function', 'function'],
+      });
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
 describe('custom-elements.json', () => {
   const element = () => manifest.modules.flatMap((m) => m.declarations ?? []).find((d): d is ClassDeclaration & CustomElement => 'customElement' in d && d.customElement === true);
 
