@@ -25,13 +25,21 @@ function eventClassesByName(manifest) {
 
 /**
  * Lit's `state: true` properties are internal, and an event the analyzer sees only as a `dispatchEvent(new …)`
- * call has no name: the class JSDoc's `@fires` already lists each event with its name and detail.
+ * call has no name: the class JSDoc's `@fires` already lists each event with its name and detail. The analyzer
+ * also lists a function's own `const`s (a method's locals) as the module's: only what a module exports is
+ * declared, and the classes those inherit from.
  */
 function publicSurfacePlugin() {
   return {
     name: 'carrier-verify-public-surface',
     packageLinkPhase({ customElementsManifest }) {
       const eventClasses = eventClassesByName(customElementsManifest);
+      const all = customElementsManifest.modules.flatMap((mod) => mod.declarations ?? []);
+      const kept = new Set([
+        ...customElementsManifest.modules.flatMap((mod) => (mod.exports ?? []).map((exported) => exported.declaration?.name)),
+        ...all.flatMap((declaration) => [declaration.superclass?.name, ...(declaration.members ?? []).map((member) => member.inheritedFrom?.name)]),
+      ]);
+      for (const mod of customElementsManifest.modules) mod.declarations = (mod.declarations ?? []).filter((declaration) => kept.has(declaration.name));
       for (const mod of customElementsManifest.modules) {
         for (const declaration of mod.declarations ?? []) {
           if (!declaration.customElement) continue;

@@ -549,4 +549,12 @@ describe('custom-elements.json', () => {
     expect(manifest.modules.length).toBeGreaterThan(0);
     expect(missing).toEqual([]);
   });
+
+  it('declares what its modules export, and the classes those inherit from: no local of a function', () => {
+    type Ref = { name?: string } | undefined;
+    const declarations = manifest.modules.flatMap((m) => m.declarations ?? []) as { name: string; superclass?: Ref; members?: { inheritedFrom?: Ref }[] }[];
+    const exported = new Set(manifest.modules.flatMap((m) => (m.exports ?? []).map((e) => e.declaration.name)));
+    const inherited = new Set(declarations.flatMap((d) => [d.superclass?.name, ...(d.members ?? []).map((m) => m.inheritedFrom?.name)]));
+    expect(declarations.map((d) => d.name).filter((name) => !exported.has(name) && !inherited.has(name))).toEqual([]);
+  });
 });
