@@ -58,7 +58,7 @@ export interface AppConfig {
   readonly log?: (line: LogLine) => void;
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
-  /** Rate limits; SPEC's defaults when absent (CARRIER_VERIFY_LIMITS). */
+  /** Rate limits; the defaults of README, Rate limits, when absent (CARRIER_VERIFY_LIMITS). */
   readonly limits?: Limits;
   /** The peer address of a request's connection (on Node, the socket's); all requests share one budget without it. */
   readonly remoteAddress?: RemoteAddress;

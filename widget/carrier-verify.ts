@@ -130,7 +130,9 @@ export class CarrierVerify extends LitElement {
   static formAssociated = true;
   /**
    * How long a verification waits for the proxy, in ms, before it ends in `cv-error` `NETWORK_ERROR`; for every
-   * element of the page. Longer than the proxy's own deadline (twice its longest provider timeout).
+   * element of the page. Longer than the proxy's own deadline (twice its longest provider timeout) with provider
+   * timeouts up to 15 s; a proxy given longer ones needs a longer wait here, or the widget gives up on a call that
+   * may still be billed.
    */
   static timeout = 30_000;
 

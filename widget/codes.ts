@@ -1,6 +1,6 @@
 // The result and error codes of the verify protocol: one list shared by the widget, the proxy and the tests.
 
-/** Result codes relayed from the upstream provider (SPEC section 2). */
+/** Result codes relayed from the upstream provider (README, Providers). */
 export const ResultCode = {
   match: 'FP00000',
   mismatch: 'FP03333',

@@ -8,7 +8,7 @@ export interface HttpProviderOptions {
   readonly key: string;
   readonly weight?: number;
   readonly timeoutMs?: number;
-  /** Vendor dialect; `standard` (SPEC section 2) when absent. */
+  /** Vendor dialect; `standard` (README, Providers) when absent. */
   readonly adapter?: AdapterName;
   /** False to exempt the provider from its circuit breaker (see Provider.breaker). */
   readonly breaker?: boolean;
