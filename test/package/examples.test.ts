@@ -110,6 +110,16 @@ describe.each(['react', 'vue', 'script-tag'])('the %s example in Chromium', { ti
     await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Invalid phone: too-short');
     await page.close();
   });
+
+  it('reacts to cv-not-found and cv-error', async () => {
+    const page = await open(app);
+    await verify(page, '张三', '13900139000');
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Not found: KYC1101');
+    // The sandbox's number whose upstream fails: the proxy answers 502.
+    await verify(page, '张三', '13800000500');
+    await expect.poll(() => page.getByTestId('outcome').textContent()).toBe('Error: UPSTREAM_ERROR');
+    await page.close();
+  });
 });
 
 describe('the script-tag bundle, minified', { timeout: 60_000 }, () => {
