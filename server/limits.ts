@@ -8,9 +8,9 @@ import type { Store, WindowCount } from './stores/types.js';
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
  * names tried for one number (a pair admitted for a client in the window is free to that client, one refused stays
  * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair not
- * admitted for the client asking is refused). `site`:
- * verifications that pass the other checks and ask the upstream (not answered from the cache), per site key.
- * `secret`: wrong secrets sent to /api/siteverify from one address.
+ * admitted for the client asking is refused). `site`: verifications that pass the other checks and ask the
+ * upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
+ * address.
  */
 export type LimitScope = 'ip' | 'number' | 'site' | 'secret';
 
@@ -102,10 +102,10 @@ export interface Limiter {
    */
   number(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
-   * Asked of every pair before the result cache is: refuses, without counting, a pair not admitted for this client in
-   * the window once the number has spent its names in it; passes anything else. Cached or not, such a pair is refused the same way and
-   * as fast: else the cache would tell the name of a number verified earlier apart from every other name, 429 for
-   * each wrong one and 200 (or a quicker 429) for the right one.
+   * Asked of every pair before the result cache is: refuses, without counting, a pair not admitted for this client
+   * in the window once the number has spent its names in it; passes anything else. Cached or not, such a pair is
+   * refused the same way and as fast: else the cache would tell the name of a number verified earlier apart from
+   * every other name, 429 for each wrong one and 200 (or a quicker 429) for the right one.
    */
   numberSpent(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
@@ -142,8 +142,8 @@ const PASS: Verdict = { ok: true, degraded: false };
 /**
  * What the per-number limit keeps for a pair it admitted for a client, for the rest of the number's window. (Earlier
  * builds kept it for the pair whoever asked, under another key: during an upgrade from one, a repeat that reaches an
- * upgraded instance is counted once more.) A refusal is kept only on the pair's
- * claim, for the requests waiting on it: tried again later, the name is counted again and refused again.
+ * upgraded instance is counted once more.) A refusal is kept only on the pair's claim, for the requests waiting on
+ * it: tried again later, the name is counted again and refused again.
  */
 const ADMITTED = '1';
 const REFUSED = 'refused until ';
