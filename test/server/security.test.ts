@@ -137,6 +137,25 @@ describe('CORS per site', () => {
     expect(await (await app.request('/metrics')).text()).not.toMatch(/carrier_verify_requests_total\{[^}]*status="204"/);
   });
 
+  it('matches an origin with any port (`:*`) on its host exactly: a host that only begins like it is refused', async () => {
+    const anyPort: Site = { siteKey: 'dev', secret: `dev-${secret}`, origins: ['https://shop.example:*'] };
+    // The default sandbox site allows localhost and 127.0.0.1 on any port, http or https.
+    for (const [app, siteKey, lookalikes, allowed] of [
+      [testApp(), undefined, ['http://localhost.evil.example', 'http://127.0.0.1.nip.io', 'http://localhost.example:5173', 'https://127.0.0.1.example'], 'http://localhost:5173'],
+      [testApp({ sites: [anyPort] }), 'dev', ['https://shop.example.evil.com:8443', 'https://shop.examplex:8443', 'http://shop.example:8443'], 'https://shop.example:8443'],
+    ] as const) {
+      for (const origin of lookalikes) {
+        const posted = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey }, { origin });
+        expect([origin, posted.status, posted.headers.get('access-control-allow-origin')]).toEqual([origin, 403, null]);
+        expect(await posted.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
+        const preflight = await app.request('/api/verify', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+        expect([origin, preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([origin, 403, null]);
+      }
+      const own = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey }, { origin: allowed });
+      expect([own.status, own.headers.get('access-control-allow-origin')]).toEqual([200, allowed]);
+    }
+  });
+
   it("refuses one site's key from another site's origin", async () => {
     const app = testApp({ sites });
     const res = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'bank' }, { origin: 'https://shop.example' });
