@@ -267,13 +267,14 @@ describe('createResultCache', () => {
   });
 
   it.each([
-    ['FP00000', '24 hours'],
-    ['FP03333', 'an hour'],
-    ['KYC1101', '10 minutes: carrier data lags new numbers'],
-  ] as const)('keeps %s for %s', async (code, _) => {
+    ['FP00000', '24 hours', 24 * 60 * 60_000],
+    ['FP03333', 'an hour', 60 * 60_000],
+    ['KYC1101', '10 minutes: carrier data lags new numbers', 10 * 60_000],
+  ] as const)('keeps %s for %s', async (code, _, ttlMs) => {
+    expect(defaultCacheTtls[code]).toBe(ttlMs);
     const cache = cacheOver();
     await storeAnswer(cache, match, { code, providerId: 'main' });
-    now += defaultCacheTtls[code] - 1;
+    now += ttlMs - 1;
     expect(await lookUp(cache, match)).toMatchObject({ code, providerId: 'main' });
     now += 1;
     expect(await lookUp(cache, match)).toBeNull();

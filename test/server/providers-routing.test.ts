@@ -50,6 +50,22 @@ describe('circuit breaker per provider', () => {
     expect([a.calls, b.calls]).toEqual([3, 4]);
   });
 
+  it('counts only failures in a row: an answer between them starts the count again', async () => {
+    const [a] = upstreams as [MockUpstream];
+    const router = routerOver([1]);
+    const failTwice = async () => {
+      a.fail({ kind: 'status', status: 500 }, 2);
+      for (let i = 0; i < 2; i++) await expect(router.verify(match)).rejects.toMatchObject({ failure: 'server-error' });
+    };
+    await failTwice();
+    expect((await router.verify(match)).code).toBe('FP00000');
+    await failTwice();
+    // Four failures in all, never three in a row: still closed, and the next request reaches the provider.
+    expect(stateOf(router, 'a')).toBe('closed');
+    expect((await router.verify(match)).code).toBe('FP00000');
+    expect(a.calls).toBe(6);
+  });
+
   it('is not opened by a client whose input the vendor rejects, however often, and keeps answering others', async () => {
     const [a] = upstreams as [MockUpstream];
     a.fail({ kind: 'status', status: 400 }, 6);
