@@ -85,6 +85,19 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'miss' })).toBe(2);
     // The cached answer made no second upstream call, so it is billed once.
     expect(sample(text, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(1);
+    // A refusal for bad input and an upstream failure are no rate limit.
+    expect(text).not.toMatch(/^carrier_verify_rate_limited_total\{.*\} [1-9]/m);
+  });
+
+  it('counts a request that shared another\'s call for the same pair (a double click) as a cache hit: it paid nothing', async () => {
+    const proxy = app();
+    const answers = await Promise.all([1, 2].map(() => verify(proxy, { name: '张三', phoneNumber: '13800138000' })));
+    expect(answers.map((res) => res.status)).toEqual([200, 200]);
+    const text = await metricsText(proxy);
+    expect(sample(text, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(1);
+    expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'hit' })).toBe(1);
+    expect(sample(text, 'carrier_verify_cache_lookups_total', { result: 'miss' })).toBe(1);
+    expect(proxy.logs.filter((line) => line.route === '/api/verify').map((line) => line.cache).sort()).toEqual(['hit', 'miss']);
   });
 
   it('counts rate-limit refusals by the limit that refused', async () => {
