@@ -39,6 +39,9 @@ describe('production', () => {
     const emptied = (name: keyof typeof complete) => ({ ...complete, [name]: '' });
     expect(refusal(emptied('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production/);
     expect(refusal(emptied('CARRIER_VERIFY_SITES'))).toMatch(/^CARRIER_VERIFY_SITES: is required in production/);
+    // The hash secret's floor is 32 characters, exactly.
+    expect(refusal({ ...complete, CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(31) })).toMatch(/^CARRIER_VERIFY_HASH_SECRET: must have at least 32/);
+    expect(() => loadConfig({ ...complete, CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(32) })).not.toThrow();
   });
 
   it('refuses a NODE_ENV that means production but is not spelt so, rather than run in development', () => {

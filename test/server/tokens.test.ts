@@ -32,7 +32,8 @@ describe('the token', () => {
     const token = await verified(app);
     const header = decodeProtectedHeader(token);
     expect(header).toMatchObject({ alg: 'ES256', typ: 'JWT' });
-    expect(header.kid).toBeTruthy();
+    const jwks = (await (await app.request('/.well-known/jwks.json')).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([header.kid]);
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ iss: 'carrier-verify', aud: 'sandbox', code: 'FP00000', carrier: 'china-mobile', pm: '138****8000' });
     // Whole seconds: iat rounded down, exp up, so the life is at least 300 s and less than 301.
@@ -263,6 +264,23 @@ describe('verifyToken for backends that check offline', () => {
     expect((await verifyToken(await sign('x'), options)).ok).toBe(true);
     const long = await sign('x'.repeat(MAX_TOKEN_LENGTH));
     await expect(verifyToken(long, options)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+  });
+
+  it('refuses a token its key signed with a longer life than the proxy gives, offline and at siteverify', async () => {
+    const key = await generateTokenKey('k1');
+    const app = testApp({ tokenKeys: [key] });
+    const jwks = await (await app.request('/.well-known/jwks.json')).json();
+    const claims = decodeJwt(await verified(app));
+    const { importJWK } = await import('jose');
+    const privateKey = await importJWK(key.jwk, 'ES256');
+    const sign = (life: number) => new SignJWT({ ...claims, jti: crypto.randomUUID(), exp: claims.iat! + life }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+    const options = { jwks, siteKey: 'sandbox' };
+    expect((await verifyToken(await sign(TOKEN_TTL_SECONDS + 1), options)).ok).toBe(true);
+    for (const life of [TOKEN_TTL_SECONDS + 2, 3600]) {
+      const token = await sign(life);
+      await expect(verifyToken(token, options), `${life} s`).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
+      expect(await siteverify(app, { secret: 'sandbox-secret', token }), `${life} s`).toMatchObject({ body: { success: false, errors: ['invalid-input-response'] } });
+    }
   });
 
   it('takes a fresh token on a clock up to a minute behind the issuer\'s, at another instance or offline', async () => {
