@@ -332,6 +332,14 @@ describe('states and next steps', () => {
     expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes');
   });
 
+  it('shows a whole minute and a whole hour as a clock from their first second: 1:00 and 1:00:00, never 60 or 60:00', async () => {
+    for (const [after, clock] of [[60, /^重试（(1:00|59)）$/], [3600, /^重试（(1:00:00|59:59)）$/]] as const) {
+      const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=${after}"></carrier-verify>`);
+      await attempt(el, '张三', '13800138000', 'cv-error');
+      expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(clock);
+    }
+  });
+
   it('words a wait of a day, a site budget spent, in hours, and counts it down with the hours', async () => {
     const el = await widget(html`<carrier-verify lang="zh-TW" endpoint="/test/rate-limited?after=86399"></carrier-verify>`);
     await attempt(el, '张三', '13800138000', 'cv-error');
