@@ -26,6 +26,14 @@ async function api(ctx, next) {
     ctx.body = { code: 'RATE_LIMITED', message: 'Too many requests' };
     return;
   }
+  if (ctx.path === '/test/cookie-told') {
+    // Tells apart a request that carried the page's cookies: the widget must send none, its answer is no business
+    // of the page's session. Without a cookie a mismatch, with one an error the widget shows otherwise.
+    const cookie = ctx.get('cookie');
+    ctx.status = cookie ? 400 : 200;
+    ctx.body = cookie ? { code: 'INVALID_REQUEST', message: 'a cookie came with the request' } : { code: 'FP03333', message: '信息不一致', phoneMasked: '138****8000', carrier: 'china-mobile' };
+    return;
+  }
   if (ctx.path === '/test/html-error') {
     ctx.status = 502;
     ctx.type = 'text/html';

@@ -115,6 +115,19 @@ describe('<carrier-verify>', () => {
     expect(inputs(el).message.textContent).to.contain('不一致');
   });
 
+  it('sends none of the page\'s cookies with a verification', async () => {
+    document.cookie = 'session=page-session-of-the-site; path=/';
+    try {
+      const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/cookie-told"></carrier-verify>`);
+      const heard = eventsHeard(el, withCode);
+      await fillAndClick(el, '李四', '13800138000');
+      await waitUntil(() => heard.length > 0);
+      expect(heard).to.deep.equal(['cv-mismatch:FP03333']);
+    } finally {
+      document.cookie = 'session=; path=/; max-age=0';
+    }
+  });
+
   it('fires cv-not-found for an unknown number', async () => {
     const el = await widget();
     setTimeout(() => void fillAndClick(el, '张三', '13900139000'));
