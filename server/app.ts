@@ -391,7 +391,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const byIp = enforce(c, limiter.ip(clientIpOf(c)));
     if (byIp) await byIp;
     const query = { name: check.name, phoneNumber: check.phoneNumber };
-    // A number whose names are spent refuses every pair this client was not admitted for in its window, before the
+    // A number whose names are spent refuses every pair this client was not let through with in its window, before the
     // cache is looked in, so that a pair the cache holds (another client's) is refused as any other is.
     const spent = enforce(c, limiter.numberSpent(check.phoneNumber, check.name, clientIpOf(c)));
     if (spent) await spent;

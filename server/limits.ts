@@ -6,9 +6,9 @@ import type { Store, WindowCount } from './stores/types.js';
 
 /**
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
- * names tried for one number (a pair admitted for a client in the window is free to that client, one refused stays
- * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair not
- * admitted for the client asking is refused). `site`: verifications that pass the other checks and ask the
+ * names tried for one number (a pair counted in the window is not counted again, whoever asks, and one refused stays
+ * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair the
+ * client asking was not let through with is refused). `site`: verifications that pass the other checks and ask the
  * upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
  * address.
  */
@@ -96,14 +96,14 @@ export interface Limiter {
   /** Counts a request to /api/verify from this client address. */
   ip(ip: string): Verdict | Promise<Verdict>;
   /**
-   * Counts a new name for this number; a pair admitted for this client (its address, an IPv6 /64) in the window
-   * passes without counting. Another client's admission is not this one's: else, once the number's names were
-   * spent, a client guessing names would be refused every name but the ones others had tried, and told them.
+   * Counts a new name for this number; a pair counted in the window passes without counting, whichever client
+   * (address, IPv6 /64) asks, and the client is noted as let through with it.
    */
   number(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
-   * Asked of every pair before the result cache is: refuses, without counting, a pair not admitted for this client
-   * in the window once the number has spent its names in it; passes anything else. Cached or not, such a pair is
+   * Asked of every pair before the result cache is: refuses, without counting, a pair this client was not let through
+   * with in the window once the number has spent its names in it; passes anything else. Another client's pass is not
+   * this one's: else a client guessing names would be refused every name but the ones others had tried, and told them. Cached or not, such a pair is
    * refused the same way and as fast: else the cache would tell the name of a number verified earlier apart from
    * every other name, 429 for each wrong one and 200 (or a quicker 429) for the right one.
    */
@@ -133,17 +133,21 @@ interface PairKeys {
   readonly numberKey: string;
   /** Set, to the time the window ends, once the number has no names left in it. */
   readonly fullKey: string;
+  /** Set once the pair has been counted in the number's window, whichever client asked: it is not counted again. */
   readonly pairKey: string;
+  /** The claim of the request counting the pair, whichever client's; it holds that client's `clientKey`. */
   readonly claimKey: string;
+  /** Set once this client has been let through with the pair in the window: what a spent number still lets in. */
+  readonly clientKey: string;
 }
 
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
 /**
- * What the per-number limit keeps for a pair it admitted for a client, for the rest of the number's window. (Earlier
- * builds kept it for the pair whoever asked, under another key: during an upgrade from one, a repeat that reaches an
- * upgraded instance is counted once more.) A refusal is kept only on the pair's claim, for the requests waiting on
- * it: tried again later, the name is counted again and refused again.
+ * What the per-number limit keeps for a pair it counted, and for each client it let through with it, for the rest
+ * of the number's window. A refusal is kept only on the pair's claim, for the requests waiting on it: tried again
+ * later, the name is counted again and refused again. (Earlier builds read the pair's mark as every client's
+ * admission once the number was spent: until every instance is upgraded, those not yet upgraded still do.)
  */
 const ADMITTED = '1';
 const REFUSED = 'refused until ';
@@ -262,15 +266,20 @@ export function createLimiter(options: LimiterOptions): Limiter {
     if (lastPair?.phoneNumber !== phoneNumber || lastPair.name !== name || lastPair.ip !== ip) lastPair = { phoneNumber, name, ip, keys: makePairKeys(phoneNumber, name, ip) };
     return lastPair.keys;
   }
-  /** The pair's admission and claim are the client's own (see Limiter.number); the number's count and mark are shared. */
+  /**
+   * A pair is counted once in a window whoever asks, and its count is claimed by one request at a time; what a spent
+   * number lets through is each client's own (see Limiter.number).
+   */
   async function makePairKeys(phoneNumber: string, name: string, ip: string): Promise<PairKeys> {
-    const subject = await hash('limit', 'pair', phoneNumber, name, limitSubject(ip));
+    const pair = await hash('limit', 'pair', phoneNumber, name);
+    const client = await hash('limit', 'pair', phoneNumber, name, limitSubject(ip));
     const number = await hash('limit', 'number', phoneNumber);
     return {
       numberKey: `limit:number:${number}`,
       fullKey: `limit:number-full:${number}`,
-      pairKey: `limit:pair:${subject}`,
-      claimKey: `limit:pair-claim:${subject}`,
+      pairKey: `limit:pair:${pair}`,
+      claimKey: `limit:pair-claim:${pair}`,
+      clientKey: `limit:pair-client:${client}`,
     };
   }
 
@@ -280,7 +289,17 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
    */
   async function countName(limit: Limit, phoneNumber: string, name: string, ip: string): Promise<Verdict> {
-    const { numberKey, fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name, ip);
+    const { numberKey, fullKey, pairKey, claimKey, clientKey } = await pairKeys(phoneNumber, name, ip);
+
+    /** Lets the client through with a pair counted in the window: noted for it, which a spent number reads. */
+    async function admitted(s: Store): Promise<Verdict> {
+      try {
+        await s.set(clientKey, ADMITTED, limit.windowMs);
+        return PASS;
+      } catch {
+        return { ok: true, degraded: true };
+      }
+    }
 
     /** Counts the pair this request has claimed; once the count is in, the verdict stands even if writing it fails. */
     async function count(s: Store): Promise<Verdict> {
@@ -289,8 +308,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
       // Neither the verdict nor the claim outlives the number's window, which may end sooner than the claim would.
       const claimMs = Math.max(1, Math.min(COUNTING_MS, window.resetMs));
       try {
-        // The pair's admission before the number's spent mark: a copy of the pair that reads the mark reads it too.
-        if (verdict.ok) await s.set(pairKey, ADMITTED, window.resetMs);
+        // The pair's marks before the number's spent mark: a copy of the pair that reads the mark reads them too.
+        if (verdict.ok) {
+          await s.set(clientKey, ADMITTED, window.resetMs);
+          await s.set(pairKey, ADMITTED, window.resetMs);
+        }
         if (window.count >= limit.max) await s.set(fullKey, String(now() + window.resetMs), window.resetMs);
         if (!verdict.ok || claimMs < COUNTING_MS) await s.set(claimKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, claimMs);
         return verdict;
@@ -301,10 +323,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
-        if ((await s.get(pairKey)) !== null) return PASS;
-        if (await s.claim(claimKey, COUNTING_MS)) {
-          // Another request may have admitted the pair between the look and the claim.
-          return (await s.get(pairKey)) !== null ? PASS : count(s);
+        if ((await s.get(pairKey)) !== null) return admitted(s);
+        // The claim names this client, so that a spent number lets its copies of the pair wait for this verdict.
+        if (await s.claim(claimKey, COUNTING_MS, clientKey)) {
+          // Another request may have counted the pair between the look and the claim.
+          return (await s.get(pairKey)) !== null ? admitted(s) : count(s);
         }
         // Another request is counting this pair, or has just refused it: its verdict is this one's. A claim that
         // lapses with none (that request failed) is claimed again, never passed uncounted.
@@ -313,13 +336,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
           if (claim === null) break;
           const refusal = refusalOn(claim);
           if (refusal) return refusal;
-          if ((await s.get(pairKey)) !== null) return PASS;
+          if ((await s.get(pairKey)) !== null) return admitted(s);
           if (Date.now() >= until) break;
           await pause(COUNTING_POLL_MS);
         }
       }
-      // The last claim may have lapsed just after its request admitted the pair.
-      if ((await s.get(pairKey)) !== null) return PASS;
+      // The last claim may have lapsed just after its request counted the pair.
+      if ((await s.get(pairKey)) !== null) return admitted(s);
       return refused('number', COUNTING_MS);
     });
     return degraded ? { ...value, degraded } : value;
@@ -334,7 +357,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       const limit = limits.number;
       if (!limit) return PASS;
       return (async (): Promise<Verdict> => {
-        const { fullKey, pairKey, claimKey } = await pairKeys(phoneNumber, name, ip);
+        const { fullKey, claimKey, clientKey } = await pairKeys(phoneNumber, name, ip);
         // Both stores: while the shared store reads but refuses writes, names are counted, and the number marked
         // spent, in this instance's memory.
         let degraded = false;
@@ -344,18 +367,19 @@ export function createLimiter(options: LimiterOptions): Limiter {
           return both;
         };
         const pass = (): Verdict => (degraded ? { ok: true, degraded: true } : PASS);
-        // The mark first, then the admission: a count writes them the other way round (see countName). The mark lives
-        // as long as the window (its key's own expiry, in the store's time); the time it holds is only for Retry-After,
-        // so that a clock ahead of the writer's does not end the window early here.
+        // The mark first, then the client's admission: a count writes them the other way round (see countName). The
+        // mark lives as long as the window (its key's own expiry, in the store's time); the time it holds is only for
+        // Retry-After, so that a clock ahead of the writer's does not end the window early here.
         const until = await read(fullKey);
         if (until.shared === null && until.local === null) return pass();
-        const pair = await read(pairKey);
-        if (pair.shared !== null || pair.local !== null) return pass();
-        // A request counting this very pair (a double click that came as another pair spent the number): its
-        // verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
+        // Let through with this pair in the window: this client, not another (else the mark would tell a client
+        // guessing names which ones others had tried).
+        const own = await read(clientKey);
+        if (own.shared !== null || own.local !== null) return pass();
+        // This client's request counting this very pair (a double click that came as another pair spent the number):
+        // its verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
         const claimed = await read(claimKey);
-        const claim = claimed.shared ?? claimed.local;
-        if (claim !== null && refusalOn(claim) === null) return pass();
+        if (claimed.shared === clientKey || claimed.local === clientKey) return pass();
         const left = Math.max(1000, Math.max(Number(until.shared) || 0, Number(until.local) || 0) - now());
         // A mark only this instance holds was written while the shared store took no writes.
         return refused('number', left, degraded || until.shared === null);

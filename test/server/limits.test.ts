@@ -130,6 +130,19 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
   });
 
+  it('counts a name once whichever clients send it: retries of a failing call from new addresses, and requests at once', async () => {
+    const app = limitedApp('ip=off');
+    // The upstream fails for this number (not cached): each retry, from a new address as a phone's may be, is the
+    // same name for the number, counted once.
+    for (let i = 1; i <= 6; i++) expect((await app.verify('张三', '13800000500', `198.51.100.${i}`)).status).toBe(502);
+    expect((await app.verify('张三', '13800000500', '203.0.113.9')).status).toBe(502);
+    // Five clients at once with one pair: one name, and four more are left for the number.
+    const together = await Promise.all([1, 2, 3, 4, 5].map((i) => app.verify('李四', '18612345678', `192.0.2.${40 + i}`)));
+    expect(together.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+    for (const [i, name] of ['王八', '赵六', '孙七', '周八'].entries()) expect((await app.verify(name, '18612345678', `192.0.2.${60 + i}`)).status).toBe(200);
+    await expectLimited(await app.verify('吴九', '18612345678', '192.0.2.70'), 600);
+  });
+
   it('does not tell a client guessing names for a spent number which names others tried: their admissions are not its own', async () => {
     const app = limitedApp('ip=off');
     // The owner verifies from their address; someone else spends the number's names from another.
@@ -176,8 +189,10 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
       close: () => shared.close(),
     };
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
-    // 王五 was admitted before the store stopped taking writes (a verification from earlier in the window).
-    await shared.set('limit:pair:limit|pair|13312345678|王五|192.0.2.1', '1', 60_000);
+    // 王五 was counted, and this client let through with it, before the store stopped taking writes (a verification
+    // from earlier in the window).
+    await shared.set('limit:pair:limit|pair|13312345678|王五', '1', 60_000);
+    await shared.set('limit:pair-client:limit|pair|13312345678|王五|192.0.2.1', '1', 60_000);
     for (const name of ['张三', '李四']) expect((await limiter.number('13312345678', name, IP)).ok).toBe(true);
     expect(await limiter.number('13312345678', '赵六', IP)).toMatchObject({ ok: false, scope: 'number', degraded: true });
     // The number is spent in this instance's memory: a pair not admitted in the window is refused, read from there.
@@ -224,9 +239,11 @@ describe('the per-number limit asked twice at once', () => {
     const store = new MemoryStore();
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store, hash });
     for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, IP)).ok).toBe(true);
-    // 张三's count is under way (a double click of it came as 王五 spent the number): its claim is out.
-    await store.claim('limit:pair-claim:limit|pair|13312345678|张三|192.0.2.1', 2000);
+    // 张三's count is under way (a double click of it came as 王五 spent the number): its claim, naming this client, is out.
+    await store.claim('limit:pair-claim:limit|pair|13312345678|张三', 2000, 'limit:pair-client:limit|pair|13312345678|张三|192.0.2.1');
     expect((await limiter.numberSpent('13312345678', '张三', IP)).ok).toBe(true);
+    // Another client's copy of the pair does not wait on it: for that client the number is spent.
+    expect(await limiter.numberSpent('13312345678', '张三', '192.0.2.99')).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
     expect(await limiter.numberSpent('13312345678', '赵六', IP)).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
   });
 
@@ -270,7 +287,7 @@ describe('the per-number limit asked twice at once', () => {
 describe('the per-number limit when the claims on a pair keep lapsing', () => {
   it('passes a pair admitted by the last request to claim it, rather than giving up on it', async () => {
     const shared = new MemoryStore();
-    const pairKey = 'limit:pair:limit|pair|13312345678|张三|192.0.2.1';
+    const pairKey = 'limit:pair:limit|pair|13312345678|张三';
     let claimReads = 0;
     // Every claim goes to another request, whose claim lapses after one look; the third of them admits the pair.
     const store = {
