@@ -108,6 +108,11 @@ export interface Limiter {
    * every other name, 429 for each wrong one and 200 (or a quicker 429) for the right one.
    */
   numberSpent(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
+  /**
+   * Notes that this client was answered the pair from the result cache (no count): a spent number goes on letting it
+   * ask again in the window, as it lets a client the count let through.
+   */
+  notePass(phoneNumber: string, name: string, ip: string): void | Promise<void>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
@@ -250,6 +255,20 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return refused(scope, window.resetMs, degraded);
   }
 
+  /**
+   * Notes that a client was let through with a pair (see PairKeys.clientKey), in the shared store or, when it takes
+   * no writes, in this instance's memory, which numberSpent reads too. False when it had to fall back.
+   */
+  async function noteClient(clientKey: string, ttlMs: number, s: Store = storeOf('number')): Promise<boolean> {
+    try {
+      await s.set(clientKey, ADMITTED, ttlMs);
+      return true;
+    } catch {
+      await fallbackOf('number').set(clientKey, ADMITTED, ttlMs).catch(() => undefined);
+      return false;
+    }
+  }
+
   /** The refusal a pair's claim holds once its request has counted it; null while it counts, or once it is over. */
   function refusalOn(claim: string): Verdict | null {
     if (!claim.startsWith(REFUSED)) return null;
@@ -293,12 +312,21 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     /** Lets the client through with a pair counted in the window: noted for it, which a spent number reads. */
     async function admitted(s: Store): Promise<Verdict> {
-      try {
-        await s.set(clientKey, ADMITTED, limit.windowMs);
-        return PASS;
-      } catch {
-        return { ok: true, degraded: true };
+      return (await noteClient(clientKey, limit.windowMs, s)) ? PASS : { ok: true, degraded: true };
+    }
+
+    /**
+     * A pair found counted when this request first looks, not by waiting on its count: refused as numberSpent refuses
+     * it when the number has been spent since this request passed there (a burst of names from one client, all past
+     * that check before any was counted), unless this client was let through with it.
+     */
+    async function foundCounted(s: Store): Promise<Verdict> {
+      const fallback = fallbackOf('number');
+      const full = (await s.get(fullKey)) ?? (await fallback.get(fullKey));
+      if (full !== null && (await s.get(clientKey)) === null && (await fallback.get(clientKey)) === null) {
+        return refused('number', Math.max(1000, (Number(full) || 0) - now()));
       }
+      return admitted(s);
     }
 
     /** Counts the pair this request has claimed; once the count is in, the verdict stands even if writing it fails. */
@@ -317,17 +345,25 @@ export function createLimiter(options: LimiterOptions): Limiter {
         if (!verdict.ok || claimMs < COUNTING_MS) await s.set(claimKey, verdict.ok ? ADMITTED : `${REFUSED}${now() + window.resetMs}`, claimMs);
         return verdict;
       } catch {
+        // The marks this instance's memory holds instead, which numberSpent reads too: without the spent mark, every
+        // client would pass it; without the client's, the client would be refused its own pair.
+        const fallback = fallbackOf('number');
+        await Promise.all([
+          verdict.ok && fallback.set(clientKey, ADMITTED, window.resetMs),
+          verdict.ok && fallback.set(pairKey, ADMITTED, window.resetMs),
+          window.count >= limit.max && fallback.set(fullKey, String(now() + window.resetMs), window.resetMs),
+        ]).catch(() => undefined);
         return { ...verdict, degraded: true };
       }
     }
 
     const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
-        if ((await s.get(pairKey)) !== null) return admitted(s);
+        if ((await s.get(pairKey)) !== null) return foundCounted(s);
         // The claim names this client, so that a spent number lets its copies of the pair wait for this verdict.
         if (await s.claim(claimKey, COUNTING_MS, clientKey)) {
           // Another request may have counted the pair between the look and the claim.
-          return (await s.get(pairKey)) !== null ? admitted(s) : count(s);
+          return (await s.get(pairKey)) !== null ? foundCounted(s) : count(s);
         }
         // Another request is counting this pair, or has just refused it: its verdict is this one's. A claim that
         // lapses with none (that request failed) is claimed again, never passed uncounted.
@@ -352,6 +388,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
     ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASS),
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
     number: (phoneNumber, name, ip) => (limits.number ? countName(limits.number, phoneNumber, name, ip) : PASS),
+
+    notePass(phoneNumber, name, ip) {
+      const limit = limits.number;
+      if (!limit) return;
+      return pairKeys(phoneNumber, name, ip).then(({ clientKey }) => noteClient(clientKey, limit.windowMs).then(() => undefined));
+    },
 
     numberSpent(phoneNumber, name, ip) {
       const limit = limits.number;

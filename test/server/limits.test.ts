@@ -146,6 +146,27 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     await expectLimited(await app.verify('吴九', '18612345678', '192.0.2.70'), 600);
   });
 
+  it('lets a client answered from the cache in this window ask again once the number is spent, as one it counted', async () => {
+    const app = limitedApp('ip=off, number=2/10m');
+    expect((await app.verify('张三', '13312345678', '203.0.113.1')).status).toBe(200);
+    app.advance(11 * MINUTE);
+    // A new window: the owner's repeat is answered from the cache, then someone else spends the number.
+    expect((await app.verify('张三', '13312345678', '203.0.113.1')).status).toBe(200);
+    for (const name of ['李四', '王五']) expect((await app.verify(name, '13312345678', '198.51.100.9')).status).toBe(200);
+    expect((await app.verify('张三', '13312345678', '203.0.113.1')).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13312345678', '198.51.100.10'), 600);
+  });
+
+  it('refuses a pair others counted to a client that spent the number after its own check passed (a burst of names)', async () => {
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: new MemoryStore(), hash: async (...parts) => parts.join('|') });
+    expect((await limiter.number('13312345678', '张三', '203.0.113.1')).ok).toBe(true);
+    // The guesser's 张三 passed the spent check before its 李四 spent the number.
+    expect((await limiter.numberSpent('13312345678', '张三', '198.51.100.66')).ok).toBe(true);
+    expect((await limiter.number('13312345678', '李四', '198.51.100.66')).ok).toBe(true);
+    expect(await limiter.number('13312345678', '张三', '198.51.100.66')).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
+    expect((await limiter.number('13312345678', '张三', '203.0.113.1')).ok).toBe(true);
+  });
+
   it('does not tell a client guessing names for a spent number which names others tried: their admissions are not its own', async () => {
     const app = limitedApp('ip=off');
     // The owner verifies from their address; someone else spends the number's names from another.
@@ -202,6 +223,26 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(await limiter.numberSpent('13312345678', '孙七', IP)).toMatchObject({ ok: false, scope: 'number' });
     expect((await limiter.numberSpent('13312345678', '张三', IP)).ok).toBe(true);
     expect((await limiter.numberSpent('13312345678', '王五', IP)).ok).toBe(true);
+  });
+
+  it('notes a client let through with a pair counted earlier in this instance\'s memory while the shared store refuses writes', async () => {
+    const hash = async (...parts: string[]) => parts.join('|');
+    const shared = new MemoryStore();
+    const readOnly = {
+      get: (key: string) => shared.get(key),
+      hit: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica.')),
+      claim: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica.')),
+      set: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica.')),
+      close: () => shared.close(),
+    };
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
+    // 张三 was counted earlier in the window, by another client.
+    await shared.set('limit:pair:limit|pair|13312345678|张三', '1', 600_000);
+    expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
+    for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, '198.51.100.9')).ok).toBe(true);
+    // Spent, in memory: the client let through with 张三 may ask it again, another may not.
+    expect((await limiter.numberSpent('13312345678', '张三', IP)).ok).toBe(true);
+    expect((await limiter.numberSpent('13312345678', '张三', '198.51.100.10')).ok).toBe(false);
   });
 
   it('is not spent by a request the per-IP limit refused', async () => {
