@@ -183,15 +183,18 @@ export const MEMORY_LIMIT_KEYS = 100_000;
  * store, a flood of new client addresses (a few IPv6 ranges hold millions of /64s) would push out the per-number
  * and per-site counters and reset them; this way it pushes out only other addresses' counts. Only a flood of new
  * numbers pushes out numbers' counts; a store that refused new keys when full would let that flood stop every
- * verification instead (see the README, "Where they are counted").
+ * verification instead (see the README, "Where they are counted"). The per-number limit's notes of the clients let
+ * through with a pair (`marks`), one for each client answered, cost a flood nothing but addresses: they have a store
+ * of their own, where a flood pushes out only other notes.
  */
-export function memoryPerLimit(now?: () => number, maxKeys = MEMORY_LIMIT_KEYS): (scope: LimitScope) => Store {
+export function memoryPerLimit(now?: () => number, maxKeys = MEMORY_LIMIT_KEYS): ((scope: LimitScope) => Store) & { readonly marks: Store } {
   const stores = new Map<LimitScope, Store>();
-  return (scope) => {
+  const byScope = (scope: LimitScope) => {
     let store = stores.get(scope);
     if (!store) stores.set(scope, (store = new MemoryStore({ now, maxKeys })));
     return store;
   };
+  return Object.assign(byScope, { marks: new MemoryStore({ now, maxKeys }) });
 }
 
 /**
@@ -204,6 +207,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const storeOf = typeof options.store === 'function' ? options.store : () => options.store as Store;
   // When the shared store fails, each limit counts in memory of its own, for the same reason as above.
   const fallbackOf = memoryPerLimit(options.now, 50_000);
+  // In memory, the notes of the clients let through with a pair have a store of their own (see memoryPerLimit).
+  const sharedMarks = (options.store as { marks?: Store }).marks;
+  /** Where the notes of clients let through live, for the per-number limit's store `s` (shared or fallback). */
+  const marksOf = (s: Store): Store => (s === fallbackOf('number') ? fallbackOf.marks : (sharedMarks ?? s));
   const now = options.now ?? Date.now;
 
   async function withStore<T>(scope: LimitScope, use: (s: Store) => Promise<T>): Promise<{ value: T; degraded: boolean }> {
@@ -261,10 +268,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
    */
   async function noteClient(clientKey: string, ttlMs: number, s: Store = storeOf('number')): Promise<boolean> {
     try {
-      await s.set(clientKey, ADMITTED, ttlMs);
+      await marksOf(s).set(clientKey, ADMITTED, ttlMs);
       return true;
     } catch {
-      await fallbackOf('number').set(clientKey, ADMITTED, ttlMs).catch(() => undefined);
+      await fallbackOf.marks.set(clientKey, ADMITTED, ttlMs).catch(() => undefined);
       return false;
     }
   }
@@ -323,7 +330,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     async function foundCounted(s: Store): Promise<Verdict> {
       const fallback = fallbackOf('number');
       const full = (await s.get(fullKey)) ?? (await fallback.get(fullKey));
-      if (full !== null && (await s.get(clientKey)) === null && (await fallback.get(clientKey)) === null) {
+      if (full !== null && (await marksOf(s).get(clientKey)) === null && (await fallbackOf.marks.get(clientKey)) === null) {
         return refused('number', Math.max(1000, (Number(full) || 0) - now()));
       }
       return admitted(s);
@@ -338,7 +345,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       try {
         // The pair's marks before the number's spent mark: a copy of the pair that reads the mark reads them too.
         if (verdict.ok) {
-          await s.set(clientKey, ADMITTED, window.resetMs);
+          await marksOf(s).set(clientKey, ADMITTED, window.resetMs);
           await s.set(pairKey, ADMITTED, window.resetMs);
         }
         if (window.count >= limit.max) await s.set(fullKey, String(now() + window.resetMs), window.resetMs);
@@ -349,7 +356,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
         // client would pass it; without the client's, the client would be refused its own pair.
         const fallback = fallbackOf('number');
         await Promise.all([
-          verdict.ok && fallback.set(clientKey, ADMITTED, window.resetMs),
+          verdict.ok && fallbackOf.marks.set(clientKey, ADMITTED, window.resetMs),
           verdict.ok && fallback.set(pairKey, ADMITTED, window.resetMs),
           window.count >= limit.max && fallback.set(fullKey, String(now() + window.resetMs), window.resetMs),
         ]).catch(() => undefined);
@@ -372,13 +379,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
           if (claim === null) break;
           const refusal = refusalOn(claim);
           if (refusal) return refusal;
-          if ((await s.get(pairKey)) !== null) return admitted(s);
+          if ((await s.get(pairKey)) !== null) return foundCounted(s);
           if (Date.now() >= until) break;
           await pause(COUNTING_POLL_MS);
         }
       }
       // The last claim may have lapsed just after its request counted the pair.
-      if ((await s.get(pairKey)) !== null) return admitted(s);
+      if ((await s.get(pairKey)) !== null) return foundCounted(s);
       return refused('number', COUNTING_MS);
     });
     return degraded ? { ...value, degraded } : value;
@@ -416,8 +423,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
         if (until.shared === null && until.local === null) return pass();
         // Let through with this pair in the window: this client, not another (else the mark would tell a client
         // guessing names which ones others had tried).
-        const own = await read(clientKey);
-        if (own.shared !== null || own.local !== null) return pass();
+        let own: string | null = null;
+        try {
+          own = await marksOf(storeOf('number')).get(clientKey);
+        } catch {
+          degraded = true;
+        }
+        if (own !== null || (await fallbackOf.marks.get(clientKey)) !== null) return pass();
         // This client's request counting this very pair (a double click that came as another pair spent the number):
         // its verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
         const claimed = await read(claimKey);

@@ -225,6 +225,22 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect((await limiter.numberSpent('13312345678', '王五', IP)).ok).toBe(true);
   });
 
+  it('refuses a pair counted by another request it waited on to a client that spent the number meanwhile', async () => {
+    const store = new MemoryStore();
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store, hash: async (...parts) => parts.join('|') });
+    const owner = 'limit:pair-client:limit|pair|13312345678|张三|203.0.113.1';
+    // The owner's request is counting 张三 (its claim out) when a guesser's burst comes: its 张三 passes the spent
+    // check, its other names spend the number, and its 张三 waits on the owner's count.
+    await store.claim('limit:pair-claim:limit|pair|13312345678|张三', 2000, owner);
+    expect((await limiter.numberSpent('13312345678', '张三', '198.51.100.66')).ok).toBe(true);
+    for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, '198.51.100.66')).ok).toBe(true);
+    const waiting = limiter.number('13312345678', '张三', '198.51.100.66');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.set(owner, '1', 600_000);
+    await store.set('limit:pair:limit|pair|13312345678|张三', '1', 600_000);
+    expect(await waiting).toMatchObject({ ok: false, scope: 'number' });
+  });
+
   it('notes a client let through with a pair counted earlier in this instance\'s memory while the shared store refuses writes', async () => {
     const hash = async (...parts: string[]) => parts.join('|');
     const shared = new MemoryStore();
@@ -377,6 +393,16 @@ describe('limits kept in memory', () => {
     for (const name of names) verdicts.push((await limiter.number('13312345678', name, IP)).ok);
     return verdicts;
   };
+
+  it('keep the per-number count through a flood of cache hits from new addresses: the notes of who was let through have a store of their own', async () => {
+    const limiter = createLimiter({ limits: parseLimits('ip=off, number=2/10m'), store: memoryPerLimit(undefined, 50), hash });
+    for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, '198.51.100.9')).ok).toBe(true);
+    expect((await limiter.numberSpent('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
+    // A cached pair asked from 60 new /64s, each answered from the cache and noted as let through.
+    for (let i = 0; i < 60; i++) await limiter.notePass('13800138000', '张三', `2001:db8:${i.toString(16)}::1`);
+    expect((await limiter.numberSpent('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
+    expect((await limiter.number('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
+  });
 
   it('keep the per-number count through a flood of new addresses that fills the address counts', async () => {
     const limiter = createLimiter({ limits: DEFAULT_LIMITS, store: memoryPerLimit(undefined, 1000), hash });
