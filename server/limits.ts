@@ -97,7 +97,8 @@ export interface Limiter {
   ip(ip: string): Verdict | Promise<Verdict>;
   /**
    * Counts a new name for this number; a pair counted in the window passes without counting, whichever client
-   * (address, IPv6 /64) asks, and the client is noted as let through with it.
+   * (address, IPv6 /64) asks, and the client is noted as let through with it, unless the number is spent by then and
+   * the client was not let through with the pair before.
    */
   number(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
@@ -310,9 +311,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   /**
-   * Counts a new name for the number. A pair already admitted in the window passes without counting; one being
+   * Counts a new name for the number. A pair already counted in the window passes without counting; one being
    * counted by another request at that moment (a double click, a retry sent to another instance) gets that
-   * request's verdict, so that asking twice at once never counts twice nor slips a refused name through.
+   * request's verdict, so that asking twice at once never counts twice nor slips a refused name through. Either
+   * way, once the number is spent, a client not let through with the pair is refused (see foundCounted).
    */
   async function countName(limit: Limit, phoneNumber: string, name: string, ip: string): Promise<Verdict> {
     const { numberKey, fullKey, pairKey, claimKey, clientKey } = await pairKeys(phoneNumber, name, ip);
@@ -323,14 +325,16 @@ export function createLimiter(options: LimiterOptions): Limiter {
     }
 
     /**
-     * A pair found counted when this request first looks, not by waiting on its count: refused as numberSpent refuses
-     * it when the number has been spent since this request passed there (a burst of names from one client, all past
-     * that check before any was counted), unless this client was let through with it.
+     * A pair found counted, at once or by waiting on the request counting it: refused as numberSpent refuses it when
+     * the number has been spent since this request passed there (a burst of names from one client, all past that
+     * check before any was counted), unless this client was let through with it. A read the shared store fails
+     * counts as nothing there, as the limits fail open, rather than count the pair again in this instance's memory.
      */
     async function foundCounted(s: Store): Promise<Verdict> {
       const fallback = fallbackOf('number');
-      const full = (await s.get(fullKey)) ?? (await fallback.get(fullKey));
-      if (full !== null && (await marksOf(s).get(clientKey)) === null && (await fallbackOf.marks.get(clientKey)) === null) {
+      const read = (store: Store, key: string) => Promise.resolve().then(() => store.get(key)).catch(() => null);
+      const full = (await read(s, fullKey)) ?? (await fallback.get(fullKey));
+      if (full !== null && (await read(marksOf(s), clientKey)) === null && (await fallbackOf.marks.get(clientKey)) === null) {
         return refused('number', Math.max(1000, (Number(full) || 0) - now()));
       }
       return admitted(s);
