@@ -286,7 +286,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   /**
    * The store keys of a pair under the per-number limit. A request asks `numberSpent` and then `number` for the same
-   * pair: the keys of the last pair asked for are kept, so that its two HMACs are made once, not twice.
+   * pair: the keys of the last pair asked for are kept, so that its HMACs are made once, not twice.
    */
   let lastPair: { phoneNumber: string; name: string; ip: string; keys: Promise<PairKeys> } | undefined;
   function pairKeys(phoneNumber: string, name: string, ip: string): Promise<PairKeys> {
