@@ -261,6 +261,27 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect((await limiter.numberSpent('13312345678', '张三', '198.51.100.10')).ok).toBe(false);
   });
 
+  it('does not count again in memory a pair the shared store counted when one of its reads fails', async () => {
+    const shared = new MemoryStore();
+    let down: 'spent-mark' | 'all' = 'spent-mark';
+    const fails = (key: string) => down === 'all' || key.startsWith('limit:number-full:');
+    const flaky = {
+      get: (key: string) => (fails(key) ? Promise.reject(new Error('ETIMEDOUT')) : shared.get(key)),
+      hit: (key: string, windowMs: number) => (down === 'all' ? Promise.reject(new Error('ECONNREFUSED')) : shared.hit(key, windowMs)),
+      claim: (key: string, ttlMs: number, value?: string) => (down === 'all' ? Promise.reject(new Error('ECONNREFUSED')) : shared.claim(key, ttlMs, value)),
+      set: (key: string, value: string, ttlMs: number) => (down === 'all' ? Promise.reject(new Error('ECONNREFUSED')) : shared.set(key, value, ttlMs)),
+      close: () => shared.close(),
+    };
+    const limiter = createLimiter({ limits: parseLimits('number=1/10m'), store: flaky, hash: async (...parts) => parts.join('|') });
+    // 张三 was counted in the shared store; this instance finds it counted while one read times out.
+    await shared.hit('limit:number:limit|number|13312345678', 600_000);
+    await shared.set('limit:pair:limit|pair|13312345678|张三', '1', 600_000);
+    expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
+    // Then the store goes down: this instance counts on its own, from nothing, 张三 not counted there a second time.
+    down = 'all';
+    expect(await limiter.number('13312345678', '李四', IP)).toMatchObject({ ok: true, degraded: true });
+  });
+
   it('is not spent by a request the per-IP limit refused', async () => {
     const app = limitedApp('ip=1/1m, number=2/10m');
     expect((await app.verify('张三', '13800138000', '192.0.2.1')).status).toBe(200);
