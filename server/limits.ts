@@ -277,6 +277,21 @@ export function createLimiter(options: LimiterOptions): Limiter {
     }
   }
 
+  /**
+   * Whether a client was noted as let through with a pair, in the shared notes or this instance's; `degraded` when
+   * the shared ones could not be read.
+   */
+  async function passNoted(clientKey: string): Promise<{ noted: boolean; degraded: boolean }> {
+    let shared: string | null = null;
+    let degraded = false;
+    try {
+      shared = await marksOf(storeOf('number')).get(clientKey);
+    } catch {
+      degraded = true;
+    }
+    return { noted: shared !== null || (await fallbackOf.marks.get(clientKey)) !== null, degraded };
+  }
+
   /** The refusal a pair's claim holds once its request has counted it; null while it counts, or once it is over. */
   function refusalOn(claim: string): Verdict | null {
     if (!claim.startsWith(REFUSED)) return null;
@@ -331,12 +346,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
      * counts as nothing there, as the limits fail open, rather than count the pair again in this instance's memory.
      */
     async function foundCounted(s: Store): Promise<Verdict> {
-      const fallback = fallbackOf('number');
-      const read = (store: Store, key: string) => Promise.resolve().then(() => store.get(key)).catch(() => null);
-      const full = (await read(s, fullKey)) ?? (await fallback.get(fullKey));
-      if (full !== null && (await read(marksOf(s), clientKey)) === null && (await fallbackOf.marks.get(clientKey)) === null) {
-        return refused('number', Math.max(1000, (Number(full) || 0) - now()));
-      }
+      const spent = await readBoth('number', fullKey);
+      const until = spent.shared ?? spent.local;
+      if (until !== null && !(await passNoted(clientKey)).noted) return refused('number', Math.max(1000, (Number(until) || 0) - now()));
       return admitted(s);
     }
 
@@ -427,13 +439,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
         if (until.shared === null && until.local === null) return pass();
         // Let through with this pair in the window: this client, not another (else the mark would tell a client
         // guessing names which ones others had tried).
-        let own: string | null = null;
-        try {
-          own = await marksOf(storeOf('number')).get(clientKey);
-        } catch {
-          degraded = true;
-        }
-        if (own !== null || (await fallbackOf.marks.get(clientKey)) !== null) return pass();
+        const own = await passNoted(clientKey);
+        degraded ||= own.degraded;
+        if (own.noted) return pass();
         // This client's request counting this very pair (a double click that came as another pair spent the number):
         // its verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
         const claimed = await read(claimKey);

@@ -3,13 +3,7 @@
 // its base class on HTMLElement as the module loads and would throw there; Node gets Lit's own server build instead.
 // Everything the main entry exports works here but the element, which is a placeholder: a page rendered on such a
 // server shows `<carrier-verify>` as markup, and the browser's copy of the package makes it the element.
-export type { Status, VerifiedPair } from './carrier-verify.js';
-export type { Outcome } from './client.js';
-export * from './events.js';
-export { ResultCode, resultCodes, type ErrorCode, type ClientErrorCode } from './codes.js';
-export { carrierOf, segmentOf, type CarrierId, type SegmentKind } from './carriers.js';
-export { checkName, checkPhone, normalizeName, normalizePhone, formatPhone, type NameReason, type PhoneReason, type Field } from './validation.js';
-export type { Lang } from './locales.js';
+export * from './api.js';
 
 /** Stands in for the element class where there is no DOM: importing it works, making one says why it cannot. */
 export class CarrierVerify {

@@ -38,6 +38,12 @@ async function expectLimited(res: Response, retryAfter: number) {
 
 const names = ['张三', '李四', '王五', '赵六', '孙七', '周八', '吴九'];
 
+/** A shared store that reads but refuses every write, with `error` (Redis out of memory, a read-only replica). */
+function readOnlyStore(shared: MemoryStore, error: string) {
+  const refuse = () => Promise.reject(new Error(error));
+  return { get: (key: string) => shared.get(key), hit: refuse, claim: refuse, set: refuse, close: () => shared.close() };
+}
+
 /**
  * A shared store that counts in 20 ms, as over a network, and does the rest at once. A site's budget takes 300 ms:
  * long enough that requests sent a few ms after the first are sure to join its call while it is being charged.
@@ -205,13 +211,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   it('holds a spent number while the shared store reads but refuses writes, the names counted in memory', async () => {
     const hash = async (...parts: string[]) => parts.join('|');
     const shared = new MemoryStore();
-    const readOnly = {
-      get: (key: string) => shared.get(key),
-      hit: () => Promise.reject(new Error('OOM command not allowed')),
-      claim: () => Promise.reject(new Error('OOM command not allowed')),
-      set: () => Promise.reject(new Error('OOM command not allowed')),
-      close: () => shared.close(),
-    };
+    const readOnly = readOnlyStore(shared, 'OOM command not allowed');
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
     // 王五 was counted, and this client let through with it, before the store stopped taking writes (a verification
     // from earlier in the window).
@@ -244,13 +244,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   it('notes a client let through with a pair counted earlier in this instance\'s memory while the shared store refuses writes', async () => {
     const hash = async (...parts: string[]) => parts.join('|');
     const shared = new MemoryStore();
-    const readOnly = {
-      get: (key: string) => shared.get(key),
-      hit: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica.')),
-      claim: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica.')),
-      set: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica.')),
-      close: () => shared.close(),
-    };
+    const readOnly = readOnlyStore(shared, 'READONLY You can\'t write against a read only replica.');
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
     // 张三 was counted earlier in the window, by another client.
     await shared.set('limit:pair:limit|pair|13312345678|张三', '1', 600_000);

@@ -355,30 +355,19 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     }
   });
 
-  it('leave a failure that billed nothing to each instance to try: the one waiting asks the vendor itself', async () => {
+  // A 400 refuses the first call's input: it billed nothing, and says nothing of the next call. A 500 may have billed.
+  it.each([
+    ['leave a failure that billed nothing to each instance to try: the one waiting asks the vendor itself', 400, [502, 200], 2],
+    ['fail with the first call when the vendor answers it with an error: one call, the same 502 on both', 500, [502, 502], 1],
+  ] as const)('%s', async (_, status, statuses, calls) => {
     const { vendor, apps, close } = await pairOfInstances(1000);
     try {
-      // The vendor refuses the first call's input (HTTP 400): it billed nothing, and says nothing of the next call.
-      vendor.fail({ kind: 'status', status: 400, delayMs: 300 }, 1);
+      vendor.fail({ kind: 'status', status, delayMs: 300 }, 1);
       const first = postJson(apps[0]!, '/api/verify', pair);
       await expect.poll(() => vendor.calls).toBe(1);
       const second = await postJson(apps[1]!, '/api/verify', pair);
-      expect([(await first).status, second.status]).toEqual([502, 200]);
-      expect(vendor.calls).toBe(2);
-    } finally {
-      await close();
-    }
-  });
-
-  it('fail with the first call when the vendor answers it with an error: one call, the same 502 on both', async () => {
-    const { vendor, apps, close } = await pairOfInstances(1000);
-    try {
-      vendor.fail({ kind: 'status', status: 500, delayMs: 300 }, 1);
-      const first = postJson(apps[0]!, '/api/verify', pair);
-      await expect.poll(() => vendor.calls).toBe(1);
-      const second = await postJson(apps[1]!, '/api/verify', pair);
-      expect([(await first).status, second.status]).toEqual([502, 502]);
-      expect(vendor.calls).toBe(1);
+      expect([(await first).status, second.status]).toEqual(statuses);
+      expect(vendor.calls).toBe(calls);
     } finally {
       await close();
     }

@@ -24,6 +24,21 @@ async function verified(app: ReturnType<typeof testApp>, siteKey?: string, pair 
   return body.token as string;
 }
 
+/**
+ * An app on a key of the test's own, the claims of a token it issued, and `sign`, which signs those claims with
+ * `extra` over them by the same key: tokens the proxy did not issue, that its key signed all the same.
+ */
+async function signingAsTheProxy() {
+  const key = await generateTokenKey('k1');
+  const app = testApp({ tokenKeys: [key] });
+  const jwks = await (await app.request('/.well-known/jwks.json')).json();
+  const claims = decodeJwt(await verified(app));
+  const { importJWK } = await import('jose');
+  const privateKey = await importJWK(key.jwk, 'ES256');
+  const sign = (extra: Record<string, unknown>) => new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+  return { app, claims, sign, options: { jwks, siteKey: 'sandbox' } };
+}
+
 const siteverify = (app: ReturnType<typeof testApp>, body: unknown) => postJson(app, '/api/siteverify', body).then(async (res) => ({ status: res.status, body: await res.json() }));
 
 describe('the token', () => {
@@ -252,29 +267,16 @@ describe('verifyToken for backends that check offline', () => {
   });
 
   it('refuses unread a token longer than any the proxy issues, even one its key signed (siteverify has its body limit)', async () => {
-    const key = await generateTokenKey('k1');
-    const app = testApp({ tokenKeys: [key] });
-    const jwks = await (await app.request('/.well-known/jwks.json')).json();
-    const claims = decodeJwt(await verified(app));
-    const { importJWK } = await import('jose');
-    const privateKey = await importJWK(key.jwk, 'ES256');
-    const sign = (extra: string) => new SignJWT({ ...claims, extra }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
-    const options = { jwks, siteKey: 'sandbox' };
+    const { sign, options } = await signingAsTheProxy();
     // The same claims signed by the same key: accepted at a normal length, refused past MAX_TOKEN_LENGTH.
-    expect((await verifyToken(await sign('x'), options)).ok).toBe(true);
-    const long = await sign('x'.repeat(MAX_TOKEN_LENGTH));
+    expect((await verifyToken(await sign({ extra: 'x' }), options)).ok).toBe(true);
+    const long = await sign({ extra: 'x'.repeat(MAX_TOKEN_LENGTH) });
     await expect(verifyToken(long, options)).resolves.toEqual({ ok: false, error: 'invalid-input-response' });
   });
 
   it('refuses a token its key signed with a longer life than the proxy gives, offline and at siteverify', async () => {
-    const key = await generateTokenKey('k1');
-    const app = testApp({ tokenKeys: [key] });
-    const jwks = await (await app.request('/.well-known/jwks.json')).json();
-    const claims = decodeJwt(await verified(app));
-    const { importJWK } = await import('jose');
-    const privateKey = await importJWK(key.jwk, 'ES256');
-    const sign = (life: number) => new SignJWT({ ...claims, jti: crypto.randomUUID(), exp: claims.iat! + life }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
-    const options = { jwks, siteKey: 'sandbox' };
+    const { app, claims, sign: signWith, options } = await signingAsTheProxy();
+    const sign = (life: number) => signWith({ jti: crypto.randomUUID(), exp: claims.iat! + life });
     expect((await verifyToken(await sign(TOKEN_TTL_SECONDS + 1), options)).ok).toBe(true);
     for (const life of [TOKEN_TTL_SECONDS + 2, 3600]) {
       const token = await sign(life);
