@@ -211,6 +211,37 @@ export type Check = TokenCheck;
     expect(tsc.status).toBe(0);
   });
 
+  it.each(['nodenext', 'node10'])('types the script-tag global for a page that scripts it in TypeScript (%s resolution)', async (resolution) => {
+    // A page's own script beside <script src="carrier-verify.js">: one reference brings the global's types, no import.
+    const page = join(pkg, `page-${resolution}`);
+    await mkdir(join(page, 'node_modules'), { recursive: true });
+    await symlink(pkg, join(page, 'node_modules', 'carrier-verify'), 'dir');
+    await writeFile(
+      join(page, 'page.ts'),
+      `/// <reference types="carrier-verify/carrier-verify.js" />
+CarrierVerify.timeout = 10_000;
+const phone: boolean = CarrierVerify.checkPhone('138 0013 8000').ok;
+const widget: CarrierVerify | null = document.querySelector('carrier-verify');
+widget?.addEventListener('cv-verified', (event) => console.log(event.detail.phoneMasked, phone));
+window.CarrierVerify.CarrierVerify.timeout = 15_000;
+console.log(widget?.status, CarrierVerify.ClearedEvent.eventName === 'cv-cleared');
+// @ts-expect-error the global carries the package's checks, and this is none of them
+CarrierVerify.checkEmail('a@b.c');
+`,
+    );
+    const module = resolution === 'nodenext' ? 'nodenext' : 'esnext';
+    await writeFile(
+      join(page, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: 'es2022', lib: ['es2023', 'dom'], types: [], skipLibCheck: true },
+        files: ['page.ts'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', page], { cwd: page, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+
   it('names in its declarations only modules it depends on, so that a strict installation resolves them all', async () => {
     // The modules a .d.ts needs: what it imports or re-exports, `import("…")` types, the modules it augments and
     // `/// <reference types>`. One that is neither a dependency nor a peer (nor their @types) resolves only where a
