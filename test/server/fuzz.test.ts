@@ -161,6 +161,7 @@ const RUNS = 1500;
 
 describe('fuzzing the proxy', () => {
   it('answers every malformed or mistyped verify request below 500, without calling the provider', async () => {
+    const validCallsBefore = figures.providerCallsForValid;
     await fc.assert(
       fc.asyncProperty(verifyCase, headersCase, async (c, headers) => {
         figures.cases += 1;
@@ -168,6 +169,8 @@ describe('fuzzing the proxy', () => {
       }),
       { numRuns: RUNS },
     );
+    // The counter of calls is live: the valid pairs slipped into the cases did reach the provider.
+    expect(figures.providerCallsForValid).toBeGreaterThan(validCallsBefore);
   });
 
   it('answers every siteverify request below 500', async () => {
@@ -193,6 +196,7 @@ describe('fuzzing the proxy', () => {
   });
 
   it('names from every Unicode plane are checked, never sent on unchecked', async () => {
+    figures.planes.clear();
     for (let plane = 0; plane <= 16; plane++) {
       await fc.assert(
         fc.asyncProperty(planeText(plane), registered, async (name, entry) => {
@@ -202,9 +206,11 @@ describe('fuzzing the proxy', () => {
         { numRuns: 40 },
       );
     }
+    expect(figures.planes.size).toBe(17);
   });
 
   it('stays below 500 with the default limits on, refusals included', async () => {
+    const refusedBefore = figures.statuses.get(429) ?? 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof(verifyCase, registered.map((e) => ({ path: '/api/verify' as const, contentType: 'application/json', body: JSON.stringify(e) }))), async (c) => {
         figures.cases += 1;
@@ -212,7 +218,7 @@ describe('fuzzing the proxy', () => {
       }),
       { numRuns: 300 },
     );
-    expect(figures.statuses.get(429)).toBeGreaterThan(0);
+    expect(figures.statuses.get(429) ?? 0).toBeGreaterThan(refusedBefore);
   });
 
   afterAll(() => {
@@ -233,11 +239,8 @@ describe('fuzzing the proxy', () => {
         `  Object.prototype changes: ${changed.length}`,
       ].join('\n'),
     );
+    // Each answer's own checks (below 500, no provider call for an invalid input) are made as it comes, in send();
+    // what is left to check once every test has run is that none of them changed Object.prototype.
     expect(changed).toEqual([]);
-    expect(figures.atLeast500).toBe(0);
-    expect(figures.providerCallsForInvalid).toBe(0);
-    // The counter is live: valid pairs slipped into the cases did reach the provider.
-    expect(figures.providerCallsForValid).toBeGreaterThan(0);
-    expect(figures.planes.size).toBe(17);
   });
 });
