@@ -54,6 +54,8 @@ const DEFAULT_ENDPOINT = '/api/verify';
  * pair filled in by the page) are a new attempt at once.
  */
 const ANSWER_SETTLE_MS = 500;
+/** What a press inside the element is left to the browser on: its own controls and links. */
+const PRESSABLE = 'input, button, a[href], [tabindex]';
 const DEFAULT_FIELD_NAME = 'carrier-verify-token';
 
 /**
@@ -738,6 +740,29 @@ export class CarrierVerify extends LitElement {
   }
 
   /**
+   * A press in the box that lands on no control of its own. Left to focus delegation, it would put the focus in the
+   * name field with its text selected, so that the next keys typed replaced the name; and on a label, the selection
+   * it made would keep the label's click from reaching its field (Chromium activates no label then). So a press on
+   * a label leaves the focus to the label's click, which moves it to that label's field, as on any page; a press on
+   * the rest (a hint, the notice, the padding) keeps the focus in the field it is in or, coming from outside, puts it
+   * in the name field with the caret after the text. Controls, links and whatever the page slots in are the
+   * browser's.
+   */
+  #onPress(event: MouseEvent): void {
+    if (event.button !== 0) return;
+    for (const node of event.composedPath()) {
+      if (node === event.currentTarget) break;
+      if (node instanceof HTMLLabelElement) return event.preventDefault();
+      if (node instanceof Element && (node.assignedSlot || node.matches(PRESSABLE))) return;
+    }
+    event.preventDefault();
+    if (this.shadowRoot?.activeElement) return;
+    const name = this.renderRoot.querySelector<HTMLInputElement>('#name');
+    name?.focus();
+    name?.setSelectionRange(name.value.length, name.value.length);
+  }
+
+  /**
    * An Enter that an input method takes to commit its composition (pinyin before a name is chosen) is the input
    * method's: it submits nothing, so nothing half-typed is checked or sent. Safari sends it just after the
    * composition ends, as key 229.
@@ -841,7 +866,7 @@ export class CarrierVerify extends LitElement {
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
     // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} lang=${this.#shownLang}>
+      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} @mousedown=${this.#onPress} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input

@@ -430,6 +430,64 @@ describe('keyboard', () => {
     expect(inner.shadowRoot!.activeElement?.id).to.equal('phone');
   });
 
+  it('a press on one of its labels goes to that label\'s field; on its text, nowhere that would lose what was typed', async () => {
+    const page = await fixture<HTMLDivElement>(html`<div><input id="outside" /><carrier-verify lang="zh-CN"></carrier-verify></div>`);
+    const el = page.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    setText(parts(el).name, '张三');
+    await el.updateComplete;
+    const outside = page.querySelector<HTMLInputElement>('#outside')!;
+    const devtools = (method: string, params: object) => executeServerCommand('devtools', { method, params });
+    const at = (target: Element) => {
+      const box = target.getBoundingClientRect();
+      return { x: Math.round(box.x + 4), y: Math.round(box.y + box.height / 2) };
+    };
+    const press = async (target: Element, by: 'mouse' | 'touch') => {
+      const { x, y } = at(target);
+      if (by === 'mouse') {
+        await sendMouse({ type: 'click', position: [x, y] });
+        await resetMouse();
+      } else {
+        await devtools('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+        await devtools('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await el.updateComplete;
+    };
+    const focused = () => {
+      const active = el.shadowRoot!.activeElement as HTMLInputElement | null;
+      return active ? `${active.id} ${active.selectionStart}-${active.selectionEnd}` : 'outside';
+    };
+    const root = el.shadowRoot!;
+    for (const by of ['mouse', 'touch'] as const) {
+      if (by === 'touch') {
+        await devtools('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+        await devtools('Emulation.setEmitTouchEventsForMouse', { enabled: true, configuration: 'mobile' });
+      }
+      // From outside, the number's label: the number field, the name untouched and not selected to be typed over.
+      outside.focus();
+      await press(root.querySelector('label[for=phone]')!, by);
+      expect(focused(), by).to.equal('phone 0-0');
+      await sendKeys({ type: '138' });
+      expect([parts(el).name.value, parts(el).phone.value], by).to.deep.equal(['张三', '138']);
+      // The notice under the fields: from outside, the name field with the caret after the name; from the number
+      // field, the number field still.
+      outside.focus();
+      await press(root.querySelector('[part=privacy]')!, by);
+      expect(focused(), by).to.equal('name 2-2');
+      parts(el).phone.focus();
+      await press(root.querySelector('[part=privacy]')!, by);
+      expect(focused(), by).to.equal('phone 3-3');
+      // The name's label, from the number field: the name field.
+      await press(root.querySelector('label[for=name]')!, by);
+      expect(focused().split(' ')[0], by).to.equal('name');
+      setText(parts(el).phone, '');
+      await el.updateComplete;
+    }
+    await devtools('Emulation.setEmitTouchEventsForMouse', { enabled: false });
+    await devtools('Emulation.setTouchEmulationEnabled', { enabled: false });
+  });
+
   it('submits with Enter from the name field, and moves the focus to the first wrong field', async () => {
     const el = await widget();
     el.focus();
