@@ -715,16 +715,26 @@ export class CarrierVerify extends LitElement {
     this.#replacedSelection = input.selectionStart !== input.selectionEnd;
   }
 
-  /** A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. */
+  /**
+   * A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. The
+   * grouped text goes in as an edit of the browser's own (`insertText`), so that undo takes the paste back and the
+   * page hears the `input` event as for typing; only where the browser has no such command is the value set.
+   */
   #onPhonePaste(event: ClipboardEvent): void {
     const text = event.clipboardData?.getData('text');
     const input = event.target as HTMLInputElement;
     if (!text || input.readOnly) return;
     event.preventDefault();
     const start = input.selectionStart ?? input.value.length;
-    this.#showPhone(input, pastePhoneInput(input.value, text, start, input.selectionEnd ?? start));
-    this._phoneValue = input.value;
-    this.#edited('phone');
+    const next = pastePhoneInput(input.value, text, start, input.selectionEnd ?? start);
+    // The command edits the focused field (its input event runs #onPhoneInput, which finds the text grouped).
+    const focused = this.shadowRoot?.activeElement === input;
+    if (focused) input.setSelectionRange(0, input.value.length);
+    if (!focused || !document.execCommand('insertText', false, next.value)) {
+      this._phoneValue = next.value;
+      this.#edited('phone');
+    }
+    this.#showPhone(input, next);
   }
 
   #onPhoneCompositionEnd(event: CompositionEvent): void {

@@ -119,6 +119,28 @@ describe('pasting a number', () => {
     expect(phone.value).to.equal('138 0013 8000');
     expect(phone.selectionStart).to.equal(8);
   });
+
+  it('takes a paste back with one undo, and the page hears it as an input event', async () => {
+    const el = await widget();
+    const phone = parts(el).phone;
+    const heard: string[] = [];
+    el.addEventListener('input', (event) => heard.push((event as InputEvent).inputType));
+    phone.focus();
+    await sendKeys({ type: '139' });
+    phone.select();
+    paste(phone, '+86 138-0013-8000');
+    await el.updateComplete;
+    expect(phone.value).to.equal('138 0013 8000');
+    expect(heard).to.deep.equal(['insertText', 'insertText', 'insertText', 'insertText']);
+    await sendKeys({ down: 'Control' });
+    await sendKeys({ press: 'z' });
+    await sendKeys({ up: 'Control' });
+    await el.updateComplete;
+    expect(phone.value).to.equal('139');
+    // The widget follows the field back: its hint is the carrier of 139, and a check sees 139.
+    expect(parts(el).hint.textContent).to.contain('中国移动');
+    expect(el.shadowRoot!.activeElement).to.equal(phone);
+  });
 });
 
 describe('the carrier hint', () => {
