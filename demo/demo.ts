@@ -107,14 +107,50 @@ function applySwitches(): void {
 }
 addEventListener('pageshow', applySwitches);
 
+/**
+ * What a site's backend does with the form: post the token and the pair to siteverify with the site's secret. On
+ * this page that secret is the sandbox site's public one; a real site's stays on its server. A token is good once:
+ * submitting the same one again shows the refusal a replay gets.
+ */
+async function checkAsBackend(token: string, name: string, phoneNumber: string): Promise<string> {
+  try {
+    const response = await fetch('api/siteverify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secret: 'sandbox-secret', token, name, phoneNumber }),
+    });
+    return `POST api/siteverify → ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`;
+  } catch (error) {
+    return `POST api/siteverify failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+let submission = 0;
 $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = new FormData(event.target as HTMLFormElement);
   const token = form.get('carrier-verify-token');
-  $('#form-output').textContent =
-    typeof token === 'string'
-      ? `The form would post carrier-verify-token (${token.length} chars), real_name ${String(form.get('real_name'))} and mobile ${String(form.get('mobile'))} to your backend.`
-      : 'No token yet.';
+  const name = String(form.get('real_name'));
+  const phoneNumber = String(form.get('mobile'));
+  const said = $('#form-output');
+  const answer = $('#form-output-answer');
+  if (typeof token !== 'string') {
+    said.textContent = 'No token yet.';
+    answer.textContent = '';
+    return;
+  }
+  said.textContent = `The form would post carrier-verify-token (${token.length} chars), real_name ${name} and mobile ${phoneNumber} to your backend, which checks them with siteverify:`;
+  answer.textContent = '…';
+  const mine = ++submission;
+  void checkAsBackend(token, name, phoneNumber).then((text) => {
+    if (mine === submission) answer.textContent = text;
+  });
+});
+// A token dropped (Change, a row filled over a verified pair, expiry) takes what was said of it along.
+widget.addEventListener(ClearedEvent.eventName, () => {
+  submission += 1;
+  $('#form-output').textContent = '';
+  $('#form-output-answer').textContent = '';
 });
 
 const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[data-snippet]'));

@@ -149,7 +149,7 @@ describe('the carrier hint', () => {
     ['186 1234', 'zh-CN', '中国联通'],
     ['199', 'en', 'China Telecom'],
     ['192 1234 5678', 'zh-TW', '中國廣電'],
-    ['170 1234', 'en', 'Virtual operator · Virtual-operator numbers may not be verifiable'],
+    ['170 1234', 'en', 'Virtual operator · such numbers may not be verifiable'],
     ['145', 'zh-CN', '上网卡号码无法进行实名验证'],
     ['140', 'en', 'IoT numbers cannot be verified'],
     ['1349', 'zh-TW', '衛星電話號碼無法進行實名驗證'],

@@ -76,14 +76,31 @@ describe('the demo page', () => {
     expect(await tryRow('13900139000')).toContain('cv-not-found');
     expect(await tryRow('13800000500')).toContain('UPSTREAM_ERROR');
     expect(await tryRow('12345678901')).toContain('"reason": "not-mobile"');
+    // The log scrolls once it is long: it is named, and reached by keyboard in any browser, to be scrolled.
+    const log = page.getByRole('list', { name: 'Events' });
+    await log.focus();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('log');
   });
 
-  it('shows what its form would post: the token and the verified pair', async () => {
+  it('shows what its form would post, and what siteverify tells the backend of it: yes once, then a replay refused', async () => {
     await tryRow('18612345678');
-    await page.getByRole('button', { name: /^Submit the form/ }).click();
+    const submit = page.getByRole('button', { name: /^Submit the form/ });
+    const answer = page.locator('#form-output-answer');
+    await submit.click();
     await expect.poll(() => page.locator('#form-output').innerText()).toMatch(
-      /^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend\.$/,
+      /^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend, which checks them with siteverify:$/,
     );
+    await expect.poll(() => answer.innerText()).toMatch(/^POST api\/siteverify → 200\n/);
+    expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
+      success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
+    });
+    await submit.click();
+    await expect.poll(() => answer.innerText()).toContain('"timeout-or-duplicate"');
+    expect(await answer.innerText()).toContain('"success": false');
+    // Change drops the token, and what was said of it.
+    await page.locator('carrier-verify').getByRole('button', { name: '修改' }).click();
+    await expect.poll(() => page.locator('#form-output').innerText()).toBe('');
+    expect(await answer.isVisible()).toBe(false);
   });
 
   it('fits a 320 px phone screen without scrolling sideways', async () => {
