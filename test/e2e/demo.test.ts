@@ -103,6 +103,33 @@ describe('the demo page', () => {
     expect(await answer.isVisible()).toBe(false);
   });
 
+  it('verifies from wherever it is opened (a remote box, a container): its own origin is allowed, not only localhost', { timeout: 30_000 }, async () => {
+    const remote = await launchChromium({ hosts: ['trial.example'] });
+    try {
+      const other = await remote.newPage();
+      await other.goto(`http://trial.example:${server.port}/`);
+      await other.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
+      await other.getByRole('button', { name: /^验证/ }).click();
+      await expect.poll(() => other.locator('#log li').count(), { timeout: 8000 }).toBeGreaterThan(0);
+      expect(await other.locator('#log li').first().innerText()).toContain('cv-verified');
+      // Another page at that origin is no page of the proxy's: its requests are cross-origin, and refused.
+      const foreign = createServer((_, res) => res.end('<!doctype html><title>elsewhere</title>')).listen(0, '127.0.0.1');
+      await new Promise((resolve) => foreign.once('listening', resolve));
+      try {
+        await other.goto(`http://trial.example:${(foreign.address() as AddressInfo).port}/`);
+        const status = await other.evaluate(async (url) => {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) }).catch(() => null);
+          return res ? res.status : 'refused by the browser';
+        }, `http://trial.example:${server.port}/api/verify`);
+        expect(status).toBe('refused by the browser');
+      } finally {
+        foreign.close();
+      }
+    } finally {
+      await remote.close();
+    }
+  });
+
   it('fits a 320 px phone screen without scrolling sideways', async () => {
     const narrow = await browser.newPage({ viewport: { width: 320, height: 640 } });
     try {
