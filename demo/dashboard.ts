@@ -220,8 +220,9 @@ function render(stats: Stats): void {
   renderCharts(stats);
   renderProviders(stats);
   // Counting since its first request, not since it started: what the charts hold, not the process's uptime.
-  const which = instance ? ` · instance ${instance.id}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
-  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, 'updated');
+  const changed = instance && instanceBefore ? ` (was ${instanceBefore}: a restart, or another behind a load balancer)` : '';
+  const which = instance ? ` · instance ${instance.id}${changed}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
+  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, changed ? 'instance-changed' : 'updated');
 }
 
 /** What was last announced of the status: a refresh that only moves its time says nothing (see showStatus). */
@@ -260,21 +261,35 @@ type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: s
 /** Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it. */
 const stepFor: Record<string, number> = { '15': 10, '30': 30, '60': 60 };
 
+/**
+ * How long a load waits for its answer, in ms. The next refresh is asked for once an answer is in: a request left
+ * hanging (a stalled connection, a proxy in front holding it) would end the refreshes, the page showing the last
+ * figures as if current.
+ */
+const loadTimeoutMs = 2 * refreshMs;
+
 async function load(): Promise<Load> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const minutes = $<HTMLSelectElement>('#window').value;
   try {
-    const res = await fetch(`api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+    const res = await fetch(`api/stats?minutes=${minutes}&step=${stepFor[minutes] ?? 10}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      cache: 'no-store',
+      signal: AbortSignal.timeout(loadTimeoutMs),
+    });
     if (res.ok) return { ok: true, stats: (await res.json()) as Stats };
     const body = (await res.json().catch(() => ({}))) as { message?: string; closed?: boolean };
     return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}`, closed: res.status === 401 && body.closed === true };
-  } catch {
-    return { ok: false, status: 0, message: 'The proxy cannot be reached' };
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') return { ok: false, status: 0, message: `no answer in ${loadTimeoutMs / 1000} s` };
+    return { ok: false, status: 0, message: 'the proxy cannot be reached' };
   }
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 let paused = false;
+/** The instance whose figures were shown before the one answering now, when that changed. */
+let instanceBefore: string | undefined;
 let last: Stats | undefined;
 /** Questions asked so far: only the latest one's answer is shown. */
 let asked = 0;
@@ -291,6 +306,12 @@ async function refresh(): Promise<void> {
     // The form goes once its token is taken: the focus in it goes to the data it opened, not back to the page's start.
     const focused = form.contains(document.activeElement);
     form.hidden = true;
+    delete $<HTMLElement>('main').dataset.stale;
+    // Another instance than the one drawn before (a restart, or a load balancer alternating): its figures count
+    // from its own start, which the status says, once, rather than let the history drop to nothing unexplained.
+    const before = last?.instance?.id;
+    const now = result.stats.instance?.id;
+    if (before && now && before !== now) instanceBefore = before;
     last = result.stats;
     try {
       render(result.stats);
@@ -308,8 +329,11 @@ async function refresh(): Promise<void> {
     const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
     $('#token-error').textContent = wrong ? 'That is not the operator token. Enter it again.' : '';
     $('#token-input').setAttribute('aria-invalid', String(wrong));
-    const message = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated: ${result.message}`;
-    showStatus(message, message);
+    // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
+    const since = last ? ` since ${clock(last.generatedAt, true)}` : '';
+    const message = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated${since}: ${result.message}`;
+    showStatus(message, asking || result.closed ? message : 'not-updated');
+    if (last && !asking && !result.closed) $<HTMLElement>('main').dataset.stale = '';
   }
   if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
 }

@@ -479,7 +479,52 @@ describe('GET /dashboard in Chromium', () => {
     });
     await page.goto(`${base}/dashboard?refresh=1`);
     await expect.poll(() => answered, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
-    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, up 0 min)?$/);
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, counting for 0 min)?$/);
+    await page.close();
+  });
+
+  it('goes on refreshing after a load that gets no answer, and marks the figures as old until one comes', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage();
+    let asked = 0;
+    let answered = 0;
+    // The third load hangs, as behind a stalled connection; the others are answered.
+    await page.route('**/api/stats*', async (route) => {
+      if (++asked === 3) return;
+      answered += 1;
+      await route.continue();
+    });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    const status = page.locator('#status');
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Not updated since (\d\d:\d\d:\d\d): no answer in 2 s$/);
+    const shownAt = /since (\S+):/.exec((await status.textContent())!)![1];
+    expect(await page.locator('main').getAttribute('data-stale')).toBe('');
+    expect(await page.locator('main').evaluate((main) => getComputedStyle(main).filter)).toBe('grayscale(1)');
+    // The figures shown are the second answer's, the last drawn.
+    expect(answered).toBe(2);
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance/);
+    expect((await status.textContent())!).not.toContain(shownAt);
+    expect(await page.locator('main').getAttribute('data-stale')).toBeNull();
+    await page.close();
+  });
+
+  it('says when the instance answering changed, so that the history starting over is explained', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage();
+    let answered = 0;
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as { instance: { id: string } };
+      // From the third answer on, another instance (a restart) answers.
+      if (++answered >= 3) stats.instance.id = 'feedbeef';
+      await route.fulfill({ response, json: stats });
+    });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    const status = page.locator('#status');
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting/);
+    const first = /instance ([0-9a-f]{8})/.exec((await status.textContent())!)![1];
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('instance feedbeef');
+    expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), counting for 0 min$`));
     await page.close();
   });
 

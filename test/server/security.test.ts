@@ -172,7 +172,7 @@ describe('CORS per site', () => {
       { origin: 'http://evil.example', host: 'devbox.example:8787' },
       { origin: 'https://trial.example', host: 'internal:8787', 'sec-fetch-site': 'cross-site' },
       { origin: 'null', host: 'devbox.example:8787' },
-    ]) {
+    ] as Record<string, string>[]) {
       const refused = await postJson(trial, '/api/verify', pair, headers);
       expect([headers, refused.status]).toEqual([headers, 403]);
     }
