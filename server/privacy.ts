@@ -6,10 +6,13 @@ export function maskPhone(phoneNumber: string): string {
   return `${phoneNumber.slice(0, 3)}****${phoneNumber.slice(-4)}`;
 }
 
-/** `张三` → `张*`, `买买提·艾力` → `买****`: the first character and a star for each of the others. */
+/**
+ * `张三` → `张*`, `欧阳娜娜` → `欧*`, `买买提·艾力` → `买*`: the first character and one star, whatever the length,
+ * which would narrow a long or a minority name down.
+ */
 export function maskName(name: string): string {
-  const chars = Array.from(name);
-  return chars.length === 0 ? '' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
+  const first = name.codePointAt(0);
+  return first === undefined ? '' : `${String.fromCodePoint(first)}*`;
 }
 
 const encoder = new TextEncoder();

@@ -125,6 +125,10 @@ describe('logs of a whole run', () => {
     const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 200, outcome: 'FP00000', phone: '138****8000', name: '张*', provider: 'sandbox', site: 'sandbox', ip: '203.0.113.0/24' }));
     expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 429, outcome: 'rate-limited', limit: 'number', phone: '187****1111' }));
+    // A long name, a minority name, one beyond the BMP: the first character and one star, never the length.
+    for (const [phone, name] of [['192****5678', '买*'], ['170****5678', '欧*'], ['159****5678', '𠮷*']]) {
+      expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 200, phone, name }));
+    }
     expect(lines).toContainEqual(expect.objectContaining({ route: '/api/verify', status: 502, phone: '138****0500' }));
     expect(lines).toContainEqual(expect.objectContaining({ route: '/api/siteverify', outcome: 'token-accepted' }));
     expect(lines).toContainEqual(expect.objectContaining({ event: 'store-down', store: 'redis' }));
