@@ -23,7 +23,8 @@ async function api(ctx, next) {
   if (ctx.path === '/test/rate-limited') {
     ctx.status = 429;
     ctx.set('Retry-After', /^\d+$/.test(ctx.query.after ?? '') ? ctx.query.after : '7');
-    ctx.body = { code: 'RATE_LIMITED', message: 'Too many requests' };
+    // `?limit=` names the limit that refused, as the proxy does; without it, an older proxy or a gateway's 429.
+    ctx.body = { code: 'RATE_LIMITED', message: 'Too many requests', ...(ctx.query.limit ? { limit: ctx.query.limit } : {}) };
     return;
   }
   if (ctx.path === '/test/cookie-told') {

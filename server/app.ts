@@ -80,7 +80,8 @@ const UNAVAILABLE_RETRY_AFTER = '5';
 function enforce(c: Context<Env>, verdict: Verdict | Promise<Verdict>): void | Promise<void> {
   if (verdict instanceof Promise) return verdict.then((settled) => enforce(c, settled));
   const refusal = noteVerdict(c, verdict);
-  if (refusal) throw apiError('RATE_LIMITED', {}, refusal);
+  // Which limit refused: `number` holds this number only, so a page may let the person go on with another one.
+  if (refusal && !verdict.ok) throw apiError('RATE_LIMITED', { limit: verdict.scope }, refusal);
 }
 
 /** Records a limit's verdict for the log; for a refusal, the Retry-After its answer carries. */

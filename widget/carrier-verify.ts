@@ -8,7 +8,7 @@ import { matchLang, messages, type Lang, type Messages } from './locales.js';
 import { editPhoneInput, formatPhoneInput, pastePhoneInput, typedSegment } from './phone-input.js';
 import { styles } from './styles.js';
 import { tokenLifetime } from './token.js';
-import { checkName, checkPhone, checkRequest, type NameReason, type PhoneCheck, type RequestCheck } from './validation.js';
+import { checkName, checkPhone, checkRequest, normalizePhone, type NameReason, type PhoneCheck, type RequestCheck } from './validation.js';
 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
@@ -684,12 +684,16 @@ export class CarrierVerify extends LitElement {
 
   /**
    * Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew.
-   * A rate limit is the exception: its countdown stays in view whatever is edited, since the proxy does not say
-   * which limit was reached (this address, the site, or the number) and a new number may be refused as well.
+   * A rate limit is the exception: its countdown stays in view whatever is edited, since this address or the site
+   * would refuse any pair as well; unless the proxy said it was the number's own limit (names tried for that
+   * number), which another number does not share: a number edited to another one may be tried at once.
    */
   #edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
-    else this._phoneError = null;
+    else {
+      this._phoneError = null;
+      if (this._error?.limit === 'number' && normalizePhone(this._phoneValue) !== this.#pair?.phoneNumber) this.#retryCountdown.stop();
+    }
     if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) this.#show('idle');
   }
 

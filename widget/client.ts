@@ -1,6 +1,6 @@
 // Posts a checked name and number to the proxy and turns whatever comes back into one outcome.
 import { errorStatus, isResultCode, isRetryable, ResultCode, type ErrorCode } from './codes.js';
-import type { ErrorDetail, InvalidDetail, ResultDetail, VerifiedDetail } from './events.js';
+import type { ErrorDetail, InvalidDetail, RateLimit, ResultDetail, VerifiedDetail } from './events.js';
 import { carrierIds, type CarrierId } from './carriers.js';
 import { messages } from './locales.js';
 
@@ -30,6 +30,7 @@ interface ResultBody {
   code: string;
   message?: string;
   reason?: unknown;
+  limit?: unknown;
   token?: string;
   carrier?: unknown;
   phoneMasked?: string;
@@ -49,10 +50,16 @@ function foreignOutcome(response: Response, message: string): Outcome {
   return code ? errorOutcome(code, message, retryAfterOf(response)) : errorOutcome('BAD_RESPONSE', message);
 }
 
+/** The limits a proxy's 429 may name. */
+const limits: readonly unknown[] = ['ip', 'number', 'site'] satisfies RateLimit[];
+
 /** An `error` outcome; retryable as its code says. */
-export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number, refused?: InvalidDetail): Outcome {
+export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number, refused?: InvalidDetail, limit?: unknown): Outcome {
   const detail: ErrorDetail = { code, message, retryable: isRetryable(code) };
-  const outcome = { status: 'error', detail: retryAfter === undefined ? detail : { ...detail, retryAfter } } as const;
+  const outcome = {
+    status: 'error',
+    detail: { ...detail, ...(retryAfter === undefined ? {} : { retryAfter }), ...(limits.includes(limit) ? { limit: limit as RateLimit } : {}) },
+  } as const;
   return refused ? { ...outcome, refused } : outcome;
 }
 
@@ -139,7 +146,7 @@ export async function postVerify(endpoint: string, body: VerifyBody, signal: Abo
   }
   if (parsed && errorCodes.has(parsed.code)) {
     const message = typeof parsed.message === 'string' ? parsed.message : '';
-    return errorOutcome(parsed.code as ErrorCode, message, retryAfterOf(response), refusedField(parsed.code, parsed.reason));
+    return errorOutcome(parsed.code as ErrorCode, message, retryAfterOf(response), refusedField(parsed.code, parsed.reason), parsed.limit);
   }
   return foreignOutcome(response, `The verification service answered HTTP ${response.status}`);
 }

@@ -30,7 +30,15 @@ export interface ErrorDetail {
   readonly retryable: boolean;
   /** Seconds to wait before trying again, when the proxy said so. */
   readonly retryAfter?: number;
+  /**
+   * With `RATE_LIMITED`, the limit that refused, when the proxy said: `number` (names tried for this number: the
+   * widget lets the person go on with another number at once), `ip` (this address) or `site` (the site's budget).
+   */
+  readonly limit?: RateLimit;
 }
+
+/** A limit of the proxy's that can refuse a verification. */
+export type RateLimit = 'ip' | 'number' | 'site';
 
 /** Why a verified element dropped its token; see ClearedEvent. */
 export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify' | 'restored';

@@ -590,8 +590,9 @@ describe('<carrier-verify>', () => {
     expect(errors).to.deep.equal(['ABORTED', 'UPSTREAM_TIMEOUT']);
   });
 
-  it('keeps the wait of a rate limit whatever is edited: the proxy does not say which limit it was', async () => {
-    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited"></carrier-verify>`);
+  for (const limit of ['', 'ip', 'site']) {
+  it(`keeps the wait of a rate limit whatever is edited when the limit is ${limit || 'not named'}: any pair would be refused`, async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/rate-limited?limit=${limit}`}></carrier-verify>`);
     el.fill({ name: '张三', phoneNumber: '13800138000' });
     await el.verify();
     await el.updateComplete;
@@ -610,6 +611,36 @@ describe('<carrier-verify>', () => {
     await el.updateComplete;
     expect(refused(), 'fill() is an edit too').to.equal(true);
     expect(message.textContent).to.contain('7');
+  });
+  }
+
+  it("lets another number be tried at once after the number's own limit, and keeps the wait for that number's names", async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?limit=number"></carrier-verify>`);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    const outcome = await el.verify();
+    expect(outcome.detail).to.deep.equal({ code: 'RATE_LIMITED', message: 'Too many requests', retryable: true, retryAfter: 7, limit: 'number' });
+    await el.updateComplete;
+    const { name, phone, button, message } = inputs(el);
+    const refused = () => button.disabled || button.getAttribute('aria-disabled') === 'true';
+    // Another name for the same number: still that number's limit.
+    type(name, '李四');
+    await el.updateComplete;
+    expect([refused(), message.textContent]).to.deep.equal([true, 'Too many attempts. Try again in 7 seconds']);
+    el.fill({ phoneNumber: '138 0013 8000' });
+    await el.updateComplete;
+    expect(refused(), 'the same number, written otherwise').to.equal(true);
+    // Another number: the wait goes, and the button sends it.
+    type(phone, '18612345678');
+    await el.updateComplete;
+    expect([refused(), el.status, message.textContent]).to.deep.equal([false, 'idle', '']);
+    expect(el.shadowRoot!.querySelector('[part=retry-button]')).to.equal(null);
+    const again = oneEvent(el, 'cv-error');
+    button.click();
+    expect((await again).detail).to.include({ code: 'RATE_LIMITED', limit: 'number' });
+    await el.updateComplete;
+    el.fill({ phoneNumber: '13312345678' });
+    await el.updateComplete;
+    expect(refused(), 'fill() with another number too').to.equal(false);
   });
 
   it('ends a wait that ran out while the element was out of the page as soon as it is back', async () => {

@@ -30,9 +30,9 @@ function limitedApp(limits?: string, overrides: AppConfig = {}) {
   });
 }
 
-async function expectLimited(res: Response, retryAfter: number) {
+async function expectLimited(res: Response, retryAfter: number, limit: 'ip' | 'number' | 'site') {
   expect(res.status).toBe(429);
-  expect(await res.json()).toEqual({ code: 'RATE_LIMITED', message: expect.any(String) });
+  expect(await res.json()).toEqual({ code: 'RATE_LIMITED', message: expect.any(String), limit });
   expect(res.headers.get('retry-after')).toBe(String(retryAfter));
 }
 
@@ -64,9 +64,9 @@ describe('per-IP limit (30 a minute by default)', () => {
   it('refuses the 31st request in a minute with 429 and Retry-After, then lets the address back in', async () => {
     const app = limitedApp();
     for (let i = 0; i < 30; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
-    await expectLimited(await app.verify('张三', '13800138000'), 60);
+    await expectLimited(await app.verify('张三', '13800138000'), 60, 'ip');
     app.advance(15_000);
-    await expectLimited(await app.verify('张三', '13800138000'), 45);
+    await expectLimited(await app.verify('张三', '13800138000'), 45, 'ip');
     expect((await app.verify('张三', '13800138000', '192.0.2.2')).status).toBe(200);
     app.advance(45_000);
     expect((await app.verify('张三', '13800138000')).status).toBe(200);
@@ -76,7 +76,7 @@ describe('per-IP limit (30 a minute by default)', () => {
     const app = limitedApp('ip=2/1m');
     expect((await app.verify('张三', '13800138000', '2001:db8:1:2::a')).status).toBe(200);
     expect((await app.verify('张三', '13800138000', '2001:db8:1:2:ffff::b')).status).toBe(200);
-    await expectLimited(await app.verify('张三', '13800138000', '2001:db8:1:2::c'), 60);
+    await expectLimited(await app.verify('张三', '13800138000', '2001:db8:1:2::c'), 60, 'ip');
     expect((await app.verify('张三', '13800138000', '2001:db8:1:3::a')).status).toBe(200);
   });
 
@@ -85,7 +85,7 @@ describe('per-IP limit (30 a minute by default)', () => {
     for (let i = 0; i < 5; i++) expect((await app.verify('张', '13800138000')).status).toBe(400);
     expect((await app.verify('张三', '13800138000')).status).toBe(200);
     expect((await app.verify('张三', '13800138000')).status).toBe(200);
-    await expectLimited(await app.verify('张三', '13800138000'), 60);
+    await expectLimited(await app.verify('张三', '13800138000'), 60, 'ip');
   });
 });
 
@@ -93,9 +93,9 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   it('refuses a 6th name for a number, but not a name the same client already tried, nor another number', async () => {
     const app = limitedApp();
     for (const name of names.slice(0, 5)) expect((await app.verify(name, '13800138000', `192.0.2.${names.indexOf(name) + 10}`)).status).toBe(200);
-    await expectLimited(await app.verify('周八', '13800138000', '198.51.100.1'), 600);
+    await expectLimited(await app.verify('周八', '13800138000', '198.51.100.1'), 600, 'number');
     // The refused name stays refused; a name is free to the client that tried it; other numbers are untouched.
-    await expectLimited(await app.verify('周八', '13800138000', '198.51.100.2'), 600);
+    await expectLimited(await app.verify('周八', '13800138000', '198.51.100.2'), 600, 'number');
     const repeat = await app.verify('张三', '13800138000', '192.0.2.10');
     expect(repeat.status).toBe(200);
     expect(await repeat.json()).toMatchObject({ code: 'FP00000' });
@@ -108,7 +108,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     const app = limitedApp('number=1/10m');
     expect((await app.verify('买买提·艾力', '19212345678')).status).toBe(200);
     expect((await app.verify(' 买买提•艾力 ', '+86 192-1234-5678')).status).toBe(200);
-    await expectLimited(await app.verify('欧阳娜娜', '19212345678'), 600);
+    await expectLimited(await app.verify('欧阳娜娜', '19212345678'), 600, 'number');
   });
 
   it('does not count a repeat of a pair the result cache still answers, after the window has moved on', async () => {
@@ -121,7 +121,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(repeat.status).toBe(200);
     expect(await repeat.json()).toMatchObject({ code: 'FP00000' });
     expect((await app.verify('王五', '13800138000')).status).toBe(200);
-    await expectLimited(await app.verify('赵六', '13800138000'), 60);
+    await expectLimited(await app.verify('赵六', '13800138000'), 60, 'number');
   });
 
   it('refuses a cached pair with the rest once the number\'s names are spent: no free test of names against the cache', async () => {
@@ -130,9 +130,9 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     app.advance(11 * MINUTE);
     // Someone else tries name after name for the number, each from a new address.
     for (const [i, name] of names.slice(1, 6).entries()) expect((await app.verify(name, '13800138000', `192.0.2.${i + 10}`)).status).toBe(200);
-    await expectLimited(await app.verify('吴九', '13800138000', '192.0.2.30'), 600);
+    await expectLimited(await app.verify('吴九', '13800138000', '192.0.2.30'), 600, 'number');
     // The right name is in the cache, from the owner's verification 11 minutes ago: it must look like any other name.
-    await expectLimited(await app.verify('张三', '13800138000', '192.0.2.31'), 600);
+    await expectLimited(await app.verify('张三', '13800138000', '192.0.2.31'), 600, 'number');
     // A name tried in this window is still free to the client that tried it; at the window's end the owner is let in.
     expect((await app.verify('李四', '13800138000', '192.0.2.10')).status).toBe(200);
     app.advance(10 * MINUTE);
@@ -149,7 +149,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     const together = await Promise.all([1, 2, 3, 4, 5].map((i) => app.verify('李四', '18612345678', `192.0.2.${40 + i}`)));
     expect(together.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
     for (const [i, name] of ['王八', '赵六', '孙七', '周八'].entries()) expect((await app.verify(name, '18612345678', `192.0.2.${60 + i}`)).status).toBe(200);
-    await expectLimited(await app.verify('吴九', '18612345678', '192.0.2.70'), 600);
+    await expectLimited(await app.verify('吴九', '18612345678', '192.0.2.70'), 600, 'number');
   });
 
   it('lets a client answered from the cache in this window ask again once the number is spent, as one it counted', async () => {
@@ -160,7 +160,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect((await app.verify('张三', '13312345678', '203.0.113.1')).status).toBe(200);
     for (const name of ['李四', '王五']) expect((await app.verify(name, '13312345678', '198.51.100.9')).status).toBe(200);
     expect((await app.verify('张三', '13312345678', '203.0.113.1')).status).toBe(200);
-    await expectLimited(await app.verify('张三', '13312345678', '198.51.100.10'), 600);
+    await expectLimited(await app.verify('张三', '13312345678', '198.51.100.10'), 600, 'number');
   });
 
   it('refuses a pair others counted to a client that spent the number after its own check passed (a burst of names)', async () => {
@@ -180,7 +180,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     for (const name of ['赵一', '赵二', '赵三', '赵四']) expect((await app.verify(name, '17012345678', '198.51.100.9')).status).toBe(200);
     // Each guess from a new address is refused, the owner's name (and its token) among them, and any name another
     // client tried; the owner's and the guesser's own repeats still pass.
-    for (const [i, name] of ['钱七', '欧阳娜娜', '赵一', '孙八'].entries()) await expectLimited(await app.verify(name, '17012345678', `198.51.100.${i + 20}`), 600);
+    for (const [i, name] of ['钱七', '欧阳娜娜', '赵一', '孙八'].entries()) await expectLimited(await app.verify(name, '17012345678', `198.51.100.${i + 20}`), 600, 'number');
     expect(await (await app.verify('欧阳娜娜', '17012345678', '203.0.113.7')).json()).toMatchObject({ code: 'FP00000' });
     expect((await app.verify('赵一', '17012345678', '198.51.100.9')).status).toBe(200);
   });
@@ -203,8 +203,8 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     app.advance(11 * MINUTE);
     for (const name of ['李四', '王五']) expect((await app.verify(name, '13800138000')).status).toBe(200);
     const before = lookups;
-    await expectLimited(await app.verify('张三', '13800138000'), 600);
-    await expectLimited(await app.verify('赵六', '13800138000'), 600);
+    await expectLimited(await app.verify('张三', '13800138000'), 600, 'number');
+    await expectLimited(await app.verify('赵六', '13800138000'), 600, 'number');
     expect(lookups).toBe(before);
   });
 
@@ -279,9 +279,9 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   it('is not spent by a request the per-IP limit refused', async () => {
     const app = limitedApp('ip=1/1m, number=2/10m');
     expect((await app.verify('张三', '13800138000', '192.0.2.1')).status).toBe(200);
-    await expectLimited(await app.verify('李四', '13800138000', '192.0.2.1'), 60);
+    await expectLimited(await app.verify('李四', '13800138000', '192.0.2.1'), 60, 'ip');
     expect((await app.verify('李四', '13800138000', '192.0.2.2')).status).toBe(200);
-    await expectLimited(await app.verify('王五', '13800138000', '192.0.2.3'), 600);
+    await expectLimited(await app.verify('王五', '13800138000', '192.0.2.3'), 600, 'number');
   });
 });
 
@@ -446,7 +446,7 @@ describe('per-site limit (10,000 a day by default)', () => {
     for (let i = 0; i < 3; i++) {
       expect((await app.verify(names[i]!, '13800138000', `192.0.2.${i + 1}`, { siteKey: 'shop' })).status).toBe(200);
     }
-    await expectLimited(await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' }), 86_400);
+    await expectLimited(await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' }), 86_400, 'site');
     expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'bank' })).status).toBe(200);
     app.advance(24 * 60 * MINUTE);
     expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' })).status).toBe(200);
@@ -457,7 +457,7 @@ describe('per-site limit (10,000 a day by default)', () => {
     expect((await app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
     expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
-    await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400);
+    await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400, 'site');
   });
 
   it('counts requests for one pair that share a call once: a double click spends one unit of the budget, as it pays once', async () => {
@@ -471,7 +471,7 @@ describe('per-site limit (10,000 a day by default)', () => {
       expect(vendor.calls).toBe(1);
       // One unit spent of two: another pair still gets its call, and the one after it is refused.
       expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
-      await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400);
+      await expectLimited(await app.verify('王五', '13312345678', '192.0.2.1', { siteKey: 'shop' }), 86_400, 'site');
       expect(vendor.calls).toBe(2);
     } finally {
       await transport.close();
@@ -486,7 +486,7 @@ describe('per-site limit (10,000 a day by default)', () => {
       const app = limitedApp('site=1/1d, ip=off', { sites, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs: 2000 })] });
       expect((await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
       const repeats = await Promise.all(Array.from({ length: 3 }, () => app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })));
-      for (const res of repeats) await expectLimited(res, 86_400);
+      for (const res of repeats) await expectLimited(res, 86_400, 'site');
       expect(vendor.calls).toBe(1);
       expect(app.logs.slice(-3)).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 429, outcome: 'rate-limited', limit: 'site' })));
     } finally {
@@ -505,7 +505,7 @@ describe('per-site limit (10,000 a day by default)', () => {
       app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' }),
       new Promise((resolve) => setTimeout(resolve, 5)).then(() => app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'bank' })),
     ]);
-    await expectLimited(shop, 86_400);
+    await expectLimited(shop, 86_400, 'site');
     expect(bank.status).toBe(200);
     expect(app.logs.find((line) => line.site === 'bank')).toMatchObject({ status: 200, outcome: 'FP00000' });
     expect(app.logs.find((line) => line.site === 'bank')?.limit).toBeUndefined();
@@ -521,9 +521,9 @@ describe('per-site limit (10,000 a day by default)', () => {
     // From one client, so that the later requests wait on the first's count of the pair and then join its call.
     const later = (ms: number, siteKey: string) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => app.verify('张三', '13800138000', '192.0.2.2', { siteKey }));
     const [shop, bank, mall, shopAgain] = await Promise.all([later(0, 'shop'), later(5, 'bank'), later(5, 'mall'), later(5, 'shop')]);
-    await expectLimited(shop, 86_400);
-    await expectLimited(bank, 86_400);
-    await expectLimited(shopAgain, 86_400);
+    await expectLimited(shop, 86_400, 'site');
+    await expectLimited(bank, 86_400, 'site');
+    await expectLimited(shopAgain, 86_400, 'site');
     expect(mall.status).toBe(200);
     expect(app.logs.find((line) => line.site === 'mall')).toMatchObject({ status: 200, outcome: 'FP00000', cache: 'miss' });
   });
@@ -541,7 +541,7 @@ describe('a refusal as a browser and the log see it', () => {
     const origin = { origin: 'http://localhost:5173' };
     await app.verify('张三', '13800138000', '192.0.2.1', {}, origin);
     const res = await app.verify('张三', '13800138000', '192.0.2.1', {}, origin);
-    await expectLimited(res, 60);
+    await expectLimited(res, 60, 'ip');
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(res.headers.get('access-control-expose-headers')?.toLowerCase().split(/\s*,\s*/)).toEqual(expect.arrayContaining(['retry-after', 'date']));
   });
