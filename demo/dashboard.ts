@@ -47,7 +47,9 @@ const codeLabels: Record<string, string> = {
 };
 
 const integer = new Intl.NumberFormat('en');
-const money = (value: number) => `¥${value.toFixed(value !== 0 && value < 100 ? 2 : 0)}`;
+/** Yuan, to the fen with thousands grouped (`¥1,234.50`); nothing is `¥0`. */
+const yuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (value: number) => (value === 0 ? '¥0' : `¥${yuan.format(value)}`);
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
 /** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
 const percent = (value: number) => {
@@ -144,7 +146,11 @@ function renderProviders(stats: Stats): void {
       const row = document.createElement('tr');
       const latency = stats.totals.latency[provider];
       const state = stats.circuits[provider] ?? 'unknown';
-      const cells = [provider, state, count(latency?.count ?? 0), latency?.p50 != null ? ms(latency.p50) : '–', latency?.p95 != null ? ms(latency.p95) : '–'];
+      const calls = latency?.count ?? 0;
+      // A provider's failed calls, which a failover answered from another, show here and nowhere else.
+      const failed = latency?.failed ?? 0;
+      const failures = failed ? `${count(failed)} (${percent((100 * failed) / calls)})` : '0';
+      const cells = [provider, state, count(calls), failures, latency?.p50 != null ? ms(latency.p50) : '–', latency?.p95 != null ? ms(latency.p95) : '–'];
       for (const [i, text] of cells.entries()) {
         const cell = document.createElement(i === 0 ? 'th' : 'td');
         if (i === 0) cell.scope = 'row';

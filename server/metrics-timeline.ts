@@ -64,6 +64,11 @@ export class LatencySketch {
 export interface LatencySummary {
   /** Upstream calls measured. */
   readonly count: number;
+  /**
+   * Of those, the calls that failed (a timeout, an error status, a broken connection, an answer that could not be
+   * read): a request the router then answered from another provider shows no error, only this.
+   */
+  readonly failed: number;
   /** Median and 95th percentile in milliseconds; null without calls. */
   readonly p50: number | null;
   readonly p95: number | null;
@@ -111,6 +116,8 @@ class Bucket {
   billedCalls = 0;
   cost = 0;
   readonly latency = new Map<string, LatencySketch>();
+  /** Failed upstream calls per provider id. */
+  readonly failed = new Map<string, number>();
 
   merge(other: Bucket): void {
     addAll(this.requests, other.requests);
@@ -121,12 +128,13 @@ class Bucket {
     this.billedCalls += other.billedCalls;
     this.cost += other.cost;
     for (const [provider, sketch] of other.latency) sketchOf(this, provider).merge(sketch);
+    addAll(this.failed, other.failed);
   }
 
   counts(): StatsCounts {
     const latency: Record<string, LatencySummary> = {};
     for (const [provider, sketch] of this.latency) {
-      latency[provider] = { count: sketch.count, p50: roundMs(sketch.quantile(0.5)), p95: roundMs(sketch.quantile(0.95)) };
+      latency[provider] = { count: sketch.count, failed: this.failed.get(provider) ?? 0, p50: roundMs(sketch.quantile(0.5)), p95: roundMs(sketch.quantile(0.95)) };
     }
     return {
       requests: Object.fromEntries(this.requests),
@@ -158,7 +166,7 @@ function roundMs(ms: number | null): number | null {
 /** What the timeline is told; labels are already safe (see `safeLabel` in metrics.ts). */
 export type TimelineEvent =
   | { readonly kind: 'response'; readonly code: string; readonly status: number }
-  | { readonly kind: 'upstream'; readonly provider: string; readonly ms: number; readonly billed: boolean; readonly cost: number }
+  | { readonly kind: 'upstream'; readonly provider: string; readonly ms: number; readonly failed: boolean; readonly billed: boolean; readonly cost: number }
   | { readonly kind: 'cache'; readonly hit: boolean };
 
 export interface Timeline {
@@ -192,6 +200,7 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
       if (event.status === 429) bucket.rateLimited += 1;
     } else if (event.kind === 'upstream') {
       sketchOf(bucket, event.provider).add(event.ms);
+      if (event.failed) bucket.failed.set(event.provider, (bucket.failed.get(event.provider) ?? 0) + 1);
       if (event.billed) {
         bucket.billedCalls += 1;
         bucket.cost += event.cost;

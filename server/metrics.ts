@@ -4,7 +4,7 @@
 // perf_hooks, so the app cannot import it and still run on an edge runtime. The app records into the `Metrics`
 // below; where the numbers go for GET /metrics is a `MetricRegistry`: a small web-standard one (metrics-text.ts),
 // which on Node metrics-prom.ts (injected by node.ts) follows with prom-client's process metrics.
-import { ResultCode } from '../widget/codes.js';
+import { isResultCode, ResultCode } from '../widget/codes.js';
 import { BUCKET_MS, createTimeline, type TimelineWindow } from './metrics-timeline.js';
 import { createTextRegistry } from './metrics-text.js';
 import { randomHex } from './privacy.js';
@@ -235,7 +235,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     } else if (attempt.maybeBilled) {
       registry.inc(metricDefs.maybeBilledFailures, { provider: id });
     }
-    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, billed, cost: billed ? price : 0 });
+    // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…).
+    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed: !isResultCode(attempt.outcome), billed, cost: billed ? price : 0 });
   }
 
   /** The breakers as they are now, also written to the gauges (read at each scrape, never stale). */

@@ -67,7 +67,7 @@ function everySeries(stats: DashboardStats): DashboardStats {
   const codes = ['FP00000', 'FP03333', 'KYC1101', 'RATE_LIMITED', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'BAD_REQUEST', 'INVALID_NAME', 'INVALID_PHONE', 'ORIGIN_NOT_ALLOWED', 'HTTP_404'];
   const errors = ['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'HTTP_500'];
   const providers = ['one', 'two', 'three', 'four', 'five', 'six'];
-  const latency = Object.fromEntries(providers.map((provider, i) => [provider, { count: 1, p50: 40 + 30 * i, p95: 90 + 60 * i }]));
+  const latency = Object.fromEntries(providers.map((provider, i) => [provider, { count: 1, failed: 0, p50: 40 + 30 * i, p95: 90 + 60 * i }]));
   const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, latency };
   return { ...stats, providers, circuits: {}, totals: counts, series: stats.series.map((point) => ({ ...point, ...counts })) };
 }
@@ -634,6 +634,9 @@ describe('GET /dashboard in Chromium', () => {
       await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
       await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
       expect(await page.locator('#providers .state').allTextContents()).toEqual(['open', 'closed']);
+      // The failed call the router answered from "steady" shows in the table, though no request failed.
+      const row = async (i: number) => (await page.locator('#providers tbody tr').nth(i).locator('th, td').allTextContents()).slice(0, 4);
+      expect([await row(0), await row(1)]).toEqual([['broken', 'open', '1', '1 (100%)'], ['steady', 'closed', '1', '0']]);
       expect(await contrastFailures(page)).toEqual([]);
       await page.close();
       await transport.close();

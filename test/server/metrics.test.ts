@@ -191,7 +191,9 @@ describe('GET /api/stats', () => {
     expect(body.series.at(-1)!.requests).toEqual({ FP03333: 1, UPSTREAM_ERROR: 1 });
     expect(body.series.at(-1)!.errors).toEqual({ UPSTREAM_ERROR: 1 });
     expect(body.totals).toMatchObject({ billedCalls: 2, cost: 0.8, rateLimited: 0 });
-    expect(body.totals.latency.sandbox).toMatchObject({ count: 3, p50: expect.any(Number), p95: expect.any(Number) });
+    // The call that answered 500 is a failed one; the two answers are not.
+    expect(body.totals.latency.sandbox).toEqual({ count: 3, failed: 1, p50: expect.any(Number), p95: expect.any(Number) });
+    expect(body.series.at(-2)!.latency.sandbox!.failed).toBe(0);
     expect(body.providers).toEqual(['sandbox']);
     expect(body.circuits).toEqual({ sandbox: 'closed' });
     // The instance that answered, the same on every call, and another for another instance.
