@@ -139,6 +139,18 @@ function renderTiles(stats: Stats): void {
   setTile('cost', money(totals.cost), 'estimated');
 }
 
+/** A shared store that is down changes what the figures mean: the page says so above them, and since when. */
+function renderStore(stats: Stats): void {
+  const { store } = stats as Partial<Stats>;
+  const note = $<HTMLElement>('#store-note');
+  note.hidden = store?.state !== 'down';
+  if (store?.state !== 'down') return;
+  const why = store.reason ? ` (${store.reason})` : '';
+  note.textContent =
+    `The shared store (Redis) is down since ${clock(store.since, true)}${why}: each instance counts the rate limits on its own, ` +
+    'the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.';
+}
+
 function renderProviders(stats: Stats): void {
   const body = $<HTMLTableSectionElement>('#providers tbody');
   body.replaceChildren(
@@ -222,6 +234,7 @@ function render(stats: Stats): void {
   // The link shows once the data says the app serves the trial page (off the sandbox it does not; an earlier
   // version, not saying, always did): before the operator token is given, or should no data come, it stays hidden.
   $<HTMLElement>('#demo-item').hidden = trial === false;
+  renderStore(stats);
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);

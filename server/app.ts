@@ -20,7 +20,7 @@ import { createRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, SANDBOX_SITE, type Site } from './sites.js';
-import { StoreUnavailableError } from './stores/types.js';
+import { StoreUnavailableError, type StoreHealth } from './stores/types.js';
 import type { TokenError } from './tokens.js';
 
 /** Largest request body accepted, in bytes: a name and a number need far less. */
@@ -239,6 +239,12 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+/** The shared store's state for /healthz: `storeState` and, for a store down, since when and why. */
+function healthOfStore(health: StoreHealth | undefined): Record<string, string> {
+  if (!health) return {};
+  return { storeState: health.state, storeSince: new Date(health.since).toISOString(), ...(health.reason ? { storeReason: health.reason } : {}) };
+}
+
 /** The host (and port) an origin names, or null for one that is no URL. */
 function hostOf(origin: string): string | null {
   try {
@@ -279,6 +285,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const cache = createResultCache({ ...config.cache, hash: config.hash, now: config.now, callMs: router.deadlineMs });
   router.observe(config.metrics.upstreamCall);
   config.metrics.watchCircuits(router.health);
+  config.metrics.watchStore(config.storeHealth);
   const limiter = createLimiter({ limits: config.limits, store: config.limitStores, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
   /**
@@ -554,6 +561,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       status: 'ok',
       sandbox: config.sandbox,
       store: config.storeKind,
+      ...healthOfStore(config.storeHealth()),
       // Breaker state, error rate and latency per provider; never a URL or key.
       providers: router.health(),
     });

@@ -14,7 +14,7 @@ import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRe
 import { parseOperatorToken, type OperatorAccess } from './monitoring.js';
 import { SANDBOX_SITE, type Site } from './sites.js';
 import { MemoryStore } from './stores/memory.js';
-import type { Store } from './stores/types.js';
+import type { Store, StoreHealth } from './stores/types.js';
 import { createTokenService, type TokenKeyConfig, type TokenService } from './tokens.js';
 
 /** Fewest characters of a secret used as an HMAC key (256 bits of hex or base64 text). */
@@ -86,6 +86,8 @@ export interface ResolvedConfig {
   /** Makes a keyed hasher from a secret (token subjects are keyed with each site's secret). */
   readonly hasher: HasherFactory;
   readonly storeKind: 'memory' | 'redis';
+  /** How the shared store is doing, when it says (Redis does); none for state in memory. */
+  readonly storeHealth: () => StoreHealth | undefined;
   /** Where each limit counts: the shared store, or in memory a bounded store per limit. */
   readonly limitStores: (scope: LimitScope) => Store;
   /** The result cache's store, size and TTLs. */
@@ -158,6 +160,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     hasher,
     hash: options.hashSecret === undefined ? hashUnderRandomSecret(hasher) : hasher(options.hashSecret),
     storeKind,
+    storeHealth: () => sharedStore?.health?.(),
     log: options.log ?? (() => undefined),
     now,
     assets: options.assets ?? (async () => null),

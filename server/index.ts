@@ -6,7 +6,7 @@ export { keygenLines } from './keygen.js';
 export { createHttpProvider, type HttpProviderOptions } from './providers/http.js';
 export { UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type VerifyQuery } from './providers/types.js';
 export { MemoryStore } from './stores/memory.js';
-export type { Store } from './stores/types.js';
+export type { Store, StoreHealth } from './stores/types.js';
 export type { Site } from './sites.js';
 export { maskName, maskPhone } from './privacy.js';
 export { checkName, checkPhone, checkRequest, type NameCheck, type PhoneCheck, type RequestCheck } from '../widget/validation.js';

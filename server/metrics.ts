@@ -10,6 +10,7 @@ import { createTextRegistry } from './metrics-text.js';
 import { randomHex } from './privacy.js';
 import type { BreakerState } from './providers/health.js';
 import type { AttemptRecord } from './providers/router.js';
+import type { StoreHealth } from './stores/types.js';
 
 export type CircuitState = BreakerState;
 /** States every provider's gauge lists, 0 or 1; a state the breaker reports beyond these is listed as it appears. */
@@ -92,6 +93,12 @@ export const metricDefs = {
     help: 'Requests the program answered before the app could read them (not HTTP, headers too large, not sent in time, no URL to be made of them, CONNECT), by error code',
     type: 'counter',
     labelNames: ['code'],
+  },
+  storeUp: {
+    name: 'carrier_verify_store_up',
+    help: 'Whether the shared store (Redis) answers: 1 up, 0 down; absent while it has not answered yet, or with state in memory',
+    type: 'gauge',
+    labelNames: [],
   },
   pricePerCall: {
     name: 'carrier_verify_price_per_call',
@@ -182,6 +189,8 @@ export interface Stats extends TimelineWindow {
   /** Providers known to the proxy, in configuration order, then any others seen. */
   readonly providers: readonly string[];
   readonly circuits: Readonly<Record<string, CircuitState>>;
+  /** The shared store's state, when there is one that says. */
+  readonly store?: StoreHealth;
 }
 
 /** What the app and its parts record into; one per app, in `config.metrics`. */
@@ -196,6 +205,8 @@ export interface Metrics {
   unreadable(code: string): void;
   /** Where to read the circuit breakers' states from (the router's `health`). */
   watchCircuits(source: CircuitSource): void;
+  /** Where to read the shared store's state from. */
+  watchStore(source: () => StoreHealth | undefined): void;
   /** Recent history for the dashboard. */
   stats(query: StatsQuery): Stats;
   /** GET /metrics. */
@@ -220,6 +231,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let instance: InstanceInfo | undefined;
   const seen: string[] = [];
   let circuitSource: CircuitSource = () => [];
+  let storeSource: () => StoreHealth | undefined = () => undefined;
   registry.set(metricDefs.pricePerCall, {}, price);
 
   function upstreamCall(attempt: AttemptRecord): void {
@@ -250,6 +262,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return states;
   }
 
+  /** The shared store's state as it is now, also written to its gauge (read at each scrape). */
+  function store(): StoreHealth | undefined {
+    const health = storeSource();
+    if (health && health.state !== 'unknown') registry.set(metricDefs.storeUp, {}, health.state === 'up' ? 1 : 0);
+    return health;
+  }
+
   return {
     request(record) {
       firstServed ??= now();
@@ -271,14 +290,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     watchCircuits(source) {
       circuitSource = source;
     },
+    watchStore(source) {
+      storeSource = source;
+    },
     stats({ windowMs, stepMs }) {
       const states = circuits();
       const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
       instance ??= { id: randomHex(4), startedAt: firstServed ?? now() };
-      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...timeline.window(windowMs, stepMs) };
+      const health = store();
+      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...(health ? { store: health } : {}), ...timeline.window(windowMs, stepMs) };
     },
     async exposition() {
       circuits();
+      store();
       return { contentType: registry.contentType, body: await registry.exposition() };
     },
   };

@@ -1,6 +1,6 @@
 // The Redis store: state shared by every proxy instance that points at the same REDIS_URL (Node only, via ioredis).
 import { Redis, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError, type Store, type WindowCount } from './types.js';
+import { StoreUnavailableError, type Store, type StoreHealth, type WindowCount } from './types.js';
 
 export interface RedisStoreOptions {
   /** Prefix of every key, so that one Redis can serve several deployments. */
@@ -90,6 +90,9 @@ export class RedisStore implements Store {
   private readonly hitCommand: HitCommand;
   private readonly releaseCommand: ReleaseCommand;
   private state: 'up' | 'down' | 'unknown' = 'unknown';
+  /** When `state` last changed (or the store was made), and the reason given for a `down`. */
+  private since = Date.now();
+  private reason: string | undefined;
   private failFastUntil = 0;
   /** Set when a command timed out: until one answers again, one command at a time is sent to find out. */
   private hung = false;
@@ -117,7 +120,9 @@ export class RedisStore implements Store {
       // Redis comes back says so once too: that cause is the operator's to fix, and no later 'up' will follow.
       const wrongDatabase = state === 'down' && reason !== undefined && reason === this.wrongDatabase && reported !== reason;
       if (this.state === state && !wrongDatabase) return;
+      if (this.state !== state) this.since = Date.now();
       this.state = state;
+      this.reason = state === 'down' ? reason : undefined;
       reported = reason;
       if (state === 'up') this.writesRefused = false;
       options.onStateChange?.(state, reason);
@@ -197,6 +202,10 @@ export class RedisStore implements Store {
     // An answer after a hang or a refusal: Redis is back, though the connection never went.
     if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
     return value;
+  }
+
+  health(): StoreHealth {
+    return { state: this.state, since: this.since, ...(this.reason ? { reason: this.reason } : {}) };
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {

@@ -20,6 +20,16 @@ export interface Store {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Releases connections; the store is unusable afterwards. */
   close(): Promise<void>;
+  /** How the store's backend is doing, for `/healthz`, `/metrics` and the dashboard; none for a store in memory. */
+  health?(): StoreHealth;
+}
+
+/** A shared store's state: `up`, `down` (with why, when known) or `unknown` before its first answer. */
+export interface StoreHealth {
+  readonly state: 'up' | 'down' | 'unknown';
+  /** When it entered that state, in ms since the epoch. */
+  readonly since: number;
+  readonly reason?: string;
 }
 
 /**

@@ -508,6 +508,30 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('says above the figures when the shared store is down, since when and why, and no more once it is back', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage();
+    const downSince = Date.now() - 90_000;
+    let down = true;
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as Record<string, unknown>;
+      stats.store = down ? { state: 'down', since: downSince, reason: 'OOM' } : { state: 'up', since: Date.now() };
+      await route.fulfill({ response, json: stats });
+    });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    const note = page.locator('#store-note');
+    await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(true);
+    const since = await page.evaluate((time) => new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }), downSince);
+    expect(await note.textContent()).toBe(
+      `The shared store (Redis) is down since ${since} (OOM): each instance counts the rate limits on its own, the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.`,
+    );
+    expect(await contrastFailures(page)).toEqual([]);
+    down = false;
+    await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(false);
+    await page.close();
+  });
+
   it('says when the instance answering changed, so that the history starting over is explained', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();

@@ -228,6 +228,15 @@ describe('two instances on one Redis', () => {
     expect(during.headers.get('retry-after')).toBe('5');
     expect(await during.json()).toMatchObject({ success: false, errors: ['internal-error'] });
     expect(a.logs.concat(b.logs).some((line) => line.event === 'store-down')).toBe(true);
+    // The operator sees it where they look: /healthz, the gauge to alert on, the dashboard's data.
+    const seen = async (instance: Instance) => {
+      const base = `http://127.0.0.1:${instance.server.port}`;
+      const health = (await (await fetch(`${base}/healthz`)).json()) as Record<string, unknown>;
+      const gauge = /^carrier_verify_store_up (\d)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1];
+      const stats = (await (await fetch(`${base}/api/stats`)).json()) as { store?: { state: string } };
+      return [health.status, health.store, health.storeState, gauge, stats.store?.state];
+    };
+    expect(await seen(a)).toEqual(['ok', 'redis', 'down', '0', 'down']);
 
     await redis.start();
     let after: Response | undefined;
@@ -239,6 +248,7 @@ describe('two instances on one Redis', () => {
     expect(await after?.json()).toMatchObject({ success: true, code: 'FP00000' });
     expect((await a.post('/api/siteverify', { secret: 'sandbox-secret', token: issuedBefore }).then((r) => r.json()))).toMatchObject({ errors: ['timeout-or-duplicate'] });
     expect(b.logs.some((line) => line.event === 'store-up')).toBe(true);
+    expect(await seen(b)).toEqual(['ok', 'redis', 'up', '1', 'up']);
 
     const statuses = a.logs.concat(b.logs).map((line) => line.status).filter((status): status is number => typeof status === 'number');
     expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
