@@ -94,7 +94,8 @@ function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, step: numb
   const wanted = (span / frame.plotW) * 110;
   const every = ([1, 2, 5, 10, 15, 30].find((m) => m * 60_000 >= wanted) ?? 60) * 60_000;
   data.times.forEach((time, i) => {
-    if (time % every !== 0) return;
+    // Round on the clock the labels are read in: the page's time zone, which may be off UTC by a part of an hour.
+    if ((time - new Date(time).getTimezoneOffset() * 60_000) % every !== 0) return;
     const x = MARGIN.left + (i / n) * frame.plotW;
     svg('line', { x1: x, x2: x, y1: MARGIN.top + PLOT_H, y2: MARGIN.top + PLOT_H + 4 }, grid);
     svg('text', { x, y: HEIGHT - 6, 'text-anchor': 'middle' }, grid).textContent = clock(time);

@@ -532,6 +532,19 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('puts the time labels on round minutes of the page\'s own clock, in a time zone off UTC by 45 minutes too', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'Asia/Kathmandu' });
+    await page.goto(`${base}/dashboard`);
+    await page.selectOption('#window', '60');
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    // An hour on a chart this wide: a label every 10 minutes, which UTC's round minutes would put at :05, :15…
+    const labels = await page.locator('#chart-requests .grid text[text-anchor="middle"]').allTextContents();
+    expect(labels.length).toBeGreaterThanOrEqual(5);
+    expect(labels.filter((label) => !/^\d\d:\d0$/.test(label))).toEqual([]);
+    await page.close();
+  });
+
   it('says when the instance answering changed, so that the history starting over is explained', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();
