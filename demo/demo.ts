@@ -75,6 +75,20 @@ function logEvent(type: string, detail: unknown): void {
   $('#log').prepend(item);
 }
 
+/**
+ * Opened at an address other than localhost (a remote dev box, a container, another machine on the network), the
+ * page's requests are refused: the sandbox site allows localhost origins only. The page says so, and how to open
+ * it at localhost, the first time the proxy refuses it.
+ */
+widget.addEventListener('cv-error', (event) => {
+  if (event.detail.code !== 'ORIGIN_NOT_ALLOWED') return;
+  const port = location.port || (location.protocol === 'https:' ? '443' : '80');
+  $('#origin-help-origin').textContent = location.origin;
+  $('#origin-help-tunnel').textContent = `ssh -L ${port}:localhost:${port} ${location.hostname}`;
+  $('#origin-help-local').textContent = `http://localhost:${port}${location.pathname}`;
+  $<HTMLElement>('#origin-help').hidden = false;
+});
+
 // The outcomes, and cv-cleared when a token is dropped (a row filled over a verified pair, Change, expiry).
 for (const type of [...eventNames, ClearedEvent.eventName] as const) {
   widget.addEventListener(type, (event) => logEvent(type, event.detail));

@@ -245,15 +245,6 @@ function healthOfStore(health: StoreHealth | undefined): Record<string, string> 
   return { storeState: health.state, storeSince: new Date(health.since).toISOString(), ...(health.reason ? { storeReason: health.reason } : {}) };
 }
 
-/** The host (and port) an origin names, or null for one that is no URL. */
-function hostOf(origin: string): string | null {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return null;
-  }
-}
-
 function siteKeyOf(body: object): string | undefined {
   if (!Object.hasOwn(body, 'siteKey')) return undefined;
   const { siteKey } = body as { siteKey: unknown };
@@ -360,17 +351,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   // The trial page says it runs on the sandbox, and verifies on the sandbox site: a proxy with real providers, or
   // with only sites of its own (production), would show a directory whose rows are refused or, worse, paid for.
   // Such a proxy has no route at `/`, which stays free for a site that mounts the app at its root.
-  const trial = config.sandbox && config.sites.some((site) => site.siteKey === SANDBOX_SITE.siteKey);
-  /**
-   * Whether a verification on the sandbox site comes from the trial page this proxy serves, wherever it was opened
-   * (a remote dev box, a container, a machine on the network), which the site's localhost origins would refuse: the
-   * page's origin names the host the request was sent to, or, where a proxy in front renames that host, the browser
-   * says the request is the page's own (`Sec-Fetch-Site`, sent over HTTPS). No page can say either for another; a
-   * client outside a browser may, but it could as well send no Origin at all, which is served.
-   */
-  const fromTrialPage = (c: Context<Env>, site: Site, origin: string) =>
-    trial && site.siteKey === SANDBOX_SITE.siteKey && (hostOf(origin) === c.req.header('host') || c.req.header('sec-fetch-site') === 'same-origin');
-
+  // The page's backend check posts the sandbox site's public secret: a site of the operator's own named `sandbox`,
+  // with a secret of its own, gets no trial page, which would spend that address's wrong-secret budget.
+  const trial = config.sandbox && config.sites.some((site) => site.siteKey === SANDBOX_SITE.siteKey && site.secret === SANDBOX_SITE.secret);
   const verifyCors = siteCors({
     allows: (origin) => sites.anyAllows(origin),
     allowMethods: ['POST', 'OPTIONS'],
@@ -407,7 +390,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const site = sites.resolve(siteKeyOf(body));
     if (!site) throw apiError('INVALID_SITE_KEY');
     c.set('site', site);
-    if (origin !== undefined && !originAllowed(site, origin) && !fromTrialPage(c, site, origin)) throw apiError('ORIGIN_NOT_ALLOWED');
+    if (origin !== undefined && !originAllowed(site, origin)) throw apiError('ORIGIN_NOT_ALLOWED');
     const check = checkRequest(body);
     if (!check.ok) {
       c.set('outcome', check.field ? `invalid-${check.field}` : 'invalid-request');

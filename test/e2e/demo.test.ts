@@ -103,28 +103,27 @@ describe('the demo page', () => {
     expect(await answer.isVisible()).toBe(false);
   });
 
-  it('verifies from wherever it is opened (a remote box, a container): its own origin is allowed, not only localhost', { timeout: 30_000 }, async () => {
-    const remote = await launchChromium({ hosts: ['trial.example'] });
+  it('opened at another address than localhost, says why it is refused and how to open it at localhost, which works', { timeout: 30_000 }, async () => {
+    const remote = await launchChromium({ hosts: ['devbox.example'] });
     try {
       const other = await remote.newPage();
-      await other.goto(`http://trial.example:${server.port}/`);
-      await other.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
-      await other.getByRole('button', { name: /^验证/ }).click();
-      await expect.poll(() => other.locator('#log li').count(), { timeout: 8000 }).toBeGreaterThan(0);
-      expect(await other.locator('#log li').first().innerText()).toContain('cv-verified');
-      // Another page at that origin is no page of the proxy's: its requests are cross-origin, and refused.
-      const foreign = createServer((_, res) => res.end('<!doctype html><title>elsewhere</title>')).listen(0, '127.0.0.1');
-      await new Promise((resolve) => foreign.once('listening', resolve));
-      try {
-        await other.goto(`http://trial.example:${(foreign.address() as AddressInfo).port}/`);
-        const status = await other.evaluate(async (url) => {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) }).catch(() => null);
-          return res ? res.status : 'refused by the browser';
-        }, `http://trial.example:${server.port}/api/verify`);
-        expect(status).toBe('refused by the browser');
-      } finally {
-        foreign.close();
-      }
+      const attempt = async (url: string) => {
+        await other.goto(url);
+        await other.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
+        await other.getByRole('button', { name: /^验证/ }).click();
+        await expect.poll(() => other.locator('#log li').count(), { timeout: 8000 }).toBeGreaterThan(0);
+        return other.locator('#log li').first().innerText();
+      };
+      expect(await attempt(`http://devbox.example:${server.port}/`)).toContain('ORIGIN_NOT_ALLOWED');
+      const help = other.getByRole('alert');
+      expect(await help.isVisible()).toBe(true);
+      expect(await help.innerText()).toContain(`The proxy refused this page's origin, http://devbox.example:${server.port}:`);
+      expect(await other.locator('#origin-help-tunnel').innerText()).toBe(`ssh -L ${server.port}:localhost:${server.port} devbox.example`);
+      // Where it says to open it, the page verifies, and says nothing of origins.
+      const local = await other.locator('#origin-help-local').innerText();
+      expect(local).toBe(`http://localhost:${server.port}/`);
+      expect(await attempt(local)).toContain('cv-verified');
+      expect(await other.getByRole('alert').isVisible()).toBe(false);
     } finally {
       await remote.close();
     }
