@@ -243,6 +243,8 @@ export class CarrierVerify extends LitElement {
   /** When the token runs out, by the device's clock, which goes on while the device sleeps; timers may not. */
   #expiresAt = Infinity;
   readonly #retryCountdown = new Countdown(this);
+  /** After a number's own rate limit (`limit: "number"`), that number and its refusal: the wait holds for it only. */
+  #numberLimit: { readonly phoneNumber: string; readonly error: ErrorDetail } | null = null;
   /** When the last answer from the proxy was shown (performance.now()), and for what the fields held: see ANSWER_SETTLE_MS. */
   #answeredAt = -Infinity;
   #answeredFields = '';
@@ -317,7 +319,12 @@ export class CarrierVerify extends LitElement {
 
   /** Whether a submission from the form is ignored: disabled, busy, verified, or waiting out a rate limit. */
   get #blocked(): boolean {
-    return this.#isDisabled || this.#locked || this.#retryCountdown.running;
+    return this.#isDisabled || this.#locked || this.#waiting;
+  }
+
+  /** Whether a rate limit's wait holds for the fields as they are: for any pair, or, after a number's own limit, for that number. */
+  get #waiting(): boolean {
+    return this.#retryCountdown.running && (!this.#numberLimit || normalizePhone(this._phoneValue) === this.#numberLimit.phoneNumber);
   }
 
   /**
@@ -486,6 +493,7 @@ export class CarrierVerify extends LitElement {
         break;
       case 'error':
         if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
+        this.#numberLimit = outcome.detail.limit === 'number' && this.#pair ? { phoneNumber: this.#pair.phoneNumber, error: outcome.detail } : null;
         // A field the proxy refused is shown at the field, as the widget's own check would have. The focus goes
         // to it only from within the element: the answer comes later, and the person may have moved on.
         if (outcome.refused && shown) {
@@ -686,15 +694,15 @@ export class CarrierVerify extends LitElement {
    * Any edit makes a past outcome stale: its message and the field's error go, the person is typing anew.
    * A rate limit is the exception: its countdown stays in view whatever is edited, since this address or the site
    * would refuse any pair as well; unless the proxy said it was the number's own limit (names tried for that
-   * number), which another number does not share: a number edited to another one may be tried at once.
+   * number), which another number does not share: another number may be tried at once, and the wait comes back
+   * with the refused number.
    */
   #edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
-    else {
-      this._phoneError = null;
-      if (this._error?.limit === 'number' && normalizePhone(this._phoneValue) !== this.#pair?.phoneNumber) this.#retryCountdown.stop();
-    }
-    if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) this.#show('idle');
+    else this._phoneError = null;
+    // Back on the number whose names are spent, its wait is shown again.
+    if (this.#numberLimit && this.#waiting) this.#show('error', null, this.#numberLimit.error);
+    else if (STALE_ON_EDIT.has(this._status) && !this.#waiting) this.#show('idle');
   }
 
   #onNameInput(event: InputEvent): void {

@@ -629,11 +629,23 @@ describe('<carrier-verify>', () => {
     el.fill({ phoneNumber: '138 0013 8000' });
     await el.updateComplete;
     expect(refused(), 'the same number, written otherwise').to.equal(true);
-    // Another number: the wait goes, and the button sends it.
-    type(phone, '18612345678');
+    // Another number, one digit short of it on the way: the wait goes.
+    type(phone, '1380013800');
     await el.updateComplete;
     expect([refused(), el.status, message.textContent]).to.deep.equal([false, 'idle', '']);
     expect(el.shadowRoot!.querySelector('[part=retry-button]')).to.equal(null);
+    // Typed back to the refused number, its wait is back, and a press sends nothing.
+    const heard: string[] = [];
+    el.addEventListener('cv-error', (event) => heard.push(event.detail.code));
+    type(phone, '13800138000');
+    await el.updateComplete;
+    expect([refused(), el.status, message.textContent]).to.deep.equal([true, 'error', 'Too many attempts. Try again in 7 seconds']);
+    button.click();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard, 'a press on the refused number during its wait').to.deep.equal([]);
+    // Another number is sent at once.
+    type(phone, '18612345678');
+    await el.updateComplete;
     const again = oneEvent(el, 'cv-error');
     button.click();
     expect((await again).detail).to.include({ code: 'RATE_LIMITED', limit: 'number' });
@@ -641,6 +653,9 @@ describe('<carrier-verify>', () => {
     el.fill({ phoneNumber: '13312345678' });
     await el.updateComplete;
     expect(refused(), 'fill() with another number too').to.equal(false);
+    el.fill({ phoneNumber: '186 1234 5678' });
+    await el.updateComplete;
+    expect(refused(), 'fill() back to the number last refused').to.equal(true);
   });
 
   it('ends a wait that ran out while the element was out of the page as soon as it is back', async () => {
