@@ -239,9 +239,11 @@ function render(stats: Stats): void {
   renderCharts(stats);
   renderProviders(stats);
   // Counting since its first request, not since it started: what the charts hold, not the process's uptime.
-  const changed = instance && instanceBefore ? ` (was ${instanceBefore}: a restart, or another behind a load balancer)` : '';
+  // Said for a minute after the change, and announced once for each change.
+  const recent = instance && instanceChange && stats.generatedAt - instanceChange.at < INSTANCE_CHANGE_SHOWN_MS ? instanceChange : undefined;
+  const changed = recent ? ` (was ${recent.from}: a restart, or another behind a load balancer)` : '';
   const which = instance ? ` · instance ${instance.id}${changed}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
-  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, changed ? 'instance-changed' : 'updated');
+  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, recent ? `instance ${recent.from} ${recent.at}` : 'updated');
 }
 
 /** What was last announced of the status: a refresh that only moves its time says nothing (see showStatus). */
@@ -307,8 +309,10 @@ async function load(): Promise<Load> {
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 let paused = false;
-/** The instance whose figures were shown before the one answering now, when that changed. */
-let instanceBefore: string | undefined;
+/** How long the status names the instance shown before, after another one answered, in ms. */
+const INSTANCE_CHANGE_SHOWN_MS = 60_000;
+/** The last change of the answering instance: the one shown before, and when the other first answered. */
+let instanceChange: { readonly from: string; readonly at: number } | undefined;
 let last: Stats | undefined;
 /** Questions asked so far: only the latest one's answer is shown. */
 let asked = 0;
@@ -330,7 +334,7 @@ async function refresh(): Promise<void> {
     // from its own start, which the status says, once, rather than let the history drop to nothing unexplained.
     const before = last?.instance?.id;
     const now = result.stats.instance?.id;
-    if (before && now && before !== now) instanceBefore = before;
+    if (before && now && before !== now) instanceChange = { from: before, at: result.stats.generatedAt };
     last = result.stats;
     try {
       render(result.stats);

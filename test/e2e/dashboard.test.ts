@@ -562,6 +562,17 @@ describe('GET /dashboard in Chromium', () => {
     const first = /instance ([0-9a-f]{8})/.exec((await status.textContent())!)![1];
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('instance feedbeef');
     expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), counting for 0 min$`));
+    // Said for a minute: an answer a minute later names the new instance only.
+    await page.unroute('**/api/stats*');
+    await page.route('**/api/stats*', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as { instance: { id: string }; generatedAt: number };
+      stats.instance.id = 'feedbeef';
+      stats.generatedAt += 61_000;
+      await route.fulfill({ response, json: stats });
+    });
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).not.toContain('(was');
+    expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, counting for \d+ min$/);
     await page.close();
   });
 

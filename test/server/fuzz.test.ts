@@ -106,10 +106,7 @@ async function send(c: Case, target = app): Promise<number> {
 const planeText = (plane: number) =>
   fc
     .array(fc.integer({ min: plane * 0x10000, max: plane * 0x10000 + 0xffff }), { minLength: 1, maxLength: 40 })
-    .map((points) => {
-      figures.planes.add(plane);
-      return String.fromCodePoint(...points);
-    });
+    .map((points) => String.fromCodePoint(...points));
 const anyPlaneText = fc.integer({ min: 0, max: 16 }).chain(planeText);
 
 const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }), anyPlaneText);
@@ -202,6 +199,8 @@ describe('fuzzing the proxy', () => {
         fc.asyncProperty(planeText(plane), registered, async (name, entry) => {
           figures.cases += 1;
           await send({ path: '/api/verify', contentType: 'application/json', body: JSON.stringify({ name, phoneNumber: entry.phoneNumber }) });
+          // Counted once the proxy has answered a name from this plane (and send() checked the answer).
+          figures.planes.add(Math.floor(name.codePointAt(0)! / 0x10000));
         }),
         { numRuns: 40 },
       );
@@ -235,7 +234,7 @@ describe('fuzzing the proxy', () => {
         `  answers >= 500: ${figures.atLeast500}`,
         `  invalid inputs: ${figures.invalidInputs}, provider calls for them: ${figures.providerCallsForInvalid}`,
         `  provider calls for valid inputs: ${figures.providerCallsForValid}`,
-        `  Unicode planes generated: ${figures.planes.size} of 17`,
+        `  Unicode planes sent: ${figures.planes.size} of 17`,
         `  Object.prototype changes: ${changed.length}`,
       ].join('\n'),
     );
