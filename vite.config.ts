@@ -58,6 +58,9 @@ export default defineConfig(({ mode }) => {
         exclude: ['test/browser/**', 'node_modules/**'],
         testTimeout: 20_000,
         hookTimeout: 30_000,
+        // A condition polled for (a page's status, a count on another instance) gets 5 s rather than 1 on a loaded
+        // machine: it only waits longer, never lets a wrong value pass.
+        expect: { poll: { timeout: 5000 } },
       },
     };
   }

@@ -475,22 +475,21 @@ describe('<carrier-verify>', () => {
     expect(el.status).to.equal('idle');
   });
 
-  // A name of its own each: the proxy shares one upstream call among identical pairs, and an earlier case's call
-  // (still out upstream after its cancel) would answer this one before it is cancelled.
+  // Against a proxy that holds the request until the client gives up: whatever the machine's load, the request is
+  // still out when the attempt is cancelled.
   for (const [how, name, cancel] of [
     ['reset()', '周一', (el: CarrierVerify) => el.reset()],
     ['fill()', '吴二', (el: CarrierVerify) => el.fill({ name: '李四', phoneNumber: '18612345678' })],
     ['removal from the page', '郑三', (el: CarrierVerify) => el.remove()],
   ] as const) {
     it(`resolves verify() with the very outcome its cv-error carried when cancelled by ${how}`, async () => {
-      const el = await widget();
+      const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/no-answer"></carrier-verify>`);
       const heard: { status: string; detail: unknown }[] = [];
       for (const type of eventNames) el.addEventListener(type, (e) => heard.push({ status: type === 'cv-error' ? 'error' : type, detail: { ...(e as CustomEvent).detail } }));
       el.fill({ name, phoneNumber: '13800000504' });
       const outcome = el.verify();
       await el.updateComplete;
       expect(el.status).to.equal('verifying');
-      // The sandbox number that never answers: the request is still out when the attempt is cancelled.
       await new Promise((resolve) => setTimeout(resolve, 200));
       cancel(el);
       const settled = await outcome;

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
@@ -49,6 +49,12 @@ async function tryRow(text: string): Promise<string> {
 }
 
 describe('the demo page', () => {
+  // Each test starts from the page's own switches, whichever ran before it (the language test leaves English).
+  beforeEach(async () => {
+    await page.selectOption('#lang', 'zh-CN');
+    await page.selectOption('#theme', 'light');
+  });
+
   it('lists the sandbox directory and fills the widget from a row', async () => {
     const directory = await page.locator('#directory tbody').innerText();
     for (const entry of sandboxDirectory) expect(directory).toContain(entry.phoneNumber);

@@ -85,7 +85,8 @@ describe('createNodeTransport', () => {
   it('cancels a timed-out call through a site\'s own transport that copies the init, as fetch wrappers do', async () => {
     vendor.fail({ kind: 'no-answer' });
     const wrapped: Transport = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-trace': 'abc' } });
-    const provider = providerFor(vendor, { id: 'main', transport: wrapped, timeoutMs: 150 });
+    // Time enough for the first use of fetch (which loads lazily) and the connect on a loaded machine; the vendor never answers.
+    const provider = providerFor(vendor, { id: 'main', transport: wrapped, timeoutMs: 1000 });
     expect(await failureOf(callWithTimeout(provider, match))).toEqual({ failure: 'timeout', maybeBilled: true });
     expect(vendor.calls).toBe(1);
     // The copy kept the signal: the connection is closed at the timeout, not left open until undici's own.
@@ -102,9 +103,9 @@ describe('createNodeTransport', () => {
   it('does not send a call that waited for a free connection past half its timeout: unreachable, never billed', async () => {
     const oneConnection = createNodeTransport({ connections: 1 });
     try {
-      vendor.fail({ kind: 'slow', delayMs: 400 });
-      const provider = providerFor(vendor, { id: 'main', transport: oneConnection, timeoutMs: 600 });
-      // The second call waits 400 ms for the one connection: past its 300 ms, with 200 ms left for a 400 ms answer.
+      vendor.fail({ kind: 'slow', delayMs: 1000 });
+      const provider = providerFor(vendor, { id: 'main', transport: oneConnection, timeoutMs: 1500 });
+      // The second call waits 1,000 ms for the one connection: past its 750 ms, with 500 ms left for a 1,000 ms answer.
       const [first, second] = await Promise.all([failureOf(callWithTimeout(provider, match)), failureOf(callWithTimeout(provider, match))]);
       expect(first).toBeNull();
       expect(second).toEqual({ failure: 'unreachable', maybeBilled: false });
@@ -124,13 +125,13 @@ describe('createNodeTransport', () => {
       adapter: 'standard',
       breaker: true,
       weight: 1,
-      timeoutMs: 200,
-      // A handshake that takes 60% of the timeout, then a quick answer.
+      timeoutMs: 1000,
+      // A handshake that takes 60% of the timeout, past the half a wait for a free connection may take, then a quick answer.
       verify: async (_, call) => {
         call.progress?.('connecting');
-        await new Promise((resolve) => setTimeout(resolve, 120));
+        await new Promise((resolve) => setTimeout(resolve, 600));
         call.progress?.('sent');
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 100));
         return { code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} };
       },
     };
