@@ -740,13 +740,16 @@ export class CarrierVerify extends LitElement {
     const start = input.selectionStart ?? input.value.length;
     const next = pastePhoneInput(input.value, text, start, input.selectionEnd ?? start);
     // The command edits the focused field (its input event runs #onPhoneInput, which finds the text grouped).
-    const focused = this.shadowRoot?.activeElement === input;
-    if (focused) input.setSelectionRange(0, input.value.length);
-    if (!focused || !document.execCommand('insertText', false, next.value)) {
+    if (this.shadowRoot?.activeElement === input) {
+      input.setSelectionRange(0, input.value.length);
+      document.execCommand('insertText', false, next.value);
+    }
+    // Whatever the browser made of the command (none, or an edit of its own), the field shows the grouped paste.
+    this.#showPhone(input, next);
+    if (this._phoneValue !== next.value) {
       this._phoneValue = next.value;
       this.#edited('phone');
     }
-    this.#showPhone(input, next);
   }
 
   #onPhoneCompositionEnd(event: CompositionEvent): void {

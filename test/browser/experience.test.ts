@@ -120,6 +120,25 @@ describe('pasting a number', () => {
     expect(phone.selectionStart).to.equal(8);
   });
 
+  it('groups a paste where the browser has no insertText command, the element following the field', async () => {
+    const el = await widget();
+    const { phone } = parts(el);
+    const command = document.execCommand;
+    document.execCommand = () => false;
+    try {
+      setText(parts(el).name, '张三');
+      phone.focus();
+      paste(phone, '+86 138-0013-8000');
+      await el.updateComplete;
+      expect([phone.value, phone.selectionStart]).to.deep.equal(['138 0013 8000', 13]);
+      const verified = oneEvent<VerifiedEvent>(el, 'cv-verified');
+      parts(el).button.click();
+      expect((await verified).detail.phoneMasked).to.equal('138****8000');
+    } finally {
+      document.execCommand = command;
+    }
+  });
+
   it('takes a paste back with one undo, and the page hears it as an input event', async () => {
     const el = await widget();
     const phone = parts(el).phone;
