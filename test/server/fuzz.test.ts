@@ -205,7 +205,6 @@ describe('fuzzing the proxy', () => {
         { numRuns: 40 },
       );
     }
-    expect(figures.planes.size).toBe(17);
   });
 
   it('stays below 500 with the default limits on, refusals included', async () => {
