@@ -243,8 +243,10 @@ export class CarrierVerify extends LitElement {
   /** When the token runs out, by the device's clock, which goes on while the device sleeps; timers may not. */
   #expiresAt = Infinity;
   readonly #retryCountdown = new Countdown(this);
-  /** After a number's own rate limit (`limit: "number"`), that number and its refusal: the wait holds for it only. */
-  #numberLimit: { readonly phoneNumber: string; readonly error: ErrorDetail } | null = null;
+  /** Numbers whose names the proxy said are spent (429 `limit: "number"`): when each one's wait ends, and its refusal. */
+  readonly #spent = new Map<string, { readonly until: number; readonly error: ErrorDetail }>();
+  /** Whether the running countdown is a number's own wait, which holds for that number only. */
+  #numberWait = false;
   /** When the last answer from the proxy was shown (performance.now()), and for what the fields held: see ANSWER_SETTLE_MS. */
   #answeredAt = -Infinity;
   #answeredFields = '';
@@ -324,7 +326,13 @@ export class CarrierVerify extends LitElement {
 
   /** Whether a rate limit's wait holds for the fields as they are: for any pair, or, after a number's own limit, for that number. */
   get #waiting(): boolean {
-    return this.#retryCountdown.running && (!this.#numberLimit || normalizePhone(this._phoneValue) === this.#numberLimit.phoneNumber);
+    return this.#retryCountdown.running && (!this.#numberWait || !!this.#spentHere);
+  }
+
+  /** The number in the field, when its names are spent and its wait is not over. */
+  get #spentHere() {
+    const held = this.#spent.get(normalizePhone(this._phoneValue) ?? '');
+    return held && held.until > Date.now() ? held : undefined;
   }
 
   /**
@@ -455,6 +463,7 @@ export class CarrierVerify extends LitElement {
     this._nameError = null;
     this._phoneError = null;
     this.#retryCountdown.stop();
+    this.#spent.clear();
     this.#show('idle');
   }
 
@@ -493,7 +502,8 @@ export class CarrierVerify extends LitElement {
         break;
       case 'error':
         if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
-        this.#numberLimit = outcome.detail.limit === 'number' && this.#pair ? { phoneNumber: this.#pair.phoneNumber, error: outcome.detail } : null;
+        this.#numberWait = outcome.detail.limit === 'number';
+        if (this.#numberWait && this.#pair && outcome.detail.retryAfter) this.#spent.set(this.#pair.phoneNumber, { until: Date.now() + outcome.detail.retryAfter * 1000, error: outcome.detail });
         // A field the proxy refused is shown at the field, as the widget's own check would have. The focus goes
         // to it only from within the element: the answer comes later, and the person may have moved on.
         if (outcome.refused && shown) {
@@ -700,9 +710,22 @@ export class CarrierVerify extends LitElement {
   #edited(field: 'name' | 'phone'): void {
     if (field === 'name') this._nameError = null;
     else this._phoneError = null;
-    // Back on the number whose names are spent, its wait is shown again.
-    if (this.#numberLimit && this.#waiting) this.#show('error', null, this.#numberLimit.error);
-    else if (STALE_ON_EDIT.has(this._status) && !this.#waiting) this.#show('idle');
+    if (this.#numberWait || !this.#retryCountdown.running) {
+      const held = this.#spentHere;
+      if (held) {
+        // On a number whose names are spent, its wait holds; come back to it, the wait is shown again, time left.
+        if (!this.#retryCountdown.running) {
+          const left = (held.until - Date.now()) / 1000;
+          this.#numberWait = true;
+          this.#retryCountdown.start(left);
+          this.#show('error', null, { ...held.error, retryAfter: Math.ceil(left) });
+        }
+        return;
+      }
+      // Another number: a number's wait is not its own.
+      if (this.#numberWait) this.#retryCountdown.stop();
+    }
+    if (STALE_ON_EDIT.has(this._status) && !this.#retryCountdown.running) this.#show('idle');
   }
 
   #onNameInput(event: InputEvent): void {

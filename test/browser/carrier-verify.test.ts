@@ -642,13 +642,34 @@ describe('<carrier-verify>', () => {
     button.click();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(heard, 'a press on the refused number during its wait').to.deep.equal([]);
-    // Another number is sent at once.
+    // Another number is sent at once, and answered (by the sandbox); typed back a moment later, the refused number
+    // still waits, and says how long is left.
+    el.endpoint = '/api/verify';
+    type(name, '王五');
+    type(phone, '18612345678');
+    await el.updateComplete;
+    const answered = oneEvent(el, 'cv-mismatch');
+    button.click();
+    await answered;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    type(phone, '13800138000');
+    await el.updateComplete;
+    expect([refused(), el.status]).to.deep.equal([true, 'error']);
+    expect(message.textContent).to.match(/^Too many attempts\. Try again in [56] seconds$/);
+    button.click();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard, 'a press on the refused number after another was answered').to.deep.equal([]);
+    // Another number refused by its own limit: each keeps its wait.
+    el.endpoint = '/test/rate-limited?limit=number';
     type(phone, '18612345678');
     await el.updateComplete;
     const again = oneEvent(el, 'cv-error');
     button.click();
     expect((await again).detail).to.include({ code: 'RATE_LIMITED', limit: 'number' });
     await el.updateComplete;
+    type(phone, '13800138000');
+    await el.updateComplete;
+    expect(refused(), 'the first refused number, after a second was refused').to.equal(true);
     el.fill({ phoneNumber: '13312345678' });
     await el.updateComplete;
     expect(refused(), 'fill() with another number too').to.equal(false);
