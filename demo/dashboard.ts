@@ -243,7 +243,8 @@ function render(stats: Stats): void {
   const recent = instance && instanceChange && stats.generatedAt - instanceChange.at < INSTANCE_CHANGE_SHOWN_MS ? instanceChange : undefined;
   const changed = recent ? ` (was ${recent.from}: a restart, or another behind a load balancer)` : '';
   const which = instance ? ` · instance ${instance.id}${changed}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
-  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, recent ? `instance ${recent.from} ${recent.at}` : 'updated');
+  // The state announced is the change, for as long as it is the last: its note going says nothing new.
+  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, instanceChange ? `instance ${instanceChange.from} ${instanceChange.at}` : 'updated');
 }
 
 /** What was last announced of the status: a refresh that only moves its time says nothing (see showStatus). */

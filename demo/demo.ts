@@ -3,6 +3,7 @@ import type { CarrierVerify } from '../widget/carrier-verify.js';
 import { ClearedEvent, eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
 import { snippets, type SnippetId } from './snippets.js';
+import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
 import { messages, type Lang } from '../widget/locales.js';
 
@@ -82,10 +83,10 @@ function logEvent(type: string, detail: unknown): void {
  */
 widget.addEventListener('cv-error', (event) => {
   if (event.detail.code !== 'ORIGIN_NOT_ALLOWED') return;
-  const port = location.port || (location.protocol === 'https:' ? '443' : '80');
+  const tunnel = tunnelAdvice(location);
   $('#origin-help-origin').textContent = location.origin;
-  $('#origin-help-tunnel').textContent = `ssh -L ${port}:localhost:${port} ${location.hostname}`;
-  $('#origin-help-local').textContent = `http://localhost:${port}${location.pathname}`;
+  $('#origin-help-tunnel').textContent = tunnel.command;
+  $('#origin-help-local').textContent = tunnel.url;
   $<HTMLElement>('#origin-help').hidden = false;
 });
 

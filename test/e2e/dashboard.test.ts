@@ -548,6 +548,15 @@ describe('GET /dashboard in Chromium', () => {
   it('says when the instance answering changed, so that the history starting over is explained', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();
+    // What the status's live region says, each time it says something.
+    await page.addInitScript(() => {
+      const heard: string[] = [];
+      Object.assign(window, { heard });
+      document.addEventListener('DOMContentLoaded', () => {
+        const live = document.querySelector('#status-live')!;
+        new MutationObserver(() => void (live.textContent && heard.push(live.textContent))).observe(live, { childList: true, characterData: true, subtree: true });
+      });
+    });
     let answered = 0;
     await page.route('**/api/stats*', async (route) => {
       const response = await route.fetch();
@@ -573,6 +582,10 @@ describe('GET /dashboard in Chromium', () => {
     });
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).not.toContain('(was');
     expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, counting for \d+ min$/);
+    // Two refreshes more: announced were the first figures and the change, once each; not the note going.
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const heard = await page.evaluate(() => (window as unknown as { heard: string[] }).heard);
+    expect(heard.map((text) => (text.includes('(was') ? 'change' : 'first'))).toEqual(['first', 'change']);
     await page.close();
   });
 

@@ -11,6 +11,7 @@ import { sandboxDirectory } from '../../server/providers/sandbox-directory.js';
 import { buildSite, type BuiltSite } from '../support/site.js';
 import { integrityOf } from '../../scripts/bundle.mjs';
 import { launchChromium } from '../support/chromium.js';
+import { tunnelAdvice } from '../../demo/tunnel.js';
 
 let site: BuiltSite;
 let browser: Browser;
@@ -211,6 +212,19 @@ describe('the demo page', () => {
       await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the tunnel the demo page advises when opened away from localhost', () => {
+  it.each([
+    ['http://devbox.example:8787/', 'ssh -L 8787:localhost:8787 devbox.example', 'http://localhost:8787/'],
+    // A default port, which only root may open locally: the tunnel starts at 8787; the scheme and the path are kept.
+    ['https://devbox.example/kyc/', 'ssh -L 8787:localhost:443 devbox.example', 'https://localhost:8787/kyc/'],
+    ['http://devbox.example/', 'ssh -L 8787:localhost:80 devbox.example', 'http://localhost:8787/'],
+    // An IPv6 address, which ssh takes without its brackets.
+    ['http://[2001:db8::1]:9000/', 'ssh -L 9000:localhost:9000 2001:db8::1', 'http://localhost:9000/'],
+  ])('for %s: %s, then %s', (page, command, url) => {
+    expect(tunnelAdvice(new URL(page))).toEqual({ command, url });
   });
 });
 
