@@ -2,6 +2,7 @@
 import type { CarrierVerify } from '../widget/carrier-verify.js';
 import { ClearedEvent, eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
+import { SANDBOX_SITE } from '../server/sites.js';
 import { snippets, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
@@ -132,7 +133,7 @@ async function checkAsBackend(token: string, name: string, phoneNumber: string):
     const response = await fetch('api/siteverify', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ secret: 'sandbox-secret', token, name, phoneNumber }),
+      body: JSON.stringify({ secret: SANDBOX_SITE.secret, token, name, phoneNumber }),
     });
     return `POST api/siteverify → ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`;
   } catch (error) {

@@ -245,8 +245,6 @@ export class CarrierVerify extends LitElement {
   readonly #retryCountdown = new Countdown(this);
   /** Numbers whose names the proxy said are spent (429 `limit: "number"`): when each one's wait ends, and its refusal. */
   readonly #spent = new Map<string, { readonly until: number; readonly error: ErrorDetail }>();
-  /** Whether the running countdown is a number's own wait, which holds for that number only. */
-  #numberWait = false;
   /** When the last answer from the proxy was shown (performance.now()), and for what the fields held: see ANSWER_SETTLE_MS. */
   #answeredAt = -Infinity;
   #answeredFields = '';
@@ -329,9 +327,18 @@ export class CarrierVerify extends LitElement {
     return this.#retryCountdown.running && (!this.#numberWait || !!this.#spentHere);
   }
 
+  /**
+   * Whether the running countdown is a number's own wait, which holds for that number only. While a countdown runs
+   * the status is the refusal that started it (no edit makes it stale), so its detail says which limit it was.
+   */
+  get #numberWait(): boolean {
+    return this._error?.limit === 'number';
+  }
+
   /** The number in the field, when its names are spent and its wait is not over. */
   get #spentHere() {
-    const held = this.#spent.get(normalizePhone(this._phoneValue) ?? '');
+    // Asked on each keystroke: nothing to normalise while no number is spent.
+    const held = this.#spent.size ? this.#spent.get(normalizePhone(this._phoneValue) ?? '') : undefined;
     return held && held.until > Date.now() ? held : undefined;
   }
 
@@ -502,8 +509,7 @@ export class CarrierVerify extends LitElement {
         break;
       case 'error':
         if (outcome.detail.retryAfter) this.#retryCountdown.start(outcome.detail.retryAfter);
-        this.#numberWait = outcome.detail.limit === 'number';
-        if (this.#numberWait && this.#pair && outcome.detail.retryAfter) this.#spent.set(this.#pair.phoneNumber, { until: Date.now() + outcome.detail.retryAfter * 1000, error: outcome.detail });
+        if (outcome.detail.limit === 'number' && this.#pair && outcome.detail.retryAfter) this.#spent.set(this.#pair.phoneNumber, { until: Date.now() + outcome.detail.retryAfter * 1000, error: outcome.detail });
         // A field the proxy refused is shown at the field, as the widget's own check would have. The focus goes
         // to it only from within the element: the answer comes later, and the person may have moved on.
         if (outcome.refused && shown) {
@@ -716,7 +722,6 @@ export class CarrierVerify extends LitElement {
         // On a number whose names are spent, its wait holds; come back to it, the wait is shown again, time left.
         if (!this.#retryCountdown.running) {
           const left = (held.until - Date.now()) / 1000;
-          this.#numberWait = true;
           this.#retryCountdown.start(left);
           this.#show('error', null, { ...held.error, retryAfter: Math.ceil(left) });
         }

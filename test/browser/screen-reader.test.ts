@@ -3,6 +3,8 @@
 import { expect, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { attempt, fill, parts, widget } from './helpers.js';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
+import type { CarrierVerifyEventMap } from '../../widget/events.js';
 
 interface AXValue {
   readonly value?: unknown;
@@ -56,6 +58,13 @@ const one = (all: Heard[], role: string, name?: string): Heard => {
 };
 const status = (all: Heard[]) => one(all, 'status');
 
+/** An English widget after one attempt with this pair, and what a screen reader is then told. */
+async function heardAfter<K extends keyof CarrierVerifyEventMap>(name: string, phone: string, event: K): Promise<{ el: CarrierVerify; all: Heard[] }> {
+  const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+  await attempt(el, name, phone, event);
+  return { el, all: await heard() };
+}
+
 describe('what a screen reader is told (Chromium accessibility tree)', () => {
   it('names each field, tells what the name must be, and the one button; the status region waits empty', async () => {
     await widget(html`<carrier-verify lang="en"></carrier-verify>`);
@@ -79,9 +88,7 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
   });
 
   it('a number too short: the field is invalid, has the focus, and is described by the reason', async () => {
-    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
-    await attempt(el, '张三', '13800', 'cv-invalid');
-    const all = await heard();
+    const { all } = await heardAfter('张三', '13800', 'cv-invalid');
     const phone = one(all, 'textbox', 'Mobile number');
     expect([phone.states.invalid, phone.states.focused, phone.description]).to.deep.equal(['true', true, 'Enter all 11 digits of the mobile number']);
     expect(one(all, 'textbox', 'Name').states.invalid).to.equal('false');
@@ -90,9 +97,7 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
   });
 
   it('a name in Latin letters: the name field is invalid, focused, and its reason replaces the hint', async () => {
-    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
-    await attempt(el, 'Zhang San', '13800138000', 'cv-invalid');
-    const name = one(await heard(), 'textbox', 'Name');
+    const name = one((await heardAfter('Zhang San', '13800138000', 'cv-invalid')).all, 'textbox', 'Name');
     expect([name.states.invalid, name.states.focused, name.description]).to.deep.equal(['true', true, 'Use Chinese characters only, with · between parts']);
   });
 
@@ -110,25 +115,20 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
   });
 
   it('verified: the status region reads the outcome, and the way to change the pair is a named button', async () => {
-    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
-    await attempt(el, '张三', '13800138000', 'cv-verified');
-    const all = await heard();
+    const { all } = await heardAfter('张三', '13800138000', 'cv-verified');
     expect(status(all).text).to.equal('Verified: the name matches the number’s registration');
     expect(one(all, 'button', 'Verify').states.disabled).to.equal(true);
     one(all, 'button', 'Change');
   });
 
   it('no match, and a failed service: each outcome is read from the status region, with a named way on', async () => {
-    const mismatch = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
-    await attempt(mismatch, '李四', '13800138000', 'cv-mismatch');
-    let all = await heard();
+    const mismatch = await heardAfter('李四', '13800138000', 'cv-mismatch');
+    let { all } = mismatch;
     expect(status(all).text).to.equal('The name does not match the number’s registration. Check both and try again');
     expect(one(all, 'button', 'Verify').states.disabled).to.equal(undefined);
-    mismatch.remove();
+    mismatch.el.remove();
 
-    const failed = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
-    await attempt(failed, '张三', '13800000500', 'cv-error');
-    all = await heard();
+    ({ all } = await heardAfter('张三', '13800000500', 'cv-error'));
     expect(status(all).text).to.equal('Verification is unavailable right now. Please try again later');
     one(all, 'button', 'Try again');
   });

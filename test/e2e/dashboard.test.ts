@@ -72,6 +72,15 @@ function everySeries(stats: DashboardStats): DashboardStats {
   return { ...stats, providers, circuits: {}, totals: counts, series: stats.series.map((point) => ({ ...point, ...counts })) };
 }
 
+/** Answers the page's stats requests with the proxy's own answer, as `change` leaves it (or gives it back). */
+async function rewriteStats(page: Page, change: (stats: DashboardStats) => DashboardStats | void): Promise<void> {
+  await page.route('**/api/stats*', async (route) => {
+    const response = await route.fetch();
+    const stats = (await response.json()) as DashboardStats;
+    await route.fulfill({ response, json: change(stats) ?? stats });
+  });
+}
+
 beforeAll(async () => {
   site = await buildSite();
   browser = await launchChromium();
@@ -270,10 +279,7 @@ describe('GET /dashboard in Chromium', () => {
   it('draws every series at 3:1 or more against its chart in both colour schemes, each in a colour of its own', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.route('**/api/stats*', async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, json: everySeries((await response.json()) as DashboardStats) });
-    });
+    await rewriteStats(page, everySeries);
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     for (const colorScheme of ['light', 'dark'] as const) {
@@ -361,18 +367,16 @@ describe('GET /dashboard in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // The sandbox's latency and the cache's hit rate in three of the last six points: two in a row, then one alone
     // after an empty point; none anywhere else.
-    await page.route('**/api/stats*', async (route) => {
-      const response = await route.fetch();
-      const stats = (await response.json()) as DashboardStats;
+    await rewriteStats(page, (stats) => {
       const n = stats.series.length;
       const measured = new Set([n - 6, n - 5, n - 3]);
-      const series = stats.series.map((point, i) =>
+      const series = stats.series.map((point, i): DashboardStats['series'][number] =>
         measured.has(i)
-          ? { ...point, cacheHits: i % 2, cacheLookups: 1, latency: { sandbox: { count: 1, p50: 40 + 20 * (i % 3), p95: 90 + 20 * (i % 3) } } }
+          ? { ...point, cacheHits: i % 2, cacheLookups: 1, latency: { sandbox: { count: 1, failed: 0, p50: 40 + 20 * (i % 3), p95: 90 + 20 * (i % 3) } } }
           : { ...point, cacheHits: 0, cacheLookups: 0, latency: {} },
       );
-      const totals = { ...stats.totals, cacheHits: 1, cacheLookups: 3, latency: { sandbox: { count: 3, p50: 60, p95: 110 } } };
-      await route.fulfill({ response, json: { ...stats, series, totals } });
+      const totals = { ...stats.totals, cacheHits: 1, cacheLookups: 3, latency: { sandbox: { count: 3, failed: 0, p50: 60, p95: 110 } } };
+      return { ...stats, series, totals };
     });
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
@@ -471,12 +475,7 @@ describe('GET /dashboard in Chromium', () => {
     const page = await browser.newPage();
     let answered = 0;
     // Every other answer as an earlier version gives it, without `instance`.
-    await page.route('**/api/stats*', async (route) => {
-      const response = await route.fetch();
-      const stats = (await response.json()) as Record<string, unknown>;
-      if (++answered % 2 === 0) delete stats.instance;
-      await route.fulfill({ response, json: stats });
-    });
+    await rewriteStats(page, (stats) => void (++answered % 2 === 0 && Reflect.deleteProperty(stats, 'instance')));
     await page.goto(`${base}/dashboard?refresh=1`);
     await expect.poll(() => answered, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, counting for 0 min)?$/);
@@ -513,12 +512,7 @@ describe('GET /dashboard in Chromium', () => {
     const page = await browser.newPage();
     const downSince = Date.now() - 90_000;
     let down = true;
-    await page.route('**/api/stats*', async (route) => {
-      const response = await route.fetch();
-      const stats = (await response.json()) as Record<string, unknown>;
-      stats.store = down ? { state: 'down', since: downSince, reason: 'OOM' } : { state: 'up', since: Date.now() };
-      await route.fulfill({ response, json: stats });
-    });
+    await rewriteStats(page, (stats) => ({ ...stats, store: down ? { state: 'down', since: downSince, reason: 'OOM' } : { state: 'up', since: Date.now() } }));
     await page.goto(`${base}/dashboard?refresh=1`);
     const note = page.locator('#store-note');
     await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(true);
@@ -558,13 +552,8 @@ describe('GET /dashboard in Chromium', () => {
       });
     });
     let answered = 0;
-    await page.route('**/api/stats*', async (route) => {
-      const response = await route.fetch();
-      const stats = (await response.json()) as { instance: { id: string } };
-      // From the third answer on, another instance (a restart) answers.
-      if (++answered >= 3) stats.instance.id = 'feedbeef';
-      await route.fulfill({ response, json: stats });
-    });
+    // From the third answer on, another instance (a restart) answers.
+    await rewriteStats(page, (stats) => (++answered >= 3 ? { ...stats, instance: { ...stats.instance, id: 'feedbeef' } } : stats));
     await page.goto(`${base}/dashboard?refresh=1`);
     const status = page.locator('#status');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting/);
@@ -573,13 +562,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), counting for 0 min$`));
     // Said for a minute: an answer a minute later names the new instance only.
     await page.unroute('**/api/stats*');
-    await page.route('**/api/stats*', async (route) => {
-      const response = await route.fetch();
-      const stats = (await response.json()) as { instance: { id: string }; generatedAt: number };
-      stats.instance.id = 'feedbeef';
-      stats.generatedAt += 61_000;
-      await route.fulfill({ response, json: stats });
-    });
+    await rewriteStats(page, (stats) => ({ ...stats, instance: { ...stats.instance, id: 'feedbeef' }, generatedAt: stats.generatedAt + 61_000 }));
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).not.toContain('(was');
     expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, counting for \d+ min$/);
     // Two refreshes more: announced were the first figures and the change, once each; not the note going.

@@ -38,10 +38,19 @@ async function expectLimited(res: Response, retryAfter: number, limit: 'ip' | 'n
 
 const names = ['张三', '李四', '王五', '赵六', '孙七', '周八', '吴九'];
 
+/** Joins a key's parts, so that a test can write and read the limiter's keys by hand. */
+const hash = async (...parts: string[]) => parts.join('|');
+
 /** A shared store that reads but refuses every write, with `error` (Redis out of memory, a read-only replica). */
 function readOnlyStore(shared: MemoryStore, error: string) {
   const refuse = () => Promise.reject(new Error(error));
   return { get: (key: string) => shared.get(key), hit: refuse, claim: refuse, set: refuse, close: () => shared.close() };
+}
+
+/** A per-number limiter (2 names in 10 minutes) on a shared store that reads but refuses writes with `error`. */
+function readOnlyNumberLimiter(error: string) {
+  const shared = new MemoryStore();
+  return { shared, limiter: createLimiter({ limits: parseLimits('number=2/10m'), store: readOnlyStore(shared, error), hash }) };
 }
 
 /**
@@ -164,7 +173,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 
   it('refuses a pair others counted to a client that spent the number after its own check passed (a burst of names)', async () => {
-    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: new MemoryStore(), hash: async (...parts) => parts.join('|') });
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: new MemoryStore(), hash });
     expect((await limiter.number('13312345678', '张三', '203.0.113.1')).ok).toBe(true);
     // The guesser's 张三 passed the spent check before its 李四 spent the number.
     expect((await limiter.numberSpent('13312345678', '张三', '198.51.100.66')).ok).toBe(true);
@@ -209,10 +218,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 
   it('holds a spent number while the shared store reads but refuses writes, the names counted in memory', async () => {
-    const hash = async (...parts: string[]) => parts.join('|');
-    const shared = new MemoryStore();
-    const readOnly = readOnlyStore(shared, 'OOM command not allowed');
-    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
+      const { shared, limiter } = readOnlyNumberLimiter('OOM command not allowed');
     // 王五 was counted, and this client let through with it, before the store stopped taking writes (a verification
     // from earlier in the window).
     await shared.set('limit:pair:limit|pair|13312345678|王五', '1', 60_000);
@@ -227,7 +233,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
 
   it('refuses a pair counted by another request it waited on to a client that spent the number meanwhile', async () => {
     const store = new MemoryStore();
-    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store, hash: async (...parts) => parts.join('|') });
+    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store, hash });
     const owner = 'limit:pair-client:limit|pair|13312345678|张三|203.0.113.1';
     // The owner's request is counting 张三 (its claim out) when a guesser's burst comes: its 张三 passes the spent
     // check, its other names spend the number, and its 张三 waits on the owner's count.
@@ -242,10 +248,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 
   it('notes a client let through with a pair counted earlier in this instance\'s memory while the shared store refuses writes', async () => {
-    const hash = async (...parts: string[]) => parts.join('|');
-    const shared = new MemoryStore();
-    const readOnly = readOnlyStore(shared, 'READONLY You can\'t write against a read only replica.');
-    const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: readOnly, hash });
+      const { shared, limiter } = readOnlyNumberLimiter('READONLY You can\'t write against a read only replica.');
     // 张三 was counted earlier in the window, by another client.
     await shared.set('limit:pair:limit|pair|13312345678|张三', '1', 600_000);
     expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
@@ -266,7 +269,7 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
       set: (key: string, value: string, ttlMs: number) => (down === 'all' ? Promise.reject(new Error('ECONNREFUSED')) : shared.set(key, value, ttlMs)),
       close: () => shared.close(),
     };
-    const limiter = createLimiter({ limits: parseLimits('number=1/10m'), store: flaky, hash: async (...parts) => parts.join('|') });
+    const limiter = createLimiter({ limits: parseLimits('number=1/10m'), store: flaky, hash });
     // 张三 was counted in the shared store; this instance finds it counted while one read times out.
     await shared.hit('limit:number:limit|number|13312345678', 600_000);
     await shared.set('limit:pair:limit|pair|13312345678|张三', '1', 600_000);
@@ -286,7 +289,6 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
 });
 
 describe('the per-number limit asked twice at once', () => {
-  const hash = async (...parts: string[]) => parts.join('|');
   /** A store that takes a round trip for every command, as Redis does, so that requests can interleave. */
   const remoteStore = () => {
     const store = new MemoryStore();
@@ -377,7 +379,7 @@ describe('the per-number limit when the claims on a pair keep lapsing', () => {
       set: (key: string, value: string, ttlMs: number) => shared.set(key, value, ttlMs),
       close: () => shared.close(),
     };
-    const limiter = createLimiter({ limits: parseLimits('number=5/10m'), store, hash: async (...parts) => parts.join('|') });
+    const limiter = createLimiter({ limits: parseLimits('number=5/10m'), store, hash });
     expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
   });
 });
@@ -386,7 +388,7 @@ describe('the per-number limit with a window shorter than the claim on a pair', 
   it('lets a name refused in one window in at the next, at once', async () => {
     let now = Date.parse('2026-03-01T08:00:00Z');
     const clock = () => now;
-    const limiter = createLimiter({ limits: parseLimits('number=1/1s'), store: new MemoryStore({ now: clock }), hash: async (...parts) => parts.join('|'), now: clock });
+    const limiter = createLimiter({ limits: parseLimits('number=1/1s'), store: new MemoryStore({ now: clock }), hash, now: clock });
     expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
     now += 100;
     expect(await limiter.number('13312345678', '李四', IP)).toMatchObject({ ok: false, retryAfter: 1 });
@@ -399,7 +401,6 @@ describe('the per-number limit with a window shorter than the claim on a pair', 
 });
 
 describe('limits kept in memory', () => {
-  const hash = async (...parts: string[]) => parts.join('|');
   const flood = async (limiter: ReturnType<typeof createLimiter>, addresses: number) => {
     for (let i = 0; i < addresses; i++) await limiter.ip(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`);
   };
