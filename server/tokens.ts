@@ -148,22 +148,18 @@ function bindingOf(binding: unknown): { secret: string; name: string; phoneNumbe
 }
 
 /**
- * verifyToken over a key set made once: jose keeps the keys it imported with the set. Resolves with a result for
- * any token and options: the key set is the only thing it trusts its caller for.
+ * The claims of a token this key set signed, unexpired at `now` and issued to `audience` when one is given: the
+ * signature (ES256 only), the issuer, the expiry and the shape of the claims, not the binding nor single use.
  */
-async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck> {
-  // jose skips the audience check for an empty or missing audience: a token for any site would pass.
-  if (typeof token !== 'string' || typeof options.siteKey !== 'string' || options.siteKey === '') return { ok: false, error: 'invalid-input-response' };
+async function signedClaims(token: unknown, keySet: KeySet, now: number, audience: string | undefined): Promise<TokenCheck> {
   // Refused unread past any length this proxy issues: a backend may pass an untrusted form field straight in.
-  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, error: 'invalid-input-response' };
-  const now = nowOf(options.now);
-  if (now === null) return { ok: false, error: 'invalid-input-response' };
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, error: 'invalid-input-response' };
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, keySet, {
       algorithms: [TOKEN_ALG],
       issuer: TOKEN_ISSUER,
-      audience: options.siteKey,
+      ...(audience === undefined ? {} : { audience }),
       currentDate: new Date(now),
     }));
   } catch (error) {
@@ -173,10 +169,24 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
   }
   const claims = claimsOf(payload);
   // The age is the expiry's business (a token lives no longer than TOKEN_TTL_SECONDS past its iat, and a second for
-  // the rounding of its whole-second times); an iat ahead of
-  // this clock is one that is behind the issuer's, within CLOCK_SKEW_SECONDS, or a token no instance of this
-  // proxy issued as the clocks stand.
+  // the rounding of its whole-second times); an iat ahead of this clock is one that is behind the issuer's, within
+  // CLOCK_SKEW_SECONDS, or a token no instance of this proxy issued as the clocks stand.
   if (!claims || claims.issuedAt > now / 1000 + CLOCK_SKEW_SECONDS) return { ok: false, error: 'invalid-input-response' };
+  return { ok: true, claims };
+}
+
+/**
+ * verifyToken over a key set made once: jose keeps the keys it imported with the set. Resolves with a result for
+ * any token and options: the key set is the only thing it trusts its caller for.
+ */
+async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck> {
+  // jose skips the audience check for an empty or missing audience: a token for any site would pass.
+  if (typeof options.siteKey !== 'string' || options.siteKey === '') return { ok: false, error: 'invalid-input-response' };
+  const now = nowOf(options.now);
+  if (now === null) return { ok: false, error: 'invalid-input-response' };
+  const signed = await signedClaims(token, keySet, now, options.siteKey);
+  if (!signed.ok) return signed;
+  const { claims } = signed;
   if (options.binding !== undefined) {
     // The pair as the site's form has it (`138 0013 8000`, ` 张 三 `): normalised by the same checks the proxy ran
     // before it issued the token. A pair those checks refuse, or one that is not text, was never verified
@@ -234,6 +244,11 @@ export interface TokenService {
   issue(claims: Omit<TokenClaims, 'issuedAt' | 'expiresAt' | 'id'>): Promise<string>;
   /** The public keys, newest first, as a JWKS. */
   jwks(): Promise<JSONWebKeySet>;
+  /**
+   * The site an unexpired token this proxy signed was issued to, used or not; undefined for anything else. Read
+   * before the secret is checked, so that wrong secrets can be counted per site (see `Limiter.secretBarred`).
+   */
+  siteOf(token: unknown): Promise<string | undefined>;
   /** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
   redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck>;
   /** Proves the configured keys (see checkTokenKeys); rejects naming a key that cannot sign. */
@@ -270,6 +285,10 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
         .sign(key.privateKey);
     },
     jwks,
+    async siteOf(token) {
+      const signed = await signedClaims(token, await publicKeySet(), now(), undefined);
+      return signed.ok ? signed.claims.siteKey : undefined;
+    },
     async redeem(token, options) {
       const check = await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;

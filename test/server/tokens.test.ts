@@ -354,6 +354,22 @@ describe('verifyToken for backends that check offline', () => {
     expect(await store.get(`token:${jti}`)).toBeNull();
   });
 
+  it('names the site of an unexpired token it signed, used or not, and of nothing else', async () => {
+    const time = clock();
+    const service = createTokenService(undefined, new MemoryStore({ now: time.now }), time.now);
+    const token = await service.issue({ siteKey: 'shop', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
+    expect(await service.siteOf(token)).toBe('shop');
+    expect((await service.redeem(token, { siteKey: 'shop' })).ok).toBe(true);
+    expect(await service.siteOf(token)).toBe('shop');
+    const [head, body, signature] = token.split('.');
+    const forged = `${head}.${Buffer.from(JSON.stringify({ ...decodeJwt(token), aud: 'blog' })).toString('base64url')}.${signature}`;
+    const stranger = createTokenService(undefined, new MemoryStore(), time.now);
+    const foreign = await stranger.issue({ siteKey: 'shop', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
+    for (const other of [forged, foreign, `${head}.${body}`, 'x.y.z', '', 'a'.repeat(5000), undefined, 42]) expect(await service.siteOf(other)).toBeUndefined();
+    time.advance(301_000);
+    expect(await service.siteOf(token)).toBeUndefined();
+  });
+
   it('answers invalid-jwks, not a bad token, for a key set that is not the proxy\'s', async () => {
     const { token, jwks, options } = await offline();
     const [key] = jwks.keys as JWK[];
