@@ -55,7 +55,8 @@ const tencent: Adapter = {
   request: ({ name, phoneNumber }) => ({ Mobile: phoneNumber, Name: name }),
   read(providerId, json) {
     const response = objectOf(providerId, objectOf(providerId, json, 'answer').Response, 'Response');
-    if (response.Error !== undefined) {
+    // An `Error: null` beside the Result, as a gateway that serialises a typed struct writes it, is no error.
+    if (response.Error !== undefined && response.Error !== null) {
       const error = isJsonObject(response.Error) ? response.Error.Code : response.Error;
       throw new UpstreamError('vendor-error', providerId, `Tencent error ${shown(error)}`);
     }

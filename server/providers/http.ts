@@ -87,12 +87,14 @@ async function readBody(id: string, response: TransportResponse, call: CallContr
 }
 
 function parseAnswer(id: string, response: TransportResponse, text: string): unknown {
-  const type = response.headers.get('content-type') ?? '';
-  if (/text\/html/i.test(type) || /^\s*</.test(text)) throw new UpstreamError('malformed', id, 'answer is an HTML page');
+  if (/^\s*</.test(text)) throw new UpstreamError('malformed', id, 'answer is an HTML page');
+  // The body decides, not its type: a PHP gateway labels every answer text/html, its verdicts in JSON included, and
+  // refusing one of those would throw away a billed verdict and pay another provider for it.
   try {
     return JSON.parse(text);
   } catch {
-    throw new UpstreamError('malformed', id, 'answer is not JSON');
+    const html = /text\/html/i.test(response.headers.get('content-type') ?? '');
+    throw new UpstreamError('malformed', id, html ? 'answer is an HTML page' : 'answer is not JSON');
   }
 }
 

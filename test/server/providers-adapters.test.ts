@@ -86,6 +86,15 @@ describe('vendor codes that are not a result', () => {
     expect([first.calls, second.calls]).toEqual([1, 1]);
   });
 
+  it('reads a Tencent Result beside an `Error: null`, as a gateway serialising a typed struct writes it, as the result', async () => {
+    const [first, second] = await Promise.all([upstream('tencent'), upstream('tencent')]);
+    first.fail({ kind: 'json', body: { Response: { Result: '1', Description: 'x', RequestId: 'r', Error: null } } });
+    const { status, body } = await verify(appOver([first, 'tencent'], [second, 'tencent']), { name: '李四', phoneNumber: '18612345678' });
+    // The billed mismatch is the answer, not an error to fail over from and pay the second vendor for.
+    expect({ status, code: body.code }).toEqual({ status: 200, code: 'FP03333' });
+    expect([first.calls, second.calls]).toEqual([1, 0]);
+  });
+
   it('keeps a Tencent provider in service however many names or numbers it rejects (-4, -5): input is no fault of its own', async () => {
     const vendor = await upstream('tencent');
     const app = appOver([vendor, 'tencent']);

@@ -128,6 +128,16 @@ describe('one provider', () => {
     expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
   });
 
+  it('reads a verdict by its body, not its type: a PHP gateway labels its JSON text/html', async () => {
+    first.fail({ kind: 'json', body: { code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} }, contentType: 'text/html; charset=UTF-8' });
+    const app = appOver(first.url, second.url);
+    const res = await postJson(app, '/api/verify', pair);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ code: 'FP00000', token: expect.any(String) });
+    // The first provider's billed verdict is the answer: no second call, paid again.
+    expect([first.calls, second.calls]).toEqual([1, 0]);
+  });
+
   it('relays a slow answer that comes within the timeout', async () => {
     // Past half the timeout, so that a call cut at half of it fails; with room before it for a loaded machine.
     first.fail({ kind: 'slow', delayMs: TIMEOUT_MS * 0.6 });

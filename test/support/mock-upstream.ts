@@ -27,8 +27,8 @@ export type Fault =
   | { readonly kind: 'no-answer' }
   /** The normal answer, preceded by a UTF-8 byte-order mark, as some vendors' stacks write JSON. */
   | { readonly kind: 'bom' }
-  /** This JSON body, whatever was asked (for vendor codes). */
-  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number }
+  /** This JSON body, whatever was asked (for vendor codes), labelled `contentType` if given (a PHP gateway says text/html). */
+  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number; readonly contentType?: string }
   /** A JSON answer of `bytes` bytes, streamed without a Content-Length (chunked), as a runaway upstream sends it. */
   | { readonly kind: 'huge'; readonly bytes: number }
   /** Headers that declare a Content-Length of `bytes`, then one byte of the body, and nothing more. */
@@ -102,8 +102,8 @@ function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
   });
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+function sendJson(response: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+  response.writeHead(status, { 'content-type': contentType });
   response.end(JSON.stringify(body));
 }
 
@@ -166,7 +166,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         return response.end(`\uFEFF${JSON.stringify(answerFor(dialect, body))}`);
       case 'json':
-        return sendJson(response, current.status ?? 200, current.body);
+        return sendJson(response, current.status ?? 200, current.body, current.contentType);
       case 'huge': {
         response.writeHead(200, { 'content-type': 'application/json' });
         const chunk = ' '.repeat(16 * 1024);
