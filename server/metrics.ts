@@ -230,6 +230,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let firstServed: number | undefined;
   let instance: InstanceInfo | undefined;
   const seen: string[] = [];
+  /** Billed calls per provider, for the estimated cost. */
+  const billedCounts = new Map<string, number>();
   let circuitSource: CircuitSource = () => [];
   let storeSource: () => StoreHealth | undefined = () => undefined;
   registry.set(metricDefs.pricePerCall, {}, price);
@@ -243,7 +245,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const billed = BILLED_RESULTS.has(result);
     if (billed) {
       registry.inc(metricDefs.billedCalls, { provider: id });
-      registry.inc(metricDefs.estimatedCost, { provider: id }, price);
+      // The count times the price, not the price added up: sums of 0.3 drift (2.9999999999999996 after ten).
+      const count = (billedCounts.get(id) ?? 0) + 1;
+      billedCounts.set(id, count);
+      registry.set(metricDefs.estimatedCost, { provider: id }, Number((count * price).toPrecision(12)));
     } else if (attempt.maybeBilled) {
       registry.inc(metricDefs.maybeBilledFailures, { provider: id });
     }

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig, sandboxProvider } from '../../server/config.js';
 import { promRegistry } from '../../server/metrics-prom.js';
 import { LatencySketch } from '../../server/metrics-timeline.js';
-import { safeLabel, type MetricRegistryFactory, type Stats } from '../../server/metrics.js';
+import { createMetrics, safeLabel, type MetricRegistryFactory, type Stats } from '../../server/metrics.js';
 import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import { SANDBOX_SITE } from '../../server/sites.js';
 import { parseLimits } from '../../server/limits.js';
@@ -68,6 +68,13 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(after, 'carrier_verify_price_per_call')).toBe(0.5);
     expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'closed' })).toBe(1);
     expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'open' })).toBe(0);
+  });
+
+  it('gives the cost as the billed calls times the price, without the drift of adding the price up', async () => {
+    const metrics = createMetrics({ pricePerCall: 0.3, ...(metricRegistry ? { registry: metricRegistry } : {}) });
+    for (let i = 0; i < 10; i++) metrics.upstreamCall({ providerId: 'p1', outcome: 'FP03333', latencyMs: 1, maybeBilled: true });
+    const text = (await metrics.exposition()).body;
+    expect(text).toContain('carrier_verify_estimated_cost_total{provider="p1"} 3\n');
   });
 
   it('counts refusals and failures by the code the client saw, and a repeat as a cache hit', async () => {

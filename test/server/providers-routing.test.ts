@@ -327,6 +327,15 @@ describe('billing-safe failover', () => {
     expect(answer.attempts.map((t) => [t.outcome, t.maybeBilled])).toEqual([['refused', false], ['refused', false], ['FP00000', true]]);
   });
 
+  it('calls no provider with less than half its timeout left before the deadline: its answer would come too late, billed', async () => {
+    // Two slow refusals spend 1.6 s of the 2 s deadline: 0.4 s is left, under half of c's timeout.
+    upstreams[0]!.fail({ kind: 'status', status: 503, delayMs: TIMEOUT_MS * 0.8 });
+    upstreams[1]!.fail({ kind: 'status', status: 429, delayMs: TIMEOUT_MS * 0.8 });
+    const router = routerOver([1, 1, 1]);
+    await expect(router.verify(match)).rejects.toMatchObject({ failure: 'refused', attempts: [{ outcome: 'refused' }, { outcome: 'refused' }] });
+    expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0]);
+  });
+
   it('reports every attempt to observers with its latency', async () => {
     upstreams[0]!.fail({ kind: 'malformed-json' });
     const router = routerOver([1, 1]);
