@@ -4,6 +4,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../server/config.js';
@@ -190,5 +191,24 @@ describe('the built files over HTTP', () => {
     expect(after.headers.etag).not.toBe(before.headers.etag);
     const br = await get('/carrier-verify.js.map', { 'accept-encoding': 'br' });
     expect(brotliDecompressSync(br.body).equals(changed)).toBe(true);
+  });
+});
+
+describe('fileAssets given a file: URL', () => {
+  it("finds the files of a folder whose path has a space, which a URL's pathname would spell %20", async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'carrier-verify-assets-'));
+    try {
+      const folder = join(parent, 'my app', 'public');
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'carrier-verify.js'), 'customElements;');
+      const url = pathToFileURL(`${folder}/`);
+      expect(url.pathname).toContain('my%20app');
+      const found = await fileAssets(url)('/carrier-verify.js');
+      expect(found?.status).toBe(200);
+      expect(await found?.text()).toBe('customElements;');
+      expect(await fileAssets(url.pathname)('/carrier-verify.js')).toBeNull();
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
