@@ -10,12 +10,20 @@ import { ConfigError, type AppConfig, type LogLine } from './config.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
+import { SANDBOX_SITE } from './sites.js';
 
 export interface RunningServer {
   readonly server: ServerType;
   readonly port: number;
   /** Where limits, used-token marks and the cache live: this process's memory, or the Redis of REDIS_URL. */
   readonly storeKind: 'memory' | 'redis';
+  /** The address it listens on. */
+  readonly host: string;
+  /**
+   * Whether a site with the public sandbox secret (the default test site) stands in front of billed providers:
+   * anyone who reaches the port can spend them, and redeem the tokens. Outside production only (there it is refused).
+   */
+  readonly publicSiteBilled: boolean;
   close(): Promise<void>;
 }
 
@@ -63,7 +71,10 @@ export async function startServer(env: Record<string, string | undefined>, overr
     let closing: Promise<void> | undefined;
     /** The open connections: a stop closes at once those that have not sent a byte. */
     const sockets = new Set<Socket>();
-    const host = env.HOST || '0.0.0.0';
+    // The public test site in front of billed providers (development with CARRIER_VERIFY_PROVIDERS and no sites of
+    // its own): anyone who reaches the port could spend them, so only this machine may, unless HOST says otherwise.
+    const publicSiteBilled = !app.config.sandbox && app.config.sites.some((site) => site.secret === SANDBOX_SITE.secret);
+    const host = env.HOST || (publicSiteBilled ? '127.0.0.1' : '0.0.0.0');
     const log = setup.app.log;
     // What the program answers itself has its access-log line and is counted in /metrics, by its code; a fault of
     // the proxy's own (an error line) is not a request that could not be read.
@@ -88,6 +99,8 @@ export async function startServer(env: Record<string, string | undefined>, overr
         server,
         port: (server.address() as AddressInfo).port,
         storeKind: app.config.storeKind,
+        host,
+        publicSiteBilled,
         close: () => (closing ??= stopServing(server, sockets, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
@@ -270,7 +283,15 @@ export async function main(env: Record<string, string | undefined> = process.env
     const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
     // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
     const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
-    process.stderr.write(`carrier-verify listening on ${listeningUrl(env.HOST, running.port)}${sandbox}; ${state}\n`);
+    process.stderr.write(`carrier-verify listening on ${listeningUrl(running.host, running.port)}${sandbox}; ${state}\n`);
+    if (running.publicSiteBilled) {
+      const site = 'the public test site (site key sandbox, its secret published) stands in front of billed providers';
+      process.stderr.write(
+        env.HOST
+          ? `carrier-verify: warning: ${site}: anyone who reaches ${listeningUrl(running.host, running.port)} can spend them and redeem its tokens; set CARRIER_VERIFY_SITES\n`
+          : `carrier-verify: ${site}, so it listens on 127.0.0.1 only: set CARRIER_VERIFY_SITES for your sites (or HOST to listen elsewhere)\n`,
+      );
+    }
     const stop = () => void running.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

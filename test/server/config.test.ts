@@ -1,6 +1,8 @@
 // The environment as the proxy reads it: production refusals each on its own, sites that can never match,
 // duplicates, and start-up failures that name the setting to change.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { listeningUrl, startServer } from '../../server/node.js';
@@ -116,6 +118,42 @@ describe('start-up', () => {
     expect(listeningUrl('127.0.0.1', 8787)).toBe('http://127.0.0.1:8787');
     expect(listeningUrl('::1', 8787)).toBe('http://[::1]:8787');
     expect(listeningUrl('kyc.internal', 9000)).toBe('http://kyc.internal:9000');
+  });
+
+  it('keeps the public test site in front of billed providers to this machine, and says so, unless HOST says otherwise', async () => {
+    const providers = JSON.stringify([{ id: 'vendor', url: 'http://127.0.0.1:9/verify', key: 'vendor-key' }]);
+    const sites = JSON.stringify([{ siteKey: 'shop', secret: 's'.repeat(32), origins: ['https://shop.example'] }]);
+    const started = async (env: Record<string, string>) => {
+      const running = await startServer({ PORT: '0', ...env }, { log: () => undefined });
+      const bound = (running.server.address() as { address: string }).address;
+      await running.close();
+      return { host: running.host, bound, publicSiteBilled: running.publicSiteBilled };
+    };
+    expect(await started({ CARRIER_VERIFY_PROVIDERS: providers })).toEqual({ host: '127.0.0.1', bound: '127.0.0.1', publicSiteBilled: true });
+    expect(await started({ CARRIER_VERIFY_PROVIDERS: providers, HOST: '0.0.0.0' })).toMatchObject({ bound: '0.0.0.0', publicSiteBilled: true });
+    expect(await started({ CARRIER_VERIFY_PROVIDERS: providers, CARRIER_VERIFY_SITES: sites })).toEqual({ host: '0.0.0.0', bound: '0.0.0.0', publicSiteBilled: false });
+    expect(await started({})).toEqual({ host: '0.0.0.0', bound: '0.0.0.0', publicSiteBilled: false });
+    // What the program says, on stderr: where it listens, and why only there (the secret itself is never written).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/node.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, PORT: '0', HOST: '', CARRIER_VERIFY_PROVIDERS: providers },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('CARRIER_VERIFY_SITES')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+      });
+    } finally {
+      child.kill();
+    }
+    expect(stderr).toMatch(/^carrier-verify listening on http:\/\/127\.0\.0\.1:\d+; state in this process's memory \(no REDIS_URL\)\n/);
+    expect(stderr).toContain('stands in front of billed providers, so it listens on 127.0.0.1 only: set CARRIER_VERIFY_SITES for your sites (or HOST to listen elsewhere)');
+    expect(stderr).not.toContain('sandbox-secret');
   });
 
   it('stops with the setting named when the port is taken or a token key is broken', async () => {
