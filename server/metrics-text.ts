@@ -26,7 +26,9 @@ function formatNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
+  // To 12 significant digits: a sum of prices or seconds drifts in its last bits (ten of 0.3 add up to
+  // 2.9999999999999996), which no reader means; counts stay whole far beyond any a process reaches.
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
 }
 
 function seriesLines(def: MetricDef, series: Series): string[] {

@@ -230,8 +230,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let firstServed: number | undefined;
   let instance: InstanceInfo | undefined;
   const seen: string[] = [];
-  /** Billed calls per provider, for the estimated cost. */
-  const billedCounts = new Map<string, number>();
   let circuitSource: CircuitSource = () => [];
   let storeSource: () => StoreHealth | undefined = () => undefined;
   registry.set(metricDefs.pricePerCall, {}, price);
@@ -241,19 +239,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     if (!seen.includes(id)) seen.push(id);
     if (attempt.outcome === SKIPPED) return;
     const result = safeLabel(attempt.outcome);
-    registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     const billed = BILLED_RESULTS.has(result);
+    // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…).
+    // Recorded first: a registry of the site's own that throws must not take the dashboard's figures with it.
+    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed: !isResultCode(attempt.outcome), billed, cost: billed ? price : 0 });
+    registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {
       registry.inc(metricDefs.billedCalls, { provider: id });
-      // The count times the price, not the price added up: sums of 0.3 drift (2.9999999999999996 after ten).
-      const count = (billedCounts.get(id) ?? 0) + 1;
-      billedCounts.set(id, count);
-      registry.set(metricDefs.estimatedCost, { provider: id }, Number((count * price).toPrecision(12)));
+      registry.inc(metricDefs.estimatedCost, { provider: id }, price);
     } else if (attempt.maybeBilled) {
       registry.inc(metricDefs.maybeBilledFailures, { provider: id });
     }
-    // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…).
-    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed: !isResultCode(attempt.outcome), billed, cost: billed ? price : 0 });
   }
 
   /** The breakers as they are now, also written to the gauges (read at each scrape, never stale). */

@@ -234,9 +234,10 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     let billed = 0;
     for (const state of weightedOrder(states, random)) {
       const remaining = deadlineMs - (performance.now() - started);
-      // Under SEND_BY of its timeout left, as for a call that waited on its pool: the answer would most likely come
-      // after the deadline, billed all the same. The request ends with the failure it has (each so far failed over).
-      if (remaining < state.provider.timeoutMs * SEND_BY) break;
+      // Under SEND_BY of the time it would have (its timeout, or a deadline set shorter) left, as for a call that waited
+      // on its pool: the answer would most likely come after the deadline, billed all the same. Not sent; a provider
+      // with a shorter timeout may still fit. The first provider always has the time.
+      if (remaining < Math.min(state.provider.timeoutMs, deadlineMs) * SEND_BY) continue;
       const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections);
       if (!(outcome instanceof UpstreamError)) {
         // Another provider matched the input they rejected: their rejection was their own failure.
@@ -247,7 +248,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       if (outcome.maybeBilled) billed += 1;
       if (!failurePolicy[outcome.failure].failover || billed >= maxBilledCalls) break;
     }
-    throw new RoutingError(last!, attempts);
+    throw new RoutingError(last ?? new UpstreamError('timeout', 'router', 'deadline passed before an answer'), attempts);
   }
 
   return {

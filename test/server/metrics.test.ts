@@ -42,6 +42,26 @@ const registries: [string, MetricRegistryFactory | undefined][] = [
   ['the Node registry, with the process metrics', promRegistry()],
 ];
 
+describe('a metric registry of the site\'s own that throws', () => {
+  it('leaves the dashboard its figures', () => {
+    const throwing: MetricRegistryFactory = () => ({
+      contentType: 'text/plain',
+      inc: () => {
+        throw new TypeError('no such counter');
+      },
+      set: () => undefined,
+      observe: () => {
+        throw new TypeError('no such histogram');
+      },
+      exposition: async () => '',
+    });
+    const metrics = createMetrics({ pricePerCall: 0.3, registry: throwing });
+    expect(() => metrics.upstreamCall({ providerId: 'p1', outcome: 'FP00000', latencyMs: 12, maybeBilled: true })).toThrow(TypeError);
+    const { totals } = metrics.stats({ windowMs: 60_000 });
+    expect(totals).toMatchObject({ billedCalls: 1, cost: 0.3, latency: { p1: expect.objectContaining({ count: 1 }) } });
+  });
+});
+
 describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
   const app = () => testApp({ pricePerCall: 0.5, ...(metricRegistry ? { metricRegistry } : {}) });
 
@@ -70,7 +90,7 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'open' })).toBe(0);
   });
 
-  it('gives the cost as the billed calls times the price, without the drift of adding the price up', async () => {
+  it('writes the cost without the drift of adding the price up', async () => {
     const metrics = createMetrics({ pricePerCall: 0.3, ...(metricRegistry ? { registry: metricRegistry } : {}) });
     for (let i = 0; i < 10; i++) metrics.upstreamCall({ providerId: 'p1', outcome: 'FP03333', latencyMs: 1, maybeBilled: true });
     const text = (await metrics.exposition()).body;

@@ -336,6 +336,27 @@ describe('billing-safe failover', () => {
     expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0]);
   });
 
+  it('still tries a provider whose shorter timeout fits in what is left', async () => {
+    const quick = await startMockUpstream();
+    upstreams.push(quick);
+    upstreams[0]!.fail({ kind: 'status', status: 503, delayMs: TIMEOUT_MS * 0.8 });
+    upstreams[1]!.fail({ kind: 'status', status: 429, delayMs: TIMEOUT_MS * 0.8 });
+    const providers = [...upstreams.slice(0, 3), quick].map((upstream, index) =>
+      providerFor(upstream, { id: 'abcd'[index]!, transport, timeoutMs: index === 3 ? TIMEOUT_MS * 0.2 : TIMEOUT_MS }),
+    );
+    // 0.4 s left after a and b: under half of c's timeout, twice d's.
+    const answer = await createRouter(providers, { random: () => 0 }).verify(match);
+    expect(answer).toMatchObject({ code: 'FP00000', providerId: 'd' });
+    expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0, 1]);
+  });
+
+  it('calls the first provider with a deadline set shorter than half its timeout: the deadline is the time it has', async () => {
+    const router = createRouter([providerFor(upstreams[0]!, { id: 'a', transport, timeoutMs: TIMEOUT_MS })], { deadlineMs: TIMEOUT_MS * 0.4 });
+    expect(await router.verify(match)).toMatchObject({ code: 'FP00000', providerId: 'a' });
+    upstreams[0]!.fail({ kind: 'no-answer' });
+    await expect(router.verify({ name: '李四', phoneNumber: '18612345678' })).rejects.toMatchObject({ failure: 'timeout', attempts: [{ providerId: 'a', outcome: 'timeout' }] });
+  });
+
   it('reports every attempt to observers with its latency', async () => {
     upstreams[0]!.fail({ kind: 'malformed-json' });
     const router = routerOver([1, 1]);
