@@ -502,14 +502,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       const refusal = noteVerdict(c, verdict);
       return refusal && siteverifyFailure(c, ['rate-limited'], 429, refusal);
     };
-    // Wrong secrets are counted per address and per the site the token was issued to: one sharing a backend's
-    // address (a cloud NAT) can bar the tokens it sends, not that backend's redemptions of its users' tokens.
-    const tokenSite = config.limits.secret ? await config.tokens.siteOf(token) : undefined;
-    const barred = limited(await limiter.secretBarred(ip, tokenSite));
+    // Wrong secrets are counted per address and per whom the token was issued to (site and pair): one sharing a
+    // backend's address (a cloud NAT) can bar the tokens it sends, not that backend's redemptions of its users' tokens.
+    const holder = config.limits.secret ? await config.tokens.holderOf(token) : undefined;
+    const barred = limited(await limiter.secretBarred(ip, holder));
     if (barred) return barred;
     const site = sites.bySecret(secret);
-    if (!site) return limited(await limiter.secretFailed(ip, tokenSite)) ?? failure(['invalid-input-secret']);
-    const spent = limited(await limiter.secretAccepted(ip, tokenSite));
+    if (!site) return limited(await limiter.secretFailed(ip, holder)) ?? failure(['invalid-input-secret']);
+    const spent = limited(await limiter.secretAccepted(ip, holder));
     if (spent) return spent;
     c.set('site', site);
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);

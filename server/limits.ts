@@ -10,7 +10,7 @@ import type { Store, WindowCount } from './stores/types.js';
  * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair the
  * client asking was not let through with is refused). `site`: verifications that pass the other checks and ask the
  * upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
- * address, per the site the request's token names (or none).
+ * address, per whom the request's token was issued to (or none).
  */
 export type LimitScope = 'ip' | 'number' | 'site' | 'secret';
 
@@ -120,24 +120,24 @@ export interface Limiter {
    * Whether this address is barred from /api/siteverify after too many wrong secrets: asked first, right secret or
    * wrong, so that a barred address hears the same, and as soon, whichever it sent.
    *
-   * `site` is the site the request's token was issued to, when it is an unexpired token of this proxy's (see
-   * `TokenService.siteOf`), and wrong secrets are counted per address and per that site: a stranger who shares a
-   * site's backend address (a cloud NAT, a serverless platform's egress) bars only the tokens it sends, of no site
-   * or of sites it got tokens of itself, not the site's own redemptions of its users' tokens.
+   * `holder` says whom the request's token was issued to, when it is an unexpired token of this proxy's (see
+   * `TokenService.holderOf`: its site and verified pair), and wrong secrets are counted per address and per holder.
+   * A stranger who shares a site's backend address (a cloud NAT, a serverless platform's egress) bars only the
+   * tokens it sends, of no one or of pairs it verified itself, not the backend's redemptions of its users' tokens.
    */
-  secretBarred(ip: string, site?: string): Promise<Verdict>;
+  secretBarred(ip: string, holder?: string): Promise<Verdict>;
   /**
-   * Counts a wrong siteverify secret from this address (and the token's site, see secretBarred). Requests sent at
+   * Counts a wrong siteverify secret from this address (and the token's holder, see secretBarred). Requests sent at
    * once all pass the bar before any of them is counted: past the limit by its own count, the answer may no longer
    * say that the secret was wrong.
    */
-  secretFailed(ip: string, site?: string): Promise<Verdict>;
+  secretFailed(ip: string, holder?: string): Promise<Verdict>;
   /**
    * For a right secret that passed the bar: refused as a wrong one past the limit is, when this address spent its
    * wrong ones while it was on its way. Read from the same count, in the order the store takes them, so that a
    * right secret sent among many wrong ones at once is not told apart from them.
    */
-  secretAccepted(ip: string, site?: string): Promise<Verdict>;
+  secretAccepted(ip: string, holder?: string): Promise<Verdict>;
 }
 
 /** The store keys of a pair under the per-number limit. */
@@ -228,9 +228,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
     }
   }
 
-  /** The keyed hash of an address, and the site its token names if any, under the secret limit, as its keys name it. */
-  const secretSubject = (ip: string, site: string | undefined) =>
-    site === undefined ? hash('limit', 'secret', limitSubject(ip)) : hash('limit', 'secret', limitSubject(ip), 'site', site);
+  /** The keyed hash of an address, and its token's holder if any, under the secret limit, as its keys name it. */
+  const secretSubject = (ip: string, holder: string | undefined) =>
+    holder === undefined ? hash('limit', 'secret', limitSubject(ip)) : hash('limit', 'secret', limitSubject(ip), 'holder', holder);
 
   /** What a key holds in a limit's shared store: null when none, or when it cannot be read (`degraded`). */
   async function readShared(scope: LimitScope, key: string): Promise<{ value: string | null; degraded: boolean }> {
@@ -459,17 +459,17 @@ export function createLimiter(options: LimiterOptions): Limiter {
       })();
     },
 
-    async secretBarred(ip, site) {
+    async secretBarred(ip, holder) {
       if (!limits.secret) return PASS;
-      const { value: until, degraded } = await secretNumber(`limit:secret-bar:${await secretSubject(ip, site)}`, Math.max);
+      const { value: until, degraded } = await secretNumber(`limit:secret-bar:${await secretSubject(ip, holder)}`, Math.max);
       if (!(until > now())) return { ok: true, degraded };
       return refused('secret', until - now(), degraded);
     },
 
-    async secretFailed(ip, site) {
+    async secretFailed(ip, holder) {
       const limit = limits.secret;
       if (!limit) return PASS;
-      const subject = await secretSubject(ip, site);
+      const subject = await secretSubject(ip, holder);
       const countKey = `limit:secret:${subject}`;
       const barKey = `limit:secret-bar:${subject}`;
       const fallback = fallbackOf('secret');
@@ -489,11 +489,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
       return count > limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
 
-    async secretAccepted(ip, site) {
+    async secretAccepted(ip, holder) {
       const limit = limits.secret;
       if (!limit) return PASS;
       // A window counted by hit() reads as its count; the wrong secrets are the shared store's and this instance's.
-      const { value: count, degraded } = await secretNumber(`limit:secret:${await secretSubject(ip, site)}`, (shared, local) => shared + local);
+      const { value: count, degraded } = await secretNumber(`limit:secret:${await secretSubject(ip, holder)}`, (shared, local) => shared + local);
       return count >= limit.max ? refused('secret', limit.windowMs, degraded) : { ok: true, degraded };
     },
   };

@@ -245,10 +245,11 @@ export interface TokenService {
   /** The public keys, newest first, as a JWKS. */
   jwks(): Promise<JSONWebKeySet>;
   /**
-   * The site an unexpired token this proxy signed was issued to, used or not; undefined for anything else. Read
-   * before the secret is checked, so that wrong secrets can be counted per site (see `Limiter.secretBarred`).
+   * Whom an unexpired token this proxy signed was issued to, used or not: its site and its subject (the HMAC of the
+   * verified pair under the site's secret), as one string; undefined for anything else. Read before the secret is
+   * checked, so that wrong secrets can be counted per token holder (see `Limiter.secretBarred`).
    */
-  siteOf(token: unknown): Promise<string | undefined>;
+  holderOf(token: unknown): Promise<string | undefined>;
   /** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
   redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck>;
   /** Proves the configured keys (see checkTokenKeys); rejects naming a key that cannot sign. */
@@ -285,9 +286,9 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
         .sign(key.privateKey);
     },
     jwks,
-    async siteOf(token) {
+    async holderOf(token) {
       const signed = await signedClaims(token, await publicKeySet(), now(), undefined);
-      return signed.ok ? signed.claims.siteKey : undefined;
+      return signed.ok ? `${signed.claims.siteKey}\u0000${signed.claims.subject}` : undefined;
     },
     async redeem(token, options) {
       const check = await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });

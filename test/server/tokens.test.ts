@@ -354,20 +354,26 @@ describe('verifyToken for backends that check offline', () => {
     expect(await store.get(`token:${jti}`)).toBeNull();
   });
 
-  it('names the site of an unexpired token it signed, used or not, and of nothing else', async () => {
+  it('names the holder of an unexpired token it signed (its site and pair), used or not, and of nothing else', async () => {
     const time = clock();
     const service = createTokenService(undefined, new MemoryStore({ now: time.now }), time.now);
-    const token = await service.issue({ siteKey: 'shop', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
-    expect(await service.siteOf(token)).toBe('shop');
+    const issue = (on: ReturnType<typeof createTokenService>, siteKey: string, subject: string) =>
+      on.issue({ siteKey, subject, code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
+    const token = await issue(service, 'shop', 'pair-1');
+    const holder = await service.holderOf(token);
+    expect(holder).toEqual(expect.stringContaining('shop'));
     expect((await service.redeem(token, { siteKey: 'shop' })).ok).toBe(true);
-    expect(await service.siteOf(token)).toBe('shop');
+    expect(await service.holderOf(token)).toBe(holder);
+    // Another token of the same pair has the same holder; another pair or another site, another.
+    expect(await service.holderOf(await issue(service, 'shop', 'pair-1'))).toBe(holder);
+    const others = [await service.holderOf(await issue(service, 'shop', 'pair-2')), await service.holderOf(await issue(service, 'blog', 'pair-1'))];
+    expect(new Set([holder, ...others]).size).toBe(3);
     const [head, body, signature] = token.split('.');
-    const forged = `${head}.${Buffer.from(JSON.stringify({ ...decodeJwt(token), aud: 'blog' })).toString('base64url')}.${signature}`;
-    const stranger = createTokenService(undefined, new MemoryStore(), time.now);
-    const foreign = await stranger.issue({ siteKey: 'shop', subject: 's', code: 'FP00000', carrier: null, phoneMasked: '138****8000' });
-    for (const other of [forged, foreign, `${head}.${body}`, 'x.y.z', '', 'a'.repeat(5000), undefined, 42]) expect(await service.siteOf(other)).toBeUndefined();
+    const forged = `${head}.${Buffer.from(JSON.stringify({ ...decodeJwt(token), sub: 'pair-2' })).toString('base64url')}.${signature}`;
+    const foreign = await issue(createTokenService(undefined, new MemoryStore(), time.now), 'shop', 'pair-1');
+    for (const other of [forged, foreign, `${head}.${body}`, 'x.y.z', '', 'a'.repeat(5000), undefined, 42]) expect(await service.holderOf(other)).toBeUndefined();
     time.advance(301_000);
-    expect(await service.siteOf(token)).toBeUndefined();
+    expect(await service.holderOf(token)).toBeUndefined();
   });
 
   it('answers invalid-jwks, not a bad token, for a key set that is not the proxy\'s', async () => {
