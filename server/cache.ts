@@ -205,7 +205,12 @@ export function createResultCache(options: CacheOptions): ResultCache {
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;
     const holdMs = callMs + FLIGHT_MARGIN_MS;
-    /** When the flight this request waits on is past the deadline: each flight's own, from the moment it is seen. */
+    /**
+     * When this request stops waiting and calls as without a cache: a call past the deadline when no flight was seen
+     * (a store whose claims it cannot see); else once the flight it waits on has outlived its claim by a margin,
+     * counted from the moment it was seen. A flight whose instance is gone is no reason to call: its claim expires
+     * (the deadline and a margin), and those waiting claim the pair again, so that one of them calls, not each.
+     */
     let until = performance.now() + callMs;
     /** The flights this request has seen under way: a failure is its answer only if it is one of theirs. */
     const waitedOn = new Set<string>();
@@ -247,8 +252,9 @@ export function createResultCache(options: CacheOptions): ResultCache {
         if (flying === null || flying === LANDED) break;
         if (!waitedOn.has(flying)) {
           waitedOn.add(flying);
-          until = performance.now() + callMs;
+          until = performance.now() + holdMs + FLIGHT_MARGIN_MS;
         }
+        // Still there past its claim and a margin: a store that does not expire claims; waiting would be for ever.
         if (performance.now() >= until) return load(keyHash, fetchAnswer);
         await pause(FLIGHT_POLL_MS);
       }
@@ -256,8 +262,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
         const failed = failureOf(await settle(() => store.get(failedKeyOf(keyHash, id))));
         if (failed) throw failed;
       }
-      // Past the deadline of the last flight it saw, without a claim of its own (a store whose claims it cannot see,
-      // or that fails): it calls as without a cache.
+      // Past the deadline, without a claim of its own (a store whose claims it cannot see, or one that keeps a claim
+      // past its time): it calls as without a cache.
       if (performance.now() >= until) return load(keyHash, fetchAnswer);
     }
   }

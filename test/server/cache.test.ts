@@ -152,6 +152,32 @@ describe('across instances on one store', () => {
     expect(calls).toBe(1);
   });
 
+  it('has those waiting on a call whose instance is gone claim again once its claim expires: one of them calls, not each', async () => {
+    // A store shared by instances that keeps time, as Redis does (a MemoryStore behind plain methods, which the cache
+    // takes for a shared store); a short deadline, so that the claim (the deadline and a second) ends soon.
+    const memory = new MemoryStore();
+    const store: Store = {
+      hit: (key, windowMs) => memory.hit(key, windowMs),
+      claim: (key, ttlMs, value) => memory.claim(key, ttlMs, value),
+      get: (key) => memory.get(key),
+      set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
+      close: () => memory.close(),
+    };
+    const [gone, ...waiting] = Array.from({ length: 4 }, () => createResultCache({ store, hash: createHasher('s'.repeat(40)), callMs: 300 }));
+    // The instance that claimed the pair's call never lands it: it was killed mid-call.
+    void through(gone!, match, () => new Promise<Answer>(() => undefined));
+    await wait(50);
+    let calls = 0;
+    const load = async (): Promise<Answer> => (calls++, await wait(50), { code: 'FP00000', providerId: 'main' });
+    const started = performance.now();
+    const answers = await Promise.all(waiting.map((cache) => through(cache, match, load)));
+    expect(calls).toBe(1);
+    expect(answers.map((answer) => answer.code)).toEqual(['FP00000', 'FP00000', 'FP00000']);
+    // Once the claim (300 ms and a second) is over, and well before another deadline and margin would have passed.
+    expect(performance.now() - started).toBeGreaterThan(1000);
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
   it('does not ask a store in a loop when its landing mark lingers: a pause before each claim', async () => {
     const store = new VisibleStore();
     // A store whose shortest life is a second: the landing mark outlives the flight it ends.
