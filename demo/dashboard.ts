@@ -143,8 +143,12 @@ function renderTiles(stats: Stats): void {
 function renderStore(stats: Stats): void {
   const { store } = stats as Partial<Stats>;
   const note = $<HTMLElement>('#store-note');
-  note.hidden = store?.state !== 'down';
-  if (store?.state !== 'down') return;
+  note.hidden = store?.state !== 'down' && !store?.warning;
+  if (!store || note.hidden) return;
+  if (store.state !== 'down') {
+    note.textContent = `The shared store (Redis) may drop keys: ${store.warning}. A used token whose mark it drops can be redeemed again.`;
+    return;
+  }
   const why = store.reason ? ` (${store.reason})` : '';
   note.textContent =
     `The shared store (Redis) is down since ${clock(store.since, true)}${why}: each instance counts the rate limits on its own, ` +

@@ -239,10 +239,15 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-/** The shared store's state for /healthz: `storeState` and, for a store down, since when and why. */
+/** The shared store's state for /healthz: `storeState` and, for a store down, since when and why; what makes it unfit. */
 function healthOfStore(health: StoreHealth | undefined): Record<string, string> {
   if (!health) return {};
-  return { storeState: health.state, storeSince: new Date(health.since).toISOString(), ...(health.reason ? { storeReason: health.reason } : {}) };
+  return {
+    storeState: health.state,
+    storeSince: new Date(health.since).toISOString(),
+    ...(health.reason ? { storeReason: health.reason } : {}),
+    ...(health.warning ? { storeWarning: health.warning } : {}),
+  };
 }
 
 function siteKeyOf(body: object): string | undefined {

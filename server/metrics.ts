@@ -100,6 +100,12 @@ export const metricDefs = {
     type: 'gauge',
     labelNames: [],
   },
+  storeEvicting: {
+    name: 'carrier_verify_store_evicting',
+    help: 'Whether the shared store (Redis) may evict keys, used-token marks among them: 1 when its maxmemory-policy is not noeviction or it evicted keys since the last look, else 0; absent as carrier_verify_store_up is',
+    type: 'gauge',
+    labelNames: [],
+  },
   pricePerCall: {
     name: 'carrier_verify_price_per_call',
     help: 'Price per billed upstream call used for the cost estimate',
@@ -266,7 +272,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   /** The shared store's state as it is now, also written to its gauge (read at each scrape). */
   function store(): StoreHealth | undefined {
     const health = storeSource();
-    if (health && health.state !== 'unknown') registry.set(metricDefs.storeUp, {}, health.state === 'up' ? 1 : 0);
+    if (health && health.state !== 'unknown') {
+      registry.set(metricDefs.storeUp, {}, health.state === 'up' ? 1 : 0);
+      registry.set(metricDefs.storeEvicting, {}, health.warning ? 1 : 0);
+    }
     return health;
   }
 

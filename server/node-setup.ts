@@ -79,6 +79,9 @@ export async function nodeAppConfig(env: Record<string, string | undefined>, ove
 async function connectRedis(url: string, log: (line: LogLine) => void): Promise<RedisStore> {
   const store = new RedisStore(url, {
     onStateChange: (state, reason) => log({ time: new Date().toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason }),
+    // Up, and yet unfit: keys it may evict include the used-token marks. An error, since single use is at stake.
+    onWarning: (warning) =>
+      log({ time: new Date().toISOString(), level: warning ? 'error' : 'info', event: warning ? 'store-evicting' : 'store-evicting-over', store: 'redis', reason: warning }),
   });
   try {
     await store.ready();

@@ -9,6 +9,10 @@ export interface RedisStoreOptions {
   readonly commandTimeoutMs?: number;
   /** Told when the connection goes down or comes back, once per change (not once per command). */
   readonly onStateChange?: (state: 'up' | 'down', reason?: string) => void;
+  /** Told when Redis is found able to evict keys, or no longer, once per change (see RedisStore.watchEviction). */
+  readonly onWarning?: (warning: string | undefined) => void;
+  /** How often the eviction settings are read, in ms (default a minute; 0: never). */
+  readonly evictionCheckMs?: number;
 }
 
 /**
@@ -43,6 +47,17 @@ type ReleaseCommand = (key: string, value: string) => Promise<number>;
  * going on failing at once until it has its answer.
  */
 const HUNG_BACKOFF_MS = 1000;
+
+/**
+ * How often a store that is down while its connection stays (a hang, a refusal) asks Redis whether it is back, in
+ * ms, when no request does: an idle instance would otherwise say `down` long after Redis answers again.
+ */
+const RECOVERY_PROBE_MS = 2000;
+
+/** Reads `key:value` out of an INFO section. */
+function infoField(info: string, key: string): string | undefined {
+  return new RegExp(`^${key}:(.*?)\\r?$`, 'm').exec(info)?.[1];
+}
 
 /**
  * Error replies from a Redis that is up but serves no write (out of memory under `noeviction`, a read-only replica,
@@ -106,6 +121,14 @@ export class RedisStore implements Store {
   private wrongDatabase: string | null = null;
   /** Reports a change of state to `onStateChange`, once per change. */
   private readonly change: (state: 'up' | 'down', reason?: string) => void;
+  /** Why keys may be evicted, when Redis says they may (see watchEviction). */
+  private warning: string | undefined;
+  /** `evicted_keys` at the last look, to tell keys evicted since. */
+  private evictedKeys: number | undefined;
+  private readonly onWarning: ((warning: string | undefined) => void) | undefined;
+  private evictionTimer: ReturnType<typeof setInterval> | undefined;
+  private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'cv:';
@@ -132,7 +155,14 @@ export class RedisStore implements Store {
     this.client.on('connect', () => (this.wrongDatabase = null));
     this.client.on('ready', () => {
       if (!this.wrongDatabase) this.change('up');
+      void this.watchEviction();
     });
+    this.onWarning = options.onWarning;
+    const every = options.evictionCheckMs ?? 60_000;
+    if (every > 0) {
+      this.evictionTimer = setInterval(() => void this.watchEviction(), every);
+      this.evictionTimer.unref?.();
+    }
     // Without a listener ioredis prints every failed reconnection; the state change is reported once instead.
     this.client.on('error', (error: Error & { code?: string; command?: { name?: string } }) => {
       if (error.command?.name === 'select') {
@@ -170,6 +200,49 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * Reads Redis's eviction settings (INFO, which managed services allow where CONFIG is refused): under memory
+   * pressure a policy other than `noeviction` drops keys, any of them since every key here expires (`volatile-*`
+   * too, `volatile-ttl` the short-lived used-token marks first), and a dropped mark lets its token be redeemed again.
+   * Nothing the store does tells it: the warning says so, in /healthz, /metrics and the log, as long as it holds.
+   * A Redis without a memory limit evicts nothing. A Redis that refuses INFO is not judged.
+   */
+  async watchEviction(): Promise<void> {
+    if (this.closed || this.client.status !== 'ready') return;
+    let memory: string;
+    let stats: string;
+    try {
+      [memory, stats] = await Promise.all([this.client.info('memory'), this.client.info('stats')]);
+    } catch {
+      return;
+    }
+    const policy = infoField(memory, 'maxmemory_policy');
+    const limited = Number(infoField(memory, 'maxmemory') ?? 0) > 0;
+    const evicted = Number(infoField(stats, 'evicted_keys'));
+    const newlyEvicted = Number.isFinite(evicted) && this.evictedKeys !== undefined && evicted > this.evictedKeys;
+    if (Number.isFinite(evicted)) this.evictedKeys = evicted;
+    const warning = newlyEvicted
+      ? `keys evicted (maxmemory-policy ${policy ?? 'unknown'}): used tokens may be accepted again; set maxmemory-policy noeviction`
+      : limited && policy !== undefined && policy !== 'noeviction'
+        ? `maxmemory-policy ${policy} may evict used-token marks and limit counts; set noeviction`
+        : undefined;
+    if (warning === this.warning) return;
+    this.warning = warning;
+    this.onWarning?.(warning);
+  }
+
+  /** While down with its connection open (a hang, a refusal), asks Redis now and then whether it is back. */
+  private probeRecovery(): void {
+    if (this.recoveryTimer || this.closed) return;
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined;
+      if (this.state !== 'down' || this.closed || this.wrongDatabase || this.client.status !== 'ready') return;
+      // A write, since a Redis that refuses writes still answers reads; a key of its own, gone in a second.
+      this.run(() => this.client.set(`${this.prefix}probe`, '1', 'PX', 1000), true).catch(() => this.probeRecovery());
+    }, RECOVERY_PROBE_MS);
+    this.recoveryTimer.unref?.();
+  }
+
   /** Runs one command; `writes` says whether it writes, for telling a recovery from a read that never failed. */
   private async run<T>(command: () => Promise<T>, writes: boolean): Promise<T> {
     // Never database 0 in place of the one asked for: down until a new connection selects it.
@@ -189,10 +262,12 @@ export class RedisStore implements Store {
         this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
         // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
         this.change('down', 'command timed out');
+        this.probeRecovery();
       } else if (refusal) {
         // Up but refusing (out of memory, read-only, …): no connection event says so either; the error reply does.
         this.writesRefused = true;
         this.change('down', refusal);
+        this.probeRecovery();
       }
       throw new StoreUnavailableError(message);
     } finally {
@@ -205,7 +280,7 @@ export class RedisStore implements Store {
   }
 
   health(): StoreHealth {
-    return { state: this.state, since: this.since, ...(this.reason ? { reason: this.reason } : {}) };
+    return { state: this.state, since: this.since, ...(this.reason ? { reason: this.reason } : {}), ...(this.warning ? { warning: this.warning } : {}) };
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
@@ -247,6 +322,9 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.evictionTimer);
+    clearTimeout(this.recoveryTimer);
     try {
       await this.client.quit();
     } catch {

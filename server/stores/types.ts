@@ -30,6 +30,11 @@ export interface StoreHealth {
   /** When it entered that state, in ms since the epoch. */
   readonly since: number;
   readonly reason?: string;
+  /**
+   * What makes the store unfit though it answers, when it says so: a Redis that may evict keys (its
+   * `maxmemory-policy` is not `noeviction`, or it has evicted some), which can drop used-token marks and limit counts.
+   */
+  readonly warning?: string;
 }
 
 /**

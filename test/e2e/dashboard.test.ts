@@ -507,12 +507,14 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('says above the figures when the shared store is down, since when and why, and no more once it is back', { timeout: 30_000 }, async () => {
+  it('says above the figures when the shared store is down, since when and why, or may drop keys, and no more once it is back', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();
     const downSince = Date.now() - 90_000;
-    let down = true;
-    await rewriteStats(page, (stats) => ({ ...stats, store: down ? { state: 'down', since: downSince, reason: 'OOM' } : { state: 'up', since: Date.now() } }));
+    let mode: 'down' | 'evicting' | 'up' = 'down';
+    const warning = 'maxmemory-policy allkeys-lru may evict used-token marks and limit counts; set noeviction';
+    const stores = { down: { state: 'down', since: downSince, reason: 'OOM' }, evicting: { state: 'up', since: downSince, warning }, up: { state: 'up', since: downSince } } as const;
+    await rewriteStats(page, (stats) => ({ ...stats, store: stores[mode] }));
     await page.goto(`${base}/dashboard?refresh=1`);
     const note = page.locator('#store-note');
     await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(true);
@@ -521,7 +523,13 @@ describe('GET /dashboard in Chromium', () => {
       `The shared store (Redis) is down since ${since} (OOM): each instance counts the rate limits on its own, the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.`,
     );
     expect(await contrastFailures(page)).toEqual([]);
-    down = false;
+    // Up, but able to drop keys: the note says what that risks.
+    mode = 'evicting';
+    await expect
+      .poll(() => note.textContent(), { timeout: 10_000 })
+      .toBe(`The shared store (Redis) may drop keys: ${warning}. A used token whose mark it drops can be redeemed again.`);
+    expect(await note.isVisible()).toBe(true);
+    mode = 'up';
     await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(false);
     await page.close();
   });

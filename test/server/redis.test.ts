@@ -440,6 +440,72 @@ describe('a Redis that hangs', () => {
   });
 });
 
+describe('a Redis that hung and answers again', () => {
+  it('is found up again by the store itself, with no request to find out', async () => {
+    const changes: string[] = [];
+    const store = new RedisStore(redis.url, { prefix: `idle${Date.now()}:`, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    await store.ready();
+    try {
+      redis.pause();
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(store.health().state).toBe('down');
+      redis.resume();
+      // No command from here on: an idle instance behind a load balancer.
+      await expect.poll(() => store.health().state, { timeout: 5000 }).toBe('up');
+      expect(changes).toEqual(['up', 'down: command timed out', 'up']);
+    } finally {
+      redis.resume();
+      await store.close();
+    }
+  });
+});
+
+describe('a Redis that may evict keys', () => {
+  it('says so, while it holds, in its health, /healthz, /metrics and the log: a used-token mark it drops lets the token in again', async () => {
+    const own = await startRedis();
+    const admin = new Redis(own.url);
+    const warnings: (string | undefined)[] = [];
+    const store = new RedisStore(own.url, { prefix: `evict${Date.now()}:`, evictionCheckMs: 50, onWarning: (warning) => warnings.push(warning) });
+    await store.ready();
+    const app = testApp({ store, ...(await sharedSecrets('evict')) });
+    const healthz = async () => (await (await app.request('/healthz')).json()) as Record<string, unknown>;
+    const gauge = async () => /^carrier_verify_store_evicting (\d)$/m.exec(await (await app.request('/metrics')).text())?.[1];
+    try {
+      // No memory limit: nothing is ever evicted, whatever the policy says.
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(warnings).toEqual([]);
+      expect(await gauge()).toBe('0');
+
+      await admin.config('SET', 'maxmemory', '100mb');
+      await expect.poll(() => store.health().warning).toBe('maxmemory-policy allkeys-lru may evict used-token marks and limit counts; set noeviction');
+      expect(await healthz()).toMatchObject({ storeState: 'up', storeWarning: store.health().warning });
+      expect(await gauge()).toBe('1');
+      // volatile-ttl too: every key here expires, the used-token marks first of all.
+      await admin.config('SET', 'maxmemory-policy', 'volatile-ttl');
+      await expect.poll(() => store.health().warning).toMatch(/^maxmemory-policy volatile-ttl /);
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await expect.poll(() => store.health().warning).toBeUndefined();
+      expect(await healthz()).not.toHaveProperty('storeWarning');
+      expect(await gauge()).toBe('0');
+
+      // Keys evicted since the last look, whatever the policy is by then.
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      await expect.poll(() => store.health().warning).toMatch(/^maxmemory-policy allkeys-lru/);
+      const used = Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);
+      for (let i = 0; i < 300; i++) await admin.set(`filler:${i}`, 'x'.repeat(10_000));
+      await admin.config('SET', 'maxmemory', String(used + 500_000));
+      await admin.set('filler:last', 'x');
+      await expect.poll(() => store.health().warning).toBe('keys evicted (maxmemory-policy allkeys-lru): used tokens may be accepted again; set maxmemory-policy noeviction');
+      expect(warnings.at(-1)).toBe(store.health().warning);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await own.dispose();
+    }
+  });
+});
+
 describe('a Redis that hangs, once its second of failing fast is over', () => {
   it('is asked by one command at a time: the others fail at once until that one has its answer', async () => {
     const store = new RedisStore(redis.url, { prefix: `probe${Date.now()}:` });
