@@ -198,9 +198,10 @@ export function createResultCache(options: CacheOptions): ResultCache {
    * that finds it claimed, a retry that reached another instance, waits for that call's answer to be stored and
    * answers with it, so that the pair is paid for once. When that call fails and may have been billed, those
    * waiting on it fail with it; when it ends without an answer otherwise (nothing billed, a limit refused it), they
-   * claim a flight again, one of them to call. A request calls on its own when the store fails, as without a cache,
-   * and when the flight it waits on outlives the deadline from the moment it saw it (its instance stopped). A store
-   * that does not keep the value a claim gives it leaves the failures unshared: those waiting claim again.
+   * claim a flight again, one of them to call; so do they when its instance stopped mid-call, once its claim has
+   * expired. A request calls on its own when the store fails, as without a cache, when a flight outlives its claim
+   * (a store that keeps it), and when no claim can be seen past the deadline. A store that does not keep the value a
+   * claim gives it leaves the failures unshared: those waiting claim again.
    */
   async function loadShared(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const flight = `cache-flight:${keyHash}`;

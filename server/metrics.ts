@@ -102,7 +102,7 @@ export const metricDefs = {
   },
   storeEvicting: {
     name: 'carrier_verify_store_evicting',
-    help: 'Whether the shared store (Redis) may evict keys, used-token marks among them: 1 when its maxmemory-policy is not noeviction or it evicted keys since the last look, else 0; absent as carrier_verify_store_up is',
+    help: 'Whether the shared store (Redis) may evict keys, used-token marks among them: 1 under a maxmemory with a maxmemory-policy other than noeviction (or once it evicted keys), else 0; absent when not known (Redis refuses INFO) or with state in memory',
     type: 'gauge',
     labelNames: [],
   },
@@ -274,7 +274,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const health = storeSource();
     if (health && health.state !== 'unknown') {
       registry.set(metricDefs.storeUp, {}, health.state === 'up' ? 1 : 0);
-      registry.set(metricDefs.storeEvicting, {}, health.warning ? 1 : 0);
+      if (health.evicting !== undefined) registry.set(metricDefs.storeEvicting, {}, health.evicting ? 1 : 0);
     }
     return health;
   }

@@ -80,8 +80,14 @@ async function connectRedis(url: string, log: (line: LogLine) => void): Promise<
   const store = new RedisStore(url, {
     onStateChange: (state, reason) => log({ time: new Date().toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason }),
     // Up, and yet unfit: keys it may evict include the used-token marks. An error, since single use is at stake.
-    onWarning: (warning) =>
-      log({ time: new Date().toISOString(), level: warning ? 'error' : 'info', event: warning ? 'store-evicting' : 'store-evicting-over', store: 'redis', reason: warning }),
+    onEviction: (state, warning) =>
+      log({
+        time: new Date().toISOString(),
+        level: state === 'evicting' ? 'error' : state === 'unchecked' ? 'warn' : 'info',
+        event: state === 'evicting' ? 'store-evicting' : state === 'unchecked' ? 'store-eviction-unchecked' : 'store-evicting-over',
+        store: 'redis',
+        reason: state === 'unchecked' ? 'INFO refused: whether Redis may evict used-token marks is not known' : warning,
+      }),
   });
   try {
     await store.ready();

@@ -9,9 +9,12 @@ export interface RedisStoreOptions {
   readonly commandTimeoutMs?: number;
   /** Told when the connection goes down or comes back, once per change (not once per command). */
   readonly onStateChange?: (state: 'up' | 'down', reason?: string) => void;
-  /** Told when Redis is found able to evict keys, or no longer, once per change (see RedisStore.watchEviction). */
-  readonly onWarning?: (warning: string | undefined) => void;
-  /** How often the eviction settings are read, in ms (default a minute; 0: never). */
+  /**
+   * Told, once per change, whether Redis may evict keys (`evicting`, with why), may not (`safe`), or cannot be asked
+   * (`unchecked`: INFO refused); see RedisStore.watchEviction.
+   */
+  readonly onEviction?: (state: EvictionState, warning?: string) => void;
+  /** How often the eviction settings are read again after each connection's first look, in ms (default a minute; 0: only that look). */
   readonly evictionCheckMs?: number;
 }
 
@@ -53,6 +56,8 @@ const HUNG_BACKOFF_MS = 1000;
  * ms, when no request does: an idle instance would otherwise say `down` long after Redis answers again.
  */
 const RECOVERY_PROBE_MS = 2000;
+
+export type EvictionState = 'evicting' | 'safe' | 'unchecked';
 
 /** Reads `key:value` out of an INFO section. */
 function infoField(info: string, key: string): string | undefined {
@@ -121,11 +126,15 @@ export class RedisStore implements Store {
   private wrongDatabase: string | null = null;
   /** Reports a change of state to `onStateChange`, once per change. */
   private readonly change: (state: 'up' | 'down', reason?: string) => void;
-  /** Why keys may be evicted, when Redis says they may (see watchEviction). */
+  /** Whether Redis may evict keys, as last found (see watchEviction); undefined before the first look. */
+  private eviction: EvictionState | undefined;
+  /** Why keys may be evicted, while they may. */
   private warning: string | undefined;
   /** `evicted_keys` at the last look, to tell keys evicted since. */
   private evictedKeys: number | undefined;
-  private readonly onWarning: ((warning: string | undefined) => void) | undefined;
+  /** Keys were seen evicted under the current policy: said until the policy no longer evicts. */
+  private evictedSeen = false;
+  private readonly onEviction: ((state: EvictionState, warning?: string) => void) | undefined;
   private evictionTimer: ReturnType<typeof setInterval> | undefined;
   private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -157,7 +166,7 @@ export class RedisStore implements Store {
       if (!this.wrongDatabase) this.change('up');
       void this.watchEviction();
     });
-    this.onWarning = options.onWarning;
+    this.onEviction = options.onEviction;
     const every = options.evictionCheckMs ?? 60_000;
     if (every > 0) {
       this.evictionTimer = setInterval(() => void this.watchEviction(), every);
@@ -205,7 +214,7 @@ export class RedisStore implements Store {
    * pressure a policy other than `noeviction` drops keys, any of them since every key here expires (`volatile-*`
    * too, `volatile-ttl` the short-lived used-token marks first), and a dropped mark lets its token be redeemed again.
    * Nothing the store does tells it: the warning says so, in /healthz, /metrics and the log, as long as it holds.
-   * A Redis without a memory limit evicts nothing. A Redis that refuses INFO is not judged.
+   * A Redis without a memory limit evicts nothing. A Redis that refuses INFO (an ACL without it) is `unchecked`.
    */
   async watchEviction(): Promise<void> {
     if (this.closed || this.client.status !== 'ready') return;
@@ -214,21 +223,36 @@ export class RedisStore implements Store {
     try {
       [memory, stats] = await Promise.all([this.client.info('memory'), this.client.info('stats')]);
     } catch {
+      this.noteEviction('unchecked', undefined);
       return;
     }
-    const policy = infoField(memory, 'maxmemory_policy');
+    const policy = infoField(memory, 'maxmemory_policy') ?? 'unknown';
     const limited = Number(infoField(memory, 'maxmemory') ?? 0) > 0;
     const evicted = Number(infoField(stats, 'evicted_keys'));
-    const newlyEvicted = Number.isFinite(evicted) && this.evictedKeys !== undefined && evicted > this.evictedKeys;
-    if (Number.isFinite(evicted)) this.evictedKeys = evicted;
-    const warning = newlyEvicted
-      ? `keys evicted (maxmemory-policy ${policy ?? 'unknown'}): used tokens may be accepted again; set maxmemory-policy noeviction`
-      : limited && policy !== undefined && policy !== 'noeviction'
+    if (Number.isFinite(evicted)) {
+      // A count lower than the last one was reset (CONFIG RESETSTAT, a restart behind a proxy that kept the connection).
+      const before = this.evictedKeys !== undefined && evicted >= this.evictedKeys ? this.evictedKeys : 0;
+      if (this.evictedKeys !== undefined && evicted > before) this.evictedSeen = true;
+      this.evictedKeys = evicted;
+    }
+    const evicts = limited && policy !== 'noeviction';
+    if (!evicts) this.evictedSeen = false;
+    const warning = this.evictedSeen
+      ? `keys evicted (maxmemory-policy ${policy}): used tokens may be accepted again; set maxmemory-policy noeviction`
+      : evicts
         ? `maxmemory-policy ${policy} may evict used-token marks and limit counts; set noeviction`
         : undefined;
-    if (warning === this.warning) return;
+    this.noteEviction(warning ? 'evicting' : 'safe', warning);
+  }
+
+  /** Keeps what watchEviction found; tells `onEviction` when the state changes, not when the words do. */
+  private noteEviction(state: EvictionState, warning: string | undefined): void {
     this.warning = warning;
-    this.onWarning?.(warning);
+    if (state === this.eviction) return;
+    // The first look finding nothing wrong is nothing to tell.
+    const first = this.eviction === undefined;
+    this.eviction = state;
+    if (!(first && state === 'safe')) this.onEviction?.(state, warning);
   }
 
   /** While down with its connection open (a hang, a refusal), asks Redis now and then whether it is back. */
@@ -280,7 +304,13 @@ export class RedisStore implements Store {
   }
 
   health(): StoreHealth {
-    return { state: this.state, since: this.since, ...(this.reason ? { reason: this.reason } : {}), ...(this.warning ? { warning: this.warning } : {}) };
+    return {
+      state: this.state,
+      since: this.since,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.eviction === 'evicting' || this.eviction === 'safe' ? { evicting: this.eviction === 'evicting' } : {}),
+      ...(this.warning ? { warning: this.warning } : {}),
+    };
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {

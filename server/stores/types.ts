@@ -31,9 +31,11 @@ export interface StoreHealth {
   readonly since: number;
   readonly reason?: string;
   /**
-   * What makes the store unfit though it answers, when it says so: a Redis that may evict keys (its
-   * `maxmemory-policy` is not `noeviction`, or it has evicted some), which can drop used-token marks and limit counts.
+   * Whether it may evict keys, which can drop used-token marks and limit counts: a Redis whose `maxmemory-policy` is
+   * not `noeviction` under a `maxmemory`, or that has evicted some; absent when not known (Redis refuses INFO).
    */
+  readonly evicting?: boolean;
+  /** What makes the store unfit though it answers, when it says so (why it may evict keys). */
   readonly warning?: string;
 }
 

@@ -464,40 +464,72 @@ describe('a Redis that may evict keys', () => {
   it('says so, while it holds, in its health, /healthz, /metrics and the log: a used-token mark it drops lets the token in again', async () => {
     const own = await startRedis();
     const admin = new Redis(own.url);
-    const warnings: (string | undefined)[] = [];
-    const store = new RedisStore(own.url, { prefix: `evict${Date.now()}:`, evictionCheckMs: 50, onWarning: (warning) => warnings.push(warning) });
+    const told: string[] = [];
+    const store = new RedisStore(own.url, { prefix: `evict${Date.now()}:`, evictionCheckMs: 50, onEviction: (state) => told.push(state) });
     await store.ready();
     const app = testApp({ store, ...(await sharedSecrets('evict')) });
     const healthz = async () => (await (await app.request('/healthz')).json()) as Record<string, unknown>;
     const gauge = async () => /^carrier_verify_store_evicting (\d)$/m.exec(await (await app.request('/metrics')).text())?.[1];
     try {
-      // No memory limit: nothing is ever evicted, whatever the policy says.
+      // No memory limit: nothing is ever evicted, whatever the policy says; a first look that finds that says nothing.
       await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(warnings).toEqual([]);
+      await expect.poll(() => store.health().evicting).toBe(false);
       expect(await gauge()).toBe('0');
 
       await admin.config('SET', 'maxmemory', '100mb');
       await expect.poll(() => store.health().warning).toBe('maxmemory-policy allkeys-lru may evict used-token marks and limit counts; set noeviction');
       expect(await healthz()).toMatchObject({ storeState: 'up', storeWarning: store.health().warning });
       expect(await gauge()).toBe('1');
-      // volatile-ttl too: every key here expires, the used-token marks first of all.
+      // volatile-ttl too: every key here expires, the used-token marks first of all. The same state: told once.
       await admin.config('SET', 'maxmemory-policy', 'volatile-ttl');
       await expect.poll(() => store.health().warning).toMatch(/^maxmemory-policy volatile-ttl /);
       await admin.config('SET', 'maxmemory-policy', 'noeviction');
-      await expect.poll(() => store.health().warning).toBeUndefined();
+      await expect.poll(() => store.health().evicting).toBe(false);
       expect(await healthz()).not.toHaveProperty('storeWarning');
       expect(await gauge()).toBe('0');
 
-      // Keys evicted since the last look, whatever the policy is by then.
+      // Keys evicted since the last look: said until the policy no longer evicts, and told no more than once.
       await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
-      await expect.poll(() => store.health().warning).toMatch(/^maxmemory-policy allkeys-lru/);
+      await expect.poll(() => store.health().evicting).toBe(true);
       const used = Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);
       for (let i = 0; i < 300; i++) await admin.set(`filler:${i}`, 'x'.repeat(10_000));
       await admin.config('SET', 'maxmemory', String(used + 500_000));
       await admin.set('filler:last', 'x');
-      await expect.poll(() => store.health().warning).toBe('keys evicted (maxmemory-policy allkeys-lru): used tokens may be accepted again; set maxmemory-policy noeviction');
-      expect(warnings.at(-1)).toBe(store.health().warning);
+      const evicted = 'keys evicted (maxmemory-policy allkeys-lru): used tokens may be accepted again; set maxmemory-policy noeviction';
+      await expect.poll(() => store.health().warning).toBe(evicted);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(store.health().warning).toBe(evicted);
+      // A count reset since (CONFIG RESETSTAT) hides no eviction after it.
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await expect.poll(() => store.health().evicting).toBe(false);
+      await admin.config('RESETSTAT');
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      for (let i = 0; i < 100; i++) await admin.set(`more:${i}`, 'x'.repeat(10_000));
+      await expect.poll(() => store.health().warning).toBe(evicted);
+      expect(told).toEqual(['evicting', 'safe', 'evicting', 'safe', 'evicting']);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await own.dispose();
+    }
+  });
+
+  it('says it cannot tell, once, when Redis refuses INFO: no gauge that would pass for safe', async () => {
+    const own = await startRedis();
+    const admin = new Redis(own.url);
+    await admin.config('SET', 'maxmemory', '100mb');
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await admin.acl('SETUSER', 'noinfo', 'on', '>noinfo-password', '~*', '+@all', '-info');
+    const told: string[] = [];
+    const store = new RedisStore(own.url.replace('redis://', 'redis://noinfo:noinfo-password@'), { evictionCheckMs: 50, onEviction: (state) => told.push(state) });
+    await store.ready();
+    const app = testApp({ store, ...(await sharedSecrets('noinfo')) });
+    try {
+      await expect.poll(() => told).toEqual(['unchecked']);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(told).toEqual(['unchecked']);
+      expect(store.health()).not.toHaveProperty('evicting');
+      expect(await (await app.request('/metrics')).text()).not.toMatch(/^carrier_verify_store_evicting /m);
     } finally {
       admin.disconnect();
       await store.close();
