@@ -146,12 +146,12 @@ function renderStore(stats: Stats): void {
   note.hidden = store?.state !== 'down' && !store?.warning;
   if (!store || note.hidden) return;
   if (store.state !== 'down') {
-    note.textContent = `The shared store (Redis) may drop keys: ${store.warning}. A used token whose mark it drops can be redeemed again.`;
+    note.textContent = `The shared store (Redis) may drop keys: ${store.warning}. A used token whose record is dropped could be accepted again.`;
     return;
   }
   const why = store.reason ? ` (${store.reason})` : '';
   note.textContent =
-    `The shared store (Redis) is down since ${clock(store.since, true)}${why}: each instance counts the rate limits on its own, ` +
+    `The shared store (Redis) has been down since ${clock(store.since, true)}${why}: each instance counts the rate limits on its own, ` +
     'the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.';
 }
 
@@ -246,7 +246,7 @@ function render(stats: Stats): void {
   // Said for a minute after the change, and announced once for each change.
   const recent = instance && instanceChange && stats.generatedAt - instanceChange.at < INSTANCE_CHANGE_SHOWN_MS ? instanceChange : undefined;
   const changed = recent ? ` (was ${recent.from}: a restart, or another behind a load balancer)` : '';
-  const which = instance ? ` · instance ${instance.id}${changed}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
+  const which = instance ? ` · instance ${instance.id}${changed}, up for ${duration(stats.generatedAt - instance.startedAt)}` : '';
   // The state announced is the change, for as long as it is the last: its note going says nothing new.
   showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, instanceChange ? `instance ${instanceChange.from} ${instanceChange.at}` : 'updated');
 }

@@ -549,7 +549,7 @@ export class CarrierVerify extends LitElement {
       case 'RATE_LIMITED':
         // The figure stays put while the retry button counts down: a live region that changed every second would talk over the person.
         if (detail.retryAfter && !this.#retryCountdown.running) return t.retryNow;
-        return t.rateLimited(detail.retryAfter);
+        return t.rateLimited(detail.retryAfter, detail.limit === 'number');
       case 'NETWORK_ERROR':
         return t.network;
       case 'INVALID_REQUEST':
@@ -856,7 +856,7 @@ export class CarrierVerify extends LitElement {
     const segment = typedSegment(this._phoneValue);
     if (!segment) return null;
     if (segment.kind !== 'mobile') return { text: t.segment[segment.kind], tone: 'warning' };
-    return { text: segment.carrier === 'virtual' ? `${t.carrier.virtual} · ${t.virtualNote}` : t.carrier[segment.carrier], tone: 'info' };
+    return { text: segment.carrier === 'virtual' ? t.virtualHint : t.carrier[segment.carrier], tone: 'info' };
   }
 
   #phoneErrorText(t: Messages): string {

@@ -113,12 +113,12 @@ describe('accessibility (axe-core)', () => {
     const hint = idle.shadowRoot!.querySelector<HTMLElement>('#name-hint')!;
     const { name } = parts(idle);
     expect(name.getAttribute('aria-describedby')!.split(' ')).to.include('name-hint');
-    expect(hint.textContent).to.equal('As registered with the carrier');
+    expect(hint.textContent).to.equal('Your name as registered with your mobile carrier');
     expect(hint.getBoundingClientRect().height).to.be.greaterThan(0);
     expect(name.placeholder).to.equal('');
     // Typing keeps it in view (a placeholder goes with the first character).
     const filled = await show('filled', 'zh-CN', 'light');
-    expect(filled.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('须与手机号实名信息中的姓名一致');
+    expect(filled.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('需与该手机号实名登记的姓名一致');
     const wrong = await show('invalid-name', 'en', 'light');
     expect(wrong.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('');
     expect(parts(wrong).nameError.textContent).to.not.equal('');

@@ -246,15 +246,15 @@ describe('<carrier-verify>', () => {
 
   for (const [field, name, phone, reason, text] of [
     ['name', '', '13800138000', 'empty', '请输入姓名'],
-    ['name', '张', '13800138000', 'too-short', '至少两个汉字'],
+    ['name', '张', '13800138000', 'too-short', '至少 2 个汉字'],
     ['name', '张'.repeat(51), '13800138000', 'too-long', '最多 50'],
-    ['name', 'Zhang', '13800138000', 'bad-character', '只能包含汉字'],
+    ['name', 'Zhang', '13800138000', 'bad-character', '仅支持中文姓名'],
     ['name', '·张三', '13800138000', 'bad-separator', '间隔号'],
     ['phone', '张三', '', 'empty', '请输入手机号'],
     ['phone', '张三', '1380013800', 'too-short', '11 位'],
     ['phone', '张三', '138001380001', 'too-long', '11 位'],
-    ['phone', '张三', '12345678901', 'not-mobile', '不是有效的中国大陆手机号'],
-    ['phone', '张三', '138abc', 'invalid', '请输入中国大陆手机号'],
+    ['phone', '张三', '12345678901', 'not-mobile', '不支持固定电话'],
+    ['phone', '张三', '138abc', 'invalid', '仅支持中国大陆手机号（+86）'],
   ] as const) {
     it(`fires cv-invalid ${field} ${reason}, sends nothing, and shows the reason at the field`, async () => {
       const el = await widget();
@@ -318,13 +318,13 @@ describe('<carrier-verify>', () => {
     expect(bodies).to.deep.equal([]);
     await el.updateComplete;
     expect(el.status).to.equal('error');
-    expect(inputs(el).message.textContent).to.equal('This page cannot use the verification service. Please contact the site’s support team');
+    expect(inputs(el).message.textContent).to.equal('This page cannot use the verification service. Contact the site’s support team.');
     expect(el.shadowRoot!.querySelector('[part="retry-button"]')).to.equal(null);
   });
 
   for (const [code, field, reason, text] of [
     ['INVALID_NAME', 'name', 'too-long', 'Enter at most 50 characters'],
-    ['INVALID_PHONE', 'phone', 'not-mobile', 'This is not a valid mainland China mobile number'],
+    ['INVALID_PHONE', 'phone', 'not-mobile', 'Enter a mainland China mobile number, not a landline'],
   ] as const) {
     it(`shows a proxy ${code} with a reason at the field, as its own check would, and fires cv-error`, async () => {
       const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/refused?code=${code}&field=${field}&reason=${reason}`}></carrier-verify>`);
@@ -624,7 +624,7 @@ describe('<carrier-verify>', () => {
     // Another name for the same number: still that number's limit.
     type(name, '李四');
     await el.updateComplete;
-    expect([refused(), message.textContent]).to.deep.equal([true, 'Too many attempts. Try again in 7 seconds']);
+    expect([refused(), message.textContent]).to.deep.equal([true, 'Too many attempts for this number. Try again in 7 seconds.']);
     el.fill({ phoneNumber: '138 0013 8000' });
     await el.updateComplete;
     expect(refused(), 'the same number, written otherwise').to.equal(true);
@@ -638,7 +638,7 @@ describe('<carrier-verify>', () => {
     el.addEventListener('cv-error', (event) => heard.push(event.detail.code));
     type(phone, '13800138000');
     await el.updateComplete;
-    expect([refused(), el.status, message.textContent]).to.deep.equal([true, 'error', 'Too many attempts. Try again in 7 seconds']);
+    expect([refused(), el.status, message.textContent]).to.deep.equal([true, 'error', 'Too many attempts for this number. Try again in 7 seconds.']);
     button.click();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(heard, 'a press on the refused number during its wait').to.deep.equal([]);
@@ -655,7 +655,7 @@ describe('<carrier-verify>', () => {
     type(phone, '13800138000');
     await el.updateComplete;
     expect([refused(), el.status]).to.deep.equal([true, 'error']);
-    expect(message.textContent).to.match(/^Too many attempts\. Try again in [56] seconds$/);
+    expect(message.textContent).to.match(/^Too many attempts for this number\. Try again in [56] seconds\.$/);
     button.click();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(heard, 'a press on the refused number after another was answered').to.deep.equal([]);
@@ -683,7 +683,7 @@ describe('<carrier-verify>', () => {
     el.fill({ name: '张三', phoneNumber: '13800138000' });
     await el.verify();
     await el.updateComplete;
-    expect(inputs(el).message.textContent).to.equal('Too many attempts. Try again in 1 second');
+    expect(inputs(el).message.textContent).to.equal('Too many attempts. Try again in 1 second.');
     const parent = el.parentElement!;
     el.remove();
     await new Promise((resolve) => setTimeout(resolve, 1300));

@@ -165,14 +165,14 @@ describe('pasting a number', () => {
 
 describe('the carrier hint', () => {
   for (const [typed, lang, shown] of [
-    ['138', 'zh-CN', '中国移动'],
-    ['186 1234', 'zh-CN', '中国联通'],
-    ['199', 'en', 'China Telecom'],
-    ['192 1234 5678', 'zh-TW', '中國廣電'],
-    ['170 1234', 'en', 'Virtual operator · such numbers may not be verifiable'],
-    ['145', 'zh-CN', '上网卡号码无法进行实名验证'],
-    ['140', 'en', 'IoT numbers cannot be verified'],
-    ['1349', 'zh-TW', '衛星電話號碼無法進行實名驗證'],
+    ['138', 'zh-CN', '中国移动号段'],
+    ['186 1234', 'zh-CN', '中国联通号段'],
+    ['199', 'en', 'China Telecom number'],
+    ['192 1234 5678', 'zh-TW', '中國廣電號段'],
+    ['170 1234', 'en', 'Virtual operator number: numbers like this may not be verifiable'],
+    ['145', 'zh-CN', '不支持上网卡号码，请使用手机号'],
+    ['140', 'en', 'IoT (Internet of Things) numbers can’t be verified'],
+    ['1349', 'zh-TW', '不支援衛星電話號碼，請使用手機號碼'],
   ] as const) {
     it(`shows "${shown}" for ${typed} in ${lang}`, async () => {
       const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -191,9 +191,9 @@ describe('the carrier hint', () => {
 
   it('says of a landline or a number no carrier issues what to type instead, in each language', async () => {
     for (const [lang, text] of [
-      ['zh-CN', '这不是有效的中国大陆手机号，请检查号码'],
-      ['zh-TW', '這不是有效的中國大陸手機號碼，請檢查號碼'],
-      ['en', 'This is not a valid mainland China mobile number. Check the number'],
+      ['zh-CN', '请输入 11 位中国大陆手机号，不支持固定电话'],
+      ['zh-TW', '請輸入 11 位中國大陸手機號碼，不支援市話'],
+      ['en', 'Enter a mainland China mobile number, not a landline'],
     ]) {
       for (const number of ['010 1234 5678', '12345678901']) {
         const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -208,7 +208,7 @@ describe('the carrier hint', () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { detail } = await attempt(el, '张三', '14512345678', 'cv-invalid');
     expect(detail).to.deep.equal({ field: 'phone', reason: 'not-mobile' });
-    expect(parts(el).phoneError.textContent).to.equal('Data-only numbers cannot be verified');
+    expect(parts(el).phoneError.textContent).to.equal('Data-only SIM numbers can’t be verified');
     expect(parts(el).phone.getAttribute('aria-invalid')).to.equal('true');
   });
 });
@@ -316,8 +316,8 @@ describe('states and next steps', () => {
   });
 
   for (const [name, phone, event, status, text] of [
-    ['李四', '13800138000', 'cv-mismatch', 'mismatch', 'The name does not match the number’s registration. Check both and try again'],
-    ['张三', '13900139000', 'cv-not-found', 'not-found', 'No registration was found for this number. Check it or try again later'],
+    ['李四', '13800138000', 'cv-mismatch', 'mismatch', 'The name does not match the number’s registration. Check both and try again.'],
+    ['张三', '13900139000', 'cv-not-found', 'not-found', 'No registration was found for this number. Check it or try again later.'],
   ] as const) {
     it(`says what to do after ${status}, and drops the outcome once a field is edited`, async () => {
       const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
@@ -337,7 +337,7 @@ describe('states and next steps', () => {
   it('offers a retry after an upstream error, and the retry is a new attempt', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     await attempt(el, '张三', '13800000500', 'cv-error');
-    expect(parts(el).message.textContent).to.equal('Verification is unavailable right now. Please try again later');
+    expect(parts(el).message.textContent).to.equal('Verification is unavailable right now. Try again later.');
     const retry = parts(el).retry!;
     expect(retry.textContent?.trim()).to.equal('Try again');
     const again = oneEvent<VerifyErrorEvent>(el, 'cv-error');
@@ -361,7 +361,7 @@ describe('states and next steps', () => {
     const { detail } = await attempt(el, '张三', '13800138000', 'cv-error');
     expect(detail.retryable).to.equal(false);
     expect(parts(el).retry).to.equal(null);
-    expect(parts(el).message.textContent).to.contain('contact the site');
+    expect(parts(el).message.textContent).to.contain('Contact the site');
   });
 
   it('words a long wait in minutes, and counts it down on the button as a clock', async () => {
@@ -371,7 +371,7 @@ describe('states and next steps', () => {
     expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重试（9:5[78]）$/);
     el.lang = 'en';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes');
+    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes.');
   });
 
   it('shows a whole minute and a whole hour as a clock from their first second: 1:00 and 1:00:00, never 60 or 60:00', async () => {
@@ -389,7 +389,7 @@ describe('states and next steps', () => {
     expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試（23:59:5[89]）$/);
     el.lang = 'en';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 24 hours');
+    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 24 hours.');
     expect(parts(el).retry!.textContent!.trim()).to.match(/^Try again \(23:59:5[89]\)$/);
     el.lang = 'zh-CN';
     await el.updateComplete;

@@ -7,9 +7,9 @@ const notice = (el: CarrierVerify) => el.shadowRoot!.querySelector<HTMLElement>(
 
 describe('<carrier-verify> privacy notice', () => {
   for (const [lang, words] of [
-    ['zh-CN', ['姓名', '手机号', '验证服务', '服务商', '运营商', '不保存']],
-    ['zh-TW', ['姓名', '手機號碼', '驗證服務', '服務供應商', '電信業者', '不保存']],
-    ['en', ['name', 'number', 'verification service', 'provider', 'carrier', 'not stored']],
+    ['zh-CN', ['姓名', '手机号', '验证服务', '服务商', '运营商', '仅用于']],
+    ['zh-TW', ['姓名', '手機號碼', '驗證服務', '服務供應商', '電信業者', '僅用於']],
+    ['en', ['name', 'number', 'verification service', 'provider', 'carrier', 'only to check']],
   ] as const) {
     it(`says what is sent, to whom and why in ${lang}`, async () => {
       const el = await fixture<CarrierVerify>(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -25,10 +25,10 @@ describe('<carrier-verify> privacy notice', () => {
     expect(link.textContent).to.contain('隐私政策');
     expect(link.getAttribute('rel')).to.contain('noopener');
     // Straight after the Chinese full stop; after a space in English.
-    expect(notice(el).textContent!.trim()).to.match(/。隐私政策$/);
+    expect(notice(el).textContent!.trim()).to.match(/。查看隐私政策$/);
     el.lang = 'en';
     await el.updateComplete;
-    expect(notice(el).textContent!.trim()).to.match(/entered\. Privacy policy$/);
+    expect(notice(el).textContent!.trim()).to.match(/match\. See privacy policy$/);
   });
 
   it('shows no link without a policy, and the site\'s own content in the privacy slot', async () => {

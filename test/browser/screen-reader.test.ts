@@ -71,7 +71,7 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
     const all = await heard();
     const name = one(all, 'textbox', 'Name');
     const phone = one(all, 'textbox', 'Mobile number');
-    expect(name.description).to.equal('As registered with the carrier');
+    expect(name.description).to.equal('Your name as registered with your mobile carrier');
     expect([name.states.required, phone.states.required, name.states.invalid, phone.states.invalid]).to.deep.equal([false, false, 'false', 'false']);
     expect(all.filter((node) => node.role === 'button').map((node) => node.name)).to.deep.equal(['Verify']);
     expect([status(all).text, status(all).states.live, status(all).states.atomic]).to.deep.equal(['', 'polite', true]);
@@ -82,7 +82,7 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
     const all = await heard();
     const name = one(all, 'textbox', '姓名');
     const phone = one(all, 'textbox', '手机号');
-    expect(name.description).to.equal('须与手机号实名信息中的姓名一致');
+    expect(name.description).to.equal('需与该手机号实名登记的姓名一致');
     expect([name.states.required, phone.states.required]).to.deep.equal([true, true]);
     one(all, 'button', '验证');
   });
@@ -98,7 +98,7 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
 
   it('a name in Latin letters: the name field is invalid, focused, and its reason replaces the hint', async () => {
     const name = one((await heardAfter('Zhang San', '13800138000', 'cv-invalid')).all, 'textbox', 'Name');
-    expect([name.states.invalid, name.states.focused, name.description]).to.deep.equal(['true', true, 'Use Chinese characters only, with · between parts']);
+    expect([name.states.invalid, name.states.focused, name.description]).to.deep.equal(['true', true, 'Only names in Chinese characters are supported (parts joined by ·)']);
   });
 
   it('while the proxy is asked, the button says so and is busy and unavailable, and the status region says it too', async () => {
@@ -124,12 +124,12 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
   it('no match, and a failed service: each outcome is read from the status region, with a named way on', async () => {
     const mismatch = await heardAfter('李四', '13800138000', 'cv-mismatch');
     let { all } = mismatch;
-    expect(status(all).text).to.equal('The name does not match the number’s registration. Check both and try again');
+    expect(status(all).text).to.equal('The name does not match the number’s registration. Check both and try again.');
     expect(one(all, 'button', 'Verify').states.disabled).to.equal(undefined);
     mismatch.el.remove();
 
     ({ all } = await heardAfter('张三', '13800000500', 'cv-error'));
-    expect(status(all).text).to.equal('Verification is unavailable right now. Please try again later');
+    expect(status(all).text).to.equal('Verification is unavailable right now. Try again later.');
     one(all, 'button', 'Try again');
   });
 

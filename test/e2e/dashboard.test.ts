@@ -105,7 +105,7 @@ describe('GET /dashboard in Chromium', () => {
     });
     await page.goto(`${base}/dashboard?refresh=1`);
 
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, up for 0 min$/);
     expect(await tile(page, 'requests').textContent()).toBe('0');
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
       const svg = page.locator(`#chart-${chart} svg`);
@@ -478,7 +478,7 @@ describe('GET /dashboard in Chromium', () => {
     await rewriteStats(page, (stats) => void (++answered % 2 === 0 && Reflect.deleteProperty(stats, 'instance')));
     await page.goto(`${base}/dashboard?refresh=1`);
     await expect.poll(() => answered, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
-    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, counting for 0 min)?$/);
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, up for 0 min)?$/);
     await page.close();
   });
 
@@ -520,14 +520,14 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(true);
     const since = await page.evaluate((time) => new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }), downSince);
     expect(await note.textContent()).toBe(
-      `The shared store (Redis) is down since ${since} (OOM): each instance counts the rate limits on its own, the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.`,
+      `The shared store (Redis) has been down since ${since} (OOM): each instance counts the rate limits on its own, the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.`,
     );
     expect(await contrastFailures(page)).toEqual([]);
     // Up, but able to drop keys: the note says what that risks.
     mode = 'evicting';
     await expect
       .poll(() => note.textContent(), { timeout: 10_000 })
-      .toBe(`The shared store (Redis) may drop keys: ${warning}. A used token whose mark it drops can be redeemed again.`);
+      .toBe(`The shared store (Redis) may drop keys: ${warning}. A used token whose record is dropped could be accepted again.`);
     expect(await note.isVisible()).toBe(true);
     mode = 'up';
     await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(false);
@@ -564,15 +564,15 @@ describe('GET /dashboard in Chromium', () => {
     await rewriteStats(page, (stats) => (++answered >= 3 ? { ...stats, instance: { ...stats.instance, id: 'feedbeef' } } : stats));
     await page.goto(`${base}/dashboard?refresh=1`);
     const status = page.locator('#status');
-    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting/);
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, up/);
     const first = /instance ([0-9a-f]{8})/.exec((await status.textContent())!)![1];
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('instance feedbeef');
-    expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), counting for 0 min$`));
+    expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), up for 0 min$`));
     // Said for a minute: an answer a minute later names the new instance only.
     await page.unroute('**/api/stats*');
     await rewriteStats(page, (stats) => ({ ...stats, instance: { ...stats.instance, id: 'feedbeef' }, generatedAt: stats.generatedAt + 61_000 }));
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).not.toContain('(was');
-    expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, counting for \d+ min$/);
+    expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, up for \d+ min$/);
     // Two refreshes more: announced were the first figures and the change, once each; not the note going.
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const heard = await page.evaluate(() => (window as unknown as { heard: string[] }).heard);
