@@ -245,14 +245,16 @@ export class RedisStore implements Store {
     this.noteEviction(warning ? 'evicting' : 'safe', warning);
   }
 
-  /** Keeps what watchEviction found; tells `onEviction` when the state changes, not when the words do. */
+  /**
+   * Keeps what watchEviction found; tells `onEviction` when the state changes, not when the words do. Safe is news
+   * only after evicting: found at the first look, or once INFO is allowed again, it is nothing to tell.
+   */
   private noteEviction(state: EvictionState, warning: string | undefined): void {
     this.warning = warning;
     if (state === this.eviction) return;
-    // The first look finding nothing wrong is nothing to tell.
-    const first = this.eviction === undefined;
+    const before = this.eviction;
     this.eviction = state;
-    if (!(first && state === 'safe')) this.onEviction?.(state, warning);
+    if (state !== 'safe' || before === 'evicting') this.onEviction?.(state, warning);
   }
 
   /** While down with its connection open (a hang, a refusal), asks Redis now and then whether it is back. */
