@@ -246,7 +246,7 @@ function render(stats: Stats): void {
   // Said for a minute after the change, and announced once for each change.
   const recent = instance && instanceChange && stats.generatedAt - instanceChange.at < INSTANCE_CHANGE_SHOWN_MS ? instanceChange : undefined;
   const changed = recent ? ` (was ${recent.from}: a restart, or another behind a load balancer)` : '';
-  const which = instance ? ` · instance ${instance.id}${changed}, up for ${duration(stats.generatedAt - instance.startedAt)}` : '';
+  const which = instance ? ` · instance ${instance.id}${changed}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
   // The state announced is the change, for as long as it is the last: its note going says nothing new.
   showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, instanceChange ? `instance ${instanceChange.from} ${instanceChange.at}` : 'updated');
 }

@@ -46,9 +46,10 @@ function renderDirectory(): void {
     const number = document.createElement('td');
     number.append(button);
     tr.append(number);
-    // The name in Chinese, so that it gets Chinese glyphs and a screen reader reads it as Chinese; kept on one line.
+    // A name in Chinese is marked so, to get Chinese glyphs and a Chinese voice from a screen reader (not the row in
+    // Latin letters); kept on one line.
     const name = document.createElement('td');
-    name.lang = 'zh-CN';
+    if (/\p{Script=Han}/u.test(row.name)) name.lang = 'zh-CN';
     name.className = 'name';
     name.textContent = row.name;
     const expect = document.createElement('td');

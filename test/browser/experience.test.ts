@@ -167,11 +167,11 @@ describe('the carrier hint', () => {
   for (const [typed, lang, shown] of [
     ['138', 'zh-CN', '中国移动号段'],
     ['186 1234', 'zh-CN', '中国联通号段'],
-    ['199', 'en', 'China Telecom number'],
+    ['199', 'en', 'China Telecom prefix'],
     ['192 1234 5678', 'zh-TW', '中國廣電號段'],
-    ['170 1234', 'en', 'Virtual operator number: numbers like this may not be verifiable'],
+    ['170 1234', 'en', 'Virtual operator prefix: numbers like this may not be verifiable'],
     ['145', 'zh-CN', '不支持上网卡号码，请使用手机号'],
-    ['140', 'en', 'IoT (Internet of Things) numbers can’t be verified'],
+    ['140', 'en', 'IoT (Internet of Things) numbers cannot be verified; use a mobile number'],
     ['1349', 'zh-TW', '不支援衛星電話號碼，請使用手機號碼'],
   ] as const) {
     it(`shows "${shown}" for ${typed} in ${lang}`, async () => {
@@ -191,9 +191,9 @@ describe('the carrier hint', () => {
 
   it('says of a landline or a number no carrier issues what to type instead, in each language', async () => {
     for (const [lang, text] of [
-      ['zh-CN', '请输入 11 位中国大陆手机号，不支持固定电话'],
-      ['zh-TW', '請輸入 11 位中國大陸手機號碼，不支援市話'],
-      ['en', 'Enter a mainland China mobile number, not a landline'],
+      ['zh-CN', '号码有误，请输入中国大陆手机号（不支持固定电话）'],
+      ['zh-TW', '號碼有誤，請輸入中國大陸手機號碼（不支援市話）'],
+      ['en', 'Check the number: enter a mainland China mobile number (landlines aren’t supported)'],
     ]) {
       for (const number of ['010 1234 5678', '12345678901']) {
         const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -208,7 +208,7 @@ describe('the carrier hint', () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { detail } = await attempt(el, '张三', '14512345678', 'cv-invalid');
     expect(detail).to.deep.equal({ field: 'phone', reason: 'not-mobile' });
-    expect(parts(el).phoneError.textContent).to.equal('Data-only SIM numbers can’t be verified');
+    expect(parts(el).phoneError.textContent).to.equal('Data-only SIM numbers cannot be verified; use a mobile number');
     expect(parts(el).phone.getAttribute('aria-invalid')).to.equal('true');
   });
 });

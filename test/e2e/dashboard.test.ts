@@ -105,7 +105,7 @@ describe('GET /dashboard in Chromium', () => {
     });
     await page.goto(`${base}/dashboard?refresh=1`);
 
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, up for 0 min$/);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
     expect(await tile(page, 'requests').textContent()).toBe('0');
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
       const svg = page.locator(`#chart-${chart} svg`);
@@ -478,7 +478,7 @@ describe('GET /dashboard in Chromium', () => {
     await rewriteStats(page, (stats) => void (++answered % 2 === 0 && Reflect.deleteProperty(stats, 'instance')));
     await page.goto(`${base}/dashboard?refresh=1`);
     await expect.poll(() => answered, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
-    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, up for 0 min)?$/);
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, counting for 0 min)?$/);
     await page.close();
   });
 
@@ -564,15 +564,15 @@ describe('GET /dashboard in Chromium', () => {
     await rewriteStats(page, (stats) => (++answered >= 3 ? { ...stats, instance: { ...stats.instance, id: 'feedbeef' } } : stats));
     await page.goto(`${base}/dashboard?refresh=1`);
     const status = page.locator('#status');
-    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, up/);
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting/);
     const first = /instance ([0-9a-f]{8})/.exec((await status.textContent())!)![1];
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('instance feedbeef');
-    expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), up for 0 min$`));
+    expect(await status.textContent()).toMatch(new RegExp(`^Updated \\d\\d:\\d\\d:\\d\\d · instance feedbeef \\(was ${first}: a restart, or another behind a load balancer\\), counting for 0 min$`));
     // Said for a minute: an answer a minute later names the new instance only.
     await page.unroute('**/api/stats*');
     await rewriteStats(page, (stats) => ({ ...stats, instance: { ...stats.instance, id: 'feedbeef' }, generatedAt: stats.generatedAt + 61_000 }));
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).not.toContain('(was');
-    expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, up for \d+ min$/);
+    expect(await status.textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance feedbeef, counting for \d+ min$/);
     // Two refreshes more: announced were the first figures and the change, once each; not the note going.
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const heard = await page.evaluate(() => (window as unknown as { heard: string[] }).heard);
