@@ -4,12 +4,19 @@ import { messages } from '../widget/locales.js';
 
 describe('a rate limit, as the widget words it', () => {
   it("says when the limit is the number's own, so that the person knows another number may be tried", () => {
-    expect(messages['zh-CN'].rateLimited(600, true)).toBe('该手机号验证次数过多，请 10 分钟后再试');
+    expect(messages['zh-CN'].rateLimited(600, 'number')).toBe('该手机号验证次数过多，请 10 分钟后再试');
     expect(messages['zh-CN'].rateLimited(600)).toBe('尝试次数过多，请 10 分钟后再试');
-    expect(messages['zh-CN'].rateLimited(undefined, true)).toBe('该手机号验证次数过多，请稍后再试');
-    expect(messages['zh-TW'].rateLimited(600, true)).toBe('此手機號碼驗證次數過多，請於 10 分鐘後再試');
+    expect(messages['zh-CN'].rateLimited(undefined, 'number')).toBe('该手机号验证次数过多，请稍后再试');
+    expect(messages['zh-TW'].rateLimited(600, 'number')).toBe('此手機號碼驗證次數過多，請於 10 分鐘後再試');
     expect(messages['zh-TW'].rateLimited(undefined)).toBe('嘗試次數過多，請稍後再試');
-    expect(messages.en.rateLimited(1, true)).toBe('Too many attempts for this number. Try again in 1 second.');
+    expect(messages.en.rateLimited(1, 'number')).toBe('Too many attempts for this number. Try again in 1 second.');
     expect(messages.en.rateLimited(undefined)).toBe('Too many attempts. Try again later.');
+  });
+
+  it("does not blame the person for a site's spent budget", () => {
+    expect(messages['zh-CN'].rateLimited(86_400, 'site')).toBe('验证服务繁忙，请 24 小时后再试');
+    expect(messages['zh-TW'].rateLimited(86_400, 'site')).toBe('驗證服務繁忙，請於 24 小時後再試');
+    expect(messages.en.rateLimited(86_400, 'site')).toBe('Verification is busy. Try again in 24 hours.');
+    expect(messages.en.rateLimited(30, 'ip')).toBe('Too many attempts. Try again in 30 seconds.');
   });
 });

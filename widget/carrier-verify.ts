@@ -549,7 +549,7 @@ export class CarrierVerify extends LitElement {
       case 'RATE_LIMITED':
         // The figure stays put while the retry button counts down: a live region that changed every second would talk over the person.
         if (detail.retryAfter && !this.#retryCountdown.running) return t.retryNow;
-        return t.rateLimited(detail.retryAfter, detail.limit === 'number');
+        return t.rateLimited(detail.retryAfter, detail.limit);
       case 'NETWORK_ERROR':
         return t.network;
       case 'INVALID_REQUEST':

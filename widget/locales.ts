@@ -1,5 +1,6 @@
 // Every word the widget shows, in zh-CN, zh-TW and en.
 import type { CarrierId, SegmentKind } from './carriers.js';
+import type { RateLimit } from './events.js';
 import type { NameReason, PhoneReason } from './validation.js';
 
 export type Lang = 'zh-CN' | 'zh-TW' | 'en';
@@ -36,8 +37,11 @@ export interface Messages {
   readonly mismatch: string;
   readonly notFound: string;
   readonly expired: string;
-  /** `number`: the limit is this number's own (another number may be tried at once). */
-  readonly rateLimited: (seconds: number | undefined, number?: boolean) => string;
+  /**
+   * Which limit: `number`, this number's own (another number may be tried at once); `site`, the site's budget,
+   * spent by no fault of the person's; else the person's address.
+   */
+  readonly rateLimited: (seconds: number | undefined, limit?: RateLimit) => string;
   /** Shown when the wait after a rate limit is over. */
   readonly retryNow: string;
   readonly unavailable: string;
@@ -90,7 +94,8 @@ const zhCN: Messages = {
   mismatch: '姓名与手机号的实名信息不一致，请检查后重试',
   notFound: '未查到该手机号的实名信息，请确认号码或稍后再试',
   expired: '验证已过期，请重新验证',
-  rateLimited: (s, number) => `${number ? '该手机号验证' : '尝试'}次数过多，请${s ? ` ${wait(s, '秒', '分钟', '小时')}后` : '稍后'}再试`,
+  rateLimited: (s, limit) =>
+    `${limit === 'site' ? '验证服务繁忙' : `${limit === 'number' ? '该手机号验证' : '尝试'}次数过多`}，请${s ? ` ${wait(s, '秒', '分钟', '小时')}后` : '稍后'}再试`,
   unavailable: '验证服务暂时不可用，请稍后重试',
   retryNow: '现在可以重试了',
   rejected: '此页面无法使用验证服务，请联系网站客服',
@@ -141,7 +146,8 @@ const zhTW: Messages = {
   mismatch: '姓名與手機號碼的實名資料不一致，請檢查後重試',
   notFound: '查無此手機號碼的實名資料，請確認號碼或稍後再試',
   expired: '驗證已過期，請重新驗證',
-  rateLimited: (s, number) => `${number ? '此手機號碼驗證' : '嘗試'}次數過多，請${s ? `於 ${wait(s, '秒', '分鐘', '小時')}後` : '稍後'}再試`,
+  rateLimited: (s, limit) =>
+    `${limit === 'site' ? '驗證服務繁忙' : `${limit === 'number' ? '此手機號碼驗證' : '嘗試'}次數過多`}，請${s ? `於 ${wait(s, '秒', '分鐘', '小時')}後` : '稍後'}再試`,
   unavailable: '驗證服務暫時無法使用，請稍後重試',
   retryNow: '現在可以重試了',
   rejected: '此頁面無法使用驗證服務，請聯絡網站客服',
@@ -173,12 +179,12 @@ const en: Messages = {
     empty: 'Enter your mobile number',
     'too-short': 'Enter all 11 digits of the mobile number',
     'too-long': 'Enter only the 11 digits of the mobile number',
-    'not-mobile': 'Check the number: enter a mainland China mobile number (landlines aren’t supported)',
+    'not-mobile': 'Check the number: enter a mainland China mobile number, not a landline',
     invalid: 'Enter a mainland China (+86) mobile number',
   },
   segment: {
     'data-only': 'Data-only SIM numbers cannot be verified; use a mobile number',
-    iot: 'IoT (Internet of Things) numbers cannot be verified; use a mobile number',
+    iot: 'IoT numbers cannot be verified; use a mobile number',
     satellite: 'Satellite phone numbers cannot be verified; use a mobile number',
   },
   carrier: {
@@ -192,8 +198,8 @@ const en: Messages = {
   mismatch: 'The name does not match the number’s registration. Check both and try again.',
   notFound: 'No registration was found for this number. Check it or try again later.',
   expired: 'The verification has expired. Verify again.',
-  rateLimited: (s, number) =>
-    `Too many attempts${number ? ' for this number' : ''}. Try again ${s ? `in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes', 'hours')}` : 'later'}.`,
+  rateLimited: (s, limit) =>
+    `${limit === 'site' ? 'Verification is busy' : `Too many attempts${limit === 'number' ? ' for this number' : ''}`}. Try again ${s ? `in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes', 'hours')}` : 'later'}.`,
   unavailable: 'Verification is unavailable right now. Try again later.',
   retryNow: 'You can try again now',
   rejected: 'This page cannot use the verification service. Contact the site’s support team.',

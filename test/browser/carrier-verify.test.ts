@@ -324,7 +324,7 @@ describe('<carrier-verify>', () => {
 
   for (const [code, field, reason, text] of [
     ['INVALID_NAME', 'name', 'too-long', 'Enter at most 50 characters'],
-    ['INVALID_PHONE', 'phone', 'not-mobile', 'Check the number: enter a mainland China mobile number (landlines aren’t supported)'],
+    ['INVALID_PHONE', 'phone', 'not-mobile', 'Check the number: enter a mainland China mobile number, not a landline'],
   ] as const) {
     it(`shows a proxy ${code} with a reason at the field, as its own check would, and fires cv-error`, async () => {
       const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/refused?code=${code}&field=${field}&reason=${reason}`}></carrier-verify>`);

@@ -171,7 +171,7 @@ describe('the carrier hint', () => {
     ['192 1234 5678', 'zh-TW', '中國廣電號段'],
     ['170 1234', 'en', 'Virtual operator prefix: numbers like this may not be verifiable'],
     ['145', 'zh-CN', '不支持上网卡号码，请使用手机号'],
-    ['140', 'en', 'IoT (Internet of Things) numbers cannot be verified; use a mobile number'],
+    ['140', 'en', 'IoT numbers cannot be verified; use a mobile number'],
     ['1349', 'zh-TW', '不支援衛星電話號碼，請使用手機號碼'],
   ] as const) {
     it(`shows "${shown}" for ${typed} in ${lang}`, async () => {
@@ -193,7 +193,7 @@ describe('the carrier hint', () => {
     for (const [lang, text] of [
       ['zh-CN', '号码有误，请输入中国大陆手机号（不支持固定电话）'],
       ['zh-TW', '號碼有誤，請輸入中國大陸手機號碼（不支援市話）'],
-      ['en', 'Check the number: enter a mainland China mobile number (landlines aren’t supported)'],
+      ['en', 'Check the number: enter a mainland China mobile number, not a landline'],
     ]) {
       for (const number of ['010 1234 5678', '12345678901']) {
         const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -382,18 +382,18 @@ describe('states and next steps', () => {
     }
   });
 
-  it('words a wait of a day, a site budget spent, in hours, and counts it down with the hours', async () => {
-    const el = await widget(html`<carrier-verify lang="zh-TW" endpoint="/test/rate-limited?after=86399"></carrier-verify>`);
+  it('words a wait of a day, a site budget spent, in hours, and counts it down with the hours, without blaming the person', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-TW" endpoint="/test/rate-limited?after=86399&limit=site"></carrier-verify>`);
     await attempt(el, '张三', '13800138000', 'cv-error');
-    expect(parts(el).message.textContent).to.equal('嘗試次數過多，請於 24 小時後再試');
+    expect(parts(el).message.textContent).to.equal('驗證服務繁忙，請於 24 小時後再試');
     expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試（23:59:5[89]）$/);
     el.lang = 'en';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 24 hours.');
+    expect(parts(el).message.textContent).to.equal('Verification is busy. Try again in 24 hours.');
     expect(parts(el).retry!.textContent!.trim()).to.match(/^Try again \(23:59:5[89]\)$/);
     el.lang = 'zh-CN';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('尝试次数过多，请 24 小时后再试');
+    expect(parts(el).message.textContent).to.equal('验证服务繁忙，请 24 小时后再试');
   });
 
   it('counts down a rate limit on the retry button and allows the retry only when it is over', async () => {
