@@ -21,7 +21,7 @@ import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, SANDBOX_SITE, type Site } from './sites.js';
 import { StoreUnavailableError, type StoreHealth } from './stores/types.js';
-import type { TokenError } from './tokens.js';
+import { holderOf, type TokenError } from './tokens.js';
 
 /** Largest request body accepted, in bytes: a name and a number need far less. */
 export const MAX_BODY_BYTES = 4096;
@@ -509,7 +509,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     };
     // Wrong secrets are counted per address and per whom the token was issued to (site and pair): one sharing a
     // backend's address (a cloud NAT) can bar the tokens it sends, not that backend's redemptions of its users' tokens.
-    const holder = config.limits.secret ? await config.tokens.holderOf(token) : undefined;
+    const read = config.limits.secret ? await config.tokens.read(token) : undefined;
+    const holder = read && holderOf(read);
     const barred = limited(await limiter.secretBarred(ip, holder));
     if (barred) return barred;
     const site = sites.bySecret(secret);
@@ -524,7 +525,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       if (typeof name !== 'string' || typeof phoneNumber !== 'string') return failure(['binding-mismatch']);
       binding = { secret: site.secret, name, phoneNumber };
     }
-    const check = await config.tokens.redeem(token, { siteKey: site.siteKey, ...(binding ? { binding } : {}) });
+    const check = await config.tokens.redeem(token, { siteKey: site.siteKey, ...(binding ? { binding } : {}) }, read);
     c.set('outcome', check.ok ? 'token-accepted' : check.error);
     if (!check.ok) return failure([check.error]);
     const { claims } = check;

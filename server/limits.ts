@@ -121,7 +121,7 @@ export interface Limiter {
    * wrong, so that a barred address hears the same, and as soon, whichever it sent.
    *
    * `holder` says whom the request's token was issued to, when it is an unexpired token of this proxy's (see
-   * `TokenService.holderOf`: its site and verified pair), and wrong secrets are counted per address and per holder.
+   * `holderOf` in tokens.ts: its site and verified pair), and wrong secrets are counted per address and per holder.
    * A stranger who shares a site's backend address (a cloud NAT, a serverless platform's egress) bars only the
    * tokens it sends, of no one or of pairs it verified itself, not the backend's redemptions of its users' tokens.
    */
@@ -230,7 +230,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   /** The keyed hash of an address, and its token's holder if any, under the secret limit, as its keys name it. */
   const secretSubject = (ip: string, holder: string | undefined) =>
-    holder === undefined ? hash('limit', 'secret', limitSubject(ip)) : hash('limit', 'secret', limitSubject(ip), 'holder', holder);
+    hash('limit', 'secret', limitSubject(ip), ...(holder === undefined ? [] : ['holder', holder]));
 
   /** What a key holds in a limit's shared store: null when none, or when it cannot be read (`degraded`). */
   async function readShared(scope: LimitScope, key: string): Promise<{ value: string | null; degraded: boolean }> {

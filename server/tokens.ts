@@ -59,6 +59,14 @@ export type TokenError = 'invalid-input-response' | 'timeout-or-duplicate' | 'bi
 
 export type TokenCheck = { readonly ok: true; readonly claims: TokenClaims } | { readonly ok: false; readonly error: TokenError };
 
+/**
+ * Whom a token was issued to, as `TokenService.read` found it: its site and its subject (the HMAC of the verified
+ * pair under the site's secret), as one string; undefined for anything but an unexpired token this proxy signed.
+ */
+export function holderOf(read: TokenCheck): string | undefined {
+  return read.ok ? `${read.claims.siteKey}\u0000${read.claims.subject}` : undefined;
+}
+
 /** The proxy's public token keys, as `/.well-known/jwks.json` serves them. */
 export type TokenKeySet = JSONWebKeySet;
 
@@ -184,7 +192,11 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
   if (typeof options.siteKey !== 'string' || options.siteKey === '') return { ok: false, error: 'invalid-input-response' };
   const now = nowOf(options.now);
   if (now === null) return { ok: false, error: 'invalid-input-response' };
-  const signed = await signedClaims(token, keySet, now, options.siteKey);
+  return checkClaims(await signedClaims(token, keySet, now, options.siteKey), options);
+}
+
+/** A token's signed claims (signedClaims) checked against what the caller asks of them: the binding, when given. */
+async function checkClaims(signed: TokenCheck, options: Pick<VerifyTokenOptions, 'binding'>): Promise<TokenCheck> {
   if (!signed.ok) return signed;
   const { claims } = signed;
   if (options.binding !== undefined) {
@@ -245,13 +257,15 @@ export interface TokenService {
   /** The public keys, newest first, as a JWKS. */
   jwks(): Promise<JSONWebKeySet>;
   /**
-   * Whom an unexpired token this proxy signed was issued to, used or not: its site and its subject (the HMAC of the
-   * verified pair under the site's secret), as one string; undefined for anything else. Read before the secret is
-   * checked, so that wrong secrets can be counted per token holder (see `Limiter.secretBarred`).
+   * The claims of an unexpired token this proxy signed, for whichever site, used or not: read before the secret is
+   * checked, so that wrong secrets can be counted per token holder (see `holderOf`, `Limiter.secretBarred`).
    */
-  holderOf(token: unknown): Promise<string | undefined>;
-  /** Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. */
-  redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>): Promise<TokenCheck>;
+  read(token: unknown): Promise<TokenCheck>;
+  /**
+   * Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. `read` is what
+   * `read()` said of the same token a moment before: its signature is not checked again.
+   */
+  redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>, read?: TokenCheck): Promise<TokenCheck>;
   /** Proves the configured keys (see checkTokenKeys); rejects naming a key that cannot sign. */
   ready(): Promise<void>;
 }
@@ -286,12 +300,12 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
         .sign(key.privateKey);
     },
     jwks,
-    async holderOf(token) {
-      const signed = await signedClaims(token, await publicKeySet(), now(), undefined);
-      return signed.ok ? `${signed.claims.siteKey}\u0000${signed.claims.subject}` : undefined;
-    },
-    async redeem(token, options) {
-      const check = await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
+    read: async (token) => signedClaims(token, await publicKeySet(), now(), undefined),
+    async redeem(token, options, read) {
+      // A token read for another site is refused as jose refuses another audience.
+      const check = read
+        ? await checkClaims(read.ok && read.claims.siteKey !== options.siteKey ? { ok: false, error: 'invalid-input-response' } : read, options)
+        : await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;
       // Kept a minute past the expiry: an instance whose clock is behind still takes the token for unexpired then.
       const ttlMs = (Math.max(0, check.claims.expiresAt - Math.floor(now() / 1000)) + CLOCK_SKEW_SECONDS) * 1000;

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type LogLine } from '../../server/config.js';
 import { parseLimits } from '../../server/limits.js';
 import { startServer, type RunningServer } from '../../server/node.js';
 import { nodeAppConfig } from '../../server/node-setup.js';
-import { RedisStore } from '../../server/stores/redis.js';
+import { RedisStore, type RedisStoreOptions } from '../../server/stores/redis.js';
 import { StoreUnavailableError } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
 import { postJson, sharedSecrets, testApp } from '../support/app.js';
@@ -22,6 +22,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.dispose();
 });
+
+/** A RedisStore whose state changes are kept, as `up` or `down: <reason>`, in the order it told them. */
+function storeTellingChanges(url: string, options: RedisStoreOptions = {}): { store: RedisStore; changes: string[] } {
+  const changes: string[] = [];
+  const store = new RedisStore(url, { ...options, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+  return { store, changes };
+}
 
 describe('RedisStore', () => {
   it('counts hits in a fixed window that ends on its own', async () => {
@@ -393,8 +400,7 @@ describe('a Redis that refuses the password', () => {
   it('is down with the refusal as its reason, WRONGPASS, as a command refused with OOM says OOM', async () => {
     const admin = new Redis(redis.url);
     await admin.config('SET', 'requirepass', 'right-password');
-    const changes: string[] = [];
-    const store = new RedisStore(redis.url.replace('redis://', 'redis://:wrong-password@'), { onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    const { store, changes } = storeTellingChanges(redis.url.replace('redis://', 'redis://:wrong-password@'));
     try {
       await store.ready(1000);
       await expect.poll(() => changes[0]).toBe('down: WRONGPASS');
@@ -408,8 +414,7 @@ describe('a Redis that refuses the password', () => {
 
 describe('a Redis that hangs', () => {
   it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
-    const changes: string[] = [];
-    const store = new RedisStore(redis.url, { prefix: `hang${Date.now()}:`, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    const { store, changes } = storeTellingChanges(redis.url, { prefix: `hang${Date.now()}:` });
     await store.ready();
     const shared = await sharedSecrets('hang');
     const app = testApp({ store, ...shared, limits: parseLimits('ip=3/1m'), remoteAddress: () => '192.0.2.80' });
@@ -442,8 +447,7 @@ describe('a Redis that hangs', () => {
 
 describe('a Redis that hung and answers again', () => {
   it('is found up again by the store itself, with no request to find out', async () => {
-    const changes: string[] = [];
-    const store = new RedisStore(redis.url, { prefix: `idle${Date.now()}:`, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    const { store, changes } = storeTellingChanges(redis.url, { prefix: `idle${Date.now()}:` });
     await store.ready();
     try {
       redis.pause();
@@ -627,9 +631,8 @@ describe('a Redis that answers but refuses writes', () => {
 
   it('is down (reason OOM) until a write succeeds again: reads that still work are no recovery, a wrong command no outage', async () => {
     const own = await startRedis();
-    const changes: string[] = [];
     const prefix = `oom${Date.now()}:`;
-    const store = new RedisStore(own.url, { prefix, onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    const { store, changes } = storeTellingChanges(own.url, { prefix });
     await store.ready();
     const admin = new Redis(own.url);
     try {
@@ -683,8 +686,7 @@ describe('REDIS_URL naming a database the server does not have', () => {
   it('keeps the store down, never on database 0, when Redis comes up after the proxy started', async () => {
     const own = await startRedis();
     await own.stop();
-    const changes: string[] = [];
-    const store = new RedisStore(`${own.url}/99`, { onStateChange: (state, reason) => changes.push(reason ? `${state}: ${reason}` : state) });
+    const { store, changes } = storeTellingChanges(`${own.url}/99`);
     try {
       expect(await store.ready(300)).toBe(false);
       await own.start();
