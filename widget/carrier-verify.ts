@@ -598,7 +598,8 @@ export class CarrierVerify extends LitElement {
     if (!held) return;
     // A token dropped (Change, expiry, the page shown again) makes a submission of the same fields a new attempt at once.
     this.#answeredAt = -Infinity;
-    this.#show('idle', reason === 'expired' ? reason : null);
+    // Only a verified outcome goes: an edit made just before (fill()) may have shown a number's wait, which stays.
+    if (this._status === 'verified') this.#show('idle', reason === 'expired' ? reason : null);
     this.dispatchEvent(new ClearedEvent({ reason }));
   }
 
@@ -845,7 +846,8 @@ export class CarrierVerify extends LitElement {
   }
 
   #onRetry(): void {
-    if (this.#blocked) return;
+    // Try again comes back under the pointer with the answer, as Verify does: a double click is one attempt.
+    if (this.#submitIgnored) return;
     // The retry button goes while the new attempt runs: the focus moves to the main button rather than the page.
     this.renderRoot.querySelector<HTMLElement>('[part=button]')?.focus();
     void this.verify();
@@ -919,7 +921,7 @@ export class CarrierVerify extends LitElement {
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
     // before the next render, so the value Lit last set is the one the field shows.
     return html`
-      <form part="form" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} @mousedown=${this.#onPress} lang=${this.#shownLang}>
+      <form part="form" dir="ltr" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} @mousedown=${this.#onPress} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
           <label for="name" part="label">${t.nameLabel}</label>
           <input

@@ -678,6 +678,22 @@ describe('<carrier-verify>', () => {
     expect(refused(), 'fill() back to the number last refused').to.equal(true);
   });
 
+  it("shows a number's wait when fill() puts that number in place of a verified pair", async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?limit=number&after=600"></carrier-verify>`);
+    el.fill({ name: '李三', phoneNumber: '18612345678' });
+    await el.verify();
+    // Another number verified meanwhile.
+    el.endpoint = '/api/verify';
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    expect((await el.verify()).status).to.equal('verified');
+    // The page fills the refused number again (from a profile, say): the wait says why Verify is unavailable.
+    el.fill({ name: '李四', phoneNumber: '18612345678' });
+    await el.updateComplete;
+    const { button, message } = inputs(el);
+    expect([button.getAttribute('aria-disabled'), el.status, message.textContent]).to.deep.equal(['true', 'error', 'Too many attempts for this number. Try again in 10 minutes.']);
+    expect(el.shadowRoot!.querySelector('[part=retry-button]')).to.not.equal(null);
+  });
+
   it('ends a wait that ran out while the element was out of the page as soon as it is back', async () => {
     const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?after=1"></carrier-verify>`);
     el.fill({ name: '张三', phoneNumber: '13800138000' });

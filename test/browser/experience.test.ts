@@ -214,6 +214,14 @@ describe('the carrier hint', () => {
 });
 
 describe('languages', () => {
+  it('lays its text out left to right on a right-to-left page', async () => {
+    const host = await fixture<HTMLElement>(html`<div dir="rtl" lang="ug"><carrier-verify lang="en"></carrier-verify></div>`);
+    const el = host.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    expect(getComputedStyle(parts(el).message).direction).to.equal('ltr');
+    expect(getComputedStyle(parts(el).name).direction).to.equal('ltr');
+  });
+
   const labels = (el: CarrierVerify) => [parts(el).name.labels![0]!.textContent, parts(el).phone.labels![0]!.textContent, parts(el).button.textContent!.trim()];
 
   it('takes the nearest lang of the page when it has none of its own, and reports it as its lang', async () => {
@@ -340,6 +348,8 @@ describe('states and next steps', () => {
     expect(parts(el).message.textContent).to.equal('Verification is unavailable right now. Try again later.');
     const retry = parts(el).retry!;
     expect(retry.textContent?.trim()).to.equal('Try again');
+    // Pressed once the message is read: a press as the answer comes back is taken for a double click's second.
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const again = oneEvent<VerifyErrorEvent>(el, 'cv-error');
     retry.focus();
     retry.click();
@@ -638,6 +648,38 @@ describe('keyboard', () => {
     await again;
     await resetMouse();
     expect(heard).to.deep.equal(['cv-mismatch', 'cv-not-found', 'cv-not-found']);
+  });
+
+  it('takes a double click on Try again for one attempt: a failed call that may have been billed is not made twice', async () => {
+    // /test/html-error answers 502 at once: UPSTREAM_ERROR, which offers Try again.
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/html-error"></carrier-verify>`);
+    const heard: string[] = [];
+    el.addEventListener('cv-error', (event) => heard.push(event.detail.code));
+    await fill(el, '张三', '13800138000');
+    const failed = oneEvent(el, 'cv-error');
+    parts(el).button.click();
+    await failed;
+    await el.updateComplete;
+    // The person reads the message, then double-clicks Try again: its answer is back before the second click lands.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const click = async () => {
+      const box = parts(el).retry!.getBoundingClientRect();
+      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+    };
+    const retried = oneEvent(el, 'cv-error');
+    await click();
+    await retried;
+    await el.updateComplete;
+    await click();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(heard).to.deep.equal(['UPSTREAM_ERROR', 'UPSTREAM_ERROR']);
+    // Asked again a moment later, it is another attempt.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const again = oneEvent(el, 'cv-error');
+    await click();
+    await again;
+    await resetMouse();
+    expect(heard).to.have.length(3);
   });
 
   it('speaks a refusal again when the same wrong fields are sent again: its error is new text in the live region', async () => {
