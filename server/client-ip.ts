@@ -127,22 +127,40 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy {
     if (named) return named.map((r) => parseRange(r)!);
     const range = parseRange(entry);
     if (!range) throw new Error(`"${entry.slice(0, 60)}" is not an address, a CIDR range, loopback, private or linklocal`);
+    // Every peer a proxy: any client's X-Forwarded-For would be believed, and its limits dodged with a made-up address.
+    if (range.prefix === 0) throw new Error(`"${entry}" trusts every address, so any client could name its own: list your proxies' ranges, or give their number`);
     return [range];
   });
   return { kind: 'ranges', ranges };
 }
 
-function forwardedChain(c: Context): string[] {
-  const header = c.req.header('x-forwarded-for');
-  return header ? header.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') : [];
-}
+/**
+ * The most X-Forwarded-For entries read, from the right. Trusted proxies that append to the header leave the
+ * client's own entries on its left, and a client may send 16 KB of them: only the part the proxies wrote is read,
+ * so that no request costs more than a few parsed addresses, however long its header.
+ */
+export const MAX_FORWARDED_ENTRIES = 32;
 
-/** Picks the client from `[...X-Forwarded-For, peer]`, walking left from the peer past trusted proxies. */
-function pickFromChain(chain: readonly Uint8Array[], trust: Exclude<TrustProxy, { kind: 'none' }>): Uint8Array {
-  if (trust.kind === 'hops') return chain[Math.max(0, chain.length - 1 - trust.hops)]!;
-  let index = chain.length - 1;
-  while (index > 0 && trust.ranges.some((range) => inRange(chain[index]!, range))) index--;
-  return chain[index]!;
+/**
+ * Walks X-Forwarded-For from the right, from the peer, past trusted proxies: `hops` entries with a hop count, else
+ * while the address in hand is in a trusted range; a garbled entry, the header's start or MAX_FORWARDED_ENTRIES
+ * stop the walk at the address last read. Each entry is parsed only when the walk reaches it.
+ */
+function walkForwarded(header: string | undefined, peer: Uint8Array, trust: Exclude<TrustProxy, { kind: 'none' }>): Uint8Array {
+  let client = peer;
+  let end = header?.length ?? 0;
+  for (let read = 0, hops = 0; end > 0 && read < MAX_FORWARDED_ENTRIES; read++) {
+    if (trust.kind === 'hops' ? hops === trust.hops : !trust.ranges.some((range) => inRange(client, range))) break;
+    const start = header!.lastIndexOf(',', end - 1) + 1;
+    const entry = header!.slice(start, end).trim();
+    end = start - 1;
+    if (entry === '') continue;
+    const parsed = parseIp(entry);
+    if (!parsed) break;
+    client = parsed;
+    hops++;
+  }
+  return client;
 }
 
 /**
@@ -182,15 +200,7 @@ export function createClientIp(trust: TrustProxy, remoteAddress: RemoteAddress):
     const peer = parseIp(address);
     if (!peer) return UNKNOWN_IP;
     // A forged or garbled entry stops the walk: only the part of the chain our proxies wrote is read.
-    const chain: Uint8Array[] = [];
-    for (const entry of forwardedChain(c).reverse()) {
-      const parsed = parseIp(entry);
-      if (!parsed) break;
-      chain.unshift(parsed);
-    }
-    chain.push(peer);
-    if (trust.kind === 'ranges' && !trust.ranges.some((range) => inRange(peer, range))) return formatIp(peer);
-    return formatIp(pickFromChain(chain, trust));
+    return formatIp(walkForwarded(c.req.header('x-forwarded-for'), peer, trust));
   };
 }
 

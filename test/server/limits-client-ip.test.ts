@@ -1,7 +1,7 @@
 // Whose address a limit counts: the socket's, forwarded ones only through trusted proxies; parsing and masking.
 import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createClientIp, limitSubject, maskIp, parseIp, parseTrustProxy, formatIp, UNKNOWN_IP } from '../../server/client-ip.js';
+import { createClientIp, limitSubject, maskIp, MAX_FORWARDED_ENTRIES, parseIp, parseTrustProxy, formatIp, UNKNOWN_IP } from '../../server/client-ip.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { parseLimits } from '../../server/limits.js';
 import { postJson, testApp } from '../support/app.js';
@@ -66,6 +66,21 @@ describe('the client address', () => {
   it('stops at a garbled entry instead of reading past it', () => {
     expect(clientIpOf('loopback, 10.0.0.0/8', '127.0.0.1', '203.0.113.5, <garbage>, 10.0.0.4')).toBe('10.0.0.4');
   });
+
+  it(`reads at most ${MAX_FORWARDED_ENTRIES} entries from the right, however long the header a client sent`, () => {
+    // A client behind a proxy that appends to its header writes the left part: 16 KB of it would be parsed on every
+    // request, 404s included (the access log names the address). The walk ends where the trusted part could end.
+    const trusted = (count: number) => Array.from({ length: count }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+    expect(clientIpOf('private', '10.9.9.9', [...trusted(MAX_FORWARDED_ENTRIES - 1), '203.0.113.5'].reverse().join(', '))).toBe('203.0.113.5');
+    const long = ['203.0.113.5', ...trusted(MAX_FORWARDED_ENTRIES + 8)].join(',');
+    expect(clientIpOf('private', '10.9.9.9', long)).toBe(trusted(MAX_FORWARDED_ENTRIES + 8)[8]);
+    const spoofed = `${'1.1.1.1,'.repeat(1900)}203.0.113.5`;
+    expect(clientIpOf('1', '10.9.9.9', spoofed)).toBe('203.0.113.5');
+    expect(clientIpOf('2', '10.9.9.9', spoofed)).toBe('1.1.1.1');
+    expect(clientIpOf('loopback', '127.0.0.1', `${'::1,'.repeat(3500)}203.0.113.5`)).toBe('203.0.113.5');
+    // Empty entries (`a,,b`) are skipped, not counted as hops.
+    expect(clientIpOf('2', '10.9.9.9', '6.6.6.6, 203.0.113.5, , 10.0.0.1')).toBe('203.0.113.5');
+  });
 });
 
 describe('CARRIER_VERIFY_TRUST_PROXY', () => {
@@ -75,7 +90,7 @@ describe('CARRIER_VERIFY_TRUST_PROXY', () => {
     expect(parseTrustProxy('loopback,192.0.2.0/24,2001:db8::/32')).toMatchObject({ kind: 'ranges' });
   });
 
-  it.each([['0', /between 1 and 10/], ['proxy.example', /not an address/], ['10.0.0.0/33', /not an address/]])('stops the proxy on %j, naming the setting', (raw, message) => {
+  it.each([['0', /between 1 and 10/], ['proxy.example', /not an address/], ['10.0.0.0/33', /not an address/], ['loopback, 0.0.0.0/0', /trusts every address/], ['::/0', /trusts every address/]])('stops the proxy on %j, naming the setting', (raw, message) => {
     const load = () => loadConfig({ CARRIER_VERIFY_TRUST_PROXY: raw });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/^CARRIER_VERIFY_TRUST_PROXY: /);
