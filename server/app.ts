@@ -6,7 +6,7 @@ import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkRequest } from '../widget/validation.js';
 import { maskIp } from './client-ip.js';
-import { addHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
+import { addHeaders, apiSecurityHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
 import { isJsonObject } from './json.js';
@@ -382,7 +382,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    */
   app.options('/api/verify', (c) => {
     const answer = verifyCors.preflight(c.req.header('origin'));
-    if (answer) return answer;
+    if (answer) {
+      // An answer of the API, with its headers: the frame would give a bodiless 204 a page's.
+      addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
+      c.set('built', answer);
+      return answer;
+    }
     c.set('api', 'verify');
     throw apiError('ORIGIN_NOT_ALLOWED');
   });
@@ -548,6 +553,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
 
   // Load balancers get the status; the detail is for operators (open in development, the operator token in production).
   app.get('/healthz', async (c) => {
+    // A health is the moment's: no cache in between may answer for it, and the operator's detail is kept by none.
+    c.header('Cache-Control', 'no-store');
     if (!(await isOperator(config.operator, c))) return c.json({ status: 'ok' });
     return c.json({
       status: 'ok',

@@ -197,7 +197,8 @@ const providerSchema = z.strictObject({
 
 const siteSchema = z.strictObject({
   siteKey: z.string().min(1).max(128),
-  secret: z.string().min(SECRET_MIN_LENGTH),
+  // A line break read from a secret's file (or a space pasted with it) would be a secret the backend never sends.
+  secret: z.string().min(SECRET_MIN_LENGTH).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or line breaks'),
   origins: z.array(z.string().refine(isOriginPattern, 'an origin exactly as a browser sends it, such as https://example.com (lower case, no default port, no path), or http://localhost:* for any port')),
 });
 

@@ -97,6 +97,10 @@ describe('sites', () => {
     expect(refusal({ CARRIER_VERIFY_PROVIDERS: JSON.stringify([provider('main'), provider('backup'), provider('main')]) })).toBe('CARRIER_VERIFY_PROVIDERS: provider id "main" is listed twice');
     expect(refusal({ CARRIER_VERIFY_SITES: sites(site(), site({ secret: 't'.repeat(32) })) })).toBe('CARRIER_VERIFY_SITES: site key "shop" is listed twice');
     expect(refusal({ CARRIER_VERIFY_SITES: sites(site(), site({ siteKey: 'bank' })) })).toMatch(/^CARRIER_VERIFY_SITES: two sites share a secret/);
+    // A secret read from a file with its line break, or pasted with a space, is one the backend never sends.
+    for (const secret of [`${'s'.repeat(40)}\n`, ` ${'s'.repeat(40)}`, ' '.repeat(34)]) {
+      expect(refusal({ CARRIER_VERIFY_SITES: sites(site({ secret })) })).toBe('CARRIER_VERIFY_SITES: 0.secret: must be printable ASCII without spaces or line breaks');
+    }
     const key = await generateTokenKey('same');
     expect(refusal({ CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([key, key]) })).toBe('CARRIER_VERIFY_TOKEN_KEYS: kid "same" is listed twice');
   });

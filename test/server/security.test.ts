@@ -65,6 +65,8 @@ describe('secure headers', () => {
       expect(res.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     }
+    // A health is the moment's, and its operator detail is kept by no cache.
+    expect((await app.request('/healthz')).headers.get('cache-control')).toBe('no-store');
   });
 
   it('gives every API answer, errors included, the headers of a JSON API: nothing loads, nothing frames, nothing caches', async () => {
@@ -74,10 +76,12 @@ describe('secure headers', () => {
       await postJson(app, '/api/verify', '{'),
       await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token: 'x' }),
       await app.request('/nothing'),
+      // A preflight's 204 is the API's answer too, body or none.
+      await app.request('/api/verify', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } }),
     ];
-    expect(answers.map((res) => res.status)).toEqual([200, 400, 200, 404]);
+    expect(answers.map((res) => res.status)).toEqual([200, 400, 200, 404, 204]);
     for (const res of answers) {
-      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.headers.get('content-type')).toBe(res.status === 204 ? null : 'application/json');
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
