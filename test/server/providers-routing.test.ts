@@ -191,7 +191,8 @@ describe('circuit breaker per provider', () => {
 
   it('answers UPSTREAM_ERROR without calling anyone when every breaker is open', async () => {
     for (const upstream of upstreams) upstream.fail({ kind: 'status', status: 503 });
-    const router = routerOver([1, 1], { maxBilledCalls: 10 });
+    // Breakers that stay open for the test, however slow the machine: a probe after 150 ms would be a call.
+    const router = routerOver([1, 1], { maxBilledCalls: 10, halfOpenAfterMs: 60_000 });
     for (let i = 0; i < 3; i++) await expect(router.verify(match)).rejects.toBeInstanceOf(UpstreamError);
     const calls = upstreams.map((u) => u.calls);
     const error = await router.verify(match).catch((e: unknown) => e);
