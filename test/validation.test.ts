@@ -185,6 +185,8 @@ describe('checkName', () => {
   it('drops invisible marks, and folds look-alike ideographs into the ones the registry holds', () => {
     expect(checkName('\u202A李四\u202C')).toEqual({ ok: true, value: '李四' });
     expect(checkName('李\u200B四')).toEqual({ ok: true, value: '李四' });
+    // A variation selector asks a font for a glyph variant of the same character: the registry holds the character.
+    expect(checkName('葛\uFE00优')).toEqual({ ok: true, value: '葛优' });
     // U+F9E1 is a compatibility ideograph drawn exactly as 李 (U+674E); U+2F00 is the Kangxi radical 一.
     expect(checkName('\uF9E1四')).toEqual({ ok: true, value: '\u674E四' });
     expect(checkName('王\u2F00')).toEqual({ ok: true, value: '王\u4E00' });

@@ -31,10 +31,11 @@ const RAW_MAX = 256;
 const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
 /**
  * Characters that show nothing: direction marks and isolates (iOS Contacts wraps a copied number in U+202D…U+202C),
- * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen. Pasted with a number or a
+ * zero-width spaces and joiners, the word joiner, the variation selectors (a glyph variant asked of the font), the
+ * byte-order mark, the soft hyphen. Pasted with a number or a
  * name, they would make it fail a check the person cannot see the reason for.
  */
-const INVISIBLE_RANGES = '\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF';
+const INVISIBLE_RANGES = '\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFE00-\uFE0F\uFEFF';
 const INVISIBLE = new RegExp(`[${INVISIBLE_RANGES}]`, 'g');
 /**
  * What a number drops: spaces (`\s` takes in the no-break and ideographic ones), dashes of every width, dots and
