@@ -84,8 +84,10 @@ export default defineConfig(({ mode }) => {
         // fifth finds nothing). test/package/examples.test.ts has the bundle judge every kind of number as the source.
         minify: 'terser',
         // The element's internal state properties get short names too: declared in `static properties` and only
-        // ever read as `this._name`, they are renamed alike everywhere.
-        terserOptions: { ecma: 2020, compress: { passes: 4 }, mangle: { properties: { regex: WIDGET_STATE } } },
+        // ever read as `this._name`, they are renamed alike everywhere. The file is ASCII, its Chinese texts
+        // written as `\u` escapes: a classic script served without a charset is decoded in the page's encoding,
+        // and many Chinese sites are in GBK (gzipped, the escapes also weigh 0.2 KB less).
+        terserOptions: { ecma: 2020, compress: { passes: 4 }, mangle: { properties: { regex: WIDGET_STATE } }, format: { ascii_only: true } },
         // Those passes take a few seconds: known, and not worth a warning on each build.
         // Off a browser (a server importing the package's exports one by one, a test runner without a DOM) the bundle
         // defines nothing rather than throw: the element's class extends HTMLElement, which a server does not have.

@@ -1,6 +1,6 @@
 // The React and Vue examples and the script-tag bundle, built with Vite and used in Chromium against the proxy.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -153,6 +153,31 @@ describe('the script-tag bundle, minified', { timeout: 60_000 }, () => {
       };
     });
     expect(seen).toEqual({ isTheClass: true, instance: true, timeout: 30_000, self: true, checkPhone: true, event: 'cv-verified', exported: [] });
+    await page.close();
+  });
+
+  it('runs on a page in GBK when served without a charset, as a self-hosted copy often is: the file is ASCII', async () => {
+    // A classic script without a charset in its Content-Type (nginx, S3, a copy on the site) is decoded in the
+    // page's own encoding: a Chinese site in GBK would read any UTF-8 byte of the bundle as something else.
+    const bundle = await readFile(join(work, 'script-tag', 'carrier-verify.js'));
+    expect(bundle.every((byte) => byte < 0x80)).toBe(true);
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on('pageerror', (error) => failures.push(error.message));
+    const gbkPage = '<!doctype html><html lang="zh-CN"><head><meta charset="gbk"><title>GBK</title></head><body>' +
+      '<carrier-verify></carrier-verify><script src="carrier-verify.js"></script></body></html>';
+    await page.route(`${server.origin}/gbk/**`, (route) =>
+      route.request().url().endsWith('.js')
+        ? route.fulfill({ body: bundle, headers: { 'content-type': 'text/javascript' } })
+        : route.fulfill({ body: gbkPage, headers: { 'content-type': 'text/html' } }),
+    );
+    await page.goto(`${server.origin}/gbk/`);
+    await page.getByRole('button', { name: '验证' }).waitFor();
+    expect(failures).toEqual([]);
+    await page.getByRole('textbox', { name: '姓名' }).fill('张三');
+    await page.getByRole('textbox', { name: '手机号' }).fill('13800138000');
+    await page.getByRole('button', { name: '验证' }).click();
+    await expect.poll(() => page.locator('carrier-verify').evaluate((el) => (el as HTMLElement & { status: string }).status)).toBe('verified');
     await page.close();
   });
 
