@@ -193,3 +193,40 @@ describe('the demo and monitoring pages wherever the app is mounted', () => {
     expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+describe('createApp inside an Express app, as the README shows', () => {
+  it('verifies under the prefix, gives the pages their base, and leaves the site its body parser', async () => {
+    const { default: express } = await import('express');
+    const { getRequestListener } = await import('@hono/node-server');
+    const { nodeAppConfig } = await import('../../server/node-setup.js');
+    const pages = async (path: string) => (path === '/site/dashboard.html' ? new Response('<!doctype html><html><head><title>d</title></head></html>', { headers: { 'content-type': 'text/html; charset=utf-8' } }) : null);
+    const lines: LogLine[] = [];
+    const kyc = await nodeAppConfig({}, { log: (line) => lines.push(line), assets: pages });
+    // The README's lines: the proxy before any body parser, with the path as the browser sent it.
+    const proxy = getRequestListener(new Hono().route('/kyc', createApp(kyc.app)).fetch);
+    const site = express();
+    site.use('/kyc', (req, res) => {
+      req.url = req.originalUrl;
+      void proxy(req, res);
+    });
+    site.use(express.json());
+    site.post('/signup', (req, res) => res.json({ got: (req.body as { name: string }).name }));
+    const server = site.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const post = (path: string, body: unknown) => fetch(`${origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const verified = await post('/kyc/api/verify', { name: '张三', phoneNumber: '13800138000' });
+      expect([verified.status, (await verified.json()).code]).toEqual([200, 'FP00000']);
+      expect(await (await post('/signup', { name: 'site' })).json()).toEqual({ got: 'site' });
+      const dashboard = await fetch(`${origin}/kyc/dashboard`);
+      expect(await dashboard.text()).toMatch(/<base href="\/kyc\/"/);
+      // The client address is the socket's, through Express.
+      expect(lines.find((line) => line.route === '/kyc/api/verify')).toMatchObject({ status: 200, ip: '127.0.0.0/24' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await kyc.close();
+    }
+  });
+});
