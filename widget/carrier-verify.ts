@@ -69,7 +69,7 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @fires cv-mismatch - The name does not match the number (`FP03333`). Detail: `{ code, message }`.
  * @fires cv-not-found - The carrier has no record of the number (`KYC1101`). Detail: `{ code, message }`.
  * @fires cv-invalid - A client-side check failed and nothing was sent. Detail: `{ field, reason }`.
- * @fires cv-error - Network failure, proxy error or rate limit. Detail: `{ code, message, retryable, retryAfter? }`.
+ * @fires cv-error - Network failure, proxy error or rate limit. Detail: `{ code, message, retryable, retryAfter?, limit? }`.
  * @fires cv-cleared - The token was dropped (expired, Change pressed, or the page's `reset()`, `fill()` or `verify()`);
  *   not an outcome of an attempt. Detail: `{ reason }`.
  *
@@ -109,22 +109,22 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @cssstate error - `status` is `error`: the network, the proxy or a rate limit stopped the verification.
  *
  * @cssprop --cv-font - Font family (default: the page's).
- * @cssprop --cv-font-size - Base font size (default `1rem`; below 16px, iOS zooms into a focused field).
- * @cssprop --cv-radius - Corner radius of the box.
- * @cssprop --cv-field-radius - Corner radius of the inputs and the buttons.
- * @cssprop --cv-gap - Space between the parts.
- * @cssprop --cv-padding - Space inside the box.
- * @cssprop --cv-bg - Background of the box.
- * @cssprop --cv-fg - Text colour.
- * @cssprop --cv-muted - Colour of hints and the notice.
- * @cssprop --cv-border - Border colour.
- * @cssprop --cv-field-bg - Background of the inputs.
- * @cssprop --cv-accent - Button and link colour.
- * @cssprop --cv-accent-fg - Text colour on the button.
- * @cssprop --cv-focus - Focus ring colour.
- * @cssprop --cv-error - Colour of errors.
- * @cssprop --cv-success - Colour of the verified message.
- * @cssprop --cv-warning - Colour of warnings such as rate limits.
+ * @cssprop [--cv-font-size=1rem] - Base font size (default `1rem`; below 16px, iOS zooms into a focused field).
+ * @cssprop [--cv-radius=8px] - Corner radius of the box.
+ * @cssprop [--cv-field-radius=6px] - Corner radius of the inputs and the buttons.
+ * @cssprop [--cv-gap=12px] - Space between the parts.
+ * @cssprop [--cv-padding=16px] - Space inside the box. 12px on screens up to 360px wide.
+ * @cssprop [--cv-bg=#fff] - Background of the box. Dark theme: `#161b22`.
+ * @cssprop [--cv-fg=#1f2328] - Text colour. Dark theme: `#e6edf3`.
+ * @cssprop [--cv-muted=#59636e] - Colour of hints and the notice. Dark theme: `#9198a1`.
+ * @cssprop [--cv-border=#8c959f] - Border colour. Dark theme: `#656c76`.
+ * @cssprop [--cv-field-bg=#fff] - Background of the inputs. Dark theme: `#0d1117`.
+ * @cssprop [--cv-accent=#0b63ce] - Button and link colour. Dark theme: `#4493f8`.
+ * @cssprop [--cv-accent-fg=#fff] - Text colour on the button. Dark theme: `#0d1117`.
+ * @cssprop [--cv-focus=#0b63ce] - Focus ring colour. Dark theme: `#4493f8`.
+ * @cssprop [--cv-error=#c62828] - Colour of errors. Dark theme: `#ff7b72`.
+ * @cssprop [--cv-success=#1a7f37] - Colour of the verified message. Dark theme: `#3fb950`.
+ * @cssprop [--cv-warning=#8a5c00] - Colour of warnings such as rate limits. Dark theme: `#d29922`.
  */
 export class CarrierVerify extends LitElement {
   static override styles = styles;

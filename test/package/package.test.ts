@@ -575,6 +575,20 @@ describe('custom-elements.json', () => {
     expect(el?.cssParts?.find((part) => part.name === 'message')?.description).toContain('`busy`');
   });
 
+  it("gives each custom property the default the element's styles fall back to, in the light theme", async () => {
+    const el = element();
+    const props = Object.fromEntries((el?.cssProperties ?? []).map((prop) => [prop.name, prop.default]));
+    const styles = await readFile(join(root, 'widget', 'styles.ts'), 'utf8');
+    // Sizes are read as `var(--cv-x, default)`; colours from the light palette, `x: 'default'`.
+    const light = /const light = palette\(\{([^}]*)\}\)/.exec(styles)![1]!;
+    const fromStyles = (name: string) =>
+      /var\(--cv-[\w-]+, ([^)]+)\)/.exec(styles.slice(styles.indexOf(`var(${name},`)))?.[1] ??
+      new RegExp(`(?:^|\\s|')${name.slice(5)}'?: '([^']+)'`).exec(light)?.[1];
+    const described = Object.entries(props).filter(([, value]) => value !== undefined);
+    expect(described.length).toBe(16);
+    for (const [name, value] of described) expect([name, value]).toEqual([name, fromStyles(name)]);
+  });
+
   it('points at modules the package ships', () => {
     const missing = manifest.modules.map((m) => m.path).filter((path) => !existsSync(join(pkg, path)));
     expect(manifest.modules.length).toBeGreaterThan(0);
