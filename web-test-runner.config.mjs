@@ -113,9 +113,15 @@ function countingReporter(file) {
       if (!file) return;
       const totals = { passed: 0, failed: 0, skipped: 0 };
       for (const session of sessions) {
-        if (session.testResults) count(session.testResults, totals);
-        // A file that fails to load or throws outside a test has errors but no failed test: count it once.
-        if (session.errors.length > 0 || (!session.passed && !session.testResults?.tests.length && !session.testResults?.suites.length)) totals.failed += 1;
+        const own = { passed: 0, failed: 0, skipped: 0 };
+        if (session.testResults) count(session.testResults, own);
+        for (const key of Object.keys(totals)) totals[key] += own[key];
+        // A file that fails to load or throws outside a test has errors but no failed test, and a file whose tests
+        // all went (a loop over an empty list, a describe left empty) has none at all: either counts once.
+        if (session.errors.length > 0 || (own.failed === 0 && (!session.passed || own.passed + own.skipped === 0))) {
+          if (own.passed + own.skipped === 0) console.error(`web-test-runner: ${session.testFile} ran no test`);
+          totals.failed += 1;
+        }
       }
       writeFileSync(file, JSON.stringify(totals));
     },

@@ -43,6 +43,11 @@ function add(file, runnerStatus, label) {
     console.error(`npm test: ${label} exited ${runnerStatus} without a failed test`);
     totals.failed += 1;
   }
+  // Each runner must have run something: suites that all went missing would otherwise pass as 0 failed.
+  if (counts.passed === 0) {
+    console.error(`npm test: ${label} passed no test`);
+    totals.failed += 1;
+  }
 }
 
 // Node suites
