@@ -380,6 +380,8 @@ describe('GET /dashboard in Chromium', () => {
     });
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    // The window's totals in the providers table, each column its own figure.
+    expect(await page.locator('#providers tbody tr').first().locator('th, td').allTextContents()).toEqual(['sandbox', 'closed', '3', '0', '60 ms', '110 ms']);
 
     for (const [chart, series] of [['latency', 'sandbox-p50'], ['cache', 'hit-rate']] as const) {
       const figure = page.locator(`#chart-${chart}`);

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig, sandboxProvider } from '../../server/config.js';
 import { promRegistry } from '../../server/metrics-prom.js';
-import { LatencySketch } from '../../server/metrics-timeline.js';
+import { createTimeline, LatencySketch } from '../../server/metrics-timeline.js';
 import { createMetrics, safeLabel, type MetricRegistryFactory, type Stats } from '../../server/metrics.js';
 import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import { SANDBOX_SITE } from '../../server/sites.js';
@@ -268,6 +268,19 @@ describe('GET /api/stats', () => {
     expect(sketch.quantile(0.95)).toBeGreaterThan(855);
     expect(sketch.quantile(0.95)).toBeLessThan(1000.0001);
     expect(new LatencySketch().quantile(0.5)).toBeNull();
+  });
+
+  it("gives the dashboard each provider's median and 95th percentile of the window's calls", () => {
+    const timeline = createTimeline(() => Date.UTC(2026, 0, 1, 12, 0, 5));
+    for (let ms = 1; ms <= 200; ms += 1) timeline.record({ kind: 'upstream', provider: 'a', ms, failed: ms > 190, billed: true, cost: 0 });
+    timeline.record({ kind: 'upstream', provider: 'b', ms: 40, failed: false, billed: true, cost: 0 });
+    const { latency } = timeline.window(60_000).totals;
+    // The sketch is good to 10%: 1…200 ms has its median near 100 and its 95th percentile near 190.
+    const within10 = (value: number | null | undefined, truth: number) => value !== null && value !== undefined && Math.abs(value - truth) <= truth * 0.1;
+    expect(latency.a).toMatchObject({ count: 200, failed: 10 });
+    expect([within10(latency.a?.p50, 100), within10(latency.a?.p95, 190)]).toEqual([true, true]);
+    expect(latency.b).toMatchObject({ count: 1, failed: 0 });
+    expect([within10(latency.b?.p50, 40), within10(latency.b?.p95, 40)]).toEqual([true, true]);
   });
 });
 

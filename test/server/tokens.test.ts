@@ -92,6 +92,10 @@ describe('POST /api/siteverify', () => {
       status: 200,
       body: { success: true, code: 'FP00000', phoneMasked: '138****8000', carrier: 'china-mobile', siteKey: 'sandbox', issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), errors: [] },
     });
+    // When the token was issued: its iat, a moment ago.
+    const issuedAt = Date.parse((first.body as { issuedAt: string }).issuedAt);
+    expect(issuedAt).toBe(decodeJwt(token).iat! * 1000);
+    expect(Math.abs(Date.now() - issuedAt)).toBeLessThan(60_000);
     const replay = await siteverify(app, { secret: 'sandbox-secret', token });
     expect(replay.body).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
   });
