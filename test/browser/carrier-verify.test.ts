@@ -104,6 +104,23 @@ describe('<carrier-verify>', () => {
     });
   }
 
+  it('keeps status and token read-only: a page cannot set a verification it did not get', async () => {
+    const el = await widget();
+    const writable = el as unknown as { status: string; token: string | null };
+    expect(() => (writable.status = 'verified')).to.throw(TypeError);
+    expect(() => (writable.token = 'forged')).to.throw(TypeError);
+    el.setAttribute('status', 'verified');
+    el.setAttribute('token', 'forged');
+    await el.updateComplete;
+    expect([el.status, el.token]).to.deep.equal(['idle', null]);
+    // Nor does a form see one.
+    const form = document.createElement('form');
+    form.append(el);
+    document.body.append(form);
+    expect(new FormData(form).get(el.name)).to.equal(null);
+    form.remove();
+  });
+
   it('fires cv-mismatch for another name, with no token', async () => {
     const el = await widget();
     setTimeout(() => void fillAndClick(el, '李四', '13800138000'));
