@@ -69,7 +69,10 @@ export interface LatencySummary {
    * read): a request the router then answered from another provider shows no error, only this.
    */
   readonly failed: number;
-  /** Median and 95th percentile in milliseconds; null without calls. */
+  /**
+   * Median and 95th percentile in milliseconds of the calls that got an answer (a failed one's included) or ran
+   * out of time; a connection refused, unreachable or reset has no latency. Null without such calls.
+   */
   readonly p50: number | null;
   readonly p95: number | null;
 }
@@ -115,6 +118,8 @@ class Bucket {
   cacheLookups = 0;
   billedCalls = 0;
   cost = 0;
+  /** Upstream calls per provider id, and the latencies of those that got an answer or ran out of time. */
+  readonly calls = new Map<string, number>();
   readonly latency = new Map<string, LatencySketch>();
   /** Failed upstream calls per provider id. */
   readonly failed = new Map<string, number>();
@@ -127,14 +132,16 @@ class Bucket {
     this.cacheLookups += other.cacheLookups;
     this.billedCalls += other.billedCalls;
     this.cost += other.cost;
+    addAll(this.calls, other.calls);
     for (const [provider, sketch] of other.latency) sketchOf(this, provider).merge(sketch);
     addAll(this.failed, other.failed);
   }
 
   counts(): StatsCounts {
     const latency: Record<string, LatencySummary> = {};
-    for (const [provider, sketch] of this.latency) {
-      latency[provider] = { count: sketch.count, failed: this.failed.get(provider) ?? 0, p50: roundMs(sketch.quantile(0.5)), p95: roundMs(sketch.quantile(0.95)) };
+    for (const [provider, count] of this.calls) {
+      const sketch = this.latency.get(provider);
+      latency[provider] = { count, failed: this.failed.get(provider) ?? 0, p50: roundMs(sketch?.quantile(0.5) ?? null), p95: roundMs(sketch?.quantile(0.95) ?? null) };
     }
     return {
       requests: Object.fromEntries(this.requests),
@@ -166,7 +173,19 @@ function roundMs(ms: number | null): number | null {
 /** What the timeline is told; labels are already safe (see `safeLabel` in metrics.ts). */
 export type TimelineEvent =
   | { readonly kind: 'response'; readonly code: string; readonly status: number }
-  | { readonly kind: 'upstream'; readonly provider: string; readonly ms: number; readonly failed: boolean; readonly billed: boolean; readonly cost: number }
+  | {
+      readonly kind: 'upstream';
+      readonly provider: string;
+      readonly ms: number;
+      readonly failed: boolean;
+      /**
+       * Whether `ms` is the provider's latency: an answer of any kind, or the timeout it ran out. A connection
+       * refused or broken has none: its few milliseconds would make a provider that is down look the fastest.
+       */
+      readonly timed: boolean;
+      readonly billed: boolean;
+      readonly cost: number;
+    }
   | { readonly kind: 'cache'; readonly hit: boolean };
 
 export interface Timeline {
@@ -199,7 +218,8 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
       if (event.status >= 500) bucket.errors.set(event.code, (bucket.errors.get(event.code) ?? 0) + 1);
       if (event.status === 429) bucket.rateLimited += 1;
     } else if (event.kind === 'upstream') {
-      sketchOf(bucket, event.provider).add(event.ms);
+      bucket.calls.set(event.provider, (bucket.calls.get(event.provider) ?? 0) + 1);
+      if (event.timed) sketchOf(bucket, event.provider).add(event.ms);
       if (event.failed) bucket.failed.set(event.provider, (bucket.failed.get(event.provider) ?? 0) + 1);
       if (event.billed) {
         bucket.billedCalls += 1;

@@ -10,6 +10,7 @@ import { createTextRegistry } from './metrics-text.js';
 import { randomHex } from './privacy.js';
 import type { BreakerState } from './providers/health.js';
 import type { AttemptRecord } from './providers/router.js';
+import type { UpstreamFailure } from './providers/types.js';
 import type { StoreHealth } from './stores/types.js';
 
 export type CircuitState = BreakerState;
@@ -131,6 +132,8 @@ export type MetricRegistryFactory = (defs: readonly MetricDef[]) => MetricRegist
 
 /** Answers the vendor is expected to bill; the upstream's page says usually only match and mismatch are. */
 const BILLED_RESULTS: ReadonlySet<string> = new Set([ResultCode.match, ResultCode.mismatch]);
+/** Calls that ended without an answer or a timeout: no latency of the provider's to show (see the timeline). */
+const UNANSWERED: ReadonlySet<string> = new Set<UpstreamFailure>(['unreachable', 'refused', 'reset']);
 
 /** A breaker that skipped its provider: no call was made, so there is no latency to count. */
 const SKIPPED = 'circuit-open';
@@ -248,7 +251,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const billed = BILLED_RESULTS.has(result);
     // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…).
     // Recorded first: a registry of the site's own that throws must not take the dashboard's figures with it.
-    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed: !isResultCode(attempt.outcome), billed, cost: billed ? price : 0 });
+    const failed = !isResultCode(attempt.outcome);
+    const timed = !failed || !UNANSWERED.has(attempt.outcome);
+    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0 });
     registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {
       registry.inc(metricDefs.billedCalls, { provider: id });

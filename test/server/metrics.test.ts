@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig, sandboxProvider } from '../../server/config.js';
 import { promRegistry } from '../../server/metrics-prom.js';
 import { createTimeline, LatencySketch } from '../../server/metrics-timeline.js';
+import type { AttemptRecord } from '../../server/providers/router.js';
 import { createMetrics, safeLabel, type MetricRegistryFactory, type Stats } from '../../server/metrics.js';
 import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import { SANDBOX_SITE } from '../../server/sites.js';
@@ -272,8 +273,8 @@ describe('GET /api/stats', () => {
 
   it("gives the dashboard each provider's median and 95th percentile of the window's calls", () => {
     const timeline = createTimeline(() => Date.UTC(2026, 0, 1, 12, 0, 5));
-    for (let ms = 1; ms <= 200; ms += 1) timeline.record({ kind: 'upstream', provider: 'a', ms, failed: ms > 190, billed: true, cost: 0 });
-    timeline.record({ kind: 'upstream', provider: 'b', ms: 40, failed: false, billed: true, cost: 0 });
+    for (let ms = 1; ms <= 200; ms += 1) timeline.record({ kind: 'upstream', provider: 'a', ms, failed: ms > 190, timed: true, billed: true, cost: 0 });
+    timeline.record({ kind: 'upstream', provider: 'b', ms: 40, failed: false, timed: true, billed: true, cost: 0 });
     const { latency } = timeline.window(60_000).totals;
     // The sketch is good to 10%: 1…200 ms has its median near 100 and its 95th percentile near 190.
     const within10 = (value: number | null | undefined, truth: number) => value !== null && value !== undefined && Math.abs(value - truth) <= truth * 0.1;
@@ -281,6 +282,19 @@ describe('GET /api/stats', () => {
     expect([within10(latency.a?.p50, 100), within10(latency.a?.p95, 190)]).toEqual([true, true]);
     expect(latency.b).toMatchObject({ count: 1, failed: 0 });
     expect([within10(latency.b?.p50, 40), within10(latency.b?.p95, 40)]).toEqual([true, true]);
+  });
+
+  it('times a provider by its answers and timeouts, not by connections it refused: a provider down is not the fastest', () => {
+    const metrics = createMetrics({ now: () => Date.UTC(2026, 0, 1, 12, 0, 5) });
+    const call = (providerId: string, outcome: AttemptRecord['outcome'], latencyMs: number) => metrics.upstreamCall({ providerId, outcome, latencyMs, maybeBilled: false });
+    for (const outcome of ['refused', 'unreachable', 'reset'] as const) call('down', outcome, 3);
+    call('slow', 'timeout', 3000);
+    call('slow', 'server-error', 900);
+    call('slow', 'FP00000', 1000);
+    const { latency } = metrics.stats({ windowMs: 60_000 }).totals;
+    expect(latency.down).toEqual({ count: 3, failed: 3, p50: null, p95: null });
+    expect(latency.slow).toMatchObject({ count: 3, failed: 2 });
+    expect(latency.slow!.p50! >= 900 && latency.slow!.p95! >= 2700).toBe(true);
   });
 });
 
