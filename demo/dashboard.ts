@@ -7,17 +7,32 @@ import { $ } from './dom.js';
 
 const TOKEN_KEY = 'carrier-verify-operator-token';
 const params = new URLSearchParams(location.search);
-/** Seconds between refreshes: `?refresh=` (at least 1), 5 by default. */
-const refreshMs = Math.max(1, Number(params.get('refresh')) || 5) * 1000;
+/** Seconds between refreshes: `?refresh=` (1 to 3,600), 5 by default. */
+const refreshMs = Math.min(3600, Math.max(1, Number(params.get('refresh')) || 5)) * 1000;
 
-/** The operator token arrives once as `?token=`; it is kept for the tab and taken out of the address bar. */
-function takeTokenFromUrl(): void {
-  const token = params.get('token');
-  if (!token) return;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  params.delete('token');
-  const query = params.toString();
-  history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+/**
+ * A token in the page's address, `#token=` (a fragment is never sent: no proxy in front logs it) or `?token=`, is
+ * kept for the tab and taken out of the address bar. Read as written, percent-escapes undone: a `+` in a base64
+ * token stays a `+`, where a query's form rules would read a space.
+ */
+function takeTokenFromUrl(): boolean {
+  const pattern = /(^|[?#&])token=([^&#]*)&?/;
+  const from = pattern.exec(location.hash) ? 'hash' : pattern.exec(location.search) ? 'search' : null;
+  if (!from) return false;
+  const [whole, lead, raw] = pattern.exec(location[from])!;
+  let token = raw!;
+  try {
+    token = decodeURIComponent(raw!);
+  } catch {
+    // A lone `%` stays as written: the proxy judges the token.
+  }
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  const rest = (part: 'search' | 'hash', mark: string) => {
+    const left = from === part ? location[part].replace(whole!, lead!).replace(/[?#&]$/, '') : location[part];
+    return left === mark ? '' : left;
+  };
+  history.replaceState(null, '', `${location.pathname}${rest('search', '?')}${rest('hash', '#')}`);
+  return true;
 }
 
 /** Series colours, from the page's CSS: each scheme has its own, at 3:1 or more on the chart (see dashboard.css). */
@@ -49,7 +64,11 @@ const codeLabels: Record<string, string> = {
 const integer = new Intl.NumberFormat('en');
 /** Yuan, to the fen with thousands grouped (`¥1,234.50`); nothing is `¥0`. */
 const yuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const money = (value: number) => (value === 0 ? '¥0' : `¥${yuan.format(value)}`);
+const wholeYuan = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+/** Yuan with fen below ¥1,000; whole yuan from there, where the fen say nothing and would not fit a tile or an axis. */
+const money = (value: number) => (value === 0 ? '¥0' : `¥${(Math.abs(value) >= 1000 ? wholeYuan : yuan).format(value)}`);
+/** A price a call, with as many decimals as it was configured with (¥0.345, not ¥0.35), from two to four. */
+const price = (value: number) => `¥${new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(value)}`;
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
 /** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
 const percent = (value: number) => {
@@ -135,7 +154,7 @@ function renderTiles(stats: Stats): void {
   setTile('errors', count(errors), requests ? `${percent((errors / requests) * 100)} of requests` : '');
   setTile('rate-limited', count(totals.rateLimited), requests ? `${percent((totals.rateLimited / requests) * 100)} of requests` : '');
   setTile('cache', rate === null ? '–' : percent(rate), `${count(totals.cacheHits)} of ${count(totals.cacheLookups)} look-ups`);
-  setTile('billed', count(totals.billedCalls), `at ${money(stats.pricePerCall)} a call`);
+  setTile('billed', count(totals.billedCalls), `at ${price(stats.pricePerCall)} a call`);
   setTile('cost', money(totals.cost), 'estimated');
 }
 
@@ -359,9 +378,10 @@ async function refresh(): Promise<void> {
     $('#token-input').setAttribute('aria-invalid', String(wrong));
     // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
     const since = last ? ` since ${clock(last.generatedAt, true)}` : '';
-    const message = result.closed ? 'Closed: no operator token set' : asking ? 'Operator token needed' : `Not updated${since}: ${result.message}`;
+    // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
+    const message = result.closed ? `Closed: no operator token set${since}` : asking ? `Operator token needed${since}` : `Not updated${since}: ${result.message}`;
     showStatus(message, asking || result.closed ? message : 'not-updated');
-    if (last && !asking && !result.closed) $<HTMLElement>('main').dataset.stale = '';
+    if (last) $<HTMLElement>('main').dataset.stale = '';
   }
   if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
 }
@@ -383,6 +403,10 @@ function wire(): void {
     if (last && now !== width) renderCharts(last);
     width = now;
   }).observe($('main'));
+  // A `#token=` pasted into the address bar of the open page comes without a reload.
+  addEventListener('hashchange', () => {
+    if (takeTokenFromUrl()) void refresh();
+  });
   // A hidden tab stops asking; it catches up as soon as it is shown again.
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && !paused) void refresh();

@@ -509,6 +509,47 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('marks the figures as old when the token stops working after they were drawn, the totals in the muted colour', { timeout: 30_000 }, async () => {
+    const base = await proxy({ operatorToken: OPERATOR_TOKEN });
+    const page = await browser.newPage();
+    let refuse = false;
+    await page.route('**/api/stats*', (route) => (refuse ? route.fulfill({ status: 401, json: { code: 'UNAUTHORIZED', message: 'operator token needed' } }) : route.continue()));
+    await page.goto(`${base}/dashboard?refresh=1#token=${OPERATOR_TOKEN}`);
+    const status = page.locator('#status');
+    await expect.poll(() => status.textContent()).toMatch(/^Updated/);
+    const value = page.locator('[data-tile="requests"] .value');
+    const fresh = await value.evaluate((node) => getComputedStyle(node).color);
+    // The token is rotated where the proxy runs.
+    refuse = true;
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Operator token needed since \d\d:\d\d:\d\d$/);
+    expect(await page.locator('main').getAttribute('data-stale')).toBe('');
+    const muted = await page.locator('[data-tile="requests"] .label').evaluate((node) => getComputedStyle(node).color);
+    expect(await value.evaluate((node) => getComputedStyle(node).color)).toBe(muted);
+    expect(muted).not.toBe(fresh);
+    await page.close();
+  });
+
+  for (const width of [360, 1280]) {
+    it(`fits a large cost in its tile at ${width} px, in whole yuan, and a price a call with its own decimals`, { timeout: 30_000 }, async () => {
+      const base = await proxy();
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await rewriteStats(page, (stats) => ({ ...stats, pricePerCall: 0.345, totals: { ...stats.totals, billedCalls: 35_784, cost: 12_345.48 } }));
+      await page.goto(`${base}/dashboard?refresh=600`);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+      const cost = page.locator('[data-tile="cost"]');
+      expect(await cost.locator('.value').textContent()).toBe('¥12,345');
+      expect(await page.locator('[data-tile="billed"] .hint').textContent()).toBe('at ¥0.345 a call');
+      const [tile, text] = await cost.evaluate((node) => {
+        const range = document.createRange();
+        range.selectNodeContents(node.querySelector('.value')!);
+        return [node.getBoundingClientRect().right, range.getBoundingClientRect().right];
+      });
+      expect(text).toBeLessThanOrEqual(tile);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await page.close();
+    });
+  }
+
   it('says above the figures when the shared store is down, since when and why, or may drop keys, and no more once it is back', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();
@@ -647,6 +688,29 @@ describe('GET /dashboard in Chromium', () => {
     await page.waitForTimeout(1500);
     expect(asked).toBe(1);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.close();
+  });
+
+  it('takes a base64 token from the address as written, from #token= or ?token=, and leaves the rest of the address', { timeout: 30_000 }, async () => {
+    // openssl rand -base64 writes + and /; a query's form rules would read the + as a space.
+    const token = 'q3Jk8+Zx/0aB9cD1eF2gH3iJ4kL5mN6oP7qR8sT9u=';
+    const base = await proxy({ operatorToken: token });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const sent: string[] = [];
+    page.on('request', (request) => void sent.push(request.url()));
+    for (const [address, left] of [
+      [`/dashboard?refresh=600#token=${encodeURIComponent(token)}`, '/dashboard?refresh=600'],
+      [`/dashboard?token=${token}&refresh=600`, '/dashboard?refresh=600'],
+      [`/dashboard#token=${token}`, '/dashboard'],
+    ]) {
+      await page.goto(`${base}/dashboard`);
+      await page.evaluate(() => sessionStorage.clear());
+      await page.goto(`${base}${address}`);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+      expect([address, page.url()]).toEqual([address, `${base}${left}`]);
+    }
+    // A fragment never goes over the network: nothing a proxy in front could log.
+    expect(sent.filter((url) => url.includes('#') || (url.includes('token=') && !url.includes('?token=')))).toEqual([]);
     await page.close();
   });
 
