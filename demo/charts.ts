@@ -77,7 +77,9 @@ function maxValue(data: ChartData): number {
 
 /** A round step for at most four intervals up to `max`, never below `minStep` (1 for counts). */
 function axisStep(max: number, minStep: number): number {
-  return Math.max(minStep, niceCeiling(max / 4));
+  const step = niceCeiling(max / 4);
+  // A step of 2.5 would put counts of half a request on the axis: 5 instead.
+  return Math.max(minStep, minStep > 0 && !Number.isInteger(step / minStep) ? step * 2 : step);
 }
 
 function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, step: number, top: number): (value: number) => number {

@@ -529,6 +529,20 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('counts requests on its axes in whole numbers', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await rewriteStats(page, (stats) => ({
+      ...stats,
+      totals: { ...stats.totals, requests: { FP00000: 9 } },
+      series: stats.series.map((point, i) => ({ ...point, requests: i === stats.series.length - 1 ? { FP00000: 9 } : {} })),
+    }));
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.locator('#chart-requests .grid text[text-anchor="end"]').allTextContents()).toEqual(['0', '5', '10']);
+    await page.close();
+  });
+
   for (const width of [360, 1280]) {
     it(`fits a large cost in its tile at ${width} px, in whole yuan, and a price a call with its own decimals`, { timeout: 30_000 }, async () => {
       const base = await proxy();
