@@ -207,7 +207,7 @@ $('#copy').addEventListener('click', async () => {
   } catch {
     // No clipboard (an insecure origin, a denied permission): select the code for the person to copy.
     getSelection()?.selectAllChildren($('#snippet'));
-    status.textContent = 'Selected: press Ctrl+C';
+    status.textContent = `Selected: press ${/Mac|iPhone|iPad/.test(navigator.platform) ? '⌘C' : 'Ctrl+C'}`;
   }
   copyStatusTimer = setTimeout(() => (status.textContent = ''), 2000);
 });

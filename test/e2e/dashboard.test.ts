@@ -535,7 +535,7 @@ describe('GET /dashboard in Chromium', () => {
     await rewriteStats(page, (stats) => ({
       ...stats,
       totals: { ...stats.totals, requests: { FP00000: 9 } },
-      series: stats.series.map((point, i) => ({ ...point, requests: i === stats.series.length - 1 ? { FP00000: 9 } : {} })),
+      series: stats.series.map((point, i) => ({ ...point, requests: (i === stats.series.length - 1 ? { FP00000: 9 } : {}) as Record<string, number> })),
     }));
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
