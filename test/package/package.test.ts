@@ -603,3 +603,13 @@ describe('custom-elements.json', () => {
     expect(declarations.map((d) => d.name).filter((name) => !exported.has(name) && !inherited.has(name))).toEqual([]);
   });
 });
+
+describe('the repository', () => {
+  // The sources, the tests, the scripts and the pages, as `npm run typecheck` checks them: a type error anywhere
+  // (a test's stats of the wrong shape, say) fails the suite, not only an editor.
+  it('type-checks as a whole (tsc --noEmit)', { timeout: 120_000 }, () => {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+});
