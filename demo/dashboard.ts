@@ -12,26 +12,29 @@ const refreshMs = Math.min(3600, Math.max(1, Number(params.get('refresh')) || 5)
 
 /**
  * A token in the page's address, `#token=` (a fragment is never sent: no proxy in front logs it) or `?token=`, is
- * kept for the tab and taken out of the address bar. Read as written, percent-escapes undone: a `+` in a base64
- * token stays a `+`, where a query's form rules would read a space.
+ * kept for the tab and taken out of the address bar, every `token=` of both parts with it (the fragment's wins).
+ * Read as written, percent-escapes undone: a `+` in a base64 token stays a `+`, where a query's form rules would
+ * read a space; in a fragment, a `#` in the token is the token's.
  */
 function takeTokenFromUrl(): boolean {
-  const pattern = /(^|[?#&])token=([^&#]*)&?/;
-  const from = pattern.exec(location.hash) ? 'hash' : pattern.exec(location.search) ? 'search' : null;
-  if (!from) return false;
-  const [whole, lead, raw] = pattern.exec(location[from])!;
-  let token = raw!;
+  const pairs = (text: string) => (text ? text.split('&') : []);
+  const isToken = (pair: string) => pair.startsWith('token=');
+  const hash = pairs(location.hash.slice(1));
+  const search = pairs(location.search.slice(1));
+  const found = [...hash, ...search].find(isToken);
+  if (found === undefined) return false;
+  let token = found.slice('token='.length);
   try {
-    token = decodeURIComponent(raw!);
+    token = decodeURIComponent(token);
   } catch {
     // A lone `%` stays as written: the proxy judges the token.
   }
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
-  const rest = (part: 'search' | 'hash', mark: string) => {
-    const left = from === part ? location[part].replace(whole!, lead!).replace(/[?#&]$/, '') : location[part];
-    return left === mark ? '' : left;
+  const rest = (list: string[], mark: string) => {
+    const left = list.filter((pair) => !isToken(pair));
+    return left.length ? `${mark}${left.join('&')}` : '';
   };
-  history.replaceState(null, '', `${location.pathname}${rest('search', '?')}${rest('hash', '#')}`);
+  history.replaceState(null, '', `${location.pathname}${rest(search, '?')}${rest(hash, '#')}`);
   return true;
 }
 
@@ -65,10 +68,14 @@ const integer = new Intl.NumberFormat('en');
 /** Yuan, to the fen with thousands grouped (`¥1,234.50`); nothing is `¥0`. */
 const yuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const wholeYuan = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-/** Yuan with fen below ¥1,000; whole yuan from there, where the fen say nothing and would not fit a tile or an axis. */
-const money = (value: number) => (value === 0 ? '¥0' : `¥${(Math.abs(value) >= 1000 ? wholeYuan : yuan).format(value)}`);
+/**
+ * Money in one style for a whole figure, chosen by its largest amount (`scale`): with fen up to ¥1,000, whole yuan
+ * above, where the fen say nothing and would not fit a tile or an axis. Nothing is `¥0`.
+ */
+const moneyUpTo = (scale: number) => (value: number) => (value === 0 ? '¥0' : `¥${(scale >= 1000 ? wholeYuan : yuan).format(value)}`);
+const money = (value: number) => moneyUpTo(value)(value);
 /** A price a call, with as many decimals as it was configured with (¥0.345, not ¥0.35), from two to four. */
-const price = (value: number) => `¥${new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(value)}`;
+const price = (value: number) => (value === 0 ? '¥0' : `¥${new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(value)}`);
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
 /** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
 const percent = (value: number) => {
@@ -245,7 +252,8 @@ function renderCharts(stats: Stats): void {
     times,
     stepMs,
     series: [{ key: 'cost', label: 'Estimated cost', color: seriesColor('brown'), values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
-    format: money,
+    // One style along the axis and in the read-out, that of the window's total (the line's highest point).
+    format: moneyUpTo(totals.cost),
     empty: 'No billed calls in this window',
   });
 }
@@ -379,7 +387,7 @@ async function refresh(): Promise<void> {
     // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
     const since = last ? ` since ${clock(last.generatedAt, true)}` : '';
     // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
-    const message = result.closed ? `Closed: no operator token set${since}` : asking ? `Operator token needed${since}` : `Not updated${since}: ${result.message}`;
+    const message = result.closed ? 'Closed: no operator token set' : asking ? `Operator token needed${since}` : `Not updated${since}: ${result.message}`;
     showStatus(message, asking || result.closed ? message : 'not-updated');
     if (last) $<HTMLElement>('main').dataset.stale = '';
   }

@@ -10,7 +10,7 @@ import { createTextRegistry } from './metrics-text.js';
 import { randomHex } from './privacy.js';
 import type { BreakerState } from './providers/health.js';
 import type { AttemptRecord } from './providers/router.js';
-import type { UpstreamFailure } from './providers/types.js';
+import { UNTIMED_FAILURES, type UpstreamFailure } from './providers/types.js';
 import type { StoreHealth } from './stores/types.js';
 
 export type CircuitState = BreakerState;
@@ -132,8 +132,6 @@ export type MetricRegistryFactory = (defs: readonly MetricDef[]) => MetricRegist
 
 /** Answers the vendor is expected to bill; the upstream's page says usually only match and mismatch are. */
 const BILLED_RESULTS: ReadonlySet<string> = new Set([ResultCode.match, ResultCode.mismatch]);
-/** Calls that ended without an answer or a timeout: no latency of the provider's to show (see the timeline). */
-const UNANSWERED: ReadonlySet<string> = new Set<UpstreamFailure>(['unreachable', 'refused', 'reset']);
 
 /** A breaker that skipped its provider: no call was made, so there is no latency to count. */
 const SKIPPED = 'circuit-open';
@@ -252,7 +250,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…).
     // Recorded first: a registry of the site's own that throws must not take the dashboard's figures with it.
     const failed = !isResultCode(attempt.outcome);
-    const timed = !failed || !UNANSWERED.has(attempt.outcome);
+    const timed = !failed || !UNTIMED_FAILURES.has(attempt.outcome as UpstreamFailure);
     timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0 });
     registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {

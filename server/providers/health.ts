@@ -1,5 +1,5 @@
 // One provider's health: its circuit breaker, recent error rate and latency, and the weight routing gives it.
-import { UpstreamError, type Provider, type UpstreamFailure } from './types.js';
+import { UNTIMED_FAILURES, UpstreamError, type Provider, type UpstreamFailure } from './types.js';
 
 export interface BreakerOptions {
   /** Consecutive failed calls that open a provider's breaker. */
@@ -164,7 +164,8 @@ export class ProviderHealthState {
       this.rejected += 1;
       return this.breaker.answered(ticket);
     }
-    this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
+    // A connection refused or broken took no time of the provider's: only answers and timeouts move its latency.
+    if (failure === undefined || !UNTIMED_FAILURES.has(failure)) this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
     if (failure !== undefined) return this.failed(ticket, failure);
     this.breaker.succeeded(ticket);
     this.errorRate -= SMOOTHING * this.errorRate;

@@ -114,6 +114,12 @@ export type UpstreamFailure =
   | 'timeout'
   | 'circuit-open';
 
+/**
+ * Failures that end a call without an answer and before its timeout (no connection, or one broken): their few
+ * milliseconds are no latency of the provider's, and would make one that is down look the fastest.
+ */
+export const UNTIMED_FAILURES: ReadonlySet<UpstreamFailure> = new Set<UpstreamFailure>(['unreachable', 'refused', 'reset']);
+
 export interface FailurePolicy {
   /** The vendor may have charged for the call: it reached the vendor and nothing proves it was not processed. */
   readonly maybeBilled: boolean;

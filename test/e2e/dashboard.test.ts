@@ -543,16 +543,37 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('writes the cost axis in one style, the total\'s: whole yuan throughout, not ¥1,500 beside ¥500.00', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await rewriteStats(page, (stats) => {
+      const n = stats.series.length;
+      const series = stats.series.map((point, i) => ({ ...point, cost: i === n - 2 ? 345.48 : i === n - 1 ? 1654 : 0 }));
+      return { ...stats, series, totals: { ...stats.totals, billedCalls: 6666, cost: 1999.48 } };
+    });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const axis = await page.locator('#chart-cost .grid text[text-anchor="end"]').allTextContents();
+    expect(axis).toEqual(['¥0', '¥500', '¥1,000', '¥1,500', '¥2,000']);
+    await page.close();
+  });
+
   for (const width of [360, 1280]) {
     it(`fits a large cost in its tile at ${width} px, in whole yuan, and a price a call with its own decimals`, { timeout: 30_000 }, async () => {
       const base = await proxy();
       const page = await browser.newPage({ viewport: { width, height: 900 } });
-      await rewriteStats(page, (stats) => ({ ...stats, pricePerCall: 0.345, totals: { ...stats.totals, billedCalls: 35_784, cost: 12_345.48 } }));
+      // The cost comes in two points: ¥345.48, then ¥12,000 more.
+      await rewriteStats(page, (stats) => {
+        const n = stats.series.length;
+        const series = stats.series.map((point, i) => ({ ...point, cost: i === n - 2 ? 345.48 : i === n - 1 ? 12_000 : 0 }));
+        return { ...stats, series, pricePerCall: 0.345, totals: { ...stats.totals, billedCalls: 35_784, cost: 12_345.48 } };
+      });
       await page.goto(`${base}/dashboard?refresh=600`);
       await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
       const cost = page.locator('[data-tile="cost"]');
       expect(await cost.locator('.value').textContent()).toBe('¥12,345');
       expect(await page.locator('[data-tile="billed"] .hint').textContent()).toBe('at ¥0.345 a call');
+
       const [tile, text] = await cost.evaluate((node) => {
         const range = document.createRange();
         range.selectNodeContents(node.querySelector('.value')!);
@@ -710,21 +731,25 @@ describe('GET /dashboard in Chromium', () => {
     const token = 'q3Jk8+Zx/0aB9cD1eF2gH3iJ4kL5mN6oP7qR8sT9u=';
     const base = await proxy({ operatorToken: token });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const sent: string[] = [];
+    let sent: string[] = [];
     page.on('request', (request) => void sent.push(request.url()));
-    for (const [address, left] of [
-      [`/dashboard?refresh=600#token=${encodeURIComponent(token)}`, '/dashboard?refresh=600'],
-      [`/dashboard?token=${token}&refresh=600`, '/dashboard?refresh=600'],
-      [`/dashboard#token=${token}`, '/dashboard'],
-    ]) {
+    for (const [address, left, overTheWire] of [
+      [`/dashboard?refresh=600#token=${encodeURIComponent(token)}`, '/dashboard?refresh=600', false],
+      [`/dashboard?token=${token}&refresh=600`, '/dashboard?refresh=600', true],
+      [`/dashboard#token=${token}`, '/dashboard', false],
+      // Every token= goes, from both parts, the fragment's taken; other parameters and a route in the fragment stay.
+      [`/dashboard?token=stale-stale-stale-stale-stale-stale&refresh=600#view&token=${token}`, '/dashboard?refresh=600#view', false],
+    ] as const) {
+      await page.goto('about:blank');
       await page.goto(`${base}/dashboard`);
       await page.evaluate(() => sessionStorage.clear());
+      sent = [];
       await page.goto(`${base}${address}`);
       await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
       expect([address, page.url()]).toEqual([address, `${base}${left}`]);
+      // A fragment never goes over the network: nothing a proxy in front could log.
+      expect([address, sent.some((url) => url.includes(token) || url.includes(encodeURIComponent(token)))]).toEqual([address, overTheWire]);
     }
-    // A fragment never goes over the network: nothing a proxy in front could log.
-    expect(sent.filter((url) => url.includes('#') || (url.includes('token=') && !url.includes('?token=')))).toEqual([]);
     await page.close();
   });
 

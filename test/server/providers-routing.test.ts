@@ -270,6 +270,18 @@ describe('the breaker counts only calls that began after it last opened', () => 
   });
 });
 
+describe("a provider's latency, as /healthz shows it and routing weighs it", () => {
+  it('moves with answers and timeouts, not with connections refused, unreachable or reset', () => {
+    const health = new ProviderHealthState({ id: 'p', verify: async () => ({ code: 'FP00000', message: '' }) } as unknown as ConstructorParameters<typeof ProviderHealthState>[0], { failureThreshold: 100 });
+    for (const failure of ['refused', 'unreachable', 'reset'] as const) health.record(health.allow()!, 2, failure);
+    expect(health.snapshot()).toMatchObject({ latencyMs: null, failures: 3 });
+    health.record(health.allow()!, 400);
+    health.record(health.allow()!, 2, 'refused');
+    health.record(health.allow()!, 400, 'timeout');
+    expect(health.snapshot()).toMatchObject({ latencyMs: 400, failures: 5 });
+  });
+});
+
 describe('callWithTimeout', () => {
   it('fails at once, and keeps no timer, when a provider throws instead of rejecting', async () => {
     const throwing = { id: 'broken', weight: 1, timeoutMs: 60_000, verify: () => { throw new Error('not a promise'); } };
