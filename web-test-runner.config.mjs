@@ -119,7 +119,7 @@ function countingReporter(file) {
         // A file that fails to load or throws outside a test has errors but no failed test, and a file whose tests
         // all went (a loop over an empty list, a describe left empty) has none at all: either counts once.
         if (session.errors.length > 0 || (own.failed === 0 && (!session.passed || own.passed + own.skipped === 0))) {
-          if (own.passed + own.skipped === 0) console.error(`web-test-runner: ${session.testFile} ran no test`);
+          if (own.passed + own.skipped + own.failed === 0 && session.errors.length === 0) console.error(`web-test-runner: ${session.testFile} ran no test`);
           totals.failed += 1;
         }
       }

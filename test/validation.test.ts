@@ -187,6 +187,10 @@ describe('checkName', () => {
     expect(checkName('李\u200B四')).toEqual({ ok: true, value: '李四' });
     // A variation selector asks a font for a glyph variant of the same character: the registry holds the character.
     expect(checkName('葛\uFE00优')).toEqual({ ok: true, value: '葛优' });
+    expect(checkName('葛\u{E0100}优')).toEqual({ ok: true, value: '葛优' });
+    expect(checkName('葛\u{E01EF}优\u{E0101}')).toEqual({ ok: true, value: '葛优' });
+    // Other characters beyond the BMP stay: an ideograph of Extension B is a name's.
+    expect(checkName('\u{20BB7}三')).toEqual({ ok: true, value: '\u{20BB7}三' });
     // U+F9E1 is a compatibility ideograph drawn exactly as 李 (U+674E); U+2F00 is the Kangxi radical 一.
     expect(checkName('\uF9E1四')).toEqual({ ok: true, value: '\u674E四' });
     expect(checkName('王\u2F00')).toEqual({ ok: true, value: '王\u4E00' });

@@ -845,9 +845,10 @@ export class CarrierVerify extends LitElement {
     if (!this.#submitIgnored) void this.verify();
   }
 
-  #onRetry(): void {
-    // Try again comes back under the pointer with the answer, as Verify does: a double click is one attempt.
-    if (this.#submitIgnored) return;
+  #onRetry(event: MouseEvent): void {
+    // Try again comes back under the pointer with the answer, as Verify does: a double click is one attempt. A key
+    // or a script (`detail` 0) is no double click.
+    if (this.#blocked || (event.detail > 0 && this.#submitIgnored)) return;
     // The retry button goes while the new attempt runs: the focus moves to the main button rather than the page.
     this.renderRoot.querySelector<HTMLElement>('[part=button]')?.focus();
     void this.verify();

@@ -31,17 +31,19 @@ const RAW_MAX = 256;
 const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
 /**
  * Characters that show nothing: direction marks and isolates (iOS Contacts wraps a copied number in U+202D…U+202C),
- * zero-width spaces and joiners, the word joiner, the variation selectors (a glyph variant asked of the font), the
- * byte-order mark, the soft hyphen. Pasted with a number or a
+ * zero-width spaces and joiners, the word joiner, the variation selectors (a glyph variant asked of the font; the
+ * ideographic ones below), the byte-order mark, the soft hyphen. Pasted with a number or a
  * name, they would make it fail a check the person cannot see the reason for.
  */
 const INVISIBLE_RANGES = '\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFE00-\uFE0F\uFEFF';
-const INVISIBLE = new RegExp(`[${INVISIBLE_RANGES}]`, 'g');
+/** The ideographic variation selectors (U+E0100…U+E01EF), which Han names use: as surrogate pairs, in no class. */
+const IDEOGRAPHIC_VARIATION = '|\uDB40[\uDD00-\uDDEF]';
+const INVISIBLE = new RegExp(`[${INVISIBLE_RANGES}]${IDEOGRAPHIC_VARIATION}`, 'g');
 /**
  * What a number drops: spaces (`\s` takes in the no-break and ideographic ones), dashes of every width, dots and
  * parentheses, ASCII and full-width, and the invisible characters, in one pass (it runs several times a keystroke).
  */
-const PHONE_SEPARATORS = new RegExp(`[\\s\\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09${INVISIBLE_RANGES}]`, 'g');
+const PHONE_SEPARATORS = new RegExp(`[\\s\\-\u2010-\u2015\u2212\uFF0D.\uFF0E()\uFF08\uFF09${INVISIBLE_RANGES}]${IDEOGRAPHIC_VARIATION}`, 'g');
 
 /** Folds full-width digits and plus, and drops separators: `＋86 138-0013-8000` → `+8613800138000`. */
 export function foldPhone(raw: string): string {

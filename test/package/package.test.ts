@@ -605,8 +605,8 @@ describe('custom-elements.json', () => {
 });
 
 describe('the repository', () => {
-  // The sources, the tests, the scripts and the pages, as `npm run typecheck` checks them: a type error anywhere
-  // (a test's stats of the wrong shape, say) fails the suite, not only an editor.
+  // The TypeScript of the sources, the tests, the scripts and the pages, as `npm run typecheck` checks it: a type
+  // error anywhere (a test's stats of the wrong shape, say) fails the suite, not only an editor.
   it('type-checks as a whole (tsc --noEmit)', { timeout: 120_000 }, () => {
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'tsconfig.json')], { encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
