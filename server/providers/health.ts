@@ -128,12 +128,14 @@ export class ProviderHealthState {
   private latency: number | null = null;
   private lastFailure: ProviderHealth['lastFailure'] = null;
 
+  /** `now` is the breaker's clock (see CircuitBreaker); the router passes its own. */
   constructor(
     readonly provider: Provider,
     options: BreakerOptions = {},
+    now?: () => number,
   ) {
     const { failureThreshold, halfOpenAfterMs, maxHalfOpenAfterMs } = { ...breakerDefaults, ...options };
-    this.breaker = new CircuitBreaker(provider.breaker === false ? Infinity : failureThreshold, halfOpenAfterMs, Math.max(halfOpenAfterMs, maxHalfOpenAfterMs));
+    this.breaker = new CircuitBreaker(provider.breaker === false ? Infinity : failureThreshold, halfOpenAfterMs, Math.max(halfOpenAfterMs, maxHalfOpenAfterMs), now);
   }
 
   get state(): BreakerState {
