@@ -158,16 +158,18 @@ describe('circuit breaker per provider', () => {
     const [a] = upstreams as [MockUpstream];
     a.fail({ kind: 'status', status: 500 });
     const wait = 300;
-    const router = routerOver([1, 1], { halfOpenAfterMs: wait });
+    // The breakers' clock is the test's: only the waits below move it, however long the calls take.
+    let now = 0;
+    const router = routerOver([1, 1], { halfOpenAfterMs: wait, now: () => now });
     for (let i = 0; i < 3; i++) await router.verify(match);
-    await sleep(wait + 50);
+    now += wait;
     await router.verify(match);
     expect(a.calls).toBe(4);
-    // The failed probe reopened the breaker for 2 × 300 ms: not probed after 350 ms, probed after 650 ms.
-    await sleep(wait + 50);
+    // The failed probe reopened the breaker for 2 × 300 ms: not probed 1 ms before they are over, probed once they are.
+    now += 2 * wait - 1;
     await router.verify(match);
     expect(a.calls).toBe(4);
-    await sleep(wait);
+    now += 1;
     await router.verify(match);
     expect(a.calls).toBe(5);
   });
