@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker, ProviderHealthState } from '../../server/providers/health.js';
 import { callWithTimeout, createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
-import { UpstreamError } from '../../server/providers/types.js';
+import { UpstreamError, type Provider } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { postJson, testApp } from '../support/app.js';
 import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
@@ -327,6 +327,14 @@ describe('weighted routing', () => {
 });
 
 describe('billing-safe failover', () => {
+  /**
+   * The provider, each of its calls taking `ms` on the router's clock (moved by that much as the call ends) rather
+   * than on the machine's, whose load could turn a slow answer into a timeout.
+   */
+  function taking(ms: number, clock: { now: number }, provider: Provider): Provider {
+    return { ...provider, verify: (query, call) => provider.verify(query, call).finally(() => (clock.now += ms)) };
+  }
+
   it('stops after two calls that may have been billed', async () => {
     for (const upstream of upstreams) upstream.fail({ kind: 'status', status: 500 });
     const router = routerOver([1, 1, 1]);
@@ -343,10 +351,15 @@ describe('billing-safe failover', () => {
   });
 
   it('calls no provider with less than half its timeout left before the deadline: its answer would come too late, billed', async () => {
-    // Two slow refusals spend 1.6 s of the 2 s deadline: 0.4 s is left, under half of c's timeout.
-    upstreams[0]!.fail({ kind: 'status', status: 503, delayMs: TIMEOUT_MS * 0.8 });
-    upstreams[1]!.fail({ kind: 'status', status: 429, delayMs: TIMEOUT_MS * 0.8 });
-    const router = routerOver([1, 1, 1]);
+    // Two slow refusals spend 1.6 s of the 2 s deadline on the router's clock: 0.4 s is left, under half of c's timeout.
+    upstreams[0]!.fail({ kind: 'status', status: 503 });
+    upstreams[1]!.fail({ kind: 'status', status: 429 });
+    const clock = { now: 0 };
+    const providers = upstreams.map((upstream, index) => {
+      const provider = providerFor(upstream, { id: 'abc'[index]!, transport, timeoutMs: TIMEOUT_MS });
+      return index < 2 ? taking(TIMEOUT_MS * 0.8, clock, provider) : provider;
+    });
+    const router = createRouter(providers, { random: () => 0, now: () => clock.now });
     await expect(router.verify(match)).rejects.toMatchObject({ failure: 'refused', attempts: [{ outcome: 'refused' }, { outcome: 'refused' }] });
     expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0]);
   });
@@ -354,13 +367,17 @@ describe('billing-safe failover', () => {
   it('still tries a provider whose shorter timeout fits in what is left', async () => {
     const quick = await startMockUpstream();
     upstreams.push(quick);
-    upstreams[0]!.fail({ kind: 'status', status: 503, delayMs: TIMEOUT_MS * 0.8 });
-    upstreams[1]!.fail({ kind: 'status', status: 429, delayMs: TIMEOUT_MS * 0.8 });
-    const providers = [...upstreams.slice(0, 3), quick].map((upstream, index) =>
-      providerFor(upstream, { id: 'abcd'[index]!, transport, timeoutMs: index === 3 ? TIMEOUT_MS * 0.2 : TIMEOUT_MS }),
-    );
-    // 0.4 s left after a and b: under half of c's timeout, twice d's.
-    const answer = await createRouter(providers, { random: () => 0 }).verify(match);
+    upstreams[0]!.fail({ kind: 'status', status: 503 });
+    upstreams[1]!.fail({ kind: 'status', status: 429 });
+    // Five times the usual timeouts, and d the usual one: on the router's clock, a and b spend 8 s of the 10 s deadline.
+    const long = TIMEOUT_MS * 5;
+    const clock = { now: 0 };
+    const providers = [...upstreams.slice(0, 3), quick].map((upstream, index) => {
+      const provider = providerFor(upstream, { id: 'abcd'[index]!, transport, timeoutMs: index === 3 ? TIMEOUT_MS : long });
+      return index < 2 ? taking(long * 0.8, clock, provider) : provider;
+    });
+    // 2 s left after a and b: under half of c's timeout, twice d's.
+    const answer = await createRouter(providers, { random: () => 0, now: () => clock.now }).verify(match);
     expect(answer).toMatchObject({ code: 'FP00000', providerId: 'd' });
     expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0, 1]);
   });
