@@ -281,6 +281,61 @@ describe('two instances on one Redis, a number whose names are spent', () => {
   });
 });
 
+/** A promise and the function that resolves it. */
+function released(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/**
+ * A RedisStore that lets a test see two instances meet on a pair's call: it keeps the values it claimed the pair's
+ * call with (the cache's flights), counts its reads and tells when one finds another store's claim, and can hold its
+ * instance back after a claim until the test lets it go on.
+ */
+class WatchedStore extends RedisStore {
+  /** Reads so far. */
+  reads = 0;
+  private readonly flights = new Set<string>();
+  private readonly claimedFlight = released();
+  private readonly found: { readonly of: WatchedStore; readonly resolve: () => void }[] = [];
+  private hold: Promise<unknown> | undefined;
+
+  /** Resolves once this store has claimed a pair's call for its instance. */
+  get claimed(): Promise<void> {
+    return this.claimedFlight.promise;
+  }
+
+  /** Its next claim of a pair's call answers only once `until` has settled: the instance has claimed it, and waits. */
+  holdAfterClaim(until: Promise<unknown>): void {
+    this.hold = until;
+  }
+
+  /** Resolves once a read of this store finds a pair's call that `other` claimed: its instance waits on that call. */
+  finds(other: WatchedStore): Promise<void> {
+    return new Promise((resolve) => this.found.push({ of: other, resolve }));
+  }
+
+  override async claim(key: string, ttlMs: number, value?: string): Promise<boolean> {
+    const claimed = await super.claim(key, ttlMs, value);
+    if (claimed && key.startsWith('cache-flight:') && value !== undefined) {
+      this.flights.add(value);
+      this.claimedFlight.resolve();
+      const hold = this.hold;
+      this.hold = undefined;
+      await hold?.catch(() => undefined);
+    }
+    return claimed;
+  }
+
+  override async get(key: string): Promise<string | null> {
+    const value = await super.get(key);
+    this.reads += 1;
+    for (const { of, resolve } of this.found) if (value !== null && of.flights.has(value)) resolve();
+    return value;
+  }
+}
+
 describe('two instances on one Redis, asked for the same pair at once', () => {
   /** Two proxies on one Redis, calling a loopback vendor; each with its own connection, as two processes have. */
   async function pairOfInstances(timeoutMs = 2000) {
@@ -288,7 +343,7 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     const transport = createNodeTransport();
     const prefix = `flight${Date.now()}${Math.random()}:`;
     const shared = await sharedSecrets('flight');
-    const stores = [new RedisStore(redis.url, { prefix }), new RedisStore(redis.url, { prefix })];
+    const stores = [new WatchedStore(redis.url, { prefix }), new WatchedStore(redis.url, { prefix })] as const;
     await Promise.all(stores.map((store) => store.ready()));
     const apps = stores.map((store) => testApp({ store, ...shared, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs })] }));
     const close = async () => {
@@ -296,7 +351,25 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
       await transport.close();
       await vendor.close();
     };
-    return { vendor, apps, close };
+    return { vendor, apps, stores, close };
+  }
+
+  /**
+   * Asks the first instance for the pair, holding it back once it has claimed the pair's call, then the second: the
+   * first goes on to call the vendor only once the second waits on that call (or, should it not wait, has answered).
+   * However slow the machine, the second finds the call under way. Resolves with both answers.
+   */
+  async function secondJoiningFirst(apps: readonly ReturnType<typeof testApp>[], stores: readonly [WatchedStore, WatchedStore]) {
+    const [first, second] = stores;
+    const release = released();
+    first.holdAfterClaim(release.promise);
+    const firstAnswer = postJson(apps[0]!, '/api/verify', pair);
+    await first.claimed;
+    const waiting = second.finds(first);
+    const secondAnswer = postJson(apps[1]!, '/api/verify', pair);
+    await Promise.race([waiting, secondAnswer]);
+    release.resolve();
+    return { firstAnswer, secondAnswer };
   }
   const pair = { name: '张三', phoneNumber: '13800138000' };
 
@@ -382,13 +455,12 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     ['leave a failure that billed nothing to each instance to try: the one waiting asks the vendor itself', 400, [502, 200], 2],
     ['fail with the first call when the vendor answers it with an error: one call, the same 502 on both', 500, [502, 502], 1],
   ] as const)('%s', async (_, status, statuses, calls) => {
-    const { vendor, apps, close } = await pairOfInstances(1000);
+    const { vendor, apps, stores, close } = await pairOfInstances();
     try {
-      vendor.fail({ kind: 'status', status, delayMs: 300 }, 1);
-      const first = postJson(apps[0]!, '/api/verify', pair);
-      await expect.poll(() => vendor.calls).toBe(1);
-      const second = await postJson(apps[1]!, '/api/verify', pair);
-      expect([(await first).status, second.status]).toEqual(statuses);
+      vendor.fail({ kind: 'status', status }, 1);
+      // The second waits on the first's call before the vendor has it, let alone answers it.
+      const { firstAnswer, secondAnswer } = await secondJoiningFirst(apps, stores);
+      expect([(await firstAnswer).status, (await secondAnswer).status]).toEqual(statuses);
       expect(vendor.calls).toBe(calls);
     } finally {
       await close();
