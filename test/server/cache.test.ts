@@ -153,29 +153,49 @@ describe('across instances on one store', () => {
   });
 
   it('has those waiting on a call whose instance is gone claim again once its claim expires: one of them calls, not each', async () => {
-    // A store shared by instances that keeps time, as Redis does (a MemoryStore behind plain methods, which the cache
-    // takes for a shared store); a short deadline, so that the claim (the deadline and a second) ends soon.
-    const memory = new MemoryStore();
+    // A store shared by instances that keeps time, as Redis does, on a clock the test moves (a MemoryStore behind plain
+    // methods, which the cache takes for a shared store). It tells the claims won, those refused, and the reads that
+    // find the first claim: a request waiting on that flight.
+    let now = 0;
+    const memory = new MemoryStore({ now: () => now });
+    const won: string[] = [];
+    let refused = 0;
+    let foundFirst = 0;
     const store: Store = {
       hit: (key, windowMs) => memory.hit(key, windowMs),
-      claim: (key, ttlMs, value) => memory.claim(key, ttlMs, value),
-      get: (key) => memory.get(key),
+      claim: async (key, ttlMs, value) => {
+        const claimed = await memory.claim(key, ttlMs, value);
+        if (claimed) won.push(value ?? '');
+        else refused += 1;
+        return claimed;
+      },
+      get: async (key) => {
+        const value = await memory.get(key);
+        if (value !== null && value === won[0]) foundFirst += 1;
+        return value;
+      },
       set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
       close: () => memory.close(),
     };
-    const [gone, ...waiting] = Array.from({ length: 4 }, () => createResultCache({ store, hash: createHasher('s'.repeat(40)), callMs: 300 }));
+    // A deadline the machine never reaches: those waiting act on the claim's end, never on a deadline of their own.
+    const callMs = 10_000;
+    const [gone, ...waiting] = Array.from({ length: 4 }, () => createResultCache({ store, hash: createHasher('s'.repeat(40)), callMs }));
     // The instance that claimed the pair's call never lands it: it was killed mid-call.
     void through(gone!, match, () => new Promise<Answer>(() => undefined));
-    await wait(50);
+    await expect.poll(() => won.length).toBe(1);
     let calls = 0;
     const load = async (): Promise<Answer> => (calls++, await wait(50), { code: 'FP00000', providerId: 'main' });
-    const started = performance.now();
-    const answers = await Promise.all(waiting.map((cache) => through(cache, match, load)));
+    const answers = Promise.all(waiting.map((cache) => through(cache, match, load)));
+    // The claim holds for the deadline and a second. To its last millisecond, those waiting look at it and call no one.
+    now = callMs + 1000 - 1;
+    await expect.poll(() => refused).toBe(3);
+    const looked = foundFirst;
+    await expect.poll(() => foundFirst).toBeGreaterThanOrEqual(looked + 6);
+    expect(calls).toBe(0);
+    // Once it is over, they claim again: one of them calls, and the others share its answer.
+    now += 1;
+    expect((await answers).map((answer) => answer.code)).toEqual(['FP00000', 'FP00000', 'FP00000']);
     expect(calls).toBe(1);
-    expect(answers.map((answer) => answer.code)).toEqual(['FP00000', 'FP00000', 'FP00000']);
-    // Once the claim (300 ms and a second) is over, and well before another deadline and margin would have passed.
-    expect(performance.now() - started).toBeGreaterThan(1000);
-    expect(performance.now() - started).toBeLessThan(2500);
   });
 
   it('does not ask a store in a loop when its landing mark lingers: a pause before each claim', async () => {
