@@ -343,7 +343,10 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
     const transport = createNodeTransport();
     const prefix = `flight${Date.now()}${Math.random()}:`;
     const shared = await sharedSecrets('flight');
-    const stores = [new WatchedStore(redis.url, { prefix }), new WatchedStore(redis.url, { prefix })] as const;
+    // A command that takes over the default 500 ms on a loaded machine would count Redis as down, and each instance
+    // would go on alone: these tests are about a Redis that answers, slowly or not.
+    const options = { prefix, commandTimeoutMs: 5000 };
+    const stores = [new WatchedStore(redis.url, options), new WatchedStore(redis.url, options)] as const;
     await Promise.all(stores.map((store) => store.ready()));
     const apps = stores.map((store) => testApp({ store, ...shared, providers: [providerFor(vendor, { id: 'main', transport, timeoutMs })] }));
     const close = async () => {
