@@ -109,7 +109,7 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @cssstate error - `status` is `error`: the network, the proxy or a rate limit stopped the verification.
  *
  * @cssprop --cv-font - Font family (default: the page's).
- * @cssprop [--cv-font-size=1rem] - Base font size (default `1rem`; below 16px, iOS zooms into a focused field).
+ * @cssprop [--cv-font-size=1rem] - Base font size (below 16px, iOS zooms into a focused field).
  * @cssprop [--cv-radius=8px] - Corner radius of the box.
  * @cssprop [--cv-field-radius=6px] - Corner radius of the inputs and the buttons.
  * @cssprop [--cv-gap=12px] - Space between the parts.
