@@ -70,7 +70,8 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * @fires cv-not-found - The carrier has no record of the number (`KYC1101`). Detail: `{ code, message }`.
  * @fires cv-invalid - A client-side check failed and nothing was sent. Detail: `{ field, reason }`.
  * @fires cv-error - Network failure, proxy error or rate limit. Detail: `{ code, message, retryable, retryAfter?, limit? }`.
- * @fires cv-cleared - The token was dropped (expired, Change pressed, or the page's `reset()`, `fill()` or `verify()`);
+ * @fires cv-cleared - The token was dropped (expired, Change pressed, the page's `reset()`, `fill()` or `verify()`, or
+ *   another `site-key` or `endpoint`);
  *   not an outcome of an attempt. Detail: `{ reason }`.
  *
  * @attr {string | undefined} sitekey - `site-key` as a server renderer writes the `siteKey` prop (React's, lower-cased
@@ -374,6 +375,7 @@ export class CarrierVerify extends LitElement {
     // fetch rejects with this reason, not with an AbortError.
     const timer = setTimeout(() => controller.abort(new DOMException('No answer in time', 'TimeoutError')), CarrierVerify.timeout);
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
+    this.#sentWith = this.#settings;
     let resolve!: (outcome: Outcome) => void;
     const promise = new Promise<Outcome>((settle) => (resolve = settle));
     const attempt = {
@@ -682,6 +684,9 @@ export class CarrierVerify extends LitElement {
     // The token's form field and the endpoint keep their defaults when the attribute is removed or a binding sets nothing.
     this.name ||= DEFAULT_FIELD_NAME;
     this.endpoint ||= DEFAULT_ENDPOINT;
+    // A token is the site's and the proxy's that issued it, and an attempt under way asks for one: another site key
+    // or endpoint than it was sent with ends both, once this update is over (a listener finds the element settled).
+    if ((this.#token || this.#inFlight) && this.#sentWith !== this.#settings) queueMicrotask(() => this.#cancel(() => this.#clearToken('reconfigured')));
     this.#focusedBefore = this.shadowRoot?.activeElement ?? null;
   }
 
@@ -833,6 +838,14 @@ export class CarrierVerify extends LitElement {
    */
   get #submitIgnored(): boolean {
     return this.#blocked || (performance.now() - this.#answeredAt < ANSWER_SETTLE_MS && this.#fields === this.#answeredFields);
+  }
+
+  /** The endpoint and site key the token, or the attempt under way, was asked with. */
+  #sentWith = '';
+
+  /** Where, and for which site, an attempt would be sent now. */
+  get #settings(): string {
+    return `${this.endpoint || DEFAULT_ENDPOINT}\n${this.siteKey || ''}`;
   }
 
   /** What the two fields hold, as one string to compare. */

@@ -41,13 +41,14 @@ export interface ErrorDetail {
 export type RateLimit = 'ip' | 'number' | 'site';
 
 /** Why a verified element dropped its token; see ClearedEvent. */
-export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify' | 'restored';
+export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify' | 'restored' | 'reconfigured';
 
 export interface ClearedDetail {
   /**
    * `expired`: its lifetime ran out; `change`: the person pressed Change to edit the pair; `reset`, `fill`,
    * `verify`: the page called that method (a form reset calls `reset()`); `restored`: the page came back from the
-   * browser's back/forward cache, perhaps from the page its form sent the token to.
+   * browser's back/forward cache, perhaps from the page its form sent the token to; `reconfigured`: the page set
+   * another `site-key` or `endpoint`, for whose site the token was not issued.
    */
   readonly reason: ClearedReason;
 }

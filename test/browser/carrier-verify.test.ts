@@ -104,6 +104,37 @@ describe('<carrier-verify>', () => {
     });
   }
 
+  it('drops its token when the page sets another site key or endpoint, for whose site it was not issued', async () => {
+    for (const change of [(el: CarrierVerify) => (el.siteKey = 'another-site'), (el: CarrierVerify) => el.setAttribute('endpoint', '/elsewhere/api/verify')]) {
+      const el = await widget();
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      expect((await el.verify()).status).to.equal('verified');
+      const cleared = oneEvent(el, 'cv-cleared');
+      change(el);
+      expect((await cleared).detail.reason).to.equal('reconfigured');
+      await el.updateComplete;
+      expect([el.status, el.token]).to.deep.equal(['idle', null]);
+    }
+    // An attempt under way ends as ABORTED: its answer would be for the site it was sent for.
+    const el = await widget();
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    const outcome = el.verify();
+    await el.updateComplete;
+    el.siteKey = 'another-site';
+    expect((await outcome).detail).to.include({ code: 'ABORTED' });
+    expect(el.token).to.equal(null);
+    // Set just before verify(), in the same task, before any render: the attempt is sent with them, and goes on.
+    const fresh = document.createElement('carrier-verify');
+    document.body.append(fresh);
+    fresh.fill({ name: '张三', phoneNumber: '13800138000' });
+    fresh.siteKey = 'sandbox';
+    fresh.endpoint = '/api/verify';
+    expect((await fresh.verify()).status).to.equal('verified');
+    await fresh.updateComplete;
+    expect(fresh.token).to.be.a('string');
+    fresh.remove();
+  });
+
   it('keeps status and token read-only: a page cannot set a verification it did not get', async () => {
     const el = await widget();
     const writable = el as unknown as { status: string; token: string | null };
