@@ -378,7 +378,11 @@ async function refresh(): Promise<void> {
     if (focused) $<HTMLElement>('main').focus();
   } else {
     const asking = result.status === 401 && !result.closed;
+    // The form, when it comes, is the one thing to do on the page: the focus goes to its field, unless the person
+    // has already put it somewhere.
+    const arriving = asking && form.hidden;
     form.hidden = !asking;
+    if (arriving && (document.activeElement === document.body || document.activeElement === null)) $<HTMLInputElement>('#token-input').focus();
     $<HTMLElement>('#closed-note').hidden = !result.closed;
     // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
     const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));

@@ -664,6 +664,8 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard`);
     await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
     expect(await page.locator('#token-form').isVisible()).toBe(true);
+    // The one thing to do: the field has the focus, without tabbing past the page's controls.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-input');
     expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
     // Whether the app serves the trial page is in the data: until it is read, no link that may lead nowhere.
     expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(false);
