@@ -74,8 +74,9 @@ const wholeYuan = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
  */
 const moneyUpTo = (scale: number) => (value: number) => (value === 0 ? '¥0' : `¥${(scale >= 1000 ? wholeYuan : yuan).format(value)}`);
 const money = (value: number) => moneyUpTo(value)(value);
+const priceYuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 });
 /** A price a call, with as many decimals as it was configured with (¥0.345, not ¥0.35), from two to four. */
-const price = (value: number) => (value === 0 ? '¥0' : `¥${new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(value)}`);
+const price = (value: number) => (value === 0 ? '¥0' : `¥${priceYuan.format(value)}`);
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
 /** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
 const percent = (value: number) => {

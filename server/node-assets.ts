@@ -54,10 +54,10 @@ async function encode(body: Uint8Array<ArrayBuffer>): Promise<Copies> {
 /**
  * Reads files below `root`, a path or a `file:` URL (`new URL('./public', import.meta.url)`: a URL's `pathname`
  * would keep a space in the folder's path as `%20`, and find nothing); a path that climbs out of it, or a missing
- * file, is null. Each answer carries a strong ETag, the hash of the file's bytes. A file is read once and kept until it changes on disk (its size or
- * modification time), and a text file over 1 KB is compressed once, with gzip and brotli, as it is first read. Asked
- * with the request, it answers a matching `If-None-Match` with `304` and sends a compressed copy to a client that
- * accepts one (`represent`).
+ * file, is null. Each answer carries a strong ETag, the hash of the file's bytes. A file is read once and kept until
+ * it changes on disk (its size or modification time), and a text file over 1 KB is compressed once, with gzip and
+ * brotli, as it is first read. Asked with the request, it answers a matching `If-None-Match` with `304` and sends a
+ * compressed copy to a client that accepts one (`represent`).
  *
  * No `Last-Modified`: npm installs every file of a package with the same modification time, whatever its version,
  * which would tell a browser that the bundle of a new version is the one it has.

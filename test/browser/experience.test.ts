@@ -4,7 +4,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, executeServerCommand, resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
-import { attempt, fill, nextFrame, parts, paste, setText, widget } from './helpers.js';
+import { attempt, clickMiddle, fill, nextFrame, parts, paste, setText, widget } from './helpers.js';
 
 /** Puts the caret in the number field at `at`, as a click there would. */
 async function caretAt(el: CarrierVerify, value: string, at: number): Promise<HTMLInputElement> {
@@ -452,8 +452,7 @@ describe('keyboard', () => {
     await el.updateComplete;
     const click = async (target: Element) => {
       target.scrollIntoView({ block: 'center' });
-      const box = target.getBoundingClientRect();
-      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+      await clickMiddle(target);
       await resetMouse();
       await el.updateComplete;
     };
@@ -626,10 +625,7 @@ describe('keyboard', () => {
     el.addEventListener('cv-mismatch', () => heard.push('cv-mismatch'));
     el.addEventListener('cv-not-found', () => heard.push('cv-not-found'));
     await fill(el, '李四', '13800138000');
-    const click = async () => {
-      const box = parts(el).button.getBoundingClientRect();
-      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
-    };
+    const click = () => clickMiddle(parts(el).button);
     const answered = oneEvent(el, 'cv-mismatch');
     await click();
     await answered;
@@ -650,12 +646,9 @@ describe('keyboard', () => {
   });
 
   it('takes Enter on Try again, just after the answer, for an attempt: a key is no double click', async () => {
+    // /test/html-error answers 502 at once: UPSTREAM_ERROR, which offers Try again.
     const el = await widget(html`<carrier-verify lang="en" endpoint="/test/html-error"></carrier-verify>`);
-    await fill(el, '张三', '13800138000');
-    const failed = oneEvent(el, 'cv-error');
-    parts(el).button.click();
-    await failed;
-    await el.updateComplete;
+    await attempt(el, '张三', '13800138000', 'cv-error');
     parts(el).retry!.focus();
     const again = oneEvent(el, 'cv-error');
     await sendKeys({ press: 'Enter' });
@@ -663,21 +656,13 @@ describe('keyboard', () => {
   });
 
   it('takes a double click on Try again for one attempt: a failed call that may have been billed is not made twice', async () => {
-    // /test/html-error answers 502 at once: UPSTREAM_ERROR, which offers Try again.
     const el = await widget(html`<carrier-verify lang="en" endpoint="/test/html-error"></carrier-verify>`);
     const heard: string[] = [];
     el.addEventListener('cv-error', (event) => heard.push(event.detail.code));
-    await fill(el, '张三', '13800138000');
-    const failed = oneEvent(el, 'cv-error');
-    parts(el).button.click();
-    await failed;
-    await el.updateComplete;
+    await attempt(el, '张三', '13800138000', 'cv-error');
     // The person reads the message, then double-clicks Try again: its answer is back before the second click lands.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const click = async () => {
-      const box = parts(el).retry!.getBoundingClientRect();
-      await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
-    };
+    const click = () => clickMiddle(parts(el).retry!);
     const retried = oneEvent(el, 'cv-error');
     await click();
     await retried;

@@ -1,5 +1,6 @@
 // What the browser suites share: a widget on the page, its parts by role, and input as a person gives it.
 import { fixture, html, oneEvent } from '@open-wc/testing';
+import { sendMouse } from '@web/test-runner-commands';
 import type { TemplateResult } from 'lit';
 import '../../widget/define.js';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
@@ -56,6 +57,12 @@ export async function attempt<K extends keyof CarrierVerifyEventMap>(
   const result = await fired;
   await el.updateComplete;
   return result;
+}
+
+/** A real mouse click (through the browser, `detail` 1) at the middle of `target`, where a person would click. */
+export async function clickMiddle(target: Element): Promise<void> {
+  const box = target.getBoundingClientRect();
+  await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
 }
 
 /** Pastes text into the focused field the way the browser delivers a paste: a cancellable event with clipboard data. */

@@ -81,6 +81,21 @@ async function rewriteStats(page: Page, change: (stats: DashboardStats) => Dashb
   });
 }
 
+/** The window's points with a cost in the last two only: `before`, then `last`. */
+function costInLastTwo(stats: DashboardStats, before: number, last: number): DashboardStats['series'] {
+  return stats.series.map((point, i, all) => ({ ...point, cost: i === all.length - 2 ? before : i === all.length - 1 ? last : 0 }));
+}
+
+/** A dashboard on a proxy of its own, drawn from its stats as `change` leaves them; no refresh during the test. */
+async function drawnWith(change: (stats: DashboardStats) => DashboardStats | void, width = 1200): Promise<Page> {
+  const base = await proxy();
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  await rewriteStats(page, change);
+  await page.goto(`${base}/dashboard?refresh=600`);
+  await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+  return page;
+}
+
 beforeAll(async () => {
   site = await buildSite();
   browser = await launchChromium();
@@ -277,11 +292,7 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('draws every series at 3:1 or more against its chart in both colour schemes, each in a colour of its own', { timeout: 30_000 }, async () => {
-    const base = await proxy();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await rewriteStats(page, everySeries);
-    await page.goto(`${base}/dashboard?refresh=600`);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const page = await drawnWith(everySeries);
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       // Each bar, line and point as drawn, and each legend swatch, with the colour of the card behind it.
@@ -363,11 +374,9 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('breaks a line where a point has no data, rather than draw values across it that were never measured', { timeout: 30_000 }, async () => {
-    const base = await proxy();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // The sandbox's latency and the cache's hit rate in three of the last six points: two in a row, then one alone
     // after an empty point; none anywhere else.
-    await rewriteStats(page, (stats) => {
+    const page = await drawnWith((stats) => {
       const n = stats.series.length;
       const measured = new Set([n - 6, n - 5, n - 3]);
       const series = stats.series.map((point, i): DashboardStats['series'][number] =>
@@ -378,8 +387,6 @@ describe('GET /dashboard in Chromium', () => {
       const totals = { ...stats.totals, cacheHits: 1, cacheLookups: 3, latency: { sandbox: { count: 3, failed: 0, p50: 60, p95: 110 } } };
       return { ...stats, series, totals };
     });
-    await page.goto(`${base}/dashboard?refresh=600`);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     // The window's totals in the providers table, each column its own figure.
     expect(await page.locator('#providers tbody tr').first().locator('th, td').allTextContents()).toEqual(['sandbox', 'closed', '3', '0', '60 ms', '110 ms']);
 
@@ -530,29 +537,17 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('counts requests on its axes in whole numbers', { timeout: 30_000 }, async () => {
-    const base = await proxy();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await rewriteStats(page, (stats) => ({
+    const page = await drawnWith((stats) => ({
       ...stats,
       totals: { ...stats.totals, requests: { FP00000: 9 } },
       series: stats.series.map((point, i) => ({ ...point, requests: (i === stats.series.length - 1 ? { FP00000: 9 } : {}) as Record<string, number> })),
     }));
-    await page.goto(`${base}/dashboard?refresh=600`);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#chart-requests .grid text[text-anchor="end"]').allTextContents()).toEqual(['0', '5', '10']);
     await page.close();
   });
 
   it('writes the cost axis in one style, the total\'s: whole yuan throughout, not ¥1,500 beside ¥500.00', { timeout: 30_000 }, async () => {
-    const base = await proxy();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await rewriteStats(page, (stats) => {
-      const n = stats.series.length;
-      const series = stats.series.map((point, i) => ({ ...point, cost: i === n - 2 ? 345.48 : i === n - 1 ? 1654 : 0 }));
-      return { ...stats, series, totals: { ...stats.totals, billedCalls: 6666, cost: 1999.48 } };
-    });
-    await page.goto(`${base}/dashboard?refresh=600`);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const page = await drawnWith((stats) => ({ ...stats, series: costInLastTwo(stats, 345.48, 1654), totals: { ...stats.totals, billedCalls: 6666, cost: 1999.48 } }));
     const axis = await page.locator('#chart-cost .grid text[text-anchor="end"]').allTextContents();
     expect(axis).toEqual(['¥0', '¥500', '¥1,000', '¥1,500', '¥2,000']);
     await page.close();
@@ -560,16 +555,11 @@ describe('GET /dashboard in Chromium', () => {
 
   for (const width of [360, 1280]) {
     it(`fits a large cost in its tile at ${width} px, in whole yuan, and a price a call with its own decimals`, { timeout: 30_000 }, async () => {
-      const base = await proxy();
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
       // The cost comes in two points: ¥345.48, then ¥12,000 more.
-      await rewriteStats(page, (stats) => {
-        const n = stats.series.length;
-        const series = stats.series.map((point, i) => ({ ...point, cost: i === n - 2 ? 345.48 : i === n - 1 ? 12_000 : 0 }));
-        return { ...stats, series, pricePerCall: 0.345, totals: { ...stats.totals, billedCalls: 35_784, cost: 12_345.48 } };
-      });
-      await page.goto(`${base}/dashboard?refresh=600`);
-      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+      const page = await drawnWith(
+        (stats) => ({ ...stats, series: costInLastTwo(stats, 345.48, 12_000), pricePerCall: 0.345, totals: { ...stats.totals, billedCalls: 35_784, cost: 12_345.48 } }),
+        width,
+      );
       const cost = page.locator('[data-tile="cost"]');
       expect(await cost.locator('.value').textContent()).toBe('¥12,345');
       expect(await page.locator('[data-tile="billed"] .hint').textContent()).toBe('at ¥0.345 a call');
