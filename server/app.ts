@@ -285,10 +285,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   const limiter = createLimiter({ limits: config.limits, store: config.limitStores, hash: config.hash, now: config.now });
   const app = new Hono<Env>();
   /**
-   * The token keys, proved able to sign before the first upstream call and the first key set served: a key that
+   * The token keys, proved able to sign before the first upstream call, key set served and token checked: a key that
    * cannot sign (x, y and d that do not belong together) would otherwise fail a match after the paid call. The
    * Node program proves them at start; a backend that builds the app itself (an edge worker) finds out here, with
-   * an error line in the log, once, and a 503 for each request until the keys are fixed.
+   * an error line in the log, once, and a 503 for each request until the keys are fixed (siteverify's in its own shape).
    */
   let keysProved = false;
   let proving: Promise<void> | undefined;
@@ -506,6 +506,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     }
     const { secret, token, name, phoneNumber } = body;
     if (typeof secret !== 'string' || secret === '') return failure(['missing-input-secret']);
+    // Keys that cannot be used fail every token check: said as siteverify says an outage, not with a 500.
+    if (!keysProved) {
+      try {
+        await proveKeys();
+      } catch {
+        return siteverifyFailure(c, ['internal-error'], 503);
+      }
+    }
     const ip = clientIpOf(c);
     /** The secret limit's verdict: recorded, and answered with 429 when it refuses. */
     const limited = (verdict: Verdict) => {

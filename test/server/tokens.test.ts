@@ -7,6 +7,7 @@ import { loadConfig, ConfigError, sandboxProvider } from '../../server/config.js
 import { SANDBOX_SITE, type Site } from '../../server/sites.js';
 import { checkTokenKeys, createTokenService, generateTokenKey, holderOf, MAX_TOKEN_LENGTH, TOKEN_TTL_SECONDS, verifyToken, type VerifyTokenOptions } from '../../server/tokens.js';
 import { MemoryStore } from '../../server/stores/memory.js';
+import { parseLimits } from '../../server/limits.js';
 import { postJson, testApp } from '../support/app.js';
 
 const shop: Site = { siteKey: 'shop', secret: 'shop-secret-0123456789abcdef0123456789', origins: ['https://shop.example'] };
@@ -343,6 +344,25 @@ describe('verifyToken for backends that check offline', () => {
     const good = testApp({ providers: [counted], tokenKeys: [one] });
     expect(await (await postJson(good, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()).toMatchObject({ code: 'FP00000' });
     expect(calls).toBe(1);
+  });
+
+  it('answers siteverify in its own shape, 503 internal-error, while a key cannot be used: no 500', async () => {
+    const key = await generateTokenKey('k1');
+    // x and y swapped: no point of the curve, which Web Crypto refuses to import at all.
+    const unusable = { kid: 'k1', jwk: { ...key.jwk, x: key.jwk.y, y: key.jwk.x } };
+    const good = testApp({ tokenKeys: [key] });
+    const token = await verified(good);
+    for (const limits of [undefined, parseLimits('secret=off')]) {
+      const app = testApp({ tokenKeys: [unusable], ...(limits ? { limits } : {}) });
+      for (let i = 0; i < 2; i++) {
+        const { status, body } = await siteverify(app, { secret: 'sandbox-secret', token });
+        expect(status).toBe(503);
+        expect(body).toEqual({ success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors: ['internal-error'] });
+      }
+      expect(app.logs.filter((line) => line.level === 'error')).toEqual([expect.objectContaining({ error: 'token-keys', message: expect.stringContaining('key "k1"') })]);
+    }
+    // Unspent: the proxy with its key fixed takes it.
+    expect((await siteverify(good, { secret: 'sandbox-secret', token })).body).toMatchObject({ success: true });
   });
 
   it('keeps a used-token mark a minute past the expiry, for an instance whose clock is behind', async () => {
