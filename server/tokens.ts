@@ -263,7 +263,7 @@ export interface TokenService {
   read(token: unknown): Promise<TokenCheck>;
   /**
    * Verifies a token and marks it used; a second redemption fails with `timeout-or-duplicate`. `read` is what
-   * `read()` said of the same token a moment before: its signature is not checked again.
+   * `read()` said of the same token a moment before: its signature is not checked again, unless it was read as expired.
    */
   redeem(token: string, options: Omit<VerifyTokenOptions, 'jwks'>, read?: TokenCheck): Promise<TokenCheck>;
   /** Proves the configured keys (see checkTokenKeys); rejects naming a key that cannot sign. */
@@ -302,8 +302,11 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
     jwks,
     read: async (token) => signedClaims(token, await publicKeySet(), now(), undefined),
     async redeem(token, options, read) {
-      // A token read for another site is refused as jose refuses another audience.
-      const check = read
+      // A token read for another site is refused as jose refuses another audience. One read as expired was read
+      // without its audience, which jose checks first: it is checked again for this site, so that another site's
+      // expired token is refused as another site's, as it is with no read and by verifyToken.
+      const readExpired = read !== undefined && !read.ok && read.error === 'timeout-or-duplicate';
+      const check = read && !readExpired
         ? await checkClaims(read.ok && read.claims.siteKey !== options.siteKey ? { ok: false, error: 'invalid-input-response' } : read, options)
         : await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;

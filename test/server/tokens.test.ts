@@ -176,6 +176,19 @@ describe('POST /api/siteverify', () => {
     expect((await siteverify(app, { secret: shop.secret, token })).body).toMatchObject({ success: true, siteKey: 'shop' });
   });
 
+  it('calls another site\'s token invalid-input-response once it has expired too, with the secret limit on or off', async () => {
+    for (const limits of [undefined, parseLimits('secret=off')]) {
+      const time = clock();
+      const app = testApp({ sites: [shop, bank], now: time.now, ...(limits ? { limits } : {}) });
+      const token = await verified(app, 'shop');
+      time.advance((TOKEN_TTL_SECONDS + 1) * 1000);
+      expect((await siteverify(app, { secret: bank.secret, token })).body).toMatchObject({ success: false, errors: ['invalid-input-response'] });
+      expect((await siteverify(app, { secret: shop.secret, token })).body).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+      const jwks = await (await app.request('/.well-known/jwks.json')).json();
+      expect(await verifyToken(token, { jwks, siteKey: 'bank', now: time.now })).toEqual({ ok: false, error: 'invalid-input-response' });
+    }
+  });
+
   it('checks the binding to the verified name and number, normalised', async () => {
     const app = testApp();
     const token = await verified(app);
