@@ -327,6 +327,31 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('keeps the legend\'s colour key in forced colours, where the bars and lines keep their colours', { timeout: 30_000 }, async () => {
+    const page = await drawnWith(everySeries);
+    // Windows' contrast themes: the system's colours replace the page's backgrounds and borders, not a drawing's.
+    await page.emulateMedia({ forcedColors: 'active' });
+    const charts = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure.chart')].map((figure) => {
+        const drawn = [...figure.querySelectorAll<SVGElement>('svg [data-series]')].map((mark) => {
+          const style = getComputedStyle(mark);
+          return mark.tagName === 'path' ? style.stroke : style.fill;
+        });
+        const swatches = [...figure.querySelectorAll<HTMLElement>('.legend .swatch')].map((swatch) => {
+          const style = getComputedStyle(swatch);
+          return style.borderTopStyle === 'dashed' ? style.borderTopColor : style.backgroundColor;
+        });
+        const distinct = (colors: string[]) => [...new Set(colors)].sort();
+        return { chart: figure.id, drawn: distinct(drawn), swatches: distinct(swatches) };
+      }),
+    );
+    expect(charts).toHaveLength(5);
+    // Each swatch in the colour of its series as drawn, so that the key still says which bar or line is which.
+    for (const { chart, drawn, swatches } of charts) expect(swatches, chart).toEqual(drawn);
+    expect(charts.find((c) => c.chart === 'chart-latency')!.drawn.length).toBe(6);
+    await page.close();
+  });
+
   /**
    * A dashboard on a stopped clock after one verification, which lands in the window's newest 30-second point,
    * 12:00:00 to 12:00:30 UTC; refreshed every `refreshSeconds`. Gives the page, the proxy and the first chart's read-out.
