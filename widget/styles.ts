@@ -105,6 +105,13 @@ export const styles = css`
     border-color: var(--_error);
     box-shadow: inset 3px 0 0 var(--_error);
   }
+  /* Disabled (its attribute, or a disabled fieldset): faded as its buttons are, so that it does not look editable. */
+  input:disabled {
+    cursor: not-allowed;
+    color: var(--_muted);
+    background: color-mix(in srgb, var(--_border) 12%, var(--_bg));
+    border-color: color-mix(in srgb, var(--_border) 55%, var(--_bg));
+  }
   input:focus-visible,
   button:focus-visible,
   a:focus-visible {

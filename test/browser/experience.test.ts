@@ -820,6 +820,32 @@ describe('look', () => {
     expect(style.outlineStyle).to.equal('solid');
   });
 
+  for (const theme of ['light', 'dark'] as const) {
+    it(`fades the fields of a disabled element, in its own attribute or a disabled fieldset, so that they do not look editable (${theme})`, async () => {
+      const host = await widget(html`<div>
+        <carrier-verify theme=${theme}></carrier-verify>
+        <fieldset disabled><carrier-verify theme=${theme}></carrier-verify></fieldset>
+        <carrier-verify theme=${theme} disabled></carrier-verify>
+      </div>`);
+      const [enabled, inFieldset, disabled] = [...host.querySelectorAll('carrier-verify')].map((el) => parts(el));
+      await Promise.all([...host.querySelectorAll('carrier-verify')].map((el) => el.updateComplete));
+      const look = (input: HTMLInputElement) => {
+        const style = getComputedStyle(input);
+        return { color: style.color, background: style.backgroundColor, border: style.borderTopColor, cursor: style.cursor };
+      };
+      for (const off of [inFieldset!, disabled!]) {
+        for (const field of ['name', 'phone'] as const) {
+          expect(off[field].disabled, field).to.equal(true);
+          const [on, faded] = [look(enabled![field]), look(off[field])];
+          expect(faded.color, `${field} text`).not.to.equal(on.color);
+          expect(faded.background, `${field} background`).not.to.equal(on.background);
+          expect(faded.border, `${field} border`).not.to.equal(on.border);
+          expect(faded.cursor, `${field} cursor`).to.equal('not-allowed');
+        }
+      }
+    });
+  }
+
   it('keeps the error regions in the page while empty, taking no room', async () => {
     const el = await widget();
     const field = el.shadowRoot!.querySelector('[part~="name-field"]')!.getBoundingClientRect();
