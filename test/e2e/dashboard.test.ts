@@ -39,11 +39,11 @@ const tile = (page: Page, name: string) => page.locator(`[data-tile="${name}"] .
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** axe-core's colour-contrast failures on the page as it is now, as `selector: message` lines. */
-async function contrastFailures(page: Page): Promise<string[]> {
+/** axe-core's failures of one rule (colour contrast unless told) on the page as it is now, as `selector: message` lines. */
+async function contrastFailures(page: Page, rule = 'color-contrast'): Promise<string[]> {
   // Evaluated rather than added as a <script>, which the page's Content-Security-Policy refuses.
   await page.evaluate(axeSource);
-  const results = await page.evaluate(() => (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { runOnly: ['color-contrast'] }));
+  const results = await page.evaluate((only) => (window as unknown as { axe: typeof import('axe-core') }).axe.run(document, { runOnly: [only] }), rule);
   expect((results as AxeResults).passes.length, 'axe checked nothing').toBeGreaterThan(0);
   return (results as AxeResults).violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.any[0]?.message ?? v.help}`));
 }
@@ -681,6 +681,9 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#token-form').isVisible()).toBe(true);
     // The one thing to do: the field has the focus, without tabbing past the page's controls.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-input');
+    // Within a landmark, as the rest of the page is: a screen reader going from one to the next comes to it.
+    expect(await page.getByRole('form', { name: 'Open the monitoring data' }).isVisible()).toBe(true);
+    expect(await contrastFailures(page, 'region')).toEqual([]);
     expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
     // Whether the app serves the trial page is in the data: until it is read, no link that may lead nowhere.
     expect(await page.getByRole('link', { name: /Demo/ }).isVisible()).toBe(false);
@@ -735,6 +738,8 @@ describe('GET /dashboard in Chromium', () => {
     const note = page.getByText('monitoring data is closed to everyone');
     expect(await note.isVisible()).toBe(true);
     expect(await note.textContent()).toMatch(/Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs .*restart it, and reload this page/s);
+    expect(await page.getByRole('region', { name: 'Monitoring closed' }).isVisible()).toBe(true);
+    expect(await contrastFailures(page, 'region')).toEqual([]);
     expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
     // Nor does it keep asking: only a restart opens the data.
     await page.waitForTimeout(1500);
