@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import { ANSWER_TOO_LARGE, callControlKey, readsCallControl, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
+import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -12,7 +12,11 @@ export interface NodeTransportOptions {
    * the call never reached the vendor, so the router may fail over for free.
    */
   readonly connectTimeoutMs?: number;
-  /** Largest answer body read, in bytes. */
+  /**
+   * Largest answer body read, in bytes; the providers' own limit (MAX_ANSWER_BYTES) when absent. Over it, the call
+   * fails with code ANSWER_TOO_LARGE at once: read further, an answer the provider refuses anyway could hold the
+   * call until its timeout.
+   */
   readonly maxResponseBytes?: number;
 }
 
@@ -132,7 +136,7 @@ interface Lane {
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
-  const maxResponseBytes = options.maxResponseBytes ?? 256 * 1024;
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_ANSWER_BYTES;
   const connections = options.connections ?? 128;
   const lanes = new Map<string, Lane>();
   const laneOf = (origin: string): Lane => {

@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { ANSWER_TOO_LARGE, callControlKey, readsCallControl, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -16,9 +16,6 @@ export interface HttpProviderOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-/** Largest answer read, in bytes: a verdict is a few hundred bytes; anything huge is not an answer. */
-export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Error codes (Node, undici) raised before a connection existed: the request cannot have reached the vendor. */
 const connectCodes = new Set([

@@ -62,6 +62,12 @@ export interface CallControl {
  */
 export const ANSWER_TOO_LARGE = 'ANSWER_TOO_LARGE';
 
+/**
+ * Largest answer read, in bytes: a verdict is a few hundred bytes; anything huge is not an answer. The provider
+ * checks it, and the Node transport stops reading there, so that an answer over it never holds a call.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
 /** How far an upstream call got, as its transport tells it (see CallControl.progress). */
 export type CallPhase = 'waiting' | 'connecting' | 'sent';
 

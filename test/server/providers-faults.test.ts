@@ -96,10 +96,14 @@ describe('one provider', () => {
     expect(await (await app.request('/metrics')).text()).toMatch(/upstream_duration_seconds_count\{provider="p1",result="malformed"\} 1/);
   });
 
-  it('gives up an answer that declares itself too large at once, as malformed: not a timeout while it trickles in', async () => {
-    first.fail({ kind: 'declared', bytes: 100_000_000 });
+  it.each([
+    ['100 MB', 100_000_000],
+    // Over the 64 KiB a provider reads, and under what the transport once read before giving up.
+    ['100 kB', 100_000],
+  ])('gives up an answer that declares %s at once, as malformed: not a timeout while it trickles in', async (label, bytes) => {
+    first.fail({ kind: 'declared', bytes });
     const app = appOver(first.url);
-    const { res, body, elapsed } = await timed(app, 'one provider, declares 100 MB');
+    const { res, body, elapsed } = await timed(app, `one provider, declares ${label}`);
     expect(res.status).toBe(502);
     expect(body).toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(elapsed).toBeLessThan(TIMEOUT_MS);
