@@ -135,6 +135,10 @@ interface Lane {
   readonly waiting: (() => void)[];
 }
 
+/**
+ * The transport for upstream calls on Node. As a provider reads answers: a 2xx answer comes with its whole body,
+ * any other with its status and headers alone, its body empty (see `call`).
+ */
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
   const maxResponseBytes = options.maxResponseBytes ?? MAX_ANSWER_BYTES;
   const connections = options.connections ?? 128;
@@ -166,8 +170,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
 
   /**
    * One call through undici's dispatcher with a handler of its own: the answer is collected as it arrives,
-   * without the stream object and body mixin `agent.request` puts around every answer. The whole body is read
-   * before the call resolves, so that a reset mid-answer fails this call rather than a later read.
+   * without the stream object and body mixin `agent.request` puts around every answer. The whole body of a 2xx
+   * answer is read before the call resolves, so that a reset mid-answer fails this call rather than a later read;
+   * any other answer resolves at its headers with an empty body.
    *
    * No more calls are handed to undici than an origin has connections: the others wait here, `waiting`, where one
    * given up (its timeout passed, or too late to be sent: see the router's SEND_BY) leaves without a trace. Handed
@@ -225,6 +230,14 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
               else control?.progress?.('sent');
             },
             onHeaders(statusCode: number, raw: Buffer[]) {
+              // A final answer outside 2xx is read by its status alone (a provider never reads its body): handed
+              // over now, and its connection closed rather than held for a body that may trickle until the timeout,
+              // which would make a call the vendor refused, free to try elsewhere, a timeout that may have been billed.
+              if (statusCode >= 300) {
+                finish(null, answerOf(statusCode, raw, ''));
+                abort?.(new Error(`HTTP ${statusCode}: body not read`));
+                return false;
+              }
               status = statusCode;
               rawHeaders = raw;
               // An answer that says it is too large is given up now, not once its bytes have trickled in.

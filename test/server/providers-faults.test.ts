@@ -63,11 +63,15 @@ const failingFast: [string, Fault][] = [
   ['an HTML error page with 502', { kind: 'html', status: 502 }],
   ['malformed JSON', { kind: 'malformed-json' }],
   ['a connection reset', { kind: 'reset' }],
+  // The status says it all: a body that trickles after it must not hold the call until its timeout.
+  ['HTTP 429 whose body trickles', { kind: 'trickle', status: 429 }],
+  ['HTTP 502 whose body trickles', { kind: 'trickle', status: 502 }],
 ];
 
 const neverInTime: [string, Fault][] = [
   ['no answer', { kind: 'no-answer' }],
   ['an answer slower than the timeout', { kind: 'slow', delayMs: TIMEOUT_MS * 4 }],
+  ['a 200 trickling past the timeout', { kind: 'trickle', status: 200 }],
 ];
 
 describe('one provider', () => {

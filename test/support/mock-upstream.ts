@@ -32,7 +32,9 @@ export type Fault =
   /** A JSON answer of `bytes` bytes, streamed without a Content-Length (chunked), as a runaway upstream sends it. */
   | { readonly kind: 'huge'; readonly bytes: number }
   /** Headers that declare a Content-Length of `bytes`, then one byte of the body, and nothing more. */
-  | { readonly kind: 'declared'; readonly bytes: number };
+  | { readonly kind: 'declared'; readonly bytes: number }
+  /** Headers with this status at once, then a body that trickles in, a byte every 50 ms, and never ends. */
+  | { readonly kind: 'trickle'; readonly status: number };
 
 export interface RecordedRequest {
   readonly authorization: string | undefined;
@@ -172,6 +174,13 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         const chunk = ' '.repeat(16 * 1024);
         for (let sent = 0; sent < current.bytes && !response.destroyed; sent += chunk.length) response.write(chunk);
         return response.end('{}');
+      }
+      case 'trickle': {
+        response.writeHead(current.status, { 'content-type': 'text/html; charset=utf-8' });
+        response.write('<');
+        const timer = setInterval(() => (response.destroyed ? clearInterval(timer) : response.write(' ')), 50);
+        timers.add(timer);
+        return;
       }
       case 'declared': {
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(current.bytes) });
