@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
+import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, REQUEST_NOT_SENT, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -255,7 +255,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
               finish(null, answerOf(status, rawHeaders, text));
             },
             onError(error: Error) {
-              finish(error);
+              // undici calls onConnect just before it writes the request: an error before it (a TLS handshake
+              // reset or refused, which Node names no differently from a reset mid-call) left nothing sent.
+              finish(abort ? error : Object.assign(new Error('the request was not sent', { cause: error }), { code: REQUEST_NOT_SENT }));
             },
           },
         );

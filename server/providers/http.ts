@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, REQUEST_NOT_SENT, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -17,8 +17,9 @@ export interface HttpProviderOptions {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** Error codes (Node, undici) raised before a connection existed: the request cannot have reached the vendor. */
+/** Error codes (Node, undici, a transport's own) raised before a connection existed: the request cannot have reached the vendor. */
 const connectCodes = new Set([
+  REQUEST_NOT_SENT,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

@@ -63,6 +63,13 @@ export interface CallControl {
 export const ANSWER_TOO_LARGE = 'ANSWER_TOO_LARGE';
 
 /**
+ * The `code` of the error a transport fails a call with when it knows the request was never written (a TLS
+ * handshake reset or refused, say): whatever broke underneath, the call cannot have reached the vendor, so the proxy
+ * counts it `unreachable`, never billed, rather than a reset.
+ */
+export const REQUEST_NOT_SENT = 'REQUEST_NOT_SENT';
+
+/**
  * Largest answer read, in bytes: a verdict is a few hundred bytes; anything huge is not an answer. The provider
  * checks it, and the Node transport stops reading there, so that an answer over it never holds a call.
  */

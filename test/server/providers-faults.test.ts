@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { postJson, testApp } from '../support/app.js';
-import { blackHole, providerFor, refusedUrl, startMockUpstream, type Fault, type MockUpstream } from '../support/mock-upstream.js';
+import { blackHole, handshakeReset, providerFor, refusedUrl, startMockUpstream, type Fault, type MockUpstream } from '../support/mock-upstream.js';
 
 const TIMEOUT_MS = 1000;
 /**
@@ -189,6 +189,25 @@ describe('two providers', () => {
       expect(metrics).not.toMatch(/maybe_billed[^\n]*provider="p1"[^\n]* [1-9]/);
     } finally {
       hole.close();
+    }
+  });
+
+  it('counts a TLS handshake reset unreachable, never billed: it leaves the budget for calls that may be', async () => {
+    const reset = await handshakeReset();
+    const third = await startMockUpstream();
+    try {
+      // The second provider's reset comes after its request was sent: that one may have been billed.
+      second.fail({ kind: 'reset' });
+      const app = appOver(reset.url, second.url, third.url);
+      const { res, body } = await timed(app, 'failover, TLS handshake reset');
+      expect(res.status).toBe(200);
+      expect(body).toMatchObject({ code: 'FP00000' });
+      expect([reset.resets, second.calls, third.calls]).toEqual([1, 1, 1]);
+      const metrics = await (await app.request('/metrics')).text();
+      expect(metrics).toMatch(/upstream_duration_seconds_count\{provider="p1",result="unreachable"\} 1/);
+      expect(metrics).not.toMatch(/maybe_billed[^\n]*provider="p1"[^\n]* [1-9]/);
+    } finally {
+      await Promise.all([reset.close(), third.close()]);
     }
   });
 

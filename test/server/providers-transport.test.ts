@@ -4,7 +4,7 @@ import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
 import { callControlKey, UpstreamError, type CallControl, type Provider, type Transport, type TransportInit } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
-import { eachVendorAndTransport, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
+import { eachVendorAndTransport, handshakeReset, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
 
@@ -91,6 +91,17 @@ describe('createNodeTransport', () => {
     expect(vendor.calls).toBe(1);
     // The copy kept the signal: the connection is closed at the timeout, not left open until undici's own.
     await expect.poll(() => vendor.open, { timeout: 1000 }).toBe(0);
+  });
+
+  it('names a TLS handshake reset unreachable, never billed: the request was not written', async () => {
+    const reset = await handshakeReset();
+    try {
+      const provider = providerFor(reset, { id: 'main', transport, timeoutMs: 1000 });
+      expect(await failureOf(callWithTimeout(provider, match))).toEqual({ failure: 'unreachable', maybeBilled: false });
+      expect(reset.resets).toBe(1);
+    } finally {
+      await reset.close();
+    }
   });
 
   it('sends nothing for a call given up before it starts', async () => {

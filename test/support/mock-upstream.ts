@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
 import type { AdapterName } from '../../server/providers/adapters.js';
 import { createHttpProvider } from '../../server/providers/http.js';
@@ -217,6 +217,35 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+export interface HandshakeReset {
+  /** An `https://` URL whose listener resets the connection on the TLS ClientHello, as a middlebox does. */
+  readonly url: string;
+  /** Connections it reset: each reached it, and none carried a request. */
+  readonly resets: number;
+  close(): Promise<void>;
+}
+
+/** A listener that resets every TLS handshake: the request behind it is never written. */
+export async function handshakeReset(): Promise<HandshakeReset> {
+  let resets = 0;
+  const server = createNetServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      resets += 1;
+      socket.resetAndDestroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}/verify`,
+    get resets() {
+      return resets;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
