@@ -125,7 +125,9 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
   const { id, url, key, transport } = options;
   const adapterName = options.adapter ?? 'standard';
   const adapter = adapters[adapterName];
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${key}` };
+  // Identity said outright: a request without Accept-Encoding accepts any coding (RFC 9110, 12.5.3), and the Node
+  // transport reads the answer as it comes; a gzipped verdict would be unreadable, and paid for again elsewhere.
+  const headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity', authorization: `Bearer ${key}` };
   /** The init of one call: its signal made only if read, or, for fetch and other transports, given outright. */
   const initOf: (body: string, call: CallControl) => TransportInit =
     transport[readsCallControl] === true

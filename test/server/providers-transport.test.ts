@@ -36,6 +36,13 @@ describe('createNodeTransport', () => {
     expect((await callWithTimeout(provider, match)).code).toBe('FP00000');
   });
 
+  it('reads the answer of a vendor that compresses whatever a request does not refuse: it asks for no coding', async () => {
+    vendor.fail({ kind: 'gzip' });
+    const provider = providerFor(vendor, { id: 'main', transport });
+    expect((await callWithTimeout(provider, match)).code).toBe('FP00000');
+    expect(vendor.calls).toBe(1);
+  });
+
   it('opens a few connections for calls in parallel and answers each', async () => {
     const provider = providerFor(vendor, { id: 'main', transport });
     const answers = await Promise.all(Array.from({ length: 10 }, () => callWithTimeout(provider, match)));

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
 import type { AdapterName } from '../../server/providers/adapters.js';
 import { createHttpProvider } from '../../server/providers/http.js';
@@ -33,6 +34,11 @@ export type Fault =
   | { readonly kind: 'huge'; readonly bytes: number }
   /** Headers that declare a Content-Length of `bytes`, then one byte of the body, and nothing more. */
   | { readonly kind: 'declared'; readonly bytes: number }
+  /**
+   * The normal answer gzipped unless the request's Accept-Encoding rules gzip out: a request without one accepts any
+   * coding (RFC 9110, 12.5.3), and some gateways take it at its word.
+   */
+  | { readonly kind: 'gzip' }
   /** Headers with this status at once, then a body that trickles in, a byte every 50 ms, and never ends. */
   | { readonly kind: 'trickle'; readonly status: number };
 
@@ -174,6 +180,13 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         const chunk = ' '.repeat(16 * 1024);
         for (let sent = 0; sent < current.bytes && !response.destroyed; sent += chunk.length) response.write(chunk);
         return response.end('{}');
+      }
+      case 'gzip': {
+        const json = JSON.stringify(answerFor(dialect, body));
+        const accepted = request.headers['accept-encoding'];
+        if (accepted !== undefined && !/\bgzip\b/i.test(accepted)) return sendJson(response, 200, answerFor(dialect, body));
+        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' });
+        return response.end(gzipSync(json));
       }
       case 'trickle': {
         response.writeHead(current.status, { 'content-type': 'text/html; charset=utf-8' });
