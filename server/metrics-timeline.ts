@@ -66,7 +66,8 @@ export interface LatencySummary {
   readonly count: number;
   /**
    * Of those, the calls that failed (a timeout, an error status, a broken connection, an answer that could not be
-   * read): a request the router then answered from another provider shows no error, only this.
+   * read): a request the router then answered from another provider shows no error, only this. A call rejected for
+   * its input is no failure of the provider's, unless another provider matched that input, as in /healthz.
    */
   readonly failed: number;
   /**
@@ -186,6 +187,8 @@ export type TimelineEvent =
       readonly billed: boolean;
       readonly cost: number;
     }
+  /** A call counted as rejected for its input, which another provider then matched: a failure after all. */
+  | { readonly kind: 'overruled'; readonly provider: string }
   | { readonly kind: 'cache'; readonly hit: boolean };
 
 export interface Timeline {
@@ -225,6 +228,8 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
         bucket.billedCalls += 1;
         bucket.cost += event.cost;
       }
+    } else if (event.kind === 'overruled') {
+      bucket.failed.set(event.provider, (bucket.failed.get(event.provider) ?? 0) + 1);
     } else {
       bucket.cacheLookups += 1;
       if (event.hit) bucket.cacheHits += 1;

@@ -245,11 +245,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const id = safeLabel(attempt.providerId);
     if (!seen.includes(id)) seen.push(id);
     if (attempt.outcome === SKIPPED) return;
+    // A rejection another provider overruled, reported again: the call was counted, its failure was not.
+    if (attempt.overruled) return timeline.record({ kind: 'overruled', provider: id });
     const result = safeLabel(attempt.outcome);
     const billed = BILLED_RESULTS.has(result);
-    // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…).
+    // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…),
+    // but for input the vendor would not take (`rejected`), no failure of the provider's, as /healthz counts it.
     // Recorded first: a registry of the site's own that throws must not take the dashboard's figures with it.
-    const failed = !isResultCode(attempt.outcome);
+    const failed = !isResultCode(attempt.outcome) && attempt.outcome !== 'rejected';
     const timed = !failed || !UNTIMED_FAILURES.has(attempt.outcome as UpstreamFailure);
     timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0 });
     registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);

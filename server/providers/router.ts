@@ -11,6 +11,11 @@ export interface AttemptRecord {
   readonly latencyMs: number;
   /** Whether the vendor may have charged for this call (a definite FP00000/FP03333 answer always may). */
   readonly maybeBilled: boolean;
+  /**
+   * Set on a second report of a call `rejected` for its input, made once another provider matched that input: the
+   * rejection was the provider's failure after all (see `ProviderHealthState.overruled`). Not another call.
+   */
+  readonly overruled?: true;
 }
 
 export interface RoutedAnswer extends ProviderAnswer {
@@ -57,7 +62,10 @@ export interface ProviderRouter {
   verify(query: VerifyQuery): Promise<RoutedAnswer>;
   /** Breaker state, error rate and latency per provider, for `/healthz` and the dashboard. */
   health(): ProviderHealth[];
-  /** Calls `listener` after every attempt; returns the function that stops it. */
+  /**
+   * Calls `listener` after every attempt, and once more for a rejection another provider overruled (`overruled`);
+   * returns the function that stops it.
+   */
   observe(listener: (attempt: AttemptRecord) => void): () => void;
 }
 
@@ -196,6 +204,10 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
 
   function report(attempts: AttemptRecord[], attempt: AttemptRecord): void {
     attempts.push(attempt);
+    notify(attempt);
+  }
+
+  function notify(attempt: AttemptRecord): void {
     for (const listener of listeners) {
       try {
         listener(attempt);
@@ -247,7 +259,12 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections);
       if (!(outcome instanceof UpstreamError)) {
         // Another provider matched the input they rejected: their rejection was their own failure.
-        if (outcome.code === ResultCode.match) for (const rejection of rejections) rejection.state.overruled(rejection.ticket);
+        if (outcome.code === ResultCode.match) {
+          for (const { state: rejecting, ticket } of rejections) {
+            rejecting.overruled(ticket);
+            notify({ providerId: rejecting.provider.id, outcome: 'rejected', latencyMs: 0, maybeBilled: false, overruled: true });
+          }
+        }
         return outcome;
       }
       if (outcome.failure !== 'circuit-open' || last === undefined) last = outcome;

@@ -9,7 +9,9 @@ import { sandboxDirectory, sandboxFaults } from '../../server/providers/sandbox-
 import { SANDBOX_SITE } from '../../server/sites.js';
 import { parseLimits } from '../../server/limits.js';
 import { createApp } from '../../server/app.js';
-import { postJson, testApp } from '../support/app.js';
+import { postJson, TEST_TIMEOUT_MS, testApp } from '../support/app.js';
+import { createHttpProvider } from '../../server/providers/http.js';
+import type { Transport } from '../../server/providers/types.js';
 
 type App = ReturnType<typeof testApp>;
 
@@ -282,6 +284,25 @@ describe('GET /api/stats', () => {
     expect([within10(latency.a?.p50, 100), within10(latency.a?.p95, 190)]).toEqual([true, true]);
     expect(latency.b).toMatchObject({ count: 1, failed: 0 });
     expect([within10(latency.b?.p50, 40), within10(latency.b?.p95, 40)]).toEqual([true, true]);
+  });
+
+  it('counts a call rejected for its input as no failure of the provider, as /healthz does, unless another provider matches that input', async () => {
+    const rejecting: Transport = async () => ({ status: 400, headers: new Headers(), text: async () => '' });
+    const proxy = testApp({
+      providers: [createHttpProvider({ id: 'strict', url: 'https://strict.example/verify', key: 'k', transport: rejecting }), sandboxProvider(TEST_TIMEOUT_MS)],
+      routing: { random: () => 0 },
+    });
+    const failures = async () => {
+      const health = (await (await proxy.request('/healthz')).json()) as { providers: { id: string; failures: number; rejected: number }[] };
+      const { failures, rejected } = health.providers.find((provider) => provider.id === 'strict')!;
+      return { healthz: { failures, rejected }, dashboard: (await stats(proxy)).totals.latency.strict };
+    };
+    // No record: the input may be what the strict vendor refuses, so its refusal is no failure of its own.
+    expect((await verify(proxy, { name: '赵六', phoneNumber: '13900139000' })).status).toBe(200);
+    expect(await failures()).toEqual({ healthz: { failures: 0, rejected: 1 }, dashboard: expect.objectContaining({ count: 1, failed: 0 }) });
+    // A match proves the input good: the refusal was a failure after all, counted once, and no second call.
+    expect((await verify(proxy, { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
+    expect(await failures()).toEqual({ healthz: { failures: 1, rejected: 2 }, dashboard: expect.objectContaining({ count: 2, failed: 1 }) });
   });
 
   it('times a provider by its answers and timeouts, not by connections it refused: a provider down is not the fastest', () => {
