@@ -72,7 +72,8 @@ export interface LatencySummary {
   readonly failed: number;
   /**
    * Median and 95th percentile in milliseconds of the calls that got an answer (a failed one's included) or ran
-   * out of time; a connection refused, unreachable or reset has no latency. Null without such calls.
+   * out of time; a connection refused, unreachable or reset, or a refusal at its status (429, 503, 401), has no
+   * latency. Null without such calls.
    */
   readonly p50: number | null;
   readonly p95: number | null;
