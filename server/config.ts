@@ -22,7 +22,6 @@ export const SECRET_MIN_LENGTH = 32;
 
 export type LogLine = Record<string, unknown>;
 
-/** Fetches a built page or script by path (`/`, `/carrier-verify.js`), or null when there is none. */
 /**
  * Reads a built file by its path under the package's dist/ (`/carrier-verify.js`, `/site/index.html`…); null when there
  * is none. Given the request, it may answer as the request asks: a `304` for the copy the client has, a compressed
@@ -54,7 +53,7 @@ export interface AppConfig {
   readonly routing?: RouterOptions;
   /** Result cache: its TTL per result code, its size, and its store (`store` when shared, else its own memory). */
   readonly cache?: { readonly store?: Store; readonly ttlMs?: Partial<CacheTtls>; readonly maxEntries?: number };
-  /** Where access-log lines go; one JSON object a request, never a raw name, number, token or secret. */
+  /** Where log lines go: one JSON object for each request and each error, never a raw name, number, token or secret. */
   readonly log?: (line: LogLine) => void;
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
