@@ -636,7 +636,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       if (c.get('api') === 'siteverify') return siteverifyFailure(c, ['internal-error'], 503, headers);
       return refuse(c, apiError('SERVICE_UNAVAILABLE', {}, headers));
     }
-    config.log({ level: 'error', requestId: c.get('requestId'), route: routeOf(c), error: error.name });
+    config.log({ time: timestamp(config.now()), level: 'error', requestId: c.get('requestId'), route: routeOf(c), error: error.name });
     // Whatever the handler had named before it failed (a result code) is not what was answered.
     c.set('outcome', 'INTERNAL_ERROR');
     return refuse(c, apiError('INTERNAL_ERROR'));

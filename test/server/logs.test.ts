@@ -192,3 +192,21 @@ describe('the access-log line of a refusal', () => {
     expect(app.logs.at(-1)).toMatchObject({ status: res.status, outcome: code });
   });
 });
+
+describe('the error line of a failure the app did not expect', () => {
+  it('carries its time and the request id, beside the access line of the 500 it answered', async () => {
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    const app = testApp({
+      now: () => now,
+      assets: () => {
+        throw new TypeError('the disk went away');
+      },
+    });
+    const res = await app.request('/dashboard');
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ code: 'INTERNAL_ERROR' });
+    const [error, access] = app.logs;
+    expect(error).toEqual({ time: '2026-01-02T03:04:05.678Z', level: 'error', requestId: res.headers.get('x-request-id'), route: '/dashboard', error: 'TypeError' });
+    expect(access).toMatchObject({ time: error?.time, requestId: error?.requestId, status: 500, outcome: 'INTERNAL_ERROR' });
+  });
+});
