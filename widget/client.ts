@@ -3,6 +3,7 @@ import { errorStatus, isResultCode, isRetryable, ResultCode, type ErrorCode } fr
 import type { ErrorDetail, InvalidDetail, RateLimit, ResultDetail, VerifiedDetail } from './events.js';
 import { carrierIds, type CarrierId } from './carriers.js';
 import { messages } from './locales.js';
+import type { VerifyRequest } from './validation.js';
 
 /** What one verification attempt ended in: the status the widget takes, and the detail of its event. */
 export type Outcome =
@@ -19,12 +20,6 @@ export type Outcome =
        */
       readonly refused?: InvalidDetail;
     };
-
-export interface VerifyBody {
-  readonly name: string;
-  readonly phoneNumber: string;
-  readonly siteKey?: string;
-}
 
 interface ResultBody {
   code: string;
@@ -120,7 +115,7 @@ function refusedField(code: string, reason: unknown): InvalidDetail | undefined 
 }
 
 /** Posts to the proxy. Never throws: a network failure or an unreadable answer is an `error` outcome. */
-export async function postVerify(endpoint: string, body: VerifyBody, signal: AbortSignal): Promise<Outcome> {
+export async function postVerify(endpoint: string, body: VerifyRequest, signal: AbortSignal): Promise<Outcome> {
   let response: Response;
   try {
     response = await fetch(endpoint, {

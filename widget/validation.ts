@@ -161,6 +161,7 @@ export const verifyRequestFields = Object.freeze({
   phoneNumber: z.string(),
   siteKey: z.optional(z.string()),
 });
+/** The body of a verify request: what the widget posts, and what the proxy checks. */
 export interface VerifyRequest {
   readonly name: string;
   readonly phoneNumber: string;
