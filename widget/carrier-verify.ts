@@ -47,6 +47,7 @@ const RENDERED_ATTRIBUTES: Readonly<Record<string, string>> = { sitekey: 'site-k
 
 /** The pinned defaults of `endpoint` and `name`, which an unset attribute or binding falls back to. */
 const DEFAULT_ENDPOINT = '/api/verify';
+const DEFAULT_FIELD_NAME = 'carrier-verify-token';
 /**
  * How long after an answer from the proxy the person's own submission of the same fields is ignored, in ms: the
  * second click of a double click, or a tap repeated on a slow phone, lands on the button as the answer comes back,
@@ -56,7 +57,6 @@ const DEFAULT_ENDPOINT = '/api/verify';
 const ANSWER_SETTLE_MS = 500;
 /** What a press inside the element is left to the browser on: its own controls and links. */
 const PRESSABLE = 'input, button, a[href], [tabindex]';
-const DEFAULT_FIELD_NAME = 'carrier-verify-token';
 
 /**
  * Checks that a name matches the real-name registration of a Chinese mobile number (运营商二要素).
