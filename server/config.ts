@@ -18,7 +18,7 @@ import type { Store, StoreHealth } from './stores/types.js';
 import { createTokenService, type TokenKeyConfig, type TokenService } from './tokens.js';
 
 /** Fewest characters of a secret used as an HMAC key (256 bits of hex or base64 text). */
-export const SECRET_MIN_LENGTH = 32;
+const SECRET_MIN_LENGTH = 32;
 
 export type LogLine = Record<string, unknown>;
 
@@ -111,7 +111,7 @@ export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
 }
 
 /** Used-token marks kept in memory at most (each for its token's life and a minute): past this, siteverify answers 503. */
-export const USED_TOKEN_SLOTS = 1_000_000;
+const USED_TOKEN_SLOTS = 1_000_000;
 
 /**
  * A keyed hash under a random secret, made on the first hash, not when the app is built: an edge runtime (Cloudflare

@@ -173,7 +173,7 @@ const COUNTING_TRIES = 3;
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Whole seconds until a window ends, at least 1: what Retry-After says. */
-export function retryAfterSeconds(resetMs: number): number {
+function retryAfterSeconds(resetMs: number): number {
   return Math.max(1, Math.ceil(resetMs / 1000));
 }
 
@@ -183,7 +183,7 @@ function refused(scope: LimitScope, ms: number, degraded = false): Verdict {
 }
 
 /** Most keys each limit keeps in memory. */
-export const MEMORY_LIMIT_KEYS = 100_000;
+const MEMORY_LIMIT_KEYS = 100_000;
 
 /**
  * In memory, each limit counts in a bounded store of its own, which drops its oldest keys when full. Were they one

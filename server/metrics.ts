@@ -32,7 +32,7 @@ export interface MetricDef {
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export const metricDefs = {
+const metricDefs = {
   requests: {
     name: 'carrier_verify_requests_total',
     help: 'API requests answered, by route, answer code (result or error code), site key and provider',

@@ -13,7 +13,7 @@ export interface OperatorAccess {
 }
 
 /** Fewest characters of an operator token: 128 bits written in hex. */
-export const OPERATOR_TOKEN_MIN_LENGTH = 32;
+const OPERATOR_TOKEN_MIN_LENGTH = 32;
 
 /** Reads CARRIER_VERIFY_OPERATOR_TOKEN; absent is allowed (the routes are then open, or closed in production). */
 export function parseOperatorToken(raw: string | undefined): string | undefined {
@@ -31,7 +31,7 @@ const encoder = new TextEncoder();
  * Compares two secrets in time that does not depend on where they differ: both are hashed first, so that the
  * comparison runs over equal lengths whatever was sent.
  */
-export async function sameSecret(given: string, expected: string): Promise<boolean> {
+async function sameSecret(given: string, expected: string): Promise<boolean> {
   const digest = async (text: string) => String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
   const [a, b] = await Promise.all([digest(given), digest(expected)]);
   return timingSafeEqual(a, b);
@@ -50,7 +50,7 @@ export async function isOperator(access: OperatorAccess, c: Context): Promise<bo
 }
 
 /** Lets a request through only with the operator token, when one is needed. */
-export function operatorOnly(access: OperatorAccess): MiddlewareHandler {
+function operatorOnly(access: OperatorAccess): MiddlewareHandler {
   return async function operatorOnly(c, next) {
     if (await isOperator(access, c)) return next();
     c.set('outcome', 'UNAUTHORIZED');

@@ -33,13 +33,13 @@ export interface RunningServer {
  * five minutes, before any limit has counted it. Such a client gets the proxy's JSON `408` `REQUEST_TIMEOUT` and
  * the connection closes.
  */
-export const REQUEST_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * How long `close()` lets the requests under way finish, in ms, before it cuts the connections still open: past
  * the provider timeout, short of the 30 s an orchestrator usually gives a stopping process before killing it.
  */
-export const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** How long after a stop begins a connection that has sent nothing is closed, in ms (see stopServing). */
 const UNUSED_CONNECTION_MS = 200;

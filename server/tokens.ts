@@ -12,8 +12,8 @@ import { createHasher, timingSafeEqual } from './privacy.js';
 import type { Store } from './stores/types.js';
 
 /** The one algorithm tokens are signed with; a token that names another (`none`, `HS256`, …) is refused. */
-export const TOKEN_ALG = 'ES256';
-export const TOKEN_ISSUER = 'carrier-verify';
+const TOKEN_ALG = 'ES256';
+const TOKEN_ISSUER = 'carrier-verify';
 /** Longest life of a token, in seconds. */
 export const TOKEN_TTL_SECONDS = 300;
 /** Longest token looked at: the proxy's are under a kilobyte, whatever the key id and the claims. */
@@ -85,7 +85,7 @@ export interface VerifyTokenOptions {
  * The token subject for a pair: HMAC-SHA-256 of `phoneNumber \0 name` keyed with the site's secret. The
  * number and name must be normalised first (`checkPhone(...).value`, `checkName(...).value`).
  */
-export function tokenSubject(siteSecret: string, phoneNumber: string, name: string): Promise<string> {
+function tokenSubject(siteSecret: string, phoneNumber: string, name: string): Promise<string> {
   return createHasher(siteSecret)(phoneNumber, name);
 }
 

@@ -5,7 +5,7 @@
  * token's last seconds must still reach the site's backend, and that backend the proxy's siteverify, while the
  * token lives. The token's trip to the widget comes out of this too, as the life is counted from its arrival.
  */
-export const TOKEN_MARGIN_MS = 10_000;
+const TOKEN_MARGIN_MS = 10_000;
 
 /**
  * Milliseconds the widget keeps a JWS token: its life (`exp - iat`) less the margin, or null when it has no

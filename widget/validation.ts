@@ -22,9 +22,9 @@ export type NameCheck = { readonly ok: true; readonly value: string } | { readon
 /** Digits of a national Chinese mobile number. */
 export const PHONE_DIGITS = 11;
 /** Most code points a name may have, separators included. */
-export const NAME_MAX = 50;
+const NAME_MAX = 50;
 /** Fewest Han characters a name may have. */
-export const NAME_MIN = 2;
+const NAME_MIN = 2;
 /** Longest raw input looked at; anything longer is refused before any work is done on it. */
 const RAW_MAX = 256;
 

@@ -10,7 +10,7 @@ export interface BreakerOptions {
   readonly maxHalfOpenAfterMs?: number;
 }
 
-export const breakerDefaults: Required<BreakerOptions> = { failureThreshold: 5, halfOpenAfterMs: 10_000, maxHalfOpenAfterMs: 120_000 };
+const breakerDefaults: Required<BreakerOptions> = { failureThreshold: 5, halfOpenAfterMs: 10_000, maxHalfOpenAfterMs: 120_000 };
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

@@ -44,7 +44,7 @@ function errorCodes(error: unknown): string[] {
 }
 
 /** A transport failure is `unreachable` when it provably happened while connecting, else a `reset` mid-call. */
-export function transportFailure(error: unknown): UpstreamFailure {
+function transportFailure(error: unknown): UpstreamFailure {
   return errorCodes(error).some((code) => connectCodes.has(code)) ? 'unreachable' : 'reset';
 }
 
@@ -55,7 +55,7 @@ export function transportFailure(error: unknown): UpstreamFailure {
  * never followed: a 303 after a POST says the call was processed and its answer is elsewhere (no answer of the
  * provider's shape, which may stand in for a billed one); any other sends the call elsewhere unprocessed.
  */
-export function statusFailure(status: number): UpstreamFailure {
+function statusFailure(status: number): UpstreamFailure {
   if (status === 303) return 'malformed';
   if (status === 400 || status === 422) return 'rejected';
   return status >= 500 && status !== 503 ? 'server-error' : 'refused';

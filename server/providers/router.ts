@@ -168,7 +168,7 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
 }
 
 /** Draws every provider once, each draw weighted by configured weight times current health. */
-export function weightedOrder(states: readonly ProviderHealthState[], random: () => number): readonly ProviderHealthState[] {
+function weightedOrder(states: readonly ProviderHealthState[], random: () => number): readonly ProviderHealthState[] {
   if (states.length === 1) return states;
   const pool = states.map((state) => ({ state, weight: state.provider.weight * state.healthFactor() }));
   const order: ProviderHealthState[] = [];

@@ -94,7 +94,7 @@ export class RedisDatabaseError extends Error {
  * after `commandTimeoutMs` when Redis hangs), so that callers can degrade instead of piling up requests.
  * Reconnection goes on in the background with a capped back-off.
  */
-export function redisClientOptions(commandTimeoutMs = 500): RedisOptions {
+function redisClientOptions(commandTimeoutMs = 500): RedisOptions {
   return {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
