@@ -70,9 +70,9 @@ const PRESSABLE = 'input, button, a[href], [tabindex]';
  * @fires cv-not-found - The carrier has no record of the number (`KYC1101`). Detail: `{ code, message }`.
  * @fires cv-invalid - A client-side check failed and nothing was sent. Detail: `{ field, reason }`.
  * @fires cv-error - Network failure, proxy error or rate limit. Detail: `{ code, message, retryable, retryAfter?, limit? }`.
- * @fires cv-cleared - The token was dropped (expired, Change pressed, the page's `reset()`, `fill()` or `verify()`, or
- *   another `site-key` or `endpoint`);
- *   not an outcome of an attempt. Detail: `{ reason }`.
+ * @fires cv-cleared - The token was dropped (expired, Change pressed, the page's `reset()`, `fill()` or `verify()`, the
+ *   page come back from the back/forward cache, or another `site-key` or `endpoint`); not an outcome of an attempt.
+ *   Detail: `{ reason }`.
  *
  * @attr {string | undefined} sitekey - `site-key` as a server renderer writes the `siteKey` prop (React's, lower-cased
  *   by HTML): read as `site-key`, so that a hydrated page keeps it.
