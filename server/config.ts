@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import * as z from 'zod';
 import { createClientIp, parseTrustProxy, type RemoteAddress, type TrustProxy } from './client-ip.js';
-import { DEFAULT_LIMITS, memoryPerLimit, parseLimits, type Limits, type LimitScope } from './limits.js';
+import { DEFAULT_LIMITS, memoryPerLimit, parseLimits, type Limits, type LimitStores } from './limits.js';
 import { DEFAULT_CACHE_ENTRIES, type CacheTtls } from './cache.js';
 import { adapterNames } from './providers/adapters.js';
 import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
@@ -88,7 +88,7 @@ export interface ResolvedConfig {
   /** How the shared store is doing, when it says (Redis does); none for state in memory. */
   readonly storeHealth: () => StoreHealth | undefined;
   /** Where each limit counts: the shared store, or in memory a bounded store per limit. */
-  readonly limitStores: (scope: LimitScope) => Store;
+  readonly limitStores: LimitStores;
   /** The result cache's store, size and TTLs. */
   readonly cache: { readonly store: Store; readonly maxEntries: number; readonly ttlMs?: Partial<CacheTtls> };
   readonly log: (line: LogLine) => void;

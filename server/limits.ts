@@ -76,13 +76,17 @@ export type Verdict =
   | { readonly ok: true; readonly degraded: boolean }
   | { readonly ok: false; readonly degraded: boolean; readonly scope: LimitScope; readonly retryAfter: number };
 
+/** A store per limit, with, in memory, one of its own for the notes of the clients let through with a pair. */
+export type LimitStores = ((scope: LimitScope) => Store) & { readonly marks?: Store };
+
 export interface LimiterOptions {
   readonly limits: Limits;
   /**
    * Where the counters live: one store for every limit (Redis, which must not evict), or a store per limit. Evicting
-   * stores (memory) need one each, or a flood of new addresses would push out the number and site counters.
+   * stores (memory) need one each, or a flood of new addresses would push out the number and site counters, and
+   * the notes of the clients let through with a pair a store of their own (`marks`, see memoryPerLimit).
    */
-  readonly store: Store | ((scope: LimitScope) => Store);
+  readonly store: Store | LimitStores;
   /** Keyed hash, so that no raw number, name or address is ever a key in the store. */
   readonly hash: Hasher;
   readonly now?: () => number;
@@ -215,7 +219,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
   // When the shared store fails, each limit counts in memory of its own, for the same reason as above.
   const fallbackOf = memoryPerLimit(options.now, 50_000);
   // In memory, the notes of the clients let through with a pair have a store of their own (see memoryPerLimit).
-  const sharedMarks = (options.store as { marks?: Store }).marks;
+  const sharedMarks = typeof options.store === 'function' ? options.store.marks : undefined;
   /** Where the notes of clients let through live, for the per-number limit's store `s` (shared or fallback). */
   const marksOf = (s: Store): Store => (s === fallbackOf('number') ? fallbackOf.marks : (sharedMarks ?? s));
   const now = options.now ?? Date.now;
