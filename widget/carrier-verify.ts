@@ -663,6 +663,9 @@ export class CarrierVerify extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Properties a page set before the definition loaded (Angular's bindings, a script before the script tag) wait
+    // for the first update: made now, so that a page awaiting whenDefined() finds them, its form the validity.
+    this.performUpdate();
     addEventListener('pageshow', this.#onPageShown);
     document.addEventListener('visibilitychange', this.#onPageShown);
     this.#stopWatchingLang = onPageLangChange(() => {

@@ -827,6 +827,40 @@ describe('<carrier-verify>', () => {
     }
   });
 
+  it('has the properties a page set before its definition loaded as soon as the page hears it is defined', async () => {
+    // A tag of its own stands for the element before the script tag has run: the page sets properties on a plain
+    // element (Angular's bindings do, as does a script above the script tag), then waits for the definition.
+    const tag = 'carrier-verify-late';
+    const form = document.createElement('form');
+    const el = document.createElement(tag) as CarrierVerify;
+    Object.assign(el, { siteKey: 'no-such-site', endpoint: '/test/no-answer', required: true, disabled: true });
+    form.append(el);
+    document.body.append(form);
+    const realFetch = window.fetch;
+    const posted: string[] = [];
+    window.fetch = (input, init) => (posted.push(String(input)), realFetch(input, init));
+    try {
+      const seen = customElements.whenDefined(tag).then(async () => {
+        const settings = [el.siteKey, el.endpoint, el.disabled, el.hasAttribute('disabled'), form.checkValidity()];
+        el.fill({ name: '张三', phoneNumber: '13800138000' });
+        const refused = await el.verify().then(
+          () => null,
+          (error: DOMException) => error.name,
+        );
+        return { settings, refused };
+      });
+      customElements.define(tag, class extends CarrierVerify {});
+      // Disabled as the page asked: nothing posted to the default endpoint, unbound to the page's site.
+      expect(await seen).to.deep.equal({ settings: ['no-such-site', '/test/no-answer', true, true, true], refused: 'InvalidStateError' });
+      el.disabled = false;
+      expect(form.checkValidity()).to.equal(false);
+      expect(posted).to.deep.equal([]);
+    } finally {
+      window.fetch = realFetch;
+      form.remove();
+    }
+  });
+
   it('refuses a success that does not fit the protocol, and keeps only the pinned detail fields', async () => {
     const broken = await widget(html`<carrier-verify endpoint="/test/no-token"></carrier-verify>`);
     broken.fill({ name: '张三', phoneNumber: '13800138000' });
