@@ -301,6 +301,14 @@ export class CarrierVerify extends LitElement {
     return this.#internals?.reportValidity() ?? true;
   }
 
+  /**
+   * The element's constraints as every form control has them (`valueMissing` while `required` and not yet
+   * verified), for code that walks a form's `elements` and reads each one's `validity.valid`.
+   */
+  get validity(): ValidityState | undefined {
+    return this.#internals?.validity;
+  }
+
   /** The message the browser shows for a failed constraint. */
   get validationMessage(): string {
     return this.#internals?.validationMessage ?? '';

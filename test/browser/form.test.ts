@@ -46,6 +46,15 @@ describe('<carrier-verify> in a form', () => {
     expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
+  it('has a validity as every form control has, for a script that checks each of the form\'s elements', async () => {
+    const { form, el } = await signupForm();
+    const invalid = () => Array.from(form.elements as Iterable<Element & { validity: ValidityState }>, (control) => control.validity.valid ? '' : control.localName).filter(Boolean);
+    expect(invalid()).to.deep.equal(['carrier-verify']);
+    expect(el.validity?.valueMissing).to.equal(true);
+    await verify(el);
+    expect(invalid()).to.deep.equal([]);
+  });
+
   it('submits nothing for a mismatch, and stays invalid', async () => {
     const { form, el } = await signupForm();
     await verify(el, '李四');
