@@ -124,15 +124,29 @@ function siteverifyFailure(c: Context<Env>, errors: readonly string[], status: 2
   return reply(c, { success: false, code: null, phoneMasked: null, carrier: null, siteKey: null, issuedAt: null, errors }, status, headers);
 }
 
-/** Decodes request bodies read in chunks; one instance serves every request. */
-const utf8 = new TextDecoder();
+/**
+ * Decodes request bodies: JSON between systems is UTF-8. Bytes that are not (a name in GBK from a backend that did
+ * not say so) are refused as such rather than read as U+FFFD, which would pass for a wrong name. One instance
+ * serves every request.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The request body as UTF-8 text, refused with 400 when it is not (see bodyBytes for the rest). */
+async function bodyText(c: Context): Promise<string> {
+  const bytes = await bodyBytes(c);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw apiError('INVALID_REQUEST', { message: 'The request body is not valid UTF-8' });
+  }
+}
 
 /**
- * The request body as text, refused with 413 past MAX_BODY_BYTES. A declared Content-Length is enforced by
- * the HTTP parser, so the header alone decides and the body is read in one step; a chunked body is counted
- * as it streams and never held whole past the limit.
+ * The request body, refused with 413 past MAX_BODY_BYTES. A declared Content-Length is enforced by the HTTP
+ * parser, so the header alone decides and the body is read in one step; a chunked body is counted as it streams
+ * and never held whole past the limit.
  */
-function bodyText(c: Context): Promise<string> {
+function bodyBytes(c: Context): Promise<Uint8Array> {
   // A compressed body would be read as text and refused as bad JSON, or its header ignored: neither is what was sent.
   const encoding = c.req.header('content-encoding');
   if (encoding !== undefined && !/^\s*identity\s*$/i.test(encoding)) {
@@ -143,8 +157,8 @@ function bodyText(c: Context): Promise<string> {
   if (transfer !== undefined && !/^\s*chunked\s*$/i.test(transfer)) {
     throw apiError('UNSUPPORTED_MEDIA_TYPE', { message: 'The request body must not be compressed (Transfer-Encoding chunked only)' });
   }
-  if (declaredLength(c) !== undefined) return c.req.text().catch(bodyEndedEarly);
-  return streamedText(c).catch((error: unknown) => {
+  if (declaredLength(c) !== undefined) return c.req.arrayBuffer().then((buffer) => new Uint8Array(buffer), bodyEndedEarly);
+  return streamedBytes(c).catch((error: unknown) => {
     if (error instanceof ApiError) throw error;
     return bodyEndedEarly();
   });
@@ -168,9 +182,9 @@ function declaredLength(c: Context): number | undefined {
 }
 
 /** A chunked body, counted as it streams. */
-async function streamedText(c: Context): Promise<string> {
+async function streamedBytes(c: Context): Promise<Uint8Array> {
   const stream = c.req.raw.body;
-  if (!stream) return '';
+  if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -190,7 +204,7 @@ async function streamedText(c: Context): Promise<string> {
     whole.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return utf8.decode(whole);
+  return whole;
 }
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;

@@ -207,6 +207,18 @@ describe('POST /api/siteverify', () => {
     }
   });
 
+  it('answers bad-request for a pair that is not UTF-8, not binding-mismatch, and leaves the token unspent', async () => {
+    const app = testApp();
+    const token = await verified(app, undefined, { name: '王五', phoneNumber: '13312345678' });
+    const encoder = new TextEncoder();
+    // 王五 in GBK, from a backend that writes GBK without saying so.
+    const body = new Uint8Array([...encoder.encode(`{"secret":"sandbox-secret","token":"${token}","name":"`), 0xcd, 0xf5, 0xce, 0xe5, ...encoder.encode('","phoneNumber":"13312345678"}')]);
+    const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ success: false, errors: ['bad-request'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '王五', phoneNumber: '13312345678' })).body).toMatchObject({ success: true });
+  });
+
   it('keeps no raw token or secret in its logs', async () => {
     const app = testApp();
     const token = await verified(app);

@@ -131,6 +131,20 @@ describe('POST /api/verify refusals', () => {
     }
   });
 
+  it('answers 400 INVALID_REQUEST for a body that is not UTF-8, rather than call a name in GBK invalid', async () => {
+    const app = testApp();
+    // 王五 in GBK, as a backend that writes GBK sends it without saying so.
+    const gbkName = Uint8Array.from([0xcd, 0xf5, 0xce, 0xe5]);
+    const encoder = new TextEncoder();
+    const body = new Uint8Array([...encoder.encode('{"name":"'), ...gbkName, ...encoder.encode('","phoneNumber":"13312345678"}')]);
+    const res = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ code: 'INVALID_REQUEST', message: 'The request body is not valid UTF-8' });
+    // A byte-order mark is UTF-8 all the same.
+    const marked = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `\ufeff${JSON.stringify({ name: '王五', phoneNumber: '13312345678' })}` });
+    expect(await marked.json()).toMatchObject({ code: 'FP00000' });
+  });
+
   it('answers 413 for a body over 4 KiB', async () => {
     const res = await verify({ name: '张三', phoneNumber: '13800138000', padding: 'x'.repeat(5000) });
     expect(res.status).toBe(413);
