@@ -9,6 +9,7 @@ import { maskIp } from './client-ip.js';
 import { addHeaders, apiSecurityHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
+import { formFields } from './form.js';
 import { isJsonObject } from './json.js';
 import { createLimiter, type LimitScope, type Verdict } from './limits.js';
 import type { ApiRoute } from './metrics.js';
@@ -212,6 +213,17 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 /** Charsets a JSON body is read in: JSON between systems is UTF-8 (US-ASCII is a part of it). */
 const UTF8 = /^(utf-?8|us-ascii)$/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
+
+/**
+ * The decoder of the charset a siteverify body's Content-Type names, UTF-8 when it names none, refusing bytes not
+ * valid in it: a site's backend that still writes GBK (`charset=GBK`, `gb2312`, `gb18030`) has its pair read as it
+ * wrote it, not compared as mojibake and refused as another pair. Throws a RangeError for a charset no decoder knows.
+ */
+function declaredDecoder(type: string): TextDecoder {
+  const charset = CHARSET.exec(type)?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset) ? utf8 : new TextDecoder(charset, { fatal: true });
+}
 
 /**
  * The route pattern that answered, for the access log: never the raw path, which is client text and could carry a
@@ -509,8 +521,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const type = c.req.header('content-type') ?? '';
     let body: Record<string, unknown>;
     try {
-      const text = await bodyText(c);
-      const parsed: unknown = /^application\/x-www-form-urlencoded/i.test(type) ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text);
+      const bytes = await bodyBytes(c);
+      const decoder = declaredDecoder(type);
+      const parsed: unknown = FORM_TYPE.test(type) ? formFields(bytes, decoder) : JSON.parse(decoder.decode(bytes));
       if (!isJsonObject(parsed)) throw new TypeError('not an object');
       body = parsed;
     } catch (error) {

@@ -219,6 +219,36 @@ describe('POST /api/siteverify', () => {
     expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '王五', phoneNumber: '13312345678' })).body).toMatchObject({ success: true });
   });
 
+  it('reads the pair in the charset the body declares, as a backend that writes GBK sends it', async () => {
+    const app = testApp();
+    const pair = { name: '王五', phoneNumber: '13312345678' };
+    const encoder = new TextEncoder();
+    const gbkName = [0xcd, 0xf5, 0xce, 0xe5]; // 王五 in GBK
+    const post = async (type: string, body: BodyInit) => {
+      const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
+      return [res.status, await res.json()];
+    };
+    let token = await verified(app, undefined, pair);
+    const json = new Uint8Array([...encoder.encode(`{"secret":"sandbox-secret","token":"${token}","name":"`), ...gbkName, ...encoder.encode('","phoneNumber":"13312345678"}')]);
+    expect(await post('application/json; charset=GBK', json)).toEqual([200, expect.objectContaining({ success: true })]);
+    const escaped = gbkName.map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
+    // Also UTF-8 that calls itself UTF-16, as HTML sends a form for a page in UTF-16.
+    token = await verified(app, undefined, pair);
+    expect(await post('application/x-www-form-urlencoded; charset=utf-16', `secret=sandbox-secret&token=${token}&name=${encodeURIComponent('王五')}&phoneNumber=13312345678`)).toEqual([200, expect.objectContaining({ success: true })]);
+    for (const type of ['application/x-www-form-urlencoded; charset=gb2312', 'application/x-www-form-urlencoded;charset="GB18030"']) {
+      token = await verified(app, undefined, pair);
+      expect(await post(type, `secret=sandbox-secret&token=${token}&name=${escaped}&phoneNumber=133+1234+5678`)).toEqual([200, expect.objectContaining({ success: true })]);
+    }
+    // UTF-8 as before, declared or not, with + for a space and a stray % kept as it is.
+    token = await verified(app, undefined, pair);
+    const form = `secret=sandbox-secret&token=${token}&name=${encodeURIComponent('王五')}&phoneNumber=133+1234+5678&note=100%&`;
+    expect(await post('application/x-www-form-urlencoded; charset=UTF-8', form)).toEqual([200, expect.objectContaining({ success: true })]);
+    // A charset no decoder knows is not guessed at; the token stays unspent.
+    token = await verified(app, undefined, pair);
+    expect(await post('application/json; charset=x-unheard-of', JSON.stringify({ secret: 'sandbox-secret', token, ...pair }))).toEqual([400, expect.objectContaining({ errors: ['bad-request'] })]);
+    expect(await post('application/json', JSON.stringify({ secret: 'sandbox-secret', token, ...pair }))).toEqual([200, expect.objectContaining({ success: true })]);
+  });
+
   it('keeps no raw token or secret in its logs', async () => {
     const app = testApp();
     const token = await verified(app);
