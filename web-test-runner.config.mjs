@@ -73,6 +73,13 @@ async function api(ctx, next) {
     ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile' };
     return;
   }
+  if (ctx.path === '/test/odd-match') {
+    // A match in the protocol's shape whose fields a broken proxy got wrong: `?token=` the token as given (empty),
+    // `?masked=` phoneMasked as JSON (a number, an object).
+    const { token = 'a.b.c', masked = '"138****8000"' } = ctx.query;
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', carrier: 'china-mobile', token, phoneMasked: JSON.parse(masked) };
+    return;
+  }
   if (ctx.path === '/test/new-carrier') {
     ctx.body = { code: 'FP03333', message: '认证信息不一致', phoneMasked: '138****8000', carrier: 'china-satnet', extra: 1 };
     return;

@@ -90,7 +90,8 @@ function resultOutcome(body: ResultBody): Outcome | null {
   const message = typeof body.message === 'string' ? body.message : '';
   switch (body.code) {
     case ResultCode.match:
-      if (typeof body.token !== 'string') return null;
+      // An empty token is none: the element would say verified while its form stayed invalid and sent nothing.
+      if (typeof body.token !== 'string' || !body.token) return null;
       return {
         status: 'verified',
         detail: { code: ResultCode.match, message, token: body.token, carrier: knownCarrier(body.carrier), phoneMasked: body.phoneMasked ?? '' },

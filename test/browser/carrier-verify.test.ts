@@ -861,6 +861,18 @@ describe('<carrier-verify>', () => {
     }
   });
 
+  it('refuses a match whose token is empty: no verified state, and the form stays invalid under required', async () => {
+    const el = await widget(html`<carrier-verify required endpoint="/test/odd-match?token="></carrier-verify>`);
+    const heard = eventsHeard(el, withCode);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    expect((await el.verify()).detail).to.include({ code: 'BAD_RESPONSE', retryable: true });
+    await el.updateComplete;
+    expect(heard).to.deep.equal(['cv-error:BAD_RESPONSE']);
+    expect(el.status).to.equal('error');
+    expect(el.token).to.equal(null);
+    expect(el.checkValidity()).to.equal(false);
+  });
+
   it('refuses a success that does not fit the protocol, and keeps only the pinned detail fields', async () => {
     const broken = await widget(html`<carrier-verify endpoint="/test/no-token"></carrier-verify>`);
     broken.fill({ name: '张三', phoneNumber: '13800138000' });
