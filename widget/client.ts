@@ -26,9 +26,9 @@ interface ResultBody {
   message?: string;
   reason?: unknown;
   limit?: unknown;
-  token?: string;
+  token?: unknown;
   carrier?: unknown;
-  phoneMasked?: string;
+  phoneMasked?: unknown;
 }
 
 const errorCodes = new Set(Object.keys(errorStatus));
@@ -94,7 +94,7 @@ function resultOutcome(body: ResultBody): Outcome | null {
       if (typeof body.token !== 'string' || !body.token) return null;
       return {
         status: 'verified',
-        detail: { code: ResultCode.match, message, token: body.token, carrier: knownCarrier(body.carrier), phoneMasked: body.phoneMasked ?? '' },
+        detail: { code: ResultCode.match, message, token: body.token, carrier: knownCarrier(body.carrier), phoneMasked: typeof body.phoneMasked === 'string' ? body.phoneMasked : '' },
       };
     case ResultCode.mismatch:
       return { status: 'mismatch', detail: { code: ResultCode.mismatch, message } };

@@ -873,6 +873,15 @@ describe('<carrier-verify>', () => {
     expect(el.checkValidity()).to.equal(false);
   });
 
+  it('gives phoneMasked as text, empty when the proxy sent anything else', async () => {
+    for (const masked of ['13800138000', '{"digits":"13800138000"}', 'null']) {
+      const el = await widget(html`<carrier-verify endpoint=${`/test/odd-match?masked=${encodeURIComponent(masked)}`}></carrier-verify>`);
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      setTimeout(() => void el.verify());
+      expect((await oneEvent(el, 'cv-verified')).detail).to.include({ token: 'a.b.c', phoneMasked: '' });
+    }
+  });
+
   it('refuses a success that does not fit the protocol, and keeps only the pinned detail fields', async () => {
     const broken = await widget(html`<carrier-verify endpoint="/test/no-token"></carrier-verify>`);
     broken.fill({ name: '张三', phoneNumber: '13800138000' });
