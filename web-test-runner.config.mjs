@@ -73,6 +73,13 @@ async function api(ctx, next) {
     ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile' };
     return;
   }
+  if (ctx.path === '/test/strict-csp') {
+    // A page with a strict Content-Security-Policy and Trusted Types enforced, as the README says the element works on.
+    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; connect-src 'self'; require-trusted-types-for 'script'; trusted-types lit-html");
+    ctx.type = 'text/html';
+    ctx.body = '<!doctype html><html lang="en"><carrier-verify></carrier-verify><script type="module" src="/test/browser/strict-csp-page.ts"></script>';
+    return;
+  }
   if (ctx.path === '/test/odd-match') {
     // A match in the protocol's shape whose fields a broken proxy got wrong: `?token=` the token as given (empty),
     // `?masked=` phoneMasked as JSON (a number, an object).
