@@ -41,6 +41,16 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * How long, in ms, a connection may go without a byte moving either way before it is closed, unless the app is still
+ * working on its request (an upstream call may take longer). The request timeout covers a client that stops sending;
+ * this covers one that stops taking its answer: an answer the client does not read waits in the proxy for its
+ * turn to be sent, and Node's other timeouts have all stopped by then, so that such a connection, and its file
+ * descriptor, would be held for as long as the client liked. Twice the request timeout, so that a request still on
+ * its way in gets its 408 first.
+ */
+const STALLED_FACTOR = 2;
+
 /** How long after a stop begins a connection that has sent nothing is closed, in ms (see stopServing). */
 const UNUSED_CONNECTION_MS = 200;
 
@@ -112,6 +122,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
+    server.setTimeout(STALLED_FACTOR * requestTimeout, closeStalled);
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, report));
     // An expectation Node does not know (it answers `100-continue` itself) would get its bare 417. HTTP lets a server
     // ignore it: the request is answered as any other, by every listener a request has.
@@ -148,6 +159,18 @@ function stopServing(server: ServerType, sockets: ReadonlySet<Socket>, graceMs: 
   });
   const cut = setTimeout(() => server.closeAllConnections(), graceMs);
   return closed.finally(() => clearTimeout(cut));
+}
+
+/**
+ * Called when nothing has moved on a connection for its timeout: the stall timeout (see STALLED_FACTOR), or the
+ * keep-alive timeout once it is idle after an answer. Closes it, as Node does when no one listens, unless the app is
+ * still working on its request with nothing waiting to be sent, which is the upstream's time, not the client's: the
+ * timeout starts again with the answer.
+ */
+function closeStalled(socket: Socket): void {
+  const answer = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (answer && !answer.writableEnded && socket.writableLength === 0) return;
+  socket.destroy();
 }
 
 /** The proxy's error for each way Node finds a request unreadable; anything else it cannot parse is INVALID_REQUEST. */

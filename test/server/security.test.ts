@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES } from '../../server/app.js';
 import { apiSecurityHeaders } from '../../server/answers.js';
+import { sandboxProvider } from '../../server/config.js';
 import { startServer } from '../../server/node.js';
 import type { Site } from '../../server/sites.js';
 import { createHttpProvider } from '../../server/providers/http.js';
@@ -466,6 +467,54 @@ describe('a client that never finishes its request', () => {
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ code: 'REQUEST_TIMEOUT', message: 'The request was not sent in time' });
       const res = await fetch(`http://127.0.0.1:${port}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
       expect(res.status).toBe(200);
+    });
+  });
+});
+
+describe('a client that stops taking its answers', () => {
+  /** A file far larger than the system's socket buffers hold, so that most of it waits in the proxy to be sent. */
+  const bigFile = new Uint8Array(32 * 1024 * 1024);
+  /** The program with a 400 ms request timeout, so a stall is given up after 800 ms (twice as long, at most twice over). */
+  async function withServer(use: (running: Awaited<ReturnType<typeof startServer>>) => Promise<void>): Promise<void> {
+    const assets = async () => new Response(bigFile, { headers: { 'content-type': 'application/octet-stream' } });
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined, assets, providers: [sandboxProvider(2500)] }, { requestTimeoutMs: 400 });
+    try {
+      await use(running);
+    } finally {
+      await running.close();
+    }
+  }
+  const openConnections = (running: Awaited<ReturnType<typeof startServer>>) =>
+    new Promise<number>((resolve, reject) => running.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+
+  it('has its connection closed once nothing has moved on it, rather than held for as long as it likes', async () => {
+    await withServer(async (running) => {
+      // The whole request, then not a byte of the answer read: no request is on its way in for the request timeout
+      // to cut, and the answer is never done for the keep-alive timeout to start.
+      const socket = connect(running.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.pause();
+      socket.write('GET /carrier-verify.js HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n\r\n');
+      await vi.waitFor(async () => expect(await openConnections(running)).toBe(1));
+      await vi.waitFor(async () => expect(await openConnections(running)).toBe(0), { timeout: 6000, interval: 100 });
+      socket.destroy();
+      const res = await fetch(`http://127.0.0.1:${running.port}/healthz`);
+      expect(res.status).toBe(200);
+    });
+  });
+
+  it('keeps the connection of a request whose upstream call takes longer than that', async () => {
+    await withServer(async (running) => {
+      // The sandbox's number that is never answered: 504 once the provider's 2.5 s have passed, the client waiting.
+      const started = performance.now();
+      const res = await fetch(`http://127.0.0.1:${running.port}/api/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: '张三', phoneNumber: '13800000504' }),
+      });
+      expect(performance.now() - started).toBeGreaterThan(2000);
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
     });
   });
 });
