@@ -219,10 +219,17 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
  * The decoder of the charset a siteverify body's Content-Type names, UTF-8 when it names none, refusing bytes not
  * valid in it: a site's backend that still writes GBK (`charset=GBK`, `gb2312`, `gb18030`) has its pair read as it
  * wrote it, not compared as mojibake and refused as another pair. Throws a RangeError for a charset no decoder knows.
+ *
+ * A Western single-byte charset (`us-ascii`, `iso-8859-1`, `latin1`: all windows-1252 to a decoder) is read as
+ * UTF-8, as verify reads US-ASCII: no name the proxy verifies can be written in it, so a body that holds one under
+ * such a label is UTF-8 labelled by habit (Apache HttpCore's form type says ISO-8859-1 over UTF-8 escapes), and
+ * decoding it as labelled would make the very pair that was verified a binding-mismatch.
  */
 function declaredDecoder(type: string): TextDecoder {
   const charset = CHARSET.exec(type)?.[1];
-  return charset === undefined || /^utf-?8$/i.test(charset) ? utf8 : new TextDecoder(charset, { fatal: true });
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return utf8;
+  const declared = new TextDecoder(charset, { fatal: true });
+  return declared.encoding === 'windows-1252' || declared.encoding === 'utf-8' ? utf8 : declared;
 }
 
 /**

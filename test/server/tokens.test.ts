@@ -249,6 +249,27 @@ describe('POST /api/siteverify', () => {
     expect(await post('application/json', JSON.stringify({ secret: 'sandbox-secret', token, ...pair }))).toEqual([200, expect.objectContaining({ success: true })]);
   });
 
+  it('reads a pair labelled US-ASCII or ISO-8859-1 as UTF-8, as verify reads US-ASCII: no such charset holds the name', async () => {
+    const app = testApp();
+    const pair = { name: '王五', phoneNumber: '13312345678' };
+    const post = async (type: string, body: string) => {
+      const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
+      return [res.status, await res.json()];
+    };
+    // Apache HttpCore's form type labels ISO-8859-1 what its encoder escaped as UTF-8.
+    let token = await verified(app, undefined, pair);
+    const form = `secret=sandbox-secret&token=${token}&name=${encodeURIComponent(pair.name)}&phoneNumber=${pair.phoneNumber}`;
+    expect(await post('application/x-www-form-urlencoded; charset=ISO-8859-1', form)).toEqual([200, expect.objectContaining({ success: true })]);
+    for (const type of ['application/json; charset=us-ascii', 'application/json; charset=latin1']) {
+      token = await verified(app, undefined, pair);
+      expect(await post(type, JSON.stringify({ secret: 'sandbox-secret', token, ...pair }))).toEqual([200, expect.objectContaining({ success: true })]);
+    }
+    // Bytes that are not UTF-8 under such a label are refused as any others, the token unspent.
+    token = await verified(app, undefined, pair);
+    expect(await post('application/x-www-form-urlencoded; charset=ISO-8859-1', `secret=sandbox-secret&token=${token}&name=%CD%F5%CE%E5&phoneNumber=${pair.phoneNumber}`)).toEqual([400, expect.objectContaining({ errors: ['bad-request'] })]);
+    expect(await post('application/x-www-form-urlencoded', form.replace(/token=[^&]*/, `token=${token}`))).toEqual([200, expect.objectContaining({ success: true })]);
+  });
+
   it('keeps no raw token or secret in its logs', async () => {
     const app = testApp();
     const token = await verified(app);
