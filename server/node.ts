@@ -95,10 +95,13 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // The adapter's error handler is not told the request. A request of which no URL can be made reaches it at once,
     // within the listener's call: the request of that call is the one.
     let current: IncomingMessage | undefined;
+    /** Each connection's latest answer, for closeStalled to tell the app's time from the client's. */
+    const answers = new WeakMap<object, ServerResponse>();
     const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, report) });
     const server = createServer(serverOptions, (request, response) => {
       // HTTP/1.1 requires a Host (RFC 9112, 3.2); an HTTP/1.0 request may lack one, and is served.
       if (request.headers.host === undefined && request.httpVersion !== '1.0') return answerWith(response, unbuildable(new RequestError('Missing host header'), request, report));
+      answers.set(request.socket, response);
       current = request;
       const handled = listener(request, response);
       current = undefined;
@@ -122,7 +125,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
-    server.setTimeout(STALLED_FACTOR * requestTimeout, closeStalled);
+    server.setTimeout(STALLED_FACTOR * requestTimeout, (socket: Socket) => closeStalled(socket, answers.get(socket)));
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadable(error, socket, report));
     // An expectation Node does not know (it answers `100-continue` itself) would get its bare 417. HTTP lets a server
     // ignore it: the request is answered as any other, by every listener a request has.
@@ -165,10 +168,9 @@ function stopServing(server: ServerType, sockets: ReadonlySet<Socket>, graceMs: 
  * Called when nothing has moved on a connection for its timeout: the stall timeout (see STALLED_FACTOR), or the
  * keep-alive timeout once it is idle after an answer. Closes it, as Node does when no one listens, unless the app is
  * still working on its request with nothing waiting to be sent, which is the upstream's time, not the client's: the
- * timeout starts again with the answer.
+ * timeout starts again with the answer. `answer` is the latest the connection was given (kept by the request handler).
  */
-function closeStalled(socket: Socket): void {
-  const answer = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+function closeStalled(socket: Socket, answer: ServerResponse | undefined): void {
   if (answer && !answer.writableEnded && socket.writableLength === 0) return;
   socket.destroy();
 }

@@ -1,5 +1,5 @@
 // Secure headers, the Content-Security-Policy of the pages, CORS per site, and the body-size limit, in process.
-import { request } from 'node:http';
+import { request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES } from '../../server/app.js';
@@ -500,6 +500,22 @@ describe('a client that stops taking its answers', () => {
       socket.destroy();
       const res = await fetch(`http://127.0.0.1:${running.port}/healthz`);
       expect(res.status).toBe(200);
+    });
+  });
+
+  it('still has an idle kept-alive connection closed at the keep-alive timeout, its answer all sent', async () => {
+    await withServer(async (running) => {
+      (running.server as Server).keepAliveTimeout = 300;
+      const socket = connect(running.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await vi.waitFor(() => expect(received).toMatch(/\r\n\r\n\{.*\}$/s));
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+      // Nothing left to send and the answer done: the keep-alive timeout is the client's, and it ends the connection.
+      await vi.waitFor(async () => expect(await openConnections(running)).toBe(0), { timeout: 5000, interval: 50 });
+      socket.destroy();
     });
   });
 
