@@ -1,5 +1,5 @@
 // The Node transport and the HTTP provider: keep-alive reuse, and each transport failure named for the billing policy.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
 import { callControlKey, UpstreamError, type CallControl, type Provider, type Transport, type TransportInit } from '../../server/providers/types.js';
@@ -138,6 +138,8 @@ describe('createNodeTransport', () => {
   });
 
   it('gives a connection slow to open the whole timeout: only a wait for a free one counts against it', async () => {
+    // The call's clock and timers are the test's: a loaded machine that pauses the process between the handshake
+    // and the answer must not turn 700 ms of a 1,000 ms timeout into a timeout (fake timers below).
     const slowToConnect: Provider = {
       id: 'slow-tls',
       adapter: 'standard',
@@ -153,7 +155,14 @@ describe('createNodeTransport', () => {
         return { code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} };
       },
     };
-    expect((await callWithTimeout(slowToConnect, match)).code).toBe('FP00000');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const outcome = callWithTimeout(slowToConnect, match).then((answer) => answer.code, (error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(700);
+      expect(await outcome).toBe('FP00000');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('times a silent upstream out through the CallControl: no AbortSignal made, and the pool still answers', async () => {
