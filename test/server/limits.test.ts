@@ -14,9 +14,12 @@ const MINUTE = 60_000;
 const IP = '192.0.2.1';
 const PEER_HEADER = 'x-test-peer';
 
+/** When the clock of a limited app starts. */
+const START = Date.parse('2026-03-01T08:00:00Z');
+
 /** An app whose clock the test moves, and whose socket address is whatever the request's test header says. */
 function limitedApp(limits?: string, overrides: AppConfig = {}) {
-  let now = Date.parse('2026-03-01T08:00:00Z');
+  let now = START;
   const app = testApp({
     now: () => now,
     limits: parseLimits(limits),
@@ -56,9 +59,11 @@ function readOnlyNumberLimiter(error: string) {
 /**
  * A shared store that counts in 20 ms, as over a network, and does the rest at once. A site's budget takes 300 ms:
  * long enough that requests sent a few ms after the first are sure to join its call while it is being charged.
+ * Its windows run on a limited app's clock, which the tests that use it never move: the Retry-After of a window
+ * read a second or more after it opened (a loaded machine) is still the whole window.
  */
 function slowCountingStore() {
-  const memory = new MemoryStore();
+  const memory = new MemoryStore({ now: () => START });
   const slow = <T>(value: Promise<T>, ms: number) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
   return {
     hit: (key: string, windowMs: number) => slow(memory.hit(key, windowMs), key.startsWith('limit:site:') ? 300 : 20),
