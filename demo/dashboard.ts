@@ -65,18 +65,22 @@ const codeLabels: Record<string, string> = {
 };
 
 const integer = new Intl.NumberFormat('en');
-/** Yuan, to the fen with thousands grouped (`¥1,234.50`); nothing is `¥0`. */
+/** Yuan, to the fen with thousands grouped (`¥1,234.50`). */
 const yuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const wholeYuan = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+const priceYuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+/** Yuan in `format`; nothing is `¥0`. */
+const yuanIn = (format: Intl.NumberFormat) => (value: number) => (value === 0 ? '¥0' : `¥${format.format(value)}`);
 /**
  * Money in one style for a whole figure, chosen by its largest amount (`scale`): with fen up to ¥1,000, whole yuan
- * above, where the fen say nothing and would not fit a tile or an axis. Nothing is `¥0`.
+ * above, where the fen say nothing and would not fit a tile or an axis.
  */
-const moneyUpTo = (scale: number) => (value: number) => (value === 0 ? '¥0' : `¥${(scale >= 1000 ? wholeYuan : yuan).format(value)}`);
+const toFen = yuanIn(yuan);
+const toYuan = yuanIn(wholeYuan);
+const moneyUpTo = (scale: number) => (scale >= 1000 ? toYuan : toFen);
 const money = (value: number) => moneyUpTo(value)(value);
-const priceYuan = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 4 });
 /** A price a call, with as many decimals as it was configured with (¥0.345, not ¥0.35), from two to four. */
-const price = (value: number) => (value === 0 ? '¥0' : `¥${priceYuan.format(value)}`);
+const price = yuanIn(priceYuan);
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
 /** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
 const percent = (value: number) => {

@@ -227,7 +227,7 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
  */
 function declaredDecoder(type: string): TextDecoder {
   const charset = CHARSET.exec(type)?.[1];
-  if (charset === undefined || /^utf-?8$/i.test(charset)) return utf8;
+  if (charset === undefined || UTF8.test(charset)) return utf8;
   const declared = new TextDecoder(charset, { fatal: true });
   return declared.encoding === 'windows-1252' || declared.encoding === 'utf-8' ? utf8 : declared;
 }
