@@ -659,6 +659,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('api', 'siteverify');
     throw notAllowed('POST');
   });
+  // The monitoring routes, the key set, the dashboard and the bundle are read-only: a POST to /healthz is the wrong
+  // method on a route that exists, not a missing route. HEAD is answered wherever GET is. Not `/`: a site that
+  // mounts the app at its root may answer other methods there itself.
+  for (const path of ['/.well-known/jwks.json', '/healthz', '/metrics', '/api/stats', '/dashboard', '/carrier-verify.js', '/carrier-verify.js.map']) {
+    app.all(path, () => {
+      throw notAllowed('GET, HEAD');
+    });
+  }
   app.notFound((c) => refuse(c, apiError('NOT_FOUND')));
   app.onError((error, c) => {
     if (error instanceof ApiError) return refuse(c, error);

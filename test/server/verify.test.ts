@@ -211,6 +211,12 @@ describe('POST /api/verify refusals', () => {
       // Verify also answers OPTIONS, its CORS preflight; siteverify, for backends, only POST.
       expect([method, res.status, res.headers.get('allow')]).toEqual([method, 405, path === '/api/verify' ? 'POST, OPTIONS' : 'POST']);
     }
+    // The read-only routes exist: another method there is 405 with what they answer, not 404.
+    for (const path of ['/healthz', '/metrics', '/api/stats', '/dashboard', '/carrier-verify.js', '/.well-known/jwks.json']) {
+      const res = await app.request(path, { method: 'POST' });
+      expect([path, res.status, res.headers.get('allow'), (await res.json()).code]).toEqual([path, 405, 'GET, HEAD', 'METHOD_NOT_ALLOWED']);
+    }
+    expect((await app.request('/healthz', { method: 'HEAD' })).status).toBe(200);
     const missing = await app.request('/api/nothing');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
