@@ -245,13 +245,24 @@ function parseJson<T>(setting: string, raw: string, schema: z.ZodType<T>): T {
 function checkRedisUrl(raw: string): void {
   const form = 'redis://[user:password@]host[:port][/database]';
   if (!/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (${form})`);
+  // A user or password holding @ : / ? # or % is written percent-encoded, as in any URL: the client decodes it.
+  const encoded = 'a user or password holding @ : / ? # or % writes it percent-encoded (%40 %3A %2F %3F %23 %25)';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('REDIS_URL', `is not a URL of the form ${form}`);
+    throw new ConfigError('REDIS_URL', `is not a URL of the form ${form}; ${encoded}`);
   }
-  if (url.hostname === '') throw new ConfigError('REDIS_URL', `names no host (${form})`);
+  if (url.hostname === '') throw new ConfigError('REDIS_URL', `names no host (${form}); ${encoded}`);
+  // The client decodes them, and throws on a % that starts no escape (a generated password's 50%off), with a stack
+  // rather than a message naming the setting.
+  for (const [part, value] of [['user', url.username], ['password', url.password]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new ConfigError('REDIS_URL', `the ${part} holds a % that starts no percent-escape: write a % in it as %25`);
+    }
+  }
   if (!/^(\/\d{0,5})?$/.test(url.pathname)) throw new ConfigError('REDIS_URL', 'the database after the host must be a number, such as /0');
   // The client takes the database from the query too, where it reads anything but a number as "NaN".
   const databases = url.searchParams.getAll('db');

@@ -95,6 +95,10 @@ describe('REDIS_URL configuration', () => {
     ['redis://:S3cretPassw0rd@127.0.0.1:6379/?db=abc', /database in \?db= must be one number/],
     ['redis://:S3cretPassw0rd@127.0.0.1:6379?db=', /database in \?db= must be one number/],
     ['redis://:S3cretPassw0rd@127.0.0.1:6379/?db=1&db=2', /database in \?db= must be one number/],
+    // A % that starts no escape: the client would throw a URIError with a stack, naming no setting.
+    ['redis://:50%off-S3cretPassw0rd@127.0.0.1:6379', /the password holds a % that starts no percent-escape: write a % in it as %25$/],
+    ['redis://S3cret%user:pw@127.0.0.1:6379', /the user holds a % that starts no percent-escape/],
+    ['redis://:S3cret#Passw0rd@127.0.0.1:6379', /is not a URL .*percent-encoded/],
   ])('refuses %s with a message that names REDIS_URL and never repeats it', (url, reason) => {
     let message = '';
     try {
@@ -470,6 +474,28 @@ describe('two instances on one Redis, asked for the same pair at once', () => {
 });
 
 describe('a Redis that refuses the password', () => {
+  it('takes a password written percent-encoded, whatever it holds (@ : / # % ?), and says it nowhere', async () => {
+    const admin = new Redis(redis.url);
+    const password = 'S3cret@:/#%?pw';
+    await admin.config('SET', 'requirepass', password);
+    const url = redis.url.replace('redis://', `redis://:${encodeURIComponent(password)}@`);
+    const logs: LogLine[] = [];
+    let server: RunningServer | undefined;
+    try {
+      server = await startServer({ ...(await instanceEnv('ip=off', 'p')), REDIS_URL: url }, { log: (line) => logs.push(line) });
+      await expect.poll(() => logs.find((line) => line.event === 'store-up')).toBeDefined();
+      const base = `http://127.0.0.1:${server.port}`;
+      const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const { token } = (await (await post('/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
+      expect(await (await post('/api/siteverify', { secret: 'sandbox-secret', token })).json()).toMatchObject({ success: true });
+      expect(JSON.stringify(logs)).not.toContain('S3cret');
+    } finally {
+      await server?.close();
+      await admin.config('SET', 'requirepass', '');
+      admin.disconnect();
+    }
+  });
+
   it('is down with the refusal as its reason, WRONGPASS, as a command refused with OOM says OOM', async () => {
     const admin = new Redis(redis.url);
     await admin.config('SET', 'requirepass', 'right-password');
