@@ -57,6 +57,9 @@ const HUNG_BACKOFF_MS = 1000;
  */
 const RECOVERY_PROBE_MS = 2000;
 
+/** Whether an error is a command (or a connection's ready check) that got no answer in time. */
+const timedOut = (error: unknown): boolean => error instanceof Error && /timed out/i.test(error.message);
+
 export type EvictionState = 'evicting' | 'safe' | 'unchecked';
 
 /** Reads `key:value` out of an INFO section. */
@@ -181,8 +184,9 @@ export class RedisStore implements Store {
         this.change('down', this.wrongDatabase);
         return;
       }
-      // A refusal (NOAUTH, WRONGPASS…: the connection's own AUTH refused) by its code, as a command's refusal is.
-      this.change('down', refusalOf(error) ?? error.code ?? error.name);
+      // A refusal (NOAUTH, WRONGPASS…: the connection's own AUTH refused) by its code, as a command's refusal is; a
+      // ready check that timed out (a Redis that accepts connections and answers nothing) as a command that did.
+      this.change('down', refusalOf(error) ?? error.code ?? (timedOut(error) ? 'command timed out' : error.name));
     });
     this.client.on('close', () => this.change('down', 'connection closed'));
   }
@@ -222,8 +226,11 @@ export class RedisStore implements Store {
     let stats: string;
     try {
       [memory, stats] = await Promise.all([this.client.info('memory'), this.client.info('stats')]);
-    } catch {
-      this.noteEviction('unchecked', undefined);
+    } catch (error) {
+      // Only a refusal (an ACL without INFO) says the settings cannot be read. A Redis that did not answer in time
+      // (hung) or a connection that went said nothing of them: what was last found stands, and a hang is an outage.
+      if (error instanceof Error && error.name === 'ReplyError') this.noteEviction('unchecked', undefined);
+      else if (timedOut(error)) this.noteHang();
       return;
     }
     const policy = infoField(memory, 'maxmemory_policy') ?? 'unknown';
@@ -283,12 +290,9 @@ export class RedisStore implements Store {
       const message = error instanceof Error ? error.message : 'redis command failed';
       const refusal = refusalOf(error);
       // Only a timeout says Redis hangs; any other failure is an answer, or a connection that is gone.
-      this.hung = /timed out/i.test(message);
+      this.hung = timedOut(error);
       if (this.hung) {
-        this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
-        // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
-        this.change('down', 'command timed out');
-        this.probeRecovery();
+        this.noteHang();
       } else if (refusal) {
         // Up but refusing (out of memory, read-only, …): no connection event says so either; the error reply does.
         this.writesRefused = true;
@@ -303,6 +307,18 @@ export class RedisStore implements Store {
     // An answer after a hang or a refusal: Redis is back, though the connection never went.
     if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
     return value;
+  }
+
+  /**
+   * A command got no answer in time: Redis hangs. Commands fail at once for a moment, the store is down, and it asks
+   * now and then whether Redis is back.
+   */
+  private noteHang(): void {
+    this.hung = true;
+    this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
+    // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
+    this.change('down', 'command timed out');
+    this.probeRecovery();
   }
 
   health(): StoreHealth {

@@ -544,6 +544,23 @@ describe('a Redis that hangs', () => {
   });
 });
 
+describe('a Redis that hangs when the proxy starts', () => {
+  it('is down, the reason "command timed out": its connection opens and its ready check is never answered', async () => {
+    redis.pause();
+    const { store, changes } = storeTellingChanges(redis.url);
+    try {
+      expect(await store.ready(700)).toBe(false);
+      await expect.poll(() => changes[0], { timeout: 3000 }).toBe('down: command timed out');
+      expect(store.health()).toMatchObject({ state: 'down', reason: 'command timed out' });
+      redis.resume();
+      await expect.poll(() => store.health().state, { timeout: 5000 }).toBe('up');
+    } finally {
+      redis.resume();
+      await store.close();
+    }
+  });
+});
+
 describe('a Redis that hung and answers again', () => {
   it('is found up again by the store itself, with no request to find out', async () => {
     const { store, changes } = storeTellingChanges(redis.url, { prefix: `idle${Date.now()}:` });
@@ -611,6 +628,36 @@ describe('a Redis that may evict keys', () => {
       await expect.poll(() => store.health().warning).toBe(evicted);
       expect(told).toEqual(['evicting', 'safe', 'evicting', 'safe', 'evicting']);
     } finally {
+      admin.disconnect();
+      await store.close();
+      await own.dispose();
+    }
+  });
+
+  it('keeps saying so while Redis hangs: a look that got no answer is no refusal of INFO, and the hang is an outage', async () => {
+    const own = await startRedis();
+    const admin = new Redis(own.url);
+    await admin.config('SET', 'maxmemory', '100mb');
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    const told: string[] = [];
+    const { store, changes } = storeTellingChanges(own.url, { prefix: `evicthang${Date.now()}:`, evictionCheckMs: 50, onEviction: (state) => told.push(state) });
+    await store.ready();
+    const app = testApp({ store, ...(await sharedSecrets('evicthang')) });
+    try {
+      await expect.poll(() => told).toEqual(['evicting']);
+      own.pause();
+      // No request: the eviction look alone meets the hang, which makes the store down as a command's timeout does.
+      await expect.poll(() => store.health().state, { timeout: 3000 }).toBe('down');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(told).toEqual(['evicting']);
+      expect(store.health()).toMatchObject({ state: 'down', reason: 'command timed out', evicting: true });
+      expect(await (await app.request('/metrics')).text()).toMatch(/^carrier_verify_store_evicting 1$/m);
+      own.resume();
+      await expect.poll(() => store.health().state, { timeout: 5000 }).toBe('up');
+      expect(told).toEqual(['evicting']);
+      expect(changes).toEqual(['up', 'down: command timed out', 'up']);
+    } finally {
+      own.resume();
       admin.disconnect();
       await store.close();
       await own.dispose();
