@@ -16,6 +16,11 @@ export interface RedisStoreOptions {
   readonly onEviction?: (state: EvictionState, warning?: string) => void;
   /** How often the eviction settings are read again after each connection's first look, in ms (default a minute; 0: only that look). */
   readonly evictionCheckMs?: number;
+  /**
+   * How long commands may go on timing out on one connection before it is dropped and opened anew, in ms (default
+   * 5 s); see RECONNECT_AFTER_MS.
+   */
+  readonly reconnectAfterMs?: number;
 }
 
 /**
@@ -56,6 +61,15 @@ const HUNG_BACKOFF_MS = 1000;
  * ms, when no request does: an idle instance would otherwise say `down` long after Redis answers again.
  */
 const RECOVERY_PROBE_MS = 2000;
+
+/**
+ * How long commands may go on timing out on one connection before it is dropped and a new one opened, in ms. A
+ * connection that died without a word (a NAT or firewall that forgot it, a failover that moved Redis to another
+ * host, a network path gone) looks like a hung Redis: nothing answers, nothing closes it, and TCP takes a quarter of
+ * an hour to give up on it, all that time after Redis answers again on a new connection. A Redis that really hangs
+ * loses nothing by it: the new connection waits for it as the old one did.
+ */
+const RECONNECT_AFTER_MS = 5000;
 
 /** Whether an error is a command (or a connection's ready check) that got no answer in time. */
 const timedOut = (error: unknown): boolean => error instanceof Error && /timed out/i.test(error.message);
@@ -119,6 +133,11 @@ export class RedisStore implements Store {
   private failFastUntil = 0;
   /** Set when a command timed out: until one answers again, one command at a time is sent to find out. */
   private hung = false;
+  /** When commands began timing out on this connection, while they go on doing so: see RECONNECT_AFTER_MS. */
+  private hungSince: number | undefined;
+  private readonly reconnectAfterMs: number;
+  /** Set from the moment a dead connection is dropped until it has closed: nothing more is sent on it. */
+  private replacing = false;
   private probing = false;
   /** Down because writes were refused: a read that succeeds (Redis out of memory still answers GET) is no recovery. */
   private writesRefused = false;
@@ -144,6 +163,7 @@ export class RedisStore implements Store {
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'cv:';
+    this.reconnectAfterMs = options.reconnectAfterMs ?? RECONNECT_AFTER_MS;
     this.client = new Redis(url, redisClientOptions(options.commandTimeoutMs));
     this.client.defineCommand('cvHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.hitCommand = (this.client as unknown as { cvHit: HitCommand }).cvHit.bind(this.client);
@@ -166,6 +186,11 @@ export class RedisStore implements Store {
     // ioredis sends SELECT on every new connection before it is ready, and reports a refusal only as an 'error'.
     this.client.on('connect', () => (this.wrongDatabase = null));
     this.client.on('ready', () => {
+      // A new connection that answered its ready check: what timed out on the last one says nothing of this one.
+      this.hung = false;
+      this.hungSince = undefined;
+      this.failFastUntil = 0;
+      this.replacing = false;
       if (!this.wrongDatabase) this.change('up');
       void this.watchEviction();
     });
@@ -188,7 +213,10 @@ export class RedisStore implements Store {
       // ready check that timed out (a Redis that accepts connections and answers nothing) as a command that did.
       this.change('down', refusalOf(error) ?? error.code ?? (timedOut(error) ? 'command timed out' : error.name));
     });
-    this.client.on('close', () => this.change('down', 'connection closed'));
+    this.client.on('close', () => {
+      this.replacing = false;
+      this.change('down', 'connection closed');
+    });
   }
 
   /**
@@ -221,7 +249,7 @@ export class RedisStore implements Store {
    * A Redis without a memory limit evicts nothing. A Redis that refuses INFO (an ACL without it) is `unchecked`.
    */
   async watchEviction(): Promise<void> {
-    if (this.closed || this.client.status !== 'ready') return;
+    if (this.closed || this.client.status !== 'ready' || this.replacing) return;
     let memory: string;
     let stats: string;
     try {
@@ -269,7 +297,7 @@ export class RedisStore implements Store {
     if (this.recoveryTimer || this.closed) return;
     this.recoveryTimer = setTimeout(() => {
       this.recoveryTimer = undefined;
-      if (this.state !== 'down' || this.closed || this.wrongDatabase || this.client.status !== 'ready') return;
+      if (this.state !== 'down' || this.closed || this.wrongDatabase || this.replacing || this.client.status !== 'ready') return;
       // A write, since a Redis that refuses writes still answers reads; a key of its own, gone in a second.
       this.run(() => this.client.set(`${this.prefix}probe`, '1', 'PX', 1000), true).catch(() => this.probeRecovery());
     }, RECOVERY_PROBE_MS);
@@ -280,6 +308,7 @@ export class RedisStore implements Store {
   private async run<T>(command: () => Promise<T>, writes: boolean): Promise<T> {
     // Never database 0 in place of the one asked for: down until a new connection selects it.
     if (this.wrongDatabase) throw new StoreUnavailableError(this.wrongDatabase);
+    if (this.replacing) throw new StoreUnavailableError('redis connection being replaced');
     if (Date.now() < this.failFastUntil || this.probing) throw new StoreUnavailableError('redis timed out recently');
     const probe = this.hung;
     if (probe) this.probing = true;
@@ -304,21 +333,35 @@ export class RedisStore implements Store {
       if (probe) this.probing = false;
     }
     this.hung = false;
+    this.hungSince = undefined;
     // An answer after a hang or a refusal: Redis is back, though the connection never went.
     if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
     return value;
   }
 
   /**
-   * A command got no answer in time: Redis hangs. Commands fail at once for a moment, the store is down, and it asks
-   * now and then whether Redis is back.
+   * A command got no answer in time: Redis hangs, or the connection died without a word. Commands fail at once for a
+   * moment, the store is down, and it asks now and then whether Redis is back; once commands have gone on timing out
+   * for `reconnectAfterMs`, the connection is dropped and a new one opened (see RECONNECT_AFTER_MS).
    */
   private noteHang(): void {
     this.hung = true;
     this.failFastUntil = Date.now() + HUNG_BACKOFF_MS;
     // A hung Redis keeps its connection, so no connection event says it is down: the timeout does.
     this.change('down', 'command timed out');
-    this.probeRecovery();
+    const since = (this.hungSince ??= Date.now());
+    if (Date.now() - since < this.reconnectAfterMs || this.client.status !== 'ready' || this.replacing) {
+      this.probeRecovery();
+      return;
+    }
+    this.hungSince = undefined;
+    this.replacing = true;
+    // Past this turn: the command that timed out, a claim, sends its withdrawal first, on this connection after its
+    // SET (while Redis hangs, one command at a time is sent, so no other is waiting there). Ending the connection
+    // sends what was written before it closes; ioredis then opens a new one, as after any close.
+    setTimeout(() => {
+      if (!this.closed) this.client.disconnect(true);
+    }, 0).unref?.();
   }
 
   health(): StoreHealth {

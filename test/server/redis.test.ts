@@ -1,5 +1,6 @@
 // Shared state in a real redis-server: the store itself, two proxy instances that agree, and Redis stopped midway.
 import { Redis } from 'ioredis';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type LogLine } from '../../server/config.js';
 import { parseLimits } from '../../server/limits.js';
@@ -557,6 +558,94 @@ describe('a Redis that hangs when the proxy starts', () => {
     } finally {
       redis.resume();
       await store.close();
+    }
+  });
+});
+
+/**
+ * A TCP relay to the test Redis on a port of its own. `cut()` makes the connections open now go silent for good,
+ * both ways, without closing them: a connection that died without a word (a NAT or firewall that forgot it, Redis
+ * moved to another host by a failover), which only TCP's own timeout would close, a quarter of an hour later. New
+ * connections go through as before: Redis answers, on a new connection.
+ */
+async function silentRelay(): Promise<{ readonly url: string; cut(): void; close(): Promise<void> }> {
+  const live = new Set<{ client: Socket; upstream: Socket; silent: boolean }>();
+  const cutOff: Socket[] = [];
+  const server = createServer((client) => {
+    const pair = { client, upstream: connect(redis.port, '127.0.0.1'), silent: false };
+    live.add(pair);
+    client.on('data', (data) => void (pair.silent || pair.upstream.write(data)));
+    pair.upstream.on('data', (data) => void (pair.silent || client.write(data)));
+    const end = () => {
+      if (pair.silent) return;
+      live.delete(pair);
+      client.destroy();
+      pair.upstream.destroy();
+    };
+    for (const socket of [client, pair.upstream]) socket.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut() {
+      for (const pair of live) {
+        pair.silent = true;
+        pair.upstream.destroy();
+        cutOff.push(pair.client);
+      }
+      live.clear();
+    },
+    async close() {
+      for (const socket of [...cutOff, ...[...live].flatMap((pair) => [pair.client, pair.upstream])]) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('a connection to Redis that dies without a word', () => {
+  it('is dropped once its commands have gone on timing out, and a new one opened: the store is up again, no restart', async () => {
+    const relay = await silentRelay();
+    const prefix = `silent${Date.now()}:`;
+    const { store, changes } = storeTellingChanges(relay.url, { prefix, reconnectAfterMs: 1000 });
+    await store.ready();
+    try {
+      expect(await store.claim('token:a', 60_000)).toBe(true);
+      relay.cut();
+      // The connection still looks open: only the timeout says anything is wrong.
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(store.health().state).toBe('down');
+      // No request from here on: the store's own look now and then finds the connection dead, and opens another.
+      await expect.poll(() => store.health().state, { timeout: 10_000, interval: 100 }).toBe('up');
+      expect(changes).toEqual(['up', 'down: command timed out', 'up']);
+      // The same Redis, the same used-token mark.
+      expect(await store.claim('token:a', 60_000)).toBe(false);
+      expect(await store.claim('token:b', 60_000)).toBe(true);
+    } finally {
+      await store.close();
+      await relay.close();
+    }
+  });
+
+  it('keeps answering siteverify with 503 meanwhile, and redeems the token once it is back', async () => {
+    const relay = await silentRelay();
+    const store = new RedisStore(relay.url, { prefix: `silentapp${Date.now()}:`, reconnectAfterMs: 1000 });
+    await store.ready();
+    const app = testApp({ store, ...(await sharedSecrets('silent')), remoteAddress: () => '192.0.2.83' });
+    try {
+      const { token } = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
+      relay.cut();
+      const during = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+      expect(during.status).toBe(503);
+      expect(during.headers.get('retry-after')).toBe('5');
+      expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
+      await expect.poll(() => store.health().state, { timeout: 10_000, interval: 100 }).toBe('up');
+      expect(await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).toMatchObject({ success: true });
+      expect(await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).toMatchObject({ errors: ['timeout-or-duplicate'] });
+      expect(app.logs.filter((line) => typeof line.status === 'number' && line.status >= 500 && line.status !== 503)).toEqual([]);
+    } finally {
+      await store.close();
+      await relay.close();
     }
   });
 });
