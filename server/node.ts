@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
-import { maskIp } from './client-ip.js';
+import { maskIp, parseIp } from './client-ip.js';
 import { ConfigError, type AppConfig, type LogLine } from './config.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
@@ -24,6 +24,8 @@ export interface RunningServer {
    * anyone who reaches the port can spend them, and redeem the tokens. Outside production only (there it is refused).
    */
   readonly publicSiteBilled: boolean;
+  /** Whether it listens on a loopback address (127.0.0.0/8, ::1), so that only this machine reaches it. */
+  readonly loopbackOnly: boolean;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
         storeKind: app.config.storeKind,
         host,
         publicSiteBilled,
+        loopbackOnly: isLoopback((server.address() as AddressInfo).address),
         close: () => (closing ??= stopServing(server, sockets, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
@@ -298,6 +301,37 @@ export function listeningUrl(host: string | undefined, port: number): string {
   return `http://${shown}:${port}`;
 }
 
+/** Whether an address the server is bound to takes only this machine's own connections (127.0.0.0/8, ::1). */
+function isLoopback(address: string): boolean {
+  const bytes = parseIp(address);
+  if (!bytes) return false;
+  return bytes.length === 4 ? bytes[0] === 127 : bytes.every((byte, i) => byte === (i === 15 ? 1 : 0));
+}
+
+/**
+ * What the program says on stderr once it listens: where to open it, whether it runs on the sandbox, where its
+ * state lives, and, when the public test site stands in front of billed providers, who can reach it: this machine
+ * only (the default HOST, or a loopback one), else a warning, since anyone who reaches it can spend them.
+ */
+export function startNotes(env: Record<string, string | undefined>, running: Pick<RunningServer, 'host' | 'port' | 'storeKind' | 'publicSiteBilled' | 'loopbackOnly'>): string {
+  const where = listeningUrl(running.host, running.port);
+  const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
+  // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
+  const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
+  const lines = [`carrier-verify listening on ${where}${sandbox}; ${state}`];
+  if (running.publicSiteBilled) {
+    const site = 'the public test site (site key sandbox, its secret published) stands in front of billed providers';
+    lines.push(
+      !env.HOST
+        ? `carrier-verify: ${site}, so it listens on 127.0.0.1 only: set CARRIER_VERIFY_SITES for your sites (or HOST to listen elsewhere)`
+        : running.loopbackOnly
+          ? `carrier-verify: ${site}; HOST keeps it to this machine (${where}): set CARRIER_VERIFY_SITES for your sites`
+          : `carrier-verify: warning: ${site}: anyone who reaches ${where} can spend them and redeem its tokens; set CARRIER_VERIFY_SITES`,
+    );
+  }
+  return lines.map((line) => `${line}\n`).join('');
+}
+
 /**
  * Runs the proxy as a program: reads the environment, listens, logs one line to stderr, stops cleanly on SIGINT
  * and SIGTERM, and exits with 1 and one line naming the setting when the configuration is bad.
@@ -305,18 +339,7 @@ export function listeningUrl(host: string | undefined, port: number): string {
 export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningServer | undefined> {
   try {
     const running = await startServer(env);
-    const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
-    // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
-    const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
-    process.stderr.write(`carrier-verify listening on ${listeningUrl(running.host, running.port)}${sandbox}; ${state}\n`);
-    if (running.publicSiteBilled) {
-      const site = 'the public test site (site key sandbox, its secret published) stands in front of billed providers';
-      process.stderr.write(
-        env.HOST
-          ? `carrier-verify: warning: ${site}: anyone who reaches ${listeningUrl(running.host, running.port)} can spend them and redeem its tokens; set CARRIER_VERIFY_SITES\n`
-          : `carrier-verify: ${site}, so it listens on 127.0.0.1 only: set CARRIER_VERIFY_SITES for your sites (or HOST to listen elsewhere)\n`,
-      );
-    }
+    process.stderr.write(startNotes(env, running));
     const stop = () => void running.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { listeningUrl, startServer } from '../../server/node.js';
+import { listeningUrl, startNotes, startServer } from '../../server/node.js';
 import { keygenLines } from '../../server/keygen.js';
 import { MemoryStore } from '../../server/stores/memory.js';
-import { StoreUnavailableError } from '../../server/stores/types.js';
+import { StoreUnavailableError, type Store } from '../../server/stores/types.js';
 import { generateTokenKey } from '../../server/tokens.js';
 import { postJson, sharedSecrets, testApp } from '../support/app.js';
 
@@ -160,6 +160,21 @@ describe('start-up', () => {
     expect(stderr).not.toContain('sandbox-secret');
   });
 
+  it('warns of the public test site in front of billed providers only when HOST opens it wider than this machine', async () => {
+    const providers = JSON.stringify([{ id: 'vendor', url: 'http://127.0.0.1:9/verify', key: 'vendor-key' }]);
+    const notes = async (HOST: string) => {
+      const env = { PORT: '0', HOST, CARRIER_VERIFY_PROVIDERS: providers };
+      const running = await startServer(env, { log: () => undefined });
+      await running.close();
+      return startNotes(env, running).split('\n')[1];
+    };
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      expect([host, await notes(host)]).toEqual([host, expect.stringMatching(/stands in front of billed providers; HOST keeps it to this machine \(http:\/\/\S+\): set CARRIER_VERIFY_SITES for your sites$/)]);
+    }
+    expect(await notes('0.0.0.0')).toMatch(/^carrier-verify: warning: .* anyone who reaches http:\/\/localhost:\d+ can spend them and redeem its tokens; set CARRIER_VERIFY_SITES$/);
+    expect(await notes('')).toMatch(/so it listens on 127\.0\.0\.1 only: set CARRIER_VERIFY_SITES for your sites \(or HOST to listen elsewhere\)$/);
+  });
+
   it('stops with the setting named when the port is taken or a token key is broken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -193,6 +208,29 @@ describe('a store of the site’s own, given to createApp', () => {
     const app = testApp({ store: sharedStore(), ...(await sharedSecrets()) });
     expect(app.config.storeKind).toBe('redis');
     expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
+  });
+
+  it('says its backend is down with the server entry’s StoreUnavailableError: siteverify a 503 that spends nothing, verify unhindered', async () => {
+    const { StoreUnavailableError: Unavailable } = await import('../../server/index.js');
+    const inner = sharedStore();
+    let down = false;
+    const guard = <T>(use: () => Promise<T>) => (down ? Promise.reject(new Unavailable('the site’s database is away')) : use());
+    const store: Store = {
+      ...inner,
+      hit: (key, ms) => guard(() => inner.hit(key, ms)),
+      claim: (key, ms, value) => guard(() => inner.claim(key, ms, value)),
+      get: (key) => guard(() => inner.get(key)),
+      set: (key, value, ms) => guard(() => inner.set(key, value, ms)),
+    };
+    const app = testApp({ store, ...(await sharedSecrets()) });
+    const token = (await (await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).json()).token as string;
+    down = true;
+    // Limits fall back to this instance's memory and the cache to a miss, as with Redis away.
+    expect((await postJson(app, '/api/verify', { name: '李四', phoneNumber: '18612345678' })).status).toBe(200);
+    const refused = await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token });
+    expect([refused.status, refused.headers.get('retry-after'), (await refused.json()).errors]).toEqual([503, '5', ['internal-error']]);
+    down = false;
+    expect((await (await postJson(app, '/api/siteverify', { secret: 'sandbox-secret', token })).json()).errors).toEqual([]);
   });
 
   it('is this instance’s own when storeKind says memory, or when it is a MemoryStore: no secrets asked, the cache apart', () => {
