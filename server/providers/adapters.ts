@@ -71,11 +71,19 @@ const tencent: Adapter = {
 /** Aliyun `TwoElementsVerification`: `Code` "OK" and `Data.IsConsistent` 1 match, 0 mismatch, 2 no record. */
 const aliyunResults: Readonly<Record<string, Code>> = { '1': ResultCode.match, '0': ResultCode.mismatch, '2': ResultCode.notFound };
 
+/**
+ * Aliyun codes that refuse the number asked about, not the account: the carrier will not let it be looked up (a
+ * virtual operator's 170/171/162/165, a Broadnet number), or it was asked about too often lately. Whoever sends such
+ * numbers must not be able to open the provider's breaker for everyone (see `rejected`). Any other code is the
+ * vendor's own failure, throttling of the account included.
+ */
+const aliyunRejections: ReadonlySet<unknown> = new Set(['OperatorLimit', 'RequestFrequencyLimit']);
+
 const aliyun: Adapter = {
   request: ({ name, phoneNumber }) => ({ InputNumber: phoneNumber, Mask: 'NORMAL', Name: name }),
   read(providerId, json) {
     const answer = objectOf(providerId, json, 'answer');
-    if (answer.Code !== 'OK') throw new UpstreamError('vendor-error', providerId, `Aliyun error ${shown(answer.Code)}`);
+    if (answer.Code !== 'OK') throw new UpstreamError(aliyunRejections.has(answer.Code) ? 'rejected' : 'vendor-error', providerId, `Aliyun error ${shown(answer.Code)}`);
     const data = objectOf(providerId, answer.Data, 'Data');
     const consistent = typeof data.IsConsistent === 'number' ? String(data.IsConsistent) : data.IsConsistent;
     const code = typeof consistent === 'string' && Object.hasOwn(aliyunResults, consistent) ? aliyunResults[consistent] : undefined;

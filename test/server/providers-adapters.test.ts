@@ -108,6 +108,21 @@ describe('vendor codes that are not a result', () => {
     expect(vendor.calls).toBe(9);
   });
 
+  it('keeps an Aliyun provider in service however many numbers the carrier will not let it look up (OperatorLimit, RequestFrequencyLimit)', async () => {
+    const vendor = await upstream('aliyun');
+    const app = appOver([vendor, 'aliyun']);
+    // Aliyun verifies no virtual operator's number (170, 171, 162, 165), which passes every check of the proxy's, and
+    // refuses a number asked about too often: anyone can send such numbers.
+    vendor.fail({ kind: 'json', body: aliyun('OperatorLimit') }, 4);
+    for (let i = 0; i < 4; i++) expect((await verify(app, { name: '张三', phoneNumber: `1700013900${i}` })).status).toBe(502);
+    vendor.fail({ kind: 'json', body: aliyun('RequestFrequencyLimit') }, 4);
+    for (let i = 4; i < 8; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
+    // Eight in a row, past the five failures that open a breaker: the next person is still answered.
+    const { status, body } = await verify(app, { name: '李四', phoneNumber: '18612345678' });
+    expect({ status, code: body.code }).toEqual({ status: 200, code: 'FP00000' });
+    expect(vendor.calls).toBe(9);
+  });
+
   it.each([
     ['a Tencent Result no table has', 'tencent', tencent('2')],
     ['a Tencent answer without Result', 'tencent', { Response: { RequestId: 'r' } }],
