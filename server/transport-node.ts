@@ -1,6 +1,6 @@
 // The Node transport for upstream calls: undici's pooled keep-alive Agent behind the fetch-like `Transport` the app uses.
 import { Agent } from 'undici';
-import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, REQUEST_NOT_SENT, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
+import { ANSWER_TOO_LARGE, callControlKey, DISCARD_MAX_BYTES, DISCARD_MAX_MS, MAX_ANSWER_BYTES, readsCallControl, REQUEST_NOT_SENT, type CallControl, type Transport, type TransportInit, type TransportResponse } from './providers/types.js';
 
 export interface NodeTransportOptions {
   /** Most open connections per upstream origin. */
@@ -18,6 +18,13 @@ export interface NodeTransportOptions {
    * call until its timeout.
    */
   readonly maxResponseBytes?: number;
+  /**
+   * How much of the body of an answer outside 2xx is read after the call has its status (all a provider reads of
+   * it), in bytes and ms, so that its connection serves the next call; DISCARD_MAX_BYTES and DISCARD_MAX_MS when
+   * absent. A body that is larger, or not over by then, has its connection closed instead.
+   */
+  readonly discardBytes?: number;
+  readonly discardMs?: number;
 }
 
 export interface NodeTransport extends Transport {
@@ -141,6 +148,10 @@ interface Lane {
  */
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
   const maxResponseBytes = options.maxResponseBytes ?? MAX_ANSWER_BYTES;
+  const discardBytes = options.discardBytes ?? DISCARD_MAX_BYTES;
+  const discardMs = options.discardMs ?? DISCARD_MAX_MS;
+  /** How to cut each body being discarded now, so that closing the transport need not wait for them. */
+  const discarding = new Set<() => void>();
   const connections = options.connections ?? 128;
   const lanes = new Map<string, Lane>();
   const laneOf = (origin: string): Lane => {
@@ -172,7 +183,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
    * One call through undici's dispatcher with a handler of its own: the answer is collected as it arrives,
    * without the stream object and body mixin `agent.request` puts around every answer. The whole body of a 2xx
    * answer is read before the call resolves, so that a reset mid-answer fails this call rather than a later read;
-   * any other answer resolves at its headers with an empty body.
+   * any other answer resolves at its headers with an empty body, and its body is discarded as it comes (see
+   * `discardBytes`). The call keeps its place among the origin's connections until undici is done with it.
    *
    * No more calls are handed to undici than an origin has connections: the others wait here, `waiting`, where one
    * given up (its timeout passed, or too late to be sent: see the router's SEND_BY) leaves without a trace. Handed
@@ -189,6 +201,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       const chunks: Buffer[] = [];
       let size = 0;
       let dispatched = false;
+      /** Set while the body of an answer outside 2xx is discarded, the call already answered: how to cut it. */
+      let cutDiscard: (() => void) | undefined;
+      let discardTimer: ReturnType<typeof setTimeout> | undefined;
       /** Gives the call up as malformed: its answer is, or says it will be, larger than an answer may be. */
       const tooLarge = (): false => {
         abort?.(Object.assign(new Error(`answer larger than ${maxResponseBytes} bytes`), { code: ANSWER_TOO_LARGE }));
@@ -200,15 +215,39 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
         if (settled) return;
         settled = true;
         unlisten?.();
-        if (dispatched) {
-          lane.active -= 1;
-          startWaiting(lane);
-        }
         if (error) reject(error);
         else resolve(answer!);
       };
-      // Given up while it waits here, a call just ends; once handed to undici, undici ends it.
-      const onAbort = () => (abort ? abort(abortReason(cancel!)) : dispatched || finish(abortReason(cancel!)));
+      /** undici is done with the call: its connection is free (or closed), and a waiting call may start. */
+      const done = (error: Error | null, answer?: TransportResponse) => {
+        if (cutDiscard) {
+          clearTimeout(discardTimer);
+          discarding.delete(cutDiscard);
+          cutDiscard = undefined;
+        }
+        lane.active -= 1;
+        startWaiting(lane);
+        finish(error, answer);
+      };
+      /**
+       * Reads the rest of an answer outside 2xx, already handed over, only to keep its connection: closed instead if
+       * its body says it is larger than `discardBytes`, grows past them, or is not over within `discardMs`.
+       */
+      const discard = (raw: readonly Buffer[]): boolean => {
+        const cut = () => abort?.(new Error('body of an answer outside 2xx not read'));
+        if (declaredLength(raw) > discardBytes) {
+          cut();
+          return false;
+        }
+        size = 0;
+        cutDiscard = cut;
+        discarding.add(cut);
+        discardTimer = setTimeout(cut, discardMs);
+        return true;
+      };
+      // Given up while it waits here, a call just ends; once handed to undici, undici ends it. Once answered, it is
+      // no longer the caller's to give up (a body being discarded has its own limits).
+      const onAbort = () => settled || (abort ? abort(abortReason(cancel!)) : dispatched || finish(abortReason(cancel!)));
       const unlisten = cancel ? listen(cancel, onAbort) : undefined;
       // undici writes a request once it has a connection for it, and calls onConnect just before: until then the
       // call is only waiting to connect, and has not reached the vendor.
@@ -231,12 +270,12 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
             },
             onHeaders(statusCode: number, raw: Buffer[]) {
               // A final answer outside 2xx is read by its status alone (a provider never reads its body): handed
-              // over now, and its connection closed rather than held for a body that may trickle until the timeout,
-              // which would make a call the vendor refused, free to try elsewhere, a timeout that may have been billed.
+              // over now, not held for a body that may trickle until the timeout, which would make a call the vendor
+              // refused, free to try elsewhere, a timeout that may have been billed. Its body is then discarded as it
+              // comes, so that a run of 429s does not pay a new connection (a TLS handshake) each.
               if (statusCode >= 300) {
                 finish(null, answerOf(statusCode, raw, ''));
-                abort?.(new Error(`HTTP ${statusCode}: body not read`));
-                return false;
+                return discard(raw);
               }
               status = statusCode;
               rawHeaders = raw;
@@ -246,18 +285,25 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
             },
             onData(chunk: Buffer) {
               size += chunk.length;
+              if (cutDiscard) {
+                if (size <= discardBytes) return true;
+                cutDiscard();
+                return false;
+              }
               if (size > maxResponseBytes) return tooLarge();
               chunks.push(chunk);
               return true;
             },
             onComplete() {
+              // A discarded body: the call was answered at its headers.
+              if (cutDiscard) return done(null);
               const text = bodiless.has(status) ? '' : utf8.decode(Buffer.concat(chunks, size));
-              finish(null, answerOf(status, rawHeaders, text));
+              done(null, answerOf(status, rawHeaders, text));
             },
             onError(error: Error) {
               // undici calls onConnect just before it writes the request: an error before it (a TLS handshake
               // reset or refused, which Node names no differently from a reset mid-call) left nothing sent.
-              finish(abort ? error : Object.assign(new Error('the request was not sent', { cause: error }), { code: REQUEST_NOT_SENT }));
+              done(abort ? error : Object.assign(new Error('the request was not sent', { cause: error }), { code: REQUEST_NOT_SENT }));
             },
           },
         );
@@ -274,5 +320,11 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     return send(input instanceof Request ? await partsOfRequest(input, init) : partsOf(input, init));
   }
 
-  return Object.assign(transport, { close: () => agent.close(), [readsCallControl]: true as const });
+  /** Cuts the bodies still being discarded (the calls they came with are answered), then closes the pool. */
+  function close(): Promise<void> {
+    for (const cut of [...discarding]) cut();
+    return agent.close();
+  }
+
+  return Object.assign(transport, { close, [readsCallControl]: true as const });
 }

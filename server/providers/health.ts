@@ -6,7 +6,10 @@ export interface BreakerOptions {
   readonly failureThreshold?: number;
   /** How long an open breaker waits before one call may probe the provider (half-open), in ms. */
   readonly halfOpenAfterMs?: number;
-  /** Longest wait after repeated failed probes: the wait doubles from `halfOpenAfterMs` up to this. */
+  /**
+   * Longest wait after repeated failed probes: the wait doubles from `halfOpenAfterMs` up to this. Also the longest
+   * rest a vendor's `Retry-After` buys.
+   */
   readonly maxHalfOpenAfterMs?: number;
 }
 
@@ -32,7 +35,13 @@ export interface ProviderHealth {
   readonly latencyMs: number | null;
   /** Share of traffic routing gives the provider now, relative to its configured weight (0 to 1). */
   readonly healthFactor: number;
-  readonly lastFailure: { readonly failure: UpstreamFailure; readonly at: string } | null;
+  /**
+   * While the breaker is `open`, in how many ms a request may probe the provider again (the rest a vendor's
+   * `Retry-After` asked for included); null in any other state.
+   */
+  readonly retryInMs: number | null;
+  /** The provider's latest failure; `retryAfterMs` when the vendor said how long to leave it alone. */
+  readonly lastFailure: { readonly failure: UpstreamFailure; readonly at: string; readonly retryAfterMs?: number } | null;
 }
 
 /** Weight of the newest call in the moving averages: about the last ten calls count. */
@@ -42,9 +51,10 @@ const MIN_FACTOR = 0.05;
 
 /**
  * A circuit breaker on consecutive failures. Closed, calls go through, and `failureThreshold` failed calls in
- * a row open it. Open, calls are skipped until its wait has passed; the next call is then a probe (half-open)
- * and every other call is skipped while it runs. A good probe closes the breaker and resets the wait; a failed
- * one opens it again for twice as long, up to the longest wait. It only counts: it never wraps the call.
+ * a row open it, as does a single failure whose vendor asked for a rest (`Retry-After`). Open, calls are skipped
+ * until its wait (or that rest) has passed; it is half-open from then: the next call is a probe, and every other
+ * call is skipped while it runs. A good probe closes the breaker and resets the wait; a failed one opens it again
+ * for twice as long, up to the longest wait. It only counts: it never wraps the call.
  *
  * Each call it lets through gets a ticket, the breaker's generation at that moment; opening starts a new one.
  * The outcome of a call that started before the latest opening is not counted: a failure still in flight
@@ -52,9 +62,11 @@ const MIN_FACTOR = 0.05;
  * close it while its probe is out.
  */
 export class CircuitBreaker {
+  /** `open` until its probe is let through, even once its wait is over; `state` tells the two apart. */
   private current: BreakerState = 'closed';
   private failuresInARow = 0;
-  private openedAt = 0;
+  /** When an open breaker lets its probe through, on its clock. */
+  private probeAt = 0;
   private waitMs: number;
   private generation = 0;
 
@@ -67,8 +79,19 @@ export class CircuitBreaker {
     this.waitMs = firstWaitMs;
   }
 
+  /**
+   * What the next call would meet: `half-open` as soon as an open breaker's wait is over, its probe not yet made (the
+   * next call is let through), as well as while the probe runs; `open` only while calls are still kept out.
+   */
   get state(): BreakerState {
-    return this.current;
+    return this.current === 'open' && this.now() >= this.probeAt ? 'half-open' : this.current;
+  }
+
+  /** While calls are kept out (`open`), the ms until a probe may go; null in any other state. */
+  get retryInMs(): number | null {
+    if (this.current !== 'open') return null;
+    const ms = this.probeAt - this.now();
+    return ms > 0 ? ms : null;
   }
 
   /**
@@ -77,7 +100,7 @@ export class CircuitBreaker {
    */
   allow(): number | null {
     if (this.current === 'closed') return this.generation;
-    if (this.current === 'half-open' || this.now() - this.openedAt < this.waitMs) return null;
+    if (this.current === 'half-open' || this.now() < this.probeAt) return null;
     this.current = 'half-open';
     return this.generation;
   }
@@ -92,28 +115,39 @@ export class CircuitBreaker {
   }
 
   /**
-   * An answer that says nothing of the provider's health either way: a probe it ends leaves the breaker open as it
-   * was, its wait already over, so that the next call probes again; a closed breaker's count is left as it is.
+   * An answer that says nothing of the provider's health either way: a probe it ends leaves the breaker as it was
+   * before the probe, open with its wait over (half-open), so that the next call probes again; a closed breaker's
+   * count is left as it is.
    */
   answered(ticket: number): void {
     if (ticket === this.generation && this.current === 'half-open') this.current = 'open';
   }
 
-  failed(ticket: number): void {
+  /**
+   * A failed call. `restMs`, a rest its vendor asked for (Retry-After), opens the breaker at once for that long, up to
+   * the longest wait: the vendor said it would refuse the calls meanwhile, and no longer (a provider that is the only
+   * one is not kept out for a whole wait over a one-second throttle). A breaker that opens by its own count, or a
+   * failed probe, waits its wait or the rest, whichever is longer.
+   */
+  failed(ticket: number, restMs = 0): void {
     if (ticket !== this.generation) return;
+    const rest = Math.min(restMs, this.longestWaitMs);
     // Open, only the probe of this generation can fail: one `answered` ended, which another provider then overruled.
     if (this.current !== 'closed') {
       this.waitMs = Math.min(this.waitMs * 2, this.longestWaitMs);
-      this.open();
+      this.open(Math.max(this.waitMs, rest));
     } else if (++this.failuresInARow >= this.failureThreshold) {
-      this.open();
+      this.open(Math.max(this.waitMs, rest));
+    } else if (rest > 0) {
+      this.open(rest);
     }
   }
 
-  private open(): void {
+  /** Opens the breaker, keeping calls out for `forMs`. */
+  private open(forMs: number): void {
     this.generation += 1;
     this.current = 'open';
-    this.openedAt = this.now();
+    this.probeAt = this.now() + forMs;
     this.failuresInARow = 0;
   }
 }
@@ -158,9 +192,10 @@ export class ProviderHealthState {
   /**
    * Records the outcome of a call that was made; the breaker counts it unless it opened since the call began. A call
    * `rejected` for its input is neither: whoever sends such input must neither open the breaker nor close it, nor
-   * move the provider's share (see `overruled` for a rejection another provider proves wrong).
+   * move the provider's share (see `overruled` for a rejection another provider proves wrong). `retryAfterMs` is the
+   * rest the vendor asked for with its failure, which the breaker grants (a provider without one has none to grant).
    */
-  record(ticket: number, latencyMs: number, failure?: UpstreamFailure): void {
+  record(ticket: number, latencyMs: number, failure?: UpstreamFailure, retryAfterMs?: number): void {
     this.calls += 1;
     if (failure === 'rejected') {
       this.rejected += 1;
@@ -168,17 +203,18 @@ export class ProviderHealthState {
     }
     // A connection refused or broken took no time of the provider's: only answers and timeouts move its latency.
     if (failure === undefined || !UNTIMED_FAILURES.has(failure)) this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
-    if (failure !== undefined) return this.failed(ticket, failure);
+    if (failure !== undefined) return this.failed(ticket, failure, retryAfterMs);
     this.breaker.succeeded(ticket);
     this.errorRate -= SMOOTHING * this.errorRate;
   }
 
   /** A failure of the provider's: for its breaker, its count, its share and the last one shown. */
-  private failed(ticket: number, failure: UpstreamFailure): void {
-    this.breaker.failed(ticket);
+  private failed(ticket: number, failure: UpstreamFailure, retryAfterMs?: number): void {
+    this.breaker.failed(ticket, this.provider.breaker === false ? 0 : (retryAfterMs ?? 0));
     this.failures += 1;
     this.errorRate += SMOOTHING * (1 - this.errorRate);
-    this.lastFailure = { failure, at: new Date().toISOString() };
+    const at = new Date().toISOString();
+    this.lastFailure = retryAfterMs === undefined ? { failure, at } : { failure, at, retryAfterMs };
   }
 
   /**
@@ -205,6 +241,7 @@ export class ProviderHealthState {
 
   snapshot(): ProviderHealth {
     const { id, adapter, weight, timeoutMs } = this.provider;
+    const retryIn = this.breaker.retryInMs;
     return {
       id,
       adapter: adapter ?? 'custom',
@@ -217,6 +254,7 @@ export class ProviderHealthState {
       errorRate: Math.round(this.errorRate * 1000) / 1000,
       latencyMs: this.latency === null ? null : Math.round(this.latency * 10) / 10,
       healthFactor: Math.round(this.healthFactor() * 1000) / 1000,
+      retryInMs: retryIn === null ? null : Math.ceil(retryIn),
       lastFailure: this.lastFailure,
     };
   }

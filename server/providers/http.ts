@@ -1,6 +1,6 @@
 // A provider over HTTP: posts the pair in its vendor's dialect with the bearer key and reads the answer, naming each failure.
 import { adapters, type AdapterName } from './adapters.js';
-import { ANSWER_TOO_LARGE, callControlKey, MAX_ANSWER_BYTES, readsCallControl, REQUEST_NOT_SENT, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
+import { ANSWER_TOO_LARGE, callControlKey, DISCARD_MAX_BYTES, DISCARD_MAX_MS, MAX_ANSWER_BYTES, readsCallControl, REQUEST_NOT_SENT, UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportInit, type TransportResponse, type UpstreamFailure, type VerifyQuery } from './types.js';
 
 export interface HttpProviderOptions {
   readonly id: string;
@@ -59,6 +59,49 @@ function statusFailure(status: number): UpstreamFailure {
   if (status === 303) return 'malformed';
   if (status === 400 || status === 422) return 'rejected';
   return status >= 500 && status !== 503 ? 'server-error' : 'refused';
+}
+
+/**
+ * How long a 429 or 503 asks not to be called again, in ms, from its `Retry-After` (seconds, or an HTTP date);
+ * undefined when it does not say, or says something unreadable or already past. Other statuses' Retry-After is
+ * no rest of the provider's (a redirect's, say).
+ */
+function retryAfterOf(response: TransportResponse): number | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/**
+ * Lets go of the body of an answer the provider reads by its status alone, without waiting on it. A streaming body
+ * (fetch's) is read to its end in the background while it keeps within DISCARD_MAX_BYTES and DISCARD_MAX_MS, which
+ * keeps its keep-alive connection for the next call (a body cancelled before its end closes it); past them it is
+ * cancelled. The Node transport hands over no body here: it does the same itself.
+ */
+function discard(response: TransportResponse): void {
+  const { body } = response;
+  if (!body) return;
+  const release = () => void body.cancel().catch(() => undefined);
+  if (Number(response.headers.get('content-length') ?? 0) > DISCARD_MAX_BYTES) return release();
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = body.getReader();
+  } catch {
+    return release();
+  }
+  let read = 0;
+  const timer = setTimeout(() => void reader.cancel().catch(() => undefined), DISCARD_MAX_MS);
+  const next = (): Promise<void> =>
+    reader.read().then(({ done, value }) => {
+      if (done) return clearTimeout(timer);
+      read += value.byteLength;
+      if (read <= DISCARD_MAX_BYTES) return next();
+      clearTimeout(timer);
+      return reader.cancel();
+    });
+  next().catch(() => clearTimeout(timer));
 }
 
 /** Whether a text takes more than MAX_ANSWER_BYTES in UTF-8; encoded only when its length leaves a doubt. */
@@ -156,8 +199,8 @@ export function createHttpProvider(options: HttpProviderOptions): Provider {
         throw sendFailure(cause, call);
       }
       if (response.status < 200 || response.status > 299) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new UpstreamError(statusFailure(response.status), id, `HTTP ${response.status}`, response.status);
+        discard(response);
+        throw new UpstreamError(statusFailure(response.status), id, `HTTP ${response.status}`, response.status, retryAfterOf(response));
       }
       const text = await readBody(id, response, call);
       return adapter.read(id, parseAnswer(id, response, text));

@@ -32,7 +32,7 @@ export class RoutingError extends UpstreamError {
     cause: UpstreamError,
     readonly attempts: readonly AttemptRecord[],
   ) {
-    super(cause.failure, cause.providerId, cause.message, cause.status);
+    super(cause.failure, cause.providerId, cause.message, cause.status, cause.retryAfterMs);
   }
 
   /** Whether any call the request made may have been billed, not only the last: an earlier provider's may have. */
@@ -237,7 +237,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
       const latencyMs = now() - started;
-      state.record(ticket, latencyMs, failure.failure);
+      state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs);
       if (failure.failure === 'rejected') rejections.push({ state, ticket });
       report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
       return failure;

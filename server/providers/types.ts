@@ -75,6 +75,14 @@ export const REQUEST_NOT_SENT = 'REQUEST_NOT_SENT';
  */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
+/**
+ * How much of the body of an answer outside 2xx is read, in bytes and ms, after the call has been answered by its
+ * status: only so that its keep-alive connection serves the next call, and a run of 429s pays no new connection (a
+ * TLS handshake) each. A body larger or slower than that has its connection closed instead.
+ */
+export const DISCARD_MAX_BYTES = 16 * 1024;
+export const DISCARD_MAX_MS = 1000;
+
 /** How far an upstream call got, as its transport tells it (see CallControl.progress). */
 export type CallPhase = 'waiting' | 'connecting' | 'sent';
 
@@ -104,10 +112,12 @@ export interface TransportInit extends RequestInit {
  * - `unreachable`: no connection (refused, DNS, connect timeout, TLS, or none yet when the provider's timeout
  *   passed): the request never left the proxy.
  * - `refused`: the vendor answered that it did not process the request (HTTP 401, 403, 429, 503 and the other 4xx,
- *   a vendor code for throttling, a daily limit or a bad key): the provider is unfit to answer for now.
- * - `rejected`: the vendor declined this request's name or number as input (HTTP 400 or 422, Tencent -4/-5). It says
- *   nothing against the provider's health, so that a client sending such input cannot open its breaker.
- * - `vendor-error`: the vendor answered that its own engine failed (Tencent -2/-3, an Aliyun error code).
+ *   a vendor code for throttling, a daily limit or a bad key): the provider is unfit to answer for now, and for as
+ *   long as a 429's or 503's Retry-After says (see UpstreamError.retryAfterMs).
+ * - `rejected`: the vendor declined this request's name or number as input (HTTP 400 or 422, Tencent -4/-5, Aliyun
+ *   OperatorLimit and RequestFrequencyLimit). It says nothing against the provider's health, so that a client sending
+ *   such input cannot open its breaker.
+ * - `vendor-error`: the vendor answered that its own engine failed (Tencent -2/-3, any other Aliyun error code).
  * - `reset`: the connection broke after the request was written and before a whole answer came back.
  * - `server-error`: HTTP 5xx other than 503 (500, 502, 504, ...).
  * - `malformed`: an answer that cannot be read: not JSON, an HTML page, JSON of the wrong shape.
@@ -169,6 +179,8 @@ export class UpstreamError extends Error {
     readonly providerId: string,
     message: string,
     readonly status?: number,
+    /** How long the vendor asked not to be called again (`Retry-After` on a 429 or 503), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -187,8 +199,8 @@ export interface TransportResponse {
   readonly headers: { get(name: string): string | null };
   /** The whole body, decoded as UTF-8. */
   text(): Promise<string>;
-  /** Present on a streaming Response, so that an unread body can be released. */
-  readonly body?: { cancel(): Promise<void> } | null;
+  /** Present on a streaming Response, so that a body the provider does not read can be drained or released. */
+  readonly body?: ReadableStream<Uint8Array> | null;
 }
 
 /** The fetch-like function providers call, injected so that Node can use a pooled keep-alive transport. */

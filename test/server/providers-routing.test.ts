@@ -1,9 +1,11 @@
 // The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker, ProviderHealthState } from '../../server/providers/health.js';
 import { callWithTimeout, createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
-import { UpstreamError, type Provider } from '../../server/providers/types.js';
+import { UpstreamError, type Provider, type Transport } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { postJson, testApp } from '../support/app.js';
 import { providerFor, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
@@ -94,10 +96,10 @@ describe('circuit breaker per provider', () => {
     await router.verify(match).catch(() => undefined);
     expect(stateOf(router, 'a')).toBe('open');
     wait(HALF_OPEN_AFTER_MS);
-    // A probe answered with a rejection ends, the breaker still open: the next call probes at once, and its answer closes it.
+    // A probe answered with a rejection ends, the breaker still half-open: the next call probes at once, and its answer closes it.
     a.fail({ kind: 'status', status: 400 }, 1);
     await router.verify(match).catch(() => undefined);
-    expect(stateOf(router, 'a')).toBe('open');
+    expect(stateOf(router, 'a')).toBe('half-open');
     expect((await router.verify(match)).code).toBe('FP00000');
     expect(stateOf(router, 'a')).toBe('closed');
     expect(router.health()[0]).toMatchObject({ calls: 7, failures: 3, rejected: 3 });
@@ -204,11 +206,139 @@ describe('circuit breaker per provider', () => {
     expect(error).toMatchObject({ failure: 'circuit-open', attempts: [{ outcome: 'circuit-open' }, { outcome: 'circuit-open' }] });
     expect(upstreams.map((u) => u.calls)).toEqual(calls);
   });
+
+  it('shows in /healthz and /metrics what the next request would meet, before any call and in each state', async () => {
+    const [a] = upstreams as [MockUpstream];
+    const app = testApp({
+      providers: ['a', 'b'].map((id, index) => providerFor(upstreams[index]!, { id, transport, timeoutMs: TIMEOUT_MS })),
+      routing: { random: () => 0, now: () => now, failureThreshold: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS },
+    });
+    let numbers = 0;
+    // A number of its own each time: the cache would answer a pair asked before without a call.
+    const verify = () => postJson(app, '/api/verify', { name: '张三', phoneNumber: `1390013${String(9000 + numbers++)}` });
+    const shown = async () => {
+      const { providers } = (await (await app.request('/healthz')).json()) as { providers: { id: string; breaker: string; retryInMs: number | null }[] };
+      const metrics = await (await app.request('/metrics')).text();
+      const gauge = /carrier_verify_circuit_state\{provider="a",state="([\w-]+)"\} 1/.exec(metrics)?.[1];
+      const { breaker, retryInMs } = providers.find((p) => p.id === 'a')!;
+      return { breaker, retryInMs, gauge };
+    };
+    expect(await shown()).toEqual({ breaker: 'closed', retryInMs: null, gauge: 'closed' });
+    a.fail({ kind: 'status', status: 500 }, 3);
+    for (let i = 0; i < 3; i++) expect((await verify()).status).toBe(200);
+    expect(await shown()).toEqual({ breaker: 'open', retryInMs: HALF_OPEN_AFTER_MS, gauge: 'open' });
+    wait(HALF_OPEN_AFTER_MS - 1);
+    expect(await shown()).toEqual({ breaker: 'open', retryInMs: 1, gauge: 'open' });
+    // The wait is over: the next request probes the provider, however long none comes. Said `open` until one came.
+    wait(1);
+    expect(await shown()).toEqual({ breaker: 'half-open', retryInMs: null, gauge: 'half-open' });
+    a.fail({ kind: 'slow', delayMs: 100 }, 1);
+    const probe = verify();
+    await expect.poll(() => a.calls).toBe(4);
+    expect(await shown()).toEqual({ breaker: 'half-open', retryInMs: null, gauge: 'half-open' });
+    expect((await probe).status).toBe(200);
+    expect(await shown()).toEqual({ breaker: 'closed', retryInMs: null, gauge: 'closed' });
+  });
+
   it('never opens the sandbox\'s breaker: its faults are on purpose, per number', async () => {
     const app = testApp();
     for (let i = 0; i < 7; i++) expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: sandboxFaults.serverError })).status).toBe(502);
     expect((await postJson(app, '/api/verify', match)).status).toBe(200);
     expect(await (await app.request('/healthz')).json()).toMatchObject({ providers: [{ id: 'sandbox', breaker: 'closed', failures: 7 }] });
+  });
+});
+
+/** A vendor on loopback that refuses its first `refusals` calls with `status` and this Retry-After, then answers a match. */
+async function startRestingVendor(status: number, retryAfter: string, refusals: number) {
+  let calls = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      calls += 1;
+      const resting = calls <= refusals;
+      response.writeHead(resting ? status : 200, { 'content-type': 'application/json', ...(resting ? { 'retry-after': retryAfter } : {}) });
+      response.end(resting ? '{"error":"rest"}' : JSON.stringify({ code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/verify`,
+    get calls() {
+      return calls;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('a vendor that asks for a rest (429 or 503 with Retry-After)', () => {
+  let now = 0;
+  beforeEach(() => void (now = 0));
+  const wait = (ms: number) => void (now += ms);
+  let vendor: Awaited<ReturnType<typeof startRestingVendor>> | undefined;
+  afterEach(async () => {
+    await vendor?.close();
+    vendor = undefined;
+  });
+
+  /** A router over the resting vendor (a) and a mock upstream (b), a first, on the test's clock. */
+  async function restingRouter(status: number, retryAfter: string, options: RouterOptions = {}) {
+    vendor = await startRestingVendor(status, retryAfter, 1);
+    const providers = [providerFor(vendor, { id: 'a', transport, timeoutMs: TIMEOUT_MS }), providerFor(upstreams[1]!, { id: 'b', transport, timeoutMs: TIMEOUT_MS })];
+    return createRouter(providers, { random: () => 0, now: () => now, failureThreshold: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS, ...options });
+  }
+
+  it.each([429, 503])('is left alone after its %i for as long as it asked, then probed, and /healthz says so', async (status) => {
+    const restMs = 30_000;
+    const router = await restingRouter(status, '30');
+    expect((await router.verify(match)).providerId).toBe('b');
+    // One refusal, well short of the three failures that open the breaker: the vendor's word opens it.
+    expect(router.health()[0]).toMatchObject({ breaker: 'open', retryInMs: restMs, failures: 1, lastFailure: { failure: 'refused', retryAfterMs: restMs } });
+    wait(restMs - 1);
+    const skipped = await router.verify(match);
+    expect(skipped.attempts.map((t) => [t.providerId, t.outcome])).toEqual([['a', 'circuit-open'], ['b', 'FP00000']]);
+    expect(vendor!.calls).toBe(1);
+    wait(1);
+    expect(router.health()[0]).toMatchObject({ breaker: 'half-open', retryInMs: null });
+    expect(await router.verify(match)).toMatchObject({ providerId: 'a', code: 'FP00000' });
+    expect(router.health()[0]).toMatchObject({ breaker: 'closed', retryInMs: null });
+    expect(vendor!.calls).toBe(2);
+  });
+
+  it('reads a Retry-After given as an HTTP date', async () => {
+    // The date has whole seconds: 20 s from now, less what the clock had of its second, less the call's few ms.
+    const router = await restingRouter(503, new Date(Date.now() + 20_000).toUTCString());
+    await router.verify(match);
+    const { breaker, retryInMs } = router.health()[0]!;
+    expect(breaker).toBe('open');
+    expect(retryInMs).toBeGreaterThan(18_000);
+    expect(retryInMs).toBeLessThanOrEqual(20_000);
+  });
+
+  it('rests a provider just as long as it asked when that is shorter than a breaker\'s wait: the vendor knows', async () => {
+    const router = await restingRouter(429, '1', { halfOpenAfterMs: 10_000 });
+    await router.verify(match);
+    expect(router.health()[0]).toMatchObject({ breaker: 'open', retryInMs: 1000 });
+    wait(1000);
+    expect(await router.verify(match)).toMatchObject({ providerId: 'a', code: 'FP00000' });
+  });
+
+  it('rests a provider no longer than the longest wait of its breaker, whatever it asks', async () => {
+    const router = await restingRouter(429, '86400', { maxHalfOpenAfterMs: 60_000 });
+    await router.verify(match);
+    expect(router.health()[0]).toMatchObject({ breaker: 'open', retryInMs: 60_000, lastFailure: { retryAfterMs: 86_400_000 } });
+  });
+
+  it.each([
+    ['the Node transport', () => transport],
+    ['the global fetch', () => fetch as Transport],
+  ])('hears the Retry-After through %s', async (_, transportOf) => {
+    vendor = await startRestingVendor(429, '7', 1);
+    const provider = providerFor(vendor, { id: 'a', transport: transportOf(), timeoutMs: TIMEOUT_MS });
+    await expect(callWithTimeout(provider, match)).rejects.toMatchObject({ failure: 'refused', retryAfterMs: 7000 });
   });
 });
 
@@ -255,13 +385,27 @@ describe('the breaker counts only calls that began after it last opened', () => 
   it('doubles its wait after a probe answered with a rejection that another provider then overrules', () => {
     const { b, advance, probe } = probingWithAnOldCallOut();
     b.answered(probe);
-    expect(b.state).toBe('open');
+    expect(b.state).toBe('half-open');
     // Overruled: a failed probe after all. The next probe waits twice as long, not a moment.
     b.failed(probe);
     advance(150);
     expect(b.allow()).toBeNull();
     advance(60);
     expect(b.allow()).not.toBeNull();
+  });
+
+  it('keeps a provider out for the longer of its own wait and the rest its vendor asked for, up to its longest wait', () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    advance(100);
+    // A failed probe: twice the wait is 200 ms, the vendor asked for 500.
+    b.failed(b.allow()!, 500);
+    advance(499);
+    expect(b.allow()).toBeNull();
+    advance(1);
+    // Failed again, the vendor asking for an hour: the longest wait, 1,000 ms, is all it gets.
+    b.failed(b.allow()!, 3_600_000);
+    expect(b.retryInMs).toBe(1000);
   });
 
   it('doubles its wait after a failed probe, whatever older calls report', () => {
@@ -312,6 +456,33 @@ describe('weighted routing', () => {
       counts[providerId] = (counts[providerId] ?? 0) + 1;
     }
     expect(counts).toEqual({ a: 150, b: 50 });
+  });
+
+  /** Uniform numbers in [0, 1) from a seed (mulberry32): a random draw, the same on every run. */
+  function seeded(seed: number) {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+  }
+
+  it('splits traffic among the others by their weights while one provider\'s breaker is open', async () => {
+    const [a] = upstreams as [MockUpstream];
+    a.fail({ kind: 'status', status: 500 });
+    // The breakers on a clock that stands still: a's stays open for the test.
+    const router = routerOver([2, 1, 3], { random: seeded(7), now: () => 0 });
+    while (stateOf(router, 'a') !== 'open') await router.verify(match);
+    const calls = a.calls;
+    const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
+    for (let i = 0; i < 800; i++) counts[(await router.verify(match)).providerId]! += 1;
+    expect(a.calls).toBe(calls);
+    expect(counts.a).toBe(0);
+    // b and c as 1 to 3, within 5 points.
+    expect(counts.b! / 800).toBeCloseTo(0.25, 1);
+    expect(counts.c! / 800).toBeCloseTo(0.75, 1);
   });
 
   it('gives a provider with recent errors less than its weight', async () => {

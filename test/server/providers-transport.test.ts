@@ -1,4 +1,6 @@
 // The Node transport and the HTTP provider: keep-alive reuse, and each transport failure named for the billing policy.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
@@ -7,6 +9,38 @@ import { createNodeTransport, type NodeTransport } from '../../server/transport-
 import { eachVendorAndTransport, handshakeReset, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
+
+/** A vendor on loopback that answers every call 429 at once, and the few bytes of its body 20 ms later. */
+async function refusingWithSlowBody() {
+  let connections = 0;
+  let answersOver = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.on('close', () => (answersOver += 1));
+      response.writeHead(429, { 'content-type': 'application/json', 'content-length': '22' });
+      response.flushHeaders();
+      const timer = setTimeout(() => response.end('{"error":"throttled"} '), 20);
+      response.on('close', () => clearTimeout(timer));
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/verify`,
+    get connections() {
+      return connections;
+    },
+    get answersOver() {
+      return answersOver;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 let transport: NodeTransport;
 let vendor: MockUpstream;
@@ -165,6 +199,32 @@ describe('createNodeTransport', () => {
     }
   });
 
+  it('closes the connection of a refusal whose body is larger than it reads, or not over in time: the call is answered at once all the same', async () => {
+    const small = createNodeTransport({ discardBytes: 10 });
+    const brief = createNodeTransport({ discardMs: 50 });
+    try {
+      // An HTML error page of some 120 bytes, over the 10 this transport reads of a refusal.
+      vendor.fail({ kind: 'html', status: 502 }, 1);
+      expect(await failureOf(callWithTimeout(providerFor(vendor, { id: 'main', transport: small }), match))).toEqual({ failure: 'server-error', maybeBilled: true });
+      await expect.poll(() => vendor.open).toBe(0);
+      // A 429 whose body trickles for good: answered at its status, its connection closed 50 ms on.
+      vendor.fail({ kind: 'trickle', status: 429 }, 1);
+      expect(await failureOf(callWithTimeout(providerFor(vendor, { id: 'main', transport: brief, timeoutMs: 60_000 }), match))).toEqual({ failure: 'refused', maybeBilled: false });
+      await expect.poll(() => vendor.open).toBe(0);
+    } finally {
+      await Promise.all([small.close(), brief.close()]);
+    }
+  });
+
+  it('closes without waiting for the body of a refusal it is still reading', async () => {
+    const patient = createNodeTransport({ discardMs: 60_000 });
+    vendor.fail({ kind: 'trickle', status: 503 });
+    expect(await failureOf(callWithTimeout(providerFor(vendor, { id: 'main', transport: patient }), match))).toEqual({ failure: 'refused', maybeBilled: false });
+    // Were it to wait for the body, which never ends, the test would time out here.
+    await patient.close();
+    await expect.poll(() => vendor.open).toBe(0);
+  });
+
   it('times a silent upstream out through the CallControl: no AbortSignal made, and the pool still answers', async () => {
     vendor.fail({ kind: 'no-answer' }, 1);
     const inner = providerFor(vendor, { id: 'main', transport, timeoutMs: 200 });
@@ -203,6 +263,32 @@ describe.each([
     vendor.fail({ kind: 'reset' });
     expect(await failureOf(callWithTimeout(provider(vendor.url), match))).toEqual({ failure: 'reset', maybeBilled: true });
     expect(vendor.calls).toBe(1);
+  });
+
+  it('keeps its connection through a run of refusals: their small bodies are read, no reason to connect again', async () => {
+    vendor.fail({ kind: 'status', status: 429 });
+    for (let i = 0; i < 10; i++) expect(await failureOf(callWithTimeout(provider(vendor.url), match))).toEqual({ failure: 'refused', maybeBilled: false });
+    vendor.fail(null);
+    expect((await callWithTimeout(provider(vendor.url), match)).code).toBe('FP00000');
+    expect(vendor.calls).toBe(11);
+    // The pool may open a second socket while the first is still being released, never one a call.
+    expect(vendor.connections).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps its connection through refusals whose small body comes a moment after their status', async () => {
+    const slowBody = await refusingWithSlowBody();
+    try {
+      for (let i = 1; i <= 10; i++) {
+        expect(await failureOf(callWithTimeout(provider(slowBody.url), match))).toEqual({ failure: 'refused', maybeBilled: false });
+        // Answered at its status: the next call goes once the answer is over (sent, or cut), so that it may find the
+        // connection free.
+        await expect.poll(() => slowBody.answersOver).toBe(i);
+      }
+      // The pool may open a second socket while the first is still being released, never one a call.
+      expect(slowBody.connections).toBeLessThanOrEqual(2);
+    } finally {
+      await slowBody.close();
+    }
   });
 
   it('names a silent upstream a timeout: maybe billed', async () => {
