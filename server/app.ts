@@ -20,7 +20,7 @@ import { createResultCache, type CacheOutcome } from './cache.js';
 import { createRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
-import { createSiteRegistry, originAllowed, SANDBOX_SITE, type Site } from './sites.js';
+import { createSiteRegistry, originAllowed, SANDBOX_SITE, secretsOf, type Site } from './sites.js';
 import { StoreUnavailableError, type StoreHealth } from './stores/types.js';
 import { holderOf, type TokenError } from './tokens.js';
 
@@ -566,11 +566,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     if (spent) return spent;
     c.set('site', site);
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
-    let binding: { secret: string; name: string; phoneNumber: string } | undefined;
+    let binding: { secret: readonly string[]; name: string; phoneNumber: string } | undefined;
     if (name !== undefined || phoneNumber !== undefined) {
       // Half a pair, or one that is not text, was never verified. The token check normalises the pair as posted.
       if (typeof name !== 'string' || typeof phoneNumber !== 'string') return failure(['binding-mismatch']);
-      binding = { secret: site.secret, name, phoneNumber };
+      // Under any of the site's secrets: a token issued before its secret was replaced was bound under the old one.
+      binding = { secret: secretsOf(site), name, phoneNumber };
     }
     const check = await config.tokens.redeem(token, { siteKey: site.siteKey, ...(binding ? { binding } : {}) }, read);
     c.set('outcome', check.ok ? 'token-accepted' : check.error);

@@ -12,7 +12,7 @@ import type { Provider, Transport } from './providers/types.js';
 import { createHasher, randomSecret, type Hasher, type HasherFactory } from './privacy.js';
 import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRegistryFactory, type Metrics } from './metrics.js';
 import { parseOperatorToken, type OperatorAccess } from './monitoring.js';
-import { SANDBOX_SITE, type Site } from './sites.js';
+import { SANDBOX_SITE, secretsOf, type Site } from './sites.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store, StoreHealth } from './stores/types.js';
 import { createTokenService, type TokenKeyConfig, type TokenService } from './tokens.js';
@@ -194,10 +194,13 @@ const providerSchema = z.strictObject({
   adapter: z.enum(adapterNames).optional(),
 });
 
+// A line break read from a secret's file (or a space pasted with it) would be a secret the backend never sends.
+const siteSecretSchema = z.string().min(SECRET_MIN_LENGTH).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or line breaks');
+
 const siteSchema = z.strictObject({
   siteKey: z.string().min(1).max(128),
-  // A line break read from a secret's file (or a space pasted with it) would be a secret the backend never sends.
-  secret: z.string().min(SECRET_MIN_LENGTH).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or line breaks'),
+  secret: siteSecretSchema,
+  previousSecrets: z.array(siteSecretSchema).max(4).optional(),
   origins: z.array(z.string().refine(isOriginPattern, 'an origin exactly as a browser sends it, such as https://example.com (lower case, no default port, no path), or http://localhost:* for any port')),
 });
 
@@ -320,9 +323,11 @@ export function loadConfig(given: Record<string, string | undefined>, transport:
   }
   const duplicateKey = sites && firstDuplicate(sites.map((site) => site.siteKey));
   if (duplicateKey !== undefined) throw new ConfigError('CARRIER_VERIFY_SITES', `site key "${duplicateKey}" is listed twice`);
-  if (sites && firstDuplicate(sites.map((site) => site.secret)) !== undefined) {
+  if (sites && firstDuplicate(sites.flatMap((site) => [...new Set(secretsOf(site))])) !== undefined) {
     throw new ConfigError('CARRIER_VERIFY_SITES', 'two sites share a secret: each site needs its own');
   }
+  const stale = sites?.find((site) => site.previousSecrets?.some((old, index, all) => old === site.secret || all.indexOf(old) !== index));
+  if (stale) throw new ConfigError('CARRIER_VERIFY_SITES', `site "${stale.siteKey}" lists a secret twice: previousSecrets holds only secrets other than its secret`);
   const tokenKeys = env.CARRIER_VERIFY_TOKEN_KEYS
     ? parseJson('CARRIER_VERIFY_TOKEN_KEYS', env.CARRIER_VERIFY_TOKEN_KEYS, z.array(tokenKeySchema).min(1))
     : undefined;

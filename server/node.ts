@@ -10,7 +10,7 @@ import { ConfigError, type AppConfig, type LogLine } from './config.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
-import { SANDBOX_SITE } from './sites.js';
+import { SANDBOX_SITE, secretsOf } from './sites.js';
 
 export interface RunningServer {
   readonly server: ServerType;
@@ -85,7 +85,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     const sockets = new Set<Socket>();
     // The public test site in front of billed providers (development with CARRIER_VERIFY_PROVIDERS and no sites of
     // its own): anyone who reaches the port could spend them, so only this machine may, unless HOST says otherwise.
-    const publicSiteBilled = !app.config.sandbox && app.config.sites.some((site) => site.secret === SANDBOX_SITE.secret);
+    const publicSiteBilled = !app.config.sandbox && app.config.sites.some((site) => secretsOf(site).includes(SANDBOX_SITE.secret));
     const host = env.HOST || (publicSiteBilled ? '127.0.0.1' : '0.0.0.0');
     const log = setup.app.log;
     // What the program answers itself has its access-log line and is counted in /metrics, by its code; a fault of

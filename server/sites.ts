@@ -3,8 +3,13 @@ import { timingSafeEqual } from './privacy.js';
 
 export interface Site {
   readonly siteKey: string;
-  /** Secret the site's backend sends to `/api/siteverify`. */
+  /** Secret the site's backend sends to `/api/siteverify`; new tokens bind their pair under it. */
   readonly secret: string;
+  /**
+   * Secrets being retired, while backends still send them: siteverify takes them as the site's, and tokens bound
+   * under one of them still match their pair. Left out once no backend sends them (see README, Rotating a site's secret).
+   */
+  readonly previousSecrets?: readonly string[];
   /** Allowed origins; `scheme://host:*` allows any port, or none. */
   readonly origins: readonly string[];
 }
@@ -32,6 +37,11 @@ export function originAllowed(site: Site, origin: string): boolean {
   });
 }
 
+/** Every secret a site answers to: its own, then those being retired. */
+export function secretsOf(site: Site): readonly string[] {
+  return site.previousSecrets?.length ? [site.secret, ...site.previousSecrets] : [site.secret];
+}
+
 export interface SiteRegistry {
   /** The site a request is for: its `siteKey`, or the sandbox site when that is the only one. */
   resolve(siteKey: string | undefined): Site | null;
@@ -46,6 +56,6 @@ export function createSiteRegistry(sites: readonly Site[]): SiteRegistry {
   return {
     resolve: (siteKey) => (siteKey === undefined ? onlySandbox : byKey.get(siteKey) ?? null),
     anyAllows: (origin) => sites.some((site) => originAllowed(site, origin)),
-    bySecret: (secret) => sites.find((site) => timingSafeEqual(site.secret, secret)) ?? null,
+    bySecret: (secret) => sites.find((site) => secretsOf(site).some((own) => timingSafeEqual(own, secret))) ?? null,
   };
 }

@@ -75,8 +75,11 @@ export interface VerifyTokenOptions {
   readonly jwks: JSONWebKeySet;
   /** The site the token must have been issued to. */
   readonly siteKey: string;
-  /** With `secret`, `name` and `phoneNumber`: the pair the token must have been issued for, as typed (normalised here). */
-  readonly binding?: { readonly secret: string; readonly name: string; readonly phoneNumber: string };
+  /**
+   * With `secret`, `name` and `phoneNumber`: the pair the token must have been issued for, as typed (normalised
+   * here). `secret` is the site's secret, or, while it is being replaced, its secrets: a token matches under any.
+   */
+  readonly binding?: { readonly secret: string | readonly string[]; readonly name: string; readonly phoneNumber: string };
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
 }
@@ -147,12 +150,20 @@ function nowOf(now: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** The binding as given, if it is one: text secret, name and number (a pair that is not text was never verified). */
-function bindingOf(binding: unknown): { secret: string; name: string; phoneNumber: string } | null {
+/** The most secrets a binding is checked under: a site's own and those being retired. */
+const MAX_BINDING_SECRETS = 5;
+
+/**
+ * The binding as given, if it is one: text secret (or a few), name and number (a pair that is not text was never
+ * verified).
+ */
+function bindingOf(binding: unknown): { secrets: readonly string[]; name: string; phoneNumber: string } | null {
   if (!isJsonObject(binding)) return null;
   const { secret, name, phoneNumber } = binding;
-  if (typeof secret !== 'string' || secret === '' || typeof name !== 'string' || typeof phoneNumber !== 'string') return null;
-  return { secret, name, phoneNumber };
+  const secrets: unknown[] = Array.isArray(secret) ? secret : [secret];
+  if (secrets.length === 0 || secrets.length > MAX_BINDING_SECRETS || secrets.some((one) => typeof one !== 'string' || one === '')) return null;
+  if (typeof name !== 'string' || typeof phoneNumber !== 'string') return null;
+  return { secrets: secrets as string[], name, phoneNumber };
 }
 
 /**
@@ -207,9 +218,9 @@ async function checkClaims(signed: TokenCheck, options: Pick<VerifyTokenOptions,
     if (!binding) return { ok: false, error: 'binding-mismatch' };
     const phone = checkPhone(binding.phoneNumber);
     const name = checkName(binding.name);
-    if (!phone.ok || !name.ok || !timingSafeEqual(claims.subject, await tokenSubject(binding.secret, phone.value, name.value))) {
-      return { ok: false, error: 'binding-mismatch' };
-    }
+    if (!phone.ok || !name.ok) return { ok: false, error: 'binding-mismatch' };
+    const subjects = await Promise.all(binding.secrets.map((secret) => tokenSubject(secret, phone.value, name.value)));
+    if (!subjects.some((subject) => timingSafeEqual(claims.subject, subject))) return { ok: false, error: 'binding-mismatch' };
   }
   return { ok: true, claims };
 }

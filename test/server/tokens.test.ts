@@ -523,6 +523,58 @@ describe('verifyToken for backends that check offline', () => {
   });
 });
 
+describe('a site secret being replaced', () => {
+  const oldSecret = shop.secret;
+  const newSecret = 'shop-secret-2026-12-0123456789abcdef0123';
+  const rotated: Site = { ...shop, secret: newSecret, previousSecrets: [oldSecret] };
+  const pair = { name: '张三', phoneNumber: '13800138000' };
+  const bound = { name: '张 三', phoneNumber: '138 0013 8000' };
+
+  it('redeems a token issued before the change, with the new secret or the old, bound to its pair', async () => {
+    const key = await generateTokenKey('k1');
+    const before = testApp({ sites: [shop], tokenKeys: [key] });
+    const early = await verified(before, 'shop', pair);
+    const during = testApp({ sites: [rotated], tokenKeys: [key] });
+    expect(await siteverify(during, { secret: newSecret, token: early, ...bound })).toMatchObject({ status: 200, body: { success: true, siteKey: 'shop' } });
+    // A backend not yet given the new secret still redeems a token issued now.
+    const late = await verified(during, 'shop', pair);
+    expect(await siteverify(during, { secret: oldSecret, token: late, ...bound })).toMatchObject({ body: { success: true } });
+    // Bound to another pair it is still refused, whichever secret is sent.
+    const third = await verified(during, 'shop', pair);
+    expect(await siteverify(during, { secret: oldSecret, token: third, name: '李四', phoneNumber: '13800138000' })).toMatchObject({ body: { success: false, errors: ['binding-mismatch'] } });
+  });
+
+  it('refuses the old secret once it is no longer listed', async () => {
+    const after = testApp({ sites: [{ ...shop, secret: newSecret }] });
+    const token = await verified(after, 'shop', pair);
+    expect(await siteverify(after, { secret: oldSecret, token })).toMatchObject({ body: { success: false, errors: ['invalid-input-secret'] } });
+    expect(await siteverify(after, { secret: newSecret, token })).toMatchObject({ body: { success: true } });
+  });
+
+  it('lets a backend that checks offline bind under both secrets', async () => {
+    const key = await generateTokenKey('k1');
+    const before = testApp({ sites: [shop], tokenKeys: [key] });
+    const jwks = await (await before.request('/.well-known/jwks.json')).json();
+    const token = await verified(before, 'shop', pair);
+    const options = { jwks, siteKey: 'shop' };
+    await expect(verifyToken(token, { ...options, binding: { secret: [newSecret, oldSecret], ...bound } })).resolves.toMatchObject({ ok: true });
+    await expect(verifyToken(token, { ...options, binding: { secret: newSecret, ...bound } })).resolves.toEqual({ ok: false, error: 'binding-mismatch' });
+    for (const secret of [[], [''], [newSecret, 7], Array(6).fill(oldSecret)]) {
+      await expect(verifyToken(token, { ...options, binding: { secret, ...bound } as never })).resolves.toEqual({ ok: false, error: 'binding-mismatch' });
+    }
+  });
+
+  it('is configured in CARRIER_VERIFY_SITES, each secret a site\'s alone', () => {
+    const env = (sites: unknown) => ({ CARRIER_VERIFY_SITES: JSON.stringify(sites) });
+    expect(loadConfig(env([rotated])).app.sites).toEqual([rotated]);
+    expect(() => loadConfig(env([rotated, { ...bank, secret: oldSecret }]))).toThrow(/^CARRIER_VERIFY_SITES: two sites share a secret/);
+    expect(() => loadConfig(env([{ ...shop, previousSecrets: [shop.secret] }]))).toThrow(/^CARRIER_VERIFY_SITES: site "shop" lists a secret twice/);
+    expect(() => loadConfig(env([{ ...rotated, previousSecrets: [oldSecret, oldSecret] }]))).toThrow(/lists a secret twice/);
+    expect(() => loadConfig(env([{ ...shop, previousSecrets: ['short'] }]))).toThrow(/^CARRIER_VERIFY_SITES: .*previousSecrets/);
+    expect(() => loadConfig(env([{ ...shop, previousSecrets: 'old' }]))).toThrow(/^CARRIER_VERIFY_SITES: .*previousSecrets/);
+  });
+});
+
 describe('sites in the configuration', () => {
   it('refuses the sandbox site and an ephemeral key in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'a', url: 'https://a.example/v', key: 'k' }]) })).toThrow(ConfigError);
