@@ -757,13 +757,14 @@ export class CarrierVerify extends LitElement {
 
   #onPhoneInput(event: InputEvent): void {
     const input = event.target as HTMLInputElement;
+    const type = event.inputType ?? '';
+    const next = editPhoneInput(this._phoneValue, input.value, input.selectionStart!, type, this.#replacedSelection);
+    // Each regrouping is an edit of its own in the field's history, just after the edit it grouped: an undo or a redo
+    // that stops between the two goes on to the next, so that one Ctrl+Z takes back one keystroke, grouped (that
+    // step's own input event does the rest).
+    if (next.value !== input.value && type.startsWith('history') && document.execCommand(type.slice(7))) return;
     // Mid-composition the input method owns the text; it is grouped once the composition ends.
-    if (!event.isComposing) {
-      const caret = input.selectionStart ?? input.value.length;
-      this.#showPhone(input, editPhoneInput(this._phoneValue, input.value, caret, event.inputType ?? '', this.#replacedSelection));
-    }
-    this._phoneValue = input.value;
-    this.#edited('phone');
+    this.#showPhone(input, event.isComposing ? null : next);
   }
 
   /** Whether the edit about to happen replaces a selection (read before it, since the input event comes after). */
@@ -772,41 +773,41 @@ export class CarrierVerify extends LitElement {
     this.#replacedSelection = input.selectionStart !== input.selectionEnd;
   }
 
-  /**
-   * A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. The
-   * grouped text goes in as an edit of the browser's own (`insertText`), so that undo takes the paste back and the
-   * page hears the `input` event as for typing; only where the browser has no such command is the value set.
-   */
+  /** A paste is grouped in one step, so `+86 138-0013-8000` lands as `138 0013 8000` with the caret after it. */
   #onPhonePaste(event: ClipboardEvent): void {
     const text = event.clipboardData?.getData('text');
     const input = event.target as HTMLInputElement;
     if (!text || input.readOnly) return;
     event.preventDefault();
-    const start = input.selectionStart ?? input.value.length;
-    const next = pastePhoneInput(input.value, text, start, input.selectionEnd ?? start);
-    // The command edits the focused field (its input event runs #onPhoneInput, which finds the text grouped).
-    if (this.shadowRoot?.activeElement === input) {
-      input.setSelectionRange(0, input.value.length);
-      document.execCommand('insertText', false, next.value);
-    }
-    // Whatever the browser made of the command (none, or an edit of its own), the field shows the grouped paste.
-    this.#showPhone(input, next);
-    if (this._phoneValue !== next.value) {
-      this._phoneValue = next.value;
-      this.#edited('phone');
-    }
+    this.#showPhone(input, pastePhoneInput(input.value, text, input.selectionStart!, input.selectionEnd!));
   }
 
   #onPhoneCompositionEnd(event: CompositionEvent): void {
     const input = event.target as HTMLInputElement;
-    this.#showPhone(input, formatPhoneInput(input.value, input.selectionStart ?? input.value.length));
-    this._phoneValue = input.value;
+    this.#showPhone(input, formatPhoneInput(input.value, input.selectionStart!));
   }
 
-  #showPhone(input: HTMLInputElement, next: { value: string; caret: number }): void {
-    if (input.value !== next.value) input.value = next.value;
+  /**
+   * Shows the number field's edit grouped (`next`, none mid-composition), with the caret beside the digit it was at,
+   * and takes it as the field's text. The grouped text goes in as an edit of the browser's own (`insertText` over the
+   * field), so that undo and redo walk through it as through typing (a value set by script empties the field's
+   * history) and the page hears an `input` event as for typing; only where the browser makes nothing of the command
+   * (none, or the field not focused) is the value set.
+   */
+  #showPhone(input: HTMLInputElement, next: { value: string; caret: number } | null): void {
     // Moving the caret of a field that is not focused would pull the focus to it in some browsers.
-    if (this.shadowRoot?.activeElement === input) input.setSelectionRange(next.caret, next.caret);
+    const focused = this.shadowRoot?.activeElement === input;
+    if (next) {
+      if (focused && input.value !== next.value) {
+        input.select();
+        // Its input event comes back here (in #onPhoneInput), the text found grouped.
+        document.execCommand('insertText', false, next.value);
+      }
+      if (input.value !== next.value) input.value = next.value;
+      if (focused) input.setSelectionRange(next.caret, next.caret);
+    }
+    this._phoneValue = input.value;
+    this.#edited('phone');
   }
 
   /**

@@ -1,10 +1,21 @@
-// How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, paste, carrier hint,
+// How <carrier-verify> feels to a person, in Chromium with real keystrokes: grouping and caret, undo, input methods, paste,
 // languages, each state with its next step, keyboard use, theming and reduced motion.
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, executeServerCommand, resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { InvalidEvent, VerifiedEvent, VerifyErrorEvent } from '../../widget/events.js';
 import { attempt, clickMiddle, fill, nextFrame, parts, paste, setText, widget } from './helpers.js';
+
+/** Presses Ctrl with `key`, as for undo (`z`) and redo (`y`). */
+async function withControl(key: string): Promise<void> {
+  await sendKeys({ down: 'Control' });
+  await sendKeys({ press: key });
+  await sendKeys({ up: 'Control' });
+}
+
+/** An input method's composition through DevTools: the text shown while composing, then the text committed. */
+const compose = (text: string) => executeServerCommand('devtools', { method: 'Input.imeSetComposition', params: { text, selectionStart: text.length, selectionEnd: text.length } });
+const commit = (text: string) => executeServerCommand('devtools', { method: 'Input.insertText', params: { text } });
 
 /** Puts the caret in the number field at `at`, as a click there would. */
 async function caretAt(el: CarrierVerify, value: string, at: number): Promise<HTMLInputElement> {
@@ -75,6 +86,67 @@ describe('typing a number', () => {
     await sendKeys({ type: '186' });
     expect(phone.value).to.equal('186');
     expect(phone.selectionStart).to.equal(3);
+  });
+
+  it('takes back one edit at a time with undo, grouped as it was, the caret where it was, and puts each back with redo', async () => {
+    const el = await widget();
+    const { phone, hint } = parts(el);
+    phone.focus();
+    await sendKeys({ type: '13800138000' });
+    phone.setSelectionRange(7, 7);
+    await sendKeys({ press: 'Backspace' });
+    expect(phone.value).to.equal('138 0038 000');
+    const steps: [string, number | null][] = [];
+    for (let i = 0; i < 12; i++) {
+      await withControl('z');
+      steps.push([phone.value, phone.selectionStart]);
+    }
+    // The deleted digit comes back with the caret after it, then each typed digit goes, across the group spaces.
+    expect(steps).to.deep.equal([
+      ['138 0013 8000', 7],
+      ['138 0013 800', 12],
+      ['138 0013 80', 11],
+      ['138 0013 8', 10],
+      ['138 0013', 8],
+      ['138 001', 7],
+      ['138 00', 6],
+      ['138 0', 5],
+      ['138', 3],
+      ['13', 2],
+      ['1', 1],
+      ['', 0],
+    ]);
+    for (let i = 0; i < 4; i++) await withControl('y');
+    await el.updateComplete;
+    expect(phone.value).to.equal('138 0');
+    // The element follows the field through its history: the carrier of 138 is named again.
+    expect(hint.textContent).to.equal('中国移动号段');
+  });
+
+  it('leaves digits an input method is composing as they are, and groups them once committed', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '138 0013 800', 4);
+    await compose('５');
+    await compose('５６');
+    // Mid-composition nothing is regrouped or moved under the input method.
+    expect([phone.value, phone.selectionStart]).to.deep.equal(['138 ５６0013 800', 6]);
+    await commit('５６');
+    expect([phone.value, phone.selectionStart]).to.deep.equal(['138 5600 13800', 6]);
+  });
+
+  it('neither checks nor moves a name while an input method composes it, a refusal shown before included', async () => {
+    const el = await widget();
+    await attempt(el, '张', '13800138000', 'cv-invalid');
+    const { name } = parts(el);
+    expect([el.shadowRoot!.activeElement, parts(el).nameError.textContent]).to.deep.equal([name, '姓名至少 2 个汉字']);
+    await compose('s');
+    await compose('san');
+    await el.updateComplete;
+    expect([name.value, name.selectionStart, parts(el).nameError.textContent, name.getAttribute('aria-invalid')]).to.deep.equal(['张san', 4, '', 'false']);
+    await compose('三');
+    await commit('三');
+    await el.updateComplete;
+    expect([name.value, name.selectionStart, parts(el).nameError.textContent]).to.deep.equal(['张三', 2, '']);
   });
 
   it('asks for a phone keypad and offers autofill of the name and the number', async () => {
