@@ -8,7 +8,7 @@ import { matchLang, messages, type Lang, type Messages } from './locales.js';
 import { editPhoneInput, formatPhoneInput, pastePhoneInput, typedSegment } from './phone-input.js';
 import { styles } from './styles.js';
 import { tokenLifetime } from './token.js';
-import { checkName, checkPhone, checkRequest, normalizePhone, type NameReason, type PhoneCheck, type RequestCheck } from './validation.js';
+import { checkName, checkPhone, checkRequest, normalizePhone, type Field, type NameReason, type PhoneCheck, type RequestCheck } from './validation.js';
 
 /** Where a verification stands. */
 export type Status = 'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error';
@@ -254,6 +254,8 @@ export class CarrierVerify extends LitElement {
   #shownLang: Lang | undefined;
   #stopWatchingLang: (() => void) | undefined;
   #replacedSelection = false;
+  /** The field whose error is read out as the focus moves to it, rather than by its live region (see #focusWrong). */
+  #quiet: Field | null = null;
 
   constructor() {
     super();
@@ -414,19 +416,25 @@ export class CarrierVerify extends LitElement {
    * set to a non-string from script) is what the proxy would refuse as `INVALID_REQUEST`.
    */
   #refusal(request: Extract<RequestCheck, { ok: false }>): Outcome {
-    if (request.field === null) {
-      this._nameError = null;
-      this._phoneError = null;
-      return errorOutcome('INVALID_REQUEST', 'The name, the number and the site key must be strings');
-    }
-    const name = checkName(this._nameValue);
-    const phone = checkPhone(this._phoneValue);
+    this._nameError = this._phoneError = null;
+    if (request.field === null) return errorOutcome('INVALID_REQUEST', 'The name, the number and the site key must be strings');
+    this.#check('name');
+    this.#check('phone');
     this.#refusals += 1;
     this.requestUpdate();
-    this._nameError = name.ok ? null : name.reason;
-    this._phoneError = phone.ok ? null : phone;
     const { ok: _, ...detail } = request;
     return { status: 'invalid', detail };
+  }
+
+  /** Shows what is wrong with a field as it stands; one its check passes keeps what it shows (the proxy's refusal, say). */
+  #check(field: Field): void {
+    if (field === 'name') {
+      const name = checkName(this._nameValue);
+      if (!name.ok) this._nameError = name.reason;
+    } else {
+      const phone = checkPhone(this._phoneValue);
+      if (!phone.ok) this._phoneError = phone;
+    }
   }
 
   /**
@@ -514,7 +522,7 @@ export class CarrierVerify extends LitElement {
         this.dispatchEvent(new NotFoundEvent(outcome.detail));
         break;
       case 'invalid':
-        void this.updateComplete.then(() => this.#focusField(outcome.detail.field));
+        this.#focusWrong(outcome.detail.field);
         this.dispatchEvent(new InvalidEvent(outcome.detail));
         break;
       case 'error':
@@ -526,7 +534,7 @@ export class CarrierVerify extends LitElement {
           const { field } = outcome.refused;
           if (field === 'name') this._nameError = outcome.refused.reason;
           else this._phoneError = { ok: false, reason: outcome.refused.reason };
-          if (this.matches(':focus-within')) void this.updateComplete.then(() => this.#focusField(field));
+          if (this.matches(':focus-within')) this.#focusWrong(field);
         }
         this.dispatchEvent(new VerifyErrorEvent(outcome.detail));
         break;
@@ -640,8 +648,29 @@ export class CarrierVerify extends LitElement {
   /** The element within that had the focus as this update began. */
   #focusedBefore: Element | null = null;
 
-  #focusField(field: 'name' | 'phone'): void {
+  #focusField(field: Field): void {
     this.renderRoot.querySelector<HTMLInputElement>(`#${field}`)?.focus();
+  }
+
+  /**
+   * Moves the focus to a wrong field once its error is shown. There its error is read out with the focus, as the
+   * field's description: its live region keeps quiet this once, so that it is said once. A field that has the focus
+   * already is not read out again, and its region speaks (a refusal repeated too, see #renderError).
+   */
+  #focusWrong(field: Field): void {
+    this.#quiet = this.shadowRoot?.activeElement?.id === field ? null : field;
+    void this.updateComplete.then(() => this.#focusField(field));
+  }
+
+  /**
+   * A field left with text its check refuses says so as the person moves on; never while typing, since an edit
+   * clears the field's error. Not a field left empty (tabbed through), nor one left for Verify, whose press checks
+   * both fields and says it once, the layout unmoved under the press; nor one that keeps the focus as the window
+   * loses it (a look at another app for the rest of the number).
+   */
+  #onBlur(event: FocusEvent): void {
+    const input = event.target as HTMLInputElement;
+    if (input.value && this.shadowRoot!.activeElement !== input && event.relatedTarget !== this.renderRoot.querySelector('[part=button]')) this.#check(input.id as Field);
   }
 
   /** @internal */
@@ -730,7 +759,8 @@ export class CarrierVerify extends LitElement {
    * number), which another number does not share: another number may be tried at once, and the wait comes back
    * with the refused number.
    */
-  #edited(field: 'name' | 'phone'): void {
+  #edited(field: Field): void {
+    this.#quiet = null;
     if (field === 'name') this._nameError = null;
     else this._phoneError = null;
     if (this.#numberWait || !this.#retryCountdown.running) {
@@ -964,9 +994,10 @@ export class CarrierVerify extends LitElement {
             aria-invalid=${nameError ? 'true' : 'false'}
             aria-describedby="name-error name-hint"
             @input=${this.#onNameInput}
+            @blur=${this.#onBlur}
           />
           <div id="name-hint" class="hint" part="name-hint">${nameError ? '' : t.nameHint}</div>
-          <div id="name-error" class="error" part="error" aria-live="polite">${this.#renderError(nameError)}</div>
+          <div id="name-error" class="error" part="error" aria-live=${this.#quiet === 'name' ? 'off' : 'polite'}>${this.#renderError(nameError)}</div>
         </div>
         <div class="field" part="field phone-field">
           <label for="phone" part="label">${t.phoneLabel}</label>
@@ -987,9 +1018,10 @@ export class CarrierVerify extends LitElement {
             @input=${this.#onPhoneInput}
             @paste=${this.#onPhonePaste}
             @compositionend=${this.#onPhoneCompositionEnd}
+            @blur=${this.#onBlur}
           />
           <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
-          <div id="phone-error" class="error" part="error" aria-live="polite">${this.#renderError(phoneError)}</div>
+          <div id="phone-error" class="error" part="error" aria-live=${this.#quiet === 'phone' ? 'off' : 'polite'}>${this.#renderError(phoneError)}</div>
         </div>
         ${this.#renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>

@@ -235,6 +235,67 @@ describe('pasting a number', () => {
   });
 });
 
+describe('leaving a field', () => {
+  for (const [lang, nameReason, phoneReason] of [
+    ['zh-CN', '目前仅支持中文姓名（可含间隔号“·”）', '手机号应为 11 位数字'],
+    ['zh-TW', '目前僅支援中文姓名（可含間隔號「·」）', '手機號碼應為 11 位數字'],
+    ['en', 'Only names in Chinese characters are supported (parts joined by ·)', 'Enter all 11 digits of the mobile number'],
+  ] as const) {
+    it(`says what is wrong with a field as the person leaves it, never while they type (${lang})`, async () => {
+      const page = await fixture<HTMLDivElement>(html`<div><carrier-verify lang=${lang}></carrier-verify><input id="next" /></div>`);
+      const el = page.querySelector<CarrierVerify>('carrier-verify')!;
+      await el.updateComplete;
+      const heard: string[] = [];
+      for (const type of ['cv-invalid', 'cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-error']) el.addEventListener(type, () => heard.push(type));
+      const { name, phone, nameError, phoneError } = parts(el);
+      el.focus();
+      await sendKeys({ type: 'Zhang' });
+      await el.updateComplete;
+      expect(nameError.textContent).to.equal('');
+      await sendKeys({ press: 'Tab' });
+      await el.updateComplete;
+      expect([nameError.textContent, name.getAttribute('aria-invalid'), el.shadowRoot!.activeElement]).to.deep.equal([nameReason, 'true', phone]);
+      // The start of a number is no mistake while it is being typed; left unfinished, it is.
+      await sendKeys({ type: '138001' });
+      await el.updateComplete;
+      expect([phone.value, phoneError.textContent]).to.deep.equal(['138 001', '']);
+      await clickMiddle(page.querySelector('#next')!);
+      await resetMouse();
+      await el.updateComplete;
+      expect([phoneError.textContent, phone.getAttribute('aria-invalid')]).to.deep.equal([phoneReason, 'true']);
+      // Nothing was sent or tried: no event, and the element waits for the person's Verify.
+      expect([heard, el.status]).to.deep.equal([[], 'idle']);
+      // Back in the field, the first keystroke takes the error away.
+      phone.focus();
+      await sendKeys({ type: '3' });
+      await el.updateComplete;
+      expect([phoneError.textContent, phone.getAttribute('aria-invalid')]).to.deep.equal(['', 'false']);
+    });
+  }
+
+  it('says nothing of a field tabbed through empty, of one left for Verify (whose press checks it), or as the window loses the focus', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const { phone, nameError, phoneError } = parts(el);
+    el.focus();
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ type: '13800' });
+    // The person looks at another app for the rest of the number: the field keeps the focus as the window loses it.
+    phone.dispatchEvent(new FocusEvent('blur'));
+    await el.updateComplete;
+    expect([nameError.textContent, phoneError.textContent]).to.deep.equal(['', '']);
+    await sendKeys({ press: 'Tab' });
+    await el.updateComplete;
+    expect([el.shadowRoot!.activeElement, phoneError.textContent]).to.deep.equal([parts(el).button, '']);
+    // Verify says it, once, with the event of the attempt, and takes the person to the first wrong field.
+    const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
+    await sendKeys({ press: 'Enter' });
+    expect((await invalid).detail).to.deep.equal({ field: 'name', reason: 'empty' });
+    await el.updateComplete;
+    expect([nameError.textContent, phoneError.textContent]).to.deep.equal(['Enter your name', 'Enter all 11 digits of the mobile number']);
+    expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
+  });
+});
+
 describe('the carrier hint', () => {
   for (const [typed, lang, shown] of [
     ['138', 'zh-CN', '中国移动号段'],

@@ -1,8 +1,8 @@
 // What a screen reader is told: Chromium's own accessibility tree (DevTools `Accessibility.getFullAXTree`), the
 // names, descriptions, states and live regions it computes across the shadow root, in each state a person meets.
 import { expect, html } from '@open-wc/testing';
-import { executeServerCommand } from '@web/test-runner-commands';
-import { attempt, fill, parts, widget } from './helpers.js';
+import { executeServerCommand, resetMouse, sendKeys } from '@web/test-runner-commands';
+import { attempt, clickMiddle, fill, parts, widget } from './helpers.js';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 import type { CarrierVerifyEventMap } from '../../widget/events.js';
 
@@ -99,6 +99,42 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
   it('a name in Latin letters: the name field is invalid, focused, and its reason replaces the hint', async () => {
     const name = one((await heardAfter('Zhang San', '13800138000', 'cv-invalid')).all, 'textbox', 'Name');
     expect([name.states.invalid, name.states.focused, name.description]).to.deep.equal(['true', true, 'Only names in Chinese characters are supported (parts joined by ·)']);
+  });
+
+  it('says each reason once: with the focus at the field it moves to, from its live region at a field the focus stays out of or is already in', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const nameReason = 'Only names in Chinese characters are supported (parts joined by ·)';
+    const phoneReason = 'Enter all 11 digits of the mobile number';
+    /** The texts of the live regions that speak (the status region, empty here, aside). */
+    const spoken = (all: Heard[]) => all.filter((node) => node.states.live === 'polite' && node.text).map((node) => node.text);
+    el.fill({ name: 'Zhang', phoneNumber: '1380' });
+    await el.updateComplete;
+    await clickMiddle(parts(el).button);
+    await resetMouse();
+    await el.updateComplete;
+    let all = await heard();
+    // The focus went from Verify to the name field, which is read out with its reason: that is the once for it.
+    const name = one(all, 'textbox', 'Name');
+    expect([name.states.focused, name.description]).to.deep.equal([true, nameReason]);
+    expect(spoken(all)).to.deep.equal([phoneReason]);
+    // Enter again in the name field: the focus stays, so its reason is spoken from its region this time.
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    all = await heard();
+    expect(spoken(all)).to.deep.equal([nameReason, phoneReason]);
+    // A reason shown as the person leaves a field (the number, back to the name) is spoken from its region, the
+    // focus being elsewhere.
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'End' });
+    await sendKeys({ type: '7' });
+    await el.updateComplete;
+    expect(spoken(await heard())).to.deep.equal([nameReason]);
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
+    await el.updateComplete;
+    all = await heard();
+    expect([one(all, 'textbox', 'Name').states.focused, spoken(all)]).to.deep.equal([true, [nameReason, phoneReason]]);
   });
 
   it('while the proxy is asked, the button says so and is busy and unavailable, and the status region says it too', async () => {
