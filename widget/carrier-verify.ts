@@ -588,7 +588,21 @@ export class CarrierVerify extends LitElement {
     this.#syncForm();
     const lifetime = tokenLifetime(token);
     this.#expiresAt = lifetime === null ? Infinity : Date.now() + lifetime;
-    if (lifetime !== null) this.#expiryTimer = setTimeout(() => this.#clearToken('expired'), lifetime);
+    this.#timeExpiry();
+  }
+
+  /**
+   * Times what is left of the token's life, as it comes, as the page is shown again and as the element is put (back)
+   * in the page; a token whose time has run out by the clock (the device slept, or the element was out of the page
+   * meanwhile) goes as expired at once. Out of the page no timer runs: one would hold a removed element in memory
+   * for the token's whole life.
+   */
+  #timeExpiry(): void {
+    clearTimeout(this.#expiryTimer);
+    const left = this.#expiresAt - Date.now();
+    if (!this.#token || left === Infinity) return;
+    if (left > 0) this.#expiryTimer = setTimeout(() => this.#clearToken('expired'), left);
+    else this.#clearToken('expired');
   }
 
   /**
@@ -597,9 +611,8 @@ export class CarrierVerify extends LitElement {
    * again after the device slept, whose timers stood still, a token whose time ran out goes as expired.
    */
   #onPageShown = (event: Event): void => {
-    if (!this.#token) return;
     if ((event as PageTransitionEvent).persisted) this.#clearToken('restored');
-    else if (Date.now() >= this.#expiresAt) this.#clearToken('expired');
+    this.#timeExpiry();
   };
 
   /**
@@ -703,6 +716,7 @@ export class CarrierVerify extends LitElement {
     // Properties a page set before the definition loaded (Angular's bindings, a script before the script tag) wait
     // for the first update: made now, so that a page awaiting whenDefined() finds them, its form the validity.
     this.performUpdate();
+    this.#timeExpiry();
     addEventListener('pageshow', this.#onPageShown);
     document.addEventListener('visibilitychange', this.#onPageShown);
     this.#stopWatchingLang = onPageLangChange(() => {
@@ -715,6 +729,7 @@ export class CarrierVerify extends LitElement {
     this.#stopWatchingLang?.();
     removeEventListener('pageshow', this.#onPageShown);
     document.removeEventListener('visibilitychange', this.#onPageShown);
+    clearTimeout(this.#expiryTimer);
     // Moved elsewhere in the page (a form put into a dialog, a framework re-parenting it) is not gone: an attempt
     // under way is cancelled only if the element is still out of the document once the move is over.
     queueMicrotask(() => this.isConnected || this.#cancel());

@@ -25,6 +25,29 @@ function submitted(form: HTMLFormElement): Promise<boolean> {
   });
 }
 
+/**
+ * Holds the page's timers of a minute or more (a token's expiry) instead of running them: `elapse()` runs those still
+ * held, as if their time had come, so that a test need not wait minutes. Shorter ones run as ever.
+ */
+function holdLongTimers() {
+  const { setTimeout: set, clearTimeout: clear } = window;
+  const held = new Map<number, () => void>();
+  let id = -1;
+  window.setTimeout = ((handler: () => void, delay = 0, ...rest: unknown[]) => {
+    if (delay < 60_000) return set(handler, delay, ...rest);
+    held.set(id, handler);
+    return id--;
+  }) as typeof window.setTimeout;
+  window.clearTimeout = ((timer?: number) => (held.delete(timer!) ? undefined : clear(timer))) as typeof window.clearTimeout;
+  return {
+    elapse: () => {
+      // Each runs once, and not if an earlier one cleared it.
+      for (const [timer, handler] of [...held]) if (held.delete(timer)) handler();
+    },
+    restore: () => Object.assign(window, { setTimeout: set, clearTimeout: clear }),
+  };
+}
+
 async function verify(el: CarrierVerify, name = '张三', phoneNumber = '13800138000') {
   el.fill({ name, phoneNumber });
   const outcome = await el.verify();
@@ -154,6 +177,40 @@ describe('<carrier-verify> in a form', () => {
     el.lang = 'en';
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('expired');
+  });
+
+  it('times the token only while in the page: out of it no timer runs; put back, it goes when its time is up, at once if that has passed', async () => {
+    const { form, el } = await signupForm();
+    const heard: string[] = [];
+    el.addEventListener('cv-cleared', (event) => heard.push(event.detail.reason));
+    const timers = holdLongTimers();
+    const now = Date.now;
+    try {
+      await verify(el);
+      // Out of the page when the token's time comes: nothing runs for it (a timer would hold the element in memory).
+      el.remove();
+      timers.elapse();
+      expect([el.status, heard]).to.deep.equal(['verified', []]);
+      // Put back 100 s on, within its 290 s: kept, and it goes when what is left of its time has passed.
+      Date.now = () => now() + 100_000;
+      form.prepend(el);
+      expect([el.status, heard, form.checkValidity()]).to.deep.equal(['verified', [], true]);
+      timers.elapse();
+      expect(heard).to.deep.equal(['expired']);
+      // Out of the page past its time: put back, it goes as expired at once, before the form can send it.
+      Date.now = now;
+      await verify(el);
+      el.remove();
+      Date.now = () => now() + 292_000;
+      form.prepend(el);
+      expect([el.token, heard, form.checkValidity()]).to.deep.equal([null, ['expired', 'expired'], false]);
+    } finally {
+      Date.now = now;
+      timers.restore();
+    }
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('已过期');
   });
 
   it('fires cv-cleared whenever a token it held goes, and says why, with the token already gone', async () => {
