@@ -55,6 +55,11 @@ const DEFAULT_FIELD_NAME = 'carrier-verify-token';
  * pair filled in by the page) are a new attempt at once.
  */
 const ANSWER_SETTLE_MS = 500;
+/**
+ * A privacy policy address the notice links: http(s), or relative (no scheme before its first `/`, `?` or `#`). Any
+ * other scheme, `javascript:` first (a script run in the page by a press on the notice), gets no link.
+ */
+const LINKABLE = /^(https?:|[^:]*([/?#]|$))/i;
 /** What a press inside the element is left to the browser on: its own controls and links. */
 const PRESSABLE = 'input, button, a[href], [tabindex]';
 
@@ -209,7 +214,7 @@ export class CarrierVerify extends LitElement {
   #disabled = false;
   /** Colour theme: `light` (default), `dark`, or `auto` to follow `prefers-color-scheme`. */
   declare theme: 'light' | 'dark' | 'auto' | undefined;
-  /** URL of the site's privacy policy, linked from the notice. */
+  /** URL of the site's privacy policy, linked from the notice: http(s) or relative (another scheme, `javascript:` say, is not linked). */
   declare privacyPolicy: string | undefined;
   /**
    * Form field that carries the verified name, normalised as the proxy checked it, beside the token: what the
@@ -1041,7 +1046,7 @@ export class CarrierVerify extends LitElement {
         ${this.#renderActions(t, disabled)}
         <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>
         <p class="privacy" part="privacy">
-          ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
+          ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy && LINKABLE.test(this.privacyPolicy) ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
         </p>
       </form>
     `;

@@ -31,6 +31,46 @@ describe('<carrier-verify> privacy notice', () => {
     expect(notice(el).textContent!.trim()).to.match(/match\. See privacy policy$/);
   });
 
+  it('links a policy only at an http(s) or a relative address: a javascript: or data: one gets no link', async () => {
+    const el = await fixture<CarrierVerify>(html`<carrier-verify lang="en"></carrier-verify>`);
+    const linked = () => notice(el).querySelector('a')?.getAttribute('href') ?? null;
+    const shown: [string, string | null][] = [];
+    for (const href of [
+      'https://shop.example/privacy',
+      'HTTP://shop.example/privacy',
+      '//shop.example/privacy',
+      '/privacy',
+      'privacy.html',
+      '../legal/privacy?v=2#data',
+      'javascript:alert(document.cookie)',
+      'JavaScript:alert(1)',
+      ' javascript:alert(1)',
+      'java\tscript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:msgbox(1)',
+    ]) {
+      el.setAttribute('privacy-policy', href);
+      await el.updateComplete;
+      shown.push([href, linked()]);
+    }
+    expect(shown).to.deep.equal([
+      ['https://shop.example/privacy', 'https://shop.example/privacy'],
+      ['HTTP://shop.example/privacy', 'HTTP://shop.example/privacy'],
+      ['//shop.example/privacy', '//shop.example/privacy'],
+      ['/privacy', '/privacy'],
+      ['privacy.html', 'privacy.html'],
+      ['../legal/privacy?v=2#data', '../legal/privacy?v=2#data'],
+      ['javascript:alert(document.cookie)', null],
+      ['JavaScript:alert(1)', null],
+      [' javascript:alert(1)', null],
+      ['java\tscript:alert(1)', null],
+      ['data:text/html,<script>alert(1)</script>', null],
+      ['vbscript:msgbox(1)', null],
+    ]);
+    // The notice itself stays, without its link.
+    expect(notice(el).textContent).to.contain('only to check with your carrier');
+  });
+
   it('shows no link without a policy, and the site\'s own content in the privacy slot', async () => {
     const bare = await fixture<CarrierVerify>(html`<carrier-verify></carrier-verify>`);
     expect(notice(bare).querySelector('a')).to.equal(null);
