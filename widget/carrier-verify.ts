@@ -387,8 +387,8 @@ export class CarrierVerify extends LitElement {
     this.#retryCountdown.stop();
     const controller = new AbortController();
     // A proxy that never answers (a stalled network, a load balancer holding the request) ends as NETWORK_ERROR:
-    // fetch rejects with this reason, not with an AbortError.
-    const timer = setTimeout(() => controller.abort(new DOMException('No answer in time', 'TimeoutError')), CarrierVerify.timeout);
+    // fetch rejects with this reason, not with an AbortError (its text would be read by no one: the event words it).
+    const timer = setTimeout(() => controller.abort(new DOMException('', 'TimeoutError')), CarrierVerify.timeout);
     const body = { name: request.name, phoneNumber: request.phoneNumber, ...(request.siteKey ? { siteKey: request.siteKey } : {}) };
     this.#sentWith = this.#settings;
     let resolve!: (outcome: Outcome) => void;
