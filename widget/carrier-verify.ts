@@ -683,12 +683,20 @@ export class CarrierVerify extends LitElement {
   /**
    * A field left with text its check refuses says so as the person moves on; never while typing, since an edit
    * clears the field's error. Not a field left empty (tabbed through), nor one left for Verify, whose press checks
-   * both fields and says it once, the layout unmoved under the press; nor one that keeps the focus as the window
-   * loses it (a look at another app for the rest of the number).
+   * both fields and says it once; nor one that keeps the focus as the window loses it (a look at another app for the
+   * rest of the number). It says so once the key or the press that moved the focus is up: a reason shown as a press
+   * begins takes a line, which moves what is below the element from under the pointer, and the press misses it.
    */
   #onBlur(event: FocusEvent): void {
     const input = event.target as HTMLInputElement;
-    if (input.value && this.shadowRoot!.activeElement !== input && event.relatedTarget !== this.renderRoot.querySelector('[part=button]')) this.#check(input.id as Field);
+    if (this.shadowRoot!.activeElement === input || event.relatedTarget === this.renderRoot.querySelector('[part=button]')) return;
+    const up = new AbortController();
+    const say = () => {
+      up.abort();
+      // Not a field the person is back in, nor one emptied meanwhile (reset()).
+      if (input.value && this.shadowRoot!.activeElement !== input) this.#check(input.id as Field);
+    };
+    for (const type of ['mouseup', 'keyup']) addEventListener(type, say, { capture: true, signal: up.signal });
   }
 
   /** @internal */

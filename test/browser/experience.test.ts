@@ -273,6 +273,31 @@ describe('leaving a field', () => {
     });
   }
 
+  it('lets a press on what is below the element land: a field left by it says what is wrong once the press is over', async () => {
+    // A number cut short before its carrier hint: its reason takes a line the field did not have, pushing down what is below.
+    const page = await fixture<HTMLDivElement>(html`<div><carrier-verify lang="en"></carrier-verify><button id="below" type="button">Next</button></div>`);
+    const el = page.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    const below = page.querySelector<HTMLButtonElement>('#below')!;
+    let clicks = 0;
+    below.addEventListener('click', () => (clicks += 1));
+    const { phone, phoneError } = parts(el);
+    phone.focus();
+    await sendKeys({ type: '13' });
+    const box = below.getBoundingClientRect();
+    try {
+      await sendMouse({ type: 'move', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+      await sendMouse({ type: 'down' });
+      await el.updateComplete;
+      expect([document.activeElement, below.getBoundingClientRect().top]).to.deep.equal([below, box.top]);
+      await sendMouse({ type: 'up' });
+    } finally {
+      await resetMouse();
+    }
+    await el.updateComplete;
+    expect([clicks, phoneError.textContent, phone.getAttribute('aria-invalid')]).to.deep.equal([1, 'Enter all 11 digits of the mobile number', 'true']);
+  });
+
   it('says nothing of a field tabbed through empty, of one left for Verify (whose press checks it), or as the window loses the focus', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { phone, nameError, phoneError } = parts(el);
