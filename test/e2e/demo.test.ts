@@ -213,6 +213,25 @@ describe('the demo page', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('has controls a finger can press on a phone: 44 px each, the directory\'s rows too', async () => {
+    const phone = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    try {
+      await phone.goto(`http://127.0.0.1:${server.port}/`);
+      await phone.locator('carrier-verify').waitFor();
+      const small = await phone.evaluate(() =>
+        Array.from(document.querySelectorAll('select, button, #directory tbody tr'))
+          .filter((element) => !element.matches('button.fill'))
+          .map((element) => ({ what: element.id || element.textContent!.trim().slice(0, 20), box: element.getBoundingClientRect() }))
+          .filter(({ box }) => box.width < 44 || box.height < 44)
+          .map(({ what, box }) => `${what} ${Math.round(box.width)}x${Math.round(box.height)}`),
+      );
+      expect(small).toEqual([]);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBe(375);
+    } finally {
+      await phone.close();
+    }
+  });
 });
 
 describe('the tunnel the demo page advises when opened away from localhost', () => {
