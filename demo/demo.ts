@@ -3,7 +3,7 @@ import type { CarrierVerify } from '../widget/carrier-verify.js';
 import { ClearedEvent, eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
 import { SANDBOX_SITE } from '../server/sites.js';
-import { snippets, type SnippetId } from './snippets.js';
+import { snippetIds, snippetsFor, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
 import { messages, type Lang } from '../widget/locales.js';
@@ -132,6 +132,9 @@ addEventListener('pageshow', applySwitches);
  * this page that secret is the sandbox site's public one; a real site's stays on its server. A token is good once:
  * submitting the same one again shows the refusal a replay gets.
  */
+/** Where siteverify is, as a backend would name it: under the prefix the app is mounted at, if any. */
+const siteverifyPath = new URL('api/siteverify', document.baseURI).pathname;
+
 async function checkAsBackend(token: string, name: string, phoneNumber: string): Promise<string> {
   try {
     const response = await fetch('api/siteverify', {
@@ -139,9 +142,9 @@ async function checkAsBackend(token: string, name: string, phoneNumber: string):
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ secret: SANDBOX_SITE.secret, token, name, phoneNumber }),
     });
-    return `POST api/siteverify → ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`;
+    return `POST ${siteverifyPath} → ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`;
   } catch (error) {
-    return `POST api/siteverify failed: ${error instanceof Error ? error.message : String(error)}`;
+    return `POST ${siteverifyPath} failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
@@ -174,6 +177,9 @@ widget.addEventListener(ClearedEvent.eventName, () => {
 });
 
 const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[data-snippet]'));
+
+/** The code names this proxy where the page found it: its origin, and the prefix the app is mounted at. */
+const snippets = snippetsFor(new URL('.', document.baseURI).href);
 
 function showSnippet(id: SnippetId): void {
   $('#snippet').textContent = snippets[id];
@@ -213,5 +219,5 @@ $('#copy').addEventListener('click', async () => {
 });
 
 renderDirectory();
-showSnippet('html');
+showSnippet(snippetIds[0]);
 applySwitches();

@@ -97,7 +97,7 @@ describe('the demo page', () => {
     await expect.poll(() => page.locator('#form-output').innerText()).toMatch(
       /^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend, which checks them with siteverify:$/,
     );
-    await expect.poll(() => answer.innerText()).toMatch(/^POST api\/siteverify → 200\n/);
+    await expect.poll(() => answer.innerText()).toMatch(/^POST \/api\/siteverify → 200\n/);
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
       success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
     });
@@ -214,6 +214,54 @@ describe('the demo page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('offers code that works as pasted, for this proxy: the script tag on a page of another localhost origin, and the backend that checks its token with siteverify', { timeout: 30_000 }, async () => {
+    const proxy = `http://127.0.0.1:${server.port}/`;
+    const snippet = async (tab: string) => {
+      await page.locator(tab).click();
+      return page.locator('#snippet').innerText();
+    };
+    const html = await snippet('#tab-html');
+    const backend = await snippet('#tab-backend');
+    for (const text of [await snippet('#tab-react'), await snippet('#tab-vue'), html]) {
+      expect(text).toContain(`endpoint="${proxy}api/verify"`);
+      expect(text).toMatch(/site-key="sandbox"/);
+      expect(text).not.toContain('YOUR_');
+    }
+    expect(backend).toContain(`fetch('${proxy}api/siteverify'`);
+    // A shop of its own origin: its signup page is the script-tag code as copied; its backend, the backend code.
+    const { signup } = (await import(/* @vite-ignore */ `data:text/javascript,${encodeURIComponent(backend)}`)) as { signup: (request: Request) => Promise<Response> };
+    const posted: string[] = [];
+    const shop = createServer((req, res) => {
+      if (req.method !== 'POST') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><body>${html}</body></html>`);
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks).toString();
+        posted.push(body);
+        const answer = await signup(new Request(`http://shop${req.url}`, { method: 'POST', headers: { 'content-type': req.headers['content-type']! }, body }));
+        res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8' }).end(await answer.text());
+      });
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    const other = await browser.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${(shop.address() as AddressInfo).port}/`);
+      await other.getByLabel('Name').fill('王五');
+      await other.getByLabel('Mobile number').fill('13312345678');
+      await other.getByRole('button', { name: 'Verify' }).click();
+      await expect.poll(() => other.evaluate(() => document.querySelector('carrier-verify')!.status)).toBe('verified');
+      await other.getByRole('button', { name: 'Sign up' }).click();
+      await other.waitForURL(/\/signup$/);
+      expect(await other.locator('body').innerText()).toBe('Verified 133****5678');
+      // The same form again, a replay: refused.
+      const again = await signup(new Request('http://shop/signup', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: posted[0] }));
+      expect([again.status, await again.text()]).toEqual([403, 'Not verified: timeout-or-duplicate']);
+    } finally {
+      await other.close();
+      shop.close();
+    }
+  });
+
   it('has controls a finger can press on a phone: 44 px each, the directory\'s rows too', async () => {
     const phone = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     try {
@@ -313,6 +361,13 @@ describe('the demo and monitoring pages with the app mounted under /kyc of a sit
       await mounted.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
       await mounted.getByRole('button', { name: /^验证/ }).click();
       await expect.poll(() => mounted.locator('#log li').first().innerText(), { timeout: 8000 }).toContain('cv-verified');
+      // What a backend is shown, and the code to copy, name the app where it is: under /kyc.
+      await mounted.getByRole('button', { name: /^Submit the form/ }).click();
+      await expect.poll(() => mounted.locator('#form-output-answer').innerText()).toMatch(/^POST \/kyc\/api\/siteverify → 200\n/);
+      expect(await mounted.locator('#snippet').innerText()).toContain(`<script src="${kyc.url}/kyc/carrier-verify.js"></script>`);
+      expect(await mounted.locator('#snippet').innerText()).toContain(`endpoint="${kyc.url}/kyc/api/verify"`);
+      await mounted.locator('#tab-backend').click();
+      expect(await mounted.locator('#snippet').innerText()).toContain(`fetch('${kyc.url}/kyc/api/siteverify'`);
       await mounted.getByRole('link', { name: /Monitoring dashboard/ }).click();
       await mounted.waitForURL(`${kyc.url}/kyc/dashboard`);
       await expect.poll(() => mounted.locator('[data-tile="requests"] .value').textContent()).toBe('1');
