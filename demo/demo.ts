@@ -6,13 +6,19 @@ import { SANDBOX_SITE } from '../server/sites.js';
 import { snippetIds, snippetsFor, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
-import { messages, type Lang } from '../widget/locales.js';
+import { fillIn, pageText, type PageText } from './text.js';
+import { langs, matchLang, messages, type Lang } from '../widget/locales.js';
 
 const widget = $<CarrierVerify>('#widget');
+
+/** The language the page is shown in, the widget's included. */
+let lang: Lang = 'en';
+const text = (): PageText => pageText[lang];
 
 interface Row {
   readonly phoneNumber: string;
   readonly name: string;
+  /** The event and its code; `{after}` where the page says, in its language, when the answer comes. */
   readonly expect: string;
 }
 
@@ -21,7 +27,7 @@ const rows: Row[] = [
   { phoneNumber: sandboxDirectory[0]!.phoneNumber, name: '李四', expect: 'cv-mismatch (FP03333)' },
   { phoneNumber: '13900139000', name: '张三', expect: 'cv-not-found (KYC1101)' },
   { phoneNumber: sandboxFaults.serverError, name: '张三', expect: 'cv-error (UPSTREAM_ERROR)' },
-  { phoneNumber: sandboxFaults.noAnswer, name: '张三', expect: 'cv-error (UPSTREAM_TIMEOUT, after 3 s)' },
+  { phoneNumber: sandboxFaults.noAnswer, name: '张三', expect: 'cv-error (UPSTREAM_TIMEOUT, {after})' },
   { phoneNumber: '12345678901', name: '张三', expect: 'cv-invalid (phone, not-mobile)' },
   { phoneNumber: '13800138000', name: 'Zhang San', expect: 'cv-invalid (name, bad-character)' },
 ];
@@ -42,7 +48,6 @@ function renderDirectory(): void {
     button.type = 'button';
     button.className = 'fill';
     button.textContent = row.phoneNumber;
-    button.setAttribute('aria-label', `${row.phoneNumber} ${row.name}: fill the widget`);
     const number = document.createElement('td');
     number.append(button);
     tr.append(number);
@@ -53,12 +58,22 @@ function renderDirectory(): void {
     name.className = 'name';
     name.textContent = row.name;
     const expect = document.createElement('td');
-    expect.textContent = row.expect;
+    expect.className = 'expect';
     tr.append(name, expect);
     // The button fills on its own click (a press, Enter or Space); the rest of the row is a larger target for a pointer.
     tr.addEventListener('click', fill);
     body.append(tr);
   }
+}
+
+/** The directory's words in the page's language: each row's button name, and how long an answer takes. */
+function labelDirectory(): void {
+  const rowsShown = document.querySelectorAll<HTMLTableRowElement>('#directory tbody tr');
+  rows.forEach((row, index) => {
+    const tr = rowsShown[index]!;
+    tr.querySelector('button')!.setAttribute('aria-label', fillIn(text().fillRow, { phone: row.phoneNumber, name: row.name }));
+    tr.querySelector('.expect')!.textContent = fillIn(row.expect, { after: text().afterTimeout });
+  });
 }
 
 /** Shortens a token for display: the log shows its shape, not something to copy and replay. */
@@ -74,7 +89,7 @@ function logEvent(type: string, detail: unknown): void {
   const item = document.createElement('li');
   item.dataset.event = type;
   const title = document.createElement('strong');
-  title.textContent = `${new Date().toLocaleTimeString()} ${type}`;
+  title.textContent = `${new Date().toLocaleTimeString(lang)} ${type}`;
   const pre = document.createElement('pre');
   pre.textContent = displayDetail(detail);
   item.append(title, pre);
@@ -104,21 +119,73 @@ $('#clear-log').addEventListener('click', () => $('#log').replaceChildren());
 const langSelect = $<HTMLSelectElement>('#lang');
 const themeSelect = $<HTMLSelectElement>('#theme');
 
+/**
+ * An element's text in the page's language, the `data-slot` children it has put back where the text names them
+ * (code, a link, the widget's button label), as they are.
+ */
+function render(element: HTMLElement, template: string): void {
+  const slots = new Map(Array.from(element.querySelectorAll<HTMLElement>(':scope > [data-slot]'), (slot) => [slot.dataset.slot, slot]));
+  element.replaceChildren(...template.split(/\{(\w+)\}/).map((part, index) => (index % 2 ? (slots.get(part) ?? part) : part)));
+}
+
+/** The whole page in the language chosen: its own words, the widget, the log's times, the button a help names. */
 function applyLang(): void {
-  const lang = langSelect.value as Lang;
-  // The widget's language, not the page's: the page stays in English.
+  lang = langSelect.value as Lang;
   widget.lang = lang;
+  document.documentElement.lang = lang;
+  document.title = text().title;
   const label = $<HTMLElement>('#verify-label');
   label.textContent = messages[lang].verify;
   label.lang = lang;
+  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) render(element, text()[element.dataset.text as keyof PageText]);
+  for (const element of document.querySelectorAll<HTMLElement>('[data-label]')) {
+    element.setAttribute('aria-label', text()[element.dataset.label as keyof PageText]);
+  }
+  labelDirectory();
 }
 function applyTheme(): void {
   const theme = themeSelect.value as CarrierVerify['theme'];
   widget.theme = theme;
   document.documentElement.dataset.theme = theme;
 }
-langSelect.addEventListener('change', applyLang);
-themeSelect.addEventListener('change', applyTheme);
+
+/** The switches' choices are kept for the next visit; a browser that keeps nothing (storage off) is no matter. */
+const STORED = { lang: 'carrier-verify-demo:lang', theme: 'carrier-verify-demo:theme' } as const;
+function remember(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Not kept: the page goes on with the choice.
+  }
+}
+function recalled(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+langSelect.addEventListener('change', () => {
+  remember(STORED.lang, langSelect.value);
+  applyLang();
+});
+themeSelect.addEventListener('change', () => {
+  remember(STORED.theme, themeSelect.value);
+  applyTheme();
+});
+
+/**
+ * The choices a visitor made before, else the first of the browser's languages the page speaks (English for
+ * others) and the system's theme.
+ */
+function restoreSwitches(): void {
+  const storedLang = recalled(STORED.lang);
+  langSelect.value = langs.includes(storedLang as Lang)
+    ? storedLang!
+    : (navigator.languages.map(matchLang).find((match) => match !== null) ?? 'en');
+  const storedTheme = recalled(STORED.theme);
+  if (storedTheme && Array.from(themeSelect.options, (option) => option.value).includes(storedTheme)) themeSelect.value = storedTheme;
+}
 // A browser may give the switches back the choices made before the page was left (Back without the back/forward
 // cache, a restored tab): the widget and the page take them as they are shown, at load and whenever shown again.
 function applySwitches(): void {
@@ -144,7 +211,7 @@ async function checkAsBackend(token: string, name: string, phoneNumber: string):
     });
     return `POST ${siteverifyPath} → ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`;
   } catch (error) {
-    return `POST ${siteverifyPath} failed: ${error instanceof Error ? error.message : String(error)}`;
+    return `POST ${siteverifyPath}: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
@@ -158,15 +225,15 @@ $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   const said = $('#form-output');
   const answer = $('#form-output-answer');
   if (typeof token !== 'string') {
-    said.textContent = 'No token yet.';
+    said.textContent = text().noToken;
     answer.textContent = '';
     return;
   }
-  said.textContent = `The form would post carrier-verify-token (${token.length} chars), real_name ${name} and mobile ${phoneNumber} to your backend, which checks them with siteverify:`;
+  said.textContent = fillIn(text().wouldPost, { chars: String(token.length), name, phone: phoneNumber });
   answer.textContent = '…';
   const mine = ++submission;
-  void checkAsBackend(token, name, phoneNumber).then((text) => {
-    if (mine === submission) answer.textContent = text;
+  void checkAsBackend(token, name, phoneNumber).then((reply) => {
+    if (mine === submission) answer.textContent = reply;
   });
 });
 // A token dropped (Change, a row filled over a verified pair, expiry) takes what was said of it along.
@@ -209,15 +276,16 @@ $('#copy').addEventListener('click', async () => {
   clearTimeout(copyStatusTimer);
   try {
     await navigator.clipboard.writeText($('#snippet').textContent ?? '');
-    status.textContent = 'Copied';
+    status.textContent = text().copied;
   } catch {
     // No clipboard (an insecure origin, a denied permission): select the code for the person to copy.
     getSelection()?.selectAllChildren($('#snippet'));
-    status.textContent = `Selected: press ${/Mac|iPhone|iPad/.test(navigator.platform) ? '⌘C' : 'Ctrl+C'}`;
+    status.textContent = fillIn(text().selected, { keys: /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘C' : 'Ctrl+C' });
   }
   copyStatusTimer = setTimeout(() => (status.textContent = ''), 2000);
 });
 
 renderDirectory();
 showSnippet(snippetIds[0]);
+restoreSwitches();
 applySwitches();

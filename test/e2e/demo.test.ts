@@ -65,12 +65,12 @@ describe('the demo page', () => {
   });
 
   it('fills the widget from a row by keyboard, each row a named button', async () => {
-    const fill = page.getByRole('button', { name: '18612345678 李四: fill the widget' });
+    const fill = page.getByRole('button', { name: '18612345678 李四：填入组件' });
     await fill.focus();
     await page.keyboard.press('Enter');
     expect(await page.getByLabel('姓名').inputValue()).toBe('李四');
     expect(await page.getByLabel('手机号').inputValue()).toBe('186 1234 5678');
-    await page.getByRole('button', { name: '13312345678 王五: fill the widget' }).focus();
+    await page.getByRole('button', { name: '13312345678 王五：填入组件' }).focus();
     await page.keyboard.press('Space');
     expect(await page.getByLabel('姓名').inputValue()).toBe('王五');
   });
@@ -84,18 +84,18 @@ describe('the demo page', () => {
     expect(await tryRow('13800000500')).toContain('UPSTREAM_ERROR');
     expect(await tryRow('12345678901')).toContain('"reason": "not-mobile"');
     // The log scrolls once it is long: it is named, and reached by keyboard in any browser, to be scrolled.
-    const log = page.getByRole('list', { name: 'Events' });
+    const log = page.getByRole('list', { name: '事件' });
     await log.focus();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('log');
   });
 
   it('shows what its form would post, and what siteverify tells the backend of it: yes once, then a replay refused', async () => {
     await tryRow('18612345678');
-    const submit = page.getByRole('button', { name: /^Submit the form/ });
+    const submit = page.getByRole('button', { name: /^提交表单/ });
     const answer = page.locator('#form-output-answer');
     await submit.click();
     await expect.poll(() => page.locator('#form-output').innerText()).toMatch(
-      /^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend, which checks them with siteverify:$/,
+      /^表单会把 carrier-verify-token（\d+ 个字符）、real_name 李四 和 mobile 18612345678 发送到你的后端，后端用 siteverify 核对：$/,
     );
     await expect.poll(() => answer.innerText()).toMatch(/^POST \/api\/siteverify → 200\n/);
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
@@ -117,7 +117,7 @@ describe('the demo page', () => {
       const attempt = async (url: string) => {
         await other.goto(url);
         await other.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
-        await other.getByRole('button', { name: /^验证/ }).click();
+        await other.getByRole('button', { name: 'Verify' }).click();
         await expect.poll(() => other.locator('#log li').count(), { timeout: 8000 }).toBeGreaterThan(0);
         return other.locator('#log li').first().innerText();
       };
@@ -204,7 +204,7 @@ describe('the demo page', () => {
   it('switches the widget\'s language and offers the code to copy', async () => {
     await page.selectOption('#lang', 'en');
     await expect.poll(() => page.getByLabel('Mobile number').count()).toBe(1);
-    // The page is in English whatever the widget speaks; its instruction names the widget's button as shown.
+    // The page speaks the language chosen; its instruction names the widget's button as shown.
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     expect(await page.locator('#directory-help').innerText()).toBe('Choose a row to fill the widget, then press Verify.');
     for (const [tab, text] of [['Script tag', 'carrier-verify.js'], ['React', "'carrier-verify/react'"], ['Vue', "'carrier-verify/vue'"]] as const) {
@@ -212,6 +212,67 @@ describe('the demo page', () => {
       await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('puts the whole page in the language chosen, not only the widget, and keeps it and the theme on reload', { timeout: 30_000 }, async () => {
+    const other = await browser.newPage({ locale: 'en-US' });
+    try {
+      await other.goto(`http://127.0.0.1:${server.port}/`);
+      await other.locator('carrier-verify').waitFor();
+      const headings = () => other.getByRole('heading', { level: 2 }).allInnerTexts();
+      expect(await headings()).toEqual(['Try it', 'Sandbox directory', 'Events', 'Embed it']);
+      await other.selectOption('#lang', 'zh-TW');
+      await expect.poll(headings).toEqual(['試試看', '沙盒名錄', '事件', '嵌入程式碼']);
+      expect(await other.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-TW', 'carrier-verify · 運營商二要素核驗 · 示範']);
+      expect(await other.locator('#directory th').allInnerTexts()).toEqual(['手機號碼', '姓名', '預期事件']);
+      expect(await other.locator('#directory-help').innerText()).toBe('選擇一列填入元件，然後按驗證。');
+      expect(await other.locator('#directory tbody tr', { hasText: '13800000504' }).innerText()).toContain('cv-error (UPSTREAM_TIMEOUT, 3 秒後)');
+      expect(await other.getByRole('button', { name: '18612345678 李四：填入元件' }).count()).toBe(1);
+      expect(await other.getByRole('tab').allInnerTexts()).toEqual(['script 標籤', 'React', 'Vue', '後端（siteverify）']);
+      expect(await other.getByRole('list', { name: '事件' }).count()).toBe(1);
+      // No English left in the page's own words: only names of things (the product, code, the frameworks) and the
+      // language switch's own label, for a visitor who reads none of the others.
+      const latin = await other.evaluate(() => {
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const words = new Set<string>();
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (node.parentElement!.closest('pre, code, td, option, [hidden]')) continue;
+          for (const word of node.textContent!.match(/[A-Za-z][\w-]*/g) ?? []) words.add(word);
+        }
+        return [...words].sort();
+      });
+      expect(latin).toEqual(['Language', 'React', 'Vue', 'carrier-verify', 'sandbox', 'script', 'siteverify']);
+      expect(await other.locator('#theme option').allInnerTexts()).toEqual(['淺色', '深色', '跟隨系統']);
+      // The log's times too.
+      await other.locator('#directory tbody tr', { hasText: '12345678901' }).click();
+      await other.getByRole('button', { name: '驗證' }).click();
+      await expect.poll(() => other.locator('#log li strong').first().innerText()).toMatch(/^(上午|下午)\d+:\d\d:\d\d cv-invalid$/);
+      // Chosen once, kept: the page and the widget come back in that language and theme.
+      await other.selectOption('#theme', 'dark');
+      await other.reload();
+      await other.locator('carrier-verify').waitFor();
+      await expect.poll(headings).toEqual(['試試看', '沙盒名錄', '事件', '嵌入程式碼']);
+      expect(await other.evaluate(() => {
+        const widget = document.querySelector('carrier-verify')!;
+        return [widget.lang, widget.theme, document.documentElement.dataset.theme, document.querySelector<HTMLSelectElement>('#theme')!.value];
+      })).toEqual(['zh-TW', 'dark', 'dark', 'dark']);
+      expect(await other.getByLabel('手機號碼').count()).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('opens at first in the browser\'s language and the system\'s theme', async () => {
+    const other = await browser.newPage({ locale: 'zh-HK', colorScheme: 'dark' });
+    try {
+      await other.goto(`http://127.0.0.1:${server.port}/`);
+      await other.locator('carrier-verify').waitFor();
+      expect(await other.getByRole('heading', { level: 2 }).first().innerText()).toBe('試試看');
+      expect(await other.getByRole('button', { name: '驗證' }).count()).toBe(1);
+      expect(await other.evaluate(() => [document.querySelector('carrier-verify')!.theme, getComputedStyle(document.body).backgroundColor])).toEqual(['auto', 'rgb(13, 17, 23)']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('offers code that works as pasted, for this proxy: the script tag on a page of another localhost origin, and the backend that checks its token with siteverify', { timeout: 30_000 }, async () => {
@@ -359,7 +420,7 @@ describe('the demo and monitoring pages with the app mounted under /kyc of a sit
     try {
       await mounted.goto(`${kyc.url}/kyc`);
       await mounted.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
-      await mounted.getByRole('button', { name: /^验证/ }).click();
+      await mounted.getByRole('button', { name: 'Verify' }).click();
       await expect.poll(() => mounted.locator('#log li').first().innerText(), { timeout: 8000 }).toContain('cv-verified');
       // What a backend is shown, and the code to copy, name the app where it is: under /kyc.
       await mounted.getByRole('button', { name: /^Submit the form/ }).click();

@@ -1,0 +1,146 @@
+// The demo page's own words in each of the widget's languages: the language switch changes the whole page.
+import type { Lang } from '../widget/locales.js';
+
+/**
+ * The page's texts. `{name}` stands for an element of the page kept as it is (a `data-slot` child: code, a link,
+ * the widget's button label) or for a value put in by the page (`{phone}`, `{chars}`…).
+ */
+export interface PageText {
+  readonly title: string;
+  readonly intro: string;
+  readonly dashboard: string;
+  readonly tryTitle: string;
+  readonly language: string;
+  readonly theme: string;
+  readonly themeLight: string;
+  readonly themeDark: string;
+  readonly themeAuto: string;
+  readonly originHelp: string;
+  readonly submit: string;
+  readonly noToken: string;
+  readonly wouldPost: string;
+  readonly directoryTitle: string;
+  readonly directoryHelp: string;
+  readonly columnNumber: string;
+  readonly columnName: string;
+  readonly columnExpect: string;
+  readonly fillRow: string;
+  readonly afterTimeout: string;
+  readonly eventsTitle: string;
+  readonly clear: string;
+  readonly codeTitle: string;
+  readonly frameworks: string;
+  readonly tabHtml: string;
+  readonly tabBackend: string;
+  readonly copy: string;
+  readonly copied: string;
+  readonly selected: string;
+}
+
+const en: PageText = {
+  title: 'carrier-verify · 运营商二要素核验 · demo',
+  intro:
+    'Check that a name matches the real-name registration of a Chinese mobile number ({term}), with one {script} tag. This page runs on the embedded {sandbox}: no real data is checked. {dashboard}',
+  dashboard: 'Monitoring dashboard →',
+  tryTitle: 'Try it',
+  language: 'Language',
+  theme: 'Theme',
+  themeLight: 'Light',
+  themeDark: 'Dark',
+  themeAuto: 'Auto (as the system)',
+  originHelp:
+    "The proxy refused this page's origin, {origin}: its sandbox site allows {localhost}, {ipv4} and {ipv6} only. From your machine, open it through a tunnel, {tunnel}, at {local}.",
+  submit: 'Submit the form (sends the token, name and number)',
+  noToken: 'No token yet: verify first.',
+  wouldPost:
+    'The form would post carrier-verify-token ({chars} chars), real_name {name} and mobile {phone} to your backend, which checks them with siteverify:',
+  directoryTitle: 'Sandbox directory',
+  directoryHelp: 'Choose a row to fill the widget, then press {verify}.',
+  columnNumber: 'Mobile number',
+  columnName: 'Name',
+  columnExpect: 'Expected event',
+  fillRow: '{phone} {name}: fill the widget',
+  afterTimeout: 'after 3 s',
+  eventsTitle: 'Events',
+  clear: 'Clear',
+  codeTitle: 'Embed it',
+  frameworks: 'Framework',
+  tabHtml: 'Script tag',
+  tabBackend: 'Backend (siteverify)',
+  copy: 'Copy',
+  copied: 'Copied',
+  selected: 'Selected: press {keys}',
+};
+
+const zhCN: PageText = {
+  title: 'carrier-verify · 运营商二要素核验 · 演示',
+  intro: '只需一个 {script} 标签，即可核验姓名与中国大陆手机号的实名登记是否一致（{term}）。本页使用内置的{sandbox}（沙盒）：不核验任何真实信息。{dashboard}',
+  dashboard: '监控面板 →',
+  tryTitle: '试一试',
+  language: '语言 Language',
+  theme: '主题',
+  themeLight: '浅色',
+  themeDark: '深色',
+  themeAuto: '跟随系统',
+  originHelp:
+    '代理拒绝了本页的来源 {origin}：它的 sandbox 站点只允许 {localhost}、{ipv4} 和 {ipv6}。请在你的电脑上通过隧道 {tunnel} 打开 {local}。',
+  submit: '提交表单（发送令牌、姓名和手机号）',
+  noToken: '还没有令牌：请先验证。',
+  wouldPost: '表单会把 carrier-verify-token（{chars} 个字符）、real_name {name} 和 mobile {phone} 发送到你的后端，后端用 siteverify 核对：',
+  directoryTitle: '沙盒名录',
+  directoryHelp: '选择一行填入组件，然后按{verify}。',
+  columnNumber: '手机号',
+  columnName: '姓名',
+  columnExpect: '预期事件',
+  fillRow: '{phone} {name}：填入组件',
+  afterTimeout: '3 秒后',
+  eventsTitle: '事件',
+  clear: '清空',
+  codeTitle: '嵌入代码',
+  frameworks: '框架',
+  tabHtml: 'script 标签',
+  tabBackend: '后端（siteverify）',
+  copy: '复制',
+  copied: '已复制',
+  selected: '已选中：按 {keys} 复制',
+};
+
+const zhTW: PageText = {
+  title: 'carrier-verify · 運營商二要素核驗 · 示範',
+  intro: '只需一個 {script} 標籤，即可核驗姓名與中國大陸手機號碼的實名登記是否一致（{term}）。本頁使用內建的{sandbox}（沙盒）：不核驗任何真實資料。{dashboard}',
+  dashboard: '監控面板 →',
+  tryTitle: '試試看',
+  language: '語言 Language',
+  theme: '主題',
+  themeLight: '淺色',
+  themeDark: '深色',
+  themeAuto: '跟隨系統',
+  originHelp:
+    '代理拒絕了本頁的來源 {origin}：它的 sandbox 網站只允許 {localhost}、{ipv4} 和 {ipv6}。請在你的電腦上透過通道 {tunnel} 開啟 {local}。',
+  submit: '送出表單（傳送權杖、姓名和手機號碼）',
+  noToken: '還沒有權杖：請先驗證。',
+  wouldPost: '表單會把 carrier-verify-token（{chars} 個字元）、real_name {name} 和 mobile {phone} 傳送到你的後端，後端以 siteverify 核對：',
+  directoryTitle: '沙盒名錄',
+  directoryHelp: '選擇一列填入元件，然後按{verify}。',
+  columnNumber: '手機號碼',
+  columnName: '姓名',
+  columnExpect: '預期事件',
+  fillRow: '{phone} {name}：填入元件',
+  afterTimeout: '3 秒後',
+  eventsTitle: '事件',
+  clear: '清除',
+  codeTitle: '嵌入程式碼',
+  frameworks: '框架',
+  tabHtml: 'script 標籤',
+  tabBackend: '後端（siteverify）',
+  copy: '複製',
+  copied: '已複製',
+  selected: '已選取：按 {keys} 複製',
+};
+
+export const pageText: Record<Lang, PageText> = { 'zh-CN': zhCN, 'zh-TW': zhTW, en };
+
+/** A text with its `{name}`s replaced by the values given; a name not given is left as written. */
+export function fillIn(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
