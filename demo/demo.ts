@@ -175,14 +175,15 @@ themeSelect.addEventListener('change', () => {
 });
 
 /**
- * The choices a visitor made before, else the first of the browser's languages the page speaks (English for
- * others) and the system's theme.
+ * The choices a visitor made before, else the browser's first Chinese language (Traditional for Taiwan, Hong Kong
+ * and Macau), else Simplified Chinese, the widget's own default, and the system's theme. English is a choice of
+ * the switch: the demo shows the widget as the Chinese sites it is made for show it.
  */
 function restoreSwitches(): void {
   const storedLang = recalled(STORED.lang);
   langSelect.value = langs.includes(storedLang as Lang)
     ? storedLang!
-    : (navigator.languages.map(matchLang).find((match) => match !== null) ?? 'en');
+    : (navigator.languages.map(matchLang).find((match) => match === 'zh-CN' || match === 'zh-TW') ?? 'zh-CN');
   const storedTheme = recalled(STORED.theme);
   if (storedTheme && Array.from(themeSelect.options, (option) => option.value).includes(storedTheme)) themeSelect.value = storedTheme;
 }

@@ -117,14 +117,14 @@ describe('the demo page', () => {
       const attempt = async (url: string) => {
         await other.goto(url);
         await other.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
-        await other.getByRole('button', { name: 'Verify' }).click();
+        await other.getByRole('button', { name: /^验证/ }).click();
         await expect.poll(() => other.locator('#log li').count(), { timeout: 8000 }).toBeGreaterThan(0);
         return other.locator('#log li').first().innerText();
       };
       expect(await attempt(`http://devbox.example:${server.port}/`)).toContain('ORIGIN_NOT_ALLOWED');
       const help = other.getByRole('alert');
       expect(await help.isVisible()).toBe(true);
-      expect(await help.innerText()).toContain(`The proxy refused this page's origin, http://devbox.example:${server.port}:`);
+      expect(await help.innerText()).toContain(`代理拒绝了本页的来源 http://devbox.example:${server.port}：`);
       expect(await other.locator('#origin-help-tunnel').innerText()).toBe(`ssh -L ${server.port}:localhost:${server.port} devbox.example`);
       // Where it says to open it, the page verifies, and says nothing of origins.
       const local = await other.locator('#origin-help-local').innerText();
@@ -220,7 +220,11 @@ describe('the demo page', () => {
       await other.goto(`http://127.0.0.1:${server.port}/`);
       await other.locator('carrier-verify').waitFor();
       const headings = () => other.getByRole('heading', { level: 2 }).allInnerTexts();
-      expect(await headings()).toEqual(['Try it', 'Sandbox directory', 'Events', 'Embed it']);
+      // An English browser gets the page in 简体中文 at first, as the widget's default is; English is a choice.
+      expect(await headings()).toEqual(['试一试', '沙盒名录', '事件', '嵌入代码']);
+      await other.selectOption('#lang', 'en');
+      await expect.poll(headings).toEqual(['Try it', 'Sandbox directory', 'Events', 'Embed it']);
+      expect(await other.getByRole('button', { name: 'Verify' }).count()).toBe(1);
       await other.selectOption('#lang', 'zh-TW');
       await expect.poll(headings).toEqual(['試試看', '沙盒名錄', '事件', '嵌入程式碼']);
       expect(await other.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-TW', 'carrier-verify · 運營商二要素核驗 · 示範']);
@@ -420,16 +424,16 @@ describe('the demo and monitoring pages with the app mounted under /kyc of a sit
     try {
       await mounted.goto(`${kyc.url}/kyc`);
       await mounted.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
-      await mounted.getByRole('button', { name: 'Verify' }).click();
+      await mounted.getByRole('button', { name: /^验证/ }).click();
       await expect.poll(() => mounted.locator('#log li').first().innerText(), { timeout: 8000 }).toContain('cv-verified');
       // What a backend is shown, and the code to copy, name the app where it is: under /kyc.
-      await mounted.getByRole('button', { name: /^Submit the form/ }).click();
+      await mounted.getByRole('button', { name: /^提交表单/ }).click();
       await expect.poll(() => mounted.locator('#form-output-answer').innerText()).toMatch(/^POST \/kyc\/api\/siteverify → 200\n/);
       expect(await mounted.locator('#snippet').innerText()).toContain(`<script src="${kyc.url}/kyc/carrier-verify.js"></script>`);
       expect(await mounted.locator('#snippet').innerText()).toContain(`endpoint="${kyc.url}/kyc/api/verify"`);
       await mounted.locator('#tab-backend').click();
       expect(await mounted.locator('#snippet').innerText()).toContain(`fetch('${kyc.url}/kyc/api/siteverify'`);
-      await mounted.getByRole('link', { name: /Monitoring dashboard/ }).click();
+      await mounted.getByRole('link', { name: /监控面板/ }).click();
       await mounted.waitForURL(`${kyc.url}/kyc/dashboard`);
       await expect.poll(() => mounted.locator('[data-tile="requests"] .value').textContent()).toBe('1');
       expect(await mounted.locator('#metrics-path').textContent()).toBe('GET /kyc/metrics');
