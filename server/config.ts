@@ -323,11 +323,12 @@ export function loadConfig(given: Record<string, string | undefined>, transport:
   }
   const duplicateKey = sites && firstDuplicate(sites.map((site) => site.siteKey));
   if (duplicateKey !== undefined) throw new ConfigError('CARRIER_VERIFY_SITES', `site key "${duplicateKey}" is listed twice`);
-  if (sites && firstDuplicate(sites.flatMap((site) => [...new Set(secretsOf(site))])) !== undefined) {
+  // Each site's own secrets first, so that a secret listed twice by one site is not called shared with another.
+  const stale = sites?.find((site) => firstDuplicate(secretsOf(site)) !== undefined);
+  if (stale) throw new ConfigError('CARRIER_VERIFY_SITES', `site "${stale.siteKey}" lists a secret twice: previousSecrets holds only secrets other than its secret`);
+  if (sites && firstDuplicate(sites.flatMap(secretsOf)) !== undefined) {
     throw new ConfigError('CARRIER_VERIFY_SITES', 'two sites share a secret: each site needs its own');
   }
-  const stale = sites?.find((site) => site.previousSecrets?.some((old, index, all) => old === site.secret || all.indexOf(old) !== index));
-  if (stale) throw new ConfigError('CARRIER_VERIFY_SITES', `site "${stale.siteKey}" lists a secret twice: previousSecrets holds only secrets other than its secret`);
   const tokenKeys = env.CARRIER_VERIFY_TOKEN_KEYS
     ? parseJson('CARRIER_VERIFY_TOKEN_KEYS', env.CARRIER_VERIFY_TOKEN_KEYS, z.array(tokenKeySchema).min(1))
     : undefined;

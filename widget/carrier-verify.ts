@@ -815,14 +815,15 @@ export class CarrierVerify extends LitElement {
 
   #onPhoneInput(event: InputEvent): void {
     const input = event.target as HTMLInputElement;
+    // Mid-composition the input method owns the text; it is grouped once the composition ends.
+    if (event.isComposing) return this.#showPhone(input, null);
     const type = event.inputType ?? '';
     const next = editPhoneInput(this._phoneValue, input.value, input.selectionStart!, type, this.#replacedSelection);
     // Each regrouping is an edit of its own in the field's history, just after the edit it grouped: an undo or a redo
     // that stops between the two goes on to the next, so that one Ctrl+Z takes back one keystroke, grouped (that
     // step's own input event does the rest).
     if (next.value !== input.value && type.startsWith('history') && document.execCommand(type.slice(7))) return;
-    // Mid-composition the input method owns the text; it is grouped once the composition ends.
-    this.#showPhone(input, event.isComposing ? null : next);
+    this.#showPhone(input, next);
   }
 
   /** Whether the edit about to happen replaces a selection (read before it, since the input event comes after). */
@@ -858,8 +859,9 @@ export class CarrierVerify extends LitElement {
     if (next) {
       if (focused && input.value !== next.value) {
         input.select();
-        // Its input event comes back here (in #onPhoneInput), the text found grouped.
-        document.execCommand('insertText', false, next.value);
+        // Its input event comes back here (in #onPhoneInput), which finds the text grouped and takes it: only the
+        // caret is left to place.
+        if (document.execCommand('insertText', false, next.value) && input.value === next.value) return input.setSelectionRange(next.caret, next.caret);
       }
       if (input.value !== next.value) input.value = next.value;
       if (focused) input.setSelectionRange(next.caret, next.caret);

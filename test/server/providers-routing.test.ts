@@ -1,6 +1,4 @@
 // The router over real HTTP upstreams: circuit breakers opening, half-opening and closing, weights, health, the billing budget.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker, ProviderHealthState } from '../../server/providers/health.js';
 import { callWithTimeout, createRouter, type AttemptRecord, type RouterOptions } from '../../server/providers/router.js';
@@ -248,37 +246,18 @@ describe('circuit breaker per provider', () => {
   });
 });
 
-/** A vendor on loopback that refuses its first `refusals` calls with `status` and this Retry-After, then answers a match. */
-async function startRestingVendor(status: number, retryAfter: string, refusals: number) {
-  let calls = 0;
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      calls += 1;
-      const resting = calls <= refusals;
-      response.writeHead(resting ? status : 200, { 'content-type': 'application/json', ...(resting ? { 'retry-after': retryAfter } : {}) });
-      response.end(resting ? '{"error":"rest"}' : JSON.stringify({ code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/verify`,
-    get calls() {
-      return calls;
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** A vendor on loopback that refuses its first `refusals` calls with `status` and this Retry-After, then answers. */
+async function startRestingVendor(status: number, retryAfter: string, refusals: number): Promise<MockUpstream> {
+  const vendor = await startMockUpstream();
+  vendor.fail({ kind: 'status', status, headers: { 'retry-after': retryAfter } }, refusals);
+  return vendor;
 }
 
 describe('a vendor that asks for a rest (429 or 503 with Retry-After)', () => {
   let now = 0;
   beforeEach(() => void (now = 0));
   const wait = (ms: number) => void (now += ms);
-  let vendor: Awaited<ReturnType<typeof startRestingVendor>> | undefined;
+  let vendor: MockUpstream | undefined;
   afterEach(async () => {
     await vendor?.close();
     vendor = undefined;

@@ -1,6 +1,4 @@
 // The Node transport and the HTTP provider: keep-alive reuse, and each transport failure named for the billing policy.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
 import { callWithTimeout } from '../../server/providers/router.js';
@@ -9,38 +7,6 @@ import { createNodeTransport, type NodeTransport } from '../../server/transport-
 import { eachVendorAndTransport, handshakeReset, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
 
 const match = { name: '张三', phoneNumber: '13800138000' };
-
-/** A vendor on loopback that answers every call 429 at once, and the few bytes of its body 20 ms later. */
-async function refusingWithSlowBody() {
-  let connections = 0;
-  let answersOver = 0;
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.on('close', () => (answersOver += 1));
-      response.writeHead(429, { 'content-type': 'application/json', 'content-length': '22' });
-      response.flushHeaders();
-      const timer = setTimeout(() => response.end('{"error":"throttled"} '), 20);
-      response.on('close', () => clearTimeout(timer));
-    });
-  });
-  server.on('connection', () => (connections += 1));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/verify`,
-    get connections() {
-      return connections;
-    },
-    get answersOver() {
-      return answersOver;
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 let transport: NodeTransport;
 let vendor: MockUpstream;
@@ -276,19 +242,15 @@ describe.each([
   });
 
   it('keeps its connection through refusals whose small body comes a moment after their status', async () => {
-    const slowBody = await refusingWithSlowBody();
-    try {
-      for (let i = 1; i <= 10; i++) {
-        expect(await failureOf(callWithTimeout(provider(slowBody.url), match))).toEqual({ failure: 'refused', maybeBilled: false });
-        // Answered at its status: the next call goes once the answer is over (sent, or cut), so that it may find the
-        // connection free.
-        await expect.poll(() => slowBody.answersOver).toBe(i);
-      }
-      // The pool may open a second socket while the first is still being released, never one a call.
-      expect(slowBody.connections).toBeLessThanOrEqual(2);
-    } finally {
-      await slowBody.close();
+    vendor.fail({ kind: 'status', status: 429, bodyDelayMs: 20 });
+    for (let i = 1; i <= 10; i++) {
+      expect(await failureOf(callWithTimeout(provider(vendor.url), match))).toEqual({ failure: 'refused', maybeBilled: false });
+      // Answered at its status: the next call goes once the answer is over (sent, or cut), so that it may find the
+      // connection free.
+      await expect.poll(() => vendor.answered).toBe(i);
     }
+    // The pool may open a second socket while the first is still being released, never one a call.
+    expect(vendor.connections).toBeLessThanOrEqual(2);
   });
 
   it('names a silent upstream a timeout: maybe billed', async () => {

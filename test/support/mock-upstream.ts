@@ -14,8 +14,11 @@ import { afterEach, beforeEach } from 'vitest';
 
 /** How the next answers go wrong; `null` answers normally. */
 export type Fault =
-  /** A bare error status, after `delayMs` if given. */
-  | { readonly kind: 'status'; readonly status: number; readonly delayMs?: number }
+  /**
+   * A bare error status with these `headers` (a Retry-After, say), after `delayMs` if given; with `bodyDelayMs`, the
+   * headers go at once and the short body that many ms later.
+   */
+  | { readonly kind: 'status'; readonly status: number; readonly delayMs?: number; readonly headers?: Readonly<Record<string, string>>; readonly bodyDelayMs?: number }
   /** An HTML error page, as a gateway in front of the vendor sends it. */
   | { readonly kind: 'html'; readonly status?: number }
   /** `application/json` that is not JSON (cut off mid-way). */
@@ -56,6 +59,8 @@ export interface MockUpstream {
   readonly connections: number;
   /** TCP connections open now: shows a call given up was closed. */
   readonly open: number;
+  /** Answers over, whole or cut off: a call answered at its headers may still have its body under way. */
+  readonly answered: number;
   readonly requests: readonly RecordedRequest[];
   /** Sets the fault for the answers that follow; `times` limits it to the next that many requests. */
   fail(fault: Fault | null, times?: number): void;
@@ -121,6 +126,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let connections = 0;
+  let answered = 0;
   let fault: Fault | null = null;
   let faultsLeft = Infinity;
 
@@ -132,7 +138,17 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     return current;
   }
 
+  /** Runs `then` in `ms`, unless the answer is over by then; the timer goes with close(). */
+  const later = (response: ServerResponse, ms: number, then: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!response.destroyed) then();
+    }, ms);
+    timers.add(timer);
+  };
+
   const server = createServer(async (request, response) => {
+    response.on('close', () => (answered += 1));
     const body = await readBody(request);
     requests.push({ authorization: request.headers.authorization, body });
     const current = nextFault();
@@ -140,17 +156,15 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       case undefined:
         return sendJson(response, 200, answerFor(dialect, body));
       case 'status': {
+        const text = 'Internal Server Error';
         const answer = () => {
-          response.writeHead(current.status, { 'content-type': 'text/plain' });
-          response.end('Internal Server Error');
+          response.writeHead(current.status, { 'content-type': 'text/plain', 'content-length': String(text.length), ...current.headers });
+          if (current.bodyDelayMs === undefined) return void response.end(text);
+          response.flushHeaders();
+          later(response, current.bodyDelayMs, () => response.end(text));
         };
         if (current.delayMs === undefined) return answer();
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!response.destroyed) answer();
-        }, current.delayMs);
-        timers.add(timer);
-        return;
+        return later(response, current.delayMs, answer);
       }
       case 'html':
         response.writeHead(current.status ?? 200, { 'content-type': 'text/html; charset=utf-8' });
@@ -160,14 +174,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         return response.end('{"code":"FP00000","message":"SUCC');
       case 'reset':
         return request.socket.resetAndDestroy();
-      case 'slow': {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!response.destroyed) sendJson(response, 200, answerFor(dialect, body));
-        }, current.delayMs);
-        timers.add(timer);
-        return;
-      }
+      case 'slow':
+        return later(response, current.delayMs, () => sendJson(response, 200, answerFor(dialect, body)));
       case 'no-answer':
         return;
       case 'bom':
@@ -219,6 +227,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     },
     get open() {
       return sockets.size;
+    },
+    get answered() {
+      return answered;
     },
     requests,
     fail(next, times = Infinity) {
