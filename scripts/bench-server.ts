@@ -1,13 +1,13 @@
 // One server for `npm run bench`, in its own process so that autocannon and the server do not share a core.
 // Usage: bench-server.ts <variant> [upstream URL]; prints `listening <port>` on stderr once it accepts requests.
-import { serve } from '@hono/node-server';
+import { getRequestListener, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jsonAnswer } from '../server/answers.js';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
-import { startServer } from '../server/node.js';
+import { BatchedResponse, startServer } from '../server/node.js';
 import { stdoutLog } from '../server/node-log.js';
 import { sandboxVerdict } from '../server/providers/sandbox.js';
 import type { Transport } from '../server/providers/types.js';
@@ -31,6 +31,12 @@ function listenHono(app: { fetch: (request: Request) => Response | Promise<Respo
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready((server.address() as AddressInfo).port));
 }
 
+/** Serves a Hono app as the proxy's Node server does: its answers of one turn of the event loop sent together. */
+function listenBatched(app: { fetch: (request: Request) => Response | Promise<Response> }): void {
+  const server = createServer({ ServerResponse: BatchedResponse }, getRequestListener(app.fetch));
+  server.listen(0, '127.0.0.1', () => ready((server.address() as AddressInfo).port));
+}
+
 /** A Hono route that relays each body to the upstream through `transport` and answers its code and message. */
 function naiveRelay(upstream: string, transport: Transport): void {
   const app = new Hono();
@@ -50,7 +56,8 @@ function naiveRelay(upstream: string, transport: Transport): void {
  * The proxy's essential work as one straight-line route, with none of its architecture: the same checks, one HMAC
  * a request, a bounded Map as the result cache, the same access-log line (written once a turn, as the proxy
  * does), the same metrics and the same answer with its headers; no router, breaker, timeout, store, limiter or
- * middleware. What this work alone costs against the bare route is where the proxy's target sits.
+ * middleware, served as the proxy's Node server serves it. What this work alone costs against the bare route is
+ * where the proxy's target sits.
  */
 function essentials(): void {
   const hash = nodeHasher('bench-essentials-secret-of-32-characters');
@@ -77,7 +84,7 @@ function essentials(): void {
     metrics.request({ route: 'verify', status: 200, code, site: 'sandbox', provider: 'sandbox', seconds: latencyMs / 1000 });
     return answer;
   });
-  listenHono(app);
+  listenBatched(app);
 }
 
 function ready(port: number): void {
