@@ -4,6 +4,13 @@ import type { StatsPoint } from '../server/metrics-timeline.js';
 import { ResultCode, resultCodes } from '../widget/codes.js';
 import { clock, drawChart, type Series } from './charts.js';
 import { $ } from './dom.js';
+import { dashboardText, type DashboardText } from './dashboard-text.js';
+import { fillIn, initialLang, remember, renderText, STORED_LANG } from './page-lang.js';
+import type { Lang } from '../widget/locales.js';
+
+/** The language the page is shown in: chosen on it or on the demo, else the browser's first the page speaks, else English. */
+let lang: Lang = 'en';
+const t = (): DashboardText => dashboardText[lang];
 
 const TOKEN_KEY = 'carrier-verify-operator-token';
 const params = new URLSearchParams(location.search);
@@ -58,10 +65,10 @@ const codeColors: Record<string, string> = {
 /** The rarer codes (a body too large, a wrong type or method…) share one series, so that no two colours repeat. */
 const OTHER_CODES = 'other';
 const providerColors = ['blue', 'pink', 'teal', 'brown', 'purple', 'grey'].map(seriesColor);
-const codeLabels: Record<string, string> = {
-  [ResultCode.match]: 'FP00000 match',
-  [ResultCode.mismatch]: 'FP03333 mismatch',
-  [ResultCode.notFound]: 'KYC1101 no record',
+/** The result codes with what they say, in the page's language. */
+const codeLabel = (code: string): string => {
+  const said = { [ResultCode.match]: t().codeMatch, [ResultCode.mismatch]: t().codeMismatch, [ResultCode.notFound]: t().codeNotFound }[code];
+  return said === undefined ? code : `${code} ${said}`;
 };
 
 const integer = new Intl.NumberFormat('en');
@@ -105,7 +112,7 @@ function codeSeries(points: readonly StatsPoint[], pick: (p: StatsPoint) => Reco
   const others = codes.filter((code) => !(code in codeColors));
   const series: Series[] = named.map((code) => ({
     key: code,
-    label: codeLabels[code] ?? code,
+    label: codeLabel(code),
     color: codeColors[code]!,
     values: points.map((p) => pick(p)[code] ?? 0),
     summary: count(totals[code] ?? 0),
@@ -117,7 +124,7 @@ function codeSeries(points: readonly StatsPoint[], pick: (p: StatsPoint) => Reco
     {
       key: OTHER_CODES,
       // A fixed name, as the keyboard read-out speaks it at each point; which codes, over the window, in the legend.
-      label: 'other',
+      label: t().other,
       color: seriesColor('other'),
       values: points.map((p) => sum(pick(p))),
       summary: `${count(sum(totals))} (${others.map((code) => `${code} ${count(totals[code] ?? 0)}`).join(', ')})`,
@@ -162,12 +169,13 @@ function renderTiles(stats: Stats): void {
   const matched = totals.requests[ResultCode.match] ?? 0;
   const errors = Object.values(totals.errors).reduce((a, b) => a + b, 0);
   const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
-  setTile('requests', count(requests), `${count(matched)} matched`);
-  setTile('errors', count(errors), requests ? `${percent((errors / requests) * 100)} of requests` : '');
-  setTile('rate-limited', count(totals.rateLimited), requests ? `${percent((totals.rateLimited / requests) * 100)} of requests` : '');
-  setTile('cache', rate === null ? '–' : percent(rate), `${count(totals.cacheHits)} of ${count(totals.cacheLookups)} look-ups`);
-  setTile('billed', count(totals.billedCalls), `at ${price(stats.pricePerCall)} a call`);
-  setTile('cost', money(totals.cost), 'estimated');
+  const share = (part: number) => (requests ? fillIn(t().ofRequests, { share: percent((part / requests) * 100) }) : '');
+  setTile('requests', count(requests), fillIn(t().matched, { n: count(matched) }));
+  setTile('errors', count(errors), share(errors));
+  setTile('rate-limited', count(totals.rateLimited), share(totals.rateLimited));
+  setTile('cache', rate === null ? '–' : percent(rate), fillIn(t().lookUps, { hits: count(totals.cacheHits), lookups: count(totals.cacheLookups) }));
+  setTile('billed', count(totals.billedCalls), fillIn(t().perCall, { price: price(stats.pricePerCall) }));
+  setTile('cost', money(totals.cost), t().estimated);
 }
 
 /** A shared store that is down changes what the figures mean: the page says so above them, and since when. */
@@ -177,13 +185,11 @@ function renderStore(stats: Stats): void {
   note.hidden = store?.state !== 'down' && !store?.warning;
   if (!store || note.hidden) return;
   if (store.state !== 'down') {
-    note.textContent = `The shared store (Redis) may drop keys: ${store.warning}. A used token whose record is dropped could be accepted again.`;
+    note.textContent = fillIn(t().storeMayDrop, { warning: store.warning ?? '' });
     return;
   }
   const why = store.reason ? ` (${store.reason})` : '';
-  note.textContent =
-    `The shared store (Redis) has been down since ${clock(store.since, true)}${why}: each instance counts the rate limits on its own, ` +
-    'the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.';
+  note.textContent = fillIn(t().storeDown, { time: clock(store.since, true), why });
 }
 
 function renderProviders(stats: Stats): void {
@@ -197,7 +203,8 @@ function renderProviders(stats: Stats): void {
       // A provider's failed calls, which a failover answered from another, show here and nowhere else.
       const failed = latency?.failed ?? 0;
       const failures = failed ? `${count(failed)} (${percent((100 * failed) / calls)})` : '0';
-      const cells = [provider, state, count(calls), failures, latency?.p50 != null ? ms(latency.p50) : '–', latency?.p95 != null ? ms(latency.p95) : '–'];
+      const circuit = t().circuit[state as keyof DashboardText['circuit']] ?? state;
+      const cells = [provider, circuit, count(calls), failures, latency?.p50 != null ? ms(latency.p50) : '–', latency?.p95 != null ? ms(latency.p95) : '–'];
       for (const [i, text] of cells.entries()) {
         const cell = document.createElement(i === 0 ? 'th' : 'td');
         if (i === 0) cell.scope = 'row';
@@ -227,39 +234,39 @@ function renderCharts(stats: Stats): void {
     series: codeSeries(points, (p) => p.requests, totals.requests),
     format: count,
     minStep: 1,
-    empty: 'No verify requests in this window',
+    empty: t().emptyRequests,
   });
-  drawChart($('#chart-latency'), { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: 'No upstream calls in this window' });
+  drawChart($('#chart-latency'), { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: t().emptyLatency });
   drawChart($('#chart-errors'), {
     kind: 'bars',
     times,
     stepMs,
     series: [
       ...codeSeries(points, (p) => p.errors, totals.errors),
-      { key: 'rate-limited', label: 'Rate-limit refusals', color: codeColors.RATE_LIMITED!, values: points.map((p) => p.rateLimited), summary: count(totals.rateLimited) },
+      { key: 'rate-limited', label: t().rateLimitRefusals, color: codeColors.RATE_LIMITED!, values: points.map((p) => p.rateLimited), summary: count(totals.rateLimited) },
     ],
     format: count,
     minStep: 1,
-    empty: 'No errors or refusals in this window',
+    empty: t().emptyErrors,
   });
   const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
   drawChart($('#chart-cache'), {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'hit-rate', label: 'Hit rate', color: seriesColor('teal'), values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
+    series: [{ key: 'hit-rate', label: t().hitRate, color: seriesColor('teal'), values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
     format: percent,
     minMax: 100,
-    empty: 'No cache look-ups in this window',
+    empty: t().emptyCache,
   });
   drawChart($('#chart-cost'), {
     kind: 'lines',
     times,
     stepMs,
-    series: [{ key: 'cost', label: 'Estimated cost', color: seriesColor('brown'), values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
+    series: [{ key: 'cost', label: t().estimatedCost, color: seriesColor('brown'), values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
     // One style along the axis and in the read-out, that of the window's total (the line's highest point).
     format: moneyUpTo(totals.cost),
-    empty: 'No billed calls in this window',
+    empty: t().emptyCost,
   });
 }
 
@@ -277,10 +284,10 @@ function render(stats: Stats): void {
   // Counting since its first request, not since it started: what the charts hold, not the process's uptime.
   // Said for a minute after the change, and announced once for each change.
   const recent = instance && instanceChange && stats.generatedAt - instanceChange.at < INSTANCE_CHANGE_SHOWN_MS ? instanceChange : undefined;
-  const changed = recent ? ` (was ${recent.from}: a restart, or another behind a load balancer)` : '';
-  const which = instance ? ` · instance ${instance.id}${changed}, counting for ${duration(stats.generatedAt - instance.startedAt)}` : '';
+  const was = recent ? fillIn(t().instanceWas, { id: recent.from }) : '';
+  const which = instance ? fillIn(t().instance, { id: instance.id, was, duration: duration(stats.generatedAt - instance.startedAt) }) : '';
   // The state announced is the change, for as long as it is the last: its note going says nothing new.
-  showStatus(`Updated ${clock(stats.generatedAt, true)}${which}`, instanceChange ? `instance ${instanceChange.from} ${instanceChange.at}` : 'updated');
+  showStatus(fillIn(t().updated, { time: clock(stats.generatedAt, true) }) + which, instanceChange ? `instance ${instanceChange.from} ${instanceChange.at}` : 'updated');
 }
 
 /** What was last announced of the status: a refresh that only moves its time says nothing (see showStatus). */
@@ -304,17 +311,20 @@ function showStatus(text: string, state: string): void {
 const LIVE_CLEAR_MS = 3000;
 let liveClear: ReturnType<typeof setTimeout> | undefined;
 
-/** A span of time to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h`. */
+/** A span of time to the minute: `0 min`, `42 min`, `3 h 5 min`, `2 d 4 h` (`3 小时 5 分钟`…). */
 function duration(ms: number): string {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);
-  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 60) return fillIn(t().durationMinutes, { m: String(minutes) });
   const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  if (hours < 24) return fillIn(t().durationHours, { h: String(hours), m: String(minutes % 60) });
+  return fillIn(t().durationDays, { d: String(Math.floor(hours / 24)), h: String(hours % 24) });
 }
 
-/** A failed load; `closed`: the proxy has no operator token set up, so no token can open its data. */
-type Load = { ok: true; stats: Stats } | { ok: false; status: number; message: string; closed?: boolean };
+/**
+ * A failed load; `closed`: the proxy has no operator token set up, so no token can open its data. `message` is the
+ * proxy's own, or `timedOut` or `unreachable` where no answer came, said in the page's language when shown.
+ */
+type Load = { ok: true; stats: Stats } | { ok: false; status: number; message?: string; timedOut?: boolean; closed?: boolean };
 
 /** Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it. */
 const stepFor: Record<string, number> = { '15': 10, '30': 30, '60': 60 };
@@ -339,8 +349,7 @@ async function load(): Promise<Load> {
     const body = (await res.json().catch(() => ({}))) as { message?: string; closed?: boolean };
     return { ok: false, status: res.status, message: body.message ?? `HTTP ${res.status}`, closed: res.status === 401 && body.closed === true };
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'TimeoutError') return { ok: false, status: 0, message: `no answer in ${loadTimeoutMs / 1000} s` };
-    return { ok: false, status: 0, message: 'the proxy cannot be reached' };
+    return { ok: false, status: 0, timedOut: error instanceof DOMException && error.name === 'TimeoutError' };
   }
 }
 
@@ -361,50 +370,97 @@ async function refresh(): Promise<void> {
   // A newer question (another window, a resume) went out meanwhile: this answer may be for an older window, and
   // the newer one shows itself and schedules the next refresh.
   if (question !== asked) return;
-  const form = $<HTMLFormElement>('#token-form');
   if (result.ok) {
-    // The form goes once its token is taken: the focus in it goes to the data it opened, not back to the page's start.
-    const focused = form.contains(document.activeElement);
-    form.hidden = true;
-    delete $<HTMLElement>('main').dataset.stale;
     // Another instance than the one drawn before (a restart, or a load balancer alternating): its figures count
     // from its own start, which the status says, once, rather than let the history drop to nothing unexplained.
     const before = last?.instance?.id;
     const now = result.stats.instance?.id;
     if (before && now && before !== now) instanceChange = { from: before, at: result.stats.generatedAt };
     last = result.stats;
+  }
+  shown = result;
+  present(result);
+  if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
+}
+
+/** The last answer shown, shown again in another language when the language changes. */
+let shown: Load | undefined;
+
+/** What the token form says under its field, kept to be said again in another language. */
+let tokenNote: 'wrongToken' | 'enterToken' | undefined;
+
+function noteToken(note: typeof tokenNote): void {
+  tokenNote = note;
+  $('#token-error').textContent = note ? t()[note] : '';
+  $('#token-input').setAttribute('aria-invalid', String(Boolean(note)));
+}
+
+/** Shows what a load brought: the figures, or why there are none, with the token form when one is needed. */
+function present(result: Load): void {
+  const form = $<HTMLFormElement>('#token-form');
+  if (result.ok) {
+    // The form goes once its token is taken: the focus in it goes to the data it opened, not back to the page's start.
+    const focused = form.contains(document.activeElement);
+    form.hidden = true;
+    delete $<HTMLElement>('main').dataset.stale;
     try {
       render(result.stats);
     } catch (error) {
       // An answer this page cannot draw (another version's) must not end the refreshes: the next may be drawable.
-      const message = `Not drawn: ${error instanceof Error ? error.message : String(error)}`;
+      const message = fillIn(t().notDrawn, { message: error instanceof Error ? error.message : String(error) });
       showStatus(message, message);
     }
     if (focused) $<HTMLElement>('main').focus();
-  } else {
-    const asking = result.status === 401 && !result.closed;
-    // The form, when it comes, is the one thing to do on the page: the focus goes to its field, unless the person
-    // has already put it somewhere.
-    const arriving = asking && form.hidden;
-    form.hidden = !asking;
-    if (arriving && (document.activeElement === document.body || document.activeElement === null)) $<HTMLInputElement>('#token-input').focus();
-    $<HTMLElement>('#closed-note').hidden = !result.closed;
-    // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
-    const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
-    $('#token-error').textContent = wrong ? 'That is not the operator token. Enter it again.' : '';
-    $('#token-input').setAttribute('aria-invalid', String(wrong));
-    // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
-    const since = last ? ` since ${clock(last.generatedAt, true)}` : '';
-    // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
-    const message = result.closed ? 'Closed: no operator token set' : asking ? `Operator token needed${since}` : `Not updated${since}: ${result.message}`;
-    showStatus(message, asking || result.closed ? message : 'not-updated');
-    if (last) $<HTMLElement>('main').dataset.stale = '';
+    return;
   }
-  if (!paused && !document.hidden && !(result.ok === false && result.status === 401)) timer = setTimeout(() => void refresh(), refreshMs);
+  const asking = result.status === 401 && !result.closed;
+  // The form, when it comes, is the one thing to do on the page: the focus goes to its field, unless the person
+  // has already put it somewhere.
+  const arriving = asking && form.hidden;
+  form.hidden = !asking;
+  if (arriving && (document.activeElement === document.body || document.activeElement === null)) $<HTMLInputElement>('#token-input').focus();
+  $<HTMLElement>('#closed-note').hidden = !result.closed;
+  // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
+  const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
+  noteToken(wrong ? 'wrongToken' : undefined);
+  // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
+  const since = last ? fillIn(t().since, { time: clock(last.generatedAt, true) }) : '';
+  const why = result.timedOut ? fillIn(t().noAnswer, { s: String(loadTimeoutMs / 1000) }) : (result.message ?? t().unreachable);
+  // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
+  const message = result.closed ? t().closed : asking ? fillIn(t().tokenNeeded, { since }) : fillIn(t().notUpdated, { since, message: why });
+  showStatus(message, asking || result.closed ? message : 'not-updated');
+  if (last) $<HTMLElement>('main').dataset.stale = '';
+}
+
+const langSelect = $<HTMLSelectElement>('#lang');
+
+/** The page in the language chosen: its own words, the figures' and the status's, and the charts drawn again. */
+function applyLang(): void {
+  lang = langSelect.value as Lang;
+  document.documentElement.lang = lang;
+  document.title = t().title;
+  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) renderText(element, t()[element.dataset.text as keyof DashboardText] as string);
+  for (const element of document.querySelectorAll<HTMLElement>('[data-label]')) {
+    element.setAttribute('aria-label', t()[element.dataset.label as keyof DashboardText] as string);
+  }
+  for (const option of $<HTMLSelectElement>('#window').options) option.textContent = fillIn(t().minutes, { n: option.value });
+  // Before the first answer the status says so, as the page was written, without announcing it.
+  const note = tokenNote;
+  if (shown) present(shown);
+  else $('#status').textContent = t().loading;
+  noteToken(note);
 }
 
 function wire(): void {
   $('#window').addEventListener('change', () => void refresh());
+  langSelect.addEventListener('change', () => {
+    remember(STORED_LANG, langSelect.value);
+    applyLang();
+  });
+  // A browser may give the switch back the choice made before the page was left (Back, a restored tab).
+  addEventListener('pageshow', () => {
+    if (langSelect.value !== lang) applyLang();
+  });
   const pause = $<HTMLButtonElement>('#pause');
   pause.addEventListener('click', () => {
     paused = !paused;
@@ -434,8 +490,7 @@ function wire(): void {
     const token = input.value.trim();
     // Spaces only pass the field's `required`: said at the field, and nothing is asked.
     if (!token) {
-      $('#token-error').textContent = 'Enter the operator token.';
-      input.setAttribute('aria-invalid', 'true');
+      noteToken('enterToken');
       input.value = '';
       return;
     }
@@ -457,5 +512,8 @@ function showMountedPaths(): void {
 
 takeTokenFromUrl();
 showMountedPaths();
+// The operator's own language: the one chosen here or on the demo, else the browser's first the page speaks.
+langSelect.value = initialLang((matched) => matched[0] ?? 'en');
+applyLang();
 wire();
 void refresh();

@@ -6,8 +6,9 @@ import { SANDBOX_SITE } from '../server/sites.js';
 import { snippetIds, snippetsFor, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
-import { fillIn, pageText, type PageText } from './text.js';
-import { langs, matchLang, messages, type Lang } from '../widget/locales.js';
+import { pageText, type PageText } from './text.js';
+import { fillIn, initialLang, recalled, remember, renderText, STORED_LANG } from './page-lang.js';
+import { messages, type Lang } from '../widget/locales.js';
 
 const widget = $<CarrierVerify>('#widget');
 
@@ -119,15 +120,6 @@ $('#clear-log').addEventListener('click', () => $('#log').replaceChildren());
 const langSelect = $<HTMLSelectElement>('#lang');
 const themeSelect = $<HTMLSelectElement>('#theme');
 
-/**
- * An element's text in the page's language, the `data-slot` children it has put back where the text names them
- * (code, a link, the widget's button label), as they are.
- */
-function render(element: HTMLElement, template: string): void {
-  const slots = new Map(Array.from(element.querySelectorAll<HTMLElement>(':scope > [data-slot]'), (slot) => [slot.dataset.slot, slot]));
-  element.replaceChildren(...template.split(/\{(\w+)\}/).map((part, index) => (index % 2 ? (slots.get(part) ?? part) : part)));
-}
-
 /** The whole page in the language chosen: its own words, the widget, the log's times, the button a help names. */
 function applyLang(): void {
   lang = langSelect.value as Lang;
@@ -137,7 +129,7 @@ function applyLang(): void {
   const label = $<HTMLElement>('#verify-label');
   label.textContent = messages[lang].verify;
   label.lang = lang;
-  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) render(element, text()[element.dataset.text as keyof PageText]);
+  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) renderText(element, text()[element.dataset.text as keyof PageText]);
   for (const element of document.querySelectorAll<HTMLElement>('[data-label]')) {
     element.setAttribute('aria-label', text()[element.dataset.label as keyof PageText]);
   }
@@ -149,22 +141,8 @@ function applyTheme(): void {
   document.documentElement.dataset.theme = theme;
 }
 
-/** The switches' choices are kept for the next visit; a browser that keeps nothing (storage off) is no matter. */
-const STORED = { lang: 'carrier-verify-demo:lang', theme: 'carrier-verify-demo:theme' } as const;
-function remember(key: string, value: string): void {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // Not kept: the page goes on with the choice.
-  }
-}
-function recalled(key: string): string | null {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
+/** The switches' choices are kept for the next visit (the language's for the dashboard too). */
+const STORED = { lang: STORED_LANG, theme: 'carrier-verify-demo:theme' } as const;
 langSelect.addEventListener('change', () => {
   remember(STORED.lang, langSelect.value);
   applyLang();
@@ -180,10 +158,7 @@ themeSelect.addEventListener('change', () => {
  * the switch: the demo shows the widget as the Chinese sites it is made for show it.
  */
 function restoreSwitches(): void {
-  const storedLang = recalled(STORED.lang);
-  langSelect.value = langs.includes(storedLang as Lang)
-    ? storedLang!
-    : (navigator.languages.map(matchLang).find((match) => match === 'zh-CN' || match === 'zh-TW') ?? 'zh-CN');
+  langSelect.value = initialLang((matched) => matched.find((match) => match !== 'en') ?? 'zh-CN');
   const storedTheme = recalled(STORED.theme);
   if (storedTheme && Array.from(themeSelect.options, (option) => option.value).includes(storedTheme)) themeSelect.value = storedTheme;
 }

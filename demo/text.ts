@@ -140,7 +140,3 @@ const zhTW: PageText = {
 
 export const pageText: Record<Lang, PageText> = { 'zh-CN': zhCN, 'zh-TW': zhTW, en };
 
-/** A text with its `{name}`s replaced by the values given; a name not given is left as written. */
-export function fillIn(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
-}

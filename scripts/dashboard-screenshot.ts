@@ -1,10 +1,10 @@
 // npm run screenshot:dashboard: replays half an hour of mixed verify traffic through a real proxy, then captures
-// the dashboard in Chromium to docs/screenshots/dashboard.png.
+// the dashboard in Chromium to docs/screenshots/dashboard.png, in English, and dashboard-zh-CN.png, in 简体中文.
 //
 // The proxy's clock is injected and moved 10 seconds per round, so that half an hour of history takes about a
 // minute; every request is a real HTTP request through the whole proxy (limits, cache, router, sandbox).
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createHttpProvider } from '../server/providers/http.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
@@ -12,8 +12,15 @@ import { SANDBOX_URL, sandboxUpstream } from '../server/providers/sandbox.js';
 import type { Transport } from '../server/providers/types.js';
 import { startServer } from '../server/node.js';
 import { buildSite } from '../test/support/site.js';
+// @ts-expect-error: a plain ES module of the project's scripts, without types.
+import { ensureChromium, ensureCjkFonts } from './ensure-deps.mjs';
 
-const out = resolve(import.meta.dirname, '../docs/screenshots/dashboard.png');
+const screenshots = resolve(import.meta.dirname, '../docs/screenshots');
+/** Each capture: the browser's language, the file, and the status's first word once the data is drawn. */
+const captures = [
+  { locale: 'en-US', file: 'dashboard.png', updated: 'Updated' },
+  { locale: 'zh-CN', file: 'dashboard-zh-CN.png', updated: '更新于' },
+] as const;
 const MINUTES = 30;
 const ROUND_MS = 10_000;
 
@@ -78,15 +85,20 @@ async function main(): Promise<void> {
         ),
       );
     }
-    const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+    ensureCjkFonts();
+    const browser = await chromium.launch({ executablePath: ensureChromium(), args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2, colorScheme: 'light' });
-      await page.goto(`${base}/dashboard`);
-      await page.locator('#chart-requests rect.bar').first().waitFor();
-      await page.locator('#status', { hasText: 'Updated' }).waitFor();
-      await mkdir(dirname(out), { recursive: true });
-      await page.screenshot({ path: out, fullPage: true });
-      process.stdout.write(`wrote ${out}\n`);
+      await mkdir(screenshots, { recursive: true });
+      for (const { locale, file, updated } of captures) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2, colorScheme: 'light', locale });
+        await page.goto(`${base}/dashboard`);
+        await page.locator('#chart-requests rect.bar').first().waitFor();
+        await page.locator('#status', { hasText: updated }).waitFor();
+        const out = resolve(screenshots, file);
+        await page.screenshot({ path: out, fullPage: true });
+        process.stdout.write(`wrote ${out}\n`);
+        await page.close();
+      }
     } finally {
       await browser.close();
     }

@@ -293,6 +293,14 @@ describe('GET /dashboard in Chromium', () => {
     await page.keyboard.press('End');
     expect(await page.locator('#chart-requests .tip').textContent()).toMatch(/FP00000 match/);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // In each language, the controls and the read-out too.
+    for (const [lang, word] of [['zh-CN', '一致'], ['zh-TW', '一致']] as const) {
+      await page.selectOption('#lang', lang);
+      await page.locator('#chart-requests svg').focus();
+      await page.keyboard.press('End');
+      expect(await page.locator('#chart-requests .tip').textContent()).toContain(`FP00000 ${word}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    }
     // One unit of the drawing is one CSS pixel: the axis text keeps its 11 px rather than shrinking with the chart.
     for (const svg of await page.locator('.plot svg').all()) {
       const [shown, drawn] = await svg.evaluate((node: SVGSVGElement) => [node.getBoundingClientRect().width, node.viewBox.baseVal.width]);
@@ -725,6 +733,134 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#token-form').isVisible()).toBe(false);
     expect(page.url()).toBe(`${base}/dashboard`);
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
+    await page.close();
+  });
+
+  it('speaks the browser\'s language, switches all its own words at once, and keeps the choice, shared with the demo', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新于 \d\d:\d\d:\d\d · 实例 [0-9a-f]{8}，已统计 0 分钟$/);
+    expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-CN', 'carrier-verify · 监控']);
+    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用']);
+    expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('1 次一致');
+    expect(await page.locator('figcaption').allInnerTexts()).toEqual([
+      '按结果码统计的请求',
+      '各供应商的上游延迟（p50 实线，p95 虚线）',
+      '错误与限流拒绝',
+      '结果缓存命中率',
+      '估算费用，时间范围内累计',
+    ]);
+    expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此时间范围内没有错误或拒绝');
+    expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 一致1');
+    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供应商', '熔断器', '调用', '失败', 'p50', 'p95']);
+    expect(await page.locator('#providers tbody td').first().textContent()).toBe('正常');
+    expect(await page.locator('#window option').allInnerTexts()).toEqual(['15 分钟', '30 分钟', '60 分钟']);
+    // No English left in the page's own words: names of things (the product, Prometheus, a provider id, a result
+    // code, the quantiles, a unit) and the language switch's own label, for an operator who reads no Chinese.
+    const latin = () =>
+      page.evaluate(() => {
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const words = new Set<string>();
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (node.parentElement!.closest('code, option, [hidden]')) continue;
+          for (const word of node.textContent!.match(/\b[A-Za-z][\w-]*/g) ?? []) if (!/^[0-9a-f]{8}$/.test(word)) words.add(word);
+        }
+        return [...words].sort();
+      });
+    expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'ms', 'p50', 'p95', 'sandbox']);
+
+    // Switched: the page's words, the figures' and the status's, at once, without asking the proxy again.
+    await page.selectOption('#lang', 'zh-TW');
+    expect(await page.locator('#status').textContent()).toMatch(/^更新於 \d\d:\d\d:\d\d · 執行個體 [0-9a-f]{8}，已統計 0 分鐘$/);
+    expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-TW', 'carrier-verify · 監控']);
+    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供應商', '斷路器', '呼叫', '失敗', 'p50', 'p95']);
+    expect(await page.locator('#chart-cache figcaption').textContent()).toBe('結果快取命中率');
+    expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此時間範圍內沒有錯誤或拒絕');
+    expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'ms', 'p50', 'p95', 'sandbox']);
+    await page.selectOption('#lang', 'en');
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
+    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['Requests', 'Errors (5xx)', 'Rate-limited', 'Cache hit rate', 'Billed calls', 'Cost']);
+    expect(await page.locator('#providers tbody td').first().textContent()).toBe('closed');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+
+    // Kept: the page comes back in it, though the browser speaks Chinese, and so does the demo.
+    await page.reload();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated /);
+    expect(await page.locator('#lang').inputValue()).toBe('en');
+    await page.getByRole('link', { name: '← Demo' }).click();
+    await page.locator('carrier-verify').waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.getByRole('heading', { level: 2 }).first().innerText()).toBe('Try it');
+    // Chosen on the demo: the dashboard opens in it.
+    await page.selectOption('#lang', 'zh-TW');
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新於 /);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('carrier-verify 監控');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('opens in English for a browser whose languages it does not speak, and in 繁體中文 for zh-HK', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    for (const [locale, status, lang] of [['fr-FR', /^Updated /, 'en'], ['zh-HK', /^更新於 /, 'zh-TW']] as const) {
+      const page = await browser.newPage({ locale });
+      await page.goto(`${base}/dashboard?refresh=600`);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(status);
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      expect(await page.locator('#lang').inputValue()).toBe(lang);
+      await page.close();
+    }
+  });
+
+  it('asks for the token in the language chosen, and says what is wrong at the field again when it changes', { timeout: 30_000 }, async () => {
+    const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
+    const page = await browser.newPage({ locale: 'zh-CN' });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('需要运维令牌');
+    expect(await page.getByRole('form', { name: '打开监控数据' }).isVisible()).toBe(true);
+    await page.getByLabel('运维令牌').fill('wrong-token-wrong-token-wrong-token');
+    await page.getByRole('button', { name: '查看' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('这不是运维令牌，请重新输入。');
+    await page.getByLabel('运维令牌').fill('   ');
+    await page.getByRole('button', { name: '查看' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('请输入运维令牌。');
+    // The note under the field is the last one said, in the new language, not the one before it.
+    await page.selectOption('#lang', 'en');
+    expect(await page.getByRole('alert').textContent()).toBe('Enter the operator token.');
+    expect(await page.getByLabel('Operator token').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#status').textContent()).toBe('Operator token needed');
+    await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated /);
+    await page.close();
+  });
+
+  it('says that the data is closed in the language chosen, the variable and the command as they are', { timeout: 30_000 }, async () => {
+    const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
+    const base = await proxy({}, {
+      NODE_ENV: 'production',
+      CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
+      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
+      CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(64),
+    });
+    const page = await browser.newPage({ locale: 'zh-TW' });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('已關閉：未設定維運權杖');
+    const note = page.getByRole('region', { name: '監控已關閉' });
+    expect(await note.innerText()).toBe(
+      '本代理在正式環境執行且未設定維運權杖，所以它的監控資料對所有人關閉。請在執行它的地方設定 CARRIER_VERIFY_OPERATOR_TOKEN（32 個字元以上，例如以 openssl rand -hex 16 產生），重新啟動代理，再重新載入本頁。',
+    );
+    expect(await note.locator('code').allInnerTexts()).toEqual(['CARRIER_VERIFY_OPERATOR_TOKEN', 'openssl rand -hex 16']);
+    await page.selectOption('#lang', 'en');
+    expect(await page.getByRole('region', { name: 'Monitoring closed' }).innerText()).toMatch(/^This proxy runs in production .* Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs/);
+    expect(await page.locator('#closed-note code').count()).toBe(2);
+    expect(await page.locator('#status').textContent()).toBe('Closed: no operator token set');
     await page.close();
   });
 

@@ -1,0 +1,295 @@
+// The monitoring page's own words in each of the widget's languages. What the proxy says itself (a store's
+// reason, an error message) stays as it says it; codes, provider ids, p50 and p95 stay as they are.
+import type { Lang } from '../widget/locales.js';
+
+export interface DashboardText {
+  // The page as written (`data-text` and `data-label` in dashboard.html).
+  readonly title: string;
+  readonly heading: string;
+  readonly intro: string;
+  readonly demoLink: string;
+  readonly language: string;
+  readonly window: string;
+  /** Each choice of the window, `{n}` its minutes. */
+  readonly minutes: string;
+  readonly pause: string;
+  readonly loading: string;
+  readonly tokenForm: string;
+  readonly tokenLabel: string;
+  readonly tokenShow: string;
+  readonly closedRegion: string;
+  readonly closedNote: string;
+  readonly totals: string;
+  readonly tileRequests: string;
+  readonly tileErrors: string;
+  readonly tileRateLimited: string;
+  readonly tileCache: string;
+  readonly tileBilled: string;
+  readonly tileCost: string;
+  readonly chartKeys: string;
+  readonly chartRequests: string;
+  readonly chartLatency: string;
+  readonly chartErrors: string;
+  readonly chartCache: string;
+  readonly chartCost: string;
+  readonly providers: string;
+  readonly columnProvider: string;
+  readonly columnCircuit: string;
+  readonly columnCalls: string;
+  readonly columnFailed: string;
+  // What the page writes as the figures come.
+  readonly matched: string;
+  readonly ofRequests: string;
+  readonly lookUps: string;
+  readonly perCall: string;
+  readonly estimated: string;
+  readonly storeMayDrop: string;
+  readonly storeDown: string;
+  readonly codeMatch: string;
+  readonly codeMismatch: string;
+  readonly codeNotFound: string;
+  readonly other: string;
+  readonly rateLimitRefusals: string;
+  readonly hitRate: string;
+  readonly estimatedCost: string;
+  readonly emptyRequests: string;
+  readonly emptyLatency: string;
+  readonly emptyErrors: string;
+  readonly emptyCache: string;
+  readonly emptyCost: string;
+  /** Each state of a provider's circuit breaker. */
+  readonly circuit: Readonly<Record<'closed' | 'open' | 'half-open' | 'unknown', string>>;
+  readonly updated: string;
+  readonly instance: string;
+  readonly instanceWas: string;
+  readonly notDrawn: string;
+  readonly closed: string;
+  readonly tokenNeeded: string;
+  readonly notUpdated: string;
+  readonly since: string;
+  readonly noAnswer: string;
+  readonly unreachable: string;
+  readonly wrongToken: string;
+  readonly enterToken: string;
+  readonly durationMinutes: string;
+  readonly durationHours: string;
+  readonly durationDays: string;
+}
+
+const en: DashboardText = {
+  title: 'carrier-verify · monitoring',
+  heading: 'monitoring',
+  intro: 'This instance’s verify traffic, kept for an hour. {demo}Prometheus: {metrics}',
+  demoLink: '← Demo',
+  language: 'Language',
+  window: 'Window',
+  minutes: '{n} minutes',
+  pause: 'Pause',
+  loading: 'Loading…',
+  tokenForm: 'Open the monitoring data',
+  tokenLabel: 'Operator token',
+  tokenShow: 'Show',
+  closedRegion: 'Monitoring closed',
+  closedNote:
+    'This proxy runs in production without an operator token, so its monitoring data is closed to everyone. Set {variable} where it runs (32 characters or more, e.g. from {command}), restart it, and reload this page.',
+  totals: 'Totals over the window',
+  tileRequests: 'Requests',
+  tileErrors: 'Errors (5xx)',
+  tileRateLimited: 'Rate-limited',
+  tileCache: 'Cache hit rate',
+  tileBilled: 'Billed calls',
+  tileCost: 'Cost',
+  chartKeys: 'The left and right arrow keys, Home and End read the values point by point.',
+  chartRequests: 'Requests by result code',
+  chartLatency: 'Upstream latency per provider (p50 solid, p95 dashed)',
+  chartErrors: 'Errors and rate-limit refusals',
+  chartCache: 'Result cache hit rate',
+  chartCost: 'Estimated cost, cumulative over the window',
+  providers: 'Providers',
+  columnProvider: 'Provider',
+  columnCircuit: 'Circuit',
+  columnCalls: 'Calls',
+  columnFailed: 'Failed',
+  matched: '{n} matched',
+  ofRequests: '{share} of requests',
+  lookUps: '{hits} of {lookups} look-ups',
+  perCall: 'at {price} a call',
+  estimated: 'estimated',
+  storeMayDrop: 'The shared store (Redis) may drop keys: {warning}. A used token whose record is dropped could be accepted again.',
+  storeDown:
+    'The shared store (Redis) has been down since {time}{why}: each instance counts the rate limits on its own, the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.',
+  codeMatch: 'match',
+  codeMismatch: 'mismatch',
+  codeNotFound: 'no record',
+  other: 'other',
+  rateLimitRefusals: 'Rate-limit refusals',
+  hitRate: 'Hit rate',
+  estimatedCost: 'Estimated cost',
+  emptyRequests: 'No verify requests in this window',
+  emptyLatency: 'No upstream calls in this window',
+  emptyErrors: 'No errors or refusals in this window',
+  emptyCache: 'No cache look-ups in this window',
+  emptyCost: 'No billed calls in this window',
+  circuit: { closed: 'closed', open: 'open', 'half-open': 'half-open', unknown: 'unknown' },
+  updated: 'Updated {time}',
+  instance: ' · instance {id}{was}, counting for {duration}',
+  instanceWas: ' (was {id}: a restart, or another behind a load balancer)',
+  notDrawn: 'Not drawn: {message}',
+  closed: 'Closed: no operator token set',
+  tokenNeeded: 'Operator token needed{since}',
+  notUpdated: 'Not updated{since}: {message}',
+  since: ' since {time}',
+  noAnswer: 'no answer in {s} s',
+  unreachable: 'the proxy cannot be reached',
+  wrongToken: 'That is not the operator token. Enter it again.',
+  enterToken: 'Enter the operator token.',
+  durationMinutes: '{m} min',
+  durationHours: '{h} h {m} min',
+  durationDays: '{d} d {h} h',
+};
+
+const zhCN: DashboardText = {
+  title: 'carrier-verify · 监控',
+  heading: '监控',
+  intro: '本实例的核验流量，保留一小时。{demo}Prometheus：{metrics}',
+  demoLink: '← 演示',
+  language: '语言 Language',
+  window: '时间范围',
+  minutes: '{n} 分钟',
+  pause: '暂停',
+  loading: '加载中…',
+  tokenForm: '打开监控数据',
+  tokenLabel: '运维令牌',
+  tokenShow: '查看',
+  closedRegion: '监控已关闭',
+  closedNote:
+    '本代理在生产环境运行且未设置运维令牌，所以它的监控数据对所有人关闭。请在运行它的地方设置 {variable}（32 个字符以上，例如用 {command} 生成），重启代理，再重新加载本页。',
+  totals: '时间范围内的合计',
+  tileRequests: '请求',
+  tileErrors: '错误（5xx）',
+  tileRateLimited: '被限流',
+  tileCache: '缓存命中率',
+  tileBilled: '计费调用',
+  tileCost: '费用',
+  chartKeys: '左右方向键、Home 和 End 键逐点读出数值。',
+  chartRequests: '按结果码统计的请求',
+  chartLatency: '各供应商的上游延迟（p50 实线，p95 虚线）',
+  chartErrors: '错误与限流拒绝',
+  chartCache: '结果缓存命中率',
+  chartCost: '估算费用，时间范围内累计',
+  providers: '供应商',
+  columnProvider: '供应商',
+  columnCircuit: '熔断器',
+  columnCalls: '调用',
+  columnFailed: '失败',
+  matched: '{n} 次一致',
+  ofRequests: '占请求的 {share}',
+  lookUps: '{lookups} 次查找中命中 {hits} 次',
+  perCall: '每次调用 {price}',
+  estimated: '估算',
+  storeMayDrop: '共享存储（Redis）可能丢弃键：{warning}。已使用令牌的记录若被丢弃，该令牌可能被再次接受。',
+  storeDown:
+    '共享存储（Redis）自 {time} 起不可用{why}：各实例各自计算限流，结果缓存不命中（其中的组合会再次计费），siteverify 返回 503，直到它恢复。',
+  codeMatch: '一致',
+  codeMismatch: '不一致',
+  codeNotFound: '无记录',
+  other: '其他',
+  rateLimitRefusals: '限流拒绝',
+  hitRate: '命中率',
+  estimatedCost: '估算费用',
+  emptyRequests: '此时间范围内没有核验请求',
+  emptyLatency: '此时间范围内没有上游调用',
+  emptyErrors: '此时间范围内没有错误或拒绝',
+  emptyCache: '此时间范围内没有缓存查找',
+  emptyCost: '此时间范围内没有计费调用',
+  circuit: { closed: '正常', open: '熔断', 'half-open': '半开', unknown: '未知' },
+  updated: '更新于 {time}',
+  instance: ' · 实例 {id}{was}，已统计 {duration}',
+  instanceWas: '（之前是 {id}：重启了，或负载均衡后的另一个实例）',
+  notDrawn: '无法绘制：{message}',
+  closed: '已关闭：未设置运维令牌',
+  tokenNeeded: '需要运维令牌{since}',
+  notUpdated: '未更新{since}：{message}',
+  since: '（自 {time} 起）',
+  noAnswer: '{s} 秒内没有响应',
+  unreachable: '无法连接代理',
+  wrongToken: '这不是运维令牌，请重新输入。',
+  enterToken: '请输入运维令牌。',
+  durationMinutes: '{m} 分钟',
+  durationHours: '{h} 小时 {m} 分钟',
+  durationDays: '{d} 天 {h} 小时',
+};
+
+const zhTW: DashboardText = {
+  title: 'carrier-verify · 監控',
+  heading: '監控',
+  intro: '本執行個體的核驗流量，保留一小時。{demo}Prometheus：{metrics}',
+  demoLink: '← 示範',
+  language: '語言 Language',
+  window: '時間範圍',
+  minutes: '{n} 分鐘',
+  pause: '暫停',
+  loading: '載入中…',
+  tokenForm: '開啟監控資料',
+  tokenLabel: '維運權杖',
+  tokenShow: '檢視',
+  closedRegion: '監控已關閉',
+  closedNote:
+    '本代理在正式環境執行且未設定維運權杖，所以它的監控資料對所有人關閉。請在執行它的地方設定 {variable}（32 個字元以上，例如以 {command} 產生），重新啟動代理，再重新載入本頁。',
+  totals: '時間範圍內的合計',
+  tileRequests: '請求',
+  tileErrors: '錯誤（5xx）',
+  tileRateLimited: '被限流',
+  tileCache: '快取命中率',
+  tileBilled: '計費呼叫',
+  tileCost: '費用',
+  chartKeys: '左右方向鍵、Home 與 End 鍵逐點讀出數值。',
+  chartRequests: '依結果碼統計的請求',
+  chartLatency: '各供應商的上游延遲（p50 實線，p95 虛線）',
+  chartErrors: '錯誤與限流拒絕',
+  chartCache: '結果快取命中率',
+  chartCost: '估算費用，時間範圍內累計',
+  providers: '供應商',
+  columnProvider: '供應商',
+  columnCircuit: '斷路器',
+  columnCalls: '呼叫',
+  columnFailed: '失敗',
+  matched: '{n} 次一致',
+  ofRequests: '占請求的 {share}',
+  lookUps: '{lookups} 次查找中命中 {hits} 次',
+  perCall: '每次呼叫 {price}',
+  estimated: '估算',
+  storeMayDrop: '共用儲存（Redis）可能捨棄鍵：{warning}。已使用權杖的紀錄若被捨棄，該權杖可能被再次接受。',
+  storeDown:
+    '共用儲存（Redis）自 {time} 起無法使用{why}：各執行個體各自計算限流，結果快取不命中（其中的組合會再次計費），siteverify 回應 503，直到它恢復。',
+  codeMatch: '一致',
+  codeMismatch: '不一致',
+  codeNotFound: '無紀錄',
+  other: '其他',
+  rateLimitRefusals: '限流拒絕',
+  hitRate: '命中率',
+  estimatedCost: '估算費用',
+  emptyRequests: '此時間範圍內沒有核驗請求',
+  emptyLatency: '此時間範圍內沒有上游呼叫',
+  emptyErrors: '此時間範圍內沒有錯誤或拒絕',
+  emptyCache: '此時間範圍內沒有快取查找',
+  emptyCost: '此時間範圍內沒有計費呼叫',
+  circuit: { closed: '正常', open: '斷路', 'half-open': '半開', unknown: '未知' },
+  updated: '更新於 {time}',
+  instance: ' · 執行個體 {id}{was}，已統計 {duration}',
+  instanceWas: '（之前是 {id}：重新啟動了，或負載平衡後的另一個執行個體）',
+  notDrawn: '無法繪製：{message}',
+  closed: '已關閉：未設定維運權杖',
+  tokenNeeded: '需要維運權杖{since}',
+  notUpdated: '未更新{since}：{message}',
+  since: '（自 {time} 起）',
+  noAnswer: '{s} 秒內沒有回應',
+  unreachable: '無法連線到代理',
+  wrongToken: '這不是維運權杖，請重新輸入。',
+  enterToken: '請輸入維運權杖。',
+  durationMinutes: '{m} 分鐘',
+  durationHours: '{h} 小時 {m} 分鐘',
+  durationDays: '{d} 天 {h} 小時',
+};
+
+export const dashboardText: Record<Lang, DashboardText> = { 'zh-CN': zhCN, 'zh-TW': zhTW, en };
