@@ -39,6 +39,8 @@ export interface ChartData {
   /** Least step between grid lines (1 for counts, which have no fractions). */
   readonly minStep?: number;
   readonly empty: string;
+  /** What comes between a series' label and its value in the read-out: `: `, or the full-width `：` in Chinese. */
+  readonly colon?: string;
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
@@ -234,7 +236,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     guide.setAttribute('x1', String(x));
     guide.setAttribute('x2', String(x));
     guide.setAttribute('visibility', 'visible');
-    const rows = data.series.map((s) => `${s.label}: ${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
+    const rows = data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
     const start = data.times[i]!;
     const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
@@ -272,10 +274,12 @@ function drawNote(root: SVGSVGElement, frame: Frame, note: string): void {
   const text = svg('text', { class: 'empty', x, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root);
   text.textContent = note;
   if (text.getComputedTextLength() <= frame.plotW) return;
-  const words = note.split(' ');
+  // Broken between words, or, in a text written without spaces (Chinese), between characters.
+  const space = note.includes(' ') ? ' ' : '';
+  const words = space ? note.split(' ') : Array.from(note);
   const half = Math.ceil(words.length / 2);
   // The first line keeps its trailing space, so that the text reads as the note whole.
-  const lines = [`${words.slice(0, half).join(' ')} `, words.slice(half).join(' ')];
+  const lines = [`${words.slice(0, half).join(space)}${space}`, words.slice(half).join(space)];
   text.replaceChildren(...lines.map((line, i) => Object.assign(svg('tspan', { x, dy: i === 0 ? '-0.2em' : '1.3em' }), { textContent: line })));
 }
 

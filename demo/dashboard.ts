@@ -5,7 +5,7 @@ import { ResultCode, resultCodes } from '../widget/codes.js';
 import { clock, drawChart, type Series } from './charts.js';
 import { $ } from './dom.js';
 import { dashboardText, type DashboardText } from './dashboard-text.js';
-import { fillIn, initialLang, remember, renderText, STORED_LANG } from './page-lang.js';
+import { fillIn, initialLang, remember, renderText, reveal, STORED_LANG } from './page-lang.js';
 import type { Lang } from '../widget/locales.js';
 
 /** The language the page is shown in: chosen on it or on the demo, else the browser's first the page speaks, else English. */
@@ -188,7 +188,7 @@ function renderStore(stats: Stats): void {
     note.textContent = fillIn(t().storeMayDrop, { warning: store.warning ?? '' });
     return;
   }
-  const why = store.reason ? ` (${store.reason})` : '';
+  const why = store.reason ? fillIn(t().reason, { reason: store.reason }) : '';
   note.textContent = fillIn(t().storeDown, { time: clock(store.since, true), why });
 }
 
@@ -235,8 +235,9 @@ function renderCharts(stats: Stats): void {
     format: count,
     minStep: 1,
     empty: t().emptyRequests,
+    colon: t().colon,
   });
-  drawChart($('#chart-latency'), { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: t().emptyLatency });
+  drawChart($('#chart-latency'), { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: t().emptyLatency, colon: t().colon });
   drawChart($('#chart-errors'), {
     kind: 'bars',
     times,
@@ -248,6 +249,7 @@ function renderCharts(stats: Stats): void {
     format: count,
     minStep: 1,
     empty: t().emptyErrors,
+    colon: t().colon,
   });
   const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
   drawChart($('#chart-cache'), {
@@ -258,6 +260,7 @@ function renderCharts(stats: Stats): void {
     format: percent,
     minMax: 100,
     empty: t().emptyCache,
+    colon: t().colon,
   });
   drawChart($('#chart-cost'), {
     kind: 'lines',
@@ -267,20 +270,26 @@ function renderCharts(stats: Stats): void {
     // One style along the axis and in the read-out, that of the window's total (the line's highest point).
     format: moneyUpTo(totals.cost),
     empty: t().emptyCost,
+    colon: t().colon,
   });
 }
 
-function render(stats: Stats): void {
-  // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them
-  // (an instance of an earlier version, during an upgrade, does not say).
-  const { instance, trial } = stats as Partial<Stats>;
+/** The figures of an answer: the store's note, the totals, the charts and the providers. */
+function renderFigures(stats: Stats): void {
   // The link shows once the data says the app serves the trial page (off the sandbox it does not; an earlier
   // version, not saying, always did): before the operator token is given, or should no data come, it stays hidden.
-  $<HTMLElement>('#demo-item').hidden = trial === false;
+  $<HTMLElement>('#demo-item').hidden = (stats as Partial<Stats>).trial === false;
   renderStore(stats);
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);
+}
+
+function render(stats: Stats): void {
+  renderFigures(stats);
+  // Each instance keeps its own history: the id shows which one answered, should a load balancer alternate them
+  // (an instance of an earlier version, during an upgrade, does not say).
+  const { instance } = stats as Partial<Stats>;
   // Counting since its first request, not since it started: what the charts hold, not the process's uptime.
   // Said for a minute after the change, and announced once for each change.
   const recent = instance && instanceChange && stats.generatedAt - instanceChange.at < INSTANCE_CHANGE_SHOWN_MS ? instanceChange : undefined;
@@ -376,7 +385,6 @@ async function refresh(): Promise<void> {
     const before = last?.instance?.id;
     const now = result.stats.instance?.id;
     if (before && now && before !== now) instanceChange = { from: before, at: result.stats.generatedAt };
-    last = result.stats;
   }
   shown = result;
   present(result);
@@ -395,8 +403,11 @@ function noteToken(note: typeof tokenNote): void {
   $('#token-input').setAttribute('aria-invalid', String(Boolean(note)));
 }
 
-/** Shows what a load brought: the figures, or why there are none, with the token form when one is needed. */
-function present(result: Load): void {
+/**
+ * Shows what a load brought: the figures, or why there are none, with the token form when one is needed; `again`:
+ * the same answer shown again (in another language), which leaves the token form's note to the caller.
+ */
+function present(result: Load, again = false): void {
   const form = $<HTMLFormElement>('#token-form');
   if (result.ok) {
     // The form goes once its token is taken: the focus in it goes to the data it opened, not back to the page's start.
@@ -405,10 +416,12 @@ function present(result: Load): void {
     delete $<HTMLElement>('main').dataset.stale;
     try {
       render(result.stats);
+      // The figures drawn: what the status dates when the next loads fail, and what a resize draws again.
+      last = result.stats;
     } catch (error) {
       // An answer this page cannot draw (another version's) must not end the refreshes: the next may be drawable.
-      const message = fillIn(t().notDrawn, { message: error instanceof Error ? error.message : String(error) });
-      showStatus(message, message);
+      const reason = error instanceof Error ? error.message : String(error);
+      showStatus(fillIn(t().notDrawn, { message: reason }), `not-drawn ${reason}`);
     }
     if (focused) $<HTMLElement>('main').focus();
     return;
@@ -422,13 +435,13 @@ function present(result: Load): void {
   $<HTMLElement>('#closed-note').hidden = !result.closed;
   // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
   const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
-  noteToken(wrong ? 'wrongToken' : undefined);
+  if (!again) noteToken(wrong ? 'wrongToken' : undefined);
   // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
   const since = last ? fillIn(t().since, { time: clock(last.generatedAt, true) }) : '';
   const why = result.timedOut ? fillIn(t().noAnswer, { s: String(loadTimeoutMs / 1000) }) : (result.message ?? t().unreachable);
   // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
   const message = result.closed ? t().closed : asking ? fillIn(t().tokenNeeded, { since }) : fillIn(t().notUpdated, { since, message: why });
-  showStatus(message, asking || result.closed ? message : 'not-updated');
+  showStatus(message, result.closed ? 'closed' : asking ? 'token-needed' : 'not-updated');
   if (last) $<HTMLElement>('main').dataset.stale = '';
 }
 
@@ -445,10 +458,14 @@ function applyLang(): void {
   }
   for (const option of $<HTMLSelectElement>('#window').options) option.textContent = fillIn(t().minutes, { n: option.value });
   // Before the first answer the status says so, as the page was written, without announcing it.
-  const note = tokenNote;
-  if (shown) present(shown);
-  else $('#status').textContent = t().loading;
-  noteToken(note);
+  if (shown) {
+    // Figures left from before a failed load are shown in the new language too, still marked as old.
+    if (last && !shown.ok) renderFigures(last);
+    present(shown, true);
+  } else {
+    $('#status').textContent = t().loading;
+  }
+  noteToken(tokenNote);
 }
 
 function wire(): void {
@@ -515,5 +532,7 @@ showMountedPaths();
 // The operator's own language: the one chosen here or on the demo, else the browser's first the page speaks.
 langSelect.value = initialLang((matched) => matched[0] ?? 'en');
 applyLang();
+// Before anything takes the focus: nothing in a page not yet painted can.
+reveal();
 wire();
 void refresh();

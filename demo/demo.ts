@@ -7,7 +7,7 @@ import { snippetIds, snippetsFor, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
 import { pageText, type PageText } from './text.js';
-import { fillIn, initialLang, recalled, remember, renderText, STORED_LANG } from './page-lang.js';
+import { fillIn, initialLang, recalled, remember, renderText, reveal, STORED_LANG } from './page-lang.js';
 import { messages, type Lang } from '../widget/locales.js';
 
 const widget = $<CarrierVerify>('#widget');
@@ -265,3 +265,4 @@ renderDirectory();
 showSnippet(snippetIds[0]);
 restoreSwitches();
 applySwitches();
+reveal();

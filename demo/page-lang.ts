@@ -42,3 +42,8 @@ export function renderText(element: HTMLElement, template: string): void {
 export function fillIn(text: string, values: Readonly<Record<string, string>>): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
+
+/** The page, in its language now, is painted (see `data-pending` in the pages' CSS). */
+export function reveal(): void {
+  delete document.documentElement.dataset.pending;
+}

@@ -298,8 +298,19 @@ describe('GET /dashboard in Chromium', () => {
       await page.selectOption('#lang', lang);
       await page.locator('#chart-requests svg').focus();
       await page.keyboard.press('End');
-      expect(await page.locator('#chart-requests .tip').textContent()).toContain(`FP00000 ${word}`);
+      // Full-width, as Chinese writes the colon.
+      expect(await page.locator('#chart-requests .tip').textContent()).toContain(`FP00000 ${word}：1`);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+      // A note of an empty chart stays within its chart.
+      for (const note of await page.locator('text.empty').all()) {
+        const [left, right, svgLeft, svgRight] = await note.evaluate((text) => {
+          const box = text.getBoundingClientRect();
+          const chart = text.closest('svg')!.getBoundingClientRect();
+          return [box.left, box.right, chart.left, chart.right];
+        });
+        expect(left, await note.textContent() ?? '').toBeGreaterThanOrEqual(svgLeft!);
+        expect(right).toBeLessThanOrEqual(svgRight!);
+      }
     }
     // One unit of the drawing is one CSS pixel: the axis text keeps its 11 px rather than shrinking with the chart.
     for (const svg of await page.locator('.plot svg').all()) {
@@ -747,17 +758,17 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新于 \d\d:\d\d:\d\d · 实例 [0-9a-f]{8}，已统计 0 分钟$/);
     expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-CN', 'carrier-verify · 监控']);
     expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用']);
-    expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('1 次一致');
+    expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求',
       '各供应商的上游延迟（p50 实线，p95 虚线）',
       '错误与限流拒绝',
       '结果缓存命中率',
-      '估算费用，时间范围内累计',
+      '时间范围内的累计估算费用',
     ]);
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此时间范围内没有错误或拒绝');
     expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 一致1');
-    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供应商', '熔断器', '调用', '失败', 'p50', 'p95']);
+    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供应商', '熔断器', '调用次数', '失败次数', 'p50', 'p95']);
     expect(await page.locator('#providers tbody td').first().textContent()).toBe('正常');
     expect(await page.locator('#window option').allInnerTexts()).toEqual(['15 分钟', '30 分钟', '60 分钟']);
     // No English left in the page's own words: names of things (the product, Prometheus, a provider id, a result
@@ -778,7 +789,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.selectOption('#lang', 'zh-TW');
     expect(await page.locator('#status').textContent()).toMatch(/^更新於 \d\d:\d\d:\d\d · 執行個體 [0-9a-f]{8}，已統計 0 分鐘$/);
     expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-TW', 'carrier-verify · 監控']);
-    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供應商', '斷路器', '呼叫', '失敗', 'p50', 'p95']);
+    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供應商', '斷路器', '呼叫次數', '失敗次數', 'p50', 'p95']);
     expect(await page.locator('#chart-cache figcaption').textContent()).toBe('結果快取命中率');
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此時間範圍內沒有錯誤或拒絕');
     expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'ms', 'p50', 'p95', 'sandbox']);
@@ -805,6 +816,67 @@ describe('GET /dashboard in Chromium', () => {
     await context.close();
   });
 
+  for (const [path, script, written, chosen] of [
+    ['/dashboard', 'dashboard', 'Requests', '请求'],
+    ['/', 'index', 'Try it', '试一试'],
+  ] as const) {
+    it(`paints nothing of ${path} as written in its HTML until its script has put it in the language chosen, and all of it should the script not come`, { timeout: 30_000 }, async () => {
+      const base = await proxy();
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      const page = await context.newPage();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(`**/assets/${script}-*.js`, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${base}${path}`, { waitUntil: 'commit' });
+      const text = page.getByText(written, { exact: true }).first();
+      await text.waitFor({ state: 'attached' });
+      // The page is there, styled, its words English as written; none of it is shown while its script is held.
+      await page.waitForTimeout(300);
+      expect(await text.isVisible()).toBe(false);
+      release();
+      await expect.poll(() => page.getByText(chosen, { exact: true }).first().isVisible()).toBe(true);
+      expect(await page.getByText(written, { exact: true }).count()).toBe(0);
+
+      // A script that never comes leaves the page as written, rather than blank.
+      const other = await context.newPage();
+      await other.route(`**/assets/${script}-*.js`, (route) => route.abort());
+      await other.goto(`${base}${path}`);
+      await expect.poll(() => other.getByText(written, { exact: true }).first().isVisible(), { timeout: 5000 }).toBe(true);
+      await context.close();
+    });
+  }
+
+  it('puts figures left from before a failed load in the new language too, still marked as old, and the store\'s reason in its own brackets', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1200, height: 900 } });
+    let failing = false;
+    await page.route('**/api/stats*', async (route) => {
+      if (failing) return route.fulfill({ status: 502, json: { code: 'BAD_GATEWAY', message: 'bad gateway' } });
+      const response = await route.fetch();
+      const stats = (await response.json()) as DashboardStats;
+      await route.fulfill({ response, json: { ...stats, store: { state: 'down', since: stats.generatedAt - 60_000, reason: 'OOM' } } });
+    });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新于 /);
+    expect(await page.locator('#store-note').textContent()).toMatch(/^共享存储（Redis）自 \d\d:\d\d:\d\d 起不可用（OOM）：各实例/);
+    failing = true;
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 5000 }).toMatch(/^未更新（最后更新于 \d\d:\d\d:\d\d）：bad gateway$/);
+    await page.selectOption('#lang', 'en');
+    expect(await page.locator('#status').textContent()).toMatch(/^Not updated since \d\d:\d\d:\d\d: bad gateway$/);
+    // The figures still shown are the old ones, in English now, and still marked as old.
+    expect(await tile(page, 'requests').textContent()).toBe('1');
+    expect(await page.locator('[data-tile="requests"] .hint').textContent()).toBe('1 matched');
+    expect(await page.locator('#chart-errors text.empty').textContent()).toBe('No errors or refusals in this window');
+    expect(await page.locator('#providers tbody td').first().textContent()).toBe('closed');
+    expect(await page.locator('#store-note').textContent()).toMatch(/^The shared store \(Redis\) has been down since \d\d:\d\d:\d\d \(OOM\): each instance/);
+    expect(await page.locator('main').getAttribute('data-stale')).toBe('');
+    await closeRefreshing(page);
+  });
+
   it('opens in English for a browser whose languages it does not speak, and in 繁體中文 for zh-HK', { timeout: 30_000 }, async () => {
     const base = await proxy();
     for (const [locale, status, lang] of [['fr-FR', /^Updated /, 'en'], ['zh-HK', /^更新於 /, 'zh-TW']] as const) {
@@ -825,7 +897,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.getByRole('form', { name: '打开监控数据' }).isVisible()).toBe(true);
     await page.getByLabel('运维令牌').fill('wrong-token-wrong-token-wrong-token');
     await page.getByRole('button', { name: '查看' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('这不是运维令牌，请重新输入。');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('运维令牌不正确，请重新输入。');
     await page.getByLabel('运维令牌').fill('   ');
     await page.getByRole('button', { name: '查看' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('请输入运维令牌。');
@@ -854,7 +926,7 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('已關閉：未設定維運權杖');
     const note = page.getByRole('region', { name: '監控已關閉' });
     expect(await note.innerText()).toBe(
-      '本代理在正式環境執行且未設定維運權杖，所以它的監控資料對所有人關閉。請在執行它的地方設定 CARRIER_VERIFY_OPERATOR_TOKEN（32 個字元以上，例如以 openssl rand -hex 16 產生），重新啟動代理，再重新載入本頁。',
+      '本代理在正式環境執行且未設定維運權杖，因此監控資料不對任何人開放。請在其執行環境中設定 CARRIER_VERIFY_OPERATOR_TOKEN（至少 32 個字元，例如以 openssl rand -hex 16 產生），重新啟動代理後重新整理本頁。',
     );
     expect(await note.locator('code').allInnerTexts()).toEqual(['CARRIER_VERIFY_OPERATOR_TOKEN', 'openssl rand -hex 16']);
     await page.selectOption('#lang', 'en');
