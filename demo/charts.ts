@@ -184,6 +184,8 @@ const moves: Record<string, (shown: number | null, n: number) => number> = {
 
 /** The start time of the point each chart's read-out shows, so that a redraw can keep it (see attachReadout). */
 const shownPoints = new WeakMap<SVGSVGElement, number>();
+/** Where the pointer last was over each chart's plot (its clientX): a redraw shows the point under it again. */
+const pointerAt = new WeakMap<SVGSVGElement, number>();
 
 /** Space between the read-out and the bars or points it reads, in CSS pixels. */
 const TIP_GAP = 6;
@@ -248,15 +250,26 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     guide.setAttribute('visibility', 'hidden');
     tip.textContent = '';
   };
+  /** Shows the point under the pointer, at `clientX`. */
+  const showAt = (clientX: number) => {
+    const box = root.getBoundingClientRect();
+    const px = ((clientX - box.left) / box.width) * frame.width;
+    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))), box.width);
+  };
   const kept = document.activeElement === root ? data.times.indexOf(shownPoints.get(root) ?? Number.NaN) : -1;
+  const pointer = pointerAt.get(root);
   if (kept >= 0) show(kept);
+  // A pointer resting on the chart reads the point under it, with the new values, as it did before the redraw.
+  else if (pointer !== undefined && n > 0 && root.matches(':hover')) showAt(pointer);
   else hide();
   area.addEventListener('pointermove', (event) => {
-    const box = root.getBoundingClientRect();
-    const px = ((event.clientX - box.left) / box.width) * frame.width;
-    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))), box.width);
+    pointerAt.set(root, event.clientX);
+    showAt(event.clientX);
   });
-  area.addEventListener('pointerleave', hide);
+  area.addEventListener('pointerleave', () => {
+    pointerAt.delete(root);
+    hide();
+  });
   // Handlers rather than listeners on the svg, which outlives its drawings: the newest drawing's replace the last's.
   root.onkeydown = (event) => {
     const move = moves[event.key];

@@ -533,6 +533,34 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('keeps the read-out under a resting pointer through the refreshes and a change of language, with the new values', { timeout: 30_000 }, async () => {
+    const { base, page, readout } = await readoutPage(1);
+    // The newest point: the right end of the plot.
+    const box = (await page.locator('#chart-requests rect.hit').boundingBox())!;
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    let answered = 0;
+    page.on('response', (response) => void (response.url().includes('/api/stats') && (answered += 1)));
+    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    await page.waitForTimeout(200);
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    expect((await verify(base, '李四', '18612345678')).status).toBe(200);
+    await expect.poll(() => readout.textContent(), { timeout: 5000 }).toBe('12:00:00 – 12:00:30\nFP00000 match: 2');
+    // Chosen with the keyboard, the pointer still resting: the read-out in the new language.
+    await page.locator('#lang').focus();
+    await page.keyboard.press('Home');
+    expect(await page.locator('#lang').inputValue()).toBe('zh-CN');
+    await expect.poll(() => readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 一致：2');
+    // The pointer gone, so is the read-out, and a refresh does not bring it back.
+    await page.mouse.move(5, 5);
+    expect(await readout.textContent()).toBe('');
+    answered = 0;
+    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    await page.waitForTimeout(200);
+    expect(await readout.textContent()).toBe('');
+    await page.close();
+  });
+
   it('goes on refreshing through answers of an instance that does not name itself (an earlier version, mid-upgrade)', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();
