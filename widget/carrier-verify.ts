@@ -283,14 +283,17 @@ export class CarrierVerify extends LitElement {
     return this._status;
   }
 
-  /** The token of the last successful verification, or null. */
+  /**
+   * The token of the last successful verification, or null; null too once its time is up, though no timer has said
+   * so yet (the element out of the page, or the device asleep).
+   */
   get token(): string | null {
-    return this.#token;
+    return Date.now() < this.#expiresAt ? this.#token : null;
   }
 
   /** The pair the token was issued for, as siteverify's binding wants it; null while there is no token. */
   get verifiedPair(): VerifiedPair | null {
-    return this.#token ? this.#pair : null;
+    return this.token ? this.#pair : null;
   }
 
   /** The form this element belongs to, if any. */

@@ -202,6 +202,8 @@ describe('<carrier-verify> in a form', () => {
       await verify(el);
       el.remove();
       Date.now = () => now() + 292_000;
+      // Read by a script meanwhile, a token whose time is up is not handed out.
+      expect([el.token, el.verifiedPair]).to.deep.equal([null, null]);
       form.prepend(el);
       expect([el.token, heard, form.checkValidity()]).to.deep.equal([null, ['expired', 'expired'], false]);
     } finally {
