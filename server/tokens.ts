@@ -206,18 +206,33 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
   return checkClaims(await signedClaims(token, keySet, now, options.siteKey), options);
 }
 
+/** A numeric character reference, decimal or hexadecimal: `&#134071;`, `&#x20BB7;`. */
+const CHARACTER_REFERENCE = /&#(?:(\d{1,7})|[xX]([\da-fA-F]{1,6}));/g;
+
+/**
+ * A name as a form in a legacy charset carries it: a browser writes each character the page's charset lacks (𠮷,
+ * beyond GBK) as a numeric character reference, `&#134071;`, which the site's backend passes on as text. No name
+ * holds `&`, `#` or `;`, so reading them back changes no other name; one that names no character stays as written.
+ */
+function formName(name: string): string {
+  return name.replace(CHARACTER_REFERENCE, (whole, decimal?: string, hex?: string) => {
+    const code = decimal ? Number(decimal) : parseInt(hex!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
 /** A token's signed claims (signedClaims) checked against what the caller asks of them: the binding, when given. */
 async function checkClaims(signed: TokenCheck, options: Pick<VerifyTokenOptions, 'binding'>): Promise<TokenCheck> {
   if (!signed.ok) return signed;
   const { claims } = signed;
   if (options.binding !== undefined) {
-    // The pair as the site's form has it (`138 0013 8000`, ` 张 三 `): normalised by the same checks the proxy ran
+    // The pair as the site's form has it (`138 0013 8000`, ` 张 三 `, `&#134071;祥`): normalised by the same checks the proxy ran
     // before it issued the token. A pair those checks refuse, or one that is not text, was never verified
     // (siteverify answers the same for a posted pair that is not text).
     const binding = bindingOf(options.binding);
     if (!binding) return { ok: false, error: 'binding-mismatch' };
     const phone = checkPhone(binding.phoneNumber);
-    const name = checkName(binding.name);
+    const name = checkName(formName(binding.name));
     if (!phone.ok || !name.ok) return { ok: false, error: 'binding-mismatch' };
     const subjects = await Promise.all(binding.secrets.map((secret) => tokenSubject(secret, phone.value, name.value)));
     if (!subjects.some((subject) => timingSafeEqual(claims.subject, subject))) return { ok: false, error: 'binding-mismatch' };

@@ -219,6 +219,34 @@ describe('POST /api/siteverify', () => {
     expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '王五', phoneNumber: '13312345678' })).body).toMatchObject({ success: true });
   });
 
+  it('reads a name a GBK form wrote with character references for what GBK lacks (𠮷 in 𠮷祥), as browsers write them', async () => {
+    const app = testApp();
+    const pair = { name: '𠮷祥', phoneNumber: '15912345678' };
+    const post = async (type: string, body: string) => {
+      const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
+      return [res.status, await res.json()];
+    };
+    // What a page in GBK posts: 𠮷 as &#134071;, 祥 in GBK (CF E9).
+    let token = await verified(app, undefined, pair);
+    const form = `secret=sandbox-secret&token=${token}&name=%26%23134071%3B%CF%E9&phoneNumber=15912345678`;
+    expect(await post('application/x-www-form-urlencoded; charset=GBK', form)).toEqual([200, expect.objectContaining({ success: true })]);
+    // Passed on by a backend as text, in JSON, decimal or hexadecimal.
+    token = await verified(app, undefined, pair);
+    expect(await post('application/json', JSON.stringify({ secret: 'sandbox-secret', token, name: '&#x20BB7;祥', phoneNumber: '15912345678' }))).toEqual([
+      200,
+      expect.objectContaining({ success: true }),
+    ]);
+    // A reference to another character, or to none, is not the name verified; the token stays unspent.
+    token = await verified(app, undefined, pair);
+    for (const name of ['&#21513;祥', '&#1114112;祥', '&#134071祥', '吉祥']) {
+      expect(await post('application/json', JSON.stringify({ secret: 'sandbox-secret', token, name, phoneNumber: '15912345678' })), name).toEqual([
+        200,
+        expect.objectContaining({ success: false, errors: ['binding-mismatch'] }),
+      ]);
+    }
+    expect(await post('application/json', JSON.stringify({ secret: 'sandbox-secret', token, ...pair }))).toEqual([200, expect.objectContaining({ success: true })]);
+  });
+
   it('reads the pair in the charset the body declares, as a backend that writes GBK sends it', async () => {
     const app = testApp();
     const pair = { name: '王五', phoneNumber: '13312345678' };
