@@ -20,7 +20,13 @@ export function squeezeCss(text: string): string {
     .replace(/\s+/g, ' ')
     .replace(/\s*([{};,])\s*/g, '$1')
     .replace(/:\s+/g, ':')
-    .replace(/;}/g, '}');
+    .replace(/;}/g, '}')
+    // A selector's child and sibling combinators, which need no spaces (no calc() here holds a + to keep them for).
+    .replace(/ ?([>+~]) ?/g, '$1')
+    // A number's leading zero: 0.85em is .85em.
+    .replace(/([\s:,(-])0\.(\d)/g, '$1.$2')
+    // An attribute selector's value that is a word needs no quotes: [theme='dark'] is [theme=dark].
+    .replace(/\[([\w-]+)='([a-z][\w-]*)'\]/g, '[$1=$2]');
 }
 
 /** HTML text: a whitespace run with a line break becomes one space, which is all HTML keeps of it anyway. */

@@ -425,7 +425,7 @@ export class CarrierVerify extends LitElement {
    */
   #refusal(request: Extract<RequestCheck, { ok: false }>): Outcome {
     this._nameError = this._phoneError = null;
-    if (request.field === null) return errorOutcome('INVALID_REQUEST', 'The name, the number and the site key must be strings');
+    if (request.field === null) return errorOutcome('INVALID_REQUEST', 'The name, number and site key must be strings');
     this.#check('name');
     this.#check('phone');
     this.#refusals += 1;
@@ -899,12 +899,23 @@ export class CarrierVerify extends LitElement {
   /**
    * An Enter that an input method takes to commit its composition (pinyin before a name is chosen) is the input
    * method's: it submits nothing, so nothing half-typed is checked or sent. Safari sends it just after the
-   * composition ends, as key 229.
+   * composition ends, as key 229. Once verified, the fields are the page's form's: Enter in them sends that form, as
+   * in any of its own fields (its default button clicked, as the browser does).
    */
   #onKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Enter') return;
     // A held Enter repeats its keydown: each would be an attempt (or, on Change, unlock the pair and then verify it
     // again at once), until a limit refused them. One press is one attempt.
-    if (event.key === 'Enter' && (event.isComposing || event.keyCode === 229 || event.repeat)) event.preventDefault();
+    if (event.isComposing || event.keyCode === 229 || event.repeat) return event.preventDefault();
+    const form = this.form;
+    // Read-only: a field while verified (a button is not). Not a second press just after the answer, as a bounce of
+    // the Enter that verified (see #submitIgnored).
+    if (this.token && form && (event.target as HTMLInputElement).readOnly && performance.now() - this.#answeredAt > ANSWER_SETTLE_MS) {
+      event.preventDefault();
+      // Its default button clicked, as the browser does on Enter in one of its own fields; a form without one, as a
+      // signup form's many fields, is not sent by an Enter in them.
+      form.querySelector<HTMLElement>('button:not([type]),[type=submit]')?.click();
+    }
   }
 
   /**

@@ -718,6 +718,49 @@ describe('keyboard', () => {
     expect((await verified).detail.code).to.equal('FP00000');
   });
 
+  it('sends the page\'s form with Enter in its fields once verified, as Enter in the form\'s own fields does', async () => {
+    const form = await fixture<HTMLFormElement>(
+      html`<form action="/nowhere"><input name="email" /><carrier-verify></carrier-verify><button type="button">Cancel</button><button>Sign up</button></form>`,
+    );
+    const el = form.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    const sent: string[] = [];
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      sent.push(event.submitter?.textContent ?? 'no submitter');
+    });
+    const enterIn = async (field: HTMLInputElement) => {
+      field.focus();
+      await sendKeys({ press: 'Enter' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    el.focus();
+    await sendKeys({ type: '张三' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ type: '13800138000' });
+    // The first Enter verifies, and sends nothing.
+    const verified = oneEvent<VerifiedEvent>(el, 'cv-verified');
+    await sendKeys({ press: 'Enter' });
+    await verified;
+    // Nor does a second press at once, taken for the first one's bounce.
+    await enterIn(parts(el).phone);
+    expect(sent).to.deep.equal([]);
+    // Past that moment:
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Verified: Enter in either field sends the form by its default button, as in the page's own field.
+    await enterIn(parts(el).phone);
+    await enterIn(parts(el).name);
+    await enterIn(form.querySelector<HTMLInputElement>('[name=email]')!);
+    expect(sent).to.deep.equal(['Sign up', 'Sign up', 'Sign up']);
+    expect(el.status).to.equal('verified');
+    // A disabled default button sends nothing, from either.
+    form.querySelector<HTMLButtonElement>('button:not([type])')!.disabled = true;
+    await enterIn(parts(el).phone);
+    await enterIn(form.querySelector<HTMLInputElement>('[name=email]')!);
+    expect(sent).to.have.length(3);
+    expect(el.status).to.equal('verified');
+  });
+
   it('leaves Enter to an input method while it composes: nothing half-typed is checked or sent', async () => {
     const el = await widget();
     const heard: string[] = [];

@@ -47,8 +47,8 @@ describe('the script-tag bundle', () => {
 
 describe('the template squeezer', () => {
   it('drops CSS comments and the spaces CSS ignores, keeping selectors and values', () => {
-    expect(squeezeCss(`\n  /* why */\n  :host([theme='dark']) .field > input {\n    margin: 0 auto;\n    color: var(--cv-fg, #000);\n  }\n`)).toBe(
-      " :host([theme='dark']) .field > input{margin:0 auto;color:var(--cv-fg,#000)}",
+    expect(squeezeCss(`\n  /* why */\n  :host([theme='dark']) .field > input + * {\n    margin: 0 auto;\n    color: var(--cv-fg, #000);\n    font-size: 0.85em;\n    width: 10.5em;\n  }\n`)).toBe(
+      ' :host([theme=dark]) .field>input+*{margin:0 auto;color:var(--cv-fg,#000);font-size:.85em;width:10.5em}',
     );
   });
 
