@@ -2,7 +2,7 @@
 import type { AxeResults } from 'axe-core';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -104,6 +104,18 @@ async function drawnWith(change: (stats: DashboardStats) => DashboardStats | voi
   await page.goto(`${base}/dashboard?refresh=600`);
   await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
   return page;
+}
+
+/** A proxy in production without an operator token: its monitoring data is closed to everyone. */
+async function closedProxy(): Promise<string> {
+  const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
+  return proxy({}, {
+    NODE_ENV: 'production',
+    CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
+    CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
+    CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(64),
+  });
 }
 
 beforeAll(async () => {
@@ -395,6 +407,17 @@ describe('GET /dashboard in Chromium', () => {
     return { base, page, readout: page.locator('#chart-requests').getByRole('status') };
   }
 
+  /** The newest point, read out: two refreshes later it still is, and a new verification shows in it at the next one. */
+  async function keptThroughRefreshes(base: string, page: Page, readout: Locator): Promise<void> {
+    let answered = 0;
+    page.on('response', (response) => void (response.url().includes('/api/stats') && (answered += 1)));
+    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    await page.waitForTimeout(200);
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    expect((await verify(base, '李四', '18612345678')).status).toBe(200);
+    await expect.poll(() => readout.textContent(), { timeout: 5000 }).toBe('12:00:00 – 12:00:30\nFP00000 match: 2');
+  }
+
   it('reads a chart\'s values point by point from the keyboard, into a status a screen reader announces', { timeout: 30_000 }, async () => {
     // A long refresh: no redraw clears the read-out while it is read.
     const { page, readout } = await readoutPage(600);
@@ -519,15 +542,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('End');
     expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
-    // Two refreshes later the same point is still read out...
-    let answered = 0;
-    page.on('response', (response) => void (response.url().includes('/api/stats') && (answered += 1)));
-    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
-    await page.waitForTimeout(200);
-    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
-    // ...and a new verification shows in it at the next one.
-    expect((await verify(base, '李四', '18612345678')).status).toBe(200);
-    await expect.poll(() => readout.textContent(), { timeout: 5000 }).toBe('12:00:00 – 12:00:30\nFP00000 match: 2');
+    await keptThroughRefreshes(base, page, readout);
     await page.keyboard.press('Escape');
     expect(await readout.textContent()).toBe('');
     await page.close();
@@ -539,13 +554,7 @@ describe('GET /dashboard in Chromium', () => {
     const box = (await page.locator('#chart-requests rect.hit').boundingBox())!;
     await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
     expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
-    let answered = 0;
-    page.on('response', (response) => void (response.url().includes('/api/stats') && (answered += 1)));
-    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
-    await page.waitForTimeout(200);
-    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
-    expect((await verify(base, '李四', '18612345678')).status).toBe(200);
-    await expect.poll(() => readout.textContent(), { timeout: 5000 }).toBe('12:00:00 – 12:00:30\nFP00000 match: 2');
+    await keptThroughRefreshes(base, page, readout);
     // Chosen with the keyboard, the pointer still resting: the read-out in the new language.
     await page.locator('#lang').focus();
     await page.keyboard.press('Home');
@@ -554,8 +563,7 @@ describe('GET /dashboard in Chromium', () => {
     // The pointer gone, so is the read-out, and a refresh does not bring it back.
     await page.mouse.move(5, 5);
     expect(await readout.textContent()).toBe('');
-    answered = 0;
-    await expect.poll(() => answered, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    await page.waitForResponse((response) => response.url().includes('/api/stats'), { timeout: 5000 });
     await page.waitForTimeout(200);
     expect(await readout.textContent()).toBe('');
     await page.close();
@@ -941,14 +949,7 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('says that the data is closed in the language chosen, the variable and the command as they are', { timeout: 30_000 }, async () => {
-    const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-    const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
-    const base = await proxy({}, {
-      NODE_ENV: 'production',
-      CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
-      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
-      CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(64),
-    });
+    const base = await closedProxy();
     const page = await browser.newPage({ locale: 'zh-TW' });
     await page.goto(`${base}/dashboard`);
     await expect.poll(() => page.locator('#status').textContent()).toBe('已關閉：未設定維運權杖');
@@ -965,14 +966,7 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('says at once, with no form, that a production proxy without an operator token keeps its data closed', { timeout: 30_000 }, async () => {
-    const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-    const jwk = await crypto.subtle.exportKey('jwk', key.privateKey);
-    const base = await proxy({}, {
-      NODE_ENV: 'production',
-      CARRIER_VERIFY_ALLOW_SANDBOX: 'true',
-      CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([{ kid: 'k1', jwk }]),
-      CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(64),
-    });
+    const base = await closedProxy();
     const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
     let asked = 0;
     page.on('request', (request) => void (request.url().includes('/api/stats') && (asked += 1)));
