@@ -2,10 +2,10 @@
 import type { DashboardStats as Stats } from '../server/monitoring.js';
 import type { StatsPoint } from '../server/metrics-timeline.js';
 import { ResultCode, resultCodes } from '../widget/codes.js';
-import { clock, drawChart, type Series } from './charts.js';
+import { clock, drawChart, type ChartData, type Series } from './charts.js';
 import { $ } from './dom.js';
 import { dashboardText, type DashboardText } from './dashboard-text.js';
-import { fillIn, initialLang, remember, renderText, reveal, STORED_LANG } from './page-lang.js';
+import { fillIn, initialLang, remember, reveal, showPageWords, STORED_LANG } from './page-lang.js';
 import type { Lang } from '../widget/locales.js';
 
 /** The language the page is shown in: chosen on it or on the demo, else the browser's first the page speaks, else English. */
@@ -223,11 +223,16 @@ function renderProviders(stats: Stats): void {
   );
 }
 
+/** Draws a chart, its read-out punctuated as the page's language writes it. */
+function draw(figure: string, data: Omit<ChartData, 'colon'>): void {
+  drawChart($(figure), { ...data, colon: t().colon });
+}
+
 function renderCharts(stats: Stats): void {
   const points = stats.series;
   const times = points.map((p) => p.t);
   const { totals, stepMs } = stats;
-  drawChart($('#chart-requests'), {
+  draw('#chart-requests', {
     kind: 'bars',
     times,
     stepMs,
@@ -235,10 +240,9 @@ function renderCharts(stats: Stats): void {
     format: count,
     minStep: 1,
     empty: t().emptyRequests,
-    colon: t().colon,
   });
-  drawChart($('#chart-latency'), { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: t().emptyLatency, colon: t().colon });
-  drawChart($('#chart-errors'), {
+  draw('#chart-latency', { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: t().emptyLatency });
+  draw('#chart-errors', {
     kind: 'bars',
     times,
     stepMs,
@@ -249,10 +253,9 @@ function renderCharts(stats: Stats): void {
     format: count,
     minStep: 1,
     empty: t().emptyErrors,
-    colon: t().colon,
   });
   const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
-  drawChart($('#chart-cache'), {
+  draw('#chart-cache', {
     kind: 'lines',
     times,
     stepMs,
@@ -260,9 +263,8 @@ function renderCharts(stats: Stats): void {
     format: percent,
     minMax: 100,
     empty: t().emptyCache,
-    colon: t().colon,
   });
-  drawChart($('#chart-cost'), {
+  draw('#chart-cost', {
     kind: 'lines',
     times,
     stepMs,
@@ -270,7 +272,6 @@ function renderCharts(stats: Stats): void {
     // One style along the axis and in the read-out, that of the window's total (the line's highest point).
     format: moneyUpTo(totals.cost),
     empty: t().emptyCost,
-    colon: t().colon,
   });
 }
 
@@ -450,12 +451,7 @@ const langSelect = $<HTMLSelectElement>('#lang');
 /** The page in the language chosen: its own words, the figures' and the status's, and the charts drawn again. */
 function applyLang(): void {
   lang = langSelect.value as Lang;
-  document.documentElement.lang = lang;
-  document.title = t().title;
-  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) renderText(element, t()[element.dataset.text as keyof DashboardText] as string);
-  for (const element of document.querySelectorAll<HTMLElement>('[data-label]')) {
-    element.setAttribute('aria-label', t()[element.dataset.label as keyof DashboardText] as string);
-  }
+  showPageWords(lang, t());
   for (const option of $<HTMLSelectElement>('#window').options) option.textContent = fillIn(t().minutes, { n: option.value });
   // Before the first answer the status says so, as the page was written, without announcing it.
   if (shown) {

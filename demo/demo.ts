@@ -7,7 +7,7 @@ import { snippetIds, snippetsFor, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
 import { pageText, type PageText } from './text.js';
-import { fillIn, initialLang, recalled, remember, renderText, reveal, STORED_LANG } from './page-lang.js';
+import { fillIn, initialLang, recalled, remember, reveal, showPageWords, STORED_LANG } from './page-lang.js';
 import { messages, type Lang } from '../widget/locales.js';
 
 const widget = $<CarrierVerify>('#widget');
@@ -124,15 +124,10 @@ const themeSelect = $<HTMLSelectElement>('#theme');
 function applyLang(): void {
   lang = langSelect.value as Lang;
   widget.lang = lang;
-  document.documentElement.lang = lang;
-  document.title = text().title;
+  showPageWords(lang, text());
   const label = $<HTMLElement>('#verify-label');
   label.textContent = messages[lang].verify;
   label.lang = lang;
-  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) renderText(element, text()[element.dataset.text as keyof PageText]);
-  for (const element of document.querySelectorAll<HTMLElement>('[data-label]')) {
-    element.setAttribute('aria-label', text()[element.dataset.label as keyof PageText]);
-  }
   labelDirectory();
 }
 function applyTheme(): void {

@@ -30,10 +30,22 @@ export function initialLang(fallback: (matched: readonly Lang[]) => Lang): Lang 
 }
 
 /**
+ * The page's own words in `lang`: its `lang`, its title, the text of each `data-text` element and the name of each
+ * `data-label` one, each named by its key in `words`.
+ */
+export function showPageWords(lang: Lang, words: { readonly title: string }): void {
+  const word = (key: string | undefined) => String((words as Readonly<Record<string, unknown>>)[key!]);
+  document.documentElement.lang = lang;
+  document.title = words.title;
+  for (const element of document.querySelectorAll<HTMLElement>('[data-text]')) renderText(element, word(element.dataset.text));
+  for (const element of document.querySelectorAll<HTMLElement>('[data-label]')) element.setAttribute('aria-label', word(element.dataset.label));
+}
+
+/**
  * An element's text in the page's language, the `data-slot` children it has put back where the text names them
  * (code, a link, the widget's button label), as they are.
  */
-export function renderText(element: HTMLElement, template: string): void {
+function renderText(element: HTMLElement, template: string): void {
   const slots = new Map(Array.from(element.querySelectorAll<HTMLElement>(':scope > [data-slot]'), (slot) => [slot.dataset.slot, slot]));
   element.replaceChildren(...template.split(/\{(\w+)\}/).map((part, index) => (index % 2 ? (slots.get(part) ?? part) : part)));
 }

@@ -908,9 +908,8 @@ export class CarrierVerify extends LitElement {
     // again at once), until a limit refused them. One press is one attempt.
     if (event.isComposing || event.keyCode === 229 || event.repeat) return event.preventDefault();
     const form = this.form;
-    // Read-only: a field while verified (a button is not). Not a second press just after the answer, as a bounce of
-    // the Enter that verified (see #submitIgnored).
-    if (this.token && form && (event.target as HTMLInputElement).readOnly && performance.now() - this.#answeredAt > ANSWER_SETTLE_MS) {
+    // Read-only: a field while verified (a button is not).
+    if (this.token && form && (event.target as HTMLInputElement).readOnly && !this.#settling) {
       event.preventDefault();
       // Its default button clicked, as the browser does on Enter in one of its own fields; a form without one, as a
       // signup form's many fields, is not sent by an Enter in them.
@@ -919,11 +918,11 @@ export class CarrierVerify extends LitElement {
   }
 
   /**
-   * Whether the person's own submission is ignored: blocked, or so soon after an answer that it is the second click
-   * of a double click on a button that came back under it, not a request for another attempt.
+   * Within a moment of an answer to the fields as they are: a second press then is the second click of a double
+   * click on a button that came back under it, or the bounce of an Enter, not a request for another attempt.
    */
-  get #submitIgnored(): boolean {
-    return this.#blocked || (performance.now() - this.#answeredAt < ANSWER_SETTLE_MS && this.#fields === this.#answeredFields);
+  get #settling(): boolean {
+    return performance.now() - this.#answeredAt < ANSWER_SETTLE_MS && this.#fields === this.#answeredFields;
   }
 
   /** The endpoint and site key the token, or the attempt under way, was asked with. */
@@ -941,13 +940,14 @@ export class CarrierVerify extends LitElement {
 
   #onSubmit(event: SubmitEvent): void {
     event.preventDefault();
-    if (!this.#submitIgnored) void this.verify();
+    // The person's own submission, ignored while blocked or settling.
+    if (!this.#blocked && !this.#settling) void this.verify();
   }
 
   #onRetry(event: MouseEvent): void {
     // Try again comes back under the pointer with the answer, as Verify does: a double click is one attempt. A key
     // or a script (`detail` 0) is no double click.
-    if (this.#blocked || (event.detail > 0 && this.#submitIgnored)) return;
+    if (this.#blocked || (event.detail > 0 && this.#settling)) return;
     // The retry button goes while the new attempt runs: the focus moves to the main button rather than the page.
     this.renderRoot.querySelector<HTMLElement>('[part=button]')?.focus();
     void this.verify();

@@ -29,6 +29,12 @@ async function verified(app: ReturnType<typeof testApp>, siteKey?: string, pair 
  * An app on a key of the test's own, the claims of a token it issued, and `sign`, which signs those claims with
  * `extra` over them by the same key: tokens the proxy did not issue, that its key signed all the same.
  */
+/** siteverify's status and answer to a body of the type given, as a site's backend posts it. */
+async function postSiteverify(app: ReturnType<typeof testApp>, type: string, body: BodyInit): Promise<[number, unknown]> {
+  const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
+  return [res.status, await res.json()];
+}
+
 async function signingAsTheProxy() {
   const key = await generateTokenKey('k1');
   const app = testApp({ tokenKeys: [key] });
@@ -222,10 +228,7 @@ describe('POST /api/siteverify', () => {
   it('reads a name a GBK form wrote with character references for what GBK lacks (𠮷 in 𠮷祥), as browsers write them', async () => {
     const app = testApp();
     const pair = { name: '𠮷祥', phoneNumber: '15912345678' };
-    const post = async (type: string, body: string) => {
-      const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
-      return [res.status, await res.json()];
-    };
+    const post = (type: string, body: BodyInit) => postSiteverify(app, type, body);
     // What a page in GBK posts: 𠮷 as &#134071;, 祥 in GBK (CF E9).
     let token = await verified(app, undefined, pair);
     const form = `secret=sandbox-secret&token=${token}&name=%26%23134071%3B%CF%E9&phoneNumber=15912345678`;
@@ -252,10 +255,7 @@ describe('POST /api/siteverify', () => {
     const pair = { name: '王五', phoneNumber: '13312345678' };
     const encoder = new TextEncoder();
     const gbkName = [0xcd, 0xf5, 0xce, 0xe5]; // 王五 in GBK
-    const post = async (type: string, body: BodyInit) => {
-      const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
-      return [res.status, await res.json()];
-    };
+    const post = (type: string, body: BodyInit) => postSiteverify(app, type, body);
     let token = await verified(app, undefined, pair);
     const json = new Uint8Array([...encoder.encode(`{"secret":"sandbox-secret","token":"${token}","name":"`), ...gbkName, ...encoder.encode('","phoneNumber":"13312345678"}')]);
     expect(await post('application/json; charset=GBK', json)).toEqual([200, expect.objectContaining({ success: true })]);
@@ -280,10 +280,7 @@ describe('POST /api/siteverify', () => {
   it('reads a pair labelled US-ASCII or ISO-8859-1 as UTF-8, as verify reads US-ASCII: no such charset holds the name', async () => {
     const app = testApp();
     const pair = { name: '王五', phoneNumber: '13312345678' };
-    const post = async (type: string, body: string) => {
-      const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
-      return [res.status, await res.json()];
-    };
+    const post = (type: string, body: BodyInit) => postSiteverify(app, type, body);
     // Apache HttpCore's form type labels ISO-8859-1 what its encoder escaped as UTF-8.
     let token = await verified(app, undefined, pair);
     const form = `secret=sandbox-secret&token=${token}&name=${encodeURIComponent(pair.name)}&phoneNumber=${pair.phoneNumber}`;
