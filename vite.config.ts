@@ -9,13 +9,15 @@ const root = import.meta.dirname;
 
 /**
  * Modules of libphonenumber-js that only the PhoneNumber class's unused methods import, each with the method it
- * serves: `format*()` and `getURI()` (the formatter), `isPossible()`, `isValid()` and `getPossibleCountries()`.
+ * serves: `format*()` and `getURI()` (the formatter), `isPossible()`, `isValid()` and `getPossibleCountries()`,
+ * and the constructor's public `(e164, metadata)` form (the widget passes the country and national number).
  */
 const UNUSED_PHONE_MODULES: Readonly<Record<string, string>> = {
   'format.js': 'format()',
   'isPossible.js': 'isPossible()',
   'isValid.js': 'isValid()',
   'helpers/getPossibleCountriesForNumber.js': 'getPossibleCountries()',
+  'helpers/extractCountryCallingCode.js': 'constructor(number, metadata)',
 };
 const PHONE_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/](.+)$/;
 const STUB_PREFIX = '\0carrier-verify:not-in-bundle:';
