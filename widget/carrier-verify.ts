@@ -381,6 +381,11 @@ export class CarrierVerify extends LitElement {
       this.#clearToken('verify');
       return this.verify();
     }
+    // The text the fields show is what is sent, even put there without an input event (an extension's fill); with a
+    // render to come, they show the text before fill() and that render's text is the one.
+    const [nameField, phoneField] = this.isUpdatePending ? [] : this.renderRoot.querySelectorAll('input');
+    if (nameField) this._nameValue = nameField.value;
+    if (phoneField && phoneField.value !== this._phoneValue) this._phoneValue = formatPhoneInput(phoneField.value, 0).value;
     // What is about to be posted goes through the proxy's own check: the zod/mini schema of each field, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));

@@ -104,6 +104,28 @@ describe('<carrier-verify>', () => {
     });
   }
 
+  it('sends the text the fields show even when it was put there without an input event, as some autofills do', async () => {
+    const el = await widget();
+    const { name, phone } = inputs(el);
+    name.value = '张三';
+    phone.value = '+86 138-0013-8000';
+    const outcome = await el.verify();
+    expect(outcome.status).to.equal('verified');
+    expect(el.verifiedPair).to.deep.equal({ name: '张三', phoneNumber: '13800138000' });
+    await el.updateComplete;
+    // The number is grouped as typed text is, and a field emptied that way is empty to the check too.
+    expect(phone.value).to.equal('138 0013 8000');
+    el.reset();
+    await el.updateComplete;
+    type(name, '张三');
+    type(phone, '13800138000');
+    await el.updateComplete;
+    name.value = '';
+    expect((await el.verify()).detail).to.deep.equal({ field: 'name', reason: 'empty' });
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('#name-error')!.textContent).to.contain('姓名');
+  });
+
   it('drops its token when the page sets another site key or endpoint, for whose site it was not issued', async () => {
     for (const change of [(el: CarrierVerify) => (el.siteKey = 'another-site'), (el: CarrierVerify) => el.setAttribute('endpoint', '/elsewhere/api/verify')]) {
       const el = await widget();
