@@ -381,11 +381,7 @@ export class CarrierVerify extends LitElement {
       this.#clearToken('verify');
       return this.verify();
     }
-    // The text the fields show is what is sent, even put there without an input event (an extension's fill); with a
-    // render to come, they show the text before fill() and that render's text is the one.
-    const [nameField, phoneField] = this.isUpdatePending ? [] : this.renderRoot.querySelectorAll('input');
-    if (nameField) this._nameValue = nameField.value;
-    if (phoneField && phoneField.value !== this._phoneValue) this._phoneValue = formatPhoneInput(phoneField.value, 0).value;
+    this.#adopt();
     // What is about to be posted goes through the proxy's own check: the zod/mini schema of each field, then the name, then the number.
     const request = checkRequest({ name: this._nameValue, phoneNumber: this._phoneValue, siteKey: this.siteKey || undefined });
     if (!request.ok) return Promise.resolve(this.#settle(this.#refusal(request)));
@@ -437,6 +433,17 @@ export class CarrierVerify extends LitElement {
     this.requestUpdate();
     const { ok: _, ...detail } = request;
     return { status: 'invalid', detail };
+  }
+
+  /**
+   * Takes the text the fields show as theirs, should it have been put there without an input event (an autofill or
+   * an extension's fill): it is what is checked and sent. Not with a render to come: the fields then show the text
+   * from before fill(), and that render's is the one.
+   */
+  #adopt(): void {
+    const [name, phone] = this.isUpdatePending ? [] : this.renderRoot.querySelectorAll('input');
+    if (name) this._nameValue = name.value;
+    if (phone && phone.value !== this._phoneValue) this._phoneValue = formatPhoneInput(phone.value, 0).value;
   }
 
   /** Shows what is wrong with a field as it stands; one its check passes keeps what it shows (the proxy's refusal, say). */
@@ -702,7 +709,10 @@ export class CarrierVerify extends LitElement {
     const say = () => {
       up.abort();
       // Not a field the person is back in, nor one emptied meanwhile (reset()).
-      if (input.value && this.shadowRoot!.activeElement !== input) this.#check(input.id as Field);
+      if (input.value && this.shadowRoot!.activeElement !== input) {
+        this.#adopt();
+        this.#check(input.id as Field);
+      }
     };
     for (const type of ['mouseup', 'keyup']) addEventListener(type, say, { capture: true, signal: up.signal });
   }

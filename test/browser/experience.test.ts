@@ -298,6 +298,25 @@ describe('leaving a field', () => {
     expect([clicks, phoneError.textContent, phone.getAttribute('aria-invalid')]).to.deep.equal([1, 'Enter all 11 digits of the mobile number', 'true']);
   });
 
+  it('checks the text a field shows as it is left, also when an autofill put it there without an input event', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const { name, phone, nameError, phoneError } = parts(el);
+    el.focus();
+    name.value = 'Zhang San';
+    phone.value = '138 0013';
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'Tab' });
+    await el.updateComplete;
+    expect(nameError.textContent).to.equal('Only names in Chinese characters are supported (parts joined by ·)');
+    // Left for Verify, the number is checked by its press, as typed text is.
+    expect([el.shadowRoot!.activeElement, phoneError.textContent]).to.deep.equal([parts(el).button, '']);
+    const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
+    await sendKeys({ press: 'Enter' });
+    expect((await invalid).detail).to.deep.equal({ field: 'name', reason: 'bad-character' });
+    await el.updateComplete;
+    expect(phoneError.textContent).to.equal('Enter all 11 digits of the mobile number');
+  });
+
   it('says nothing of a field tabbed through empty, of one left for Verify (whose press checks it), or as the window loses the focus', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { phone, nameError, phoneError } = parts(el);
