@@ -85,8 +85,8 @@ const NationalNumber = PhoneNumber as unknown as new (country: 'CN', nationalNum
  * Whether libphonenumber-js types these 11 national digits as a valid Chinese mobile number. The digits go to the
  * class directly rather than through its `parse()`: they are already clean, and the parser's own clean-up
  * (extensions, RFC 3966, national prefixes) would weigh about 2 KB gzipped in the script-tag bundle for nothing,
- * and would triple the time the proxy spends on each number. `getType()` is undefined for an invalid number, so it
- * alone says both valid and mobile. A test types every prefix both ways, against the stock metadata.
+ * and take several times as long on the proxy for each number. `getType()` is undefined for an invalid number, so
+ * it alone says both valid and mobile. A test types every prefix both ways, against the stock metadata.
  */
 export function isMobileNumber(digits: string): boolean {
   return new NationalNumber('CN', digits, metadata).getType() === 'MOBILE';
