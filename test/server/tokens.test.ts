@@ -25,16 +25,16 @@ async function verified(app: ReturnType<typeof testApp>, siteKey?: string, pair 
   return body.token as string;
 }
 
-/**
- * An app on a key of the test's own, the claims of a token it issued, and `sign`, which signs those claims with
- * `extra` over them by the same key: tokens the proxy did not issue, that its key signed all the same.
- */
 /** siteverify's status and answer to a body of the type given, as a site's backend posts it. */
 async function postSiteverify(app: ReturnType<typeof testApp>, type: string, body: BodyInit): Promise<[number, unknown]> {
   const res = await app.request('/api/siteverify', { method: 'POST', headers: { 'content-type': type }, body });
   return [res.status, await res.json()];
 }
 
+/**
+ * An app on a key of the test's own, the claims of a token it issued, and `sign`, which signs those claims with
+ * `extra` over them by the same key: tokens the proxy did not issue, that its key signed all the same.
+ */
 async function signingAsTheProxy() {
   const key = await generateTokenKey('k1');
   const app = testApp({ tokenKeys: [key] });
