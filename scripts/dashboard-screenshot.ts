@@ -6,10 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { createHttpProvider } from '../server/providers/http.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
-import { SANDBOX_URL, sandboxUpstream } from '../server/providers/sandbox.js';
-import type { Transport } from '../server/providers/types.js';
+import { createSandboxProvider } from '../server/providers/sandbox.js';
+import type { Provider } from '../server/providers/types.js';
 import { startServer } from '../server/node.js';
 import { buildSite } from '../test/support/site.js';
 // @ts-expect-error: a plain ES module of the project's scripts, without types.
@@ -38,12 +37,22 @@ function seeded(seed: number): () => number {
 const random = seeded(8);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
-/** The sandbox behind a real wait, as a remote vendor would answer: `base` ms plus a long tail. */
-function slowSandbox(baseMs: number, tailMs: number): Transport {
-  return async (input, init) => {
-    const wait = baseMs + tailMs * random() ** 3;
-    await new Promise((done) => setTimeout(done, wait));
-    return sandboxUpstream(input, init);
+/**
+ * The sandbox behind a real wait, as a remote vendor would answer: `base` ms plus a long tail. A provider of the
+ * operator's own to the dashboard (a breaker, not the sandbox), as a proxy in production shows it.
+ */
+function slowSandbox(id: string, weight: number, baseMs: number, tailMs: number): Provider {
+  const sandbox = createSandboxProvider(id, 2000);
+  return {
+    ...sandbox,
+    sandbox: false,
+    breaker: true,
+    weight,
+    async verify(query, call) {
+      const wait = baseMs + tailMs * random() ** 3;
+      await new Promise((done) => setTimeout(done, wait));
+      return sandbox.verify(query, call);
+    },
   };
 }
 
@@ -66,8 +75,8 @@ async function main(): Promise<void> {
   const end = Math.floor(Date.now() / ROUND_MS) * ROUND_MS;
   let now = end - MINUTES * 60_000;
   const providers = [
-    createHttpProvider({ id: 'primary', url: SANDBOX_URL, key: 'sandbox-key', weight: 3, timeoutMs: 2000, transport: slowSandbox(45, 160) }),
-    createHttpProvider({ id: 'backup', url: SANDBOX_URL, key: 'sandbox-key', weight: 1, timeoutMs: 2000, transport: slowSandbox(110, 380) }),
+    slowSandbox('primary', 3, 45, 160),
+    slowSandbox('backup', 1, 110, 380),
   ];
   const running = await startServer(
     { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=45/1m', CARRIER_VERIFY_PRICE_PER_CALL: '0.35' },

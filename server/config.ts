@@ -7,7 +7,7 @@ import { DEFAULT_CACHE_ENTRIES, type CacheTtls } from './cache.js';
 import { adapterNames } from './providers/adapters.js';
 import { createHttpProvider, DEFAULT_TIMEOUT_MS } from './providers/http.js';
 import type { RouterOptions } from './providers/router.js';
-import { SANDBOX_URL, sandboxUpstream } from './providers/sandbox.js';
+import { createSandboxProvider } from './providers/sandbox.js';
 import type { Provider, Transport } from './providers/types.js';
 import { createHasher, randomSecret, type Hasher, type HasherFactory } from './privacy.js';
 import { createMetrics, DEFAULT_PRICE_PER_CALL, parsePricePerCall, type MetricRegistryFactory, type Metrics } from './metrics.js';
@@ -106,8 +106,7 @@ export interface ResolvedConfig {
 export const SANDBOX_TIMEOUT_MS = 3000;
 
 export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
-  const provider = createHttpProvider({ id: 'sandbox', url: SANDBOX_URL, key: 'sandbox-key', timeoutMs, transport: sandboxUpstream, breaker: false });
-  return Object.assign(provider, { sandbox: true });
+  return createSandboxProvider('sandbox', timeoutMs);
 }
 
 /** Used-token marks kept in memory at most (each for its token's life and a minute): past this, siteverify answers 503. */
