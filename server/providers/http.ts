@@ -158,7 +158,7 @@ class UpstreamInit implements TransportInit {
     this[callControlKey] = call;
   }
 
-  /** Read by the sandbox for the number that never answers; the Node transport listens on the CallControl instead. */
+  /** Read by a transport that takes a signal (an in-process one, a test's); the Node transport listens on the CallControl instead. */
   get signal(): AbortSignal {
     return this[callControlKey].signal;
   }
