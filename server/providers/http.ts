@@ -55,7 +55,7 @@ function transportFailure(error: unknown): UpstreamFailure {
  * never followed: a 303 after a POST says the call was processed and its answer is elsewhere (no answer of the
  * provider's shape, which may stand in for a billed one); any other sends the call elsewhere unprocessed.
  */
-function statusFailure(status: number): UpstreamFailure {
+export function statusFailure(status: number): UpstreamFailure {
   if (status === 303) return 'malformed';
   if (status === 400 || status === 422) return 'rejected';
   return status >= 500 && status !== 503 ? 'server-error' : 'refused';

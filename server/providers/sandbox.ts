@@ -2,6 +2,7 @@
 import { ResultCode, resultMessages, type ResultCode as Code } from '../../widget/codes.js';
 import { carrierOf } from '../../widget/carriers.js';
 import { adapters } from './adapters.js';
+import { statusFailure } from './http.js';
 import { sandboxDirectory, sandboxFaults } from './sandbox-directory.js';
 import { UpstreamError, type CallControl, type Provider, type ProviderAnswer, type VerifyQuery } from './types.js';
 
@@ -40,16 +41,13 @@ export function createSandboxProvider(id: string, timeoutMs: number): Provider {
     sandbox: true,
     weight: 1,
     timeoutMs,
-    verify({ name, phoneNumber }: VerifyQuery, call: CallControl): Promise<ProviderAnswer> {
-      if (phoneNumber === sandboxFaults.serverError) return Promise.reject(new UpstreamError('server-error', id, 'HTTP 500', 500));
+    async verify({ name, phoneNumber }: VerifyQuery, call: CallControl): Promise<ProviderAnswer> {
+      // Failed as the HTTP provider fails an answer of that status.
+      if (phoneNumber === sandboxFaults.serverError) throw new UpstreamError(statusFailure(500), id, 'HTTP 500', 500);
       if (phoneNumber === sandboxFaults.noAnswer) {
         return new Promise((_, reject) => call.onAbort(() => reject(new UpstreamError('timeout', id, 'no answer before the timeout'))));
       }
-      try {
-        return Promise.resolve(read(id, sandboxAnswer(phoneNumber, name)));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      return read(id, sandboxAnswer(phoneNumber, name));
     },
   };
 }
