@@ -741,9 +741,15 @@ describe('GET /dashboard in Chromium', () => {
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
     const page = await browser.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (message) => consoleLines.push(message.text()));
     await page.goto(`${base}/dashboard`);
     await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
     expect(await page.locator('#token-form').isVisible()).toBe(true);
+    // A password manager can file the token: the form names whose it is, out of sight, and Chromium has nothing to say.
+    expect(await page.locator('#token-form input[autocomplete="username"]').inputValue()).toBe('carrier-verify operator');
+    expect(await page.locator('#token-form input[autocomplete="username"]').isVisible()).toBe(false);
+    expect(consoleLines.filter((line) => /password form/i.test(line))).toEqual([]);
     // The one thing to do: the field has the focus, without tabbing past the page's controls.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-input');
     // Within a landmark, as the rest of the page is: a screen reader going from one to the next comes to it.
