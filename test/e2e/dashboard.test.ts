@@ -747,8 +747,10 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
     expect(await page.locator('#token-form').isVisible()).toBe(true);
     // A password manager can file the token: the form names whose it is, out of sight, and Chromium has nothing to say.
-    expect(await page.locator('#token-form input[autocomplete="username"]').inputValue()).toBe('carrier-verify operator');
-    expect(await page.locator('#token-form input[autocomplete="username"]').isVisible()).toBe(false);
+    const username = page.locator('#token-form input[autocomplete="username"]');
+    expect(await username.count()).toBe(1);
+    expect(await username.inputValue()).toBe('carrier-verify operator');
+    expect(await username.isVisible()).toBe(false);
     expect(consoleLines.filter((line) => /password form/i.test(line))).toEqual([]);
     // The one thing to do: the field has the focus, without tabbing past the page's controls.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-input');
