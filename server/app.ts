@@ -419,6 +419,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       // An answer of the API, with its headers: the frame would give a bodiless 204 a page's.
       addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
       c.set('built', answer);
+      // Logged with an outcome as every answer of the API is; not counted, being no verification.
+      c.set('outcome', 'preflight');
       return answer;
     }
     c.set('api', 'verify');

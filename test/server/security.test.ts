@@ -139,8 +139,9 @@ describe('CORS per site', () => {
     expect(app.logs.at(-1)).toMatchObject({ method: 'OPTIONS', route: '/api/verify', status: 403, outcome: 'ORIGIN_NOT_ALLOWED' });
     const metrics = await (await app.request('/metrics')).text();
     expect(metrics).toMatch(/carrier_verify_requests_total\{[^}]*code="ORIGIN_NOT_ALLOWED"[^}]*\} 1/);
-    // A preflight an allowed origin sends is no verification: neither counted nor refused.
+    // A preflight an allowed origin sends is no verification: neither counted nor refused, and logged as what it is.
     expect((await app.request('/api/verify', { method: 'OPTIONS', headers: { origin: 'https://bank.example', 'access-control-request-method': 'POST' } })).status).toBe(204);
+    expect(app.logs.at(-1)).toMatchObject({ method: 'OPTIONS', route: '/api/verify', status: 204, outcome: 'preflight' });
     expect(await (await app.request('/metrics')).text()).not.toMatch(/carrier_verify_requests_total\{[^}]*status="204"/);
   });
 
