@@ -14,5 +14,6 @@ export default defineConfig({
       { find: /^carrier-verify$/, replacement: source('index.ts') },
     ],
   },
-  server: { proxy: { '/api': 'http://localhost:8787' } },
+  // `/api` goes on to the proxy: `npm start`'s port, or CARRIER_VERIFY_PROXY_URL for one elsewhere.
+  server: { proxy: { '/api': process.env.CARRIER_VERIFY_PROXY_URL || 'http://localhost:8787' } },
 });
