@@ -1,7 +1,7 @@
 // Table tests of the client-side checks that the widget and the proxy share.
 import { describe, expect, it } from 'vitest';
 import { checkName, checkPhone, formatPhone, normalizeName, normalizePhone, checkRequest } from '../widget/validation.js';
-import { editPhoneInput, formatPhoneInput } from '../widget/phone-input.js';
+import { editPhoneInput, formatPhoneInput, pastePhoneInput } from '../widget/phone-input.js';
 import { carrierOf, segmentOf } from '../widget/carriers.js';
 
 describe('checkPhone', () => {
@@ -222,6 +222,17 @@ describe('formatting as you type', () => {
 
   it('turns a pasted international number into the national one', () => {
     expect(formatPhoneInput('+86 138-0013-8000', 17)).toEqual({ value: '138 0013 8000', caret: 13 });
+  });
+
+  it('leaves out a label or words copied with a pasted number, and pastes text without a digit as it is', () => {
+    for (const copied of ['手机：13800138000', 'Tel: 138 0013 8000', '电话 138-0013-8000（张三）', '13800138000。', '（+86）138 0013 8000 ']) {
+      expect([copied, pastePhoneInput('', copied, 0, 0)]).toEqual([copied, { value: '138 0013 8000', caret: 13 }]);
+    }
+    // Into the middle: the caret after what was pasted.
+    expect(pastePhoneInput('138 8000', '手机尾号前四位 0013', 3, 3)).toEqual({ value: '138 0013 8000', caret: 8 });
+    // Nothing that could be a number: left for the check to name, not emptied.
+    expect(pastePhoneInput('', ' 张三 ', 0, 0)).toEqual({ value: '张三', caret: 2 });
+    expect(checkPhone(pastePhoneInput('', ' 张三 ', 0, 0).value)).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it('keeps the caret after the digit typed when that digit completes an international number', () => {

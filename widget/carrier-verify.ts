@@ -259,6 +259,8 @@ export class CarrierVerify extends LitElement {
   #shownLang: Lang | undefined;
   #stopWatchingLang: (() => void) | undefined;
   #replacedSelection = false;
+  /** The number field's text and selection just before the latest paste, for an undo of that paste. */
+  #beforePaste?: readonly [value: string, start: number, end: number];
   /** The field whose error is read out as the focus moves to it, rather than by its live region (see #focusWrong). */
   #quiet: Field | null = null;
 
@@ -842,6 +844,9 @@ export class CarrierVerify extends LitElement {
     // step's own input event does the rest).
     if (next.value !== input.value && type.startsWith('history') && document.execCommand(type.slice(7))) return;
     this.#showPhone(input, next);
+    const before = this.#beforePaste;
+    // A paste is one edit over the whole field, which its undo leaves selected: the selection it replaced comes back.
+    if (type === 'historyUndo' && before?.[0] === input.value) input.setSelectionRange(before[1], before[2]);
   }
 
   /** Whether the edit about to happen replaces a selection (read before it, since the input event comes after). */
@@ -856,6 +861,7 @@ export class CarrierVerify extends LitElement {
     const input = event.target as HTMLInputElement;
     if (!text || input.readOnly) return;
     event.preventDefault();
+    this.#beforePaste = [input.value, input.selectionStart!, input.selectionEnd!];
     this.#showPhone(input, pastePhoneInput(input.value, text, input.selectionStart!, input.selectionEnd!));
   }
 

@@ -56,9 +56,18 @@ export function editPhoneInput(previous: string, raw: string, caret: number, inp
   return formatPhoneInput(raw, caret);
 }
 
-/** The field's text after pasting `text` over the selection `[start, end)`, with the caret after the paste. */
+/**
+ * What surrounds a number in copied text (`手机：138…`, `Tel: 138…`, `…（张三）`): before its first digit, plus or
+ * bracket, and after its last digit.
+ */
+const AROUND_NUMBER = /^[^\d+\uFF0B\uFF10-\uFF19(\uFF08]+|[^\d\uFF10-\uFF19]+$/g;
+
+/**
+ * The field's text after pasting `text` over the selection `[start, end)`, with the caret after the paste. A label
+ * or words copied with the number are left out; text without a digit is pasted as it is, for the check to name.
+ */
 export function pastePhoneInput(current: string, text: string, start: number, end: number): FormattedInput {
-  const pasted = text.trim();
+  const pasted = /[\d\uFF10-\uFF19]/.test(text) ? text.replace(AROUND_NUMBER, '') : text.trim();
   const raw = current.slice(0, start) + pasted + current.slice(end);
   return formatPhoneInput(raw, start + pasted.length);
 }

@@ -159,7 +159,7 @@ describe('typing a number', () => {
 });
 
 describe('pasting a number', () => {
-  for (const pasted of ['+86 138-0013-8000', '＋８６ １３８ ００１３ ８０００', '0086 (138) 0013.8000', '8613800138000']) {
+  for (const pasted of ['+86 138-0013-8000', '＋８６ １３８ ００１３ ８０００', '0086 (138) 0013.8000', '8613800138000', '手机：13800138000', 'Tel: 138 0013 8000']) {
     it(`turns a pasted ${pasted} into 138 0013 8000`, async () => {
       const el = await widget();
       const { phone } = parts(el);
@@ -229,9 +229,29 @@ describe('pasting a number', () => {
     await sendKeys({ up: 'Control' });
     await el.updateComplete;
     expect(phone.value).to.equal('139');
+    // What the paste replaced is selected again, as after the undo of a paste in any field.
+    expect([phone.selectionStart, phone.selectionEnd]).to.deep.equal([0, 3]);
     // The widget follows the field back: its hint is the carrier of 139, and a check sees 139.
     expect(parts(el).hint.textContent).to.contain('中国移动');
     expect(el.shadowRoot!.activeElement).to.equal(phone);
+  });
+
+  it('puts the caret back where a paste began when the paste is undone, so that typing goes on from there', async () => {
+    const el = await widget();
+    const phone = parts(el).phone;
+    phone.focus();
+    await sendKeys({ type: '138' });
+    paste(phone, '0013 8000');
+    await el.updateComplete;
+    expect(phone.value).to.equal('138 0013 8000');
+    await sendKeys({ down: 'Control' });
+    await sendKeys({ press: 'z' });
+    await sendKeys({ up: 'Control' });
+    await el.updateComplete;
+    expect([phone.value, phone.selectionStart, phone.selectionEnd]).to.deep.equal(['138', 3, 3]);
+    await sendKeys({ type: '9' });
+    await el.updateComplete;
+    expect([phone.value, phone.selectionStart]).to.deep.equal(['138 9', 5]);
   });
 });
 
