@@ -125,6 +125,7 @@ function applyLang(): void {
   lang = langSelect.value as Lang;
   widget.lang = lang;
   showPageWords(lang, text());
+  if (formSaid) $('#form-output').textContent = formSaid();
   const label = $<HTMLElement>('#verify-label');
   label.textContent = messages[lang].verify;
   label.lang = lang;
@@ -187,6 +188,8 @@ async function checkAsBackend(token: string, name: string, phoneNumber: string):
 }
 
 let submission = 0;
+/** What the page says of the latest submission, in the language shown: said again when the language changes. */
+let formSaid: (() => string) | undefined;
 $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = new FormData(event.target as HTMLFormElement);
@@ -196,11 +199,13 @@ $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   const said = $('#form-output');
   const answer = $('#form-output-answer');
   if (typeof token !== 'string') {
-    said.textContent = text().noToken;
+    formSaid = () => text().noToken;
+    said.textContent = formSaid();
     answer.textContent = '';
     return;
   }
-  said.textContent = fillIn(text().wouldPost, { chars: String(token.length), name, phone: phoneNumber });
+  formSaid = () => fillIn(text().wouldPost, { chars: String(token.length), name, phone: phoneNumber });
+  said.textContent = formSaid();
   answer.textContent = '…';
   const mine = ++submission;
   void checkAsBackend(token, name, phoneNumber).then((reply) => {
@@ -210,6 +215,7 @@ $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
 // A token dropped (Change, a row filled over a verified pair, expiry) takes what was said of it along.
 widget.addEventListener(ClearedEvent.eventName, () => {
   submission += 1;
+  formSaid = undefined;
   $('#form-output').textContent = '';
   $('#form-output-answer').textContent = '';
 });

@@ -101,6 +101,11 @@ describe('the demo page', () => {
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
       success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
     });
+    // Said again in the language chosen after it, as the rest of the page is.
+    await page.selectOption('#lang', 'en');
+    expect(await page.locator('#form-output').innerText()).toMatch(/^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend/);
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await page.locator('#form-output').innerText()).toMatch(/^表单会把 carrier-verify-token（\d+ 个字符）/);
     await submit.click();
     await expect.poll(() => answer.innerText()).toContain('"timeout-or-duplicate"');
     expect(await answer.innerText()).toContain('"success": false');
