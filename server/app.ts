@@ -211,8 +211,12 @@ async function streamedBytes(c: Context): Promise<Uint8Array> {
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /** The charset a Content-Type names, if any. */
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
-/** Charsets a JSON body is read in: JSON between systems is UTF-8 (US-ASCII is a part of it). */
-const UTF8 = /^(utf-?8|us-ascii)$/i;
+/**
+ * Charsets a JSON body is read in: JSON between systems is UTF-8 (US-ASCII is a part of it), under the names
+ * clients give them (`unicode-1-1-utf-8` is a WHATWG label of UTF-8; `ascii` and `ANSI_X3.4-1968`, Python's
+ * name, IANA aliases of US-ASCII).
+ */
+const UTF8 = /^(utf-?8|unicode-1-1-utf-8|us-ascii|ascii|ansi_x3\.4-1968)$/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
 
 /**
@@ -283,11 +287,15 @@ function healthOfStore(health: StoreHealth | undefined): Record<string, string> 
   };
 }
 
-function siteKeyOf(body: object): string | undefined {
+/** The body's site key; a key that is not a string is the wrong shape, logged as `invalid-request` as any field's is. */
+function siteKeyOf(c: Context<Env>, body: object): string | undefined {
   if (!Object.hasOwn(body, 'siteKey')) return undefined;
   const { siteKey } = body as { siteKey: unknown };
   if (siteKey === undefined) return undefined;
-  if (typeof siteKey !== 'string') throw apiError('INVALID_REQUEST');
+  if (typeof siteKey !== 'string') {
+    c.set('outcome', 'invalid-request');
+    throw apiError('INVALID_REQUEST');
+  }
   return siteKey;
 }
 
@@ -432,7 +440,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const body = await readJson(c);
     // A body that is no object is the wrong shape whatever the sites: 400 before any site is looked for.
     if (!isJsonObject(body)) throw apiError('INVALID_REQUEST');
-    const site = sites.resolve(siteKeyOf(body));
+    const site = sites.resolve(siteKeyOf(c, body));
     if (!site) throw apiError('INVALID_SITE_KEY');
     c.set('site', site);
     if (origin !== undefined && !originAllowed(site, origin)) throw apiError('ORIGIN_NOT_ALLOWED');

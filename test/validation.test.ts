@@ -185,6 +185,9 @@ describe('checkName', () => {
   it('drops invisible marks, and folds look-alike ideographs into the ones the registry holds', () => {
     expect(checkName('\u202A李四\u202C')).toEqual({ ok: true, value: '李四' });
     expect(checkName('李\u200B四')).toEqual({ ok: true, value: '李四' });
+    // The Arabic letter mark is a direction mark as the others are (Bidi_Control), in a name or a number.
+    expect(checkName('张\u061C三')).toEqual({ ok: true, value: '张三' });
+    expect(checkPhone('\u061C138 0013 8000')).toMatchObject({ ok: true, value: '13800138000' });
     // A variation selector asks a font for a glyph variant of the same character: the registry holds the character.
     expect(checkName('葛\uFE00优')).toEqual({ ok: true, value: '葛优' });
     expect(checkName('葛\u{E0100}优')).toEqual({ ok: true, value: '葛优' });

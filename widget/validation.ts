@@ -35,7 +35,7 @@ const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
  * ideographic ones below), the byte-order mark, the soft hyphen. Pasted with a number or a
  * name, they would make it fail a check the person cannot see the reason for.
  */
-const INVISIBLE_RANGES = '\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFE00-\uFE0F\uFEFF';
+const INVISIBLE_RANGES = '\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFE00-\uFE0F\uFEFF';
 /** The ideographic variation selectors (U+E0100…U+E01EF), which Han names use: as surrogate pairs, in no class. */
 const IDEOGRAPHIC_VARIATION = '|\uDB40[\uDD00-\uDDEF]';
 const INVISIBLE = new RegExp(`[${INVISIBLE_RANGES}]${IDEOGRAPHIC_VARIATION}`, 'g');

@@ -191,6 +191,15 @@ describe('the access-log line of a refusal', () => {
     expect(code).toEqual(expect.any(String));
     expect(app.logs.at(-1)).toMatchObject({ status: res.status, outcome: code });
   });
+
+  it('names an object of the wrong shape invalid-request, whichever field is not a string, the site key too', async () => {
+    const app = testApp();
+    for (const body of [{ ...pair, name: 1 }, { ...pair, phoneNumber: null }, { ...pair, siteKey: 1 }, { ...pair, siteKey: null }, { ...pair, siteKey: ['sandbox'] }]) {
+      const res = await postJson(app, '/api/verify', body);
+      expect([body, res.status, ((await res.json()) as { code: string }).code]).toEqual([body, 400, 'INVALID_REQUEST']);
+      expect([body, app.logs.at(-1)?.outcome]).toEqual([body, 'invalid-request']);
+    }
+  });
 });
 
 describe('the error line of a failure the app did not expect', () => {

@@ -125,6 +125,10 @@ describe('POST /api/verify refusals', () => {
       { 'content-type': 'application/json; charset=utf8' },
       { 'content-type': 'application/json; charset= utf-8' },
       { 'content-type': 'application/json; charset=us-ascii' },
+      // Other names of the same two charsets.
+      { 'content-type': 'application/json; charset=ascii' },
+      { 'content-type': 'application/json; charset=ANSI_X3.4-1968' },
+      { 'content-type': 'application/json; charset=unicode-1-1-utf-8' },
     ]) {
       const res = await post(headers);
       expect([headers, res.status]).toEqual([headers, 200]);
