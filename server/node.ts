@@ -249,14 +249,25 @@ function rawLine(requestId: string, answer: ApiError, ip: string | undefined, me
  * parsing, nor by the timeout) just closes.
  *
  * The access log has one line a request, and a line only for a request: this one's when nothing else on the
- * connection stands for it. Not while the app is handling a request there: that request's line does (a body that
- * stopped coming: the app's 400, the body incomplete), and the answer carries no request id, having no line of its
- * own; with pipelining, Node's message in flight may be an earlier request's, whose place this answer takes, as
- * Node's own would. Nor for a connection that never sent a byte (a browser's preconnect, a health check's probe).
+ * connection stands for it. Not while the app is reading the body this came in: that request's line does (a body
+ * that stopped coming, or chunk extensions past the limit: the app's 400, the body incomplete), and the answer
+ * carries no request id, having no line of its own. Bytes that come after a request read whole (pipelined, or a
+ * body longer than its Content-Length said) are not that request's: its answer goes out first, as the client asked
+ * (Node's own 400 would take its place, and a paid verification's token with it), then this one, with its line.
+ * Nor for a connection that never sent a byte (a browser's preconnect, a health check's probe).
  */
-function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((line: LogLine) => void) | undefined): void {
+function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((line: LogLine) => void) | undefined, waited = false): void {
   const parsing = error.code?.startsWith('HPE_') || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  // What could not be read came after a request read whole (pipelined, or a body longer than its Content-Length): that
+  // request's answer goes out first, then this one on its own, with its line, and the connection closes.
+  if (parsing && !waited && inFlight && !inFlight.writableFinished && inFlight.req.complete) {
+    let once = false;
+    const later = () => void (once || ((once = true), answerUnreadable(error, socket, log, true)));
+    inFlight.once('finish', later);
+    inFlight.once('close', later);
+    return;
+  }
   if (parsing && socket.writable && !inFlight?.headersSent) {
     const code = unreadable[error.code as keyof typeof unreadable];
     const answer = code ? apiError(code) : apiError('INVALID_REQUEST', { message: 'The request is not valid HTTP' });

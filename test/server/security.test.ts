@@ -345,6 +345,24 @@ describe('a request Node cannot read', () => {
     });
   });
 
+  it('answers a request read whole before the bytes after it that cannot be read, then those with their own line', async () => {
+    await onLoopback(async (port, lines) => {
+      const body = JSON.stringify({ name: '王五', phoneNumber: '13312345678' });
+      // A body longer than its Content-Length said: the rest reads as the start of another request, which is no HTTP.
+      const answer = await rawAnswer(port, `POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}X\r\n\r\n`);
+      const second = answer.indexOf('HTTP/1.1 400 ');
+      const [first = '', rest = ''] = [answer.slice(0, second), answer.slice(second)];
+      // The verification the client paid for, with its token, as it asked first.
+      expect(first).toMatch(/^HTTP\/1\.1 200 /);
+      expect(JSON.parse(first.split('\r\n\r\n')[1]!)).toMatchObject({ code: 'FP00000', token: expect.any(String) });
+      const requestId = closingJsonError(rest, 400, { code: 'INVALID_REQUEST', message: 'The request is not valid HTTP' });
+      expect(requestId).toEqual(expect.any(String));
+      expect(lines.map(({ status, outcome }) => [status, outcome])).toEqual([[200, 'FP00000'], [400, 'INVALID_REQUEST']]);
+      expect(lines[1]).toMatchObject({ requestId });
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^carrier_verify_unreadable_requests_total\{code="INVALID_REQUEST"\} 1$/m);
+    });
+  });
+
   it('gets the proxy JSON error when no web request can be made of it, its log line, and the connection closes', async () => {
     await onLoopback(async (port, lines) => {
       for (const head of [
