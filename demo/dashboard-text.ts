@@ -72,7 +72,11 @@ export interface DashboardText {
   readonly noAnswer: string;
   readonly unreachable: string;
   readonly wrongToken: string;
+  /** A token that opened the data before and no longer does (changed where the proxy runs). */
+  readonly staleToken: string;
   readonly enterToken: string;
+  /** After the status while the refreshes are paused. */
+  readonly paused: string;
   readonly durationMinutes: string;
   readonly durationHours: string;
   readonly durationDays: string;
@@ -147,7 +151,9 @@ const en: DashboardText = {
   noAnswer: 'no answer in {s} s',
   unreachable: 'the proxy cannot be reached',
   wrongToken: 'That is not the operator token. Enter it again.',
+  staleToken: 'The operator token no longer opens the data: it was changed where the proxy runs. Enter the current one.',
   enterToken: 'Enter the operator token.',
+  paused: ' · paused',
   durationMinutes: '{m} min',
   durationHours: '{h} h {m} min',
   durationDays: '{d} d {h} h',
@@ -221,7 +227,9 @@ const zhCN: DashboardText = {
   noAnswer: '{s} 秒内没有响应',
   unreachable: '无法连接代理',
   wrongToken: '运维令牌不正确，请重新输入。',
+  staleToken: '运维令牌已失效：代理所在处已更换令牌。请输入当前的令牌。',
   enterToken: '请输入运维令牌。',
+  paused: ' · 已暂停',
   durationMinutes: '{m} 分钟',
   durationHours: '{h} 小时 {m} 分钟',
   durationDays: '{d} 天 {h} 小时',
@@ -295,7 +303,9 @@ const zhTW: DashboardText = {
   noAnswer: '{s} 秒內沒有回應',
   unreachable: '無法連線到代理',
   wrongToken: '維運權杖不正確，請重新輸入。',
+  staleToken: '維運權杖已失效：代理所在處已更換權杖。請輸入目前的權杖。',
   enterToken: '請輸入維運權杖。',
+  paused: ' · 已暫停',
   durationMinutes: '{m} 分鐘',
   durationHours: '{h} 小時 {m} 分鐘',
   durationDays: '{d} 天 {h} 小時',

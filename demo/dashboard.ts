@@ -308,15 +308,21 @@ let announcedState = '';
  * live region of their own; the time of each refresh, every few seconds, is not.
  */
 function showStatus(text: string, state: string): void {
-  $('#status').textContent = text;
-  if (state === announcedState) return;
-  announcedState = state;
+  statusShown = [text, state];
+  // Paused, the status says so: the figures stay as they were at that time.
+  const shownText = paused ? text + t().paused : text;
+  $('#status').textContent = shownText;
+  const heard = paused ? `${state} paused` : state;
+  if (heard === announcedState) return;
+  announcedState = heard;
   const live = $('#status-live');
-  live.textContent = text;
+  live.textContent = shownText;
   // Emptied once spoken, so that reading the page does not come across the status twice.
   clearTimeout(liveClear);
   liveClear = setTimeout(() => (live.textContent = ''), LIVE_CLEAR_MS);
 }
+/** The status last shown and its state, shown again when the refreshes are paused or resumed. */
+let statusShown: readonly [text: string, state: string] | undefined;
 /** How long an announcement stays in the live region, in ms: long enough for a screen reader to take it. */
 const LIVE_CLEAR_MS = 3000;
 let liveClear: ReturnType<typeof setTimeout> | undefined;
@@ -396,7 +402,9 @@ async function refresh(): Promise<void> {
 let shown: Load | undefined;
 
 /** What the token form says under its field, kept to be said again in another language. */
-let tokenNote: 'wrongToken' | 'enterToken' | undefined;
+let tokenNote: 'wrongToken' | 'staleToken' | 'enterToken' | undefined;
+/** Whether the token kept in this tab opened the data at the last answer (a 401 then means it was changed). */
+let tokenOpened = false;
 
 function noteToken(note: typeof tokenNote): void {
   tokenNote = note;
@@ -414,6 +422,8 @@ function present(result: Load, again = false): void {
     // The form goes once its token is taken: the focus in it goes to the data it opened, not back to the page's start.
     const focused = form.contains(document.activeElement);
     form.hidden = true;
+    tokenOpened = Boolean(sessionStorage.getItem(TOKEN_KEY));
+    showDataArea(true);
     delete $<HTMLElement>('main').dataset.stale;
     try {
       render(result.stats);
@@ -436,7 +446,9 @@ function present(result: Load, again = false): void {
   $<HTMLElement>('#closed-note').hidden = !result.closed;
   // The proxy's message is for API clients (a header, a query parameter); the person at the form is told in its terms.
   const wrong = asking && Boolean(sessionStorage.getItem(TOKEN_KEY));
-  if (!again) noteToken(wrong ? 'wrongToken' : undefined);
+  // One that opened the data before was not mistyped: it was changed where the proxy runs.
+  if (!again) noteToken(wrong ? (tokenOpened ? 'staleToken' : 'wrongToken') : undefined);
+  if (asking) tokenOpened = false;
   // The figures still shown are the last ones drawn: the status says since when, and the page marks them as old.
   const since = last ? fillIn(t().since, { time: clock(last.generatedAt, true) }) : '';
   const why = result.timedOut ? fillIn(t().noAnswer, { s: String(loadTimeoutMs / 1000) }) : (result.message ?? t().unreachable);
@@ -444,6 +456,15 @@ function present(result: Load, again = false): void {
   const message = result.closed ? t().closed : asking ? fillIn(t().tokenNeeded, { since }) : fillIn(t().notUpdated, { since, message: why });
   showStatus(message, result.closed ? 'closed' : asking ? 'token-needed' : 'not-updated');
   if (last) $<HTMLElement>('main').dataset.stale = '';
+  // Closed, or waiting for its token, before any figures: no empty frames to look at or tab through.
+  else showDataArea(!(asking || result.closed));
+}
+
+/** Shows the figures' area and the switches that act on it, or hides them while there is nothing to show. */
+function showDataArea(shown: boolean): void {
+  $<HTMLElement>('main').hidden = !shown;
+  $<HTMLSelectElement>('#window').disabled = !shown;
+  $<HTMLButtonElement>('#pause').disabled = !shown;
 }
 
 const langSelect = $<HTMLSelectElement>('#lang');
@@ -479,6 +500,7 @@ function wire(): void {
     paused = !paused;
     // A toggle keeps its name: pressed, it is paused.
     pause.setAttribute('aria-pressed', String(paused));
+    if (statusShown) showStatus(...statusShown);
     if (paused) clearTimeout(timer);
     else void refresh();
   });

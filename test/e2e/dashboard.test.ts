@@ -201,8 +201,11 @@ describe('GET /dashboard in Chromium', () => {
     const pause = page.getByRole('button', { name: 'Pause' });
     await pause.click();
     expect([await pause.getAttribute('aria-pressed'), await pause.textContent()]).toEqual(['true', 'Pause']);
+    // The status says so, the figures being those of the time it gives.
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated .* · paused$/);
     await pause.click();
     expect(await pause.getAttribute('aria-pressed')).toBe('false');
+    expect(await page.locator('#status').textContent()).not.toContain('paused');
     // UNSUPPORTED_MEDIA_TYPE and METHOD_NOT_ALLOWED: one series, named with its codes, in a colour no other has.
     const legend = await page.locator('#chart-requests .legend').textContent();
     expect(legend).toMatch(/other3 \((METHOD_NOT_ALLOWED 1, UNSUPPORTED_MEDIA_TYPE 2|UNSUPPORTED_MEDIA_TYPE 2, METHOD_NOT_ALLOWED 1)\)/);
@@ -746,6 +749,9 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard`);
     await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
     expect(await page.locator('#token-form').isVisible()).toBe(true);
+    // No empty frames below the form to look at or tab through, and no switches that would act on nothing.
+    expect(await page.locator('main').isVisible()).toBe(false);
+    expect([await page.locator('#window').isDisabled(), await page.locator('#pause').isDisabled()]).toEqual([true, true]);
     // A password manager can file the token: the form names whose it is, out of sight, and Chromium has nothing to say.
     const username = page.locator('#token-form input[autocomplete="username"]');
     expect(await username.count()).toBe(1);
@@ -786,6 +792,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#token-form').isVisible()).toBe(false);
+    expect(await page.locator('main').isVisible()).toBe(true);
     expect(page.url()).toBe(`${base}/dashboard`);
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
     await page.close();
@@ -987,6 +994,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await note.isVisible()).toBe(true);
     expect(await note.textContent()).toMatch(/Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs .*restart it, and reload this page/s);
     expect(await page.getByRole('region', { name: 'Monitoring closed' }).isVisible()).toBe(true);
+    expect(await page.locator('main').isVisible()).toBe(false);
     expect(await contrastFailures(page, 'region')).toEqual([]);
     expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
     // Nor does it keep asking: only a restart opens the data.
@@ -1020,6 +1028,24 @@ describe('GET /dashboard in Chromium', () => {
       // A fragment never goes over the network: nothing a proxy in front could log.
       expect([address, sent.some((url) => url.includes(token) || url.includes(encodeURIComponent(token)))]).toEqual([address, overTheWire]);
     }
+    await page.close();
+  });
+
+  it('says a token that opened the data and no longer does was changed, not mistyped, and keeps the old figures', { timeout: 30_000 }, async () => {
+    const base = await proxy({ operatorToken: OPERATOR_TOKEN });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/dashboard?refresh=1#token=${OPERATOR_TOKEN}`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    // The token is changed where the proxy runs: the next refresh is refused.
+    await page.route('**/api/stats*', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ code: 'UNAUTHORIZED', message: 'Operator token required' }) }));
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 5000 }).toBe('The operator token no longer opens the data: it was changed where the proxy runs. Enter the current one.');
+    expect(await page.locator('#status').textContent()).toMatch(/^Operator token needed since \d\d:\d\d:\d\d$/);
+    expect(await page.locator('main').isVisible()).toBe(true);
+    // A token typed now that is refused is a wrong one.
+    await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => alert.textContent()).toBe('That is not the operator token. Enter it again.');
     await page.close();
   });
 
