@@ -282,9 +282,9 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
 }
 
 /** Writes `note` across the middle of the plot, in two lines when one would run over the value axis (on a phone). */
-function drawNote(root: SVGSVGElement, frame: Frame, note: string): void {
+function drawNote(root: SVGSVGElement, frame: Frame, note: string, id: string): void {
   const x = MARGIN.left + frame.plotW / 2;
-  const text = svg('text', { class: 'empty', x, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root);
+  const text = svg('text', { class: 'empty', id, x, y: MARGIN.top + PLOT_H / 2, 'text-anchor': 'middle' }, root);
   text.textContent = note;
   if (text.getComputedTextLength() <= frame.plotW) return;
   // Broken between words, or, in a text written without spaces (Chinese), between characters.
@@ -320,7 +320,11 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   else drawLines(root, frame, data, y);
   const empty = !drawsSomething(data);
   figure.classList.toggle('is-empty', empty);
-  if (empty) drawNote(root, frame, data.empty);
+  // The chart is an image to a screen reader, which reads none of its parts: an empty one says so in its description.
+  const described = (root.dataset.describedby ??= root.getAttribute('aria-describedby') ?? '');
+  const noteId = `${figure.id}-empty`;
+  if (empty) drawNote(root, frame, data.empty, noteId);
+  root.setAttribute('aria-describedby', empty ? `${noteId} ${described}`.trim() : described);
   drawLegend(figure, data);
   attachReadout(figure, root, frame, data);
 }

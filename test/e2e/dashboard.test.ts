@@ -150,6 +150,9 @@ describe('GET /dashboard in Chromium', () => {
       expect(await svg.locator('.grid text').count()).toBeGreaterThan(2);
       expect(await svg.locator('text.empty').count()).toBe(1);
     }
+    // A screen reader reads none of an image's parts: an empty chart says so in its description, which names its note.
+    const described = () => page.locator('#chart-requests svg').evaluate((svg) => (svg.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent));
+    expect(await described()).toEqual(['No verify requests in this window', 'The left and right arrow keys, Home and End read the values point by point.']);
 
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
     expect((await verify(base, '李四', '13800138000')).status).toBe(200);
@@ -161,6 +164,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-requests rect.bar[data-series="FP03333"]').count()).toBe(1);
     expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 match2');
     expect(await page.locator('#chart-requests text.empty').count()).toBe(0);
+    expect(await described()).toEqual(['The left and right arrow keys, Home and End read the values point by point.']);
     // Two upstream calls (the repeat came from the cache) give the sandbox a latency point.
     expect(await page.locator('#chart-latency [data-series="sandbox-p50"]').count()).toBe(1);
     expect(await page.locator('#chart-latency .legend').textContent()).toMatch(/sandbox p95\d/);
