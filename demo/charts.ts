@@ -266,9 +266,14 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     pointerAt.set(root, event.clientX);
     showAt(event.clientX);
   });
-  area.addEventListener('pointerleave', () => {
+  area.addEventListener('pointerleave', (event) => {
     pointerAt.delete(root);
-    hide();
+    // A finger leaves as it lifts: what it tapped stays read out until a tap elsewhere (the chart's blur).
+    if (event.pointerType !== 'touch') hide();
+  });
+  // A tap moves no pointer over the chart: it reads the point tapped.
+  area.addEventListener('pointerdown', (event) => {
+    if (event.pointerType === 'touch') showAt(event.clientX);
   });
   // Handlers rather than listeners on the svg, which outlives its drawings: the newest drawing's replace the last's.
   root.onkeydown = (event) => {

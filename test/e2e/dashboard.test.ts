@@ -555,6 +555,27 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('reads out the point a finger taps on a phone, and keeps it until a tap elsewhere', { timeout: 30_000 }, async () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    const base = await proxy({ now: () => now });
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const context = await browser.newContext({ viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    const readout = page.locator('#chart-requests').getByRole('status');
+    // The newest point: the right end of the plot. A tap moves no pointer over it, and the finger leaves as it lifts.
+    const box = (await page.locator('#chart-requests rect.hit').boundingBox())!;
+    await page.touchscreen.tap(box.x + box.width - 2, box.y + box.height / 2);
+    await expect.poll(() => readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    await page.waitForTimeout(300);
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    // A tap elsewhere on the page puts it away.
+    await page.touchscreen.tap(5, 5);
+    await expect.poll(() => readout.textContent()).toBe('');
+    await context.close();
+  });
+
   it('keeps the read-out under a resting pointer through the refreshes and a change of language, with the new values', { timeout: 30_000 }, async () => {
     const { base, page, readout } = await readoutPage(1);
     // The newest point: the right end of the plot.
