@@ -241,6 +241,14 @@ function rawLine(requestId: string, answer: ApiError, ip: string | undefined, me
   return { time: new Date().toISOString(), requestId, method, status: answer.status, ip: ip && maskIp(ip), outcome: answer.code };
 }
 
+/** Calls `then` once, when `response` has been sent or its connection has closed, whichever comes first. */
+function whenAnswered(response: ServerResponse, then: () => void): void {
+  let once = false;
+  const later = () => void (once || ((once = true), then()));
+  response.once('finish', later);
+  response.once('close', later);
+}
+
 /**
  * A request Node cannot read (not HTTP, headers over its 16 KB, not sent within the request timeout) is answered by
  * Node itself, in bare text. Here it gets the proxy's JSON error with its code, as every other answer does; then
@@ -262,11 +270,7 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex, log: ((l
   // What could not be read came after a request read whole (pipelined, or a body longer than its Content-Length): that
   // request's answer goes out first, then this one on its own, with its line, and the connection closes.
   if (parsing && !waited && inFlight && !inFlight.writableFinished && inFlight.req.complete) {
-    let once = false;
-    const later = () => void (once || ((once = true), answerUnreadable(error, socket, log, true)));
-    inFlight.once('finish', later);
-    inFlight.once('close', later);
-    return;
+    return whenAnswered(inFlight, () => answerUnreadable(error, socket, log, true));
   }
   if (parsing && socket.writable && !inFlight?.headersSent) {
     const code = unreadable[error.code as keyof typeof unreadable];
@@ -313,13 +317,7 @@ function answerWith(response: ServerResponse, answer: Response): void {
  */
 function refuseTunnel(request: IncomingMessage, socket: Duplex, log: ((line: LogLine) => void) | undefined, waited = false): void {
   const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (!waited && inFlight && !inFlight.writableFinished) {
-    let once = false;
-    const later = () => void (once || ((once = true), refuseTunnel(request, socket, log, true)));
-    inFlight.once('finish', later);
-    inFlight.once('close', later);
-    return;
-  }
+  if (!waited && inFlight && !inFlight.writableFinished) return whenAnswered(inFlight, () => refuseTunnel(request, socket, log, true));
   const answer = apiError('METHOD_NOT_ALLOWED', { message: 'This server opens no tunnels' });
   const requestId = crypto.randomUUID();
   log?.(rawLine(requestId, answer, request.socket.remoteAddress, request.method));
