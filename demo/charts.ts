@@ -326,10 +326,10 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   const empty = !drawsSomething(data);
   figure.classList.toggle('is-empty', empty);
   // The chart is an image to a screen reader, which reads none of its parts: an empty one says so in its description.
-  const described = (root.dataset.describedby ??= root.getAttribute('aria-describedby') ?? '');
   const noteId = `${figure.id}-empty`;
+  const described = (root.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== noteId);
   if (empty) drawNote(root, frame, data.empty, noteId);
-  root.setAttribute('aria-describedby', empty ? `${noteId} ${described}`.trim() : described);
+  root.setAttribute('aria-describedby', (empty ? [noteId, ...described] : described).join(' '));
   drawLegend(figure, data);
   attachReadout(figure, root, frame, data);
 }
