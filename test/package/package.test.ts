@@ -577,6 +577,18 @@ describe('custom-elements.json', () => {
     }
   });
 
+  it('writes types an editor can offer: the values of lang and status, and where VerifiedPair and the event classes are', () => {
+    const el = element();
+    const field = (name: string) => el?.members?.find((member) => member.kind === 'field' && member.name === name) as ClassField | undefined;
+    const lang = "'zh-CN' | 'zh-TW' | 'en'";
+    expect([field('lang')?.type?.text, el?.attributes?.find((a) => a.name === 'lang')?.type?.text]).toEqual([lang, lang]);
+    expect(field('status')?.type?.text).toBe("'idle' | 'invalid' | 'verifying' | 'verified' | 'mismatch' | 'not-found' | 'error'");
+    expect(field('verifiedPair')?.type).toEqual({ text: 'VerifiedPair | null', references: [{ name: 'VerifiedPair', module: 'dist/widget/carrier-verify.js', start: 0, end: 12 }] });
+    for (const event of el?.events ?? []) {
+      expect([event.name, event.type?.references?.map((r) => [r.name, r.module])]).toEqual([event.name, [[event.type?.text, 'dist/widget/events.js']]]);
+    }
+  });
+
   it('names one custom state per status, and every part the element renders', async () => {
     const el = element();
     // Custom states came to the manifest schema after the version whose types this test imports.
