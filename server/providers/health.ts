@@ -194,12 +194,19 @@ export class ProviderHealthState {
    * `rejected` for its input is neither: whoever sends such input must neither open the breaker nor close it, nor
    * move the provider's share (see `overruled` for a rejection another provider proves wrong). `retryAfterMs` is the
    * rest the vendor asked for with its failure, which the breaker grants (a provider without one has none to grant).
+   * A call `queued` out (given up in the proxy's own pool, never sent) is neither for the breaker, as a rejection:
+   * a burst larger than the pool says nothing of the provider, which may be answering every call it gets. It counts
+   * as a failure otherwise, in the provider's error rate, so that routing sends more of the burst elsewhere.
    */
-  record(ticket: number, latencyMs: number, failure?: UpstreamFailure, retryAfterMs?: number): void {
+  record(ticket: number, latencyMs: number, failure?: UpstreamFailure, retryAfterMs?: number, queued = false): void {
     this.calls += 1;
     if (failure === 'rejected') {
       this.rejected += 1;
       return this.breaker.answered(ticket);
+    }
+    if (queued && failure !== undefined) {
+      this.breaker.answered(ticket);
+      return this.counted(failure);
     }
     // A connection refused or broken took no time of the provider's: only answers and timeouts move its latency.
     if (failure === undefined || !UNTIMED_FAILURES.has(failure)) this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
@@ -208,9 +215,14 @@ export class ProviderHealthState {
     this.errorRate -= SMOOTHING * this.errorRate;
   }
 
-  /** A failure of the provider's: for its breaker, its count, its share and the last one shown. */
+  /** A failure of the provider's: for its breaker, and counted (see `counted`). */
   private failed(ticket: number, failure: UpstreamFailure, retryAfterMs?: number): void {
     this.breaker.failed(ticket, this.provider.breaker === false ? 0 : (retryAfterMs ?? 0));
+    this.counted(failure, retryAfterMs);
+  }
+
+  /** A failure in the provider's count, its share and the last one shown. */
+  private counted(failure: UpstreamFailure, retryAfterMs?: number): void {
     this.failures += 1;
     this.errorRate += SMOOTHING * (1 - this.errorRate);
     const at = new Date().toISOString();

@@ -144,11 +144,14 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
       reject(failure);
     };
     const sendByMs = timeoutMs * SEND_BY;
-    const call = new Call(performance.now() + sendByMs, () => giveUp(new UpstreamError('unreachable', provider.id, `no free connection within ${Math.round(sendByMs)} ms`)));
+    const call = new Call(performance.now() + sendByMs, () =>
+      giveUp(new UpstreamError('unreachable', provider.id, `no free connection within ${Math.round(sendByMs)} ms`, undefined, undefined, true)),
+    );
     const timer = setTimeout(() => {
       const ms = Math.round(timeoutMs);
-      const connected = call.phase === undefined || call.phase === 'sent';
-      giveUp(connected ? new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`) : new UpstreamError('unreachable', provider.id, `no connection within ${ms} ms`));
+      const { phase } = call;
+      if (phase === undefined || phase === 'sent') giveUp(new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`));
+      else giveUp(new UpstreamError('unreachable', provider.id, phase === 'waiting' ? `no free connection within ${ms} ms` : `no connection within ${ms} ms`, undefined, undefined, phase === 'waiting'));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {
       clearTimeout(timer);
@@ -237,7 +240,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
       const latencyMs = now() - started;
-      state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs);
+      state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs, failure.queued);
       if (failure.failure === 'rejected') rejections.push({ state, ticket });
       report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
       return failure;

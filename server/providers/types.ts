@@ -181,6 +181,11 @@ export class UpstreamError extends Error {
     readonly status?: number,
     /** How long the vendor asked not to be called again (`Retry-After` on a 429 or 503), in ms. */
     readonly retryAfterMs?: number,
+    /**
+     * Given up while it waited for a free connection of the proxy's own pool: the provider was not asked, and its
+     * breaker does not count it (a burst that fills the pool must not shut out a provider answering every call).
+     */
+    readonly queued = false,
   ) {
     super(message);
   }

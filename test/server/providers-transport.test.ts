@@ -1,7 +1,7 @@
 // The Node transport and the HTTP provider: keep-alive reuse, and each transport failure named for the billing policy.
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpProvider } from '../../server/providers/http.js';
-import { callWithTimeout } from '../../server/providers/router.js';
+import { callWithTimeout, createRouter } from '../../server/providers/router.js';
 import { callControlKey, UpstreamError, type CallControl, type Provider, type Transport, type TransportInit } from '../../server/providers/types.js';
 import { createNodeTransport, type NodeTransport } from '../../server/transport-node.js';
 import { eachVendorAndTransport, handshakeReset, providerFor, refusedUrl, type MockUpstream } from '../support/mock-upstream.js';
@@ -132,6 +132,28 @@ describe('createNodeTransport', () => {
       vendor.fail(null);
       expect((await callWithTimeout(provider, match)).code).toBe('FP00000');
       expect(vendor.connections).toBe(1);
+    } finally {
+      await oneConnection.close();
+    }
+  });
+
+  it("does not open a provider's breaker for calls given up in the pool's own queue: the provider answered every call it got", async () => {
+    const oneConnection = createNodeTransport({ connections: 1 });
+    try {
+      vendor.fail({ kind: 'slow', delayMs: 600 });
+      const router = createRouter([providerFor(vendor, { id: 'main', transport: oneConnection, timeoutMs: 1000 })]);
+      // One call on the connection, six behind it: each waits past its 500 ms, more than the five failures in a row
+      // that open a breaker.
+      const burst = await Promise.all(Array.from({ length: 7 }, () => failureOf(router.verify(match))));
+      expect(burst.filter((outcome) => outcome === null)).toHaveLength(1);
+      expect(burst.filter((outcome) => outcome !== null)).toEqual(Array(6).fill({ failure: 'unreachable', maybeBilled: false }));
+      expect(vendor.calls).toBe(1);
+      const [health] = router.health();
+      expect(health).toMatchObject({ breaker: 'closed', failures: 6, lastFailure: { failure: 'unreachable' } });
+      // The next call is sent, not skipped.
+      vendor.fail(null);
+      expect((await router.verify(match)).code).toBe('FP00000');
+      expect(vendor.calls).toBe(2);
     } finally {
       await oneConnection.close();
     }
