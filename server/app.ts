@@ -17,7 +17,7 @@ import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { baseHref, withBase } from './pages.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, type CacheOutcome } from './cache.js';
-import { createRouter } from './providers/router.js';
+import { createRouter, type AttemptRecord, type ProviderRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, SANDBOX_SITE, secretsOf, type Site } from './sites.js';
@@ -39,6 +39,8 @@ type Env = {
      */
     outcome?: string;
     providerId?: string;
+    /** The provider calls this request made (or skipped), when it made any: the log names them after a failover. */
+    attempts?: AttemptRecord[];
     masked?: { phone: string; name: string };
     /** The limit that refused the request. */
     limited?: LimitScope;
@@ -299,9 +301,32 @@ function siteKeyOf(c: Context<Env>, body: object): string | undefined {
   return siteKey;
 }
 
-function upstreamFailure(error: unknown): HTTPException {
-  if (error instanceof UpstreamError && error.failure === 'timeout') return apiError('UPSTREAM_TIMEOUT');
-  return apiError('UPSTREAM_ERROR');
+/**
+ * The answer of a request no provider answered. While every provider is kept out (its breaker open, or the rest its
+ * vendor asked for), it says with `Retry-After` when one will be asked again: a retry sooner would fail at once.
+ */
+function upstreamFailure(error: unknown, keptOutMs: number | undefined): HTTPException {
+  const headers: Record<string, string> = keptOutMs === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(keptOutMs / 1000))) };
+  return apiError(error instanceof UpstreamError && error.failure === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR', {}, headers);
+}
+
+/** How long until the first provider kept out may be asked again; undefined while any provider may be asked now. */
+function keptOutForMs(router: ProviderRouter): number | undefined {
+  let soonest = Infinity;
+  for (const provider of router.health()) {
+    if (provider.retryInMs === null) return undefined;
+    soonest = Math.min(soonest, provider.retryInMs);
+  }
+  return soonest === Infinity ? undefined : soonest;
+}
+
+/**
+ * The provider calls of a request that made more than one, as its log line lists them: a failover, and whether the
+ * call it left may have been billed. A request answered by its first call says it in `provider` and `outcome`.
+ */
+function loggedAttempts(attempts: readonly AttemptRecord[] | undefined): object[] | undefined {
+  if (attempts === undefined || attempts.length < 2) return undefined;
+  return attempts.map(({ providerId, outcome, latencyMs, maybeBilled }) => ({ provider: providerId, outcome, latencyMs: Math.round(latencyMs * 10) / 10, maybeBilled }));
 }
 
 /** Builds the proxy. Every part of the configuration has a default: `createApp()` runs on the sandbox. */
@@ -383,6 +408,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       outcome,
       limit: limited,
       provider: providerId,
+      attempts: loggedAttempts(c.get('attempts')),
       phone: masked?.phone,
       name: masked?.name,
       degraded: c.get('degraded'),
@@ -481,7 +507,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       } catch (error) {
         return Promise.reject(refusedFor(error, site.siteKey));
       }
-      return bySite ? bySite.then(() => router.verify(query), (error: unknown) => Promise.reject(refusedFor(error, site.siteKey))) : router.verify(query);
+      const attempts: AttemptRecord[] = [];
+      c.set('attempts', attempts);
+      return bySite ? bySite.then(() => router.verify(query, attempts), (error: unknown) => Promise.reject(refusedFor(error, site.siteKey))) : router.verify(query, attempts);
     };
     // A request that joined another's call for the same pair, refused by that request's site's limit (another site's
     // page), asks again on its own site's budget: a few times at most, should it keep joining other sites' calls.
@@ -519,7 +547,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       }
       c.set('outcome', error instanceof UpstreamError ? `upstream-${error.failure}` : 'upstream-error');
       if (error instanceof UpstreamError) c.set('providerId', error.providerId);
-      throw upstreamFailure(error);
+      throw upstreamFailure(error, keptOutForMs(router));
     }
     config.metrics.cacheLookup(answer.cached);
     c.set('cache', answer.cached ? 'hit' : 'miss');

@@ -59,7 +59,8 @@ export interface ProviderRouter {
   readonly providers: readonly Provider[];
   /** Longest time one request spends across all providers, in ms. */
   readonly deadlineMs: number;
-  verify(query: VerifyQuery): Promise<RoutedAnswer>;
+  /** Asks the providers; `attempts`, when given, is the list the request's attempts are put in as they end. */
+  verify(query: VerifyQuery, attempts?: AttemptRecord[]): Promise<RoutedAnswer>;
   /** Breaker state, error rate and latency per provider, for `/healthz` and the dashboard. */
   health(): ProviderHealth[];
   /**
@@ -247,9 +248,8 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
   }
 
-  async function verify(query: VerifyQuery): Promise<RoutedAnswer> {
+  async function verify(query: VerifyQuery, attempts: AttemptRecord[] = []): Promise<RoutedAnswer> {
     const started = now();
-    const attempts: AttemptRecord[] = [];
     const rejections: Rejection[] = [];
     let last: UpstreamError | undefined;
     let billed = 0;

@@ -79,6 +79,32 @@ const neverInTime: [string, Fault][] = [
   ['a 200 trickling past the timeout', { kind: 'trickle', status: 200 }],
 ];
 
+describe('every provider kept out', () => {
+  it("says with Retry-After when a provider will be asked again: the rest a vendor asked for, or its breaker's wait", async () => {
+    first.fail({ kind: 'status', status: 429, headers: { 'retry-after': '30' } });
+    const app = appOver(first.url);
+    const throttled = await postJson(app, '/api/verify', pair);
+    expect([throttled.status, throttled.headers.get('retry-after')]).toEqual([502, '30']);
+    // The provider is left alone: the next request is answered at once, with what is left of the rest.
+    const skipped = await postJson(app, '/api/verify', pair);
+    expect([skipped.status, Number(skipped.headers.get('retry-after'))]).toEqual([502, expect.toSatisfy((s: number) => s >= 29 && s <= 30)]);
+    expect(first.calls).toBe(1);
+    // Five failures in a row open the breaker for its 10 s; the four before it leave it closed, and say nothing.
+    first.fail({ kind: 'status', status: 500 });
+    const other = appOver(first.url);
+    const waits: (string | null)[] = [];
+    for (let i = 0; i < 5; i++) waits.push((await postJson(other, '/api/verify', pair)).headers.get('retry-after'));
+    expect(waits).toEqual([null, null, null, null, '10']);
+  });
+
+  it('says no Retry-After while another provider may still be asked', async () => {
+    first.fail({ kind: 'status', status: 429, headers: { 'retry-after': '30' } });
+    second.fail({ kind: 'status', status: 500 });
+    const res = await postJson(appOver(first.url, second.url), '/api/verify', pair);
+    expect([res.status, res.headers.get('retry-after'), first.calls, second.calls]).toEqual([502, null, 1, 1]);
+  });
+});
+
 describe('one provider', () => {
   it.each(failingFast)('answers 502 UPSTREAM_ERROR for %s, well within the timeout', async (label, fault) => {
     first.fail(fault);
@@ -225,6 +251,26 @@ describe('two providers', () => {
     expect(res.status).toBe(504);
     expect(second.calls).toBe(0);
     expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
+  });
+
+  it('names on the log line each provider a failover asked, and whether the call it left may have been billed', async () => {
+    first.fail({ kind: 'status', status: 500 });
+    const app = appOver(first.url, second.url);
+    const res = await postJson(app, '/api/verify', pair);
+    expect(await res.json()).toMatchObject({ code: 'FP00000' });
+    const line = app.logs.find((entry) => entry.route === '/api/verify');
+    expect(line).toMatchObject({
+      provider: 'p2',
+      outcome: 'FP00000',
+      attempts: [
+        { provider: 'p1', outcome: 'server-error', maybeBilled: true, latencyMs: expect.any(Number) },
+        { provider: 'p2', outcome: 'FP00000', maybeBilled: true, latencyMs: expect.any(Number) },
+      ],
+    });
+    // One call, one provider: `provider` and `outcome` say it all.
+    const again = appOver(second.url);
+    await postJson(again, '/api/verify', pair);
+    expect(JSON.stringify(again.logs.find((entry) => entry.route === '/api/verify'))).not.toContain('attempts');
   });
 
   it('never asks another provider after a definite answer', async () => {
