@@ -355,7 +355,7 @@ function isLoopback(address: string): boolean {
 
 /**
  * What the program says on stderr once it listens: where to open it, whether it runs on the sandbox, where its
- * state lives, and, when the public test site stands in front of billed providers, who can reach it: this machine
+ * state lives (and, in memory with fixed token keys, that a restart forgets the tokens redeemed), and, when the public test site stands in front of billed providers, who can reach it: this machine
  * only (the default HOST, or a loopback one), else a warning, since anyone who reaches it can spend them.
  */
 export function startNotes(env: Record<string, string | undefined>, running: Pick<RunningServer, 'host' | 'port' | 'storeKind' | 'publicSiteBilled' | 'loopbackOnly'>): string {
@@ -364,6 +364,12 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
   // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
   const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
   const lines = [`carrier-verify listening on ${where}${sandbox}; ${state}`];
+  // Tokens signed by fixed keys outlive the process; the record of those redeemed does not.
+  if (running.storeKind === 'memory' && env.CARRIER_VERIFY_TOKEN_KEYS) {
+    lines.push(
+      'carrier-verify: note: redeemed tokens are remembered in this memory only: after a restart, one redeemed in the 5 minutes before it could be redeemed again; set REDIS_URL (with persistence) to keep single use across restarts and instances',
+    );
+  }
   if (running.publicSiteBilled) {
     const site = 'the public test site (site key sandbox, its secret published) stands in front of billed providers';
     lines.push(

@@ -175,6 +175,20 @@ describe('start-up', () => {
     expect(await notes('')).toMatch(/so it listens on 127\.0\.0\.1 only: set CARRIER_VERIFY_SITES for your sites \(or HOST to listen elsewhere\)$/);
   });
 
+  it('says at start that a restart forgets the redeemed tokens when their keys outlive the process and the record is in memory', async () => {
+    const keys = JSON.stringify([await generateTokenKey('fixed')]);
+    const notes = async (env: Record<string, string>) => {
+      const running = await startServer({ PORT: '0', ...env }, { log: () => undefined });
+      await running.close();
+      return startNotes(env, running);
+    };
+    expect(await notes({ CARRIER_VERIFY_TOKEN_KEYS: keys })).toMatch(
+      /\ncarrier-verify: note: redeemed tokens are remembered in this memory only: after a restart, one redeemed in the 5 minutes before it could be redeemed again; set REDIS_URL \(with persistence\)/,
+    );
+    // An ephemeral key's tokens die with the process: nothing to say.
+    expect((await notes({})).split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
   it('stops with the setting named when the port is taken or a token key is broken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
