@@ -17,7 +17,7 @@ import { isOperator, monitoringRoutes, recordRequest } from './monitoring.js';
 import { baseHref, withBase } from './pages.js';
 import { maskName, maskPhone } from './privacy.js';
 import { createResultCache, type CacheOutcome } from './cache.js';
-import { createRouter, type AttemptRecord, type ProviderRouter } from './providers/router.js';
+import { createRouter, type AttemptRecord, type LateRoutedAnswer, type ProviderRouter } from './providers/router.js';
 import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, SANDBOX_SITE, secretsOf, type Site } from './sites.js';
@@ -509,7 +509,14 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       }
       const attempts: AttemptRecord[] = [];
       c.set('attempts', attempts);
-      return bySite ? bySite.then(() => router.verify(query, attempts), (error: unknown) => Promise.reject(refusedFor(error, site.siteKey))) : router.verify(query, attempts);
+      // An answer that came after its call's timeout, the request already answered 504: the vendor billed it, so the
+      // cache keeps it, and the person's retry is answered from there. Its own log line says so (no pair in it).
+      const lateAnswer = (answer: LateRoutedAnswer) => {
+        void cache.remember(query, answer);
+        config.log({ time: timestamp(config.now()), level: 'info', event: 'late-answer', requestId: c.get('requestId'), provider: answer.providerId, outcome: answer.code, latencyMs: Math.round(answer.latencyMs * 10) / 10 });
+      };
+      const ask = () => router.verify(query, attempts, lateAnswer);
+      return bySite ? bySite.then(ask, (error: unknown) => Promise.reject(refusedFor(error, site.siteKey))) : ask();
     };
     // A request that joined another's call for the same pair, refused by that request's site's limit (another site's
     // page), asks again on its own site's budget: a few times at most, should it keep joining other sites' calls.

@@ -74,6 +74,11 @@ export interface ResultCache {
    * the hasher and the store answer at once (node:crypto and the memory store): the common case costs no turn.
    */
   find(query: VerifyQuery): CachePlace | Promise<CachePlace>;
+  /**
+   * Stores a definite answer that came outside any fill: one that came after its call's timeout had ended the request
+   * (see callWithTimeout), paid for all the same. A failing store is let be.
+   */
+  remember(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void>;
 }
 
 /** Value of each base64url character by its char code (0 for any other), for the slot number. */
@@ -349,5 +354,14 @@ export function createResultCache(options: CacheOptions): ResultCache {
     return typeof keyHash === 'string' ? placeAt(keyHash) : keyHash.then(placeAt);
   }
 
-  return { find };
+  async function remember(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
+    try {
+      await write(await keyHashOf(query), result);
+      storedCount += 1;
+    } catch {
+      // Only the retry pays again.
+    }
+  }
+
+  return { find, remember };
 }

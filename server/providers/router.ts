@@ -26,6 +26,13 @@ export interface RoutedAnswer extends ProviderAnswer {
   readonly attempts: readonly AttemptRecord[];
 }
 
+/** An answer that came after its call's timeout had ended the request. */
+export interface LateRoutedAnswer extends ProviderAnswer {
+  readonly providerId: string;
+  /** When it came, from the call's start. */
+  readonly latencyMs: number;
+}
+
 /** The failure that ended a request, with every attempt that led to it. */
 export class RoutingError extends UpstreamError {
   constructor(
@@ -59,8 +66,11 @@ export interface ProviderRouter {
   readonly providers: readonly Provider[];
   /** Longest time one request spends across all providers, in ms. */
   readonly deadlineMs: number;
-  /** Asks the providers; `attempts`, when given, is the list the request's attempts are put in as they end. */
-  verify(query: VerifyQuery, attempts?: AttemptRecord[]): Promise<RoutedAnswer>;
+  /**
+   * Asks the providers; `attempts`, when given, is the list the request's attempts are put in as they end, and
+   * `late` is handed the answer of a call that came after its timeout, which ended the request (see callWithTimeout).
+   */
+  verify(query: VerifyQuery, attempts?: AttemptRecord[], late?: (answer: LateRoutedAnswer) => void): Promise<RoutedAnswer>;
   /** Breaker state, error rate and latency per provider, for `/healthz` and the dashboard. */
   health(): ProviderHealth[];
   /**
@@ -132,13 +142,23 @@ class Call implements CallControl {
   }
 }
 
+/** What becomes of a call answered after its timeout (see callWithTimeout's `late`): the answer, and when it came. */
+export type LateAnswer = (answer: ProviderAnswer, latencyMs: number) => void;
+
 /**
  * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
  * provider ignores its signal; or with `unreachable` if its transport said it was still waiting for a connection,
  * since such a request never left (a connect that hangs longer than a short provider timeout).
+ *
+ * With `late`, a call sent and not answered by its timeout fails then all the same, but is kept going as long again
+ * before it is aborted: a vendor that answers just past the timeout has billed that answer, and `late` is handed it
+ * (the result cache keeps it, so that the person's retry is answered without paying again).
  */
-export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs): Promise<ProviderAnswer> {
+export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs, late?: LateAnswer): Promise<ProviderAnswer> {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
+    /** Set once the call has failed with its timeout and goes on for a late answer: its abort at the end of that. */
+    let lateAbort: ReturnType<typeof setTimeout> | undefined;
     const giveUp = (failure: UpstreamError) => {
       clearTimeout(timer);
       call.abort();
@@ -151,15 +171,26 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
     const timer = setTimeout(() => {
       const ms = Math.round(timeoutMs);
       const { phase } = call;
-      if (phase === undefined || phase === 'sent') giveUp(new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`));
-      else giveUp(new UpstreamError('unreachable', provider.id, phase === 'waiting' ? `no free connection within ${ms} ms` : `no connection within ${ms} ms`, undefined, undefined, phase === 'waiting'));
+      if (phase === undefined || phase === 'sent') {
+        const timedOut = new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`);
+        if (!late) return giveUp(timedOut);
+        lateAbort = setTimeout(() => call.abort(), timeoutMs);
+        reject(timedOut);
+      } else giveUp(new UpstreamError('unreachable', provider.id, phase === 'waiting' ? `no free connection within ${ms} ms` : `no connection within ${ms} ms`, undefined, undefined, phase === 'waiting'));
     }, timeoutMs);
     const settle = (answer: ProviderAnswer) => {
       clearTimeout(timer);
-      resolve(answer);
+      if (lateAbort === undefined) return resolve(answer);
+      clearTimeout(lateAbort);
+      try {
+        late!(answer, performance.now() - started);
+      } catch {
+        // What becomes of a late answer is a saving, never a failure of the request, which has already ended.
+      }
     };
     const fail = (error: unknown) => {
       clearTimeout(timer);
+      clearTimeout(lateAbort);
       reject(error);
     };
     try {
@@ -222,7 +253,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   }
 
   /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
-  async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[], rejections: Rejection[]) {
+  async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[], rejections: Rejection[], late: LateAnswer | undefined) {
     const providerId = state.provider.id;
     const ticket = state.allow();
     if (ticket === null) {
@@ -232,7 +263,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
     const started = now();
     try {
-      const answer = await callWithTimeout(state.provider, query, timeoutMs);
+      const answer = await callWithTimeout(state.provider, query, timeoutMs, late);
       const latencyMs = now() - started;
       state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
@@ -248,7 +279,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
   }
 
-  async function verify(query: VerifyQuery, attempts: AttemptRecord[] = []): Promise<RoutedAnswer> {
+  async function verify(query: VerifyQuery, attempts: AttemptRecord[] = [], late?: (answer: LateRoutedAnswer) => void): Promise<RoutedAnswer> {
     const started = now();
     const rejections: Rejection[] = [];
     let last: UpstreamError | undefined;
@@ -259,7 +290,9 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       // on its pool: the answer would most likely come after the deadline, billed all the same. Not sent; a provider
       // with a shorter timeout may still fit. The first provider always has the time.
       if (remaining < Math.min(state.provider.timeoutMs, deadlineMs) * SEND_BY) continue;
-      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections);
+      const providerId = state.provider.id;
+      const lateOf: LateAnswer | undefined = late && ((answer, latencyMs) => late({ code: answer.code, message: answer.message, idData: answer.idData, mobData: answer.mobData, providerId, latencyMs }));
+      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections, lateOf);
       if (!(outcome instanceof UpstreamError)) {
         // Another provider matched the input they rejected: their rejection was their own failure.
         if (outcome.code === ResultCode.match) {

@@ -79,6 +79,38 @@ const neverInTime: [string, Fault][] = [
   ['a 200 trickling past the timeout', { kind: 'trickle', status: 200 }],
 ];
 
+describe('an answer after the timeout', () => {
+  it("is kept for the person's retry, which is answered without paying again", async () => {
+    first.fail({ kind: 'slow', delayMs: TIMEOUT_MS + 300 });
+    const app = appOver(first.url);
+    const timedOut = await postJson(app, '/api/verify', pair);
+    expect(timedOut.status).toBe(504);
+    // The call went on, and its answer came 300 ms past the timeout.
+    await expect.poll(() => app.logs.find((line) => line.event === 'late-answer'), { timeout: 2 * TIMEOUT_MS }).toMatchObject({ provider: 'p1', outcome: 'FP00000', level: 'info' });
+    const late = app.logs.find((line) => line.event === 'late-answer')!;
+    expect(late.requestId).toBe(app.logs.find((line) => line.route === '/api/verify')!.requestId);
+    expect(JSON.stringify(late)).not.toMatch(/张三|13800138000/);
+    const retry = await postJson(app, '/api/verify', pair);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ code: 'FP00000', token: expect.any(String) });
+    expect(first.calls).toBe(1);
+    expect(app.logs.filter((line) => line.route === '/api/verify').map((line) => line.cache)).toEqual(['miss', 'hit']);
+  });
+
+  it('is waited for one timeout more at most: then the call is given up and its connection closed', async () => {
+    first.fail({ kind: 'no-answer' });
+    const app = appOver(first.url);
+    const started = performance.now();
+    expect((await postJson(app, '/api/verify', pair)).status).toBe(504);
+    expect(first.open).toBe(1);
+    await expect.poll(() => first.open, { timeout: 3 * TIMEOUT_MS, interval: 20 }).toBe(0);
+    const closedAfter = performance.now() - started;
+    expect(closedAfter).toBeGreaterThanOrEqual(2 * TIMEOUT_MS - 50);
+    expect(closedAfter).toBeLessThan(2 * TIMEOUT_MS + BOUND_MS);
+    expect(app.logs.some((line) => line.event === 'late-answer')).toBe(false);
+  });
+});
+
 describe('every provider kept out', () => {
   it("says with Retry-After when a provider will be asked again: the rest a vendor asked for, or its breaker's wait", async () => {
     first.fail({ kind: 'status', status: 429, headers: { 'retry-after': '30' } });
