@@ -253,7 +253,14 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   }
 
   /** One provider through its breaker; resolves with the answer or the UpstreamError it failed with. */
-  async function attempt(state: ProviderHealthState, query: VerifyQuery, timeoutMs: number, attempts: AttemptRecord[], rejections: Rejection[], late: LateAnswer | undefined) {
+  async function attempt(
+    state: ProviderHealthState,
+    query: VerifyQuery,
+    timeoutMs: number,
+    attempts: AttemptRecord[],
+    rejections: Rejection[],
+    late: ((answer: LateRoutedAnswer) => void) | undefined,
+  ) {
     const providerId = state.provider.id;
     const ticket = state.allow();
     if (ticket === null) {
@@ -263,7 +270,9 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
     const started = now();
     try {
-      const answer = await callWithTimeout(state.provider, query, timeoutMs, late);
+      const lateAnswer: LateAnswer | undefined =
+        late && ((answer, latencyMs) => late({ code: answer.code, message: answer.message, idData: answer.idData, mobData: answer.mobData, providerId, latencyMs }));
+      const answer = await callWithTimeout(state.provider, query, timeoutMs, lateAnswer);
       const latencyMs = now() - started;
       state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
@@ -290,9 +299,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       // on its pool: the answer would most likely come after the deadline, billed all the same. Not sent; a provider
       // with a shorter timeout may still fit. The first provider always has the time.
       if (remaining < Math.min(state.provider.timeoutMs, deadlineMs) * SEND_BY) continue;
-      const providerId = state.provider.id;
-      const lateOf: LateAnswer | undefined = late && ((answer, latencyMs) => late({ code: answer.code, message: answer.message, idData: answer.idData, mobData: answer.mobData, providerId, latencyMs }));
-      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections, lateOf);
+      const outcome = await attempt(state, query, Math.min(state.provider.timeoutMs, remaining), attempts, rejections, late);
       if (!(outcome instanceof UpstreamError)) {
         // Another provider matched the input they rejected: their rejection was their own failure.
         if (outcome.code === ResultCode.match) {
