@@ -101,6 +101,9 @@ function refusalOf(error: unknown): string | undefined {
   return inScript && REFUSALS.has(inScript) ? inScript : undefined;
 }
 
+/** Most claims kept for withdrawal on the next connection (see RedisStore.unreleased). */
+const MAX_UNRELEASED = 10_000;
+
 /** Thrown by `ready()` when the server refuses the database named in the URL: running on another would be wrong. */
 export class RedisDatabaseError extends Error {
   override readonly name = 'RedisDatabaseError';
@@ -160,6 +163,12 @@ export class RedisStore implements Store {
   private evictionTimer: ReturnType<typeof setInterval> | undefined;
   private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /**
+   * Claims to withdraw whose withdrawal failed: their connection went (with the SET's answer, maybe after Redis
+   * carried it out), or Redis hung. Sent again as soon as the store is up again, on a new connection or the same;
+   * dropped once the claim would have expired anyway. At most MAX_UNRELEASED, the oldest dropped first.
+   */
+  private readonly unreleased = new Map<string, { readonly key: string; readonly mark: string; readonly until: number }>();
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'cv:';
@@ -179,7 +188,10 @@ export class RedisStore implements Store {
       this.state = state;
       this.reason = state === 'down' ? reason : undefined;
       reported = reason;
-      if (state === 'up') this.writesRefused = false;
+      if (state === 'up') {
+        this.writesRefused = false;
+        this.releaseUnreleased();
+      }
       options.onStateChange?.(state, reason);
     };
     const database = Number(this.client.options.db ?? 0);
@@ -383,8 +395,9 @@ export class RedisStore implements Store {
    * A claim that fails, timed out, is withdrawn: Redis may still carry out the SET once it resumes (a write pause
    * in a failover, a slow moment), and the caller has been told there is no claim (a token not spent, a flight not
    * taken). Each claim holds a value of its own, and the release goes on the same connection after it, so it runs
-   * after the SET and removes that claim only. A SET whose answer was lost with its connection cannot be withdrawn
-   * so: the release would need that connection (the claim then holds until it expires).
+   * after the SET and removes that claim only. A SET whose answer was lost with its connection, perhaps carried out,
+   * is withdrawn on the next connection, once the store is up again (see `unreleased`): the token it claimed was
+   * reported unspent, and must be redeemable when its backend asks again.
    */
   async claim(key: string, ttlMs: number, value?: string): Promise<boolean> {
     const fullKey = this.prefix + key;
@@ -398,10 +411,28 @@ export class RedisStore implements Store {
       }, true);
       return answer === 'OK';
     } catch (error) {
-      // Past the fail-fast of `run`: it is this command's own outcome that has to be undone.
-      if (sent) this.releaseCommand(fullKey, mark).catch(() => undefined);
+      // Past the fail-fast of `run`: it is this command's own outcome that has to be undone. Its connection gone,
+      // the withdrawal waits for the next one.
+      if (sent) this.release(fullKey, mark, Date.now() + ttlMs);
       throw error;
     }
+  }
+
+  /** Withdraws a claim (see `claim`); kept for the next connection when it cannot be sent on this one. */
+  private release(key: string, mark: string, until: number): void {
+    this.releaseCommand(key, mark).catch(() => {
+      if (this.closed || Date.now() >= until) return;
+      const id = `${key} ${mark}`;
+      this.unreleased.set(id, { key, mark, until });
+      if (this.unreleased.size > MAX_UNRELEASED) this.unreleased.delete(this.unreleased.keys().next().value!);
+    });
+  }
+
+  /** Sends the withdrawals that waited for the store to be up: each once more, kept again if that fails too. */
+  private releaseUnreleased(): void {
+    const due = [...this.unreleased.values()];
+    this.unreleased.clear();
+    for (const { key, mark, until } of due) if (Date.now() < until) this.release(key, mark, until);
   }
 
   async get(key: string): Promise<string | null> {

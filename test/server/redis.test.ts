@@ -603,6 +603,49 @@ async function silentRelay(): Promise<{ readonly url: string; cut(): void; close
   };
 }
 
+describe('a claim whose answer is lost with its connection', () => {
+  it('is withdrawn on the next connection: the token reported unspent can be redeemed when its backend asks again', async () => {
+    // A relay that passes the commands on and, once `deafen()` is called, loses Redis's answers on the connections
+    // open then; `drop()` closes them. New connections go through as before.
+    const deaf = new Set<Socket>();
+    const open = new Set<Socket>();
+    const server = createServer((client) => {
+      const upstream = connect(redis.port, '127.0.0.1');
+      open.add(client);
+      client.on('data', (data) => void upstream.write(data));
+      upstream.on('data', (data) => void (deaf.has(client) || client.write(data)));
+      const end = () => {
+        open.delete(client);
+        client.destroy();
+        upstream.destroy();
+      };
+      for (const socket of [client, upstream]) socket.on('close', end).on('error', end);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const prefix = `lost${Date.now()}:`;
+    const store = new RedisStore(`redis://127.0.0.1:${(server.address() as { port: number }).port}`, { prefix });
+    const admin = new Redis(redis.url);
+    await store.ready();
+    try {
+      for (const client of open) deaf.add(client);
+      const claim = store.claim('token:a', 60_000);
+      // Redis carried out the SET; its answer is lost, and then the connection.
+      await expect.poll(() => admin.get(`${prefix}token:a`), { timeout: 2000, interval: 10 }).not.toBeNull();
+      for (const client of [...open]) client.destroy();
+      await expect(claim).rejects.toBeInstanceOf(StoreUnavailableError);
+      // Once the store has a new connection, the claim is withdrawn, and the token can be claimed once, as never spent.
+      await expect.poll(() => admin.get(`${prefix}token:a`), { timeout: 5000, interval: 20 }).toBeNull();
+      expect(await store.claim('token:a', 60_000)).toBe(true);
+      expect(await store.claim('token:a', 60_000)).toBe(false);
+    } finally {
+      await store.close();
+      admin.disconnect();
+      for (const client of open) client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('a connection to Redis that dies without a word', () => {
   it('is dropped once its commands have gone on timing out, and a new one opened: the store is up again, no restart', async () => {
     const relay = await silentRelay();
