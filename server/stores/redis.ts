@@ -104,6 +104,18 @@ function refusalOf(error: unknown): string | undefined {
 /** Most claims kept for withdrawal on the next connection (see RedisStore.unreleased). */
 const MAX_UNRELEASED = 10_000;
 
+/**
+ * Why a script was refused, when it was refused as a script: EVAL and EVALSHA renamed away (`unknown command`) or
+ * denied by the user's ACL (NOPERM). The windows of the rate limits are scripts: without them the limits cannot be
+ * shared, and the store is down for them, however well it serves plain commands.
+ */
+function scriptRefusalOf(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return undefined;
+  if (/^NOPERM\b/.test(error.message)) return 'scripts refused (NOPERM)';
+  if (/^ERR unknown command\b[^\n]*\beval/i.test(error.message)) return 'scripts refused (EVAL unknown)';
+  return undefined;
+}
+
 /** Thrown by `ready()` when the server refuses the database named in the URL: running on another would be wrong. */
 export class RedisDatabaseError extends Error {
   override readonly name = 'RedisDatabaseError';
@@ -144,6 +156,8 @@ export class RedisStore implements Store {
   private probing = false;
   /** Down because writes were refused: a read that succeeds (Redis out of memory still answers GET) is no recovery. */
   private writesRefused = false;
+  /** Down because scripts were refused (see scriptRefusalOf): only a script that runs is a recovery. */
+  private scriptsRefused = false;
   /**
    * Why this connection may not be used, when the server refused to SELECT the URL's database: ioredis would go on
    * in database 0. Cleared on each new connection, which selects again.
@@ -190,6 +204,7 @@ export class RedisStore implements Store {
       reported = reason;
       if (state === 'up') {
         this.writesRefused = false;
+        this.scriptsRefused = false;
         this.releaseUnreleased();
       }
       options.onStateChange?.(state, reason);
@@ -310,14 +325,20 @@ export class RedisStore implements Store {
     this.recoveryTimer = setTimeout(() => {
       this.recoveryTimer = undefined;
       if (this.state !== 'down' || this.closed || this.wrongDatabase || this.replacing || this.client.status !== 'ready') return;
-      // A write, since a Redis that refuses writes still answers reads; a key of its own, gone in a second.
-      this.run(() => this.client.set(`${this.prefix}probe`, '1', 'PX', 1000), true).catch(() => this.probeRecovery());
+      // A write, since a Redis that refuses writes still answers reads; a key of its own, gone in a second. A script
+      // when scripts were refused: plain commands never were.
+      const probe = `${this.prefix}probe`;
+      const asked = this.scriptsRefused ? this.run(() => this.hitCommand(probe, 1000), true, true) : this.run(() => this.client.set(probe, '1', 'PX', 1000), true);
+      asked.catch(() => this.probeRecovery());
     }, RECOVERY_PROBE_MS);
     this.recoveryTimer.unref?.();
   }
 
-  /** Runs one command; `writes` says whether it writes, for telling a recovery from a read that never failed. */
-  private async run<T>(command: () => Promise<T>, writes: boolean): Promise<T> {
+  /**
+   * Runs one command; `writes` says whether it writes, and `script` whether it is a script, for telling a recovery
+   * from a command that never failed.
+   */
+  private async run<T>(command: () => Promise<T>, writes: boolean, script = false): Promise<T> {
     // Never database 0 in place of the one asked for: down until a new connection selects it.
     if (this.wrongDatabase) throw new StoreUnavailableError(this.wrongDatabase);
     if (this.replacing) throw new StoreUnavailableError('redis connection being replaced');
@@ -329,11 +350,17 @@ export class RedisStore implements Store {
       value = await command();
     } catch (error) {
       const message = error instanceof Error ? error.message : 'redis command failed';
-      const refusal = refusalOf(error);
+      const scriptRefusal = script ? scriptRefusalOf(error) : undefined;
+      const refusal = scriptRefusal ?? refusalOf(error);
       // Only a timeout says Redis hangs; any other failure is an answer, or a connection that is gone.
       this.hung = timedOut(error);
       if (this.hung) {
         this.noteHang();
+      } else if (scriptRefusal) {
+        // Plain commands go on working: they must not say it is back, once a request, while no window can be counted.
+        this.scriptsRefused = true;
+        this.change('down', scriptRefusal);
+        this.probeRecovery();
       } else if (refusal) {
         // Up but refusing (out of memory, read-only, …): no connection event says so either; the error reply does.
         this.writesRefused = true;
@@ -347,7 +374,7 @@ export class RedisStore implements Store {
     this.hung = false;
     this.hungSince = undefined;
     // An answer after a hang or a refusal: Redis is back, though the connection never went.
-    if (this.state === 'down' && (writes || !this.writesRefused)) this.change('up');
+    if (this.state === 'down' && (writes || !this.writesRefused) && (script || !this.scriptsRefused)) this.change('up');
     return value;
   }
 
@@ -387,7 +414,7 @@ export class RedisStore implements Store {
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
-    const [count, resetMs] = await this.run(() => this.hitCommand(this.prefix + key, Math.max(1, Math.round(windowMs))), true);
+    const [count, resetMs] = await this.run(() => this.hitCommand(this.prefix + key, Math.max(1, Math.round(windowMs))), true, true);
     return { count: Number(count), resetMs: Number(resetMs) };
   }
 

@@ -949,6 +949,49 @@ describe('a Redis that answers but refuses writes', () => {
   });
 });
 
+describe('a Redis that runs no scripts', () => {
+  it('is down for the limits while an ACL refuses scripts, without flapping on the plain commands that work, and up once they are allowed', async () => {
+    const user = `noscripts${Date.now()}`;
+    const admin = new Redis(redis.url);
+    await admin.call('ACL', 'SETUSER', user, 'on', '>a-long-password-1', '~*', '&*', '+@all', '-eval', '-evalsha');
+    const { store, changes } = storeTellingChanges(`redis://${user}:a-long-password-1@127.0.0.1:${redis.port}`, { prefix: `${user}:` });
+    await store.ready();
+    try {
+      await expect(store.hit('w', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      // Claims and the cache's reads and writes work: they do not say the store is back, request after request.
+      expect(await store.claim('token:a', 60_000)).toBe(true);
+      await store.set('cache:k', 'v', 60_000);
+      expect(await store.get('cache:k')).toBe('v');
+      await expect(store.hit('w', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(changes).toEqual(['up', 'down: scripts refused (NOPERM)']);
+      expect(store.health()).toMatchObject({ state: 'down', reason: 'scripts refused (NOPERM)' });
+      // Allowed again: the store's own look, a script, finds it up, with no request to find out.
+      await admin.call('ACL', 'SETUSER', user, '+eval', '+evalsha');
+      await expect.poll(() => store.health().state, { timeout: 5000, interval: 50 }).toBe('up');
+      expect((await store.hit('w', 60_000)).count).toBe(1);
+      expect(changes).toEqual(['up', 'down: scripts refused (NOPERM)', 'up']);
+    } finally {
+      await store.close();
+      await admin.call('ACL', 'DELUSER', user);
+      admin.disconnect();
+    }
+  });
+
+  it('is down for the limits while EVAL and EVALSHA are renamed away', async () => {
+    const own = await startRedis(['--rename-command', 'EVAL', '', '--rename-command', 'EVALSHA', '']);
+    const { store, changes } = storeTellingChanges(own.url, { prefix: 'renamed:' });
+    await store.ready();
+    try {
+      await expect(store.hit('w', 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.claim('token:a', 60_000)).toBe(true);
+      expect(changes).toEqual(['up', 'down: scripts refused (EVAL unknown)']);
+    } finally {
+      await store.close();
+      await own.dispose();
+    }
+  });
+});
+
 describe('REDIS_URL naming a database the server does not have', () => {
   it('stops the proxy at start-up with a ConfigError naming REDIS_URL', async () => {
     const env = {

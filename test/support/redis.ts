@@ -61,15 +61,15 @@ async function waitForPong(port: number, timeoutMs = 5000): Promise<void> {
   throw new Error(`redis-server did not answer on 127.0.0.1:${port}`);
 }
 
-/** Starts a throw-away redis-server with no persistence, bound to 127.0.0.1 only. */
-export async function startRedis(): Promise<TestRedis> {
+/** Starts a throw-away redis-server with no persistence, bound to 127.0.0.1 only; `extraArgs` go on its command line. */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<TestRedis> {
   const binary = redisServerPath();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'carrier-verify-redis-'));
   let child: ChildProcess | null = null;
 
   async function start(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extraArgs];
     const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let stderr = '';
