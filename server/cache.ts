@@ -76,7 +76,8 @@ export interface ResultCache {
   find(query: VerifyQuery): CachePlace | Promise<CachePlace>;
   /**
    * Stores a definite answer that came outside any fill: one that came after its call's timeout had ended the request
-   * (see callWithTimeout), paid for all the same. A failing store is let be.
+   * (see callWithTimeout), paid for all the same. Only into an empty place: an answer stored meanwhile, or a call
+   * under way for the pair (a retry's), is newer. A failing store is let be.
    */
   remember(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void>;
 }
@@ -356,7 +357,9 @@ export function createResultCache(options: CacheOptions): ResultCache {
 
   async function remember(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
     try {
-      await write(await keyHashOf(query), result);
+      const keyHash = await keyHashOf(query);
+      if (inflight.has(keyHash) || (await placeAt(keyHash)).hit || inflight.has(keyHash)) return;
+      await write(keyHash, result);
       storedCount += 1;
     } catch {
       // Only the retry pays again.

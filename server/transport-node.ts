@@ -28,7 +28,7 @@ export interface NodeTransportOptions {
 }
 
 export interface NodeTransport extends Transport {
-  /** Closes every pooled connection; calls fail afterwards. */
+  /** Ends the calls under way and closes every pooled connection; calls fail afterwards. */
   close(): Promise<void>;
 }
 
@@ -320,10 +320,14 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     return send(input instanceof Request ? await partsOfRequest(input, init) : partsOf(input, init));
   }
 
-  /** Cuts the bodies still being discarded (the calls they came with are answered), then closes the pool. */
+  /**
+   * Cuts the bodies still being discarded (the calls they came with are answered) and ends the calls still under
+   * way, then closes the pool. A stopping proxy has answered its requests by then: what is left is a call kept going
+   * past its timeout for a late answer (see callWithTimeout), which a stop does not wait for.
+   */
   function close(): Promise<void> {
     for (const cut of [...discarding]) cut();
-    return agent.close();
+    return agent.destroy();
   }
 
   return Object.assign(transport, { close, [readsCallControl]: true as const });

@@ -70,7 +70,7 @@ export interface ProviderRouter {
    * Asks the providers; `attempts`, when given, is the list the request's attempts are put in as they end, and
    * `late` is handed the answer of a call that came after its timeout, which ended the request (see callWithTimeout).
    */
-  verify(query: VerifyQuery, attempts?: AttemptRecord[], late?: (answer: LateRoutedAnswer) => void): Promise<RoutedAnswer>;
+  verify(query: VerifyQuery, attempts?: AttemptRecord[], late?: LateAnswer): Promise<RoutedAnswer>;
   /** Breaker state, error rate and latency per provider, for `/healthz` and the dashboard. */
   health(): ProviderHealth[];
   /**
@@ -142,8 +142,8 @@ class Call implements CallControl {
   }
 }
 
-/** What becomes of a call answered after its timeout (see callWithTimeout's `late`): the answer, and when it came. */
-export type LateAnswer = (answer: ProviderAnswer, latencyMs: number) => void;
+/** What becomes of a call answered after its timeout (see callWithTimeout's `late`). */
+export type LateAnswer = (answer: LateRoutedAnswer) => void;
 
 /**
  * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
@@ -175,6 +175,8 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
         const timedOut = new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`);
         if (!late) return giveUp(timedOut);
         lateAbort = setTimeout(() => call.abort(), timeoutMs);
+        // A process that is stopping does not wait for it: its transport's close ends the call.
+        lateAbort.unref?.();
         reject(timedOut);
       } else giveUp(new UpstreamError('unreachable', provider.id, phase === 'waiting' ? `no free connection within ${ms} ms` : `no connection within ${ms} ms`, undefined, undefined, phase === 'waiting'));
     }, timeoutMs);
@@ -183,7 +185,8 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
       if (lateAbort === undefined) return resolve(answer);
       clearTimeout(lateAbort);
       try {
-        late!(answer, performance.now() - started);
+        const { code, message, idData, mobData } = answer;
+        late!({ code, message, idData, mobData, providerId: provider.id, latencyMs: performance.now() - started });
       } catch {
         // What becomes of a late answer is a saving, never a failure of the request, which has already ended.
       }
@@ -259,7 +262,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     timeoutMs: number,
     attempts: AttemptRecord[],
     rejections: Rejection[],
-    late: ((answer: LateRoutedAnswer) => void) | undefined,
+    late: LateAnswer | undefined,
   ) {
     const providerId = state.provider.id;
     const ticket = state.allow();
@@ -270,9 +273,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
     const started = now();
     try {
-      const lateAnswer: LateAnswer | undefined =
-        late && ((answer, latencyMs) => late({ code: answer.code, message: answer.message, idData: answer.idData, mobData: answer.mobData, providerId, latencyMs }));
-      const answer = await callWithTimeout(state.provider, query, timeoutMs, lateAnswer);
+      const answer = await callWithTimeout(state.provider, query, timeoutMs, late);
       const latencyMs = now() - started;
       state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
@@ -288,7 +289,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
   }
 
-  async function verify(query: VerifyQuery, attempts: AttemptRecord[] = [], late?: (answer: LateRoutedAnswer) => void): Promise<RoutedAnswer> {
+  async function verify(query: VerifyQuery, attempts: AttemptRecord[] = [], late?: LateAnswer): Promise<RoutedAnswer> {
     const started = now();
     const rejections: Rejection[] = [];
     let last: UpstreamError | undefined;

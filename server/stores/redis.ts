@@ -178,9 +178,9 @@ export class RedisStore implements Store {
   private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /**
-   * Claims to withdraw whose withdrawal failed: their connection went (with the SET's answer, maybe after Redis
-   * carried it out), or Redis hung. Sent again as soon as the store is up again, on a new connection or the same;
-   * dropped once the claim would have expired anyway. At most MAX_UNRELEASED, the oldest dropped first.
+   * Claims to withdraw whose withdrawal could not be written: their connection went (with the SET's answer, maybe
+   * after Redis carried it out). Sent as soon as the store is up again, on the new connection; dropped once the claim
+   * would have expired anyway. At most MAX_UNRELEASED, the oldest dropped first.
    */
   private readonly unreleased = new Map<string, { readonly key: string; readonly mark: string; readonly until: number }>();
 
@@ -445,10 +445,14 @@ export class RedisStore implements Store {
     }
   }
 
-  /** Withdraws a claim (see `claim`); kept for the next connection when it cannot be sent on this one. */
+  /**
+   * Withdraws a claim (see `claim`); kept for the next connection when its own is closed. Not one that timed out: it
+   * was written on a live connection, after its SET, and Redis carries out both in order when it resumes. Sent again,
+   * it would remove a later claim holding the same value (the number limit's marks are a client's, not a claim's).
+   */
   private release(key: string, mark: string, until: number): void {
-    this.releaseCommand(key, mark).catch(() => {
-      if (this.closed || Date.now() >= until) return;
+    this.releaseCommand(key, mark).catch((error: unknown) => {
+      if (this.closed || Date.now() >= until || timedOut(error)) return;
       const id = `${key} ${mark}`;
       this.unreleased.set(id, { key, mark, until });
       if (this.unreleased.size > MAX_UNRELEASED) this.unreleased.delete(this.unreleased.keys().next().value!);

@@ -51,6 +51,31 @@ class VisibleStore implements Store {
   async close(): Promise<void> {}
 }
 
+describe('remember, for an answer that came after its timeout', () => {
+  const late = { code: 'KYC1101', providerId: 'late' } as const;
+
+  it('stores it where the pair has no answer', async () => {
+    const cache = createResultCache({ store: new MemoryStore(), hash: createHasher('s'.repeat(40)) });
+    await cache.remember(match, late);
+    expect(await lookUp(cache, match)).toEqual({ code: 'KYC1101', providerId: 'late', cached: true });
+  });
+
+  it('never over an answer stored since, nor while a call for the pair is under way: those are newer', async () => {
+    const cache = createResultCache({ store: new MemoryStore(), hash: createHasher('s'.repeat(40)) });
+    await storeAnswer(cache, match, { code: 'FP00000', providerId: 'retry' });
+    await cache.remember(match, late);
+    expect(await lookUp(cache, match)).toMatchObject({ code: 'FP00000', providerId: 'retry' });
+
+    const other = { name: '李四', phoneNumber: '18612345678' };
+    let answer!: (value: Answer) => void;
+    const retry = through(cache, other, () => new Promise<Answer>((resolve) => (answer = resolve)));
+    await cache.remember(other, late);
+    answer({ code: 'FP00000', providerId: 'retry' });
+    await retry;
+    expect(await lookUp(cache, other)).toMatchObject({ code: 'FP00000', providerId: 'retry' });
+  });
+});
+
 describe('find, then fill', () => {
   it('computes the key once for a miss and calls once, and answers a hit without loading', async () => {
     const store = new VisibleStore();

@@ -646,6 +646,35 @@ describe('a claim whose answer is lost with its connection', () => {
   });
 });
 
+describe('a claim that timed out while Redis hung', () => {
+  it('is withdrawn once, on its own connection, and not again later over a new claim holding the same value', async () => {
+    const own = await startRedis(['--enable-debug-command', 'yes']);
+    const store = new RedisStore(own.url, { prefix: 'hung:' });
+    const admin = new Redis(own.url);
+    await store.ready();
+    try {
+      // Redis sleeps 1.2 s: the claim, and its withdrawal written after it, time out; Redis carries out both later.
+      const sleeping = admin.call('DEBUG', 'SLEEP', '1.2');
+      await expect(store.claim('count:pair', 5000, 'client-x')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await sleeping;
+      await expect.poll(async () => {
+        try {
+          return await store.claim('count:pair', 5000, 'client-x');
+        } catch {
+          return 'down';
+        }
+      }, { timeout: 5000, interval: 100 }).toBe(true);
+      // The same client's new claim, the same value: it stays.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await admin.get('hung:count:pair')).toBe('client-x');
+    } finally {
+      await store.close();
+      admin.disconnect();
+      await own.dispose();
+    }
+  });
+});
+
 describe('a connection to Redis that dies without a word', () => {
   it('is dropped once its commands have gone on timing out, and a new one opened: the store is up again, no restart', async () => {
     const relay = await silentRelay();

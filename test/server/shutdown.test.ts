@@ -7,6 +7,7 @@ import { sandboxProvider } from '../../server/config.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import type { Provider } from '../../server/providers/types.js';
 import { startServer } from '../../server/node.js';
+import { startMockUpstream } from '../support/mock-upstream.js';
 
 interface Answer {
   readonly status: number;
@@ -33,6 +34,25 @@ function slowSandbox(ms: number): Provider {
 }
 
 describe('stopping the server', () => {
+  it('does not wait for a call kept going past its timeout for a late answer: the request it was for is answered', async () => {
+    const vendor = await startMockUpstream();
+    vendor.fail({ kind: 'no-answer' });
+    const providers = JSON.stringify([{ id: 'vendor', url: vendor.url, key: 'vendor-key', timeoutMs: 1000 }]);
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS: providers }, { log: () => undefined });
+    try {
+      expect((await verify(running.port, new Agent())).status).toBe(504);
+      // The call goes on for another second, for an answer the cache would keep; a stop ends it.
+      expect(vendor.open).toBe(1);
+      const started = performance.now();
+      await running.close();
+      expect(performance.now() - started).toBeLessThan(500);
+      await expect.poll(() => vendor.open).toBe(0);
+    } finally {
+      await running.close();
+      await vendor.close();
+    }
+  });
+
   it('ends a connection a client keeps alive and goes on using, instead of serving it for as long as it sends', async () => {
     const running = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined, providers: [slowSandbox(100)] });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
