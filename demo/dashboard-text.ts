@@ -43,6 +43,8 @@ export interface DashboardText {
   readonly lookUps: string;
   readonly perCall: string;
   readonly estimated: string;
+  /** The cost tile's note on the sandbox, which bills nothing: the figure is what a real provider would bill. */
+  readonly estimatedSandbox: string;
   readonly storeMayDrop: string;
   readonly storeDown: string;
   /** The shared store's own reason for being down, as it gives it, `{reason}`. */
@@ -123,6 +125,7 @@ const en: DashboardText = {
   lookUps: '{hits} of {lookups} look-ups',
   perCall: 'at {price} a call',
   estimated: 'estimated',
+  estimatedSandbox: 'estimated: the sandbox bills nothing',
   storeMayDrop: 'The shared store (Redis) may drop keys: {warning}. A used token whose record is dropped could be accepted again.',
   reason: ' ({reason})',
   storeDown:
@@ -199,6 +202,7 @@ const zhCN: DashboardText = {
   lookUps: '{lookups} 次查找中命中 {hits} 次',
   perCall: '每次调用 {price}',
   estimated: '估算值',
+  estimatedSandbox: '估算值：沙盒不收费',
   storeMayDrop: '共享存储（Redis）可能淘汰键：{warning}。已使用令牌的记录一旦被淘汰，该令牌可能再次被接受。',
   reason: '（{reason}）',
   storeDown:
@@ -275,6 +279,7 @@ const zhTW: DashboardText = {
   lookUps: '{lookups} 次查詢中命中 {hits} 次',
   perCall: '每次呼叫 {price}',
   estimated: '預估值',
+  estimatedSandbox: '預估值：沙盒不收費',
   storeMayDrop: '共用儲存（Redis）可能逐出鍵：{warning}。已使用權杖的紀錄一旦被逐出，該權杖可能再次被接受。',
   reason: '（{reason}）',
   storeDown:

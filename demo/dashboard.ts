@@ -175,7 +175,8 @@ function renderTiles(stats: Stats): void {
   setTile('rate-limited', count(totals.rateLimited), share(totals.rateLimited));
   setTile('cache', rate === null ? '–' : percent(rate), fillIn(t().lookUps, { hits: count(totals.cacheHits), lookups: count(totals.cacheLookups) }));
   setTile('billed', count(totals.billedCalls), fillIn(t().perCall, { price: price(stats.pricePerCall) }));
-  setTile('cost', money(totals.cost), t().estimated);
+  // On the sandbox (the trial's proxy) the figure is what a real provider would have billed: nothing was.
+  setTile('cost', money(totals.cost), (stats as Partial<Stats>).trial === true ? t().estimatedSandbox : t().estimated);
 }
 
 /** A shared store that is down changes what the figures mean: the page says so above them, and since when. */

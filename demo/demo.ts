@@ -136,6 +136,15 @@ function applyTheme(): void {
   widget.theme = theme;
   document.documentElement.dataset.theme = theme;
 }
+const requiredBox = $<HTMLInputElement>('#required');
+const disabledBox = $<HTMLInputElement>('#disabled');
+/** The attributes a page sets on the element, as the boxes say: try `required` with the form, `disabled` with the rows. */
+function applyAttributes(): void {
+  widget.required = requiredBox.checked;
+  widget.disabled = disabledBox.checked;
+}
+requiredBox.addEventListener('change', applyAttributes);
+disabledBox.addEventListener('change', applyAttributes);
 
 /** The switches' choices are kept for the next visit (the language's for the dashboard too). */
 const STORED = { lang: STORED_LANG, theme: 'carrier-verify-demo:theme' } as const;
@@ -163,6 +172,7 @@ function restoreSwitches(): void {
 function applySwitches(): void {
   applyLang();
   applyTheme();
+  applyAttributes();
 }
 addEventListener('pageshow', applySwitches);
 

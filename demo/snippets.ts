@@ -17,7 +17,7 @@ export function snippetsFor(proxy: string): Record<SnippetId, string> {
      On your site: your site key, and your proxy's address. -->
 <form method="post" action="/signup">
   <!-- posts carrier-verify-token, and the verified pair as real_name and mobile: your backend checks all three
-       with siteverify (the Backend tab) -->
+       with siteverify (see the backend code) -->
   <carrier-verify ${element}
     name-field="real_name" phone-field="mobile"></carrier-verify>
   <button>Sign up</button>
@@ -29,18 +29,19 @@ export function snippetsFor(proxy: string): Record<SnippetId, string> {
   });
 </script>`,
     react: `// React 19 (npm install carrier-verify): the /react entry defines the element and types it in JSX, events included.
-// The form posts carrier-verify-token, real_name and mobile: your backend checks them with siteverify (the Backend tab).
+// The form posts carrier-verify-token, real_name and mobile: your backend checks them with siteverify (see the backend code).
 import 'carrier-verify/react';
 
 export function Signup() {
   return (
     <form method="post" action="/signup">
+      {/* camelCase props, which TypeScript checks (a dashed attribute's spelling it does not) */}
       <carrier-verify
-        site-key="${siteKey}"
+        siteKey="${siteKey}"
         endpoint="${proxy}api/verify"
         required
-        name-field="real_name"
-        phone-field="mobile"
+        nameField="real_name"
+        phoneField="mobile"
         oncv-verified={(event) => console.log('verified', event.detail.phoneMasked)}
       />
       <button>Sign up</button>
@@ -50,7 +51,7 @@ export function Signup() {
     vue: `<!-- vite.config.ts: vue({ template: { compilerOptions: { isCustomElement: (tag) => tag === 'carrier-verify' } } }) -->
 <script setup lang="ts">
 // Vue 3 (npm install carrier-verify): the /vue entry defines the element and types it in templates, events included.
-// The form posts carrier-verify-token, real_name and mobile: your backend checks them with siteverify (the Backend tab).
+// The form posts carrier-verify-token, real_name and mobile: your backend checks them with siteverify (see the backend code).
 import 'carrier-verify/vue';
 import type { VerifiedEvent } from 'carrier-verify';
 const onVerified = (event: VerifiedEvent) => console.log('verified', event.detail.phoneMasked);

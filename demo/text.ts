@@ -15,6 +15,10 @@ export interface PageText {
   readonly themeLight: string;
   readonly themeDark: string;
   readonly themeAuto: string;
+  /** The `required` switch: `{attribute}` is the attribute's name, as code. */
+  readonly required: string;
+  /** The `disabled` switch, as `required`. */
+  readonly disabled: string;
   readonly originHelp: string;
   readonly submit: string;
   readonly noToken: string;
@@ -48,6 +52,8 @@ const en: PageText = {
   themeLight: 'Light',
   themeDark: 'Dark',
   themeAuto: 'Auto (as the system)',
+  required: 'Verification required {attribute}',
+  disabled: 'Disabled {attribute}',
   originHelp:
     "The proxy refused this page's origin, {origin}: its sandbox site allows {localhost}, {ipv4} and {ipv6} only. From your machine, open it through a tunnel, {tunnel}, at {local}.",
   submit: 'Submit the form (sends the token, name and number)',
@@ -82,6 +88,8 @@ const zhCN: PageText = {
   themeLight: '浅色',
   themeDark: '深色',
   themeAuto: '跟随系统',
+  required: '必须先验证 {attribute}',
+  disabled: '禁用 {attribute}',
   originHelp:
     '代理拒绝了本页的来源 {origin}：它的 sandbox 站点只允许 {localhost}、{ipv4} 和 {ipv6}。请在你的电脑上通过隧道 {tunnel} 打开 {local}。',
   submit: '提交表单（发送令牌、姓名和手机号）',
@@ -115,6 +123,8 @@ const zhTW: PageText = {
   themeLight: '淺色',
   themeDark: '深色',
   themeAuto: '跟隨系統',
+  required: '必須先驗證 {attribute}',
+  disabled: '停用 {attribute}',
   originHelp:
     '代理拒絕了本頁的來源 {origin}：它的 sandbox 網站只允許 {localhost}、{ipv4} 和 {ipv6}。請在你的電腦上透過通道 {tunnel} 開啟 {local}。',
   submit: '送出表單（傳送權杖、姓名和手機號碼）',

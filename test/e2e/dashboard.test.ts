@@ -171,6 +171,8 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'cache').textContent()).toBe('33%');
     expect(await tile(page, 'billed').textContent()).toBe('2');
     expect(await tile(page, 'cost').textContent()).toBe('¥0.60');
+    // The trial's sandbox billed nothing: the figure is what a real provider would have.
+    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('estimated: the sandbox bills nothing');
     expect(await page.locator('#providers tbody tr').first().textContent()).toContain('closed');
     expect(problems).toEqual([]);
     await page.close();
@@ -564,7 +566,9 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     const readout = page.locator('#chart-requests').getByRole('status');
-    // The newest point: the right end of the plot. A tap moves no pointer over it, and the finger leaves as it lifts.
+    // The newest point: the right end of the plot, scrolled to as a finger would. A tap moves no pointer over it, and
+    // the finger leaves as it lifts.
+    await page.locator('#chart-requests rect.hit').scrollIntoViewIfNeeded();
     const box = (await page.locator('#chart-requests rect.hit').boundingBox())!;
     await page.touchscreen.tap(box.x + box.width - 2, box.y + box.height / 2);
     await expect.poll(() => readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');

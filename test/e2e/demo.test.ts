@@ -12,6 +12,7 @@ import { buildSite, type BuiltSite } from '../support/site.js';
 import { integrityOf } from '../../scripts/bundle.mjs';
 import { launchChromium } from '../support/chromium.js';
 import { tunnelAdvice } from '../../demo/tunnel.js';
+import type { CarrierVerify } from '../../widget/carrier-verify.js';
 
 let site: BuiltSite;
 let browser: Browser;
@@ -294,7 +295,7 @@ describe('the demo page', () => {
     const backend = await snippet('#tab-backend');
     for (const text of [await snippet('#tab-react'), await snippet('#tab-vue'), html]) {
       expect(text).toContain(`endpoint="${proxy}api/verify"`);
-      expect(text).toMatch(/site-key="sandbox"/);
+      expect(text).toMatch(/site-key="sandbox"|siteKey="sandbox"/);
       expect(text).not.toContain('YOUR_');
     }
     expect(backend).toContain(`fetch('${proxy}api/siteverify'`);
@@ -332,13 +333,34 @@ describe('the demo page', () => {
     }
   });
 
+  it('sets the attributes its boxes name: required, which keeps an unverified form from being sent, and disabled', async () => {
+    const widget = page.locator('carrier-verify');
+    await widget.evaluate((element: CarrierVerify) => element.reset());
+    const formValid = () => page.evaluate(() => document.querySelector<HTMLFormElement>('#signup')!.checkValidity());
+    expect([await page.locator('#required').isChecked(), await formValid()]).toEqual([true, false]);
+    await page.getByLabel('必须先验证').uncheck();
+    expect([await widget.evaluate((element: CarrierVerify) => element.required), await formValid()]).toEqual([false, true]);
+    await page.getByRole('button', { name: /^提交表单/ }).click();
+    await expect.poll(() => page.locator('#form-output').innerText()).toBe('还没有令牌：请先验证。');
+    await page.getByLabel('必须先验证').check();
+    expect(await formValid()).toBe(false);
+    await page.getByLabel('禁用').check();
+    expect(await widget.evaluate((element: CarrierVerify) => [element.disabled, element.hasAttribute('disabled')])).toEqual([true, true]);
+    expect(await widget.getByLabel('姓名').isDisabled()).toBe(true);
+    await page.getByLabel('禁用').uncheck();
+    expect(await widget.getByLabel('姓名').isDisabled()).toBe(false);
+    // Named in the page's language, the attribute as it is written.
+    await page.selectOption('#lang', 'en');
+    expect(await page.locator('.controls').innerText()).toContain('Verification required required');
+  });
+
   it('has controls a finger can press on a phone: 44 px each, the directory\'s rows too', async () => {
     const phone = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     try {
       await phone.goto(`http://127.0.0.1:${server.port}/`);
       await phone.locator('carrier-verify').waitFor();
       const small = await phone.evaluate(() =>
-        Array.from(document.querySelectorAll('select, button, #directory tbody tr'))
+        Array.from(document.querySelectorAll('select, button, #directory tbody tr, .controls label:has(input)'))
           .filter((element) => !element.matches('button.fill'))
           .map((element) => ({ what: element.id || element.textContent!.trim().slice(0, 20), box: element.getBoundingClientRect() }))
           .filter(({ box }) => box.width < 44 || box.height < 44)

@@ -13,6 +13,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../../scripts/build.mjs';
 import { generateTokenKey } from '../../server/tokens.js';
+import { snippetsFor } from '../../demo/snippets.js';
 import { root } from '../../scripts/bundle.mjs';
 
 type ExportTarget = string | { readonly [condition: string]: ExportTarget };
@@ -192,6 +193,22 @@ console.log(widget?.status);
     // Only the consumer and the package's own declarations are judged: the libraries it depends on answer for theirs.
     const ours = (tsc.stdout + tsc.stderr).split('\n').filter((line) => line.trim() !== '' && !line.includes('node_modules/'));
     expect(ours).toEqual([]);
+  }, 120_000);
+
+  it("type-checks the trial page's React code as copied, strict: its props are the ones TypeScript checks", async () => {
+    await writeFile(join(pkg, 'snippet-react.tsx'), snippetsFor('http://localhost:8787/').react);
+    const config = join(pkg, 'tsconfig.snippet.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2022', jsx: 'react-jsx', lib: ['es2023', 'dom'], types: [], skipLibCheck: false },
+        files: ['snippet-react.tsx'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: pkg, encoding: 'utf8' });
+    expect((tsc.stdout + tsc.stderr).split('\n').filter((line) => line.trim() !== '' && !line.includes('node_modules/'))).toEqual([]);
+    // A dashed attribute's spelling is not checked: the snippet uses none but the event handler's.
+    expect(snippetsFor('http://localhost:8787/').react).not.toMatch(/\s(site-key|name-field|phone-field)=/);
   }, 120_000);
 
   it('resolves the types of every entry under the older node10 resolution too, through typesVersions', async () => {
