@@ -704,10 +704,15 @@ export class CarrierVerify extends LitElement {
    * rest of the number). It says so once the key or the press that moved the focus is up: a reason shown as a press
    * begins takes a line, which moves what is below the element from under the pointer, and the press misses it.
    */
+  /** A field's blur waiting for the key or press that moved the focus to be up (see #onBlur). */
+  #blurWait: AbortController | undefined;
+
   #onBlur(event: FocusEvent): void {
     const input = event.target as HTMLInputElement;
     if (this.shadowRoot!.activeElement === input || event.relatedTarget === this.renderRoot.querySelector('[part=button]')) return;
-    const up = new AbortController();
+    // One wait at a time, ended as well when the element leaves the page: a listener on the window would keep it.
+    this.#blurWait?.abort();
+    const up = (this.#blurWait = new AbortController());
     const say = () => {
       up.abort();
       // Not a field the person is back in, nor one emptied meanwhile (reset()).
@@ -759,6 +764,7 @@ export class CarrierVerify extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#blurWait?.abort();
     this.#stopWatchingLang?.();
     removeEventListener('pageshow', this.#onPageShown);
     document.removeEventListener('visibilitychange', this.#onPageShown);

@@ -337,6 +337,29 @@ describe('leaving a field', () => {
     expect(phoneError.textContent).to.equal('Enter all 11 digits of the mobile number');
   });
 
+  it('stops waiting for the key or press to be up when it leaves the page: no listener left on the window keeps it', async () => {
+    const waits: AbortSignal[] = [];
+    const add = window.addEventListener;
+    window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
+      if ((type === 'mouseup' || type === 'keyup') && typeof options === 'object' && options.signal) waits.push(options.signal);
+      return add.call(this, type, listener, options);
+    } as typeof window.addEventListener;
+    try {
+      const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+      const { name, phone } = parts(el);
+      name.focus();
+      await sendKeys({ type: 'Zhang' });
+      // Focus moved by script (a dialog closing, a route change), then the element removed: no key or press comes up.
+      phone.focus();
+      expect(waits.length).to.equal(2);
+      expect(waits.some((signal) => signal.aborted)).to.equal(false);
+      el.remove();
+      expect(waits.every((signal) => signal.aborted)).to.equal(true);
+    } finally {
+      window.addEventListener = add;
+    }
+  });
+
   it('says nothing of a field tabbed through empty, of one left for Verify (whose press checks it), or as the window loses the focus', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { phone, nameError, phoneError } = parts(el);
