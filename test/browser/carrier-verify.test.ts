@@ -323,7 +323,7 @@ describe('<carrier-verify>', () => {
     ['phone', '张三', '', 'empty', '请输入手机号'],
     ['phone', '张三', '1380013800', 'too-short', '11 位'],
     ['phone', '张三', '138001380001', 'too-long', '11 位'],
-    ['phone', '张三', '12345678901', 'not-mobile', '不支持固定电话'],
+    ['phone', '张三', '12345678901', 'not-mobile', '请输入中国大陆手机号'],
     ['phone', '张三', '138abc', 'invalid', '请输入中国大陆手机号（+86）'],
   ] as const) {
     it(`fires cv-invalid ${field} ${reason}, sends nothing, and shows the reason at the field`, async () => {
@@ -394,7 +394,7 @@ describe('<carrier-verify>', () => {
 
   for (const [code, field, reason, text] of [
     ['INVALID_NAME', 'name', 'too-long', 'Enter at most 50 characters'],
-    ['INVALID_PHONE', 'phone', 'not-mobile', 'Check the number: enter a mainland China mobile number, not a landline'],
+    ['INVALID_PHONE', 'phone', 'not-mobile', 'Check the number: enter a mainland China mobile number'],
   ] as const) {
     it(`shows a proxy ${code} with a reason at the field, as its own check would, and fires cv-error`, async () => {
       const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/refused?code=${code}&field=${field}&reason=${reason}`}></carrier-verify>`);

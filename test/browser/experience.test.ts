@@ -258,8 +258,8 @@ describe('pasting a number', () => {
 describe('leaving a field', () => {
   for (const [lang, nameReason, phoneReason] of [
     ['zh-CN', '目前仅支持中文姓名（可含间隔号“·”）', '手机号应为 11 位数字'],
-    ['zh-TW', '目前僅支援中文姓名（可含間隔號「·」）', '手機號碼應為 11 位數字'],
-    ['en', 'Only names in Chinese characters are supported (parts joined by ·)', 'Enter all 11 digits of the mobile number'],
+    ['zh-TW', '目前僅支援中文姓名（可含間隔號「·」）', '手機號碼應為 11 碼'],
+    ['en', 'Only names in Chinese characters are supported (a middle dot · may separate parts)', 'Enter all 11 digits of the mobile number'],
   ] as const) {
     it(`says what is wrong with a field as the person leaves it, never while they type (${lang})`, async () => {
       const page = await fixture<HTMLDivElement>(html`<div><carrier-verify lang=${lang}></carrier-verify><input id="next" /></div>`);
@@ -327,7 +327,7 @@ describe('leaving a field', () => {
     await sendKeys({ press: 'Tab' });
     await sendKeys({ press: 'Tab' });
     await el.updateComplete;
-    expect(nameError.textContent).to.equal('Only names in Chinese characters are supported (parts joined by ·)');
+    expect(nameError.textContent).to.equal('Only names in Chinese characters are supported (a middle dot · may separate parts)');
     // Left for Verify, the number is checked by its press, as typed text is.
     expect([el.shadowRoot!.activeElement, phoneError.textContent]).to.deep.equal([parts(el).button, '']);
     const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
@@ -411,9 +411,9 @@ describe('the carrier hint', () => {
 
   it('says of a landline or a number no carrier issues what to type instead, in each language', async () => {
     for (const [lang, text] of [
-      ['zh-CN', '号码有误，请输入中国大陆手机号（不支持固定电话）'],
-      ['zh-TW', '號碼有誤，請輸入中國大陸手機號碼（不支援市話）'],
-      ['en', 'Check the number: enter a mainland China mobile number, not a landline'],
+      ['zh-CN', '号码有误，请输入中国大陆手机号'],
+      ['zh-TW', '號碼有誤，請輸入中國大陸手機號碼'],
+      ['en', 'Check the number: enter a mainland China mobile number'],
     ]) {
       for (const number of ['010 1234 5678', '12345678901']) {
         const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
@@ -618,7 +618,7 @@ describe('states and next steps', () => {
     expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試（23:59:5[89]）$/);
     el.lang = 'en';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('Verification is busy. Try again in 24 hours.');
+    expect(parts(el).message.textContent).to.equal('The verification service is busy. Try again in 24 hours.');
     expect(parts(el).retry!.textContent!.trim()).to.match(/^Try again \(23:59:5[89]\)$/);
     el.lang = 'zh-CN';
     await el.updateComplete;

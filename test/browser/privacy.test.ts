@@ -68,7 +68,7 @@ describe('<carrier-verify> privacy notice', () => {
       ['vbscript:msgbox(1)', null],
     ]);
     // The notice itself stays, without its link.
-    expect(notice(el).textContent).to.contain('only to check with your carrier');
+    expect(notice(el).textContent).to.contain('used only to check with your carrier');
   });
 
   it('shows no link without a policy, and the site\'s own content in the privacy slot', async () => {

@@ -98,12 +98,12 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
 
   it('a name in Latin letters: the name field is invalid, focused, and its reason replaces the hint', async () => {
     const name = one((await heardAfter('Zhang San', '13800138000', 'cv-invalid')).all, 'textbox', 'Name');
-    expect([name.states.invalid, name.states.focused, name.description]).to.deep.equal(['true', true, 'Only names in Chinese characters are supported (parts joined by ·)']);
+    expect([name.states.invalid, name.states.focused, name.description]).to.deep.equal(['true', true, 'Only names in Chinese characters are supported (a middle dot · may separate parts)']);
   });
 
   it('says each reason once: with the focus at the field it moves to, from its live region at a field the focus stays out of or is already in', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
-    const nameReason = 'Only names in Chinese characters are supported (parts joined by ·)';
+    const nameReason = 'Only names in Chinese characters are supported (a middle dot · may separate parts)';
     const phoneReason = 'Enter all 11 digits of the mobile number';
     /** The texts of the live regions that speak (the status region, empty here, aside). */
     const spoken = (all: Heard[]) => all.filter((node) => node.states.live === 'polite' && node.text).map((node) => node.text);

@@ -152,7 +152,7 @@ describe('GET /dashboard in Chromium', () => {
     }
     // A screen reader reads none of an image's parts: an empty chart says so in its description, which names its note.
     const described = () => page.locator('#chart-requests svg').evaluate((svg) => (svg.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent));
-    expect(await described()).toEqual(['No verify requests in this window', 'The left and right arrow keys, Home and End read the values point by point.']);
+    expect(await described()).toEqual(['No verify requests in this window', 'Use the left and right arrow keys, Home and End to read the values point by point.']);
 
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
     expect((await verify(base, '李四', '13800138000')).status).toBe(200);
@@ -164,7 +164,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-requests rect.bar[data-series="FP03333"]').count()).toBe(1);
     expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 match2');
     expect(await page.locator('#chart-requests text.empty').count()).toBe(0);
-    expect(await described()).toEqual(['The left and right arrow keys, Home and End read the values point by point.']);
+    expect(await described()).toEqual(['Use the left and right arrow keys, Home and End to read the values point by point.']);
     // Two upstream calls (the repeat came from the cache) give the sandbox a latency point.
     expect(await page.locator('#chart-latency [data-series="sandbox-p50"]').count()).toBe(1);
     expect(await page.locator('#chart-latency .legend').textContent()).toMatch(/sandbox p95\d/);
@@ -800,13 +800,13 @@ describe('GET /dashboard in Chromium', () => {
     const field = page.getByLabel('Operator token');
     expect(await field.getAttribute('aria-invalid')).toBe('false');
     await field.fill('wrong-token-wrong-token-wrong-token');
-    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('That is not the operator token. Enter it again.');
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#status').textContent()).toBe('Operator token needed');
     // Spaces only, which the field's `required` lets through: told at the field.
     await field.fill('   ');
-    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('Enter the operator token.');
     expect(await field.getAttribute('aria-invalid')).toBe('true');
 
@@ -841,14 +841,14 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求',
-      '各供应商的上游延迟（p50 实线，p95 虚线）',
+      '各服务商的上游延迟（p50 实线，p95 虚线）',
       '错误与限流拒绝',
       '结果缓存命中率',
       '时间范围内的累计估算费用',
     ]);
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此时间范围内没有错误或拒绝');
     expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 一致1');
-    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供应商', '熔断器', '调用次数', '失败次数', 'p50', 'p95']);
+    expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['服务商', '熔断器', '调用次数', '失败次数', 'p50', 'p95']);
     expect(await page.locator('#providers tbody td').first().textContent()).toBe('正常');
     expect(await page.locator('#window option').allInnerTexts()).toEqual(['15 分钟', '30 分钟', '60 分钟']);
     // No English left in the page's own words: names of things (the product, Prometheus, a provider id, a result
@@ -987,7 +987,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.getByLabel('Operator token').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#status').textContent()).toBe('Operator token needed');
     await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
-    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated /);
     await page.close();
   });
@@ -1018,7 +1018,7 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Closed: no operator token set');
     // No field to guess into: no token can open the data until one is set where the proxy runs.
     expect(await page.getByLabel('Operator token').isVisible()).toBe(false);
-    expect(await page.getByRole('button', { name: 'Show' }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Open' }).isVisible()).toBe(false);
     const note = page.getByText('monitoring data is closed to everyone');
     expect(await note.isVisible()).toBe(true);
     expect(await note.textContent()).toMatch(/Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs .*restart it, and reload this page/s);
@@ -1073,7 +1073,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('main').isVisible()).toBe(true);
     // A token typed now that is refused is a wrong one.
     await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
-    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => alert.textContent()).toBe('That is not the operator token. Enter it again.');
     await page.close();
   });
@@ -1109,7 +1109,7 @@ describe('GET /dashboard in Chromium', () => {
 
       await page.goto(`${base}/dashboard`);
       await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
-      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('button', { name: 'Open' }).click();
       await expect.poll(() => page.locator('#token-error').textContent()).toMatch(/not the operator token/);
       expect(await contrastFailures(page)).toEqual([]);
 

@@ -235,7 +235,7 @@ describe('the demo page', () => {
       await expect.poll(headings).toEqual(['試試看', '沙盒名錄', '事件', '嵌入程式碼']);
       expect(await other.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-TW', 'carrier-verify · 運營商二要素核驗 · 示範']);
       expect(await other.locator('#directory th').allInnerTexts()).toEqual(['手機號碼', '姓名', '預期事件']);
-      expect(await other.locator('#directory-help').innerText()).toBe('選擇一列填入元件，然後按驗證。');
+      expect(await other.locator('#directory-help').innerText()).toBe('選擇一列填入元件，然後點選「驗證」。');
       expect(await other.locator('#directory tbody tr', { hasText: '13800000504' }).innerText()).toContain('cv-error (UPSTREAM_TIMEOUT, 3 秒後)');
       expect(await other.getByRole('button', { name: '18612345678 李四：填入元件' }).count()).toBe(1);
       expect(await other.getByRole('tab').allInnerTexts()).toEqual(['script 標籤', 'React', 'Vue', '後端（siteverify）']);
