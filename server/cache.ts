@@ -187,12 +187,21 @@ export function createResultCache(options: CacheOptions): ResultCache {
   /** The outcome of a request that shared another's upstream call: no call was made for it. */
   const shared = (outcome: CacheOutcome): CacheOutcome => ({ code: outcome.code, providerId: outcome.providerId, cached: true });
 
+  /** Stores a result and counts it once stored: at once in memory, else a promise. */
+  function keep(keyHash: string, result: { readonly code: Code; readonly providerId: string }): Promise<void> | void {
+    const written = write(keyHash, result);
+    if (!written) {
+      storedCount += 1;
+      return;
+    }
+    return written.then(() => void (storedCount += 1));
+  }
+
   async function load(keyHash: string, fetchAnswer: () => Promise<{ readonly code: Code; readonly providerId: string }>): Promise<CacheOutcome> {
     const answer = await fetchAnswer();
     try {
-      const written = write(keyHash, answer);
-      if (written) await written;
-      storedCount += 1;
+      const kept = keep(keyHash, answer);
+      if (kept) await kept;
     } catch {
       // the answer stands; only the next retry pays again
     }
@@ -358,9 +367,9 @@ export function createResultCache(options: CacheOptions): ResultCache {
   async function remember(query: VerifyQuery, result: { readonly code: Code; readonly providerId: string }): Promise<void> {
     try {
       const keyHash = await keyHashOf(query);
+      // Looked at again after the read: a retry's call may have begun while it was under way.
       if (inflight.has(keyHash) || (await placeAt(keyHash)).hit || inflight.has(keyHash)) return;
-      await write(keyHash, result);
-      storedCount += 1;
+      await keep(keyHash, result);
     } catch {
       // Only the retry pays again.
     }

@@ -261,6 +261,8 @@ export class CarrierVerify extends LitElement {
   #replacedSelection = false;
   /** The number field's text and selection just before the latest paste, for an undo of that paste. */
   #beforePaste?: readonly [value: string, start: number, end: number];
+  /** A field's blur waiting for the key or press that moved the focus to be up (see #onBlur). */
+  #blurWait: AbortController | undefined;
   /** The field whose error is read out as the focus moves to it, rather than by its live region (see #focusWrong). */
   #quiet: Field | null = null;
 
@@ -704,9 +706,6 @@ export class CarrierVerify extends LitElement {
    * rest of the number). It says so once the key or the press that moved the focus is up: a reason shown as a press
    * begins takes a line, which moves what is below the element from under the pointer, and the press misses it.
    */
-  /** A field's blur waiting for the key or press that moved the focus to be up (see #onBlur). */
-  #blurWait: AbortController | undefined;
-
   #onBlur(event: FocusEvent): void {
     const input = event.target as HTMLInputElement;
     if (this.shadowRoot!.activeElement === input || event.relatedTarget === this.renderRoot.querySelector('[part=button]')) return;

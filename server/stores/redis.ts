@@ -351,7 +351,7 @@ export class RedisStore implements Store {
     } catch (error) {
       const message = error instanceof Error ? error.message : 'redis command failed';
       const scriptRefusal = script ? scriptRefusalOf(error) : undefined;
-      const refusal = scriptRefusal ?? refusalOf(error);
+      const refusal = refusalOf(error);
       // Only a timeout says Redis hangs; any other failure is an answer, or a connection that is gone.
       this.hung = timedOut(error);
       if (this.hung) {
