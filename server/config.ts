@@ -146,7 +146,8 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
   if (sharedStore && !options.tokenKeys?.length) throw new ConfigError('tokenKeys', 'is required with a shared store, so that a token issued by one instance is accepted by another');
   return {
     tokens: createTokenService(options.tokenKeys, marks, now),
-    limitStores: shared ? () => shared : memoryPerLimit(now),
+    // A MemoryStore is this process's memory as much as none is: its limits get one bounded store each, as without it.
+    limitStores: notMemory ? () => notMemory : memoryPerLimit(now),
     cache: {
       store: options.cache?.store ?? sharedStore ?? new MemoryStore({ maxKeys: cacheEntries, now }),
       maxEntries: cacheEntries,

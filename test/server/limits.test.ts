@@ -466,6 +466,15 @@ describe('per-site limit (10,000 a day by default)', () => {
     expect((await app.verify('张三', '18612345678', '192.0.2.9', { siteKey: 'shop' })).status).toBe(200);
   });
 
+  it('keeps the budget through a flood of new addresses when the app is given a MemoryStore: each limit still counts in a store of its own', async () => {
+    const app = limitedApp('site=3/1d', { sites, store: new MemoryStore({ maxKeys: 50 }), storeKind: 'memory' });
+    for (let i = 0; i < 3; i++) expect((await app.verify(names[i]!, '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
+    await expectLimited(await app.verify('张三', '18612345678', '192.0.2.1', { siteKey: 'shop' }), 86_400, 'site');
+    // One cached pair asked from 60 new addresses: no upstream call, a new per-address count each.
+    for (let i = 0; i < 60; i++) expect((await app.verify('张三', '13800138000', `2001:db8:${i.toString(16)}::1`, { siteKey: 'shop' })).status).toBe(200);
+    await expectLimited(await app.verify('李四', '18612345678', '192.0.2.1', { siteKey: 'shop' }), 86_400, 'site');
+  });
+
   it('counts only what asks the upstream: repeats the cache answers do not spend the budget', async () => {
     const app = limitedApp('site=2/1d, ip=off', { sites });
     expect((await app.verify('张三', '13800138000', '192.0.2.1', { siteKey: 'shop' })).status).toBe(200);
