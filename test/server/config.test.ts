@@ -252,8 +252,13 @@ describe('a store of the site’s own, given to createApp', () => {
       const app = testApp({ store, storeKind });
       expect(app.config.storeKind).toBe('memory');
       expect(app.config.cache.store).not.toBe(store);
-      expect(app.config.limitStores('ip')).toBe(store);
     }
+    // A store of the site's own holds the limits; a MemoryStore is memory as none is, a bounded store for each limit.
+    const custom = sharedStore();
+    expect(testApp({ store: custom, storeKind: 'memory' }).config.limitStores('site')).toBe(custom);
+    const memory = new MemoryStore();
+    const { limitStores } = testApp({ store: memory }).config;
+    expect([limitStores('ip') === memory, limitStores('ip') === limitStores('site')]).toEqual([false, false]);
   });
 });
 
@@ -277,7 +282,7 @@ describe('used-token marks in memory', () => {
       const second = await verified('13800138000');
       expect(await redeem(first)).toEqual([]);
       for (let i = 0; i < 2000; i++) await app.config.limitStores('ip').hit(`flood:${i}`, 60_000).catch(() => undefined);
-      expect(app.config.limitStores('ip')).toBe(store);
+      for (let i = 0; i < 2000; i++) await store.hit(`flood:${i}`, 60_000).catch(() => undefined);
       // Evicting, the flood had pushed the first mark out; refusing, it had filled the store against the second.
       expect([whenFull, await redeem(first), await redeem(second)]).toEqual([whenFull, ['timeout-or-duplicate'], []]);
     }
