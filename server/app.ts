@@ -484,8 +484,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const byIp = enforce(c, limiter.ip(clientIpOf(c)));
     if (byIp) await byIp;
     const query = { name: check.name, phoneNumber: check.phoneNumber };
-    // A number whose names are spent refuses every pair this client was not let through with in its window, before
-    // the cache is looked in, so that a pair the cache holds (another client's) is refused as any other is.
+    // A number whose names are spent (or a name whose numbers are) refuses every pair this client was not let through
+    // with in its window, before the cache is looked in, so that a pair the cache holds (another client's) is refused
+    // as any other is.
     const spent = enforce(c, limiter.numberSpent(check.phoneNumber, check.name, clientIpOf(c)));
     if (spent) await spent;
     // A pair the cache can answer asks the upstream nothing new: its repeat is not another name tried for the number,

@@ -1,4 +1,5 @@
-// Rate limits per client IP, per number (distinct names), per site, and on wrong siteverify secrets per IP.
+// Rate limits per client IP, per number (distinct names), per name (distinct numbers), per site, and on wrong
+// siteverify secrets per IP.
 import { limitSubject } from './client-ip.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Hasher } from './privacy.js';
@@ -8,11 +9,17 @@ import type { Store, WindowCount } from './stores/types.js';
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
  * names tried for one number (a pair counted in the window is not counted again, whoever asks, and one refused stays
  * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair the
- * client asking was not let through with is refused). `site`: verifications that pass the other checks and ask the
+ * client asking was not let through with is refused). `name`: distinct numbers tried for one name within one
+mobile segment (the first three digits), counted as `number` counts names, pair by pair: it stops a caller who knows
+a name and part of a number (`138****8000`, as receipts and delivery labels print it) from trying the rest, from as
+many addresses as it likes. `site`: verifications that pass the other checks and ask the
  * upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
  * address, per whom the request's token was issued to (or none).
  */
-export type LimitScope = 'ip' | 'number' | 'site' | 'secret';
+export type LimitScope = 'ip' | 'number' | 'name' | 'site' | 'secret';
+
+/** The limits that count pairs: distinct names for a number, distinct numbers for a name. */
+export type PairScope = 'number' | 'name';
 
 export interface Limit {
   readonly max: number;
@@ -23,16 +30,18 @@ export interface Limit {
 export type Limits = { readonly [S in LimitScope]: Limit | null };
 
 const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export const DEFAULT_LIMITS: Limits = {
   ip: { max: 30, windowMs: MINUTE },
   number: { max: 5, windowMs: 10 * MINUTE },
+  name: { max: 10, windowMs: HOUR },
   site: { max: 10_000, windowMs: DAY },
   secret: { max: 10, windowMs: 10 * MINUTE },
 };
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE, d: DAY };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: HOUR, d: DAY };
 const SCOPES = Object.keys(DEFAULT_LIMITS) as LimitScope[];
 
 function isScope(name: string): name is LimitScope {
@@ -52,7 +61,7 @@ function parseLimit(scope: string, value: string): Limit | null {
 
 /**
  * Reads CARRIER_VERIFY_LIMITS: comma-separated `scope=count/window` entries, e.g.
- * `ip=30/1m, number=5/10m, site=10000/1d, secret=10/10m`, or `scope=off`. Scopes not named keep their default.
+ * `ip=30/1m, number=5/10m, name=10/1h, site=10000/1d, secret=10/10m`, or `scope=off`. Scopes not named keep their default.
  * Throws an Error whose message names the entry at fault.
  */
 export function parseLimits(raw: string | undefined): Limits {
@@ -100,22 +109,22 @@ export interface Limiter {
   /** Counts a request to /api/verify from this client address. */
   ip(ip: string): Verdict | Promise<Verdict>;
   /**
-   * Counts a new name for this number; a pair counted in the window passes without counting, whichever client
-   * (address, IPv6 /64) asks, and the client is noted as let through with it, unless the number is spent by then and
-   * the client was not let through with the pair before.
+   * Counts a new name for this number, then a new number for this name (`name`); in each, a pair counted in the
+   * window passes without counting, whichever client (address, IPv6 /64) asks, and the client is noted as let through
+   * with it, unless the number (the name) is spent by then and the client was not let through with the pair before.
    */
   number(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
    * Asked of every pair before the result cache is: refuses, without counting, a pair this client was not let through
-   * with in the window once the number has spent its names in it; passes anything else. Another client's pass is not
+   * with in the window once the number has spent its names in it, or the name its numbers; passes anything else. Another client's pass is not
    * this one's: else a client guessing names would be refused every name but the ones others had tried, and told them. Cached or not, such a pair is
    * refused the same way and as fast: else the cache would tell the name of a number verified earlier apart from
    * every other name, 429 for each wrong one and 200 (or a quicker 429) for the right one.
    */
   numberSpent(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
-   * Notes that this client was answered the pair from the result cache (no count): a spent number goes on letting it
-   * ask again in the window, as it lets a client the count let through.
+   * Notes that this client was answered the pair from the result cache (no count): a spent number (or name) goes on
+   * letting it ask again in the window, as it lets a client the count let through.
    */
   notePass(phoneNumber: string, name: string, ip: string): void | Promise<void>;
   /** Counts a verification for this site. */
@@ -144,18 +153,22 @@ export interface Limiter {
   secretAccepted(ip: string, holder?: string): Promise<Verdict>;
 }
 
-/** The store keys of a pair under the per-number limit. */
+/** The store keys of a pair under a limit that counts pairs: `number` (names a number) or `name` (numbers a name). */
 interface PairKeys {
-  readonly numberKey: string;
-  /** Set, to the time the window ends, once the number has no names left in it. */
+  /** The count of the number's names (the name's numbers). */
+  readonly countKey: string;
+  /** Set, to the time the window ends, once the number (the name) has none left in it. */
   readonly fullKey: string;
-  /** Set once the pair has been counted in the number's window, whichever client asked: it is not counted again. */
+  /** Set once the pair has been counted in the limit's window, whichever client asked: it is not counted again. */
   readonly pairKey: string;
   /** The claim of the request counting the pair, whichever client's; it holds that client's `clientKey`. */
   readonly claimKey: string;
   /** Set once this client has been let through with the pair in the window: what a spent number still lets in. */
   readonly clientKey: string;
 }
+
+/** The limits that count pairs, in the order they are asked. */
+const PAIR_SCOPES: readonly PairScope[] = ['number', 'name'];
 
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
@@ -220,8 +233,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const fallbackOf = memoryPerLimit(options.now, 50_000);
   // In memory, the notes of the clients let through with a pair have a store of their own (see memoryPerLimit).
   const sharedMarks = typeof options.store === 'function' ? options.store.marks : undefined;
-  /** Where the notes of clients let through live, for the per-number limit's store `s` (shared or fallback). */
-  const marksOf = (s: Store): Store => (s === fallbackOf('number') ? fallbackOf.marks : (sharedMarks ?? s));
+  /** Where the notes of clients let through live, for a pair limit's store `s` (shared or fallback). */
+  const marksOf = (scope: PairScope, s: Store): Store => (s === fallbackOf(scope) ? fallbackOf.marks : (sharedMarks ?? s));
   const now = options.now ?? Date.now;
 
   async function withStore<T>(scope: LimitScope, use: (s: Store) => Promise<T>): Promise<{ value: T; degraded: boolean }> {
@@ -278,9 +291,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * Notes that a client was let through with a pair (see PairKeys.clientKey), in the shared store or, when it takes
    * no writes, in this instance's memory, which numberSpent reads too. False when it had to fall back.
    */
-  async function noteClient(clientKey: string, ttlMs: number, s: Store = storeOf('number')): Promise<boolean> {
+  async function noteClient(scope: PairScope, clientKey: string, ttlMs: number, s: Store = storeOf(scope)): Promise<boolean> {
     try {
-      await marksOf(s).set(clientKey, ADMITTED, ttlMs);
+      await marksOf(scope, s).set(clientKey, ADMITTED, ttlMs);
       return true;
     } catch {
       await fallbackOf.marks.set(clientKey, ADMITTED, ttlMs).catch(() => undefined);
@@ -292,11 +305,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * Whether a client was noted as let through with a pair, in the shared notes or this instance's; `degraded` when
    * the shared ones could not be read.
    */
-  async function passNoted(clientKey: string): Promise<{ noted: boolean; degraded: boolean }> {
+  async function passNoted(scope: PairScope, clientKey: string): Promise<{ noted: boolean; degraded: boolean }> {
     let shared: string | null = null;
     let degraded = false;
     try {
-      shared = await marksOf(storeOf('number')).get(clientKey);
+      shared = await marksOf(scope, storeOf(scope)).get(clientKey);
     } catch {
       degraded = true;
     }
@@ -304,18 +317,18 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   /** The refusal a pair's claim holds once its request has counted it; null while it counts, or once it is over. */
-  function refusalOn(claim: string): Verdict | null {
+  function refusalOn(scope: PairScope, claim: string): Verdict | null {
     if (!claim.startsWith(REFUSED)) return null;
     const left = Number(claim.slice(REFUSED.length)) - now();
-    return left > 0 ? refused('number', left) : null;
+    return left > 0 ? refused(scope, left) : null;
   }
 
   /**
-   * The store keys of a pair under the per-number limit. A request asks `numberSpent` and then `number` for the same
+   * The store keys of a pair under the pair limits. A request asks `numberSpent` and then `number` for the same
    * pair: the keys of the last pair asked for are kept, so that its HMACs are made once, not twice.
    */
-  let lastPair: { phoneNumber: string; name: string; ip: string; keys: Promise<PairKeys> } | undefined;
-  function pairKeys(phoneNumber: string, name: string, ip: string): Promise<PairKeys> {
+  let lastPair: { phoneNumber: string; name: string; ip: string; keys: Promise<Record<PairScope, PairKeys>> } | undefined;
+  function pairKeys(phoneNumber: string, name: string, ip: string): Promise<Record<PairScope, PairKeys>> {
     if (lastPair?.phoneNumber !== phoneNumber || lastPair.name !== name || lastPair.ip !== ip) lastPair = { phoneNumber, name, ip, keys: makePairKeys(phoneNumber, name, ip) };
     return lastPair.keys;
   }
@@ -323,16 +336,27 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * A pair is counted once in a window whoever asks, and its count is claimed by one request at a time; what a spent
    * number lets through is each client's own (see Limiter.number).
    */
-  async function makePairKeys(phoneNumber: string, name: string, ip: string): Promise<PairKeys> {
+  async function makePairKeys(phoneNumber: string, name: string, ip: string): Promise<Record<PairScope, PairKeys>> {
     const pair = await hash('limit', 'pair', phoneNumber, name);
     const client = await hash('limit', 'pair', phoneNumber, name, limitSubject(ip));
-    const number = await hash('limit', 'number', phoneNumber);
+    const number = limits.number ? await hash('limit', 'number', phoneNumber) : '';
+    // A name within the number's segment: the part of a masked number a caller would not have to guess.
+    const named = limits.name ? await hash('limit', 'name', name, phoneNumber.slice(0, 3)) : '';
     return {
-      numberKey: `limit:number:${number}`,
-      fullKey: `limit:number-full:${number}`,
-      pairKey: `limit:pair:${pair}`,
-      claimKey: `limit:pair-claim:${pair}`,
-      clientKey: `limit:pair-client:${client}`,
+      number: {
+        countKey: `limit:number:${number}`,
+        fullKey: `limit:number-full:${number}`,
+        pairKey: `limit:pair:${pair}`,
+        claimKey: `limit:pair-claim:${pair}`,
+        clientKey: `limit:pair-client:${client}`,
+      },
+      name: {
+        countKey: `limit:name:${named}`,
+        fullKey: `limit:name-full:${named}`,
+        pairKey: `limit:name-pair:${pair}`,
+        claimKey: `limit:name-pair-claim:${pair}`,
+        clientKey: `limit:name-pair-client:${client}`,
+      },
     };
   }
 
@@ -342,12 +366,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
    * request's verdict, so that asking twice at once never counts twice nor slips a refused name through. Either
    * way, once the number is spent, a client not let through with the pair is refused (see foundCounted).
    */
-  async function countName(limit: Limit, phoneNumber: string, name: string, ip: string): Promise<Verdict> {
-    const { numberKey, fullKey, pairKey, claimKey, clientKey } = await pairKeys(phoneNumber, name, ip);
+  async function countPair(scope: PairScope, limit: Limit, keys: PairKeys): Promise<Verdict> {
+    const { countKey, fullKey, pairKey, claimKey, clientKey } = keys;
 
     /** Lets the client through with a pair counted in the window: noted for it, which a spent number reads. */
     async function admitted(s: Store): Promise<Verdict> {
-      return (await noteClient(clientKey, limit.windowMs, s)) ? PASS : { ok: true, degraded: true };
+      return (await noteClient(scope, clientKey, limit.windowMs, s)) ? PASS : { ok: true, degraded: true };
     }
 
     /**
@@ -357,22 +381,22 @@ export function createLimiter(options: LimiterOptions): Limiter {
      * counts as nothing there, as the limits fail open, rather than count the pair again in this instance's memory.
      */
     async function foundCounted(s: Store): Promise<Verdict> {
-      const spent = await readBoth('number', fullKey);
+      const spent = await readBoth(scope, fullKey);
       const until = spent.shared ?? spent.local;
-      if (until !== null && !(await passNoted(clientKey)).noted) return refused('number', Math.max(1000, (Number(until) || 0) - now()));
+      if (until !== null && !(await passNoted(scope, clientKey)).noted) return refused(scope, Math.max(1000, (Number(until) || 0) - now()));
       return admitted(s);
     }
 
     /** Counts the pair this request has claimed; once the count is in, the verdict stands even if writing it fails. */
     async function count(s: Store): Promise<Verdict> {
-      const window = await s.hit(numberKey, limit.windowMs);
-      const verdict = verdictOf('number', limit, window, false);
+      const window = await s.hit(countKey, limit.windowMs);
+      const verdict = verdictOf(scope, limit, window, false);
       // Neither the verdict nor the claim outlives the number's window, which may end sooner than the claim would.
       const claimMs = Math.max(1, Math.min(COUNTING_MS, window.resetMs));
       try {
         // The pair's marks before the number's spent mark: a copy of the pair that reads the mark reads them too.
         if (verdict.ok) {
-          await marksOf(s).set(clientKey, ADMITTED, window.resetMs);
+          await marksOf(scope, s).set(clientKey, ADMITTED, window.resetMs);
           await s.set(pairKey, ADMITTED, window.resetMs);
         }
         if (window.count >= limit.max) await s.set(fullKey, String(now() + window.resetMs), window.resetMs);
@@ -381,7 +405,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       } catch {
         // The marks this instance's memory holds instead, which numberSpent reads too: without the spent mark, every
         // client would pass it; without the client's, the client would be refused its own pair.
-        const fallback = fallbackOf('number');
+        const fallback = fallbackOf(scope);
         await Promise.all([
           verdict.ok && fallbackOf.marks.set(clientKey, ADMITTED, window.resetMs),
           verdict.ok && fallback.set(pairKey, ADMITTED, window.resetMs),
@@ -391,7 +415,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       }
     }
 
-    const { value, degraded } = await withStore('number', async (s): Promise<Verdict> => {
+    const { value, degraded } = await withStore(scope, async (s): Promise<Verdict> => {
       for (let tries = 0; tries < COUNTING_TRIES; tries++) {
         if ((await s.get(pairKey)) !== null) return foundCounted(s);
         // The claim names this client, so that a spent number lets its copies of the pair wait for this verdict.
@@ -404,7 +428,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
         for (const until = Date.now() + COUNTING_MS; ; ) {
           const claim = await s.get(claimKey);
           if (claim === null) break;
-          const refusal = refusalOn(claim);
+          const refusal = refusalOn(scope, claim);
           if (refusal) return refusal;
           if ((await s.get(pairKey)) !== null) return foundCounted(s);
           if (Date.now() >= until) break;
@@ -413,54 +437,79 @@ export function createLimiter(options: LimiterOptions): Limiter {
       }
       // The last claim may have lapsed just after its request counted the pair.
       if ((await s.get(pairKey)) !== null) return foundCounted(s);
-      return refused('number', COUNTING_MS);
+      return refused(scope, COUNTING_MS);
     });
     return degraded ? { ...value, degraded } : value;
+  }
+
+  /**
+   * Asks the pair limits that are on, the number's then the name's: the first refusal is the verdict, and a verdict
+   * is degraded when either was.
+   */
+  async function bothPairLimits(ask: (scope: PairScope, limit: Limit) => Promise<Verdict>): Promise<Verdict> {
+    let degraded = false;
+    for (const scope of PAIR_SCOPES) {
+      const limit = limits[scope];
+      if (!limit) continue;
+      const verdict = await ask(scope, limit);
+      if (!verdict.ok) return degraded && !verdict.degraded ? { ...verdict, degraded } : verdict;
+      degraded ||= verdict.degraded;
+    }
+    return degraded ? { ok: true, degraded } : PASS;
+  }
+
+  /** See Limiter.numberSpent: the part of one pair limit. */
+  async function pairSpent(scope: PairScope, keys: PairKeys): Promise<Verdict> {
+    const { fullKey, claimKey, clientKey } = keys;
+    // Both stores: while the shared store reads but refuses writes, names are counted, and the number marked
+    // spent, in this instance's memory.
+    let degraded = false;
+    const read = async (key: string) => {
+      const both = await readBoth(scope, key);
+      degraded ||= both.degraded;
+      return both;
+    };
+    const pass = (): Verdict => (degraded ? { ok: true, degraded: true } : PASS);
+    // The mark first, then the client's admission: a count writes them the other way round (see countPair). The
+    // mark lives as long as the window (its key's own expiry, in the store's time); the time it holds is only for
+    // Retry-After, so that a clock ahead of the writer's does not end the window early here.
+    const until = await read(fullKey);
+    if (until.shared === null && until.local === null) return pass();
+    // Let through with this pair in the window: this client, not another (else the mark would tell a client
+    // guessing names which ones others had tried).
+    const own = await passNoted(scope, clientKey);
+    degraded ||= own.degraded;
+    if (own.noted) return pass();
+    // This client's request counting this very pair (a double click that came as another pair spent the number):
+    // its verdict is this one's, which countPair waits for. A pair the cache answers is never being counted.
+    const claimed = await read(claimKey);
+    if (claimed.shared === clientKey || claimed.local === clientKey) return pass();
+    const left = Math.max(1000, Math.max(Number(until.shared) || 0, Number(until.local) || 0) - now());
+    // A mark only this instance holds was written while the shared store took no writes.
+    return refused(scope, left, degraded || until.shared === null);
   }
 
   return {
     ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASS),
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
-    number: (phoneNumber, name, ip) => (limits.number ? countName(limits.number, phoneNumber, name, ip) : PASS),
+    number(phoneNumber, name, ip) {
+      if (!limits.number && !limits.name) return PASS;
+      return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));
+    },
 
     notePass(phoneNumber, name, ip) {
-      const limit = limits.number;
-      if (!limit) return;
-      return pairKeys(phoneNumber, name, ip).then(({ clientKey }) => noteClient(clientKey, limit.windowMs).then(() => undefined));
+      if (!limits.number && !limits.name) return;
+      return pairKeys(phoneNumber, name, ip).then(async (keys) => {
+        for (const scope of PAIR_SCOPES) {
+          const limit = limits[scope];
+          if (limit) await noteClient(scope, keys[scope].clientKey, limit.windowMs);
+        }
+      });
     },
 
     numberSpent(phoneNumber, name, ip) {
-      const limit = limits.number;
-      if (!limit) return PASS;
-      return (async (): Promise<Verdict> => {
-        const { fullKey, claimKey, clientKey } = await pairKeys(phoneNumber, name, ip);
-        // Both stores: while the shared store reads but refuses writes, names are counted, and the number marked
-        // spent, in this instance's memory.
-        let degraded = false;
-        const read = async (key: string) => {
-          const both = await readBoth('number', key);
-          degraded ||= both.degraded;
-          return both;
-        };
-        const pass = (): Verdict => (degraded ? { ok: true, degraded: true } : PASS);
-        // The mark first, then the client's admission: a count writes them the other way round (see countName). The
-        // mark lives as long as the window (its key's own expiry, in the store's time); the time it holds is only for
-        // Retry-After, so that a clock ahead of the writer's does not end the window early here.
-        const until = await read(fullKey);
-        if (until.shared === null && until.local === null) return pass();
-        // Let through with this pair in the window: this client, not another (else the mark would tell a client
-        // guessing names which ones others had tried).
-        const own = await passNoted(clientKey);
-        degraded ||= own.degraded;
-        if (own.noted) return pass();
-        // This client's request counting this very pair (a double click that came as another pair spent the number):
-        // its verdict is this one's, which countName waits for. A pair the cache answers is never being counted.
-        const claimed = await read(claimKey);
-        if (claimed.shared === clientKey || claimed.local === clientKey) return pass();
-        const left = Math.max(1000, Math.max(Number(until.shared) || 0, Number(until.local) || 0) - now());
-        // A mark only this instance holds was written while the shared store took no writes.
-        return refused('number', left, degraded || until.shared === null);
-      })();
+      if (!limits.number && !limits.name) return PASS;
+      return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope) => pairSpent(scope, keys[scope])));
     },
 
     async secretBarred(ip, holder) {

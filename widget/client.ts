@@ -46,7 +46,7 @@ function foreignOutcome(response: Response, message: string): Outcome {
 }
 
 /** The limits a proxy's 429 may name. */
-const limits: readonly unknown[] = ['ip', 'number', 'site'] satisfies RateLimit[];
+const limits: readonly unknown[] = ['ip', 'number', 'name', 'site'] satisfies RateLimit[];
 
 /** An `error` outcome; retryable as its code says. */
 export function errorOutcome(code: ErrorDetail['code'], message: string, retryAfter?: number, refused?: InvalidDetail, limit?: unknown): Outcome {

@@ -32,13 +32,14 @@ export interface ErrorDetail {
   readonly retryAfter?: number;
   /**
    * With `RATE_LIMITED`, the limit that refused, when the proxy said: `number` (names tried for this number: the
-   * widget lets the person go on with another number at once), `ip` (this address) or `site` (the site's budget).
+   * widget lets the person go on with another number at once), `name` (numbers tried for this name), `ip` (this
+   * address) or `site` (the site's budget).
    */
   readonly limit?: RateLimit;
 }
 
 /** A limit of the proxy's that can refuse a verification. */
-export type RateLimit = 'ip' | 'number' | 'site';
+export type RateLimit = 'ip' | 'number' | 'name' | 'site';
 
 /** Why a verified element dropped its token; see ClearedEvent. */
 export type ClearedReason = 'expired' | 'change' | 'reset' | 'fill' | 'verify' | 'restored' | 'reconfigured';

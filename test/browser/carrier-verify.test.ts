@@ -659,11 +659,11 @@ describe('<carrier-verify>', () => {
     expect(errors).to.deep.equal(['ABORTED', 'UPSTREAM_TIMEOUT']);
   });
 
-  for (const limit of ['', 'ip', 'site']) {
+  for (const limit of ['', 'ip', 'name', 'site']) {
   it(`keeps the wait of a rate limit whatever is edited when the limit is ${limit || 'not named'}: any pair would be refused`, async () => {
     const el = await widget(html`<carrier-verify lang="en" endpoint=${`/test/rate-limited?limit=${limit}`}></carrier-verify>`);
     el.fill({ name: '张三', phoneNumber: '13800138000' });
-    await el.verify();
+    expect((await el.verify()).detail).to.deep.equal({ code: 'RATE_LIMITED', message: 'Too many requests', retryable: true, retryAfter: 7, ...(limit ? { limit } : {}) });
     await el.updateComplete;
     const { name, phone, button, message } = inputs(el);
     const refused = () => button.disabled || button.getAttribute('aria-disabled') === 'true';

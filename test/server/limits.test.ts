@@ -33,7 +33,7 @@ function limitedApp(limits?: string, overrides: AppConfig = {}) {
   });
 }
 
-async function expectLimited(res: Response, retryAfter: number, limit: 'ip' | 'number' | 'site') {
+async function expectLimited(res: Response, retryAfter: number, limit: 'ip' | 'number' | 'name' | 'site') {
   expect(res.status).toBe(429);
   expect(await res.json()).toEqual({ code: 'RATE_LIMITED', message: expect.any(String), limit });
   expect(res.headers.get('retry-after')).toBe(String(retryAfter));
@@ -293,6 +293,64 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 });
 
+describe('per-name limit (10 distinct numbers of one segment in an hour by default)', () => {
+  /** The numbers 138 0013 80NN: the middle of a masked number (138****8000 style) tried in turn. */
+  const candidate = (i: number) => `1380013${String(8000 + i).padStart(4, '0')}`;
+
+  it('refuses an 11th number for a name in one segment, from any address, but not another segment, name or a pair already tried', async () => {
+    const app = limitedApp('ip=off');
+    // Ten numbers for 张三, each from an address of its own, as a caller with many addresses would send them.
+    for (let i = 1; i <= 10; i++) expect((await app.verify('张三', candidate(i), `192.0.2.${i}`)).status).toBe(200);
+    await expectLimited(await app.verify('张三', candidate(11), '198.51.100.1'), 3600, 'name');
+    await expectLimited(await app.verify('张三', candidate(12), '198.51.100.2'), 3600, 'name');
+    // A pair counted in the window is no new number, for the client that tried it; other segments and names go on.
+    expect((await app.verify('张三', candidate(3), '192.0.2.3')).status).toBe(200);
+    expect((await app.verify('张三', '18612345670', '198.51.100.3')).status).toBe(200);
+    expect((await app.verify('李四', candidate(11), '198.51.100.4')).status).toBe(200);
+    app.advance(60 * MINUTE);
+    expect((await app.verify('张三', candidate(11), '198.51.100.1')).status).toBe(200);
+  });
+
+  it('refuses the cached right number with the rest once the name is spent: the cache tells no one which number it was', async () => {
+    const app = limitedApp('ip=off, name=3/1h');
+    // The owner verified a minute ago: the match is cached for a day.
+    expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
+    app.advance(61 * MINUTE);
+    for (let i = 1; i <= 3; i++) expect((await app.verify('张三', candidate(i), `192.0.2.${i}`)).status).toBe(200);
+    await expectLimited(await app.verify('张三', candidate(4), '192.0.2.4'), 3600, 'name');
+    // The right number, answered from the cache, is refused as the wrong ones are.
+    await expectLimited(await app.verify('张三', '13800138000', '192.0.2.5'), 3600, 'name');
+    // The owner was let through in the last window, not this one: it is let in again when this one ends.
+    app.advance(60 * MINUTE);
+    expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
+  });
+
+  it('lets a client answered from the cache in this window ask again once the name is spent', async () => {
+    const app = limitedApp('ip=off, name=2/1h');
+    expect((await app.verify('张三', '13800138000', '203.0.113.1')).status).toBe(200);
+    // Another client, answered the cached pair: noted as let through with it.
+    expect((await app.verify('张三', '13800138000', '203.0.113.2')).status).toBe(200);
+    expect((await app.verify('张三', candidate(1), '192.0.2.1')).status).toBe(200);
+    await expectLimited(await app.verify('张三', candidate(2), '192.0.2.2'), 3600, 'name');
+    expect((await app.verify('张三', '13800138000', '203.0.113.2')).status).toBe(200);
+  });
+
+  it('counts the name as the checks normalise it, and spends no number for the name the per-number limit refused', async () => {
+    const app = limitedApp('ip=off, number=1/10m, name=2/1h');
+    expect((await app.verify('买买提·艾力', '19212345678')).status).toBe(200);
+    expect((await app.verify(' 买买提•艾力 ', '+86 192-1234-5678')).status).toBe(200);
+    await expectLimited(await app.verify('欧阳娜娜', '19212345678'), 600, 'number');
+    expect((await app.verify('买买提・艾力', '19212345670')).status).toBe(200);
+    await expectLimited(await app.verify('买买提 · 艾力', '19212345671'), 3600, 'name');
+  });
+
+  it('is off when told, and keeps its default otherwise', async () => {
+    expect(DEFAULT_LIMITS.name).toEqual({ max: 10, windowMs: 60 * MINUTE });
+    const app = limitedApp('ip=off, name=off');
+    for (let i = 1; i <= 12; i++) expect((await app.verify('张三', candidate(i), `192.0.2.${i}`)).status).toBe(200);
+  });
+});
+
 describe('the per-number limit asked twice at once', () => {
   /** A store that takes a round trip for every command, as Redis does, so that requests can interleave. */
   const remoteStore = () => {
@@ -384,7 +442,7 @@ describe('the per-number limit when the claims on a pair keep lapsing', () => {
       set: (key: string, value: string, ttlMs: number) => shared.set(key, value, ttlMs),
       close: () => shared.close(),
     };
-    const limiter = createLimiter({ limits: parseLimits('number=5/10m'), store, hash });
+    const limiter = createLimiter({ limits: parseLimits('number=5/10m, name=off'), store, hash });
     expect((await limiter.number('13312345678', '张三', IP)).ok).toBe(true);
   });
 });

@@ -164,7 +164,7 @@ describe('two instances on one Redis', () => {
   let b: Instance;
 
   beforeAll(async () => {
-    const env = await instanceEnv('ip=4/1m, number=3/10m', 'x');
+    const env = await instanceEnv('ip=4/1m, number=3/10m, name=3/1h', 'x');
     [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
   });
 
@@ -200,6 +200,17 @@ describe('two instances on one Redis', () => {
     // A name over the limit asked at once on both is refused every time: none slips through beside the one counting it.
     const over = Array.from({ length: 6 }, (_, i) => verify(i % 2 ? a : b, '冯一', '15012345678', `198.51.100.${70 + i}`));
     expect((await Promise.all(over)).map((res) => res.status)).toEqual([429, 429, 429, 429, 429, 429]);
+  });
+
+  it('share the per-name limit on distinct numbers of a segment, and refuse the right one the cache holds once it is spent', async () => {
+    // The owner verifies on one instance; then someone tries the name with the masked number's middle digits on both.
+    expect((await verify(a, '𠮷祥', '15912345678', '198.51.100.80')).status).toBe(200);
+    const statuses = [];
+    for (const [i, instance] of [b, a, b, a].entries()) statuses.push((await verify(instance, '𠮷祥', `1591234${5670 + i}`, `198.51.100.${81 + i}`)).status);
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    expect(await (await verify(b, '𠮷祥', '15912345678', '198.51.100.85')).json()).toMatchObject({ code: 'RATE_LIMITED', limit: 'name' });
+    // The owner, let through with the pair in this window, still is, on the other instance.
+    expect(await (await verify(b, '𠮷祥', '15912345678', '198.51.100.80')).json()).toMatchObject({ code: 'FP00000' });
   });
 
   it('share the wrong-secret limit, and hold it against wrong secrets sent at once: 10 are checked, the rest refused', async () => {
