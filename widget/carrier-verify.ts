@@ -926,16 +926,22 @@ export class CarrierVerify extends LitElement {
    * An Enter that an input method takes to commit its composition (pinyin before a name is chosen) is the input
    * method's: it submits nothing, so nothing half-typed is checked or sent. Safari sends it just after the
    * composition ends, as key 229. Once verified, the fields are the page's form's: Enter in them sends that form, as
-   * in any of its own fields (its default button clicked, as the browser does).
+   * in any of its own fields (its default button clicked, as the browser does). Enter in the name while the number is
+   * still empty (a phone keyboard's Next, or Go, after the name) moves on to the number rather than refuse it empty.
    */
   #onKeydown(event: KeyboardEvent): void {
     if (event.key !== 'Enter') return;
     // A held Enter repeats its keydown: each would be an attempt (or, on Change, unlock the pair and then verify it
     // again at once), until a limit refused them. One press is one attempt.
     if (event.isComposing || event.keyCode === 229 || event.repeat) return event.preventDefault();
+    const target = event.target as HTMLInputElement;
+    if (target.id === 'name' && !this._phoneValue) {
+      event.preventDefault();
+      return this.renderRoot.querySelector<HTMLElement>('#phone')?.focus();
+    }
     const form = this.form;
     // Read-only: a field while verified (a button is not).
-    if (this.token && form && (event.target as HTMLInputElement).readOnly && !this.#settling) {
+    if (this.token && form && target.readOnly && !this.#settling) {
       event.preventDefault();
       // Its default button clicked, as the browser does on Enter in one of its own fields; a form without one, as a
       // signup form's many fields, is not sent by an Enter in them.
@@ -1055,6 +1061,7 @@ export class CarrierVerify extends LitElement {
             part="input name-input"
             type="text"
             autocomplete="name"
+            enterkeyhint=${this._phoneValue ? 'go' : 'next'}
             autocapitalize="off"
             spellcheck="false"
             .value=${this._nameValue}
@@ -1077,6 +1084,7 @@ export class CarrierVerify extends LitElement {
             type="tel"
             inputmode="tel"
             autocomplete="tel-national"
+            enterkeyhint="go"
             placeholder=${t.phonePlaceholder}
             .value=${this._phoneValue}
             ?readonly=${this.#locked}

@@ -92,7 +92,7 @@ export const styles = css`
     background: var(--_field-bg);
     border: 1px solid var(--_border);
     border-radius: var(--cv-field-radius, 6px);
-    padding: 8px 10px;
+    padding: 9px 10px;
     min-width: 0;
   }
   input::placeholder {
@@ -154,7 +154,7 @@ export const styles = css`
     font: inherit;
     font-weight: 600;
     border-radius: var(--cv-field-radius, 6px);
-    padding: 8px 18px;
+    padding: 9px 18px;
     cursor: pointer;
     border: 1px solid var(--_accent);
     background: var(--_accent);

@@ -97,6 +97,17 @@ describe('accessibility (axe-core)', () => {
     }
   }
 
+  it('gives every field and button a touch target 44 px tall at least, in every language, verified or not', async () => {
+    for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
+      const el = await widget(html`<carrier-verify lang=${lang}></carrier-verify>`);
+      await attempt(el, '张三', '13800000500', 'cv-error');
+      const sizes = () => [...el.shadowRoot!.querySelectorAll('input, button')].map((control) => Math.round(control.getBoundingClientRect().height));
+      expect(Math.min(...sizes()), `${lang}, after an error: ${sizes()}`).to.be.at.least(44);
+      await attempt(el, '张三', '13800138000', 'cv-verified');
+      expect(Math.min(...sizes()), `${lang}, verified: ${sizes()}`).to.be.at.least(44);
+    }
+  });
+
   it('links each wrong field to its reason and announces outcomes politely', async () => {
     const el = await show('invalid-phone', 'en', 'light');
     const { phone, phoneError, message } = parts(el);

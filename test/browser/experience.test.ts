@@ -758,15 +758,32 @@ describe('keyboard', () => {
     await devtools('Emulation.setTouchEmulationEnabled', { enabled: false });
   });
 
-  it('submits with Enter from the name field, and moves the focus to the first wrong field', async () => {
-    const el = await widget();
+  it('moves on to the number with Enter in the name while the number is empty (a phone keyboard\'s Next), saying nothing', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const { name, phone, phoneError } = parts(el);
+    const events: string[] = [];
+    for (const type of ['cv-invalid', 'cv-verified', 'cv-error']) el.addEventListener(type, () => events.push(type));
+    expect([name.getAttribute('enterkeyhint'), phone.getAttribute('enterkeyhint')]).to.deep.equal(['next', 'go']);
     el.focus();
+    await sendKeys({ type: '张三' });
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    expect([el.shadowRoot!.activeElement, phoneError.textContent, phone.getAttribute('aria-invalid'), events, el.status]).to.deep.equal([phone, '', 'false', [], 'idle']);
+  });
+
+  it('submits with Enter from the name field once the number is typed, and moves the focus to the first wrong field', async () => {
+    const el = await widget();
+    const { name, phone } = parts(el);
+    el.fill({ phoneNumber: '1380013' });
+    await el.updateComplete;
+    expect(name.getAttribute('enterkeyhint'), 'Enter in the name now verifies').to.equal('go');
+    name.focus();
     await sendKeys({ type: '张三' });
     const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
     await sendKeys({ press: 'Enter' });
-    expect((await invalid).detail).to.deep.equal({ field: 'phone', reason: 'empty' });
+    expect((await invalid).detail).to.deep.equal({ field: 'phone', reason: 'too-short' });
     await el.updateComplete;
-    expect(el.shadowRoot!.activeElement).to.equal(parts(el).phone);
+    expect(el.shadowRoot!.activeElement).to.equal(phone);
   });
 
   /** Types a matching pair, the number after a Tab, and presses Enter in the number field: the verified event's detail. */
@@ -945,10 +962,13 @@ describe('keyboard', () => {
     const el = await widget();
     el.focus();
     await sendKeys({ type: '张' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ type: '138' });
     await sendKeys({ press: 'Enter' });
     await el.updateComplete;
     const { nameError, phoneError } = parts(el);
     const first = [nameError.textContent, phoneError.textContent];
+    expect(first.every((text) => text !== '')).to.equal(true);
     const added: string[] = [];
     const observer = new MutationObserver((records) => {
       for (const record of records) for (const node of record.addedNodes) added.push(`${(record.target as Element).id}:${node.textContent}`);
