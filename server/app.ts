@@ -5,7 +5,7 @@ import { basePath, matchedRoutes, routePath } from 'hono/route';
 import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { ResultCode, resultMessages } from '../widget/codes.js';
 import { checkRequest } from '../widget/validation.js';
-import { maskIp } from './client-ip.js';
+import { maskIp, UNKNOWN_IP } from './client-ip.js';
 import { addHeaders, apiSecurityHeaders, jsonAnswer, pageSecurityHeaders } from './answers.js';
 import { siteCors, type CorsVariables } from './cors.js';
 import { ApiError, apiError } from './errors.js';
@@ -381,6 +381,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    * The frame of every request: its id, the headers of answers built elsewhere (pages, metrics, 404s), then one
    * access-log line and, for the API routes, the metrics. Answers the app built itself already carry every header.
    */
+  let warnedUnknownClient = false;
   app.use('*', async function frame(c, next) {
     const started = performance.now();
     const at = c.req.routeIndex;
@@ -415,6 +416,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       cache: c.get('cache'),
       latencyMs: Math.round(latencyMs * 10) / 10,
     });
+    // A server that gives the app no client address (no `remoteAddress` off @hono/node-server) makes every request
+    // one client: the per-IP limit then lets 30 requests a minute through for everyone together. Said once.
+    if (!warnedUnknownClient && config.limits.ip && c.get('clientIp') === UNKNOWN_IP) {
+      warnedUnknownClient = true;
+      config.log({ time: timestamp(config.now()), level: 'warn', event: 'client-address-unknown', message: 'no client address for this request: every such request counts as one client under the per-IP limit; give createApp a remoteAddress' });
+    }
     const vars = { site, outcome, providerId, limited, answered: c.get('answered') };
     const recording = recordRequest(config.metrics, c.get('api'), res, vars, c.error, latencyMs / 1000);
     if (recording) await recording;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createClientIp, limitSubject, maskIp, MAX_FORWARDED_ENTRIES, parseIp, parseTrustProxy, formatIp, UNKNOWN_IP } from '../../server/client-ip.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { parseLimits } from '../../server/limits.js';
+import { createApp } from '../../server/app.js';
 import { postJson, testApp } from '../support/app.js';
 
 /** A request context as far as the getter looks at it: the forwarding header. */
@@ -46,6 +47,21 @@ describe('the client address', () => {
     expect(createClientIp({ kind: 'none' }, () => {
       throw new Error('no socket');
     })(contextWith())).toBe(UNKNOWN_IP);
+  });
+
+  it('unknown, is said once in the log, with what to do: every such request is one client under the per-IP limit', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = createApp({ log: (line) => lines.push(line) });
+    for (let i = 0; i < 3; i++) await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' });
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings).toEqual([{ time: expect.any(String), level: 'warn', event: 'client-address-unknown', message: expect.stringContaining('give createApp a remoteAddress') }]);
+    expect(lines.filter((line) => line.route === '/api/verify').map((line) => line.ip)).toEqual(['unknown', 'unknown', 'unknown']);
+    // With an address, or with the per-IP limit off, there is nothing to say.
+    for (const config of [{ remoteAddress: () => '198.51.100.9' }, { limits: parseLimits('ip=off') }]) {
+      const quiet: Record<string, unknown>[] = [];
+      await postJson(createApp({ ...config, log: (line) => quiet.push(line) }), '/api/verify', { name: '张三', phoneNumber: '13800138000' });
+      expect(quiet.filter((line) => line.level === 'warn')).toEqual([]);
+    }
   });
 
   it('with a hop count, is the entry that many proxies from the right; entries a client wrote are ignored', () => {

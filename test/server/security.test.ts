@@ -224,7 +224,7 @@ describe('body-size limit', () => {
 
   it('answers 400 INVALID_REQUEST, never a 500, to a body that breaks off before its end', async () => {
     const lines: Record<string, unknown>[] = [];
-    const app = testApp({ log: (line) => void lines.push(line) });
+    const app = testApp({ log: (line) => void lines.push(line), remoteAddress: () => '198.51.100.9' });
     const res = await app.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: brokenBody(), duplex: 'half' } as RequestInit);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'INVALID_REQUEST' });
