@@ -521,6 +521,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       // cache keeps it, and the person's retry is answered from there. Its own log line says so (no pair in it).
       const lateAnswer = (answer: LateRoutedAnswer) => {
         void cache.remember(query, answer);
+        config.metrics.lateAnswer(answer.providerId, answer.code);
         config.log({ time: timestamp(config.now()), level: 'info', event: 'late-answer', requestId: c.get('requestId'), provider: answer.providerId, outcome: answer.code, latencyMs: Math.round(answer.latencyMs * 10) / 10 });
       };
       const ask = () => router.verify(query, attempts, lateAnswer);

@@ -190,6 +190,8 @@ export type TimelineEvent =
     }
   /** A call counted as rejected for its input, which another provider then matched: a failure after all. */
   | { readonly kind: 'overruled'; readonly provider: string }
+  /** A call counted when it timed out, whose answer came after all, billed. */
+  | { readonly kind: 'billed'; readonly cost: number }
   | { readonly kind: 'cache'; readonly hit: boolean };
 
 export interface Timeline {
@@ -231,6 +233,9 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
       }
     } else if (event.kind === 'overruled') {
       bucket.failed.set(event.provider, (bucket.failed.get(event.provider) ?? 0) + 1);
+    } else if (event.kind === 'billed') {
+      bucket.billedCalls += 1;
+      bucket.cost += event.cost;
     } else {
       bucket.cacheLookups += 1;
       if (event.hit) bucket.cacheHits += 1;

@@ -206,6 +206,11 @@ export interface Metrics {
   request(record: RequestRecord): void;
   /** One attempt of the router on one provider; give it to `router.observe`. */
   upstreamCall(attempt: AttemptRecord): void;
+  /**
+   * The answer of a call that ran past its timeout (counted then as a failure that may have been billed), come after
+   * all: billed, when it is a match or a mismatch, so the billed calls and the cost count it.
+   */
+  lateAnswer(providerId: string, code: string): void;
   /** A look-up in the result cache: a hit answers without an upstream call. */
   cacheLookup(hit: boolean): void;
   /** A request the Node program answered itself, the app never seeing it (see node.ts), by its error code. */
@@ -296,6 +301,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (record.route === 'verify') timeline.record({ kind: 'response', code, status: record.status });
     },
     upstreamCall,
+    lateAnswer(providerId, code) {
+      if (!BILLED_RESULTS.has(code)) return;
+      const provider = safeLabel(providerId);
+      timeline.record({ kind: 'billed', cost: price });
+      registry.inc(metricDefs.billedCalls, { provider });
+      registry.inc(metricDefs.estimatedCost, { provider }, price);
+    },
     cacheLookup(hit) {
       registry.inc(metricDefs.cacheLookups, { result: hit ? 'hit' : 'miss' });
       timeline.record({ kind: 'cache', hit });

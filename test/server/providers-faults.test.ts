@@ -95,6 +95,11 @@ describe('an answer after the timeout', () => {
     expect(await retry.json()).toMatchObject({ code: 'FP00000', token: expect.any(String) });
     expect(first.calls).toBe(1);
     expect(app.logs.filter((line) => line.route === '/api/verify').map((line) => line.cache)).toEqual(['miss', 'hit']);
+    // The vendor billed that answer: the billed calls and the cost count it, beside the failure that may have been.
+    const metrics = await (await app.request('/metrics')).text();
+    expect(metrics).toMatch(/^carrier_verify_billed_calls_total\{provider="p1"\} 1$/m);
+    expect(metrics).toMatch(/^carrier_verify_maybe_billed_failures_total\{provider="p1"\} 1$/m);
+    expect((await (await app.request('/api/stats')).json()).totals).toMatchObject({ billedCalls: 1, cost: 0.3 });
   });
 
   it('is waited for one timeout more at most: then the call is given up and its connection closed', async () => {
