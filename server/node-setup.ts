@@ -72,13 +72,50 @@ export async function nodeAppConfig(env: Record<string, string | undefined>, ove
   }
 }
 
+/** The store's state is logged at most twice within this time: a state that flaps faster is told as it settles. */
+export const STORE_STATE_LOG_MS = 1000;
+
 /**
- * Connects the shared store; each change of its state is logged once. A Redis that answers but has no such
- * database as REDIS_URL names is a bad setting (a ConfigError), never a reason to run on database 0.
+ * Logs each change of the store's state, at most two lines within `intervalMs` (a fall and the recovery are both told
+ * at once): a Redis at the edge of its memory can be down and up again many times a second, as writes are refused and
+ * keys expire, and a line each would bury the rest of the log. The changes held back are counted on the next line
+ * (`changes`), written once the interval allows, with the state then, so the log never ends on a state the store has
+ * left.
+ */
+export function storeStateLog(log: (line: LogLine) => void, intervalMs = STORE_STATE_LOG_MS): (state: 'up' | 'down', reason?: string) => void {
+  // When the last two lines were written.
+  let earlierAt = -Infinity;
+  let lastAt = -Infinity;
+  let held: { state: 'up' | 'down'; reason?: string; changes: number } | undefined;
+  const write = (state: 'up' | 'down', reason: string | undefined, changes?: number) => {
+    earlierAt = lastAt;
+    lastAt = Date.now();
+    log({ time: new Date(lastAt).toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason, ...(changes ? { changes } : {}) });
+  };
+  const flush = () => {
+    const due = held!;
+    held = undefined;
+    write(due.state, due.reason, due.changes);
+  };
+  return (state, reason) => {
+    if (held) {
+      held = { state, reason, changes: held.changes + 1 };
+    } else if (Date.now() - earlierAt < intervalMs) {
+      held = { state, reason, changes: 1 };
+      setTimeout(flush, earlierAt + intervalMs - Date.now()).unref();
+    } else {
+      write(state, reason);
+    }
+  };
+}
+
+/**
+ * Connects the shared store; each change of its state is logged (see storeStateLog). A Redis that answers but has no
+ * such database as REDIS_URL names is a bad setting (a ConfigError), never a reason to run on database 0.
  */
 async function connectRedis(url: string, log: (line: LogLine) => void): Promise<RedisStore> {
   const store = new RedisStore(url, {
-    onStateChange: (state, reason) => log({ time: new Date().toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason }),
+    onStateChange: storeStateLog(log),
     // Up, and yet unfit: keys it may evict include the used-token marks. An error, since single use is at stake.
     onEviction: (state, warning) =>
       log({

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, ConfigError } from '../../server/index.js';
 import { nodeAppConfig, type NodeAppSetup } from '../../server/node-index.js';
+import { storeStateLog } from '../../server/node-setup.js';
 import type { LogLine } from '../../server/config.js';
 import { generateTokenKey } from '../../server/tokens.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
@@ -109,5 +110,25 @@ describe('two site backends set up by nodeAppConfig on one Redis', () => {
     expect([a.logs.at(-1)?.cache, b.logs.at(-1)?.cache]).toEqual(['miss', 'hit']);
     const health = (await (await fetch(`${b.url}/kyc/healthz`)).json()) as { store?: string };
     expect(health.store).toBe('redis');
+  });
+});
+
+describe('the log of the shared store’s state', () => {
+  it('writes a flapping state at most twice an interval, counting the changes held back, and ends on the state it settled in', async () => {
+    const lines: LogLine[] = [];
+    const changed = storeStateLog((line) => lines.push(line), 100);
+    // A fall and the recovery are told at once.
+    changed('down', 'OOM command not allowed');
+    changed('up');
+    // Then refused and taken again many times within the interval, as at the edge of Redis's memory.
+    for (let i = 0; i < 50; i++) changed(i % 2 ? 'up' : 'down', i % 2 ? undefined : 'OOM command not allowed');
+    changed('down', 'OOM command not allowed');
+    expect(lines.map((line) => line.event)).toEqual(['store-down', 'store-up']);
+    await expect.poll(() => lines.length, { timeout: 1000, interval: 10 }).toBe(3);
+    expect(lines[2]).toMatchObject({ level: 'warn', event: 'store-down', store: 'redis', reason: 'OOM command not allowed', changes: 51 });
+    // Once the interval has passed with nothing to tell, a change is written at once, as ever.
+    await new Promise((resolve) => setTimeout(resolve, 220));
+    changed('up');
+    expect(lines.slice(3)).toEqual([{ time: expect.any(String), level: 'info', event: 'store-up', store: 'redis', reason: undefined }]);
   });
 });
