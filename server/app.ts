@@ -501,8 +501,8 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const found = cache.find(query);
     const place = found instanceof Promise ? await found : found;
     if (place.hit) {
-      const noted = limiter.notePass(check.phoneNumber, check.name, clientIpOf(c));
-      if (noted) await noted;
+      const counted = enforce(c, limiter.cachedPair(check.phoneNumber, check.name, clientIpOf(c)));
+      if (counted) await counted;
     }
     // The site's budget is spent by the call alone: requests for the same pair that share one call (a double click, a
     // retry sent to another instance) spend it once, as they pay once.

@@ -9,10 +9,12 @@ import type { Store, WindowCount } from './stores/types.js';
  * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
  * names tried for one number (a pair counted in the window is not counted again, whoever asks, and one refused stays
  * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair the
- * client asking was not let through with is refused). `name`: distinct numbers tried for one name within one
-mobile segment (the first three digits), counted as `number` counts names, pair by pair: it stops a caller who knows
-a name and part of a number (`138****8000`, as receipts and delivery labels print it) from trying the rest, from as
-many addresses as it likes. `site`: verifications that pass the other checks and ask the
+ * client asking was not let through with is refused). `name`: distinct numbers tried for one name that share their
+ * first three and last four digits (the number masked as `138****8000`, the way receipts, delivery labels and this
+ * proxy's own answers print it), counted as `number` counts names, pair by pair, except that a pair the cache answers
+ * is counted too (once in the window, as any pair): it stops a caller who knows a name and a masked number from trying
+ * the 10,000 middles, from as many addresses as it likes and all at once. `site`: verifications that pass the other
+ * checks and ask the
  * upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
  * address, per whom the request's token was issued to (or none).
  */
@@ -109,7 +111,7 @@ export interface Limiter {
   /** Counts a request to /api/verify from this client address. */
   ip(ip: string): Verdict | Promise<Verdict>;
   /**
-   * Counts a new name for this number, then a new number for this name (`name`); in each, a pair counted in the
+   * Counts a new number for this name (`name`), then a new name for this number; in each, a pair counted in the
    * window passes without counting, whichever client (address, IPv6 /64) asks, and the client is noted as let through
    * with it, unless the number (the name) is spent by then and the client was not let through with the pair before.
    */
@@ -123,10 +125,12 @@ export interface Limiter {
    */
   numberSpent(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
-   * Notes that this client was answered the pair from the result cache (no count): a spent number (or name) goes on
-   * letting it ask again in the window, as it lets a client the count let through.
+   * A pair the result cache answers: counted as a number for the name (once in the window, as any pair; else a burst
+   * of guesses sent at once, all past the spent check before any was counted, would be given the right number from
+   * the cache), and, let through, the client is noted as let through with it for the number, which it does not count
+   * (a spent number goes on letting it ask again in the window, as it lets a client the count let through).
    */
-  notePass(phoneNumber: string, name: string, ip: string): void | Promise<void>;
+  cachedPair(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
@@ -167,8 +171,12 @@ interface PairKeys {
   readonly clientKey: string;
 }
 
-/** The limits that count pairs, in the order they are asked. */
-const PAIR_SCOPES: readonly PairScope[] = ['number', 'name'];
+/**
+ * The limits that count pairs, in the order they are asked: a guess the name's count refuses (one of many numbers tried
+ * for a name) spends none of that number's names, whose owner would lose tries; a guess the number's count refuses
+ * (one of many names tried for a number) spends a count of a name that was only guessed.
+ */
+const PAIR_SCOPES: readonly PairScope[] = ['name', 'number'];
 
 /** The verdict of a limit that is off. */
 const PASS: Verdict = { ok: true, degraded: false };
@@ -340,8 +348,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const pair = await hash('limit', 'pair', phoneNumber, name);
     const client = await hash('limit', 'pair', phoneNumber, name, limitSubject(ip));
     const number = limits.number ? await hash('limit', 'number', phoneNumber) : '';
-    // A name within the number's segment: the part of a masked number a caller would not have to guess.
-    const named = limits.name ? await hash('limit', 'name', name, phoneNumber.slice(0, 3)) : '';
+    // The name with the number masked (138****8000): the part of it a caller who holds the mask need not guess.
+    const named = limits.name ? await hash('limit', 'name', name, `${phoneNumber.slice(0, 3)}****${phoneNumber.slice(-4)}`) : '';
     return {
       number: {
         countKey: `limit:number:${number}`,
@@ -497,13 +505,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
       return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));
     },
 
-    notePass(phoneNumber, name, ip) {
-      if (!limits.number && !limits.name) return;
+    cachedPair(phoneNumber, name, ip) {
+      if (!limits.number && !limits.name) return PASS;
       return pairKeys(phoneNumber, name, ip).then(async (keys) => {
-        for (const scope of PAIR_SCOPES) {
-          const limit = limits[scope];
-          if (limit) await noteClient(scope, keys[scope].clientKey, limit.windowMs);
-        }
+        const byName = limits.name ? await countPair('name', limits.name, keys.name) : PASS;
+        if (!byName.ok || !limits.number) return byName;
+        const noted = await noteClient('number', keys.number.clientKey, limits.number.windowMs);
+        return noted && !byName.degraded ? PASS : { ok: true, degraded: true };
       });
     },
 

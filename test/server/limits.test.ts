@@ -293,19 +293,20 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   });
 });
 
-describe('per-name limit (10 distinct numbers of one segment in an hour by default)', () => {
-  /** The numbers 138 0013 80NN: the middle of a masked number (138****8000 style) tried in turn. */
-  const candidate = (i: number) => `1380013${String(8000 + i).padStart(4, '0')}`;
+describe('per-name limit (10 distinct numbers of one mask in an hour by default)', () => {
+  /** The numbers 138 10NN 8000: the middles of one masked number, 138****8000, tried in turn. */
+  const candidate = (i: number) => `138${1000 + i}8000`;
 
-  it('refuses an 11th number for a name in one segment, from any address, but not another segment, name or a pair already tried', async () => {
+  it('refuses an 11th number of one mask for a name, from any address, but not another mask, another name or a pair already tried', async () => {
     const app = limitedApp('ip=off');
-    // Ten numbers for 张三, each from an address of its own, as a caller with many addresses would send them.
+    // Ten middles for 张三, each from an address of its own, as a caller with many addresses would send them.
     for (let i = 1; i <= 10; i++) expect((await app.verify('张三', candidate(i), `192.0.2.${i}`)).status).toBe(200);
     await expectLimited(await app.verify('张三', candidate(11), '198.51.100.1'), 3600, 'name');
     await expectLimited(await app.verify('张三', candidate(12), '198.51.100.2'), 3600, 'name');
-    // A pair counted in the window is no new number, for the client that tried it; other segments and names go on.
+    // A pair counted in the window is no new number, for the client that tried it; other masks and names go on.
     expect((await app.verify('张三', candidate(3), '192.0.2.3')).status).toBe(200);
-    expect((await app.verify('张三', '18612345670', '198.51.100.3')).status).toBe(200);
+    expect((await app.verify('张三', '13810118001', '198.51.100.3')).status).toBe(200);
+    expect((await app.verify('张三', '18610118000', '198.51.100.3')).status).toBe(200);
     expect((await app.verify('李四', candidate(11), '198.51.100.4')).status).toBe(200);
     app.advance(60 * MINUTE);
     expect((await app.verify('张三', candidate(11), '198.51.100.1')).status).toBe(200);
@@ -313,35 +314,57 @@ describe('per-name limit (10 distinct numbers of one segment in an hour by defau
 
   it('refuses the cached right number with the rest once the name is spent: the cache tells no one which number it was', async () => {
     const app = limitedApp('ip=off, name=3/1h');
-    // The owner verified a minute ago: the match is cached for a day.
+    // The owner verified an hour ago: the match is cached for a day.
     expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
     app.advance(61 * MINUTE);
-    for (let i = 1; i <= 3; i++) expect((await app.verify('张三', candidate(i), `192.0.2.${i}`)).status).toBe(200);
-    await expectLimited(await app.verify('张三', candidate(4), '192.0.2.4'), 3600, 'name');
-    // The right number, answered from the cache, is refused as the wrong ones are.
+    const middles = (from: number) => Array.from({ length: 3 }, (_, i) => `138${from + i}8000`);
+    for (const [i, number] of middles(2000).entries()) expect((await app.verify('张三', number, `192.0.2.${i}`)).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13830008000', '192.0.2.4'), 3600, 'name');
+    // The right number, which the cache could answer, is refused as the wrong ones are.
     await expectLimited(await app.verify('张三', '13800138000', '192.0.2.5'), 3600, 'name');
     // The owner was let through in the last window, not this one: it is let in again when this one ends.
     app.advance(60 * MINUTE);
     expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
   });
 
+  it('does not give the cached right number to a burst of guesses sent at once from many addresses: a cached pair counts too', async () => {
+    const app = limitedApp('ip=off');
+    expect(await (await app.verify('张三', '13800138000', '203.0.113.1')).json()).toMatchObject({ code: 'FP00000' });
+    app.advance(61 * MINUTE);
+    // 200 middles at once, the right one among them late, each from an IPv6 /64 of its own: all pass the spent check
+    // before any is counted.
+    const middles = Array.from({ length: 200 }, (_, i) => (i === 150 ? '13800138000' : `138${2000 + i}8000`));
+    const answers = await Promise.all(middles.map((number, i) => app.verify('张三', number, `2001:db8:${i.toString(16)}::1`)));
+    const codes = await Promise.all(answers.map(async (res) => (await res.json()).code as string));
+    expect(codes.filter((code) => code !== 'RATE_LIMITED')).toHaveLength(10);
+    expect(codes[middles.indexOf('13800138000')]).toBe('RATE_LIMITED');
+  });
+
   it('lets a client answered from the cache in this window ask again once the name is spent', async () => {
     const app = limitedApp('ip=off, name=2/1h');
     expect((await app.verify('张三', '13800138000', '203.0.113.1')).status).toBe(200);
-    // Another client, answered the cached pair: noted as let through with it.
+    // Another client, answered the cached pair: counted once in the window, and noted as let through with it.
     expect((await app.verify('张三', '13800138000', '203.0.113.2')).status).toBe(200);
     expect((await app.verify('张三', candidate(1), '192.0.2.1')).status).toBe(200);
     await expectLimited(await app.verify('张三', candidate(2), '192.0.2.2'), 3600, 'name');
     expect((await app.verify('张三', '13800138000', '203.0.113.2')).status).toBe(200);
   });
 
-  it('counts the name as the checks normalise it, and spends no number for the name the per-number limit refused', async () => {
-    const app = limitedApp('ip=off, number=1/10m, name=2/1h');
+  it('counts the name as the checks normalise it', async () => {
+    const app = limitedApp('ip=off, name=2/1h');
     expect((await app.verify('买买提·艾力', '19212345678')).status).toBe(200);
     expect((await app.verify(' 买买提•艾力 ', '+86 192-1234-5678')).status).toBe(200);
-    await expectLimited(await app.verify('欧阳娜娜', '19212345678'), 600, 'number');
-    expect((await app.verify('买买提・艾力', '19212345670')).status).toBe(200);
-    await expectLimited(await app.verify('买买提 · 艾力', '19212345671'), 3600, 'name');
+    expect((await app.verify('买买提・艾力', '19200005678')).status).toBe(200);
+    await expectLimited(await app.verify('买买提 · 艾力', '19211115678'), 3600, 'name');
+  });
+
+  it('spends none of a number\'s names on a guess it refuses, sent at once with others past the spent check', async () => {
+    const app = limitedApp('ip=off, number=2/10m, name=1/1h');
+    const burst = await Promise.all([app.verify('张三', '13800138000', '198.51.100.1'), app.verify('张三', '13811118000', '198.51.100.2')]);
+    expect(burst.map((res) => res.status)).toEqual([200, 429]);
+    // 13811118000 has both its names left.
+    for (const name of ['李四', '王五']) expect((await app.verify(name, '13811118000', '198.51.100.9')).status).toBe(200);
+    await expectLimited(await app.verify('赵六', '13811118000', '198.51.100.9'), 600, 'number');
   });
 
   it('is off when told, and keeps its default otherwise', async () => {
@@ -486,7 +509,7 @@ describe('limits kept in memory', () => {
     for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, '198.51.100.9')).ok).toBe(true);
     expect((await limiter.numberSpent('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
     // A cached pair asked from 60 new /64s, each answered from the cache and noted as let through.
-    for (let i = 0; i < 60; i++) await limiter.notePass('13800138000', '张三', `2001:db8:${i.toString(16)}::1`);
+    for (let i = 0; i < 60; i++) await limiter.cachedPair('13800138000', '张三', `2001:db8:${i.toString(16)}::1`);
     expect((await limiter.numberSpent('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
     expect((await limiter.number('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
   });
