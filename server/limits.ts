@@ -14,8 +14,7 @@ import type { Store, WindowCount } from './stores/types.js';
  * proxy's own answers print it), counted as `number` counts names, pair by pair, except that a pair the cache answers
  * is counted too (once in the window, as any pair): it stops a caller who knows a name and a masked number from trying
  * the 10,000 middles, from as many addresses as it likes and all at once. `site`: verifications that pass the other
- * checks and ask the
- * upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
+ * checks and ask the upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
  * address, per whom the request's token was issued to (or none).
  */
 export type LimitScope = 'ip' | 'number' | 'name' | 'site' | 'secret';
