@@ -417,10 +417,11 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       latencyMs: Math.round(latencyMs * 10) / 10,
     });
     // A server that gives the app no client address (no `remoteAddress` off @hono/node-server) makes every request
-    // one client: the per-IP limit then lets 30 requests a minute through for everyone together. Said once.
-    if (!warnedUnknownClient && config.limits.ip && c.get('clientIp') === UNKNOWN_IP) {
+    // one client: the per-IP limit then lets 30 requests a minute through for everyone together, and wrong siteverify
+    // secrets bar every backend together. Said once.
+    if (!warnedUnknownClient && (config.limits.ip || config.limits.secret) && c.get('clientIp') === UNKNOWN_IP) {
       warnedUnknownClient = true;
-      config.log({ time: timestamp(config.now()), level: 'warn', event: 'client-address-unknown', message: 'no client address for this request: every such request counts as one client under the per-IP limit; give createApp a remoteAddress' });
+      config.log({ time: timestamp(config.now()), level: 'warn', event: 'client-address-unknown', message: 'no client address for this request: every such request counts as one client under the per-IP limits; give createApp a remoteAddress that returns it' });
     }
     const vars = { site, outcome, providerId, limited, answered: c.get('answered') };
     const recording = recordRequest(config.metrics, c.get('api'), res, vars, c.error, latencyMs / 1000);
