@@ -8,17 +8,17 @@ import { minifyTemplates } from './scripts/minify-templates.js';
 const root = import.meta.dirname;
 
 /**
- * Modules of libphonenumber-js that only the PhoneNumber class's unused methods import, each with the method it
- * serves: `format*()` and `getURI()` (the formatter), `isPossible()`, `isValid()` and `getPossibleCountries()`,
- * and the constructor's public `(e164, metadata)` form (the widget passes the country and national number).
+ * Modules of libphonenumber-js that only the PhoneNumber class's unused methods import: those of `format*()` and
+ * `getURI()` (the formatter), `isPossible()`, `isValid()`, `getPossibleCountries()`, and the constructor's public
+ * `(e164, metadata)` form (the widget passes the country and national number).
  */
-const UNUSED_PHONE_MODULES: Readonly<Record<string, string>> = {
-  'format.js': 'format()',
-  'isPossible.js': 'isPossible()',
-  'isValid.js': 'isValid()',
-  'helpers/getPossibleCountriesForNumber.js': 'getPossibleCountries()',
-  'helpers/extractCountryCallingCode.js': 'constructor(number, metadata)',
-};
+const UNUSED_PHONE_MODULES: ReadonlySet<string> = new Set([
+  'format.js',
+  'isPossible.js',
+  'isValid.js',
+  'helpers/getPossibleCountriesForNumber.js',
+  'helpers/extractCountryCallingCode.js',
+]);
 const PHONE_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/](.+)$/;
 const STUB_PREFIX = '\0carrier-verify:not-in-bundle:';
 /** The one function every stub is: which part was called is on its stack, so they need not each say it. */
@@ -42,7 +42,7 @@ function withoutUnusedPhoneModules(): Plugin {
       if (!importer || !source.startsWith('.') || PHONE_MODULE.exec(importer)?.[1] !== 'PhoneNumber.js') return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const module = resolved && PHONE_MODULE.exec(resolved.id)?.[1]?.replaceAll('\\', '/');
-      return module && module in UNUSED_PHONE_MODULES ? STUB_PREFIX + module : null;
+      return module && UNUSED_PHONE_MODULES.has(module) ? STUB_PREFIX + module : null;
     },
     load(id) {
       if (id === STUB) return `export default function notInBundle() { throw new Error('<carrier-verify> bundle: a PhoneNumber method it leaves out'); }`;
