@@ -40,6 +40,8 @@ export interface DashboardText {
   // What the page writes as the figures come.
   readonly matched: string;
   readonly ofRequests: string;
+  /** The rate-limited tile's limits, named as the refusals by each follow its share: `ip`, `number`, `name`, `site`. */
+  readonly limitNames: Readonly<Record<string, string>>;
   readonly lookUps: string;
   readonly perCall: string;
   readonly estimated: string;
@@ -122,6 +124,7 @@ const en: DashboardText = {
   columnFailed: 'Failed',
   matched: '{n} matched',
   ofRequests: '{share} of requests',
+  limitNames: { ip: 'address', number: 'number', name: 'name', site: 'site budget' },
   lookUps: '{hits} of {lookups} look-ups',
   perCall: 'at {price} a call',
   estimated: 'estimated',
@@ -199,6 +202,7 @@ const zhCN: DashboardText = {
   columnFailed: '失败次数',
   matched: '其中一致 {n} 次',
   ofRequests: '占请求的 {share}',
+  limitNames: { ip: 'IP', number: '手机号', name: '姓名', site: '站点额度' },
   lookUps: '{lookups} 次查找中命中 {hits} 次',
   perCall: '每次调用 {price}',
   estimated: '估算值',
@@ -276,6 +280,7 @@ const zhTW: DashboardText = {
   columnFailed: '失敗次數',
   matched: '其中一致 {n} 次',
   ofRequests: '占請求的 {share}',
+  limitNames: { ip: 'IP', number: '手機號碼', name: '姓名', site: '網站額度' },
   lookUps: '{lookups} 次查詢中命中 {hits} 次',
   perCall: '每次呼叫 {price}',
   estimated: '預估值',

@@ -172,7 +172,11 @@ function renderTiles(stats: Stats): void {
   const share = (part: number) => (requests ? fillIn(t().ofRequests, { share: percent((part / requests) * 100) }) : '');
   setTile('requests', count(requests), fillIn(t().matched, { n: count(matched) }));
   setTile('errors', count(errors), share(errors));
-  setTile('rate-limited', count(totals.rateLimited), share(totals.rateLimited));
+  // Which limits refused, most first: a run of `name` refusals is someone trying numbers for a name.
+  const byLimit = Object.entries(totals.limitedBy ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([limit, n]) => `${t().limitNames[limit] ?? limit} ${count(n)}`);
+  setTile('rate-limited', count(totals.rateLimited), [share(totals.rateLimited), ...byLimit].filter(Boolean).join(' · '));
   setTile('cache', rate === null ? '–' : percent(rate), fillIn(t().lookUps, { hits: count(totals.cacheHits), lookups: count(totals.cacheLookups) }));
   setTile('billed', count(totals.billedCalls), fillIn(t().perCall, { price: price(stats.pricePerCall) }));
   // On the sandbox (the trial's proxy) the figure is what a real provider would have billed: nothing was.

@@ -87,6 +87,8 @@ export interface StatsCounts {
   readonly errors: Record<string, number>;
   /** Requests refused by a rate limit. */
   readonly rateLimited: number;
+  /** The same by the limit that refused them: `ip`, `number`, `name`, `site` (`unknown` if none was named). */
+  readonly limitedBy: Record<string, number>;
   readonly cacheHits: number;
   readonly cacheLookups: number;
   /** Upstream calls the vendor charges for (match and mismatch answers). */
@@ -116,6 +118,7 @@ class Bucket {
   readonly requests = new Map<string, number>();
   readonly errors = new Map<string, number>();
   rateLimited = 0;
+  readonly limitedBy = new Map<string, number>();
   cacheHits = 0;
   cacheLookups = 0;
   billedCalls = 0;
@@ -130,6 +133,7 @@ class Bucket {
     addAll(this.requests, other.requests);
     addAll(this.errors, other.errors);
     this.rateLimited += other.rateLimited;
+    addAll(this.limitedBy, other.limitedBy);
     this.cacheHits += other.cacheHits;
     this.cacheLookups += other.cacheLookups;
     this.billedCalls += other.billedCalls;
@@ -149,6 +153,7 @@ class Bucket {
       requests: Object.fromEntries(this.requests),
       errors: Object.fromEntries(this.errors),
       rateLimited: this.rateLimited,
+      limitedBy: Object.fromEntries(this.limitedBy),
       cacheHits: this.cacheHits,
       cacheLookups: this.cacheLookups,
       billedCalls: this.billedCalls,
@@ -174,7 +179,7 @@ function roundMs(ms: number | null): number | null {
 
 /** What the timeline is told; labels are already safe (see `safeLabel` in metrics.ts). */
 export type TimelineEvent =
-  | { readonly kind: 'response'; readonly code: string; readonly status: number }
+  | { readonly kind: 'response'; readonly code: string; readonly status: number; readonly limit?: string }
   | {
       readonly kind: 'upstream';
       readonly provider: string;
@@ -222,7 +227,11 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
     if (event.kind === 'response') {
       bucket.requests.set(event.code, (bucket.requests.get(event.code) ?? 0) + 1);
       if (event.status >= 500) bucket.errors.set(event.code, (bucket.errors.get(event.code) ?? 0) + 1);
-      if (event.status === 429) bucket.rateLimited += 1;
+      if (event.status === 429) {
+        bucket.rateLimited += 1;
+        const limit = event.limit ?? 'unknown';
+        bucket.limitedBy.set(limit, (bucket.limitedBy.get(limit) ?? 0) + 1);
+      }
     } else if (event.kind === 'upstream') {
       bucket.calls.set(event.provider, (bucket.calls.get(event.provider) ?? 0) + 1);
       if (event.timed) sketchOf(bucket, event.provider).add(event.ms);

@@ -297,8 +297,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const labels = { route: record.route, code, site: safeLabel(record.site), provider: safeLabel(record.provider) };
       registry.inc(metricDefs.requests, labels);
       registry.observe(metricDefs.requestDuration, { route: record.route }, record.seconds);
-      if (record.status === 429) registry.inc(metricDefs.rateLimited, { scope: safeLabel(record.limit ?? 'unknown') });
-      if (record.route === 'verify') timeline.record({ kind: 'response', code, status: record.status });
+      const limit = record.status === 429 ? safeLabel(record.limit ?? 'unknown') : undefined;
+      if (limit) registry.inc(metricDefs.rateLimited, { scope: limit });
+      if (record.route === 'verify') timeline.record(limit ? { kind: 'response', code, status: record.status, limit } : { kind: 'response', code, status: record.status });
     },
     upstreamCall,
     lateAnswer(providerId, code) {

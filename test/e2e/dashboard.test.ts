@@ -68,7 +68,7 @@ function everySeries(stats: DashboardStats): DashboardStats {
   const errors = ['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'HTTP_500'];
   const providers = ['one', 'two', 'three', 'four', 'five', 'six'];
   const latency = Object.fromEntries(providers.map((provider, i) => [provider, { count: 1, failed: 0, p50: 40 + 30 * i, p95: 90 + 60 * i }]));
-  const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, latency };
+  const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, limitedBy: { ip: 1 }, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, latency };
   return { ...stats, providers, circuits: {}, totals: counts, series: stats.series.map((point) => ({ ...point, ...counts })) };
 }
 
@@ -132,6 +132,19 @@ afterAll(async () => {
 });
 
 describe('GET /dashboard in Chromium', () => {
+  it('names the limits that refused on the rate-limited tile, most first, in the page\'s language', { timeout: 30_000 }, async () => {
+    const base = await proxy({}, { CARRIER_VERIFY_LIMITS: 'number=1/10m' });
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    expect((await verify(base, '李四', '13800138000')).status).toBe(429);
+    const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => tile(page, 'rate-limited').textContent(), { timeout: 5000 }).toBe('1');
+    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('50% of requests · number 1');
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('占请求的 50% · 手机号 1');
+    await page.close();
+  });
+
   it('draws every chart, then shows a verification within a refresh', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -206,6 +206,17 @@ describe('prom-client on Node', () => {
 });
 
 describe('GET /api/stats', () => {
+  it('counts the refusals of each limit apart, as the dashboard names them', async () => {
+    const proxy = testApp({ limits: parseLimits('ip=3/1m, number=1/10m, name=1/1h'), remoteAddress: (c) => c.req.header('x-peer') });
+    const from = (peer: string, name: string, phoneNumber: string) => proxy.request('/api/verify', { method: 'POST', headers: { 'content-type': 'application/json', 'x-peer': peer }, body: JSON.stringify({ name, phoneNumber }) });
+    expect((await from('192.0.2.1', '张三', '13800138000')).status).toBe(200);
+    // Another name for the number; another number of that mask for the name; then the address's fourth request.
+    expect((await from('192.0.2.2', '李四', '13800138000')).status).toBe(429);
+    expect((await from('192.0.2.3', '张三', '13811118000')).status).toBe(429);
+    for (const status of [200, 200, 429]) expect((await from('192.0.2.1', '张三', '13800138000')).status).toBe(status);
+    expect((await stats(proxy)).totals).toMatchObject({ rateLimited: 3, limitedBy: { number: 1, name: 1, ip: 1 } });
+  });
+
   it('puts verifications into 10-second points with p50 and p95 per provider, and keeps the window asked for', async () => {
     let now = Date.UTC(2026, 0, 1, 12, 0, 0);
     const proxy = testApp({ now: () => now, pricePerCall: 0.4 });
