@@ -502,7 +502,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const found = cache.find(query);
     const place = found instanceof Promise ? await found : found;
     if (place.hit) {
-      const counted = enforce(c, limiter.cachedPair(check.phoneNumber, check.name, clientIpOf(c)));
+      const counted = enforce(c, limiter.cachedPair(check.phoneNumber, check.name, clientIpOf(c), place.hit.code === ResultCode.match));
       if (counted) await counted;
     }
     // The site's budget is spent by the call alone: requests for the same pair that share one call (a double click, a

@@ -124,12 +124,14 @@ export interface Limiter {
    */
   numberSpent(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
   /**
-   * A pair the result cache answers: counted as a number for the name (once in the window, as any pair; else a burst
-   * of guesses sent at once, all past the spent check before any was counted, would be given the right number from
-   * the cache), and, let through, the client is noted as let through with it for the number, which it does not count
-   * (a spent number goes on letting it ask again in the window, as it lets a client the count let through).
+   * A pair the result cache answers. A match is counted as a number for the name (once in the window, as any pair;
+   * else a burst of guesses sent at once, all past the spent check before any was counted, would be given the right
+   * number from the cache); any other answer is not, since it tells nothing a guesser wants, and counting cached
+   * wrong guesses again each window would let a stranger keep a person's name spent at almost no upstream call. The
+   * client is noted as let through with the pair: a spent number (or name) goes on letting it ask again in the window,
+   * as it lets a client the count let through.
    */
-  cachedPair(phoneNumber: string, name: string, ip: string): Verdict | Promise<Verdict>;
+  cachedPair(phoneNumber: string, name: string, ip: string, match: boolean): Verdict | Promise<Verdict>;
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
@@ -450,7 +452,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   /**
-   * Asks the pair limits that are on, the number's then the name's: the first refusal is the verdict, and a verdict
+   * Asks the pair limits that are on, the name's then the number's: the first refusal is the verdict, and a verdict
    * is degraded when either was.
    */
   async function bothPairLimits(ask: (scope: PairScope, limit: Limit) => Promise<Verdict>): Promise<Verdict> {
@@ -488,7 +490,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     degraded ||= own.degraded;
     if (own.noted) return pass();
     // This client's request counting this very pair (a double click that came as another pair spent the number):
-    // its verdict is this one's, which countPair waits for. A pair the cache answers is never being counted.
+    // its verdict is this one's, which countPair waits for. A pair the cache answers is counted only for the name, and only a match.
     const claimed = await read(claimKey);
     if (claimed.shared === clientKey || claimed.local === clientKey) return pass();
     const left = Math.max(1000, Math.max(Number(until.shared) || 0, Number(until.local) || 0) - now());
@@ -504,10 +506,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
       return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));
     },
 
-    cachedPair(phoneNumber, name, ip) {
+    cachedPair(phoneNumber, name, ip, match) {
       if (!limits.number && !limits.name) return PASS;
       return pairKeys(phoneNumber, name, ip).then(async (keys) => {
-        const byName = limits.name ? await countPair('name', limits.name, keys.name) : PASS;
+        const nameLimit = limits.name;
+        const byName = !nameLimit ? PASS : match ? await countPair('name', nameLimit, keys.name) : (await noteClient('name', keys.name.clientKey, nameLimit.windowMs)) ? PASS : { ok: true, degraded: true } as Verdict;
         if (!byName.ok || !limits.number) return byName;
         const noted = await noteClient('number', keys.number.clientKey, limits.number.windowMs);
         return noted && !byName.degraded ? PASS : { ok: true, degraded: true };

@@ -340,6 +340,20 @@ describe('per-name limit (10 distinct numbers of one mask in an hour by default)
     expect(codes[middles.indexOf('13800138000')]).toBe('RATE_LIMITED');
   });
 
+  it('does not count cached wrong guesses again in the next window: keeping a name spent costs a stranger new calls each time', async () => {
+    const app = limitedApp('ip=off, name=3/1h');
+    // Wrong middles for 张三 (no record, cached for 10 minutes): one opens the window, two more near its end.
+    expect(await (await app.verify('张三', candidate(1), '192.0.2.1')).json()).toMatchObject({ code: 'KYC1101' });
+    app.advance(55 * MINUTE);
+    for (let i = 2; i <= 3; i++) expect(await (await app.verify('张三', candidate(i), `192.0.2.${i}`)).json()).toMatchObject({ code: 'KYC1101' });
+    app.advance(5 * MINUTE + 1000);
+    // In the new window the two, asked again from the cache, count nothing: one new guess, and the owner, from a new
+    // address, is let through.
+    for (let i = 2; i <= 3; i++) expect((await app.verify('张三', candidate(i), `192.0.2.${i}`)).status).toBe(200);
+    expect((await app.verify('张三', candidate(4), '192.0.2.4')).status).toBe(200);
+    expect(await (await app.verify('张三', '13800138000', '203.0.113.50')).json()).toMatchObject({ code: 'FP00000' });
+  });
+
   it('lets a client answered from the cache in this window ask again once the name is spent', async () => {
     const app = limitedApp('ip=off, name=2/1h');
     expect((await app.verify('张三', '13800138000', '203.0.113.1')).status).toBe(200);
@@ -512,7 +526,7 @@ describe('limits kept in memory', () => {
     for (const name of ['李四', '王五']) expect((await limiter.number('13312345678', name, '198.51.100.9')).ok).toBe(true);
     expect((await limiter.numberSpent('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
     // A cached pair asked from 60 new /64s, each answered from the cache and noted as let through.
-    for (let i = 0; i < 60; i++) await limiter.cachedPair('13800138000', '张三', `2001:db8:${i.toString(16)}::1`);
+    for (let i = 0; i < 60; i++) await limiter.cachedPair('13800138000', '张三', `2001:db8:${i.toString(16)}::1`, true);
     expect((await limiter.numberSpent('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
     expect((await limiter.number('13312345678', '赵六', '198.51.100.9')).ok).toBe(false);
   });
