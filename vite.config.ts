@@ -20,8 +20,7 @@ const UNUSED_PHONE_MODULES: ReadonlySet<string> = new Set([
   'helpers/extractCountryCallingCode.js',
 ]);
 const PHONE_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/](.+)$/;
-const STUB_PREFIX = '\0carrier-verify:not-in-bundle:';
-/** The one function every stub is: which part was called is on its stack, so they need not each say it. */
+/** The one module every left-out one resolves to: which part was called is on its stack, so it need not say. */
 const STUB = '\0carrier-verify:not-in-bundle';
 
 /**
@@ -29,25 +28,23 @@ const STUB = '\0carrier-verify:not-in-bundle';
  * class only for `getType()` (which reads the metadata's patterns itself) and groups digits on its own, but the
  * class's other methods import the formatter (formatting rules, RFC 3966, IDD prefixes), the possible-length and
  * validity checks and the country lookup, and a bundler cannot drop a class's unused methods: 4.1 KB minified
- * (1.2 KB gzipped) would ship for nothing. Each stub is one function that fails loudly if anything ever calls it.
+ * (1.2 KB gzipped) would ship for nothing. They are one stub, a function that fails loudly if anything ever calls it.
  */
 function withoutUnusedPhoneModules(): Plugin {
   return {
     name: 'carrier-verify:without-unused-phone-modules',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (source === STUB) return STUB;
       // Only the class's own imports: other modules of the library (parsing, finding numbers) import the same
       // files by other names, and are left out of the bundle anyway since the widget imports none of them.
       if (!importer || !source.startsWith('.') || PHONE_MODULE.exec(importer)?.[1] !== 'PhoneNumber.js') return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const module = resolved && PHONE_MODULE.exec(resolved.id)?.[1]?.replaceAll('\\', '/');
-      return module && UNUSED_PHONE_MODULES.has(module) ? STUB_PREFIX + module : null;
+      return module && UNUSED_PHONE_MODULES.has(module) ? STUB : null;
     },
     load(id) {
-      if (id === STUB) return `export default function notInBundle() { throw new Error('<carrier-verify> bundle: a PhoneNumber method it leaves out'); }`;
-      if (!id.startsWith(STUB_PREFIX)) return null;
-      return `export { default } from ${JSON.stringify(STUB)};`;
+      if (id !== STUB) return null;
+      return `export default function notInBundle() { throw new Error('<carrier-verify> bundle: a PhoneNumber method it leaves out'); }`;
     },
   };
 }

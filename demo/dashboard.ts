@@ -173,7 +173,7 @@ function renderTiles(stats: Stats): void {
   setTile('requests', count(requests), fillIn(t().matched, { n: count(matched) }));
   setTile('errors', count(errors), share(errors));
   // Which limits refused, most first: a run of `name` refusals is someone trying numbers for a name.
-  const byLimit = Object.entries(totals.limitedBy ?? {})
+  const byLimit = Object.entries(totals.limitedBy)
     .sort((a, b) => b[1] - a[1])
     .map(([limit, n]) => `${t().limitNames[limit] ?? limit} ${count(n)}`);
   setTile('rate-limited', count(totals.rateLimited), [share(totals.rateLimited), ...byLimit].filter(Boolean).join(' · '));

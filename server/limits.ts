@@ -310,6 +310,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
     }
   }
 
+  /** Notes a client let through with a pair (see noteClient): passes, degraded when the note had to fall back. */
+  async function admit(scope: PairScope, clientKey: string, ttlMs: number, s?: Store): Promise<Verdict> {
+    return (await noteClient(scope, clientKey, ttlMs, s)) ? PASS : { ok: true, degraded: true };
+  }
+
   /**
    * Whether a client was noted as let through with a pair, in the shared notes or this instance's; `degraded` when
    * the shared ones could not be read.
@@ -379,9 +384,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const { countKey, fullKey, pairKey, claimKey, clientKey } = keys;
 
     /** Lets the client through with a pair counted in the window: noted for it, which a spent number reads. */
-    async function admitted(s: Store): Promise<Verdict> {
-      return (await noteClient(scope, clientKey, limit.windowMs, s)) ? PASS : { ok: true, degraded: true };
-    }
+    const admitted = (s: Store) => admit(scope, clientKey, limit.windowMs, s);
 
     /**
      * A pair found counted, at once or by waiting on the request counting it: refused as numberSpent refuses it when
@@ -508,13 +511,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     cachedPair(phoneNumber, name, ip, match) {
       if (!limits.number && !limits.name) return PASS;
-      return pairKeys(phoneNumber, name, ip).then(async (keys) => {
-        const nameLimit = limits.name;
-        const byName = !nameLimit ? PASS : match ? await countPair('name', nameLimit, keys.name) : (await noteClient('name', keys.name.clientKey, nameLimit.windowMs)) ? PASS : { ok: true, degraded: true } as Verdict;
-        if (!byName.ok || !limits.number) return byName;
-        const noted = await noteClient('number', keys.number.clientKey, limits.number.windowMs);
-        return noted && !byName.degraded ? PASS : { ok: true, degraded: true };
-      });
+      return pairKeys(phoneNumber, name, ip).then((keys) =>
+        bothPairLimits((scope, limit) => (scope === 'name' && match ? countPair(scope, limit, keys[scope]) : admit(scope, keys[scope].clientKey, limit.windowMs))),
+      );
     },
 
     numberSpent(phoneNumber, name, ip) {

@@ -246,6 +246,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let storeSource: () => StoreHealth | undefined = () => undefined;
   registry.set(metricDefs.pricePerCall, {}, price);
 
+  /** A call the vendor bills, in the registry: the billed calls and their cost. */
+  function countBilled(provider: string): void {
+    registry.inc(metricDefs.billedCalls, { provider });
+    registry.inc(metricDefs.estimatedCost, { provider }, price);
+  }
+
   function upstreamCall(attempt: AttemptRecord): void {
     const id = safeLabel(attempt.providerId);
     if (!seen.includes(id)) seen.push(id);
@@ -262,8 +268,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0 });
     registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {
-      registry.inc(metricDefs.billedCalls, { provider: id });
-      registry.inc(metricDefs.estimatedCost, { provider: id }, price);
+      countBilled(id);
     } else if (attempt.maybeBilled) {
       registry.inc(metricDefs.maybeBilledFailures, { provider: id });
     }
@@ -304,10 +309,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     upstreamCall,
     lateAnswer(providerId, code) {
       if (!BILLED_RESULTS.has(code)) return;
-      const provider = safeLabel(providerId);
       timeline.record({ kind: 'billed', cost: price });
-      registry.inc(metricDefs.billedCalls, { provider });
-      registry.inc(metricDefs.estimatedCost, { provider }, price);
+      countBilled(safeLabel(providerId));
     },
     cacheLookup(hit) {
       registry.inc(metricDefs.cacheLookups, { result: hit ? 'hit' : 'miss' });
