@@ -1009,6 +1009,11 @@ export class CarrierVerify extends LitElement {
     return this.#refusals % 2 ? html`<span data-refusal="odd">${text}</span>` : html`<span data-refusal="even">${text}</span>`;
   }
 
+  /**
+   * The buttons. Their names hold still for assistive technology, which speaks a change of the focused control's
+   * name: busy, Verify keeps its word beside the spinner ("verifying" is said once, in the live region), and the
+   * rate limit's countdown is shown on Try again but is no part of its name (the wait is in the message).
+   */
   #renderActions(t: Messages, disabled: boolean) {
     const busy = this._status === 'verifying';
     const error = this._status === 'error' ? this._error : null;
@@ -1021,7 +1026,7 @@ export class CarrierVerify extends LitElement {
         aria-disabled=${this.#blocked && !disabled ? 'true' : nothing}
         aria-busy=${busy ? 'true' : 'false'}
       >
-        ${busy ? html`<span class="spinner" aria-hidden="true"></span>${t.verifying}` : t.verify}
+        ${busy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${t.verify}
       </button>
       ${this._status === 'verified'
         ? html`<button part="change-button" class="secondary" type="button" ?disabled=${disabled} @click=${this.#unlock}>${t.change}</button>`
@@ -1035,7 +1040,7 @@ export class CarrierVerify extends LitElement {
             aria-disabled=${waiting > 0 ? 'true' : nothing}
             @click=${this.#onRetry}
           >
-            ${t.retry}${waiting > 0 ? html`<span class="countdown">${t.countdown(this.#retryCountdown.clock)}</span>` : nothing}
+            ${t.retry}${waiting > 0 ? html`<span class="countdown" aria-hidden="true">${t.countdown(this.#retryCountdown.clock)}</span>` : nothing}
           </button>`
         : nothing}
     </div>`;
@@ -1051,7 +1056,8 @@ export class CarrierVerify extends LitElement {
     const hint = this.#carrierHint(t);
     const message = this.#outcomeMessage(t);
     // The inputs' `.value` needs no `live()` (0.3 KB gzipped in the bundle): every edit stores the field's text
-    // before the next render, so the value Lit last set is the one the field shows.
+    // before the next render, so the value Lit last set is the one the field shows. In the English widget the name
+    // field is marked Chinese (`lang="zh"`), as the names it takes are: a screen reader reads them in a Chinese voice.
     return html`
       <form part="form" dir="ltr" novalidate @submit=${this.#onSubmit} @keydown=${this.#onKeydown} @mousedown=${this.#onPress} lang=${this.#shownLang}>
         <div class="field" part="field name-field">
@@ -1060,6 +1066,7 @@ export class CarrierVerify extends LitElement {
             id="name"
             part="input name-input"
             type="text"
+            lang=${this.#shownLang == 'en' ? 'zh' : nothing}
             autocomplete="name"
             enterkeyhint=${this._phoneValue ? 'go' : 'next'}
             autocapitalize="off"
@@ -1085,7 +1092,7 @@ export class CarrierVerify extends LitElement {
             inputmode="tel"
             autocomplete="tel-national"
             enterkeyhint="go"
-            placeholder=${t.phonePlaceholder}
+            placeholder="138 0013 8000"
             .value=${this._phoneValue}
             ?readonly=${this.#locked}
             ?disabled=${disabled}

@@ -19,7 +19,6 @@ export interface Messages {
   readonly phoneLabel: string;
   /** What the name must be, shown under its field while it has no error. */
   readonly nameHint: string;
-  readonly phonePlaceholder: string;
   readonly verify: string;
   readonly verifying: string;
   readonly change: string;
@@ -58,7 +57,6 @@ const zhCN: Messages = {
   nameLabel: '姓名',
   phoneLabel: '手机号',
   nameHint: '需与该手机号实名登记的姓名一致',
-  phonePlaceholder: '138 0013 8000',
   verify: '验证',
   verifying: '验证中…',
   change: '修改',
@@ -110,7 +108,6 @@ const zhTW: Messages = {
   nameLabel: '姓名',
   phoneLabel: '手機號碼',
   nameHint: '須與手機號碼實名資料中的姓名一致',
-  phonePlaceholder: '138 0013 8000',
   verify: '驗證',
   verifying: '驗證中…',
   change: '修改',
@@ -162,7 +159,6 @@ const en: Messages = {
   nameLabel: 'Name',
   phoneLabel: 'Mobile number',
   nameHint: 'Your name as registered with your mobile carrier',
-  phonePlaceholder: '138 0013 8000',
   verify: 'Verify',
   verifying: 'Verifying…',
   change: 'Change',

@@ -142,6 +142,14 @@ describe('accessibility (axe-core)', () => {
     for (let node: Element | null = message; node; node = node.parentElement) expect(node.getAttribute('aria-busy'), node.tagName).to.not.equal('true');
   });
 
+  it('marks the name field Chinese in the English widget, and leaves it to the widget\'s language in Chinese', async () => {
+    const en = await show('filled', 'en', 'light');
+    expect(parts(en).name.lang).to.equal('zh');
+    const tw = await show('filled', 'zh-TW', 'light');
+    expect(parts(tw).name.hasAttribute('lang')).to.equal(false);
+    expect(parts(tw).name.closest('[lang]')!.getAttribute('lang')).to.equal('zh-TW');
+  });
+
   it('tells assistive technology the fields are required when the element is', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { name, phone } = parts(el);

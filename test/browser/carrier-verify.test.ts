@@ -224,7 +224,8 @@ describe('<carrier-verify>', () => {
     await el.updateComplete;
     expect(el.status).to.equal('verifying');
     expect(inputs(el).button.getAttribute('aria-busy')).to.equal('true');
-    expect(inputs(el).button.textContent).to.contain('验证中');
+    expect(inputs(el).button.textContent!.trim(), 'its name holds still while busy').to.equal('验证');
+    expect(inputs(el).message.textContent).to.equal('验证中…');
     const event = await oneEvent(el, 'cv-error');
     expect(event.detail).to.include({ code: 'UPSTREAM_TIMEOUT', retryable: true });
   });

@@ -137,16 +137,27 @@ describe('what a screen reader is told (Chromium accessibility tree)', () => {
     expect([one(all, 'textbox', 'Name').states.focused, spoken(all)]).to.deep.equal([true, [nameReason, phoneReason]]);
   });
 
-  it('while the proxy is asked, the button says so and is busy and unavailable, and the status region says it too', async () => {
+  it('while the proxy is asked, the button is busy and unavailable, its name unchanged, and the status region says so', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     // The sandbox's number that never answers keeps the widget waiting.
     await fill(el, '张三', '13800000504');
     parts(el).button.click();
     await el.updateComplete;
     const all = await heard();
-    const button = one(all, 'button', 'Verifying…');
+    // A change of the focused button's name is spoken: "verifying" is said once, by the status region.
+    const button = one(all, 'button', 'Verify');
     expect([button.states.disabled, Boolean(button.states.busy)]).to.deep.equal([true, true]);
     expect(status(all).text).to.equal('Verifying…');
+    el.reset();
+  });
+
+  it('a rate limit: Try again shows its countdown, which is no part of its name (it would be spoken every second)', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited"></carrier-verify>`);
+    await attempt(el, '张三', '13800138000', 'cv-error');
+    expect(parts(el).retry!.textContent!.replace(/\s+/g, ''), 'the countdown is shown').to.match(/^重试（\d+）$/);
+    const all = await heard();
+    expect(one(all, 'button', '重试').states.disabled).to.equal(true);
+    expect(status(all).text).to.match(/^尝试次数过多，请 \d+ 秒后再试$/);
     el.reset();
   });
 
