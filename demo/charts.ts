@@ -215,20 +215,26 @@ function placeTip(tip: HTMLElement, data: ChartData, frame: Frame, x: number, ch
 
 /**
  * Shows the values of one point: the one under the pointer, or, on the focused chart, the one the arrow keys reach.
- * The read-out is a status, so a screen reader announces each point. A redraw (every few seconds) keeps the point a
- * keyboard user is reading, with its new values, and says nothing when they have not changed; otherwise it empties
- * the read-out, whose values are old.
+ * The values are shown in the tip beside the point and said in the figure's status (`.readout`), so a screen reader
+ * announces each point the person moves to. A redraw (every few seconds) keeps the point a keyboard user is reading,
+ * or the one under a resting pointer, its tip showing the new values; the status is left as it was, else the whole
+ * read-out would be spoken again at every refresh while the newest point is counting. Moved away from and back to,
+ * the point is said with its new values. Otherwise a redraw empties both, whose values are old.
  */
 function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, data: ChartData): void {
   const tip = figure.querySelector<HTMLElement>('.tip');
-  if (!tip) return;
+  const said = figure.querySelector<HTMLElement>('.readout');
+  if (!tip || !said) return;
   const guide = svg('line', { class: 'guide', y1: MARGIN.top, y2: MARGIN.top + PLOT_H, visibility: 'hidden' }, root);
   const area = svg('rect', { class: 'hit', x: MARGIN.left, y: MARGIN.top, width: frame.plotW, height: PLOT_H, fill: 'transparent' }, root);
   const n = data.times.length;
   let shown: number | null = null;
-  /** Shows point `i`; `width` is the chart's rendered width when the caller has just read it. */
-  const show = (i: number, width?: number) => {
-    // Written only when the point changes: each write is announced.
+  /**
+   * Shows point `i`, and says it unless `quietly` (a redraw); `width` is the chart's rendered width when the caller
+   * has just read it.
+   */
+  const show = (i: number, width?: number, quietly = false) => {
+    // Written only when the point changes: each write of the status is announced.
     if (i === shown) return;
     // Read before anything is written, so that it costs no layout of its own.
     const chartWidth = width ?? root.getBoundingClientRect().width;
@@ -242,6 +248,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     const start = data.times[i]!;
     const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
+    if (!quietly && said.textContent !== text) said.textContent = text;
     placeTip(tip, data, frame, x, chartWidth);
   };
   const hide = () => {
@@ -249,18 +256,19 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     shownPoints.delete(root);
     guide.setAttribute('visibility', 'hidden');
     tip.textContent = '';
+    said.textContent = '';
   };
   /** Shows the point under the pointer, at `clientX`. */
-  const showAt = (clientX: number) => {
+  const showAt = (clientX: number, quietly = false) => {
     const box = root.getBoundingClientRect();
     const px = ((clientX - box.left) / box.width) * frame.width;
-    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))), box.width);
+    show(Math.min(n - 1, Math.max(0, Math.floor(((px - MARGIN.left) / frame.plotW) * n))), box.width, quietly);
   };
   const kept = document.activeElement === root ? data.times.indexOf(shownPoints.get(root) ?? Number.NaN) : -1;
   const pointer = pointerAt.get(root);
-  if (kept >= 0) show(kept);
-  // A pointer resting on the chart reads the point under it, with the new values, as it did before the redraw.
-  else if (pointer !== undefined && n > 0 && root.matches(':hover')) showAt(pointer);
+  if (kept >= 0) show(kept, undefined, true);
+  // A pointer resting on the chart shows the point under it, with the new values, as it did before the redraw.
+  else if (pointer !== undefined && n > 0 && root.matches(':hover')) showAt(pointer, true);
   else hide();
   area.addEventListener('pointermove', (event) => {
     pointerAt.set(root, event.clientX);

@@ -84,6 +84,13 @@ describe('the demo page', () => {
     expect(await tryRow('13900139000')).toContain('cv-not-found');
     expect(await tryRow('13800000500')).toContain('UPSTREAM_ERROR');
     expect(await tryRow('12345678901')).toContain('"reason": "not-mobile"');
+    // Each detail wraps within the log: one that scrolled sideways would be a tab stop of its own, with no name.
+    for (const width of [1200, 320]) {
+      await page.setViewportSize({ width, height: 900 });
+      const sideways = await page.$$eval('#log pre', (pres) => pres.filter((pre) => pre.scrollWidth > pre.clientWidth).map((pre) => pre.textContent));
+      expect(sideways, `${width} px`).toEqual([]);
+    }
+    await page.setViewportSize({ width: 1200, height: 900 });
     // The log scrolls once it is long: it is named, and reached by keyboard in any browser, to be scrolled.
     const log = page.getByRole('list', { name: '事件' });
     await log.focus();
@@ -99,6 +106,8 @@ describe('the demo page', () => {
       /^表单会把 carrier-verify-token（\d+ 个字符）、real_name 李四 和 mobile 18612345678 发送到你的后端，后端用 siteverify 核对：$/,
     );
     await expect.poll(() => answer.innerText()).toMatch(/^POST \/api\/siteverify → 200\n/);
+    // What siteverify answered is said when it comes, after what the form would post.
+    expect(await page.getByRole('status').filter({ hasText: 'POST /api/siteverify → 200' }).count()).toBe(1);
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
       success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
     });
