@@ -84,6 +84,8 @@ export class MemoryStore implements ImmediateStore {
       return { count: 1, resetMs: windowMs };
     }
     entry.value = String(Number(entry.value) + 1);
+    // A window counted when it was longer (its limit shortened since) ends within the new one.
+    entry.expiresAt = Math.min(entry.expiresAt, this.now() + windowMs);
     return { count: Number(entry.value), resetMs: entry.expiresAt - this.now() };
   }
 

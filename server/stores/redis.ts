@@ -25,12 +25,14 @@ export interface RedisStoreOptions {
 
 /**
  * Counts a hit in a fixed window atomically: INCR, the time left (PTTL), and PEXPIRE when the key has no expiry
- * yet (first hit, or a key left without one). One round trip, and no window can be left without an end.
+ * yet (first hit, or a key left without one), or one that ends past the window (counted when the window was longer:
+ * a limit shortened since, which would otherwise hold its old window, a day say, after the restart that shortened
+ * it). One round trip, and no window can be left without an end.
  */
 const HIT_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
+if ttl < 0 or ttl > tonumber(ARGV[1]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end

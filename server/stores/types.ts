@@ -8,7 +8,11 @@ export interface WindowCount {
 }
 
 export interface Store {
-  /** Counts one hit against `key` in a fixed window of `windowMs`; `get(key)` reads the count, as decimal text. */
+  /**
+   * Counts one hit against `key` in a fixed window of `windowMs`; `get(key)` reads the count, as decimal text. A
+   * window under way that would end more than `windowMs` from now (counted when the window was longer: its limit
+   * shortened since) ends `windowMs` from now, so that a window shortened by configuration applies at once.
+   */
   hit(key: string, windowMs: number): Promise<WindowCount>;
   /**
    * Sets `key` for `ttlMs` only if it is absent; true when this call set it. `value` is what the key holds while

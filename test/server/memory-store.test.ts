@@ -45,3 +45,16 @@ describe('MemoryStore when full (evict-oldest)', () => {
     expect(await held(store, ['long', 'new', 'x', 'y', 'z'])).toEqual(['y', 'z']);
   });
 });
+
+describe('MemoryStore windows', () => {
+  it('ends a window counted when it was longer within the window it is asked for now', async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now });
+    await store.hit('k', 86_400_000);
+    now = 1000;
+    const shortened = await store.hit('k', 60_000);
+    expect(shortened).toEqual({ count: 2, resetMs: 60_000 });
+    now = 61_001;
+    expect((await store.hit('k', 60_000)).count).toBe(1);
+  });
+});

@@ -159,6 +159,31 @@ async function startInstance(env: Record<string, string>): Promise<Instance> {
   };
 }
 
+describe('a limit shortened between restarts', () => {
+  it('applies at once: a count kept from the longer window ends within the new one, and the wait said is the new one', async () => {
+    const verify = (instance: Instance, phoneNumber: string) => instance.post('/api/verify', { name: '张三', phoneNumber }, '198.51.100.77');
+    const daily = await startInstance(await instanceEnv('site=2/1d', 'w'));
+    try {
+      expect([(await verify(daily, '13800138000')).status, (await verify(daily, '18612345678')).status]).toEqual([200, 200]);
+      const spent = await verify(daily, '13312345678');
+      expect(spent.status).toBe(429);
+      expect(Number(spent.headers.get('retry-after'))).toBeGreaterThan(86_000);
+    } finally {
+      await daily.server.close();
+    }
+    // Restarted with the site's budget by the minute: it is still spent, for a minute at most, not the rest of the day.
+    const minutely = await startInstance(await instanceEnv('site=2/1m', 'w'));
+    try {
+      const refused = await verify(minutely, '19212345678');
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 'site' });
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    } finally {
+      await minutely.server.close();
+    }
+  });
+});
+
 describe('two instances on one Redis', () => {
   let a: Instance;
   let b: Instance;
