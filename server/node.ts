@@ -356,7 +356,8 @@ function isLoopback(address: string): boolean {
 /**
  * What the program says on stderr once it listens: where to open it, whether it runs on the sandbox, where its
  * state lives (and, in memory with fixed token keys, that a restart forgets the tokens redeemed), and, when the public test site stands in front of billed providers, who can reach it: this machine
- * only (the default HOST, or a loopback one), else a warning, since anyone who reaches it can spend them.
+ * only (the default HOST, or a loopback one), else a warning, since anyone who reaches it can spend them; and a
+ * warning when billed providers run outside production, naming what production would have refused.
  */
 export function startNotes(env: Record<string, string | undefined>, running: Pick<RunningServer, 'host' | 'port' | 'storeKind' | 'publicSiteBilled' | 'loopbackOnly'>): string {
   const where = listeningUrl(running.host, running.port);
@@ -379,6 +380,16 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
           ? `carrier-verify: ${site}; HOST keeps it to this machine (${where}): set CARRIER_VERIFY_SITES for your sites`
           : `carrier-verify: warning: ${site}: anyone who reaches ${where} can spend them and redeem its tokens; set CARRIER_VERIFY_SITES`,
     );
+  }
+  // Billed providers outside production: the checks production makes at start are not made, and nothing else says
+  // so (a deployment that forgot NODE_ENV runs, with what it lets through).
+  if (env.CARRIER_VERIFY_PROVIDERS && env.NODE_ENV !== 'production') {
+    const loose = [
+      env.CARRIER_VERIFY_TOKEN_KEYS ? '' : 'tokens are signed by a key made at start (a restart or another instance refuses them)',
+      env.CARRIER_VERIFY_HASH_SECRET ? '' : 'the hash secret is made at start',
+      env.CARRIER_VERIFY_OPERATOR_TOKEN ? '' : "/metrics, /api/stats and /healthz's details are open to anyone who reaches it",
+    ].filter(Boolean);
+    lines.push(`carrier-verify: warning: billed providers are set and NODE_ENV is not "production"${loose.map((what, i) => `${i ? ';' : ':'} ${what}`).join('')}; set NODE_ENV=production for its checks`);
   }
   return lines.map((line) => `${line}\n`).join('');
 }

@@ -175,6 +175,32 @@ describe('start-up', () => {
     expect(await notes('')).toMatch(/so it listens on 127\.0\.0\.1 only: set CARRIER_VERIFY_SITES for your sites \(or HOST to listen elsewhere\)$/);
   });
 
+  it('warns at start of billed providers outside production, naming what production would have refused', async () => {
+    const providers = JSON.stringify([{ id: 'vendor', url: 'http://127.0.0.1:9/verify', key: 'vendor-key' }]);
+    const sites = JSON.stringify([{ siteKey: 'shop', secret: 'shop-secret-'.padEnd(40, 'x'), origins: ['https://shop.example'] }]);
+    const warning = async (env: Record<string, string>) => {
+      const full = { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS: providers, CARRIER_VERIFY_SITES: sites, ...env };
+      const running = await startServer(full, { log: () => undefined });
+      await running.close();
+      return startNotes(full, running).split('\n').filter((line) => line.includes('NODE_ENV'));
+    };
+    expect(await warning({})).toEqual([
+      'carrier-verify: warning: billed providers are set and NODE_ENV is not "production": tokens are signed by a key made at start (a restart or another instance refuses them); the hash secret is made at start; /metrics, /api/stats and /healthz\'s details are open to anyone who reaches it; set NODE_ENV=production for its checks',
+    ]);
+    const keys = JSON.stringify([await generateTokenKey('fixed')]);
+    const hashSecret = 'h'.repeat(48);
+    const operator = 'o'.repeat(40);
+    expect(await warning({ CARRIER_VERIFY_TOKEN_KEYS: keys, CARRIER_VERIFY_HASH_SECRET: hashSecret, CARRIER_VERIFY_OPERATOR_TOKEN: operator })).toEqual([
+      'carrier-verify: warning: billed providers are set and NODE_ENV is not "production"; set NODE_ENV=production for its checks',
+    ]);
+    expect(await warning({ NODE_ENV: 'production', CARRIER_VERIFY_TOKEN_KEYS: keys, CARRIER_VERIFY_HASH_SECRET: hashSecret })).toEqual([]);
+    // On the sandbox nothing is billed: nothing to warn of.
+    const sandbox = { PORT: '0', HOST: '127.0.0.1' };
+    const running = await startServer(sandbox, { log: () => undefined });
+    await running.close();
+    expect(startNotes(sandbox, running)).not.toContain('NODE_ENV');
+  });
+
   it('says at start that a restart forgets the redeemed tokens when their keys outlive the process and the record is in memory', async () => {
     const keys = JSON.stringify([await generateTokenKey('fixed')]);
     const notes = async (env: Record<string, string>) => {
