@@ -44,6 +44,8 @@ type Env = {
     masked?: { phone: string; name: string };
     /** The limit that refused the request. */
     limited?: LimitScope;
+    /** The HTTP status the upstream answered a failed call with, when it answered one outside 2xx. */
+    upstreamStatus?: number;
     /** Set when the shared store failed and limits fell back to this instance's memory. */
     degraded?: boolean;
     /** Whether the result came from the result cache (no upstream call). */
@@ -326,7 +328,7 @@ function keptOutForMs(router: ProviderRouter): number | undefined {
  */
 function loggedAttempts(attempts: readonly AttemptRecord[] | undefined): object[] | undefined {
   if (attempts === undefined || attempts.length < 2) return undefined;
-  return attempts.map(({ providerId, outcome, latencyMs, maybeBilled }) => ({ provider: providerId, outcome, latencyMs: Math.round(latencyMs * 10) / 10, maybeBilled }));
+  return attempts.map(({ providerId, outcome, latencyMs, maybeBilled, status }) => ({ provider: providerId, outcome, status, latencyMs: Math.round(latencyMs * 10) / 10, maybeBilled }));
 }
 
 /** Builds the proxy. Every part of the configuration has a default: `createApp()` runs on the sandbox. */
@@ -409,6 +411,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       outcome,
       limit: limited,
       provider: providerId,
+      upstreamStatus: c.get('upstreamStatus'),
       attempts: loggedAttempts(c.get('attempts')),
       phone: masked?.phone,
       name: masked?.name,
@@ -563,7 +566,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
         throw error;
       }
       c.set('outcome', error instanceof UpstreamError ? `upstream-${error.failure}` : 'upstream-error');
-      if (error instanceof UpstreamError) c.set('providerId', error.providerId);
+      if (error instanceof UpstreamError) {
+        c.set('providerId', error.providerId);
+        if (error.status !== undefined) c.set('upstreamStatus', error.status);
+      }
       throw upstreamFailure(error, keptOutForMs(router));
     }
     config.metrics.cacheLookup(answer.cached);

@@ -41,7 +41,8 @@ export interface ProviderHealth {
    */
   readonly retryInMs: number | null;
   /** The provider's latest failure; `retryAfterMs` when the vendor said how long to leave it alone. */
-  readonly lastFailure: { readonly failure: UpstreamFailure; readonly at: string; readonly retryAfterMs?: number } | null;
+  /** The last failure: what it was, when, the wait the vendor asked for, and its HTTP status when it answered one. */
+  readonly lastFailure: { readonly failure: UpstreamFailure; readonly at: string; readonly retryAfterMs?: number; readonly status?: number } | null;
 }
 
 /** Weight of the newest call in the moving averages: about the last ten calls count. */
@@ -197,8 +198,9 @@ export class ProviderHealthState {
    * A call `queued` out (given up in the proxy's own pool, never sent) is neither for the breaker, as a rejection:
    * a burst larger than the pool says nothing of the provider, which may be answering every call it gets. It counts
    * as a failure otherwise, in the provider's error rate, so that routing sends more of the burst elsewhere.
+   * `status` is the HTTP status of a failure the vendor answered, shown with the last failure.
    */
-  record(ticket: number, latencyMs: number, failure?: UpstreamFailure, retryAfterMs?: number, queued = false): void {
+  record(ticket: number, latencyMs: number, failure?: UpstreamFailure, retryAfterMs?: number, queued = false, status?: number): void {
     this.calls += 1;
     if (failure === 'rejected') {
       this.rejected += 1;
@@ -210,23 +212,23 @@ export class ProviderHealthState {
     }
     // A connection refused or broken took no time of the provider's: only answers and timeouts move its latency.
     if (failure === undefined || !UNTIMED_FAILURES.has(failure)) this.latency = this.latency === null ? latencyMs : this.latency + SMOOTHING * (latencyMs - this.latency);
-    if (failure !== undefined) return this.failed(ticket, failure, retryAfterMs);
+    if (failure !== undefined) return this.failed(ticket, failure, retryAfterMs, status);
     this.breaker.succeeded(ticket);
     this.errorRate -= SMOOTHING * this.errorRate;
   }
 
   /** A failure of the provider's: for its breaker, and counted (see `counted`). */
-  private failed(ticket: number, failure: UpstreamFailure, retryAfterMs?: number): void {
+  private failed(ticket: number, failure: UpstreamFailure, retryAfterMs?: number, status?: number): void {
     this.breaker.failed(ticket, this.provider.breaker === false ? 0 : (retryAfterMs ?? 0));
-    this.counted(failure, retryAfterMs);
+    this.counted(failure, retryAfterMs, status);
   }
 
   /** A failure in the provider's count, its share and the last one shown. */
-  private counted(failure: UpstreamFailure, retryAfterMs?: number): void {
+  private counted(failure: UpstreamFailure, retryAfterMs?: number, status?: number): void {
     this.failures += 1;
     this.errorRate += SMOOTHING * (1 - this.errorRate);
     const at = new Date().toISOString();
-    this.lastFailure = retryAfterMs === undefined ? { failure, at } : { failure, at, retryAfterMs };
+    this.lastFailure = { failure, at, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...(status === undefined ? {} : { status }) };
   }
 
   /**

@@ -11,6 +11,8 @@ export interface AttemptRecord {
   readonly latencyMs: number;
   /** Whether the vendor may have charged for this call (a definite FP00000/FP03333 answer always may). */
   readonly maybeBilled: boolean;
+  /** The upstream's HTTP status, for a call it answered outside 2xx: a 401 (a wrong key) is told from a 429 or 403. */
+  readonly status?: number;
   /**
    * Set on a second report of a call `rejected` for its input, made once another provider matched that input: the
    * rejection was the provider's failure after all (see `ProviderHealthState.overruled`). Not another call.
@@ -282,9 +284,10 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     } catch (error) {
       const failure = asUpstreamError(error, providerId);
       const latencyMs = now() - started;
-      state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs, failure.queued);
+      state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs, failure.queued, failure.status);
       if (failure.failure === 'rejected') rejections.push({ state, ticket });
-      report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled });
+      const record: AttemptRecord = { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled };
+      report(attempts, failure.status === undefined ? record : { ...record, status: failure.status });
       return failure;
     }
   }

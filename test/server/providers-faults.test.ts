@@ -310,6 +310,23 @@ describe('two providers', () => {
     expect(JSON.stringify(again.logs.find((entry) => entry.route === '/api/verify'))).not.toContain('attempts');
   });
 
+  it('says the status a provider refused a call with (a 401: a wrong key), on the log line, in a failover\'s attempts and in /healthz', async () => {
+    first.fail({ kind: 'status', status: 401 });
+    const alone = appOver(first.url);
+    expect((await postJson(alone, '/api/verify', pair)).status).toBe(502);
+    expect(alone.logs.find((entry) => entry.route === '/api/verify')).toMatchObject({ outcome: 'upstream-refused', provider: 'p1', upstreamStatus: 401 });
+    const { providers } = (await (await alone.request('/healthz')).json()) as { providers: { lastFailure: unknown }[] };
+    expect(providers[0]!.lastFailure).toMatchObject({ failure: 'refused', status: 401 });
+    const both = appOver(first.url, second.url);
+    expect(await (await postJson(both, '/api/verify', pair)).json()).toMatchObject({ code: 'FP00000' });
+    // As the line is written: JSON.
+    const line = JSON.parse(JSON.stringify(both.logs.find((entry) => entry.route === '/api/verify'))) as Record<string, unknown>;
+    expect(line).toMatchObject({ outcome: 'FP00000', attempts: [{ provider: 'p1', outcome: 'refused', status: 401 }, { provider: 'p2', outcome: 'FP00000' }] });
+    // An answered request has no upstream status of its own, nor has the call that answered it.
+    expect(line.upstreamStatus).toBeUndefined();
+    expect((line.attempts as object[])[1]).not.toHaveProperty('status');
+  });
+
   it('never asks another provider after a definite answer', async () => {
     const res = await postJson(appOver(first.url, second.url), '/api/verify', { name: '张三', phoneNumber: '13900139000' });
     expect(await res.json()).toMatchObject({ code: 'KYC1101' });
