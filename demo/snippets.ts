@@ -28,7 +28,7 @@ export function snippetsFor(proxy: string): Record<SnippetId, string> {
     console.log('verified', event.detail.phoneMasked);
   });
 </script>`,
-    react: `// React 19 (npm install carrier-verify): the /react entry defines the element and types it in JSX, events included.
+    react: `// React 19 (npm install carrier-verify-<version>.tgz, packed from the checkout: see the README): the /react entry defines the element and types it in JSX, events included.
 // The form posts carrier-verify-token, real_name and mobile: your backend checks them with siteverify (see the backend code).
 import 'carrier-verify/react';
 
@@ -50,7 +50,7 @@ export function Signup() {
 }`,
     vue: `<!-- vite.config.ts: vue({ template: { compilerOptions: { isCustomElement: (tag) => tag === 'carrier-verify' } } }) -->
 <script setup lang="ts">
-// Vue 3 (npm install carrier-verify): the /vue entry defines the element and types it in templates, events included.
+// Vue 3 (npm install carrier-verify-<version>.tgz, packed from the checkout: see the README): the /vue entry defines the element and types it in templates, events included.
 // The form posts carrier-verify-token, real_name and mobile: your backend checks them with siteverify (see the backend code).
 import 'carrier-verify/vue';
 import type { VerifiedEvent } from 'carrier-verify';

@@ -118,6 +118,26 @@ describe('POST /api/siteverify', () => {
     expect(await res.json()).toMatchObject({ success: true });
   });
 
+  it('reads JSON labelled otherwise, or not at all, as a backend\'s HTTP client may send it; refuses multipart', async () => {
+    const app = testApp();
+    const post = async (headers: Record<string, string>, body: BodyInit) => {
+      const res = await app.request('/api/siteverify', { method: 'POST', headers, body });
+      return [res.status, ((await res.json()) as { success: boolean; errors: string[] })] as const;
+    };
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', undefined]) {
+      const token = await verified(app);
+      const json = JSON.stringify({ secret: 'sandbox-secret', token });
+      // Bytes go without a Content-Type (a string would be labelled text/plain on its way).
+      const [status, answer] = await post(type ? { 'content-type': type } : {}, type ? json : new TextEncoder().encode(json).buffer);
+      expect([type, status, answer.success]).toEqual([type, 200, true]);
+    }
+    const form = new FormData();
+    form.set('secret', 'sandbox-secret');
+    form.set('token', await verified(app));
+    const [status, answer] = await post({}, form);
+    expect([status, answer.errors]).toEqual([400, ['bad-request']]);
+  });
+
   it('refuses an expired token (injected clock)', async () => {
     const time = clock();
     const app = testApp({ now: time.now });
