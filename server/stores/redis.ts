@@ -231,7 +231,9 @@ export class RedisStore implements Store {
     }
     // Without a listener ioredis prints every failed reconnection; the state change is reported once instead.
     this.client.on('error', (error: Error & { code?: string; command?: { name?: string } }) => {
-      if (error.command?.name === 'select') {
+      // A SELECT refused for want of authentication says nothing of the database: the password is wrong (AUTH's own
+      // WRONGPASS came first, and stays the reason) or missing (NOAUTH), as with a URL that names no database.
+      if (error.command?.name === 'select' && !/^NOAUTH\b/.test(error.message)) {
         this.wrongDatabase = /DB index is out of range/i.test(error.message)
           ? `database ${database} does not exist on this server`
           : `database ${database} could not be selected (${/^[A-Z]+/.exec(error.message)?.[0] ?? error.name})`;

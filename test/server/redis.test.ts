@@ -546,6 +546,33 @@ describe('a Redis that refuses the password', () => {
       admin.disconnect();
     }
   });
+
+  it('says the password, not the database, when a URL that names a database has a wrong password or none', async () => {
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'requirepass', 'right-password');
+    const withDatabase = `${redis.url.replace(/\/\d*$/, '')}/2`;
+    try {
+      for (const [url, reason] of [
+        [withDatabase.replace('redis://', 'redis://:wrong-password@'), 'WRONGPASS'],
+        [withDatabase, 'NOAUTH'],
+      ] as const) {
+        const { store, changes } = storeTellingChanges(url);
+        try {
+          // Started as with a wrong password and no database: down, not a bad setting of the database.
+          await store.ready(1000);
+          await expect.poll(() => changes[0]).toBe(`down: ${reason}`);
+          await new Promise((r) => setTimeout(r, 200));
+          expect(changes.every((change) => !change.includes('database')), changes.join(', ')).toBe(true);
+          expect(store.health()).toMatchObject({ state: 'down', reason });
+        } finally {
+          await store.close();
+        }
+      }
+    } finally {
+      await admin.config('SET', 'requirepass', '');
+      admin.disconnect();
+    }
+  });
 });
 
 describe('a Redis that hangs', () => {
