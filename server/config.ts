@@ -53,7 +53,10 @@ export interface AppConfig {
   readonly routing?: RouterOptions;
   /** Result cache: its TTL per result code, its size, and its store (`store` when shared, else its own memory). */
   readonly cache?: { readonly store?: Store; readonly ttlMs?: Partial<CacheTtls>; readonly maxEntries?: number };
-  /** Where log lines go: one JSON object for each request and each error, never a raw name, number, token or secret. */
+  /**
+   * Where log lines go: one JSON object for each request and each error, never a raw name, number, token or secret.
+   * Without one, the lines that call for action (warnings and errors) go to the console, the access lines nowhere.
+   */
   readonly log?: (line: LogLine) => void;
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
@@ -113,6 +116,15 @@ export function sandboxProvider(timeoutMs = SANDBOX_TIMEOUT_MS): Provider {
 const USED_TOKEN_SLOTS = 1_000_000;
 
 /**
+ * The log of an app given none: warnings and errors on the console, as the JSON lines a log would get (a server
+ * that gives no client address, token keys that cannot sign), so that what calls for action is never lost; the
+ * access lines, one a request, nowhere.
+ */
+function consoleWarnings(line: LogLine): void {
+  if (line.level === 'warn' || line.level === 'error') console.warn(JSON.stringify(line));
+}
+
+/**
  * A keyed hash under a random secret, made on the first hash, not when the app is built: an edge runtime (Cloudflare
  * Workers) refuses random values in the global scope, where a worker builds its app.
  */
@@ -160,7 +172,7 @@ export function resolveConfig(options: AppConfig): ResolvedConfig {
     hash: options.hashSecret === undefined ? hashUnderRandomSecret(hasher) : hasher(options.hashSecret),
     storeKind,
     storeHealth: () => sharedStore?.health?.(),
-    log: options.log ?? (() => undefined),
+    log: options.log ?? consoleWarnings,
     now,
     assets: options.assets ?? (async () => null),
     limits: options.limits ?? DEFAULT_LIMITS,

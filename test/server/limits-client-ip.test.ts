@@ -1,6 +1,6 @@
 // Whose address a limit counts: the socket's, forwarded ones only through trusted proxies; parsing and masking.
 import type { Context } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClientIp, limitSubject, maskIp, MAX_FORWARDED_ENTRIES, parseIp, parseTrustProxy, formatIp, UNKNOWN_IP } from '../../server/client-ip.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { parseLimits } from '../../server/limits.js';
@@ -61,6 +61,20 @@ describe('the client address', () => {
       const quiet: Record<string, unknown>[] = [];
       await postJson(createApp({ ...config, log: (line) => quiet.push(line) }), '/api/verify', { name: '张三', phoneNumber: '13800138000' });
       expect(quiet.filter((line) => line.level === 'warn')).toEqual([]);
+    }
+  });
+
+  it('unknown to an app given no log, is said on the console all the same (warnings and errors go there), once', async () => {
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const app = createApp(loadConfig({}).app);
+      for (let i = 0; i < 3; i++) expect((await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' })).status).toBe(200);
+      // The warning, as a log would have it; no access lines.
+      expect(warned.mock.calls.map(([text]) => JSON.parse(String(text)) as unknown)).toEqual([
+        { time: expect.any(String), level: 'warn', event: 'client-address-unknown', message: expect.stringContaining('give createApp a remoteAddress') },
+      ]);
+    } finally {
+      warned.mockRestore();
     }
   });
 

@@ -343,7 +343,7 @@ describe('the operator token', () => {
       CARRIER_VERIFY_HASH_SECRET: 'h'.repeat(40),
       ...env,
     });
-    return createApp({ ...settings.app, providers: [sandboxProvider(300)] });
+    return createApp({ ...settings.app, providers: [sandboxProvider(300)], log: () => undefined });
   }
 
   it('is demanded in production for /metrics and /api/stats, as a bearer or ?token=', async () => {

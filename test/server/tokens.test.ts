@@ -560,7 +560,7 @@ describe('verifyToken for backends that check offline', () => {
     const newKey = await generateTokenKey('2026-11');
     const before = testApp({ tokenKeys: [oldKey] });
     const token = await verified(before);
-    const after = createApp({ tokenKeys: [newKey, oldKey] });
+    const after = createApp({ tokenKeys: [newKey, oldKey], log: () => undefined });
     const res = await postJson(after, '/api/siteverify', { secret: 'sandbox-secret', token });
     expect(await res.json()).toMatchObject({ success: true });
     const fresh = await verified(Object.assign(after, { logs: [] }));
