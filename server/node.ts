@@ -122,7 +122,9 @@ export async function startServer(env: Record<string, string | undefined>, overr
     // The public test site in front of billed providers (development with CARRIER_VERIFY_PROVIDERS and no sites of
     // its own): anyone who reaches the port could spend them, so only this machine may, unless HOST says otherwise.
     const publicSiteBilled = !app.config.sandbox && app.config.sites.some((site) => secretsOf(site).includes(SANDBOX_SITE.secret));
-    const host = env.HOST || (publicSiteBilled ? '127.0.0.1' : '0.0.0.0');
+    // Unset, every address, IPv6 as well as IPv4 (Node's `::`, or `0.0.0.0` on a machine without IPv6): the test
+    // site's `http://[::1]` origin is reached too.
+    const host = env.HOST || (publicSiteBilled ? '127.0.0.1' : undefined);
     const log = setup.app.log;
     // What the program answers itself has its access-log line and is counted in /metrics, by its code; a fault of
     // the proxy's own (an error line) is not a request that could not be read.
@@ -135,7 +137,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
     let current: IncomingMessage | undefined;
     /** Each connection's latest answer, for closeStalled to tell the app's time from the client's. */
     const answers = new WeakMap<object, ServerResponse>();
-    const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (error) => unbuildable(error, current, report) });
+    const listener = getRequestListener(app.fetch, { hostname: host ?? '0.0.0.0', errorHandler: (error) => unbuildable(error, current, report) });
     const server = createServer(serverOptions, (request, response) => {
       // HTTP/1.1 requires a Host (RFC 9112, 3.2); an HTTP/1.0 request may lack one, and is served.
       if (request.headers.host === undefined && request.httpVersion !== '1.0') return answerWith(response, unbuildable(new RequestError('Missing host header'), request, report));
@@ -150,7 +152,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
         server,
         port: (server.address() as AddressInfo).port,
         storeKind: app.config.storeKind,
-        host,
+        host: host ?? (server.address() as AddressInfo).address,
         publicSiteBilled,
         loopbackOnly: isLoopback((server.address() as AddressInfo).address),
         close: () => (closing ??= stopServing(server, sockets, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),

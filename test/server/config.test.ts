@@ -27,6 +27,15 @@ function refusal(env: Record<string, string>): string {
   throw new Error('accepted');
 }
 
+/** Whether this machine can listen on IPv6's loopback (a container may have no IPv6 at all). */
+function ipv6Loopback(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+  });
+}
+
 describe('production', () => {
   it('refuses each missing setting on its own', async () => {
     const keys = JSON.stringify([await generateTokenKey('k1')]);
@@ -124,6 +133,23 @@ describe('start-up', () => {
     expect(listeningUrl('kyc.internal', 9000)).toBe('http://kyc.internal:9000');
   });
 
+  it('listens on IPv6 as well as IPv4 when HOST is unset, so that the test site\'s http://[::1] origin is reached', async () => {
+    if (!(await ipv6Loopback())) return;
+    const running = await startServer({ PORT: '0' }, { log: () => undefined });
+    try {
+      for (const address of ['127.0.0.1', '[::1]']) {
+        const res = await fetch(`http://${address}:${running.port}/api/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: `http://${address}:${running.port}` },
+          body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }),
+        });
+        expect([address, res.status]).toEqual([address, 200]);
+      }
+    } finally {
+      await running.close();
+    }
+  });
+
   it('keeps the public test site in front of billed providers to this machine, and says so, unless HOST says otherwise', async () => {
     const providers = JSON.stringify([{ id: 'vendor', url: 'http://127.0.0.1:9/verify', key: 'vendor-key' }]);
     const sites = JSON.stringify([{ siteKey: 'shop', secret: 's'.repeat(32), origins: ['https://shop.example'] }]);
@@ -135,8 +161,10 @@ describe('start-up', () => {
     };
     expect(await started({ CARRIER_VERIFY_PROVIDERS: providers })).toEqual({ host: '127.0.0.1', bound: '127.0.0.1', publicSiteBilled: true });
     expect(await started({ CARRIER_VERIFY_PROVIDERS: providers, HOST: '0.0.0.0' })).toMatchObject({ bound: '0.0.0.0', publicSiteBilled: true });
-    expect(await started({ CARRIER_VERIFY_PROVIDERS: providers, CARRIER_VERIFY_SITES: sites })).toEqual({ host: '0.0.0.0', bound: '0.0.0.0', publicSiteBilled: false });
-    expect(await started({})).toEqual({ host: '0.0.0.0', bound: '0.0.0.0', publicSiteBilled: false });
+    // Every address, IPv6 as well (`::`) where the machine has it.
+    const everyAddress = (await ipv6Loopback()) ? '::' : '0.0.0.0';
+    expect(await started({ CARRIER_VERIFY_PROVIDERS: providers, CARRIER_VERIFY_SITES: sites })).toEqual({ host: everyAddress, bound: everyAddress, publicSiteBilled: false });
+    expect(await started({})).toEqual({ host: everyAddress, bound: everyAddress, publicSiteBilled: false });
     // What the program says, on stderr: where it listens, and why only there (the secret itself is never written).
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/node.ts'], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
