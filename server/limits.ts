@@ -277,6 +277,23 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { shared, local: await fallbackOf(scope).get(key), degraded };
   }
 
+  /**
+   * A mark that holds when its window ends (a number's or a name's spent mark, a secret's bar), read from both stores,
+   * each ending within `windowMs` from now: one written under a longer window (the limit shortened since, by a
+   * restart) is written again to end then, as hit() ends such a count, else it would hold its old window, a day say.
+   */
+  async function windowMark(scope: LimitScope, key: string, windowMs: number): Promise<{ shared: number; local: number; degraded: boolean }> {
+    const both = await readBoth(scope, key);
+    const latest = now() + windowMs;
+    const endWithin = (until: string | null, s: Store): number => {
+      const at = Number(until) || 0;
+      if (at <= latest) return at;
+      void s.set(key, String(latest), windowMs).catch(() => undefined);
+      return latest;
+    };
+    return { shared: endWithin(both.shared, storeOf(scope)), local: endWithin(both.local, fallbackOf(scope)), degraded: both.degraded };
+  }
+
   /** A secret-limit key's number in both stores, `combine`d: a right secret must hear what a wrong one hears. */
   async function secretNumber(key: string, combine: (shared: number, local: number) => number): Promise<{ value: number; degraded: boolean }> {
     const { shared, local, degraded } = await readBoth('secret', key);
@@ -485,8 +502,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
     // The mark first, then the client's admission: a count writes them the other way round (see countPair). The
     // mark lives as long as the window (its key's own expiry, in the store's time); the time it holds is only for
     // Retry-After, so that a clock ahead of the writer's does not end the window early here.
-    const until = await read(fullKey);
-    if (until.shared === null && until.local === null) return pass();
+    const until = await windowMark(scope, fullKey, limits[scope]!.windowMs);
+    degraded ||= until.degraded;
+    if (until.shared === 0 && until.local === 0) return pass();
     // Let through with this pair in the window: this client, not another (else the mark would tell a client
     // guessing names which ones others had tried).
     const own = await passNoted(scope, clientKey);
@@ -496,9 +514,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
     // its verdict is this one's, which countPair waits for. A pair the cache answers is counted only for the name, and only a match.
     const claimed = await read(claimKey);
     if (claimed.shared === clientKey || claimed.local === clientKey) return pass();
-    const left = Math.max(1000, Math.max(Number(until.shared) || 0, Number(until.local) || 0) - now());
+    const left = Math.max(1000, Math.max(until.shared, until.local) - now());
     // A mark only this instance holds was written while the shared store took no writes.
-    return refused(scope, left, degraded || until.shared === null);
+    return refused(scope, left, degraded || until.shared === 0);
   }
 
   return {
@@ -523,7 +541,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
     async secretBarred(ip, holder) {
       if (!limits.secret) return PASS;
-      const { value: until, degraded } = await secretNumber(`limit:secret-bar:${await secretSubject(ip, holder)}`, Math.max);
+      const bar = await windowMark('secret', `limit:secret-bar:${await secretSubject(ip, holder)}`, limits.secret.windowMs);
+      const until = Math.max(bar.shared, bar.local);
+      const { degraded } = bar;
       if (!(until > now())) return { ok: true, degraded };
       return refused('secret', until - now(), degraded);
     },

@@ -182,6 +182,33 @@ describe('a limit shortened between restarts', () => {
       await minutely.server.close();
     }
   });
+
+  it('applies at once to the marks a spent limit leaves: a number\'s names spent, wrong secrets that bar an address', async () => {
+    const name = (instance: Instance, who: string) => instance.post('/api/verify', { name: who, phoneNumber: '17012345678' }, '198.51.100.78');
+    const secret = (instance: Instance, value: string) => instance.post('/api/siteverify', { secret: value, token: 'not-a-token' }, '198.51.100.79');
+    const wait = (res: Response) => [res.status, Number(res.headers.get('retry-after'))] as const;
+    const daily = await startInstance(await instanceEnv('number=2/1d, secret=2/1d', 'v'));
+    try {
+      expect([(await name(daily, '张三')).status, (await name(daily, '李四')).status]).toEqual([200, 200]);
+      expect(wait(await name(daily, '王五'))).toEqual([429, expect.toSatisfy((s: number) => s > 86_000)]);
+      await secret(daily, 'wrong-secret');
+      await secret(daily, 'wrong-secret');
+      expect(wait(await secret(daily, 'sandbox-secret'))).toEqual([429, expect.toSatisfy((s: number) => s > 86_000)]);
+    } finally {
+      await daily.server.close();
+    }
+    const minutely = await startInstance(await instanceEnv('number=2/1m, secret=2/1m', 'v'));
+    try {
+      const refused = await name(minutely, '赵六');
+      expect(await refused.clone().json()).toMatchObject({ code: 'RATE_LIMITED', limit: 'number' });
+      expect(wait(refused)).toEqual([429, expect.toSatisfy((s: number) => s <= 60)]);
+      const barred = await secret(minutely, 'sandbox-secret');
+      expect(await barred.clone().json()).toMatchObject({ errors: ['rate-limited'] });
+      expect(wait(barred)).toEqual([429, expect.toSatisfy((s: number) => s <= 60)]);
+    } finally {
+      await minutely.server.close();
+    }
+  });
 });
 
 describe('two instances on one Redis', () => {
