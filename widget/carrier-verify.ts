@@ -1066,7 +1066,7 @@ export class CarrierVerify extends LitElement {
             id="name"
             part="input name-input"
             type="text"
-            lang=${this.#shownLang == 'en' ? 'zh' : nothing}
+            lang=${this.#shownLang === 'en' ? 'zh' : nothing}
             autocomplete="name"
             enterkeyhint=${this._phoneValue ? 'go' : 'next'}
             autocapitalize="off"

@@ -208,9 +208,8 @@ export const styles = css`
     border-radius: 4px;
     background: color-mix(in srgb, currentColor 8%, transparent);
   }
-  .message:empty,
-  .message[data-tone='busy'] {
-    /* Still read out by screen readers, never seen: the button already shows that a check is under way. */
+  .message:empty {
+    /* Present for screen readers while empty, so that its first outcome is read; taking no room. */
     position: absolute;
     width: 1px;
     height: 1px;

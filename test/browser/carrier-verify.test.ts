@@ -226,6 +226,8 @@ describe('<carrier-verify>', () => {
     expect(inputs(el).button.getAttribute('aria-busy')).to.equal('true');
     expect(inputs(el).button.textContent!.trim(), 'its name holds still while busy').to.equal('验证');
     expect(inputs(el).message.textContent).to.equal('验证中…');
+    // Shown, not only announced: a spinner that reduced motion stills says nothing on its own.
+    expect(inputs(el).message.getBoundingClientRect().height, 'the message is seen').to.be.greaterThan(20);
     const event = await oneEvent(el, 'cv-error');
     expect(event.detail).to.include({ code: 'UPSTREAM_TIMEOUT', retryable: true });
   });
