@@ -359,7 +359,8 @@ function isLoopback(address: string): boolean {
  * What the program says on stderr once it listens: where to open it, whether it runs on the sandbox, where its
  * state lives (and, in memory with fixed token keys, that a restart forgets the tokens redeemed), and, when the public test site stands in front of billed providers, who can reach it: this machine
  * only (the default HOST, or a loopback one), else a warning, since anyone who reaches it can spend them; and a
- * warning when billed providers run outside production, naming what production would have refused.
+ * warning when billed providers run outside production, naming what production would not run with (a key or secret
+ * made at start) or would close (monitoring without an operator token).
  */
 export function startNotes(env: Record<string, string | undefined>, running: Pick<RunningServer, 'host' | 'port' | 'storeKind' | 'publicSiteBilled' | 'loopbackOnly'>): string {
   const where = listeningUrl(running.host, running.port);

@@ -238,8 +238,8 @@ export class ProviderHealthState {
    * it. Only a match proves the input good: a mismatch or no record is what a lenient vendor answers to anything,
    * and a match cannot be asked for again and again (the cache answers it).
    */
-  overruled(ticket: number): void {
-    this.failed(ticket, 'rejected');
+  overruled(ticket: number, status?: number): void {
+    this.failed(ticket, 'rejected', undefined, status);
   }
 
   /**

@@ -231,6 +231,8 @@ function asUpstreamError(error: unknown, providerId: string): UpstreamError {
 interface Rejection {
   readonly state: ProviderHealthState;
   readonly ticket: number;
+  /** The HTTP status it was refused with, for the provider's last failure once overruled. */
+  readonly status: number | undefined;
 }
 
 export function createRouter(providers: readonly Provider[], options: RouterOptions = {}): ProviderRouter {
@@ -285,7 +287,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       const failure = asUpstreamError(error, providerId);
       const latencyMs = now() - started;
       state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs, failure.queued, failure.status);
-      if (failure.failure === 'rejected') rejections.push({ state, ticket });
+      if (failure.failure === 'rejected') rejections.push({ state, ticket, status: failure.status });
       const record: AttemptRecord = { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled };
       report(attempts, failure.status === undefined ? record : { ...record, status: failure.status });
       return failure;
@@ -307,8 +309,8 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       if (!(outcome instanceof UpstreamError)) {
         // Another provider matched the input they rejected: their rejection was their own failure.
         if (outcome.code === ResultCode.match) {
-          for (const { state: rejecting, ticket } of rejections) {
-            rejecting.overruled(ticket);
+          for (const { state: rejecting, ticket, status } of rejections) {
+            rejecting.overruled(ticket, status);
             notify({ providerId: rejecting.provider.id, outcome: 'rejected', latencyMs: 0, maybeBilled: false, overruled: true });
           }
         }

@@ -133,8 +133,8 @@ describe('start-up', () => {
     expect(listeningUrl('kyc.internal', 9000)).toBe('http://kyc.internal:9000');
   });
 
-  it('listens on IPv6 as well as IPv4 when HOST is unset, so that the test site\'s http://[::1] origin is reached', async () => {
-    if (!(await ipv6Loopback())) return;
+  it('listens on IPv6 as well as IPv4 when HOST is unset, so that the test site\'s http://[::1] origin is reached', async (context) => {
+    if (!(await ipv6Loopback())) return context.skip();
     const running = await startServer({ PORT: '0' }, { log: () => undefined });
     try {
       for (const address of ['127.0.0.1', '[::1]']) {

@@ -129,7 +129,7 @@ describe('circuit breaker per provider', () => {
     a.fail({ kind: 'status', status: 400 });
     const router = routerWithClock([1, 1]);
     for (let i = 0; i < 3; i++) expect((await router.verify(match)).providerId).toBe('b');
-    expect(router.health().find((p) => p.id === 'a')).toMatchObject({ breaker: 'open', failures: 3, rejected: 3, lastFailure: { failure: 'rejected' } });
+    expect(router.health().find((p) => p.id === 'a')).toMatchObject({ breaker: 'open', failures: 3, rejected: 3, lastFailure: { failure: 'rejected', status: 400 } });
     expect([a.calls, b.calls]).toEqual([3, 3]);
   });
 
