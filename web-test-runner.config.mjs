@@ -10,7 +10,7 @@ import { apiError } from './server/errors.ts';
 
 const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 // Every browser suite posts from the one test page, so the per-IP limit is off here; the Node suites test it.
-const app = createApp({ providers: [sandboxProvider(400)], limits: parseLimits('ip=off') });
+const app = createApp({ providers: [sandboxProvider(400)], limits: parseLimits('ip=off'), log: () => undefined });
 
 async function readBody(req) {
   const chunks = [];

@@ -68,7 +68,11 @@ describe('remember, for an answer that came after its timeout', () => {
 
     const other = { name: '李四', phoneNumber: '18612345678' };
     let answer!: (value: Answer) => void;
-    const retry = through(cache, other, () => new Promise<Answer>((resolve) => (answer = resolve)));
+    let calling!: () => void;
+    const called = new Promise<void>((resolve) => (calling = resolve));
+    const retry = through(cache, other, () => new Promise<Answer>((resolve) => ((answer = resolve), calling())));
+    // The late answer comes while the retry's call is under way (its look-up and claim take turns of their own).
+    await called;
     await cache.remember(other, late);
     answer({ code: 'FP00000', providerId: 'retry' });
     await retry;
