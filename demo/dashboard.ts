@@ -429,7 +429,7 @@ function present(result: Load, again = false): void {
     form.hidden = true;
     tokenOpened = Boolean(sessionStorage.getItem(TOKEN_KEY));
     showDataArea(true);
-    delete $<HTMLElement>('main').dataset.stale;
+    delete $<HTMLElement>('#data').dataset.stale;
     try {
       render(result.stats);
       // The figures drawn: what the status dates when the next loads fail, and what a resize draws again.
@@ -460,14 +460,14 @@ function present(result: Load, again = false): void {
   // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
   const message = result.closed ? t().closed : asking ? fillIn(t().tokenNeeded, { since }) : fillIn(t().notUpdated, { since, message: why });
   showStatus(message, result.closed ? 'closed' : asking ? 'token-needed' : 'not-updated');
-  if (last) $<HTMLElement>('main').dataset.stale = '';
+  if (last) $<HTMLElement>('#data').dataset.stale = '';
   // Closed, or waiting for its token, before any figures: no empty frames to look at or tab through.
   else showDataArea(!(asking || result.closed));
 }
 
 /** Shows the figures' area and the switches that act on it, or hides them while there is nothing to show. */
 function showDataArea(shown: boolean): void {
-  $<HTMLElement>('main').hidden = !shown;
+  $<HTMLElement>('#data').hidden = !shown;
   $<HTMLSelectElement>('#window').disabled = !shown;
   $<HTMLButtonElement>('#pause').disabled = !shown;
 }
@@ -515,7 +515,7 @@ function wire(): void {
     const now = Math.round(entry?.contentRect.width ?? 0);
     if (last && now !== width) renderCharts(last);
     width = now;
-  }).observe($('main'));
+  }).observe($('#data'));
   // A `#token=` pasted into the address bar of the open page comes without a reload.
   addEventListener('hashchange', () => {
     if (takeTokenFromUrl()) void refresh();

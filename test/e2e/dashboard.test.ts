@@ -666,13 +666,13 @@ describe('GET /dashboard in Chromium', () => {
     const status = page.locator('#status');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Not updated since (\d\d:\d\d:\d\d): no answer in 2 s$/);
     const shownAt = /since (\S+):/.exec((await status.textContent())!)![1];
-    expect(await page.locator('main').getAttribute('data-stale')).toBe('');
-    expect(await page.locator('main').evaluate((main) => getComputedStyle(main).filter)).toBe('grayscale(1)');
+    expect(await page.locator('#data').getAttribute('data-stale')).toBe('');
+    expect(await page.locator('#data').evaluate((data) => getComputedStyle(data).filter)).toBe('grayscale(1)');
     // The figures shown are the second answer's, the last drawn.
     expect(answered).toBe(2);
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance/);
     expect((await status.textContent())!).not.toContain(shownAt);
-    expect(await page.locator('main').getAttribute('data-stale')).toBeNull();
+    expect(await page.locator('#data').getAttribute('data-stale')).toBeNull();
     await closeRefreshing(page);
   });
 
@@ -689,7 +689,7 @@ describe('GET /dashboard in Chromium', () => {
     // The token is rotated where the proxy runs.
     refuse = true;
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Operator token needed since \d\d:\d\d:\d\d$/);
-    expect(await page.locator('main').getAttribute('data-stale')).toBe('');
+    expect(await page.locator('#data').getAttribute('data-stale')).toBe('');
     const muted = await page.locator('[data-tile="requests"] .label').evaluate((node) => getComputedStyle(node).color);
     expect(await value.evaluate((node) => getComputedStyle(node).color)).toBe(muted);
     expect(muted).not.toBe(fresh);
@@ -817,7 +817,10 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Operator token needed');
     expect(await page.locator('#token-form').isVisible()).toBe(true);
     // No empty frames below the form to look at or tab through, and no switches that would act on nothing.
-    expect(await page.locator('main').isVisible()).toBe(false);
+    expect(await page.locator('#data').isVisible()).toBe(false);
+    // The form is the page's main content then, in its main landmark.
+    expect(await contrastFailures(page, 'landmark-one-main')).toEqual([]);
+    expect(await page.getByRole('main').getByRole('form', { name: 'Open the monitoring data' }).isVisible()).toBe(true);
     expect([await page.locator('#window').isDisabled(), await page.locator('#pause').isDisabled()]).toEqual([true, true]);
     // A password manager can file the token: the form names whose it is, out of sight, and Chromium has nothing to say.
     const username = page.locator('#token-form input[autocomplete="username"]');
@@ -859,7 +862,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#token-form').isVisible()).toBe(false);
-    expect(await page.locator('main').isVisible()).toBe(true);
+    expect(await page.locator('#data').isVisible()).toBe(true);
     expect(page.url()).toBe(`${base}/dashboard`);
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
     await page.close();
@@ -991,7 +994,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('No errors or refusals in this window');
     expect(await page.locator('#providers tbody td').first().textContent()).toBe('closed');
     expect(await page.locator('#store-note').textContent()).toMatch(/^The shared store \(Redis\) has been down since \d\d:\d\d:\d\d \(OOM\): each instance/);
-    expect(await page.locator('main').getAttribute('data-stale')).toBe('');
+    expect(await page.locator('#data').getAttribute('data-stale')).toBe('');
     await closeRefreshing(page);
   });
 
@@ -1061,8 +1064,9 @@ describe('GET /dashboard in Chromium', () => {
     expect(await note.isVisible()).toBe(true);
     expect(await note.textContent()).toMatch(/Set CARRIER_VERIFY_OPERATOR_TOKEN where it runs .*restart it, and reload this page/s);
     expect(await page.getByRole('region', { name: 'Monitoring closed' }).isVisible()).toBe(true);
-    expect(await page.locator('main').isVisible()).toBe(false);
+    expect(await page.locator('#data').isVisible()).toBe(false);
     expect(await contrastFailures(page, 'region')).toEqual([]);
+    expect(await contrastFailures(page, 'landmark-one-main')).toEqual([]);
     expect(await page.locator('#chart-requests .grid text').count()).toBe(0);
     // Nor does it keep asking: only a restart opens the data.
     await page.waitForTimeout(1500);
@@ -1108,7 +1112,7 @@ describe('GET /dashboard in Chromium', () => {
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent(), { timeout: 5000 }).toBe('The operator token no longer opens the data: it was changed where the proxy runs. Enter the current one.');
     expect(await page.locator('#status').textContent()).toMatch(/^Operator token needed since \d\d:\d\d:\d\d$/);
-    expect(await page.locator('main').isVisible()).toBe(true);
+    expect(await page.locator('#data').isVisible()).toBe(true);
     // A token typed now that is refused is a wrong one.
     await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
     await page.getByRole('button', { name: 'Open' }).click();
