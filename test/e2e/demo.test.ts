@@ -111,6 +111,10 @@ describe('the demo page', () => {
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
       success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
     });
+    // The answer wraps within the form's column: on a phone it widens nothing.
+    await page.setViewportSize({ width: 320, height: 900 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.setViewportSize({ width: 1200, height: 900 });
     // Said again in the language chosen after it, as the rest of the page is.
     await page.selectOption('#lang', 'en');
     expect(await page.locator('#form-output').innerText()).toMatch(/^The form would post carrier-verify-token \(\d+ chars\), real_name 李四 and mobile 18612345678 to your backend/);
