@@ -288,8 +288,8 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
       const latencyMs = now() - started;
       state.record(ticket, latencyMs, failure.failure, failure.retryAfterMs, failure.queued, failure.status);
       if (failure.failure === 'rejected') rejections.push({ state, ticket, status: failure.status });
-      const record: AttemptRecord = { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled };
-      report(attempts, failure.status === undefined ? record : { ...record, status: failure.status });
+      const { status } = failure;
+      report(attempts, { providerId, outcome: failure.failure, latencyMs, maybeBilled: failure.maybeBilled, ...(status === undefined ? {} : { status }) });
       return failure;
     }
   }

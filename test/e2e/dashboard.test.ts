@@ -444,9 +444,9 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tip.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
     // Every write of the status, counted from here: a screen reader speaks each.
     await readout.evaluate((node) => {
-      const writes = ((window as unknown as { statusWrites: number }).statusWrites = 0);
-      new MutationObserver(() => void ((window as unknown as { statusWrites: number }).statusWrites += 1)).observe(node, { childList: true, characterData: true, subtree: true });
-      return writes;
+      const counted = window as unknown as { statusWrites: number };
+      counted.statusWrites = 0;
+      new MutationObserver(() => void (counted.statusWrites += 1)).observe(node, { childList: true, characterData: true, subtree: true });
     });
     expect((await verify(base, '李四', '18612345678')).status).toBe(200);
     await expect.poll(() => tip.textContent(), { timeout: 5000 }).toBe('12:00:00 – 12:00:30\nFP00000 match: 2');
