@@ -41,6 +41,8 @@ export interface ChartData {
   readonly empty: string;
   /** What comes between a series' label and its value in the read-out: `: `, or the full-width `：` in Chinese. */
   readonly colon?: string;
+  /** The heading of the time column in the chart's table of values (see drawTable). */
+  readonly timeHeading?: string;
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
@@ -317,6 +319,70 @@ function drawsSomething(data: ChartData): boolean {
   return data.series.some((s) => s.values.some((v) => v !== null && (data.kind === 'lines' || v > 0)));
 }
 
+/** A cell's text, written only when it changed: a screen reader reading the table is not moved by a refresh. */
+function setText(cell: HTMLElement, text: string): void {
+  if (cell.textContent !== text) cell.textContent = text;
+}
+
+/** The time span of point `i`, as a row of the table names it: with seconds where the points are shorter than a minute. */
+function spanOf(data: ChartData, i: number): string {
+  const start = data.times[i]!;
+  const seconds = data.stepMs % 60_000 !== 0;
+  return `${clock(start, seconds)} – ${clock(start + data.stepMs, seconds)}`;
+}
+
+/**
+ * Writes the values into the figure's `table.values` (in a `<details>` under the chart): a row a point, newest first,
+ * a column a series. It is the chart for whoever does not read the drawing, a screen reader in browse mode among them,
+ * which keeps the arrow keys for itself. A refresh changes the cells whose values changed and adds and removes rows
+ * as the window moves; the rows that stay are the same elements, so that a reader's place in the table holds.
+ */
+function drawTable(figure: HTMLElement, data: ChartData): void {
+  const table = figure.querySelector<HTMLTableElement>('table.values');
+  if (!table) return;
+  const head = table.tHead ?? table.createTHead();
+  const headRow = head.rows[0] ?? head.insertRow();
+  const headings = [data.timeHeading ?? 'Time', ...data.series.map((s) => s.label)];
+  while (headRow.cells.length > headings.length) headRow.lastElementChild!.remove();
+  headings.forEach((text, column) => {
+    let cell = headRow.cells[column];
+    if (!cell) {
+      cell = document.createElement('th');
+      cell.scope = 'col';
+      headRow.append(cell);
+    }
+    setText(cell, text);
+  });
+  const body = table.tBodies[0] ?? table.createTBody();
+  const kept = new Map<string, HTMLTableRowElement>();
+  for (const row of Array.from(body.rows)) {
+    const time = row.dataset.time ?? '';
+    if (data.times.includes(Number(time)) && !kept.has(time)) kept.set(time, row);
+    else row.remove();
+  }
+  let next: Element | null = body.firstElementChild;
+  for (let i = data.times.length - 1; i >= 0; i--) {
+    const time = String(data.times[i]);
+    let row = kept.get(time);
+    if (!row) {
+      row = document.createElement('tr');
+      row.dataset.time = time;
+      const header = document.createElement('th');
+      header.scope = 'row';
+      row.append(header);
+    }
+    if (row !== next) body.insertBefore(row, next);
+    else next = next.nextElementSibling;
+    setText(row.cells[0]!, spanOf(data, i));
+    while (row.cells.length > data.series.length + 1) row.lastElementChild!.remove();
+    data.series.forEach((series, column) => {
+      const cell = row.cells[column + 1] ?? row.insertCell();
+      const value = series.values[i];
+      setText(cell, value == null ? '–' : data.format(value));
+    });
+  }
+}
+
 /** Draws `data` into the figure's `svg`, its `.legend` list and its `.tip` read-out, replacing what was there. */
 export function drawChart(figure: HTMLElement, data: ChartData): void {
   const root = figure.querySelector('svg');
@@ -340,4 +406,5 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   root.setAttribute('aria-describedby', (empty ? [noteId, ...described] : described).join(' '));
   drawLegend(figure, data);
   attachReadout(figure, root, frame, data);
+  drawTable(figure, data);
 }

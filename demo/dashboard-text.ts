@@ -32,6 +32,10 @@ export interface DashboardText {
   readonly chartErrors: string;
   readonly chartCache: string;
   readonly chartCost: string;
+  /** What opens a chart's table of values. */
+  readonly chartTable: string;
+  /** The time column of a chart's table. */
+  readonly columnTime: string;
   readonly providers: string;
   readonly columnProvider: string;
   readonly columnCircuit: string;
@@ -117,6 +121,8 @@ const en: DashboardText = {
   chartErrors: 'Errors and rate-limit refusals',
   chartCache: 'Result cache hit rate',
   chartCost: 'Estimated cost, cumulative over the window',
+  chartTable: 'Values as a table',
+  columnTime: 'Time',
   providers: 'Providers',
   columnProvider: 'Provider',
   columnCircuit: 'Circuit',
@@ -195,6 +201,8 @@ const zhCN: DashboardText = {
   chartErrors: '错误与限流拒绝',
   chartCache: '结果缓存命中率',
   chartCost: '时间范围内的累计估算费用',
+  chartTable: '以表格查看数值',
+  columnTime: '时间',
   providers: '服务商',
   columnProvider: '服务商',
   columnCircuit: '熔断器',
@@ -273,6 +281,8 @@ const zhTW: DashboardText = {
   chartErrors: '錯誤與速率限制拒絕',
   chartCache: '結果快取命中率',
   chartCost: '時間範圍內的累計預估費用',
+  chartTable: '以表格檢視數值',
+  columnTime: '時間',
   providers: '供應商',
   columnProvider: '供應商',
   columnCircuit: '斷路器',

@@ -228,9 +228,9 @@ function renderProviders(stats: Stats): void {
   );
 }
 
-/** Draws a chart, its read-out punctuated as the page's language writes it. */
-function draw(figure: string, data: Omit<ChartData, 'colon'>): void {
-  drawChart($(figure), { ...data, colon: t().colon });
+/** Draws a chart, its read-out punctuated and its table headed as the page's language writes them. */
+function draw(figure: string, data: Omit<ChartData, 'colon' | 'timeHeading'>): void {
+  drawChart($(figure), { ...data, colon: t().colon, timeHeading: t().columnTime });
 }
 
 function renderCharts(stats: Stats): void {

@@ -354,6 +354,29 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('keeps a table of more series than a phone has room for within its card, scrolled sideways from the keyboard', { timeout: 30_000 }, async () => {
+    // The widest circuit state, half-open, in the providers' table too.
+    const page = await drawnWith((stats) => ({ ...everySeries(stats), circuits: { two: 'half-open' } }), 320);
+    for (const summary of await page.locator('details.values summary').all()) await summary.click();
+    expect(await page.locator('table.values').evaluateAll((tables) => tables.filter((table) => table.getBoundingClientRect().height > 0).length)).toBe(5);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    const requests = page.locator('#chart-requests details.values');
+    const [scrollWidth, clientWidth] = await requests.evaluate((details) => [details.scrollWidth, details.clientWidth]);
+    expect(scrollWidth).toBeGreaterThan(clientWidth);
+    // From its toggle, the arrow keys scroll it; the toggle and the times stay where they are.
+    const summary = requests.locator('summary');
+    const timeAt = () => requests.locator('tbody th').first().evaluate((cell) => cell.getBoundingClientRect().left);
+    const [summaryLeft, timeLeft] = [await summary.evaluate((node) => node.getBoundingClientRect().left), await timeAt()];
+    await summary.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await expect.poll(() => requests.evaluate((details) => details.scrollLeft)).toBeGreaterThan(0);
+    expect(await summary.evaluate((node) => node.getBoundingClientRect().left)).toBe(summaryLeft);
+    expect(await timeAt()).toBe(timeLeft);
+    expect(await contrastFailures(page, 'scrollable-region-focusable')).toEqual([]);
+    expect(await contrastFailures(page)).toEqual([]);
+    await closeRefreshing(page);
+  });
+
   it('draws every series at 3:1 or more against its chart in both colour schemes, each in a colour of its own', { timeout: 30_000 }, async () => {
     const page = await drawnWith(everySeries);
     for (const colorScheme of ['light', 'dark'] as const) {
@@ -488,6 +511,41 @@ describe('GET /dashboard in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Tab');
     expect(await readout.textContent()).toBe('');
+    await page.close();
+  });
+
+  it('gives each chart its values as a table, newest first, whose rows stay put as the refreshes change them', { timeout: 30_000 }, async () => {
+    const { base, page } = await readoutPage(1);
+    const table = page.locator('#chart-requests table.values');
+    expect(await table.isVisible()).toBe(false);
+    await page.locator('#chart-requests summary').click();
+    expect(await table.isVisible()).toBe(true);
+    // Named by its chart's title, so that a screen reader's list of tables tells them apart.
+    expect(await page.getByRole('table', { name: 'Requests by result code' }).count()).toBe(1);
+    expect(await table.locator('thead th').allTextContents()).toEqual(['Time', 'FP00000 match']);
+    const rows = table.locator('tbody tr');
+    const row = async (i: number) => rows.nth(i).locator('th, td').allTextContents();
+    expect(await row(0)).toEqual(['12:00:00 – 12:00:30', '1']);
+    expect(await row(1)).toEqual(['11:59:30 – 12:00:00', '0']);
+    expect((await row((await rows.count()) - 1))[0]).toMatch(/^11:3\d:\d\d – /);
+    // A row header a time, so that each value is read with its time.
+    expect(await rows.first().locator('th').getAttribute('scope')).toBe('row');
+
+    // The refreshes change the values in place: the row a reader is on is the same row, with the new value.
+    const newest = await rows.first().elementHandle();
+    expect((await verify(base, '李四', '18612345678')).status).toBe(200);
+    await expect.poll(() => row(0), { timeout: 5000 }).toEqual(['12:00:00 – 12:00:30', '2']);
+    expect(await newest!.evaluate((node) => node === document.querySelector('#chart-requests tbody tr'))).toBe(true);
+
+    // A point without a measure is a dash, as in the read-out.
+    await page.locator('#chart-latency summary').click();
+    const latency = page.locator('#chart-latency table.values');
+    expect(await latency.locator('thead th').allTextContents()).toEqual(['Time', 'sandbox p50', 'sandbox p95']);
+    expect(await latency.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['–', '–']);
+
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await page.locator('#chart-requests summary').textContent()).toBe('以表格查看数值');
+    expect(await table.locator('thead th').first().textContent()).toBe('时间');
     await page.close();
   });
 
