@@ -114,8 +114,12 @@ export function storeStateLog(log: (line: LogLine) => void, intervalMs = STORE_S
  * such database as REDIS_URL names is a bad setting (a ConfigError), never a reason to run on database 0.
  */
 async function connectRedis(url: string, log: (line: LogLine) => void): Promise<RedisStore> {
+  const tell = storeStateLog(log);
+  // Held until the start-up check is over: a database the server does not have stops the proxy with a ConfigError
+  // that says so, and a store-down line before it would tell the same thing twice.
+  let held: [state: 'up' | 'down', reason?: string][] | undefined = [];
   const store = new RedisStore(url, {
-    onStateChange: storeStateLog(log),
+    onStateChange: (state, reason) => (held ? held.push([state, reason]) : tell(state, reason)),
     // Up, and yet unfit: keys it may evict include the used-token marks. An error, since single use is at stake.
     onEviction: (state, warning) =>
       log({
@@ -126,12 +130,19 @@ async function connectRedis(url: string, log: (line: LogLine) => void): Promise<
         reason: state === 'unchecked' ? 'INFO refused: whether Redis may evict used-token marks is not known' : warning,
       }),
   });
+  const told = () => {
+    const due = held ?? [];
+    held = undefined;
+    for (const [state, reason] of due) tell(state, reason);
+  };
   try {
     await store.ready();
   } catch (error) {
     store.client.disconnect();
     if (error instanceof RedisDatabaseError) throw new ConfigError('REDIS_URL', error.message);
+    told();
     throw error;
   }
+  told();
   return store;
 }

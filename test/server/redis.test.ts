@@ -1118,9 +1118,12 @@ describe('REDIS_URL naming a database the server does not have', () => {
       CARRIER_VERIFY_HASH_SECRET: 'test-hash-secret-'.padEnd(48, 'x'),
       CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([await generateTokenKey('db')]),
     };
-    const started = nodeAppConfig(env, { log: () => {} });
+    const lines: LogLine[] = [];
+    const started = nodeAppConfig(env, { log: (line) => lines.push(line) });
     await expect(started).rejects.toBeInstanceOf(ConfigError);
     await expect(started).rejects.toThrow(/^REDIS_URL: database 99 does not exist on this server$/);
+    // Said once, by the error that stops the proxy: no store-down line before it telling the same.
+    expect(lines).toEqual([]);
   });
 
   it('keeps the store down, never on database 0, when Redis comes up after the proxy started', async () => {
