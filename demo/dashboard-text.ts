@@ -68,7 +68,7 @@ export interface DashboardText {
   readonly emptyCache: string;
   readonly emptyCost: string;
   /** Each state of a provider's circuit breaker. */
-  readonly circuit: Readonly<Record<'closed' | 'open' | 'half-open' | 'unknown', string>>;
+  readonly circuit: Readonly<Record<'closed' | 'open' | 'half-open' | 'off' | 'unknown', string>>;
   readonly updated: string;
   readonly instance: string;
   readonly instanceWas: string;
@@ -151,7 +151,7 @@ const en: DashboardText = {
   emptyErrors: 'No errors or refusals in this window',
   emptyCache: 'No cache look-ups in this window',
   emptyCost: 'No billed calls in this window',
-  circuit: { closed: 'closed', open: 'open', 'half-open': 'half-open', unknown: 'unknown' },
+  circuit: { closed: 'closed', open: 'open', 'half-open': 'half-open', off: 'off', unknown: 'unknown' },
   updated: 'Updated {time}',
   instance: ' · instance {id}{was}, counting for {duration}',
   instanceWas: ' (was {id}: a restart, or another behind a load balancer)',
@@ -231,7 +231,7 @@ const zhCN: DashboardText = {
   emptyErrors: '此时间范围内没有错误或拒绝',
   emptyCache: '此时间范围内没有缓存查找',
   emptyCost: '此时间范围内没有计费调用',
-  circuit: { closed: '正常', open: '熔断', 'half-open': '半开', unknown: '未知' },
+  circuit: { closed: '正常', open: '熔断', 'half-open': '半开', off: '未启用', unknown: '未知' },
   updated: '更新于 {time}',
   instance: ' · 实例 {id}{was}，已统计 {duration}',
   instanceWas: '（此前为 {id}：实例已重启，或负载均衡切换到了另一实例）',
@@ -311,7 +311,7 @@ const zhTW: DashboardText = {
   emptyErrors: '此時間範圍內沒有錯誤或拒絕',
   emptyCache: '此時間範圍內沒有快取查詢',
   emptyCost: '此時間範圍內沒有計費呼叫',
-  circuit: { closed: '正常', open: '已跳脫', 'half-open': '半開', unknown: '未知' },
+  circuit: { closed: '正常', open: '已跳脫', 'half-open': '半開', off: '未啟用', unknown: '未知' },
   updated: '更新於 {time}',
   instance: ' · 執行個體 {id}{was}，已統計 {duration}',
   instanceWas: '（先前為 {id}：執行個體已重新啟動，或負載平衡切換到另一個執行個體）',

@@ -8,12 +8,12 @@ import { isResultCode, ResultCode } from '../widget/codes.js';
 import { BUCKET_MS, createTimeline, type TimelineWindow } from './metrics-timeline.js';
 import { createTextRegistry } from './metrics-text.js';
 import { randomHex } from './privacy.js';
-import type { BreakerState } from './providers/health.js';
+import type { ProviderHealth } from './providers/health.js';
 import type { AttemptRecord } from './providers/router.js';
 import { UNTIMED_FAILURES, type UpstreamFailure } from './providers/types.js';
 import type { StoreHealth } from './stores/types.js';
 
-export type CircuitState = BreakerState;
+export type CircuitState = ProviderHealth['breaker'];
 /** States every provider's gauge lists, 0 or 1; a state the breaker reports beyond these is listed as it appears. */
 const GAUGED_STATES: readonly string[] = ['closed', 'half-open', 'open'];
 

@@ -23,7 +23,8 @@ export interface ProviderHealth {
   readonly adapter: string;
   readonly weight: number;
   readonly timeoutMs: number;
-  readonly breaker: BreakerState;
+  /** `off` for a provider without one (the sandbox, whose faults are on purpose, or one configured `breaker: false`). */
+  readonly breaker: BreakerState | 'off';
   /** Calls the provider answered or failed since start (calls skipped by an open breaker excluded). */
   readonly calls: number;
   readonly failures: number;
@@ -40,7 +41,6 @@ export interface ProviderHealth {
    * `Retry-After` asked for included); null in any other state.
    */
   readonly retryInMs: number | null;
-  /** The provider's latest failure; `retryAfterMs` when the vendor said how long to leave it alone. */
   /** The last failure: what it was, when, the wait the vendor asked for, and its HTTP status when it answered one. */
   readonly lastFailure: { readonly failure: UpstreamFailure; readonly at: string; readonly retryAfterMs?: number; readonly status?: number } | null;
 }
@@ -261,7 +261,7 @@ export class ProviderHealthState {
       adapter: adapter ?? 'custom',
       weight,
       timeoutMs,
-      breaker: this.state,
+      breaker: this.provider.breaker === false ? 'off' : this.state,
       calls: this.calls,
       failures: this.failures,
       rejected: this.rejected,

@@ -186,7 +186,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'cost').textContent()).toBe('¥0.60');
     // The trial's sandbox billed nothing: the figure is what a real provider would have.
     expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('estimated: the sandbox bills nothing');
-    expect(await page.locator('#providers tbody tr').first().textContent()).toContain('closed');
+    expect(await page.locator('#providers tbody tr').first().textContent()).toContain('off');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -564,7 +564,7 @@ describe('GET /dashboard in Chromium', () => {
       return { ...stats, series, totals };
     });
     // The window's totals in the providers table, each column its own figure.
-    expect(await page.locator('#providers tbody tr').first().locator('th, td').allTextContents()).toEqual(['sandbox', 'closed', '3', '0', '60 ms', '110 ms']);
+    expect(await page.locator('#providers tbody tr').first().locator('th, td').allTextContents()).toEqual(['sandbox', 'off', '3', '0', '60 ms', '110 ms']);
 
     for (const [chart, series] of [['latency', 'sandbox-p50'], ['cache', 'hit-rate']] as const) {
       const figure = page.locator(`#chart-${chart}`);
@@ -948,7 +948,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此时间范围内没有错误或拒绝');
     expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 一致1');
     expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['服务商', '熔断器', '调用次数', '失败次数', 'p50', 'p95']);
-    expect(await page.locator('#providers tbody td').first().textContent()).toBe('正常');
+    expect(await page.locator('#providers tbody td').first().textContent()).toBe('未启用');
     expect(await page.locator('#window option').allInnerTexts()).toEqual(['15 分钟', '30 分钟', '60 分钟']);
     // No English left in the page's own words: names of things (the product, Prometheus, a provider id, a result
     // code, the quantiles, a unit) and the language switch's own label, for an operator who reads no Chinese.
@@ -975,7 +975,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.selectOption('#lang', 'en');
     expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
     expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['Requests', 'Errors (5xx)', 'Rate-limited', 'Cache hit rate', 'Billed calls', 'Cost']);
-    expect(await page.locator('#providers tbody td').first().textContent()).toBe('closed');
+    expect(await page.locator('#providers tbody td').first().textContent()).toBe('off');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
 
     // Kept: the page comes back in it, though the browser speaks Chinese, and so does the demo.
@@ -1050,7 +1050,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'requests').textContent()).toBe('1');
     expect(await page.locator('[data-tile="requests"] .hint').textContent()).toBe('1 matched');
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('No errors or refusals in this window');
-    expect(await page.locator('#providers tbody td').first().textContent()).toBe('closed');
+    expect(await page.locator('#providers tbody td').first().textContent()).toBe('off');
     expect(await page.locator('#store-note').textContent()).toMatch(/^The shared store \(Redis\) has been down since \d\d:\d\d:\d\d \(OOM\): each instance/);
     expect(await page.locator('#data').getAttribute('data-stale')).toBe('');
     await closeRefreshing(page);

@@ -89,7 +89,9 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(after, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(2);
     expect(sample(after, 'carrier_verify_estimated_cost_total', { provider: 'sandbox' })).toBe(1);
     expect(sample(after, 'carrier_verify_price_per_call')).toBe(0.5);
-    expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'closed' })).toBe(1);
+    // The sandbox has no breaker: said as such, not as a closed one that could open.
+    expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'off' })).toBe(1);
+    expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'closed' })).toBe(0);
     expect(sample(after, 'carrier_verify_circuit_state', { provider: 'sandbox', state: 'open' })).toBe(0);
   });
 
@@ -236,7 +238,7 @@ describe('GET /api/stats', () => {
     expect(body.totals.latency.sandbox).toEqual({ count: 3, failed: 1, p50: expect.any(Number), p95: expect.any(Number) });
     expect(body.series.at(-2)!.latency.sandbox!.failed).toBe(0);
     expect(body.providers).toEqual(['sandbox']);
-    expect(body.circuits).toEqual({ sandbox: 'closed' });
+    expect(body.circuits).toEqual({ sandbox: 'off' });
     // The instance that answered, the same on every call, and another for another instance.
     // startedAt: its first request, not when the app was built (an edge runtime's clock stands still at build time).
     expect(body.instance).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}$/), startedAt: Date.UTC(2026, 0, 1, 12, 0, 0) });
