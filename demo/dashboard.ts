@@ -430,6 +430,7 @@ function present(result: Load, again = false): void {
     tokenOpened = Boolean(sessionStorage.getItem(TOKEN_KEY));
     showDataArea(true);
     delete $<HTMLElement>('#data').dataset.stale;
+    showOld(undefined);
     try {
       render(result.stats);
       // The figures drawn: what the status dates when the next loads fail, and what a resize draws again.
@@ -463,6 +464,18 @@ function present(result: Load, again = false): void {
   if (last) $<HTMLElement>('#data').dataset.stale = '';
   // Closed, or waiting for its token, before any figures: no empty frames to look at or tab through.
   else showDataArea(!(asking || result.closed));
+  showOld(last ? message : undefined);
+}
+
+/**
+ * Says that the figures shown are old (`message`, the status's words), over them and in the status's colour, or
+ * nothing more once they are current (undefined). The status up top is what a screen reader is told.
+ */
+function showOld(message: string | undefined): void {
+  const note = $<HTMLElement>('#stale-note');
+  note.hidden = message === undefined;
+  note.textContent = message ?? '';
+  $<HTMLElement>('#status').toggleAttribute('data-old', message !== undefined);
 }
 
 /** Shows the figures' area and the switches that act on it, or hides them while there is nothing to show. */

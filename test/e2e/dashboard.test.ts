@@ -711,12 +711,13 @@ describe('GET /dashboard in Chromium', () => {
 
   it('goes on refreshing after a load that gets no answer, and marks the figures as old until one comes', { timeout: 30_000 }, async () => {
     const base = await proxy();
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
     let asked = 0;
     let answered = 0;
-    // The third load hangs, as behind a stalled connection; the others are answered.
+    // From the third load, the loads hang, as behind a stalled connection, until the test lets them through.
+    let holding = true;
     await page.route('**/api/stats*', async (route) => {
-      if (++asked === 3) return;
+      if (++asked >= 3 && holding) return;
       answered += 1;
       await route.continue();
     });
@@ -726,11 +727,27 @@ describe('GET /dashboard in Chromium', () => {
     const shownAt = /since (\S+):/.exec((await status.textContent())!)![1];
     expect(await page.locator('#data').getAttribute('data-stale')).toBe('');
     expect(await page.locator('#data').evaluate((data) => getComputedStyle(data).filter)).toBe('grayscale(1)');
+    // Said over the figures too, and kept in sight when they are scrolled to the last chart, the status long gone.
+    const note = page.locator('#stale-note');
+    expect(await note.textContent()).toBe(await status.textContent());
+    await page.locator('#providers').scrollIntoViewIfNeeded();
+    expect(await status.evaluate((node) => node.getBoundingClientRect().bottom)).toBeLessThan(0);
+    const box = await note.evaluate((node) => node.getBoundingClientRect().toJSON() as DOMRect);
+    expect([box.top, box.height > 0]).toEqual([0, true]);
+    expect(await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.id, { x: box.left + box.width / 2, y: box.top + box.height / 2 })).toBe('stale-note');
+    // The status, what a screen reader is told, says it in the warning colour.
+    expect(await status.evaluate((node) => getComputedStyle(node).color)).toBe(await note.evaluate((node) => getComputedStyle(node).borderTopColor));
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await contrastFailures(page), colorScheme).toEqual([]);
+    }
     // The figures shown are the second answer's, the last drawn.
     expect(answered).toBe(2);
+    holding = false;
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Updated \d\d:\d\d:\d\d · instance/);
     expect((await status.textContent())!).not.toContain(shownAt);
     expect(await page.locator('#data').getAttribute('data-stale')).toBeNull();
+    expect(await note.isVisible()).toBe(false);
     await closeRefreshing(page);
   });
 
