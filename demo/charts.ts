@@ -43,6 +43,28 @@ export interface ChartData {
   readonly colon?: string;
   /** The heading of the time column in the chart's table of values (see drawTable). */
   readonly timeHeading?: string;
+  /**
+   * When the figures begin, ms since the epoch: the answering instance's first request, after a restart say. The
+   * points that ended before it have no figures (whatever their values say), and are shaded and said as `uncounted`.
+   */
+  readonly countedFrom?: number;
+  /** What the shading of the points before `countedFrom` says, and their read-out. */
+  readonly uncounted?: string;
+}
+
+/** How many of the first points ended before the figures begin (see ChartData.countedFrom). */
+function uncountedPoints(data: ChartData): number {
+  const from = data.countedFrom;
+  if (from === undefined) return 0;
+  const n = data.times.findIndex((time) => time + data.stepMs > from);
+  return n < 0 ? data.times.length : n;
+}
+
+/** The data with no values for the points before its figures begin. */
+function onlyCounted(data: ChartData): ChartData {
+  const before = uncountedPoints(data);
+  if (before === 0) return data;
+  return { ...data, series: data.series.map((s) => ({ ...s, values: s.values.map((value, i) => (i < before ? null : value)) })) };
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
@@ -246,7 +268,8 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     guide.setAttribute('x1', String(x));
     guide.setAttribute('x2', String(x));
     guide.setAttribute('visibility', 'visible');
-    const rows = data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
+    // A point before the figures begin says so, rather than a dash for each series.
+    const rows = i < uncountedPoints(data) && data.uncounted ? [data.uncounted] : data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
     const start = data.times[i]!;
     const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
@@ -383,10 +406,27 @@ function drawTable(figure: HTMLElement, data: ChartData): void {
   }
 }
 
+/**
+ * Shades the points before the figures begin, behind the marks, with what that means written at its top where it
+ * fits: an empty stretch there is no quiet time, but one this instance did not see.
+ */
+function drawUncounted(root: SVGSVGElement, frame: Frame, data: ChartData): void {
+  const before = uncountedPoints(data);
+  if (before === 0) return;
+  const width = (before / data.times.length) * frame.plotW;
+  const group = svg('g', { class: 'uncounted' }, root);
+  svg('rect', { x: MARGIN.left, y: MARGIN.top, width, height: PLOT_H }, group);
+  if (!data.uncounted) return;
+  const label = svg('text', { x: MARGIN.left + 4, y: MARGIN.top + 13 }, group);
+  label.textContent = data.uncounted;
+  if (label.getComputedTextLength() > width - 8) label.remove();
+}
+
 /** Draws `data` into the figure's `svg`, its `.legend` list and its `.tip` read-out, replacing what was there. */
-export function drawChart(figure: HTMLElement, data: ChartData): void {
+export function drawChart(figure: HTMLElement, input: ChartData): void {
   const root = figure.querySelector('svg');
   if (!root) return;
+  const data = onlyCounted(input);
   const width = Math.max(MIN_WIDTH, Math.round(root.parentElement?.clientWidth || 640));
   const frame: Frame = { width, plotW: width - MARGIN.left - MARGIN.right };
   root.replaceChildren();
@@ -395,6 +435,7 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   const step = axisStep(max, data.minStep ?? 0);
   const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
   const y = drawAxes(root, frame, data, step, top);
+  drawUncounted(root, frame, data);
   if (data.kind === 'bars') drawBars(root, frame, data, y);
   else drawLines(root, frame, data, y);
   const empty = !drawsSomething(data);

@@ -73,6 +73,10 @@ export interface DashboardText {
   readonly instance: string;
   readonly instanceWas: string;
   readonly notDrawn: string;
+  /** Above the totals while the instance's figures begin within the window, `{time}` when. */
+  readonly countingSince: string;
+  /** The shading of a chart's points before the instance's figures begin, and their read-out. */
+  readonly uncounted: string;
   readonly closed: string;
   readonly tokenNeeded: string;
   readonly notUpdated: string;
@@ -156,6 +160,8 @@ const en: DashboardText = {
   instance: ' · instance {id}{was}, counting for {duration}',
   instanceWas: ' (was {id}: a restart, or another behind a load balancer)',
   notDrawn: 'Not drawn: {message}',
+  countingSince: 'These figures begin at {time}, when this instance answered its first request: what came before (another instance’s traffic, or this one’s before a restart) is not in them.',
+  uncounted: 'not counted',
   closed: 'Closed: no operator token set',
   tokenNeeded: 'Operator token needed{since}',
   notUpdated: 'Not updated{since}: {message}',
@@ -236,6 +242,8 @@ const zhCN: DashboardText = {
   instance: ' · 实例 {id}{was}，已统计 {duration}',
   instanceWas: '（此前为 {id}：实例已重启，或负载均衡切换到了另一实例）',
   notDrawn: '无法绘制：{message}',
+  countingSince: '以下数据自 {time} 起，即本实例应答首个请求之时；此前的流量（其他实例的，或本实例重启前的）不在其中。',
+  uncounted: '未统计',
   closed: '已关闭：未设置运维令牌',
   tokenNeeded: '需要运维令牌{since}',
   notUpdated: '未更新{since}：{message}',
@@ -316,6 +324,8 @@ const zhTW: DashboardText = {
   instance: ' · 執行個體 {id}{was}，已統計 {duration}',
   instanceWas: '（先前為 {id}：執行個體已重新啟動，或負載平衡切換到另一個執行個體）',
   notDrawn: '無法繪製：{message}',
+  countingSince: '以下資料自 {time} 起，即本執行個體回應首個請求之時；此前的流量（其他執行個體的，或本執行個體重新啟動前的）不在其中。',
+  uncounted: '未統計',
   closed: '已關閉：未設定維運權杖',
   tokenNeeded: '需要維運權杖{since}',
   notUpdated: '未更新{since}：{message}',

@@ -228,29 +228,46 @@ function renderProviders(stats: Stats): void {
   );
 }
 
+/**
+ * When the answering instance's figures begin, if that is within the window shown: its first request, after a
+ * restart say. What came before (another instance's traffic, or its own before the restart) is not in them.
+ */
+function countedFrom(stats: Stats): number | undefined {
+  const started = (stats as Partial<Stats>).instance?.startedAt;
+  return started !== undefined && started > stats.from ? started : undefined;
+}
+
 /** Draws a chart, its read-out punctuated and its table headed as the page's language writes them. */
-function draw(figure: string, data: Omit<ChartData, 'colon' | 'timeHeading'>): void {
-  drawChart($(figure), { ...data, colon: t().colon, timeHeading: t().columnTime });
+function draw(figure: string, data: Omit<ChartData, 'colon' | 'timeHeading' | 'uncounted'>): void {
+  drawChart($(figure), { ...data, colon: t().colon, timeHeading: t().columnTime, uncounted: t().uncounted });
+}
+
+/** Says above the totals since when they count, while that is within the window (see countedFrom). */
+function renderCounting(stats: Stats): void {
+  const since = countedFrom(stats);
+  const note = $<HTMLElement>('#counting-note');
+  note.hidden = since === undefined;
+  note.textContent = since === undefined ? '' : fillIn(t().countingSince, { time: clock(since, true) });
 }
 
 function renderCharts(stats: Stats): void {
   const points = stats.series;
   const times = points.map((p) => p.t);
-  const { totals, stepMs } = stats;
+  const { totals } = stats;
+  // Each chart's points, their width, and when their figures begin.
+  const frame = { times, stepMs: stats.stepMs, countedFrom: countedFrom(stats) };
   draw('#chart-requests', {
     kind: 'bars',
-    times,
-    stepMs,
+    ...frame,
     series: codeSeries(points, (p) => p.requests, totals.requests),
     format: count,
     minStep: 1,
     empty: t().emptyRequests,
   });
-  draw('#chart-latency', { kind: 'lines', times, stepMs, series: latencySeries(stats), format: ms, empty: t().emptyLatency });
+  draw('#chart-latency', { kind: 'lines', ...frame, series: latencySeries(stats), format: ms, empty: t().emptyLatency });
   draw('#chart-errors', {
     kind: 'bars',
-    times,
-    stepMs,
+    ...frame,
     series: [
       ...codeSeries(points, (p) => p.errors, totals.errors),
       { key: 'rate-limited', label: t().rateLimitRefusals, color: codeColors.RATE_LIMITED!, values: points.map((p) => p.rateLimited), summary: count(totals.rateLimited) },
@@ -262,8 +279,7 @@ function renderCharts(stats: Stats): void {
   const rate = cacheRate(totals.cacheHits, totals.cacheLookups);
   draw('#chart-cache', {
     kind: 'lines',
-    times,
-    stepMs,
+    ...frame,
     series: [{ key: 'hit-rate', label: t().hitRate, color: seriesColor('teal'), values: points.map((p) => cacheRate(p.cacheHits, p.cacheLookups)), summary: rate === null ? '–' : percent(rate) }],
     format: percent,
     minMax: 100,
@@ -271,8 +287,7 @@ function renderCharts(stats: Stats): void {
   });
   draw('#chart-cost', {
     kind: 'lines',
-    times,
-    stepMs,
+    ...frame,
     series: [{ key: 'cost', label: t().estimatedCost, color: seriesColor('brown'), values: cumulativeCost(points, totals.billedCalls), summary: money(totals.cost) }],
     // One style along the axis and in the read-out, that of the window's total (the line's highest point).
     format: moneyUpTo(totals.cost),
@@ -286,6 +301,7 @@ function renderFigures(stats: Stats): void {
   // version, not saying, always did): before the operator token is given, or should no data come, it stays hidden.
   $<HTMLElement>('#demo-item').hidden = (stats as Partial<Stats>).trial === false;
   renderStore(stats);
+  renderCounting(stats);
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);

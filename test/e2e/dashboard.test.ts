@@ -96,11 +96,17 @@ function costInLastTwo(stats: DashboardStats, before: number, last: number): Das
   return stats.series.map((point, i, all) => ({ ...point, cost: i === all.length - 2 ? before : i === all.length - 1 ? last : 0 }));
 }
 
-/** A dashboard on a proxy of its own, drawn from its stats as `change` leaves them; no refresh during the test. */
+/**
+ * A dashboard on a proxy of its own, drawn from its stats as `change` leaves them, the instance counting over the
+ * whole window (as one that started before it); no refresh during the test.
+ */
 async function drawnWith(change: (stats: DashboardStats) => DashboardStats | void, width = 1200): Promise<Page> {
   const base = await proxy();
   const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await rewriteStats(page, change);
+  await rewriteStats(page, (stats) => {
+    const changed = change(stats) ?? stats;
+    return { ...changed, instance: { ...changed.instance, startedAt: changed.from } };
+  });
   await page.goto(`${base}/dashboard?refresh=600`);
   await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
   return page;
@@ -443,8 +449,11 @@ describe('GET /dashboard in Chromium', () => {
    * 12:00:00 to 12:00:30 UTC; refreshed every `refreshSeconds`. Gives the page, the proxy and the first chart's read-out.
    */
   async function readoutPage(refreshSeconds: number, width = 1200) {
-    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    // The instance counts from 11:00, when its stats were first asked for: every point of the window is counted.
+    let now = Date.UTC(2026, 0, 1, 11, 0, 0);
     const base = await proxy({ now: () => now });
+    expect((await fetch(`${base}/api/stats`)).status).toBe(200);
+    now = Date.UTC(2026, 0, 1, 12, 0, 20);
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
     const page = await browser.newPage({ viewport: { width, height: 900 }, timezoneId: 'UTC' });
     await page.goto(`${base}/dashboard?refresh=${refreshSeconds}`);
@@ -530,6 +539,9 @@ describe('GET /dashboard in Chromium', () => {
     expect((await row((await rows.count()) - 1))[0]).toMatch(/^11:3\d:\d\d – /);
     // A row header a time, so that each value is read with its time.
     expect(await rows.first().locator('th').getAttribute('scope')).toBe('row');
+    // An instance counting over the whole window: no point goes uncounted.
+    expect(await page.locator('#counting-note').isVisible()).toBe(false);
+    expect(await page.locator('.uncounted').count()).toBe(0);
 
     // The refreshes change the values in place: the row a reader is on is the same row, with the new value.
     const newest = await rows.first().elementHandle();
@@ -546,6 +558,48 @@ describe('GET /dashboard in Chromium', () => {
     await page.selectOption('#lang', 'zh-CN');
     expect(await page.locator('#chart-requests summary').textContent()).toBe('以表格查看数值');
     expect(await table.locator('thead th').first().textContent()).toBe('时间');
+    await page.close();
+  });
+
+  it('says that an instance\'s figures begin with its first request, within the window after a restart, and shades the points before', { timeout: 30_000 }, async () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    const base = await proxy({ now: () => now });
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.locator('#counting-note').textContent()).toBe(
+      'These figures begin at 12:00:20, when this instance answered its first request: what came before (another instance’s traffic, or this one’s before a restart) is not in them.',
+    );
+    // Every chart shades the points before, up to the one the first request fell in, and says what that is.
+    for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
+      expect(await page.locator(`#chart-${chart} .uncounted text`).textContent(), chart).toBe('not counted');
+    }
+    const shadeEnd = await page.locator('#chart-requests .uncounted rect').evaluate((rect) => Number(rect.getAttribute('x')) + Number(rect.getAttribute('width')));
+    const bar = page.locator('#chart-requests rect.bar');
+    expect(await bar.count()).toBe(1);
+    const barX = Number(await bar.getAttribute('x'));
+    expect(shadeEnd).toBeLessThanOrEqual(barX);
+    expect(barX - shadeEnd).toBeLessThan(Number(await bar.getAttribute('width')));
+    // No cost line drawn at ¥0 across the points before: the one counted point is a dot.
+    expect(await page.locator('#chart-cost path.line').count()).toBe(0);
+    expect(await page.locator('#chart-cost circle.point').count()).toBe(1);
+    // The read-out and the table say it of each point before.
+    const readout = page.locator('#chart-requests').getByRole('status');
+    await page.locator('#chart-requests svg').focus();
+    await page.keyboard.press('End');
+    expect(await readout.textContent()).toBe('12:00:00 – 12:00:30\nFP00000 match: 1');
+    await page.keyboard.press('ArrowLeft');
+    expect(await readout.textContent()).toBe('11:59:30 – 12:00:00\nnot counted');
+    await page.locator('#chart-requests summary').click();
+    expect(await page.locator('#chart-requests tbody tr').nth(1).locator('th, td').allTextContents()).toEqual(['11:59:30 – 12:00:00', '–']);
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await page.locator('#counting-note').textContent()).toMatch(/^以下数据自 12:00:20 起，即本实例应答首个请求之时/);
+    expect(await page.locator('#chart-requests .uncounted text').textContent()).toBe('未统计');
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await contrastFailures(page), colorScheme).toEqual([]);
+    }
     await page.close();
   });
 
