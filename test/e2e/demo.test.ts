@@ -209,6 +209,43 @@ describe('the demo page', () => {
     }
   });
 
+  it('copies the code shown to the clipboard, or, where the clipboard is refused, selects it for Ctrl+C', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
+    try {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
+      const allowed = await context.newPage();
+      await allowed.goto(`http://127.0.0.1:${server.port}/`);
+      await allowed.selectOption('#lang', 'en');
+      await allowed.locator('#copy').click();
+      await expect.poll(() => allowed.locator('#copy-status').innerText()).toBe('Copied');
+      const snippet = await allowed.locator('#snippet').textContent();
+      expect(snippet).toContain('<carrier-verify');
+      expect(await allowed.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
+
+      // A browser that refuses the clipboard (an insecure origin, a denied permission).
+      const refused = await context.newPage();
+      await refused.addInitScript(() => {
+        Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new DOMException('denied', 'NotAllowedError')) } });
+      });
+      await refused.goto(`http://127.0.0.1:${server.port}/`);
+      await refused.selectOption('#lang', 'en');
+      await refused.locator('#copy').click();
+      await expect.poll(() => refused.locator('#copy-status').innerText()).toMatch(/Ctrl\+C/);
+      expect(await refused.evaluate(() => getSelection()?.toString())).toBe(await refused.locator('#snippet').textContent());
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('empties the event log with Clear', async () => {
+    const log = page.locator('#log');
+    await page.locator('carrier-verify').locator('#phone').fill('138');
+    await page.locator('carrier-verify').getByRole('button').first().click();
+    await expect.poll(() => log.locator(':scope > *').count()).toBeGreaterThan(0);
+    await page.locator('#clear-log').click();
+    expect(await log.locator(':scope > *').count()).toBe(0);
+  });
+
   it('keeps each copy\'s word for its full two seconds, a second copy included', async () => {
     const status = page.locator('#copy-status');
     await page.locator('#copy').click();
