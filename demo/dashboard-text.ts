@@ -32,6 +32,10 @@ export interface DashboardText {
   readonly chartErrors: string;
   readonly chartCache: string;
   readonly chartCost: string;
+  /** After a bar chart's title: how long a time each bar counts, `{step}` (the points are longer in a longer window). */
+  readonly perBar: string;
+  /** A bar's time in seconds, `{n}`. */
+  readonly seconds: string;
   /** What opens a chart's table of values. */
   readonly chartTable: string;
   /** The time column of a chart's table. */
@@ -58,6 +62,11 @@ export interface DashboardText {
   readonly codeMatch: string;
   readonly codeMismatch: string;
   readonly codeNotFound: string;
+  /**
+   * What the proxy's own codes say, beside them where the code's English words are not the page's language (none in
+   * English, whose codes say it themselves).
+   */
+  readonly codeGloss: Readonly<Record<string, string>>;
   readonly other: string;
   readonly rateLimitRefusals: string;
   readonly hitRate: string;
@@ -125,6 +134,8 @@ const en: DashboardText = {
   chartErrors: 'Errors and rate-limit refusals',
   chartCache: 'Result cache hit rate',
   chartCost: 'Estimated cost, cumulative over the window',
+  perBar: ', a bar per {step}',
+  seconds: '{n} s',
   chartTable: 'Values as a table',
   columnTime: 'Time',
   providers: 'Providers',
@@ -146,6 +157,7 @@ const en: DashboardText = {
   codeMatch: 'match',
   codeMismatch: 'mismatch',
   codeNotFound: 'no record',
+  codeGloss: {},
   other: 'other',
   rateLimitRefusals: 'Rate-limit refusals',
   hitRate: 'Hit rate',
@@ -207,6 +219,8 @@ const zhCN: DashboardText = {
   chartErrors: '错误与限流拒绝',
   chartCache: '结果缓存命中率',
   chartCost: '时间范围内的累计估算费用',
+  perBar: '（每根柱 {step}）',
+  seconds: '{n} 秒',
   chartTable: '以表格查看数值',
   columnTime: '时间',
   providers: '服务商',
@@ -228,6 +242,17 @@ const zhCN: DashboardText = {
   codeMatch: '一致',
   codeMismatch: '不一致',
   codeNotFound: '无记录',
+  codeGloss: {
+    RATE_LIMITED: '限流',
+    UPSTREAM_ERROR: '上游出错',
+    UPSTREAM_TIMEOUT: '上游超时',
+    SERVICE_UNAVAILABLE: '服务不可用',
+    INTERNAL_ERROR: '内部错误',
+    INVALID_NAME: '姓名无效',
+    INVALID_PHONE: '手机号无效',
+    INVALID_REQUEST: '请求无效',
+    ORIGIN_NOT_ALLOWED: '来源不允许',
+  },
   other: '其他',
   rateLimitRefusals: '限流拒绝',
   hitRate: '命中率',
@@ -289,6 +314,8 @@ const zhTW: DashboardText = {
   chartErrors: '錯誤與速率限制拒絕',
   chartCache: '結果快取命中率',
   chartCost: '時間範圍內的累計預估費用',
+  perBar: '（每根柱 {step}）',
+  seconds: '{n} 秒',
   chartTable: '以表格檢視數值',
   columnTime: '時間',
   providers: '供應商',
@@ -310,6 +337,17 @@ const zhTW: DashboardText = {
   codeMatch: '一致',
   codeMismatch: '不一致',
   codeNotFound: '無紀錄',
+  codeGloss: {
+    RATE_LIMITED: '限流',
+    UPSTREAM_ERROR: '上游出錯',
+    UPSTREAM_TIMEOUT: '上游逾時',
+    SERVICE_UNAVAILABLE: '服務無法使用',
+    INTERNAL_ERROR: '內部錯誤',
+    INVALID_NAME: '姓名無效',
+    INVALID_PHONE: '手機號碼無效',
+    INVALID_REQUEST: '請求無效',
+    ORIGIN_NOT_ALLOWED: '來源不允許',
+  },
   other: '其他',
   rateLimitRefusals: '速率限制拒絕',
   hitRate: '命中率',

@@ -67,7 +67,8 @@ const OTHER_CODES = 'other';
 const providerColors = ['blue', 'pink', 'teal', 'brown', 'purple', 'grey'].map(seriesColor);
 /** The result codes with what they say, in the page's language. */
 const codeLabel = (code: string): string => {
-  const said = { [ResultCode.match]: t().codeMatch, [ResultCode.mismatch]: t().codeMismatch, [ResultCode.notFound]: t().codeNotFound }[code];
+  const glosses: Readonly<Record<string, string>> = { ...t().codeGloss, [ResultCode.match]: t().codeMatch, [ResultCode.mismatch]: t().codeMismatch, [ResultCode.notFound]: t().codeNotFound };
+  const said = Object.hasOwn(glosses, code) ? glosses[code] : undefined;
   return said === undefined ? code : `${code} ${said}`;
 };
 
@@ -250,7 +251,14 @@ function renderCounting(stats: Stats): void {
   note.textContent = since === undefined ? '' : fillIn(t().countingSince, { time: clock(since, true) });
 }
 
+/** How long a time each bar counts, after the bar charts' titles: `, a bar per 30 s`. */
+function renderUnits(stepMs: number): void {
+  const step = stepMs % 60_000 === 0 ? fillIn(t().durationMinutes, { m: String(stepMs / 60_000) }) : fillIn(t().seconds, { n: String(stepMs / 1000) });
+  for (const unit of document.querySelectorAll('figcaption .unit')) unit.textContent = fillIn(t().perBar, { step });
+}
+
 function renderCharts(stats: Stats): void {
+  renderUnits(stats.stepMs);
   const points = stats.series;
   const times = points.map((p) => p.t);
   const { totals } = stats;

@@ -419,6 +419,19 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('says what the proxy\'s own codes mean beside them in Chinese, and leaves them as they are in English', { timeout: 30_000 }, async () => {
+    const page = await drawnWith(everySeries);
+    await page.selectOption('#lang', 'en');
+    const legend = (chart: string) => page.locator(`#chart-${chart} .legend li`).allTextContents();
+    expect(await legend('errors')).toContain('UPSTREAM_ERROR1');
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await legend('errors')).toEqual(expect.arrayContaining(['UPSTREAM_ERROR 上游出错1', 'UPSTREAM_TIMEOUT 上游超时1', 'SERVICE_UNAVAILABLE 服务不可用1']));
+    expect(await legend('requests')).toEqual(expect.arrayContaining(['FP00000 一致1', 'RATE_LIMITED 限流1', 'INVALID_NAME 姓名无效1', 'INVALID_PHONE 手机号无效1', 'ORIGIN_NOT_ALLOWED 来源不允许1']));
+    await page.selectOption('#lang', 'zh-TW');
+    expect(await legend('errors')).toContain('UPSTREAM_TIMEOUT 上游逾時1');
+    await closeRefreshing(page);
+  });
+
   it('keeps the legend\'s colour key in forced colours, where the bars and lines keep their colours', { timeout: 30_000 }, async () => {
     const page = await drawnWith(everySeries);
     // Windows' contrast themes: the system's colours replace the page's backgrounds and borders, not a drawing's.
@@ -530,7 +543,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.locator('#chart-requests summary').click();
     expect(await table.isVisible()).toBe(true);
     // Named by its chart's title, so that a screen reader's list of tables tells them apart.
-    expect(await page.getByRole('table', { name: 'Requests by result code' }).count()).toBe(1);
+    expect(await page.getByRole('table', { name: 'Requests by result code, a bar per 30 s' }).count()).toBe(1);
     expect(await table.locator('thead th').allTextContents()).toEqual(['Time', 'FP00000 match']);
     const rows = table.locator('tbody tr');
     const row = async (i: number) => rows.nth(i).locator('th, td').allTextContents();
@@ -555,6 +568,11 @@ describe('GET /dashboard in Chromium', () => {
     expect(await latency.locator('thead th').allTextContents()).toEqual(['Time', 'sandbox p50', 'sandbox p95']);
     expect(await latency.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['–', '–']);
 
+    // How long a time each bar counts, after the bar charts' titles: longer in a longer window.
+    for (const [minutes, step] of [['60', '1 min'], ['15', '10 s']]) {
+      await page.selectOption('#window', minutes);
+      await expect.poll(() => page.locator('#chart-errors figcaption').textContent()).toBe(`Errors and rate-limit refusals, a bar per ${step}`);
+    }
     await page.selectOption('#lang', 'zh-CN');
     expect(await page.locator('#chart-requests summary').textContent()).toBe('以表格查看数值');
     expect(await table.locator('thead th').first().textContent()).toBe('时间');
@@ -1010,9 +1028,9 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用']);
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
-      '按结果码统计的请求',
+      '按结果码统计的请求（每根柱 30 秒）',
       '各服务商的上游延迟（p50 实线，p95 虚线）',
-      '错误与限流拒绝',
+      '错误与限流拒绝（每根柱 30 秒）',
       '结果缓存命中率',
       '时间范围内的累计估算费用',
     ]);
