@@ -26,6 +26,7 @@ export interface DashboardText {
   readonly tileCache: string;
   readonly tileBilled: string;
   readonly tileCost: string;
+  readonly tileTokens: string;
   readonly chartKeys: string;
   readonly chartRequests: string;
   readonly chartLatency: string;
@@ -55,6 +56,10 @@ export interface DashboardText {
   readonly estimated: string;
   /** The cost tile's note on the sandbox, which bills nothing: the figure is what a real provider would bill. */
   readonly estimatedSandbox: string;
+  /** The cost tile's note of failed calls that may have been billed all the same: `{n}` calls, up to `{cost}`. */
+  readonly maybeBilled: string;
+  /** The token checks tile's hint: `{n}` tokens accepted, before the refusals by their codes. */
+  readonly tokensAccepted: string;
   readonly storeMayDrop: string;
   readonly storeDown: string;
   /** The shared store's own reason for being down, as it gives it, `{reason}`. */
@@ -128,6 +133,7 @@ const en: DashboardText = {
   tileCache: 'Cache hit rate',
   tileBilled: 'Billed calls',
   tileCost: 'Cost',
+  tileTokens: 'Token checks',
   chartKeys: 'Use the left and right arrow keys, Home and End to read the values point by point.',
   chartRequests: 'Requests by result code',
   chartLatency: 'Upstream latency per provider (p50 solid, p95 dashed)',
@@ -150,6 +156,8 @@ const en: DashboardText = {
   perCall: 'at {price} a call',
   estimated: 'estimated',
   estimatedSandbox: 'estimated: the sandbox bills nothing',
+  maybeBilled: '{n} failed calls may have been billed too, up to {cost}',
+  tokensAccepted: '{n} accepted',
   storeMayDrop: 'The shared store (Redis) may drop keys: {warning}. A used token whose record is dropped could be accepted again.',
   reason: ' ({reason})',
   storeDown:
@@ -213,6 +221,7 @@ const zhCN: DashboardText = {
   tileCache: '缓存命中率',
   tileBilled: '计费调用',
   tileCost: '费用',
+  tileTokens: '令牌核验',
   chartKeys: '可用左右方向键及 Home、End 键逐点查看数值。',
   chartRequests: '按结果码统计的请求',
   chartLatency: '各服务商的上游延迟（p50 实线，p95 虚线）',
@@ -235,6 +244,8 @@ const zhCN: DashboardText = {
   perCall: '每次调用 {price}',
   estimated: '估算值',
   estimatedSandbox: '估算值：沙盒不收费',
+  maybeBilled: '另有 {n} 次失败调用可能已计费，至多 {cost}',
+  tokensAccepted: '通过 {n} 次',
   storeMayDrop: '共享存储（Redis）可能淘汰键：{warning}。已使用令牌的记录一旦被淘汰，该令牌可能再次被接受。',
   reason: '（{reason}）',
   storeDown:
@@ -308,6 +319,7 @@ const zhTW: DashboardText = {
   tileCache: '快取命中率',
   tileBilled: '計費呼叫',
   tileCost: '費用',
+  tileTokens: '權杖核驗',
   chartKeys: '可用左右方向鍵及 Home、End 鍵逐點查看數值。',
   chartRequests: '依結果碼統計的請求',
   chartLatency: '各供應商的上游延遲（p50 實線，p95 虛線）',
@@ -330,6 +342,8 @@ const zhTW: DashboardText = {
   perCall: '每次呼叫 {price}',
   estimated: '預估值',
   estimatedSandbox: '預估值：沙盒不收費',
+  maybeBilled: '另有 {n} 次失敗呼叫可能已計費，至多 {cost}',
+  tokensAccepted: '通過 {n} 次',
   storeMayDrop: '共用儲存（Redis）可能逐出鍵：{warning}。已使用權杖的紀錄一旦被逐出，該權杖可能再次被接受。',
   reason: '（{reason}）',
   storeDown:

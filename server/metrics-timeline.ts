@@ -95,6 +95,13 @@ export interface StatsCounts {
   readonly billedCalls: number;
   /** Estimated cost of the billed calls, at the configured price per call. */
   readonly cost: number;
+  /**
+   * Failed upstream calls the vendor may have charged for all the same (a timeout, a connection broken after the
+   * request was sent): in neither `billedCalls` nor `cost`, which count what was surely billed.
+   */
+  readonly maybeBilled: number;
+  /** siteverify answers by code: `token-accepted`, or the error a site's backend was given (`invalid-input-secret`…). */
+  readonly tokenChecks: Record<string, number>;
   /** Upstream call latency per provider id. */
   readonly latency: Record<string, LatencySummary>;
 }
@@ -123,6 +130,8 @@ class Bucket {
   cacheLookups = 0;
   billedCalls = 0;
   cost = 0;
+  maybeBilled = 0;
+  readonly tokenChecks = new Map<string, number>();
   /** Upstream calls per provider id, and the latencies of those that got an answer or ran out of time. */
   readonly calls = new Map<string, number>();
   readonly latency = new Map<string, LatencySketch>();
@@ -138,6 +147,8 @@ class Bucket {
     this.cacheLookups += other.cacheLookups;
     this.billedCalls += other.billedCalls;
     this.cost += other.cost;
+    this.maybeBilled += other.maybeBilled;
+    addAll(this.tokenChecks, other.tokenChecks);
     addAll(this.calls, other.calls);
     for (const [provider, sketch] of other.latency) sketchOf(this, provider).merge(sketch);
     addAll(this.failed, other.failed);
@@ -158,6 +169,8 @@ class Bucket {
       cacheLookups: this.cacheLookups,
       billedCalls: this.billedCalls,
       cost: Math.round(this.cost * 1e6) / 1e6,
+      maybeBilled: this.maybeBilled,
+      tokenChecks: Object.fromEntries(this.tokenChecks),
       latency,
     };
   }
@@ -180,6 +193,8 @@ function roundMs(ms: number | null): number | null {
 /** What the timeline is told; labels are already safe (see `safeLabel` in metrics.ts). */
 export type TimelineEvent =
   | { readonly kind: 'response'; readonly code: string; readonly status: number; readonly limit?: string }
+  /** A siteverify answer, by its code. */
+  | { readonly kind: 'token-check'; readonly code: string }
   | {
       readonly kind: 'upstream';
       readonly provider: string;
@@ -192,6 +207,8 @@ export type TimelineEvent =
       readonly timed: boolean;
       readonly billed: boolean;
       readonly cost: number;
+      /** A failed call the vendor may have charged for all the same. */
+      readonly maybeBilled?: boolean;
     }
   /** A call counted as rejected for its input, which another provider then matched: a failure after all. */
   | { readonly kind: 'overruled'; readonly provider: string }
@@ -239,7 +256,11 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
       if (event.billed) {
         bucket.billedCalls += 1;
         bucket.cost += event.cost;
+      } else if (event.maybeBilled) {
+        bucket.maybeBilled += 1;
       }
+    } else if (event.kind === 'token-check') {
+      bucket.tokenChecks.set(event.code, (bucket.tokenChecks.get(event.code) ?? 0) + 1);
     } else if (event.kind === 'overruled') {
       bucket.failed.set(event.provider, (bucket.failed.get(event.provider) ?? 0) + 1);
     } else if (event.kind === 'billed') {

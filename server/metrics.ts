@@ -265,7 +265,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     // Recorded first: a registry of the site's own that throws must not take the dashboard's figures with it.
     const failed = !isResultCode(attempt.outcome) && attempt.outcome !== 'rejected';
     const timed = !failed || !UNTIMED_FAILURES.has(attempt.outcome as UpstreamFailure);
-    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0 });
+    timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0, maybeBilled: !billed && attempt.maybeBilled });
     registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {
       countBilled(id);
@@ -305,6 +305,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const limit = record.status === 429 ? safeLabel(record.limit ?? 'unknown') : undefined;
       if (limit) registry.inc(metricDefs.rateLimited, { scope: limit });
       if (record.route === 'verify') timeline.record(limit ? { kind: 'response', code, status: record.status, limit } : { kind: 'response', code, status: record.status });
+      else timeline.record({ kind: 'token-check', code });
     },
     upstreamCall,
     lateAnswer(providerId, code) {

@@ -68,7 +68,7 @@ function everySeries(stats: DashboardStats): DashboardStats {
   const errors = ['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR', 'HTTP_500'];
   const providers = ['one', 'two', 'three', 'four', 'five', 'six'];
   const latency = Object.fromEntries(providers.map((provider, i) => [provider, { count: 1, failed: 0, p50: 40 + 30 * i, p95: 90 + 60 * i }]));
-  const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, limitedBy: { ip: 1 }, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, latency };
+  const counts = { requests: ones(codes), errors: ones(errors), rateLimited: 1, limitedBy: { ip: 1 }, cacheHits: 1, cacheLookups: 2, billedCalls: 1, cost: 0.3, maybeBilled: 1, tokenChecks: { 'token-accepted': 1, 'invalid-input-secret': 1 }, latency };
   return { ...stats, providers, circuits: {}, totals: counts, series: stats.series.map((point) => ({ ...point, ...counts })) };
 }
 
@@ -173,11 +173,18 @@ describe('GET /dashboard in Chromium', () => {
     const described = () => page.locator('#chart-requests svg').evaluate((svg) => (svg.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent));
     expect(await described()).toEqual(['No verify requests in this window', 'Use the left and right arrow keys, Home and End to read the values point by point.']);
 
-    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    expect(await tile(page, 'tokens').textContent()).toBe('0');
+    const { token } = (await (await verify(base, '张三', '13800138000')).json()) as { token: string };
     expect((await verify(base, '李四', '13800138000')).status).toBe(200);
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    // A site's backend checks the token, then a backend with the wrong secret tries: both show, the refusal by its code.
+    const siteverify = (secret: string) => fetch(`${base}/api/siteverify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret, token }) });
+    expect((await (await siteverify('sandbox-secret')).json()).success).toBe(true);
+    expect((await (await siteverify('wrong-secret-'.padEnd(40, 'x'))).json()).success).toBe(false);
 
     await expect.poll(() => tile(page, 'requests').textContent(), { timeout: 5000 }).toBe('3');
+    await expect.poll(() => tile(page, 'tokens').textContent(), { timeout: 5000 }).toBe('2');
+    expect(await page.locator('[data-tile="tokens"] .hint').textContent()).toBe('1 accepted · invalid-input-secret 1');
     // One bar a 10 s bucket: the three requests may straddle a bucket's end, so there are one or two of each.
     expect(await page.locator('#chart-requests rect.bar[data-series="FP00000"]').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#chart-requests rect.bar[data-series="FP03333"]').count()).toBe(1);
@@ -417,6 +424,16 @@ describe('GET /dashboard in Chromium', () => {
       }
     }
     await page.close();
+  });
+
+  it('says beside the cost the failed calls that may have been billed too, at most what they would cost', { timeout: 30_000 }, async () => {
+    const page = await drawnWith((stats) => ({ ...stats, pricePerCall: 0.35, totals: { ...stats.totals, billedCalls: 4, cost: 1.4, maybeBilled: 2 } }));
+    await page.selectOption('#lang', 'en');
+    expect(await tile(page, 'cost').textContent()).toBe('¥1.40');
+    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('estimated: the sandbox bills nothing · 2 failed calls may have been billed too, up to ¥0.70');
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('估算值：沙盒不收费 · 另有 2 次失败调用可能已计费，至多 ¥0.70');
+    await closeRefreshing(page);
   });
 
   it('says what the proxy\'s own codes mean beside them in Chinese, and leaves them as they are in English', { timeout: 30_000 }, async () => {
@@ -1025,7 +1042,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新于 \d\d:\d\d:\d\d · 实例 [0-9a-f]{8}，已统计 0 分钟$/);
     expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-CN', 'carrier-verify · 监控']);
-    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用']);
+    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用', '令牌核验']);
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求（每根柱 30 秒）',
@@ -1063,7 +1080,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'ms', 'p50', 'p95', 'sandbox']);
     await page.selectOption('#lang', 'en');
     expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
-    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['Requests', 'Errors (5xx)', 'Rate-limited', 'Cache hit rate', 'Billed calls', 'Cost']);
+    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['Requests', 'Errors (5xx)', 'Rate-limited', 'Cache hit rate', 'Billed calls', 'Cost', 'Token checks']);
     expect(await page.locator('#providers tbody td').first().textContent()).toBe('off');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
 

@@ -219,6 +219,22 @@ describe('GET /api/stats', () => {
     expect((await stats(proxy)).totals).toMatchObject({ rateLimited: 3, limitedBy: { number: 1, name: 1, ip: 1 } });
   });
 
+  it('counts siteverify answers by code, and the failed calls that may have been billed apart from the billed ones', async () => {
+    const proxy = testApp({ pricePerCall: 0.4 });
+    const match = await (await verify(proxy, { name: '张三', phoneNumber: '13800138000' })).json();
+    const check = (secret: string) => postJson(proxy, '/api/siteverify', { secret, token: match.token });
+    expect(await (await check(SANDBOX_SITE.secret)).json()).toMatchObject({ success: true });
+    expect(await (await check(SANDBOX_SITE.secret)).json()).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
+    expect(await (await check('not-the-secret-'.padEnd(40, 'x'))).json()).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
+    // A call that ran out of time may have been billed; one refused with a 500 was answered, and billed nothing.
+    expect((await verify(proxy, { name: '张三', phoneNumber: sandboxFaults.noAnswer })).status).toBe(504);
+    const { totals } = await stats(proxy);
+    expect(totals.tokenChecks).toEqual({ 'token-accepted': 1, 'timeout-or-duplicate': 1, 'invalid-input-secret': 1 });
+    expect(totals).toMatchObject({ billedCalls: 1, cost: 0.4, maybeBilled: 1 });
+    // Token checks are no verify requests.
+    expect(totals.requests).toEqual({ FP00000: 1, UPSTREAM_TIMEOUT: 1 });
+  });
+
   it('puts verifications into 10-second points with p50 and p95 per provider, and keeps the window asked for', async () => {
     let now = Date.UTC(2026, 0, 1, 12, 0, 0);
     const proxy = testApp({ now: () => now, pricePerCall: 0.4 });
