@@ -226,7 +226,7 @@ describe('GET /api/stats', () => {
     expect(await (await check(SANDBOX_SITE.secret)).json()).toMatchObject({ success: true });
     expect(await (await check(SANDBOX_SITE.secret)).json()).toMatchObject({ success: false, errors: ['timeout-or-duplicate'] });
     expect(await (await check('not-the-secret-'.padEnd(40, 'x'))).json()).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
-    // A call that ran out of time may have been billed; one refused with a 500 was answered, and billed nothing.
+    // A call that ran out of time may have been billed: counted apart from the billed calls and their cost.
     expect((await verify(proxy, { name: '张三', phoneNumber: sandboxFaults.noAnswer })).status).toBe(504);
     const { totals } = await stats(proxy);
     expect(totals.tokenChecks).toEqual({ 'token-accepted': 1, 'timeout-or-duplicate': 1, 'invalid-input-secret': 1 });
