@@ -348,6 +348,13 @@ describe('GET /dashboard in Chromium', () => {
       // Full-width, as Chinese writes the colon.
       expect(await page.locator('#chart-requests .tip').textContent()).toContain(`FP00000 ${word}：1`);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+      // The provider's id whole, on one line (`sandbo` over `x` it was): the Chinese headings beside it wrap instead.
+      const idLines = await page.locator('#providers tbody th').first().evaluate((cell) => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+      });
+      expect(idLines, lang).toBe(1);
       // A note of an empty chart stays within its chart.
       for (const note of await page.locator('text.empty').all()) {
         const [left, right, svgLeft, svgRight] = await note.evaluate((text) => {
