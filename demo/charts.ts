@@ -270,8 +270,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     guide.setAttribute('visibility', 'visible');
     // A point before the figures begin says so, rather than a dash for each series.
     const rows = i < uncountedPoints(data) && data.uncounted ? [data.uncounted] : data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
-    const start = data.times[i]!;
-    const text = [`${clock(start, true)} – ${clock(start + data.stepMs, true)}`, ...rows].join('\n');
+    const text = [spanOf(data, i, true), ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
     if (!quietly && said.textContent !== text) said.textContent = text;
     placeTip(tip, data, frame, x, chartWidth);
@@ -347,10 +346,9 @@ function setText(cell: HTMLElement, text: string): void {
   if (cell.textContent !== text) cell.textContent = text;
 }
 
-/** The time span of point `i`, as a row of the table names it: with seconds where the points are shorter than a minute. */
-function spanOf(data: ChartData, i: number): string {
+/** The time span of point `i`, with seconds always, or only where the points are shorter than a minute (a table's rows). */
+function spanOf(data: ChartData, i: number, seconds = data.stepMs % 60_000 !== 0): string {
   const start = data.times[i]!;
-  const seconds = data.stepMs % 60_000 !== 0;
   return `${clock(start, seconds)} – ${clock(start + data.stepMs, seconds)}`;
 }
 
@@ -377,6 +375,7 @@ function drawTable(figure: HTMLElement, data: ChartData): void {
     setText(cell, text);
   });
   const body = table.tBodies[0] ?? table.createTBody();
+  const before = uncountedPoints(data);
   const kept = new Map<string, HTMLTableRowElement>();
   for (const row of Array.from(body.rows)) {
     const time = row.dataset.time ?? '';
@@ -397,9 +396,20 @@ function drawTable(figure: HTMLElement, data: ChartData): void {
     if (row !== next) body.insertBefore(row, next);
     else next = next.nextElementSibling;
     setText(row.cells[0]!, spanOf(data, i));
+    // A point before the figures begin says so, across its row, as its read-out does.
+    if (i < before && data.uncounted) {
+      while (row.cells.length > 2) row.lastElementChild!.remove();
+      const cell = row.cells[1] ?? row.insertCell();
+      cell.colSpan = Math.max(1, data.series.length);
+      cell.className = 'uncounted';
+      setText(cell, data.uncounted);
+      continue;
+    }
     while (row.cells.length > data.series.length + 1) row.lastElementChild!.remove();
     data.series.forEach((series, column) => {
       const cell = row.cells[column + 1] ?? row.insertCell();
+      if (cell.colSpan !== 1) cell.colSpan = 1;
+      if (cell.className) cell.className = '';
       const value = series.values[i];
       setText(cell, value == null ? '–' : data.format(value));
     });

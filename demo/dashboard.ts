@@ -180,21 +180,24 @@ function renderTiles(stats: Stats): void {
   setTile('rate-limited', count(totals.rateLimited), [share(totals.rateLimited), ...byLimit].filter(Boolean).join(' · '));
   setTile('cache', rate === null ? '–' : percent(rate), fillIn(t().lookUps, { hits: count(totals.cacheHits), lookups: count(totals.cacheLookups) }));
   setTile('billed', count(totals.billedCalls), fillIn(t().perCall, { price: price(stats.pricePerCall) }));
-  // On the sandbox (the trial's proxy) the figure is what a real provider would have billed: nothing was. Failed calls
-  // the vendor may have billed all the same (a timeout, a connection broken after sending) are said beside it, at most.
+  // On the sandbox (the trial's proxy) the figure is what a real provider would have billed: nothing was. Elsewhere,
+  // failed calls the vendor may have billed all the same (a timeout, a connection broken after sending) are said
+  // beside it, with the most they would cost.
+  const trial = (stats as Partial<Stats>).trial === true;
   const maybe = (totals as Partial<Stats['totals']>).maybeBilled ?? 0;
-  const costNotes = [(stats as Partial<Stats>).trial === true ? t().estimatedSandbox : t().estimated];
-  if (maybe > 0) costNotes.push(fillIn(t().maybeBilled, { n: count(maybe), cost: money(maybe * stats.pricePerCall) }));
+  const costNotes = [trial ? t().estimatedSandbox : t().estimated];
+  if (maybe > 0 && !trial) costNotes.push(fillIn(t().maybeBilled, { n: count(maybe), cost: money(maybe * stats.pricePerCall) }));
   setTile('cost', money(totals.cost), costNotes.join(' · '));
   // siteverify, the sites' backends checking tokens: a broken integration (a wrong secret) shows here as refusals.
-  const checks = (totals as Partial<Stats['totals']>).tokenChecks ?? {};
-  const accepted = checks['token-accepted'] ?? 0;
+  // An earlier version, mid-upgrade, does not count them: no figure, rather than a 0 it did not count.
+  const checks = (totals as Partial<Stats['totals']>).tokenChecks;
+  if (!checks) return setTile('tokens', '–');
   const refusals = Object.entries(checks)
     .filter(([code]) => code !== 'token-accepted')
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ${count(n)}`);
   const tokenTotal = Object.values(checks).reduce((a, b) => a + b, 0);
-  setTile('tokens', count(tokenTotal), [fillIn(t().tokensAccepted, { n: count(accepted) }), ...refusals].join(' · '));
+  setTile('tokens', count(tokenTotal), [fillIn(t().tokensAccepted, { n: count(checks['token-accepted'] ?? 0) }), ...refusals].join(' · '));
 }
 
 /** A shared store that is down changes what the figures mean: the page says so above them, and since when. */

@@ -169,7 +169,7 @@ class Bucket {
       cacheLookups: this.cacheLookups,
       billedCalls: this.billedCalls,
       cost: Math.round(this.cost * 1e6) / 1e6,
-      maybeBilled: this.maybeBilled,
+      maybeBilled: Math.max(0, this.maybeBilled),
       tokenChecks: Object.fromEntries(this.tokenChecks),
       latency,
     };
@@ -212,8 +212,8 @@ export type TimelineEvent =
     }
   /** A call counted as rejected for its input, which another provider then matched: a failure after all. */
   | { readonly kind: 'overruled'; readonly provider: string }
-  /** A call counted when it timed out, whose answer came after all, billed. */
-  | { readonly kind: 'billed'; readonly cost: number }
+  /** A call counted when it timed out, whose answer came after all, billed; `late`: it was counted as one that may be. */
+  | { readonly kind: 'billed'; readonly cost: number; readonly late?: boolean }
   | { readonly kind: 'cache'; readonly hit: boolean };
 
 export interface Timeline {
@@ -266,6 +266,9 @@ export function createTimeline(now: () => number, bucketMs = BUCKET_MS, retentio
     } else if (event.kind === 'billed') {
       bucket.billedCalls += 1;
       bucket.cost += event.cost;
+      // No longer a call that may have been billed. Taken off in this bucket, which may go below 0 where the timeout
+      // fell in an earlier one: a window holding both adds up right, and one holding only this answer says 0.
+      if (event.late) bucket.maybeBilled -= 1;
     } else {
       bucket.cacheLookups += 1;
       if (event.hit) bucket.cacheHits += 1;

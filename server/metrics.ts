@@ -5,7 +5,7 @@
 // below; where the numbers go for GET /metrics is a `MetricRegistry`: a small web-standard one (metrics-text.ts),
 // which on Node metrics-prom.ts (injected by node.ts) follows with prom-client's process metrics.
 import { isResultCode, ResultCode } from '../widget/codes.js';
-import { BUCKET_MS, createTimeline, type TimelineWindow } from './metrics-timeline.js';
+import { BUCKET_MS, createTimeline, type TimelineEvent, type TimelineWindow } from './metrics-timeline.js';
 import { createTextRegistry } from './metrics-text.js';
 import { randomHex } from './privacy.js';
 import type { ProviderHealth } from './providers/health.js';
@@ -15,7 +15,7 @@ import type { StoreHealth } from './stores/types.js';
 
 export type CircuitState = ProviderHealth['breaker'];
 /** States every provider's gauge lists, 0 or 1; a state the breaker reports beyond these is listed as it appears. */
-const GAUGED_STATES: readonly string[] = ['closed', 'half-open', 'open'];
+const GAUGED_STATES: readonly string[] = ['closed', 'half-open', 'open', 'off'];
 
 /** Where the breakers' states are read at each scrape: the router's health. */
 export type CircuitSource = () => readonly { readonly id: string; readonly breaker: CircuitState }[];
@@ -236,7 +236,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const price = options.pricePerCall ?? 0;
   const now = options.now ?? Date.now;
   const registry = (options.registry ?? createTextRegistry)(Object.values(metricDefs));
-  const timeline = createTimeline(now);
+  const history = createTimeline(now);
+  /**
+   * The dashboard's history, whose first event marks when this instance's figures begin (`firstServed`): a request's
+   * upstream call and cache look-up come before its answer, and must not fall before that mark.
+   */
+  const timeline = {
+    record(event: TimelineEvent): void {
+      firstServed ??= now();
+      history.record(event);
+    },
+    window: history.window,
+  };
   // Made on first use, not here: an edge runtime (Cloudflare Workers) refuses random values, and stops its clock,
   // in the global scope where an app is often built.
   let firstServed: number | undefined;
@@ -297,7 +308,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   return {
     request(record) {
-      firstServed ??= now();
       const code = safeLabel(record.code);
       const labels = { route: record.route, code, site: safeLabel(record.site), provider: safeLabel(record.provider) };
       registry.inc(metricDefs.requests, labels);
@@ -310,7 +320,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     upstreamCall,
     lateAnswer(providerId, code) {
       if (!BILLED_RESULTS.has(code)) return;
-      timeline.record({ kind: 'billed', cost: price });
+      // A call that failed with its timeout, counted then as one that may have been billed: it was.
+      timeline.record({ kind: 'billed', cost: price, late: true });
       countBilled(safeLabel(providerId));
     },
     cacheLookup(hit) {

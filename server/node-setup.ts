@@ -82,29 +82,30 @@ export const STORE_STATE_LOG_MS = 1000;
  * (`changes`), written once the interval allows, with the state then, so the log never ends on a state the store has
  * left.
  */
-export function storeStateLog(log: (line: LogLine) => void, intervalMs = STORE_STATE_LOG_MS): (state: 'up' | 'down', reason?: string) => void {
+export function storeStateLog(log: (line: LogLine) => void, intervalMs = STORE_STATE_LOG_MS): (state: 'up' | 'down', reason?: string, at?: number) => void {
   // When the last two lines were written.
   let earlierAt = -Infinity;
   let lastAt = -Infinity;
   let held: { state: 'up' | 'down'; reason?: string; changes: number } | undefined;
-  const write = (state: 'up' | 'down', reason: string | undefined, changes?: number) => {
+  /** Writes a line; `at`, when the change happened, if that was before now (a change held back, or told late). */
+  const write = (state: 'up' | 'down', reason: string | undefined, changes?: number, at?: number) => {
     earlierAt = lastAt;
     lastAt = Date.now();
-    log({ time: new Date(lastAt).toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason, ...(changes ? { changes } : {}) });
+    log({ time: new Date(at ?? lastAt).toISOString(), level: state === 'up' ? 'info' : 'warn', event: `store-${state}`, store: 'redis', reason, ...(changes ? { changes } : {}) });
   };
   const flush = () => {
     const due = held!;
     held = undefined;
     write(due.state, due.reason, due.changes);
   };
-  return (state, reason) => {
+  return (state, reason, at) => {
     if (held) {
       held = { state, reason, changes: held.changes + 1 };
     } else if (Date.now() - earlierAt < intervalMs) {
       held = { state, reason, changes: 1 };
       setTimeout(flush, earlierAt + intervalMs - Date.now()).unref();
     } else {
-      write(state, reason);
+      write(state, reason, undefined, at);
     }
   };
 }
@@ -117,9 +118,9 @@ async function connectRedis(url: string, log: (line: LogLine) => void): Promise<
   const tell = storeStateLog(log);
   // Held until the start-up check is over: a database the server does not have stops the proxy with a ConfigError
   // that says so, and a store-down line before it would tell the same thing twice.
-  let held: [state: 'up' | 'down', reason?: string][] | undefined = [];
+  let held: [state: 'up' | 'down', reason: string | undefined, at: number][] | undefined = [];
   const store = new RedisStore(url, {
-    onStateChange: (state, reason) => (held ? held.push([state, reason]) : tell(state, reason)),
+    onStateChange: (state, reason) => (held ? held.push([state, reason, Date.now()]) : tell(state, reason)),
     // Up, and yet unfit: keys it may evict include the used-token marks. An error, since single use is at stake.
     onEviction: (state, warning) =>
       log({
@@ -133,7 +134,8 @@ async function connectRedis(url: string, log: (line: LogLine) => void): Promise<
   const told = () => {
     const due = held ?? [];
     held = undefined;
-    for (const [state, reason] of due) tell(state, reason);
+    // Each line with the time of its change, not of its release (up to the check's 2 s later).
+    for (const [state, reason, at] of due) tell(state, reason, at);
   };
   try {
     await store.ready();

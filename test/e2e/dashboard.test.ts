@@ -434,12 +434,17 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('says beside the cost the failed calls that may have been billed too, at most what they would cost', { timeout: 30_000 }, async () => {
-    const page = await drawnWith((stats) => ({ ...stats, pricePerCall: 0.35, totals: { ...stats.totals, billedCalls: 4, cost: 1.4, maybeBilled: 2 } }));
+    // A proxy with real providers (no trial page); then the trial's, whose sandbox bills nothing, so that nothing may be.
+    let trial = false;
+    const page = await drawnWith((stats) => ({ ...stats, trial, pricePerCall: 0.35, totals: { ...stats.totals, billedCalls: 4, cost: 1.4, maybeBilled: 2 } }));
     await page.selectOption('#lang', 'en');
     expect(await tile(page, 'cost').textContent()).toBe('¥1.40');
-    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('estimated: the sandbox bills nothing · 2 failed calls may have been billed too, up to ¥0.70');
+    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('estimated · failed calls that may have been billed too: 2, up to ¥0.70');
     await page.selectOption('#lang', 'zh-CN');
-    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('估算值：沙盒不收费 · 另有 2 次失败调用可能已计费，至多 ¥0.70');
+    expect(await page.locator('[data-tile="cost"] .hint').textContent()).toBe('估算值 · 另有 2 次失败调用可能已计费，至多 ¥0.70');
+    trial = true;
+    await page.reload();
+    await expect.poll(() => page.locator('[data-tile="cost"] .hint').textContent()).toBe('估算值：沙盒不收费');
     await closeRefreshing(page);
   });
 
@@ -450,7 +455,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await legend('errors')).toContain('UPSTREAM_ERROR1');
     await page.selectOption('#lang', 'zh-CN');
     expect(await legend('errors')).toEqual(expect.arrayContaining(['UPSTREAM_ERROR 上游出错1', 'UPSTREAM_TIMEOUT 上游超时1', 'SERVICE_UNAVAILABLE 服务不可用1']));
-    expect(await legend('requests')).toEqual(expect.arrayContaining(['FP00000 一致1', 'RATE_LIMITED 限流1', 'INVALID_NAME 姓名无效1', 'INVALID_PHONE 手机号无效1', 'ORIGIN_NOT_ALLOWED 来源不允许1']));
+    expect(await legend('requests')).toEqual(expect.arrayContaining(['FP00000 一致1', 'RATE_LIMITED 限流1', 'INVALID_NAME 姓名无效1', 'INVALID_PHONE 手机号无效1', 'ORIGIN_NOT_ALLOWED 来源未获允许1']));
     await page.selectOption('#lang', 'zh-TW');
     expect(await legend('errors')).toContain('UPSTREAM_TIMEOUT 上游逾時1');
     await closeRefreshing(page);
@@ -495,7 +500,9 @@ describe('GET /dashboard in Chromium', () => {
     const page = await browser.newPage({ viewport: { width, height: 900 }, timezoneId: 'UTC' });
     await page.goto(`${base}/dashboard?refresh=${refreshSeconds}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
-    return { base, page, readout: page.locator('#chart-requests').getByRole('status') };
+    /** Moves the proxy's clock on. */
+    const advance = (ms: number) => void (now += ms);
+    return { base, page, advance, readout: page.locator('#chart-requests').getByRole('status') };
   }
 
   /**
@@ -561,13 +568,16 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('gives each chart its values as a table, newest first, whose rows stay put as the refreshes change them', { timeout: 30_000 }, async () => {
-    const { base, page } = await readoutPage(1);
+    const { base, page, advance } = await readoutPage(1);
     const table = page.locator('#chart-requests table.values');
     expect(await table.isVisible()).toBe(false);
     await page.locator('#chart-requests summary').click();
     expect(await table.isVisible()).toBe(true);
     // Named by its chart's title, so that a screen reader's list of tables tells them apart.
-    expect(await page.getByRole('table', { name: 'Requests by result code, a bar per 30 s' }).count()).toBe(1);
+    expect(await page.getByRole('table', { name: 'Requests by result code, each bar 30 s' }).count()).toBe(1);
+    // Each toggle named with its chart too, so that a list of the page's controls tells them apart.
+    expect(await page.getByRole('group').filter({ has: page.locator('summary') }).count()).toBe(5);
+    expect(await page.locator('#chart-latency summary').evaluate((summary) => summary.textContent)).toBe('Values as a table Upstream latency per provider (p50 solid, p95 dashed)');
     expect(await table.locator('thead th').allTextContents()).toEqual(['Time', 'FP00000 match']);
     const rows = table.locator('tbody tr');
     const row = async (i: number) => rows.nth(i).locator('th, td').allTextContents();
@@ -585,20 +595,30 @@ describe('GET /dashboard in Chromium', () => {
     expect((await verify(base, '李四', '18612345678')).status).toBe(200);
     await expect.poll(() => row(0), { timeout: 5000 }).toEqual(['12:00:00 – 12:00:30', '2']);
     expect(await newest!.evaluate((node) => node === document.querySelector('#chart-requests tbody tr'))).toBe(true);
+    // The window moves on a point: a new row on top, the oldest gone, the others the same rows, one further down.
+    const count = await rows.count();
+    const oldest = await rows.last().locator('th').textContent();
+    advance(30_000);
+    await expect.poll(() => row(0), { timeout: 5000 }).toEqual(['12:00:30 – 12:01:00', '0']);
+    expect(await rows.count()).toBe(count);
+    expect(await newest!.evaluate((node) => node === document.querySelectorAll('#chart-requests tbody tr')[1])).toBe(true);
+    expect(await row(1)).toEqual(['12:00:00 – 12:00:30', '2']);
+    expect(await table.locator('tbody th').allTextContents()).not.toContain(oldest);
 
     // A point without a measure is a dash, as in the read-out.
     await page.locator('#chart-latency summary').click();
     const latency = page.locator('#chart-latency table.values');
     expect(await latency.locator('thead th').allTextContents()).toEqual(['Time', 'sandbox p50', 'sandbox p95']);
-    expect(await latency.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['–', '–']);
+    // (The newest point, the window having moved on, had no upstream call.)
+    expect(await latency.locator('tbody tr').nth(0).locator('td').allTextContents()).toEqual(['–', '–']);
 
     // How long a time each bar counts, after the bar charts' titles: longer in a longer window.
     for (const [minutes, step] of [['60', '1 min'], ['15', '10 s']]) {
       await page.selectOption('#window', minutes);
-      await expect.poll(() => page.locator('#chart-errors figcaption').textContent()).toBe(`Errors and rate-limit refusals, a bar per ${step}`);
+      await expect.poll(() => page.locator('#chart-errors figcaption').textContent()).toBe(`Errors and rate-limit refusals, each bar ${step}`);
     }
     await page.selectOption('#lang', 'zh-CN');
-    expect(await page.locator('#chart-requests summary').textContent()).toBe('以表格查看数值');
+    expect(await page.locator('#chart-requests summary [data-text="chartTable"]').textContent()).toBe('以表格查看数值');
     expect(await table.locator('thead th').first().textContent()).toBe('时间');
     await page.close();
   });
@@ -611,7 +631,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#counting-note').textContent()).toBe(
-      'These figures begin at 12:00:20, when this instance answered its first request: what came before (another instance’s traffic, or this one’s before a restart) is not in them.',
+      'These figures begin at 12:00:20, when this instance answered its first request: what came before (another instance’s traffic, or this one’s before a restart) is not included.',
     );
     // Every chart shades the points before, up to the one the first request fell in, and says what that is.
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
@@ -634,7 +654,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.keyboard.press('ArrowLeft');
     expect(await readout.textContent()).toBe('11:59:30 – 12:00:00\nnot counted');
     await page.locator('#chart-requests summary').click();
-    expect(await page.locator('#chart-requests tbody tr').nth(1).locator('th, td').allTextContents()).toEqual(['11:59:30 – 12:00:00', '–']);
+    expect(await page.locator('#chart-requests tbody tr').nth(1).locator('th, td').allTextContents()).toEqual(['11:59:30 – 12:00:00', 'not counted']);
     await page.selectOption('#lang', 'zh-CN');
     expect(await page.locator('#counting-note').textContent()).toMatch(/^以下数据自 12:00:20 起，即本实例应答首个请求之时/);
     expect(await page.locator('#chart-requests .uncounted text').textContent()).toBe('未统计');
@@ -797,11 +817,19 @@ describe('GET /dashboard in Chromium', () => {
     const base = await proxy();
     const page = await browser.newPage();
     let answered = 0;
-    // Every other answer as an earlier version gives it, without `instance`.
-    await rewriteStats(page, (stats) => void (++answered % 2 === 0 && Reflect.deleteProperty(stats, 'instance')));
+    // Every other answer as an earlier version gives it, without `instance`, nor the token checks it did not count.
+    await rewriteStats(page, (stats) => {
+      if (++answered % 2 !== 0) return;
+      Reflect.deleteProperty(stats, 'instance');
+      Reflect.deleteProperty(stats.totals, 'tokenChecks');
+      Reflect.deleteProperty(stats.totals, 'maybeBilled');
+    });
     await page.goto(`${base}/dashboard?refresh=1`);
     await expect.poll(() => answered, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d( · instance [0-9a-f]{8}, counting for 0 min)?$/);
+    // Drawn from an earlier version's answer: no figure for what it does not count, rather than a 0.
+    const tokens = () => page.locator('[data-tile="tokens"]').evaluate((node) => [node.querySelector('.value')!.textContent, node.querySelector('.hint')!.textContent]);
+    await expect.poll(tokens, { timeout: 5000 }).toEqual(['–', '']);
     await closeRefreshing(page);
   });
 
@@ -1049,12 +1077,12 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新于 \d\d:\d\d:\d\d · 实例 [0-9a-f]{8}，已统计 0 分钟$/);
     expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-CN', 'carrier-verify · 监控']);
-    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用', '令牌核验']);
+    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用', '令牌验证']);
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
-      '按结果码统计的请求（每根柱 30 秒）',
+      '按结果码统计的请求（每根柱子 30 秒）',
       '各服务商的上游延迟（p50 实线，p95 虚线）',
-      '错误与限流拒绝（每根柱 30 秒）',
+      '错误与限流拒绝（每根柱子 30 秒）',
       '结果缓存命中率',
       '时间范围内的累计估算费用',
     ]);

@@ -346,6 +346,44 @@ describe('GET /api/stats', () => {
     expect(latency.slow).toMatchObject({ count: 3, failed: 2 });
     expect(latency.slow!.p50! >= 900 && latency.slow!.p95! >= 2700).toBe(true);
   });
+
+  it('counts a timed-out call as one that may have been billed until its late answer says it was, once', () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 5);
+    const metrics = createMetrics({ now: () => now, pricePerCall: 0.5 });
+    metrics.upstreamCall({ providerId: 'p1', outcome: 'timeout', latencyMs: 3000, maybeBilled: true });
+    expect(metrics.stats({ windowMs: 60_000 }).totals).toMatchObject({ maybeBilled: 1, billedCalls: 0, cost: 0 });
+    // Its answer comes in the next bucket: billed, and no longer among those that may be.
+    now += 10_000;
+    metrics.lateAnswer('p1', 'FP00000');
+    expect(metrics.stats({ windowMs: 60_000 }).totals).toMatchObject({ maybeBilled: 0, billedCalls: 1, cost: 0.5 });
+    // A window that holds the answer alone does not count below nothing.
+    now += 10_000;
+    expect(metrics.stats({ windowMs: 20_000 }).totals).toMatchObject({ maybeBilled: 0, billedCalls: 1 });
+  });
+
+  it('begins the instance\'s figures with its first event, a request\'s upstream call before its answer', () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 9);
+    const metrics = createMetrics({ now: () => now });
+    metrics.cacheLookup(false);
+    metrics.upstreamCall({ providerId: 'p1', outcome: 'FP00000', latencyMs: 1500, maybeBilled: true });
+    // The answer is logged in the next bucket; the figures began with the look-up, in the one before.
+    now += 1500;
+    metrics.request({ route: 'verify', status: 200, code: 'FP00000', site: 'sandbox', provider: 'p1', seconds: 1.5 });
+    expect(metrics.stats({ windowMs: 60_000 }).instance.startedAt).toBe(Date.UTC(2026, 0, 1, 12, 0, 9));
+  });
+
+  it('gives every provider the same circuit state series, off among them, 1 for the state it is in', async () => {
+    const metrics = createMetrics();
+    metrics.watchCircuits(() => [{ id: 'sandbox', breaker: 'off' }, { id: 'vendor', breaker: 'closed' }]);
+    const { body } = await metrics.exposition();
+    // Each series written out, a 0 included: an alert on a series that is absent for some providers never fires for them.
+    const series = body.split('\n').filter((line) => line.startsWith('carrier_verify_circuit_state{'));
+    for (const [provider, inState] of [['sandbox', 'off'], ['vendor', 'closed']] as const) {
+      for (const state of ['closed', 'half-open', 'open', 'off']) {
+        expect(series, `${provider} ${state}`).toContain(`carrier_verify_circuit_state{provider="${provider}",state="${state}"} ${state === inState ? 1 : 0}`);
+      }
+    }
+  });
 });
 
 describe('the operator token', () => {

@@ -131,4 +131,10 @@ describe('the log of the shared store’s state', () => {
     changed('up');
     expect(lines.slice(3)).toEqual([{ time: expect.any(String), level: 'info', event: 'store-up', store: 'redis', reason: undefined }]);
   });
+
+  it('dates a change told late (held through the start-up check) when it happened', () => {
+    const lines: LogLine[] = [];
+    storeStateLog((line) => lines.push(line))('down', 'ECONNREFUSED', Date.UTC(2026, 0, 1, 12, 0, 0));
+    expect(lines).toEqual([{ time: '2026-01-01T12:00:00.000Z', level: 'warn', event: 'store-down', store: 'redis', reason: 'ECONNREFUSED' }]);
+  });
 });
