@@ -219,6 +219,13 @@ export interface Metrics {
   watchCircuits(source: CircuitSource): void;
   /** Where to read the shared store's state from. */
   watchStore(source: () => StoreHealth | undefined): void;
+  /**
+   * Says that this instance's figures begin at `at`, ms since the epoch: when a program that runs the app started
+   * counting (the Node program, at its start), so that a quiet time before the first request counts as quiet. Without
+   * it they begin with the first event: where the app is built (an edge runtime's global scope) the clock may stand
+   * still, and the time read there says nothing.
+   */
+  countFrom(at: number): void;
   /** Recent history for the dashboard. */
   stats(query: StatsQuery): Stats;
   /** GET /metrics. */
@@ -336,6 +343,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     watchStore(source) {
       storeSource = source;
+    },
+    countFrom(at) {
+      firstServed ??= at;
     },
     stats({ windowMs, stepMs }) {
       const states = circuits();

@@ -109,6 +109,8 @@ export async function startServer(env: Record<string, string | undefined>, overr
     await setup.close();
     throw error;
   }
+  // The dashboard's figures count from the program's start: a quiet time before its first request was counted, quiet.
+  app.config.metrics.countFrom(app.config.now());
   return new Promise((resolve, reject) => {
     const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     // Node looks at open requests only every `connectionsCheckingInterval` (30 s by default), which would let a slow

@@ -623,7 +623,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('says that an instance\'s figures begin with its first request, within the window after a restart, and shades the points before', { timeout: 30_000 }, async () => {
+  it('says that an instance\'s figures begin when it started, within the window after a restart, and shades the points before', { timeout: 30_000 }, async () => {
     const now = Date.UTC(2026, 0, 1, 12, 0, 20);
     const base = await proxy({ now: () => now });
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
@@ -631,7 +631,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#counting-note').textContent()).toBe(
-      'These figures begin at 12:00:20, when this instance answered its first request: what came before (another instance’s traffic, or this one’s before a restart) is not included.',
+      'These figures begin at 12:00:20, when this instance began counting: what came before (another instance’s traffic, or this one’s before a restart) is not included.',
     );
     // Every chart shades the points before, up to the one the first request fell in, and says what that is.
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
@@ -656,7 +656,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.locator('#chart-requests summary').click();
     expect(await page.locator('#chart-requests tbody tr').nth(1).locator('th, td').allTextContents()).toEqual(['11:59:30 – 12:00:00', 'not counted']);
     await page.selectOption('#lang', 'zh-CN');
-    expect(await page.locator('#counting-note').textContent()).toMatch(/^以下数据自 12:00:20 起，即本实例应答首个请求之时/);
+    expect(await page.locator('#counting-note').textContent()).toMatch(/^以下数据自 12:00:20 起，即本实例开始统计之时/);
     expect(await page.locator('#chart-requests .uncounted text').textContent()).toBe('未统计');
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });

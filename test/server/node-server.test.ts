@@ -71,3 +71,21 @@ describe('answering many requests at once', () => {
     expect(text.slice(text.lastIndexOf('HTTP/1.1 '))).toMatch(/"status":"ok"[\s\S]*\}$/);
   });
 });
+
+describe('the Node program\'s monitoring figures', () => {
+  it('begin at its start: a quiet time before the first request is counted, quiet, not left out', async () => {
+    let now = Date.UTC(2026, 0, 1, 11, 0, 0);
+    const quiet = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { log: () => undefined, now: () => now });
+    try {
+      now = Date.UTC(2026, 0, 1, 12, 0, 0);
+      const base = `http://127.0.0.1:${quiet.port}`;
+      const answer = await fetch(`${base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
+      expect(answer.status).toBe(200);
+      const stats = (await (await fetch(`${base}/api/stats?minutes=30`)).json()) as { instance: { startedAt: number }; from: number };
+      expect(stats.instance.startedAt).toBe(Date.UTC(2026, 0, 1, 11, 0, 0));
+      expect(stats.instance.startedAt).toBeLessThan(stats.from);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
