@@ -60,6 +60,8 @@ export interface DashboardText {
   readonly maybeBilled: string;
   /** The token checks tile's hint: `{n}` tokens accepted, before the refusals by their codes. */
   readonly tokensAccepted: string;
+  /** Under a provider's failed calls: its latest failure, `{what}` (its kind and HTTP status), at `{time}`. */
+  readonly lastFailure: string;
   readonly storeMayDrop: string;
   readonly storeDown: string;
   /** The shared store's own reason for being down, as it gives it, `{reason}`. */
@@ -158,6 +160,7 @@ const en: DashboardText = {
   estimatedSandbox: 'estimated: the sandbox bills nothing',
   maybeBilled: 'failed calls that may have been billed too: {n}, up to {cost}',
   tokensAccepted: '{n} accepted',
+  lastFailure: 'last: {what} at {time}',
   storeMayDrop: 'The shared store (Redis) may drop keys: {warning}. A used token whose record is dropped could be accepted again.',
   reason: ' ({reason})',
   storeDown:
@@ -246,6 +249,7 @@ const zhCN: DashboardText = {
   estimatedSandbox: '估算值：沙盒不收费',
   maybeBilled: '另有 {n} 次失败调用可能已计费，至多 {cost}',
   tokensAccepted: '通过 {n} 次',
+  lastFailure: '最近：{what}，{time}',
   storeMayDrop: '共享存储（Redis）可能淘汰键：{warning}。已使用令牌的记录一旦被淘汰，该令牌可能再次被接受。',
   reason: '（{reason}）',
   storeDown:
@@ -344,6 +348,7 @@ const zhTW: DashboardText = {
   estimatedSandbox: '預估值：沙盒不收費',
   maybeBilled: '另有 {n} 次失敗呼叫可能已計費，至多 {cost}',
   tokensAccepted: '通過 {n} 次',
+  lastFailure: '最近：{what}，{time}',
   storeMayDrop: '共用儲存（Redis）可能逐出鍵：{warning}。已使用權杖的紀錄一旦被逐出，該權杖可能再次被接受。',
   reason: '（{reason}）',
   storeDown:

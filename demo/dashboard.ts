@@ -238,6 +238,16 @@ function renderProviders(stats: Stats): void {
         } else {
           cell.textContent = text;
         }
+        // Under the failed calls, what the latest failure was and when, while it is within the window: what is failing,
+        // and why (a 401 is a wrong key, a 429 the vendor's throttle), without leaving the page for /healthz.
+        const last = (stats as Partial<Stats>).lastFailures?.[provider];
+        if (i === 3 && last && Date.parse(last.at) >= stats.from) {
+          const note = document.createElement('span');
+          note.className = 'last-failure';
+          const what = last.status === undefined ? last.failure : `${last.failure} ${last.status}`;
+          note.textContent = fillIn(t().lastFailure, { what, time: clock(Date.parse(last.at), true) });
+          cell.append(note);
+        }
         row.append(cell);
       }
       return row;

@@ -18,7 +18,7 @@ export type CircuitState = ProviderHealth['breaker'];
 const GAUGED_STATES: readonly string[] = ['closed', 'half-open', 'open', 'off'];
 
 /** Where the breakers' states are read at each scrape: the router's health. */
-export type CircuitSource = () => readonly { readonly id: string; readonly breaker: CircuitState }[];
+export type CircuitSource = () => readonly { readonly id: string; readonly breaker: CircuitState; readonly lastFailure?: ProviderHealth['lastFailure'] }[];
 
 /** One metric as Prometheus sees it: the one list both registries are built from. */
 export interface MetricDef {
@@ -196,6 +196,8 @@ export interface Stats extends TimelineWindow {
   /** Providers known to the proxy, in configuration order, then any others seen. */
   readonly providers: readonly string[];
   readonly circuits: Readonly<Record<string, CircuitState>>;
+  /** Each provider's latest failure, as `/healthz` gives it (its kind, when, its HTTP status), for those that have one. */
+  readonly lastFailures: Readonly<Record<string, { readonly failure: string; readonly at: string; readonly status?: number }>>;
   /** The shared store's state, when there is one that says. */
   readonly store?: StoreHealth;
 }
@@ -292,13 +294,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
   }
 
-  /** The breakers as they are now, also written to the gauges (read at each scrape, never stale). */
-  function circuits(): Record<string, CircuitState> {
+  /**
+   * The breakers as they are now, also written to the gauges (read at each scrape, never stale), and into `failures`
+   * when given, each provider's latest failure.
+   */
+  function circuits(failures?: Record<string, Stats['lastFailures'][string]>): Record<string, CircuitState> {
     const states: Record<string, CircuitState> = {};
-    for (const { id, breaker } of circuitSource()) {
+    for (const { id, breaker, lastFailure } of circuitSource()) {
       const label = safeLabel(id);
       states[label] = breaker;
       for (const each of new Set([...GAUGED_STATES, breaker])) registry.set(metricDefs.circuitState, { provider: label, state: each }, each === breaker ? 1 : 0);
+      if (failures && lastFailure) {
+        const { failure, at, status } = lastFailure;
+        failures[label] = status === undefined ? { failure, at } : { failure, at, status };
+      }
     }
     return states;
   }
@@ -348,11 +357,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       firstServed ??= at;
     },
     stats({ windowMs, stepMs }) {
-      const states = circuits();
+      const lastFailures: Record<string, Stats['lastFailures'][string]> = {};
+      const states = circuits(lastFailures);
       const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
       instance ??= { id: randomHex(4), startedAt: firstServed ?? now() };
       const health = store();
-      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, ...(health ? { store: health } : {}), ...timeline.window(windowMs, stepMs) };
+      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, lastFailures, ...(health ? { store: health } : {}), ...timeline.window(windowMs, stepMs) };
     },
     async exposition() {
       circuits();

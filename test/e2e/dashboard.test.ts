@@ -433,6 +433,21 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('says under a provider\'s failed calls what its latest failure was, and when', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    // The sandbox's number whose call the vendor answers with a 500.
+    expect((await verify(base, '张三', '13800000500')).status).toBe(502);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/dashboard?refresh=600`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    await page.selectOption('#lang', 'en');
+    const failed = page.locator('#providers tbody tr').first().locator('td').nth(2);
+    expect(await failed.textContent()).toMatch(/^1 \(100%\)last: server-error 500 at \d\d:\d\d:\d\d$/);
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await failed.locator('.last-failure').textContent()).toMatch(/^最近：server-error 500，\d\d:\d\d:\d\d$/);
+    await page.close();
+  });
+
   it('says beside the cost the failed calls that may have been billed too, at most what they would cost', { timeout: 30_000 }, async () => {
     // A proxy with real providers (no trial page); then the trial's, whose sandbox bills nothing, so that nothing may be.
     let trial = false;
@@ -1359,7 +1374,11 @@ describe('GET /dashboard in Chromium', () => {
       expect(await page.locator('#providers .state').allTextContents()).toEqual(['open', 'closed']);
       // The failed call the router answered from "steady" shows in the table, though no request failed.
       const row = async (i: number) => (await page.locator('#providers tbody tr').nth(i).locator('th, td').allTextContents()).slice(0, 4);
-      expect([await row(0), await row(1)]).toEqual([['broken', 'open', '1', '1 (100%)'], ['steady', 'closed', '1', '0']]);
+      expect([await row(0), await row(1)]).toEqual([
+        ['broken', 'open', '1', expect.stringMatching(/^1 \(100%\)last: server-error 500 at \d\d:\d\d:\d\d$/)],
+        ['steady', 'closed', '1', '0'],
+      ]);
+      // The latest failure's note under it, in the muted colour, readable too.
       expect(await contrastFailures(page)).toEqual([]);
       await page.close();
       await transport.close();

@@ -255,6 +255,8 @@ describe('GET /api/stats', () => {
     expect(body.series.at(-2)!.latency.sandbox!.failed).toBe(0);
     expect(body.providers).toEqual(['sandbox']);
     expect(body.circuits).toEqual({ sandbox: 'off' });
+    // The latest failure, as /healthz gives it.
+    expect(body.lastFailures).toEqual({ sandbox: { failure: 'server-error', at: expect.any(String), status: 500 } });
     // The instance that answered, the same on every call, and another for another instance.
     // startedAt: its first request, not when the app was built (an edge runtime's clock stands still at build time).
     expect(body.instance).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}$/), startedAt: Date.UTC(2026, 0, 1, 12, 0, 0) });
