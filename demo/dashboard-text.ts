@@ -249,7 +249,7 @@ const zhCN: DashboardText = {
   estimatedSandbox: '估算值：沙盒不收费',
   maybeBilled: '另有 {n} 次失败调用可能已计费，至多 {cost}',
   tokensAccepted: '通过 {n} 次',
-  lastFailure: '最近：{what}，{time}',
+  lastFailure: '最近一次：{what}，于 {time}',
   storeMayDrop: '共享存储（Redis）可能淘汰键：{warning}。已使用令牌的记录一旦被淘汰，该令牌可能再次被接受。',
   reason: '（{reason}）',
   storeDown:
@@ -348,7 +348,7 @@ const zhTW: DashboardText = {
   estimatedSandbox: '預估值：沙盒不收費',
   maybeBilled: '另有 {n} 次失敗呼叫可能已計費，至多 {cost}',
   tokensAccepted: '通過 {n} 次',
-  lastFailure: '最近：{what}，{time}',
+  lastFailure: '最近一次：{what}，於 {time}',
   storeMayDrop: '共用儲存（Redis）可能逐出鍵：{warning}。已使用權杖的紀錄一旦被逐出，該權杖可能再次被接受。',
   reason: '（{reason}）',
   storeDown:

@@ -18,7 +18,7 @@ export type CircuitState = ProviderHealth['breaker'];
 const GAUGED_STATES: readonly string[] = ['closed', 'half-open', 'open', 'off'];
 
 /** Where the breakers' states are read at each scrape: the router's health. */
-export type CircuitSource = () => readonly { readonly id: string; readonly breaker: CircuitState; readonly lastFailure?: ProviderHealth['lastFailure'] }[];
+export type CircuitSource = () => readonly { readonly id: string; readonly breaker: CircuitState }[];
 
 /** One metric as Prometheus sees it: the one list both registries are built from. */
 export interface MetricDef {
@@ -196,7 +196,7 @@ export interface Stats extends TimelineWindow {
   /** Providers known to the proxy, in configuration order, then any others seen. */
   readonly providers: readonly string[];
   readonly circuits: Readonly<Record<string, CircuitState>>;
-  /** Each provider's latest failure, as `/healthz` gives it (its kind, when, its HTTP status), for those that have one. */
+  /** Each provider's latest failure (its kind, when, its HTTP status) on the stats' clock, for those that have one. */
   readonly lastFailures: Readonly<Record<string, { readonly failure: string; readonly at: string; readonly status?: number }>>;
   /** The shared store's state, when there is one that says. */
   readonly store?: StoreHealth;
@@ -272,12 +272,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry.inc(metricDefs.estimatedCost, { provider }, price);
   }
 
+  /** Each provider's latest failure, on this clock (the window's), under its label. */
+  const lastFailures: Record<string, Stats['lastFailures'][string]> = {};
+  const noteFailure = (label: string, failure: string, status: number | undefined): void => {
+    const at = new Date(now()).toISOString();
+    lastFailures[label] = status === undefined ? { failure, at } : { failure, at, status };
+  };
+
   function upstreamCall(attempt: AttemptRecord): void {
     const id = safeLabel(attempt.providerId);
     if (!seen.includes(id)) seen.push(id);
     if (attempt.outcome === SKIPPED) return;
     // A rejection another provider overruled, reported again: the call was counted, its failure was not.
-    if (attempt.overruled) return timeline.record({ kind: 'overruled', provider: id });
+    if (attempt.overruled) {
+      noteFailure(id, 'rejected', attempt.status);
+      return timeline.record({ kind: 'overruled', provider: id });
+    }
     const result = safeLabel(attempt.outcome);
     const billed = BILLED_RESULTS.has(result);
     // An answer is a result code; anything else the call ended in is a failure kind (`timeout`, `server-error`…),
@@ -286,6 +296,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const failed = !isResultCode(attempt.outcome) && attempt.outcome !== 'rejected';
     const timed = !failed || !UNTIMED_FAILURES.has(attempt.outcome as UpstreamFailure);
     timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0, maybeBilled: !billed && attempt.maybeBilled });
+    if (failed) noteFailure(id, attempt.outcome, attempt.status);
     registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {
       countBilled(id);
@@ -294,20 +305,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
   }
 
-  /**
-   * The breakers as they are now, also written to the gauges (read at each scrape, never stale), and into `failures`
-   * when given, each provider's latest failure.
-   */
-  function circuits(failures?: Record<string, Stats['lastFailures'][string]>): Record<string, CircuitState> {
+  /** The breakers as they are now, also written to the gauges (read at each scrape, never stale). */
+  function circuits(): Record<string, CircuitState> {
     const states: Record<string, CircuitState> = {};
-    for (const { id, breaker, lastFailure } of circuitSource()) {
+    for (const { id, breaker } of circuitSource()) {
       const label = safeLabel(id);
       states[label] = breaker;
       for (const each of new Set([...GAUGED_STATES, breaker])) registry.set(metricDefs.circuitState, { provider: label, state: each }, each === breaker ? 1 : 0);
-      if (failures && lastFailure) {
-        const { failure, at, status } = lastFailure;
-        failures[label] = status === undefined ? { failure, at } : { failure, at, status };
-      }
     }
     return states;
   }
@@ -357,12 +361,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       firstServed ??= at;
     },
     stats({ windowMs, stepMs }) {
-      const lastFailures: Record<string, Stats['lastFailures'][string]> = {};
-      const states = circuits(lastFailures);
+      const states = circuits();
       const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
       instance ??= { id: randomHex(4), startedAt: firstServed ?? now() };
       const health = store();
-      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, lastFailures, ...(health ? { store: health } : {}), ...timeline.window(windowMs, stepMs) };
+      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, lastFailures: { ...lastFailures }, ...(health ? { store: health } : {}), ...timeline.window(windowMs, stepMs) };
     },
     async exposition() {
       circuits();

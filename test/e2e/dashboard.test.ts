@@ -444,8 +444,12 @@ describe('GET /dashboard in Chromium', () => {
     const failed = page.locator('#providers tbody tr').first().locator('td').nth(2);
     expect(await failed.textContent()).toMatch(/^1 \(100%\)last: server-error 500 at \d\d:\d\d:\d\d$/);
     await page.selectOption('#lang', 'zh-CN');
-    expect(await failed.locator('.last-failure').textContent()).toMatch(/^最近：server-error 500，\d\d:\d\d:\d\d$/);
+    expect(await failed.locator('.last-failure').textContent()).toMatch(/^最近一次：server-error 500，于 \d\d:\d\d:\d\d$/);
     await page.close();
+    // A failure from before the window is not this window's: its count is not in the table, nor is it.
+    const older = await drawnWith((stats) => ({ ...stats, lastFailures: { sandbox: { failure: 'timeout', at: new Date(stats.from - 60_000).toISOString() } } }));
+    expect(await older.locator('#providers .last-failure').count()).toBe(0);
+    await closeRefreshing(older);
   });
 
   it('says beside the cost the failed calls that may have been billed too, at most what they would cost', { timeout: 30_000 }, async () => {
@@ -639,14 +643,16 @@ describe('GET /dashboard in Chromium', () => {
   });
 
   it('says that an instance\'s figures begin when it started, within the window after a restart, and shades the points before', { timeout: 30_000 }, async () => {
-    const now = Date.UTC(2026, 0, 1, 12, 0, 20);
+    // Started at 12:00:10, its first request ten seconds later: the figures begin at its start.
+    let now = Date.UTC(2026, 0, 1, 12, 0, 10);
     const base = await proxy({ now: () => now });
+    now = Date.UTC(2026, 0, 1, 12, 0, 20);
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'UTC' });
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
     expect(await page.locator('#counting-note').textContent()).toBe(
-      'These figures begin at 12:00:20, when this instance began counting: what came before (another instance’s traffic, or this one’s before a restart) is not included.',
+      'These figures begin at 12:00:10, when this instance began counting: what came before (another instance’s traffic, or this one’s before a restart) is not included.',
     );
     // Every chart shades the points before, up to the one the first request fell in, and says what that is.
     for (const chart of ['requests', 'latency', 'errors', 'cache', 'cost']) {
@@ -671,7 +677,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.locator('#chart-requests summary').click();
     expect(await page.locator('#chart-requests tbody tr').nth(1).locator('th, td').allTextContents()).toEqual(['11:59:30 – 12:00:00', 'not counted']);
     await page.selectOption('#lang', 'zh-CN');
-    expect(await page.locator('#counting-note').textContent()).toMatch(/^以下数据自 12:00:20 起，即本实例开始统计之时/);
+    expect(await page.locator('#counting-note').textContent()).toMatch(/^以下数据自 12:00:10 起，即本实例开始统计之时/);
     expect(await page.locator('#chart-requests .uncounted text').textContent()).toBe('未统计');
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });

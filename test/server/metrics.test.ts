@@ -374,6 +374,18 @@ describe('GET /api/stats', () => {
     expect(metrics.stats({ windowMs: 60_000 }).instance.startedAt).toBe(Date.UTC(2026, 0, 1, 12, 0, 9));
   });
 
+  it('keeps each provider\'s latest failure on its own clock, the latest of those sharing a label', () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const metrics = createMetrics({ now: () => now });
+    metrics.upstreamCall({ providerId: 'a', outcome: 'timeout', latencyMs: 3000, maybeBilled: true });
+    now += 60_000;
+    metrics.upstreamCall({ providerId: 'a', outcome: 'refused', latencyMs: 5, maybeBilled: false, status: 429 });
+    // An answer, and input refused, are no failures of the provider's.
+    metrics.upstreamCall({ providerId: 'a', outcome: 'FP00000', latencyMs: 5, maybeBilled: true });
+    metrics.upstreamCall({ providerId: 'a', outcome: 'rejected', latencyMs: 5, maybeBilled: false, status: 400 });
+    expect(metrics.stats({ windowMs: 60_000 }).lastFailures).toEqual({ a: { failure: 'refused', at: '2026-01-01T12:01:00.000Z', status: 429 } });
+  });
+
   it('gives every provider the same circuit state series, off among them, 1 for the state it is in', async () => {
     const metrics = createMetrics();
     metrics.watchCircuits(() => [{ id: 'sandbox', breaker: 'off' }, { id: 'vendor', breaker: 'closed' }]);
