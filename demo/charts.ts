@@ -44,7 +44,7 @@ export interface ChartData {
   /** The heading of the time column in the chart's table of values (see drawTable). */
   readonly timeHeading?: string;
   /**
-   * When the figures begin, ms since the epoch: the answering instance's first request, after a restart say. The
+   * When the figures begin, ms since the epoch: when the answering instance began counting, after a restart say. The
    * points that ended before it have no figures (whatever their values say), and are shaded and said as `uncounted`.
    */
   readonly countedFrom?: number;
@@ -60,9 +60,8 @@ function uncountedPoints(data: ChartData): number {
   return n < 0 ? data.times.length : n;
 }
 
-/** The data with no values for the points before its figures begin. */
-function onlyCounted(data: ChartData): ChartData {
-  const before = uncountedPoints(data);
+/** The data with no values for its first `before` points, which ended before its figures begin. */
+function onlyCounted(data: ChartData, before: number): ChartData {
   if (before === 0) return data;
   return { ...data, series: data.series.map((s) => ({ ...s, values: s.values.map((value, i) => (i < before ? null : value)) })) };
 }
@@ -245,7 +244,7 @@ function placeTip(tip: HTMLElement, data: ChartData, frame: Frame, x: number, ch
  * read-out would be spoken again at every refresh while the newest point is counting. Moved away from and back to,
  * the point is said with its new values. Otherwise a redraw empties both, whose values are old.
  */
-function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, data: ChartData): void {
+function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, data: ChartData, before: number): void {
   const tip = figure.querySelector<HTMLElement>('.tip');
   const said = figure.querySelector<HTMLElement>('.readout');
   if (!tip || !said) return;
@@ -269,7 +268,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     guide.setAttribute('x2', String(x));
     guide.setAttribute('visibility', 'visible');
     // A point before the figures begin says so, rather than a dash for each series.
-    const rows = i < uncountedPoints(data) && data.uncounted ? [data.uncounted] : data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
+    const rows = i < before && data.uncounted ? [data.uncounted] : data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
     const text = [spanOf(data, i, true), ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
     if (!quietly && said.textContent !== text) said.textContent = text;
@@ -358,7 +357,7 @@ function spanOf(data: ChartData, i: number, seconds = data.stepMs % 60_000 !== 0
  * which keeps the arrow keys for itself. A refresh changes the cells whose values changed and adds and removes rows
  * as the window moves; the rows that stay are the same elements, so that a reader's place in the table holds.
  */
-function drawTable(figure: HTMLElement, data: ChartData): void {
+function drawTable(figure: HTMLElement, data: ChartData, before: number): void {
   const table = figure.querySelector<HTMLTableElement>('table.values');
   if (!table) return;
   const head = table.tHead ?? table.createTHead();
@@ -375,7 +374,6 @@ function drawTable(figure: HTMLElement, data: ChartData): void {
     setText(cell, text);
   });
   const body = table.tBodies[0] ?? table.createTBody();
-  const before = uncountedPoints(data);
   const kept = new Map<string, HTMLTableRowElement>();
   for (const row of Array.from(body.rows)) {
     const time = row.dataset.time ?? '';
@@ -420,8 +418,7 @@ function drawTable(figure: HTMLElement, data: ChartData): void {
  * Shades the points before the figures begin, behind the marks, with what that means written at its top where it
  * fits: an empty stretch there is no quiet time, but one this instance did not see.
  */
-function drawUncounted(root: SVGSVGElement, frame: Frame, data: ChartData): void {
-  const before = uncountedPoints(data);
+function drawUncounted(root: SVGSVGElement, frame: Frame, data: ChartData, before: number): void {
   if (before === 0) return;
   const width = (before / data.times.length) * frame.plotW;
   const group = svg('g', { class: 'uncounted' }, root);
@@ -436,7 +433,9 @@ function drawUncounted(root: SVGSVGElement, frame: Frame, data: ChartData): void
 export function drawChart(figure: HTMLElement, input: ChartData): void {
   const root = figure.querySelector('svg');
   if (!root) return;
-  const data = onlyCounted(input);
+  // The points that ended before the figures begin: found once, for the drawing, its read-out and its table.
+  const before = uncountedPoints(input);
+  const data = onlyCounted(input, before);
   const width = Math.max(MIN_WIDTH, Math.round(root.parentElement?.clientWidth || 640));
   const frame: Frame = { width, plotW: width - MARGIN.left - MARGIN.right };
   root.replaceChildren();
@@ -445,7 +444,7 @@ export function drawChart(figure: HTMLElement, input: ChartData): void {
   const step = axisStep(max, data.minStep ?? 0);
   const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
   const y = drawAxes(root, frame, data, step, top);
-  drawUncounted(root, frame, data);
+  drawUncounted(root, frame, data, before);
   if (data.kind === 'bars') drawBars(root, frame, data, y);
   else drawLines(root, frame, data, y);
   const empty = !drawsSomething(data);
@@ -456,6 +455,6 @@ export function drawChart(figure: HTMLElement, input: ChartData): void {
   if (empty) drawNote(root, frame, data.empty, noteId);
   root.setAttribute('aria-describedby', (empty ? [noteId, ...described] : described).join(' '));
   drawLegend(figure, data);
-  attachReadout(figure, root, frame, data);
-  drawTable(figure, data);
+  attachReadout(figure, root, frame, data, before);
+  drawTable(figure, data, before);
 }

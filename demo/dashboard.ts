@@ -221,6 +221,7 @@ function renderProviders(stats: Stats): void {
       const row = document.createElement('tr');
       const latency = stats.totals.latency[provider];
       const state = stats.circuits[provider] ?? 'unknown';
+      const last = (stats as Partial<Stats>).lastFailures?.[provider];
       const calls = latency?.count ?? 0;
       // A provider's failed calls, which a failover answered from another, show here and nowhere else.
       const failed = latency?.failed ?? 0;
@@ -240,7 +241,6 @@ function renderProviders(stats: Stats): void {
         }
         // Under the failed calls, what the latest failure was and when, while it is within the window: what is failing,
         // and why (a 401 is a wrong key, a 429 the vendor's throttle), without leaving the page for /healthz.
-        const last = (stats as Partial<Stats>).lastFailures?.[provider];
         if (i === 3 && last && Date.parse(last.at) >= stats.from) {
           const note = document.createElement('span');
           note.className = 'last-failure';
@@ -256,8 +256,8 @@ function renderProviders(stats: Stats): void {
 }
 
 /**
- * When the answering instance's figures begin, if that is within the window shown: its first request, after a
- * restart say. What came before (another instance's traffic, or its own before the restart) is not in them.
+ * When the answering instance's figures begin, if that is within the window shown: its start (the Node program) or
+ * its first event, after a restart say. What came before (another instance's traffic, or its own before the restart) is not in them.
  */
 function countedFrom(stats: Stats): number | undefined {
   const started = (stats as Partial<Stats>).instance?.startedAt;
@@ -479,7 +479,6 @@ function present(result: Load, again = false): void {
     form.hidden = true;
     tokenOpened = Boolean(sessionStorage.getItem(TOKEN_KEY));
     showDataArea(true);
-    delete $<HTMLElement>('#data').dataset.stale;
     showOld(undefined);
     try {
       render(result.stats);
@@ -511,21 +510,22 @@ function present(result: Load, again = false): void {
   // A token that stopped working (rotated, or another instance's) leaves figures that are old all the same.
   const message = result.closed ? t().closed : asking ? fillIn(t().tokenNeeded, { since }) : fillIn(t().notUpdated, { since, message: why });
   showStatus(message, result.closed ? 'closed' : asking ? 'token-needed' : 'not-updated');
-  if (last) $<HTMLElement>('#data').dataset.stale = '';
   // Closed, or waiting for its token, before any figures: no empty frames to look at or tab through.
-  else showDataArea(!(asking || result.closed));
+  if (!last) showDataArea(!(asking || result.closed));
   showOld(last ? message : undefined);
 }
 
 /**
- * Says that the figures shown are old (`message`, the status's words), over them and in the status's colour, or
- * nothing more once they are current (undefined). The status up top is what a screen reader is told.
+ * Marks the figures shown as old (`message`, the status's words): drawn in grey, said over them and in the status's
+ * colour; or as current (undefined).
  */
 function showOld(message: string | undefined): void {
+  const old = message !== undefined;
   const note = $<HTMLElement>('#stale-note');
-  note.hidden = message === undefined;
+  note.hidden = !old;
   note.textContent = message ?? '';
-  $<HTMLElement>('#status').toggleAttribute('data-old', message !== undefined);
+  $<HTMLElement>('#data').toggleAttribute('data-stale', old);
+  $<HTMLElement>('#status').toggleAttribute('data-old', old);
 }
 
 /** Shows the figures' area and the switches that act on it, or hides them while there is nothing to show. */
