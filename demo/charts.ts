@@ -38,6 +38,11 @@ export interface ChartData {
   readonly minMax?: number;
   /** Least step between grid lines (1 for counts, which have no fractions). */
   readonly minStep?: number;
+  /**
+   * `log` spaces the value axis by powers of ten (lines only): a latency chart where a few calls wait out a 3 s timeout
+   * keeps its 80 ms p50 readable, which a linear axis up to 3 s flattens onto the bottom of the plot.
+   */
+  readonly scale?: 'linear' | 'log';
   readonly empty: string;
   /** What comes between a series' label and its value in the read-out: `: `, or the full-width `：` in Chinese. */
   readonly colon?: string;
@@ -107,11 +112,53 @@ function axisStep(max: number, minStep: number): number {
   return Math.max(minStep, minStep > 0 && !Number.isInteger(step / minStep) ? step * 2 : step);
 }
 
-function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, step: number, top: number): (value: number) => number {
-  const y = (value: number) => MARGIN.top + PLOT_H - (value / top) * PLOT_H;
+/** Where values sit on the plot: the grid lines' values, in order, and the height of any value. */
+interface ValueAxis {
+  readonly ticks: readonly number[];
+  readonly y: (value: number) => number;
+}
+
+/** A linear axis from 0, with at most four round steps up to the top value (never below `minStep`). */
+function linearAxis(data: ChartData): ValueAxis {
+  const max = Math.max(maxValue(data), data.minMax ?? 0, data.kind === 'bars' ? 4 : 0);
+  const step = axisStep(max, data.minStep ?? 0);
+  const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
+  const ticks: number[] = [];
+  for (let i = 0; i * step <= top + step / 1e6; i += 1) ticks.push(i * step);
+  return { ticks, y: (value) => MARGIN.top + PLOT_H - (value / top) * PLOT_H };
+}
+
+/** Lowest value a log axis shows: a tenth of a millisecond, as the latency read-outs write it. */
+const LOG_FLOOR = 0.1;
+
+/**
+ * A log axis from the power of ten at or below the least value to the one at or above the greatest, a grid line at
+ * each (and at 2 and 5 times each when it spans no more than two). Values below its floor (0 among them) sit on it.
+ */
+function logAxis(data: ChartData): ValueAxis {
+  const values = data.series.flatMap((s) => s.values.filter((v): v is number => v !== null && v > 0));
+  // With nothing to draw, 1 to 10.
+  const least = values.length === 0 ? 1 : Math.max(LOG_FLOOR, Math.min(...values));
+  const greatest = Math.max(least, ...values);
+  const low = Math.floor(Math.log10(least) + 1e-9);
+  const high = Math.max(low + 1, Math.ceil(Math.log10(greatest) - 1e-9));
+  const ticks: number[] = [];
+  for (let power = low; power <= high; power++) {
+    const decade = 10 ** power;
+    ticks.push(Number(decade.toPrecision(1)));
+    if (high - low <= 2 && power < high) ticks.push(Number((2 * decade).toPrecision(1)), Number((5 * decade).toPrecision(1)));
+  }
+  const span = high - low;
+  return {
+    ticks,
+    y: (value) => MARGIN.top + PLOT_H - ((Math.log10(Math.max(value, 10 ** low)) - low) / span) * PLOT_H,
+  };
+}
+
+function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, axis: ValueAxis): void {
+  const { y } = axis;
   const grid = svg('g', { class: 'grid' }, root);
-  for (let i = 0; i * step <= top + step / 1e6; i += 1) {
-    const value = i * step;
+  for (const value of axis.ticks) {
     svg('line', { x1: MARGIN.left, x2: frame.width - MARGIN.right, y1: y(value), y2: y(value) }, grid);
     svg('text', { x: MARGIN.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, grid).textContent = data.format(value);
   }
@@ -127,7 +174,6 @@ function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, step: numb
     svg('line', { x1: x, x2: x, y1: MARGIN.top + PLOT_H, y2: MARGIN.top + PLOT_H + 4 }, grid);
     svg('text', { x, y: HEIGHT - 6, 'text-anchor': 'middle' }, grid).textContent = clock(time);
   });
-  return y;
 }
 
 function drawBars(root: SVGSVGElement, frame: Frame, data: ChartData, y: (value: number) => number): void {
@@ -440,10 +486,9 @@ export function drawChart(figure: HTMLElement, input: ChartData): void {
   const frame: Frame = { width, plotW: width - MARGIN.left - MARGIN.right };
   root.replaceChildren();
   root.setAttribute('viewBox', `0 0 ${width} ${HEIGHT}`);
-  const max = Math.max(maxValue(data), data.minMax ?? 0, data.kind === 'bars' ? 4 : 0);
-  const step = axisStep(max, data.minStep ?? 0);
-  const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
-  const y = drawAxes(root, frame, data, step, top);
+  const axis = data.scale === 'log' && data.kind === 'lines' ? logAxis(data) : linearAxis(data);
+  drawAxes(root, frame, data, axis);
+  const { y } = axis;
   drawUncounted(root, frame, data, before);
   if (data.kind === 'bars') drawBars(root, frame, data, y);
   else drawLines(root, frame, data, y);

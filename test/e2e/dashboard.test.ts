@@ -596,7 +596,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.getByRole('table', { name: 'Requests by result code, each bar 30 s' }).count()).toBe(1);
     // Each toggle named with its chart too, so that a list of the page's controls tells them apart.
     expect(await page.getByRole('group').filter({ has: page.locator('summary') }).count()).toBe(5);
-    expect(await page.locator('#chart-latency summary').evaluate((summary) => summary.textContent)).toBe('Values as a table Upstream latency per provider (p50 solid, p95 dashed)');
+    expect(await page.locator('#chart-latency summary').evaluate((summary) => summary.textContent)).toBe('Values as a table Upstream latency per provider (p50 solid, p95 dashed; log scale)');
     expect(await table.locator('thead th').allTextContents()).toEqual(['Time', 'FP00000 match']);
     const rows = table.locator('tbody tr');
     const row = async (i: number) => rows.nth(i).locator('th, td').allTextContents();
@@ -923,6 +923,36 @@ describe('GET /dashboard in Chromium', () => {
       series: stats.series.map((point, i) => ({ ...point, requests: (i === stats.series.length - 1 ? { FP00000: 9 } : {}) as Record<string, number> })),
     }));
     expect(await page.locator('#chart-requests .grid text[text-anchor="end"]').allTextContents()).toEqual(['0', '5', '10']);
+    await page.close();
+  });
+
+  it('draws latency on a log axis, so that a provider waiting out a 3 s timeout leaves the others\' 40 ms readable', { timeout: 30_000 }, async () => {
+    // One provider answers in about 40 ms; the other waits out its timeout in the last two points.
+    const latency = (i: number, n: number) => ({ fast: { count: 5, failed: 0, p50: 40, p95: 60 }, ...(i >= n - 2 ? { slow: { count: 2, failed: 2, p50: 3000, p95: 3000 } } : {}) });
+    const page = await drawnWith((stats) => ({
+      ...stats,
+      providers: ['fast', 'slow'],
+      circuits: {},
+      totals: { ...stats.totals, latency: latency(0, 0) },
+      series: stats.series.map((point, i) => ({ ...point, latency: latency(i, stats.series.length) })),
+    }));
+    const chart = page.locator('#chart-latency');
+    // Powers of ten from below the least value to above the greatest: 10 ms to 10 s.
+    expect(await chart.locator('.grid text[text-anchor="end"]').allTextContents()).toEqual(['10 ms', '100 ms', '1 s', '10 s']);
+    const heights = await chart.evaluate((figure) => {
+      const grid = [...figure.querySelectorAll<SVGLineElement>('.grid line')].map((line) => Number(line.getAttribute('y1')));
+      // The height of a series' line at its last point, in the drawing's units; and the plot's own top and bottom.
+      const lastY = (key: string) => Number(/([\d.]+)$/.exec(figure.querySelector(`[data-series="${key}"]`)!.getAttribute('d')!)![1]);
+      return { bottom: Math.max(...grid), top: Math.min(...grid), fast: lastY('fast-p50'), slow: lastY('slow-p50') };
+    });
+    const share = (y: number) => (heights.bottom - y) / (heights.bottom - heights.top);
+    // 40 ms a little over a fifth of the way up (log 4 / 3), 3 s near the top: on a linear axis to 3 s, 40 ms would be 1%.
+    expect(share(heights.fast)).toBeCloseTo(Math.log10(4) / 3, 2);
+    expect(share(heights.slow)).toBeCloseTo((Math.log10(3000) - 1) / 3, 2);
+    expect(await chart.locator('figcaption').first().textContent()).toContain('log scale');
+    // The read-out and the table keep the values themselves.
+    await chart.locator('summary').click();
+    expect(await chart.locator('table.values tbody tr').first().locator('td').allTextContents()).toEqual(['40 ms', '60 ms', '3 s', '3 s']);
     await page.close();
   });
 
