@@ -1092,7 +1092,6 @@ export class CarrierVerify extends LitElement {
             inputmode="tel"
             autocomplete="tel-national"
             enterkeyhint="go"
-            placeholder="138 0013 8000"
             .value=${this._phoneValue}
             ?readonly=${this.#locked}
             ?disabled=${disabled}

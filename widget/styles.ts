@@ -95,10 +95,6 @@ export const styles = css`
     padding: 9px 10px;
     min-width: 0;
   }
-  input::placeholder {
-    color: var(--_muted);
-    opacity: 1;
-  }
   #phone {
     font-variant-numeric: tabular-nums;
     letter-spacing: 0.02em;

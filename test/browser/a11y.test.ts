@@ -119,7 +119,7 @@ describe('accessibility (axe-core)', () => {
     expect(message.getAttribute('aria-live')).to.equal('polite');
   });
 
-  it('says what the name must be under its field, not in a placeholder, and puts the name\'s error in its place', async () => {
+  it('says what the name must be under its field, not in a placeholder, shows no example number that passes for one typed, and puts the name\'s error in its place', async () => {
     const idle = await show('idle', 'en', 'light');
     const hint = idle.shadowRoot!.querySelector<HTMLElement>('#name-hint')!;
     const { name } = parts(idle);
@@ -127,6 +127,8 @@ describe('accessibility (axe-core)', () => {
     expect(hint.textContent).to.equal('Your name as registered with your mobile carrier');
     expect(hint.getBoundingClientRect().height).to.be.greaterThan(0);
     expect(name.placeholder).to.equal('');
+    // Nor an example number in the empty number field, which, in grey, was taken for one already filled in.
+    expect(parts(idle).phone.placeholder).to.equal('');
     // Typing keeps it in view (a placeholder goes with the first character).
     const filled = await show('filled', 'zh-CN', 'light');
     expect(filled.shadowRoot!.querySelector('#name-hint')!.textContent).to.equal('需与该手机号实名登记的姓名一致');
