@@ -23,7 +23,7 @@ import { checkRequest } from '../widget/validation.js';
 const benchEnv = (upstream?: string): Record<string, string | undefined> => ({
   PORT: '0',
   HOST: '127.0.0.1',
-  CARRIER_VERIFY_LIMITS: 'ip=off, number=off, name=off, site=off, secret=off',
+  CARRIER_VERIFY_LIMITS: 'ip=off, ip-day=off, number=off, name=off, site=off, secret=off',
   ...(upstream ? { CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'loopback', url: upstream, key: 'bench-key' }]) } : {}),
 });
 

@@ -80,8 +80,9 @@ async function main(): Promise<void> {
     slowSandbox('primary', 3, 45, 160),
     slowSandbox('backup', 1, 110, 380),
   ];
+  // One address sends what a site's many visitors would: its per-minute limit meets the burst, its daily one is off.
   const running = await startServer(
-    { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=45/1m', CARRIER_VERIFY_PRICE_PER_CALL: '0.35' },
+    { PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=45/1m, ip-day=off', CARRIER_VERIFY_PRICE_PER_CALL: '0.35' },
     { providers, assets: site.assets, now: () => now, log: () => undefined },
   );
   const base = `http://127.0.0.1:${running.port}`;

@@ -85,8 +85,9 @@ const UNAVAILABLE_RETRY_AFTER = '5';
 function enforce(c: Context<Env>, verdict: Verdict | Promise<Verdict>): void | Promise<void> {
   if (verdict instanceof Promise) return verdict.then((settled) => enforce(c, settled));
   const refusal = noteVerdict(c, verdict);
-  // Which limit refused: `number` holds this number only, so a page may let the person go on with another one.
-  if (refusal && !verdict.ok) throw apiError('RATE_LIMITED', { limit: verdict.scope }, refusal);
+  // Which limit refused: `number` holds this number only, so a page may let the person go on with another one. The
+  // address's daily count is the address's limit to the client (`ip`, a longer wait), as the widget's events name them.
+  if (refusal && !verdict.ok) throw apiError('RATE_LIMITED', { limit: verdict.scope === 'ip-day' ? 'ip' : verdict.scope }, refusal);
 }
 
 /** Records a limit's verdict for the log; for a refusal, the Retry-After its answer carries. */
@@ -422,7 +423,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     // A server that gives the app no client address (no `remoteAddress` off @hono/node-server) makes every request
     // one client: the per-IP limit then lets 30 requests a minute through for everyone together, and wrong siteverify
     // secrets bar every backend together. Said once.
-    if (!warnedUnknownClient && (config.limits.ip || config.limits.secret) && c.get('clientIp') === UNKNOWN_IP) {
+    if (!warnedUnknownClient && (config.limits.ip || config.limits['ip-day'] || config.limits.secret) && c.get('clientIp') === UNKNOWN_IP) {
       warnedUnknownClient = true;
       config.log({ time: timestamp(config.now()), level: 'warn', event: 'client-address-unknown', message: 'no client address for this request: every such request counts as one client under the per-IP limits; give createApp a remoteAddress that returns it' });
     }

@@ -6,7 +6,9 @@ import type { Hasher } from './privacy.js';
 import type { Store, WindowCount } from './stores/types.js';
 
 /**
- * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `number`: distinct
+ * What each limit counts. `ip`: requests to /api/verify from one address (IPv6: one /64). `ip-day`: the same, over a
+ * longer window (a day by default), so that one address cannot spend a site's daily budget at the per-minute pace
+ * (asked after `ip`, which refuses first and spends none of it; a refusal names `ip` to the client). `number`: distinct
  * names tried for one number (a pair counted in the window is not counted again, whoever asks, and one refused stays
  * refused; a pair the result cache answers is not counted, but once the number's names are spent every pair the
  * client asking was not let through with is refused). `name`: distinct numbers tried for one name that share their
@@ -17,7 +19,7 @@ import type { Store, WindowCount } from './stores/types.js';
  * checks and ask the upstream (not answered from the cache), per site key. `secret`: wrong secrets sent to /api/siteverify from one
  * address, per whom the request's token was issued to (or none).
  */
-export type LimitScope = 'ip' | 'number' | 'name' | 'site' | 'secret';
+export type LimitScope = 'ip' | 'ip-day' | 'number' | 'name' | 'site' | 'secret';
 
 /** The limits that count pairs: distinct names for a number, distinct numbers for a name. */
 export type PairScope = 'number' | 'name';
@@ -36,6 +38,8 @@ const DAY = 24 * HOUR;
 
 export const DEFAULT_LIMITS: Limits = {
   ip: { max: 30, windowMs: MINUTE },
+  // A tenth of a site's default daily budget: at 30 a minute, one address would spend all of it in under six hours.
+  'ip-day': { max: 1000, windowMs: DAY },
   number: { max: 5, windowMs: 10 * MINUTE },
   name: { max: 10, windowMs: HOUR },
   site: { max: 10_000, windowMs: DAY },
@@ -62,7 +66,7 @@ function parseLimit(scope: string, value: string): Limit | null {
 
 /**
  * Reads CARRIER_VERIFY_LIMITS: comma-separated `scope=count/window` entries, e.g.
- * `ip=30/1m, number=5/10m, name=10/1h, site=10000/1d, secret=10/10m`, or `scope=off`. Scopes not named keep their default.
+ * `ip=30/1m, ip-day=1000/1d, number=5/10m, name=10/1h, site=10000/1d, secret=10/10m`, or `scope=off`. Scopes not named keep their default.
  * Throws an Error whose message names the entry at fault.
  */
 export function parseLimits(raw: string | undefined): Limits {
@@ -107,7 +111,7 @@ export interface LimiterOptions {
  * a deployment without them spends no turn of the event loop on them.
  */
 export interface Limiter {
-  /** Counts a request to /api/verify from this client address. */
+  /** Counts a request to /api/verify from this client address: under `ip`, then, when that lets it through, `ip-day`. */
   ip(ip: string): Verdict | Promise<Verdict>;
   /**
    * Counts a new number for this name (`name`), then a new name for this number; in each, a pair counted in the
@@ -306,6 +310,14 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
     const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
     return verdictOf(scope, limit, value, degraded);
+  }
+
+  /** An address's two counts, the short window's first: a request it refuses spends nothing of the long one. */
+  async function countAddress(subject: string): Promise<Verdict> {
+    const short = await count('ip', subject);
+    if (!short.ok) return short;
+    const long = await count('ip-day', subject);
+    return short.degraded && !long.degraded ? { ...long, degraded: true } : long;
   }
 
   function verdictOf(scope: LimitScope, limit: Limit, window: WindowCount, degraded: boolean): Verdict {
@@ -520,7 +532,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   return {
-    ip: (ip) => (limits.ip ? count('ip', limitSubject(ip)) : PASS),
+    ip: (ip) => (limits.ip || limits['ip-day'] ? countAddress(limitSubject(ip)) : PASS),
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
     number(phoneNumber, name, ip) {
       if (!limits.number && !limits.name) return PASS;

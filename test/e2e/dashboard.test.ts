@@ -139,15 +139,19 @@ afterAll(async () => {
 
 describe('GET /dashboard in Chromium', () => {
   it('names the limits that refused on the rate-limited tile, most first, in the page\'s language', { timeout: 30_000 }, async () => {
-    const base = await proxy({}, { CARRIER_VERIFY_LIMITS: 'number=1/10m' });
+    const base = await proxy({}, { CARRIER_VERIFY_LIMITS: 'number=1/10m, ip-day=4/1d' });
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
     expect((await verify(base, '李四', '13800138000')).status).toBe(429);
+    expect((await verify(base, '王五', '13800138000')).status).toBe(429);
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    // The address's fifth request today.
+    expect((await verify(base, '张三', '13800138000')).status).toBe(429);
     const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
     await page.goto(`${base}/dashboard`);
-    await expect.poll(() => tile(page, 'rate-limited').textContent(), { timeout: 5000 }).toBe('1');
-    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('50% of requests · number 1');
+    await expect.poll(() => tile(page, 'rate-limited').textContent(), { timeout: 5000 }).toBe('3');
+    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('60% of requests · number 2 · address per day 1');
     await page.selectOption('#lang', 'zh-CN');
-    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('占请求的 50% · 手机号 1');
+    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('占请求的 60% · 手机号 2 · IP 每日 1');
     await page.close();
   });
 

@@ -44,7 +44,7 @@ const provider = countingProvider();
 const app = testApp({
   providers: [provider],
   // Limits off, so that every case reaches the checks that decide whether the provider is called.
-  limits: parseLimits('ip=off, number=off, name=off, site=off, secret=off'),
+  limits: parseLimits('ip=off, ip-day=off, number=off, name=off, site=off, secret=off'),
   trustProxy: parseTrustProxy('loopback'),
   remoteAddress: () => '127.0.0.1',
 });

@@ -103,6 +103,45 @@ describe('per-IP limit (30 a minute by default)', () => {
   });
 });
 
+describe('per-address daily limit (1,000 a day by default)', () => {
+  it('refuses an address its 1,001st request of the day, named ip to the client, until the day is over', async () => {
+    const app = limitedApp('ip=off');
+    for (let i = 0; i < 1000; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13800138000'), 24 * 3600, 'ip');
+    // The log and the metrics say which of the address's limits it was.
+    expect(app.logs.at(-1)).toMatchObject({ status: 429, outcome: 'rate-limited', limit: 'ip-day' });
+    expect((await app.verify('张三', '13800138000', '192.0.2.2')).status).toBe(200);
+    app.advance(24 * 3600_000);
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+  });
+
+  it('is asked after the per-minute limit, which spends none of it when it refuses', async () => {
+    const app = limitedApp('ip=3/1m, ip-day=5/1d');
+    for (let i = 0; i < 3; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    // Refused by the minute: not counted for the day.
+    await expectLimited(await app.verify('张三', '13800138000'), 60, 'ip');
+    expect(app.logs.at(-1)).toMatchObject({ limit: 'ip' });
+    app.advance(MINUTE);
+    for (let i = 0; i < 2; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    // The day's sixth: refused until the day that began with the first request is over.
+    await expectLimited(await app.verify('张三', '13800138000'), 24 * 3600 - 60, 'ip');
+    expect(app.logs.at(-1)).toMatchObject({ limit: 'ip-day' });
+    app.advance(MINUTE);
+    await expectLimited(await app.verify('张三', '13800138000'), 24 * 3600 - 120, 'ip');
+  });
+
+  it('is turned off on its own, and counts with the per-minute limit off', async () => {
+    expect(parseLimits('ip-day=off')['ip-day']).toBeNull();
+    expect(parseLimits('ip-day=off').ip).toEqual(DEFAULT_LIMITS.ip);
+    const app = limitedApp('ip=2/1m, ip-day=off');
+    for (let i = 0; i < 2; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    await expectLimited(await app.verify('张三', '13800138000'), 60, 'ip');
+    const daily = limitedApp('ip=off, ip-day=1/1h');
+    expect((await daily.verify('张三', '13800138000')).status).toBe(200);
+    await expectLimited(await daily.verify('张三', '13800138000'), 3600, 'ip');
+  });
+});
+
 describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
   it('refuses a 6th name for a number, but not a name the same client already tried, nor another number', async () => {
     const app = limitedApp();

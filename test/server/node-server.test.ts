@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../server/node.js';
 
 let running: RunningServer;
 beforeAll(async () => {
-  running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=off, number=off, name=off, site=off, secret=off' }, { log: () => undefined });
+  running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_LIMITS: 'ip=off, ip-day=off, number=off, name=off, site=off, secret=off' }, { log: () => undefined });
 });
 afterAll(() => running.close());
 
