@@ -58,6 +58,8 @@ type Env = {
     api?: ApiRoute;
     /** Set by a handler of this app that handed the request on instead of answering it. */
     passedOn?: boolean;
+    /** The Origin refused with ORIGIN_NOT_ALLOWED, for the log: the one to add to the site's origins, if it is theirs. */
+    refusedOrigin?: string;
   };
 };
 
@@ -293,6 +295,27 @@ function healthOfStore(health: StoreHealth | undefined): Record<string, string> 
 }
 
 /** The body's site key; a key that is not a string is the wrong shape, logged as `invalid-request` as any field's is. */
+/** NOT_FOUND's message to a page of an allowed origin: most likely a widget whose endpoint is mistyped. */
+const WIDGET_NOT_FOUND = "No such route: a widget's endpoint is the full address of the proxy's /api/verify";
+
+/** INVALID_SITE_KEY's message for a request that named no site, to a proxy with sites of its own. */
+const NO_SITE_KEY = 'No site key: this proxy has sites of its own, so each request names one (the widget\'s site-key attribute)';
+
+/**
+ * A refused Origin as the log gives it: one a browser sends (scheme, host and port, or `null` from a file or a
+ * sandboxed frame), else only that it was not one: the header is client text, and could carry anything.
+ */
+function loggedOrigin(origin: string | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  if (origin === 'null') return origin;
+  try {
+    if (origin.length <= 200 && new URL(origin).origin === origin) return origin;
+  } catch {
+    // Not a URL.
+  }
+  return '(not an origin)';
+}
+
 function siteKeyOf(c: Context<Env>, body: object): string | undefined {
   if (!Object.hasOwn(body, 'siteKey')) return undefined;
   const { siteKey } = body as { siteKey: unknown };
@@ -411,6 +434,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       site: site?.siteKey,
       outcome,
       limit: limited,
+      origin: loggedOrigin(c.get('refusedOrigin')),
       provider: providerId,
       upstreamStatus: c.get('upstreamStatus'),
       attempts: loggedAttempts(c.get('attempts')),
@@ -470,6 +494,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       return answer;
     }
     c.set('api', 'verify');
+    c.set('refusedOrigin', c.req.header('origin'));
     throw apiError('ORIGIN_NOT_ALLOWED');
   });
   app.post('/api/verify', async function verify(c) {
@@ -478,10 +503,15 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const body = await readJson(c);
     // A body that is no object is the wrong shape whatever the sites: 400 before any site is looked for.
     if (!isJsonObject(body)) throw apiError('INVALID_REQUEST');
-    const site = sites.resolve(siteKeyOf(c, body));
-    if (!site) throw apiError('INVALID_SITE_KEY');
+    const siteKey = siteKeyOf(c, body);
+    const site = sites.resolve(siteKey);
+    // None sent, where the proxy has sites of its own: the widget's site-key attribute is missing, not mistyped.
+    if (!site) throw apiError('INVALID_SITE_KEY', siteKey === undefined ? { message: NO_SITE_KEY } : {});
     c.set('site', site);
-    if (origin !== undefined && !originAllowed(site, origin)) throw apiError('ORIGIN_NOT_ALLOWED');
+    if (origin !== undefined && !originAllowed(site, origin)) {
+      c.set('refusedOrigin', origin);
+      throw apiError('ORIGIN_NOT_ALLOWED');
+    }
     const check = checkRequest(body);
     if (!check.ok) {
       c.set('outcome', check.field ? `invalid-${check.field}` : 'invalid-request');
@@ -730,7 +760,22 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       throw notAllowed('GET, HEAD');
     });
   }
-  app.notFound((c) => refuse(c, apiError('NOT_FOUND')));
+  // A path of no route. From a page of an allowed origin, its preflight passes and the 404 carries CORS headers, so
+  // that a widget whose endpoint is mistyped (the proxy's base URL, /api/verfy) says HTTP 404 where it would
+  // otherwise say it could not connect. A path of a route, with a method it does not answer, is answered above.
+  app.notFound((c) => {
+    const origin = c.req.header('origin');
+    if (origin === undefined || !sites.anyAllows(origin)) return refuse(c, apiError('NOT_FOUND'));
+    if (c.req.method === 'OPTIONS') {
+      const answer = verifyCors.preflight(origin)!;
+      addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
+      c.set('built', answer);
+      c.set('outcome', 'preflight');
+      return answer;
+    }
+    verifyCorsOf(c);
+    return refuse(c, apiError('NOT_FOUND', { message: WIDGET_NOT_FOUND }));
+  });
   app.onError((error, c) => {
     if (error instanceof ApiError) return refuse(c, error);
     if (error instanceof HTTPException) return error.getResponse();

@@ -439,10 +439,10 @@ describe('the tunnel the demo page advises when opened away from localhost', () 
 
 describe('the script-tag bundle on another site', () => {
   /** A page served by another server on this machine (another origin), loading the proxy's bundle with `integrity`. */
-  async function siteLoading(integrity: string): Promise<Page> {
+  async function siteLoading(integrity: string, endpoint = '/api/verify'): Promise<Page> {
     const proxy = `http://127.0.0.1:${server.port}`;
     const html = `<!doctype html><html lang="en"><head><title>shop</title></head><body>
-      <form><carrier-verify lang="en" endpoint="${proxy}/api/verify"></carrier-verify></form>
+      <form><carrier-verify lang="en" endpoint="${proxy}${endpoint}"></carrier-verify></form>
       <script src="${proxy}/carrier-verify.js" integrity="${integrity}" crossorigin="anonymous"
         onload="document.title = 'loaded'" onerror="document.title = 'refused'"></script>
     </body></html>`;
@@ -463,6 +463,24 @@ describe('the script-tag bundle on another site', () => {
       await expect.poll(() => shop.getByRole('button', { name: 'Verify' }).count()).toBe(1);
     } finally {
       await shop.close();
+    }
+  });
+
+  it('says NOT_FOUND for an endpoint mistyped, and what it should be, rather than that it could not connect', async () => {
+    const bundle = new Uint8Array(await (await fetch(`http://127.0.0.1:${server.port}/carrier-verify.js`)).arrayBuffer());
+    for (const endpoint of ['/api/verfy', '']) {
+      const shop = await siteLoading(integrityOf(bundle), endpoint);
+      try {
+        await expect.poll(() => shop.getByRole('button', { name: 'Verify' }).count()).toBe(1);
+        const outcome = await shop.evaluate(() => {
+          const element = document.querySelector('carrier-verify') as CarrierVerify;
+          element.fill({ name: '张三', phoneNumber: '13800138000' });
+          return element.verify();
+        });
+        expect([endpoint, outcome]).toEqual([endpoint, { status: 'error', detail: { code: 'NOT_FOUND', message: "No such route: a widget's endpoint is the full address of the proxy's /api/verify", retryable: false } }]);
+      } finally {
+        await shop.close();
+      }
     }
   });
 

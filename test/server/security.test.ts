@@ -184,6 +184,53 @@ describe('CORS per site', () => {
     expect(own.status).toBe(200);
   });
 
+  it('logs the origin it refused, as a browser sends it, so that the one to add to the site can be read', async () => {
+    const app = testApp({ sites });
+    const pair = { name: '张三', phoneNumber: '13800138000', siteKey: 'shop' };
+    await app.request('/api/verify', { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:5500', 'access-control-request-method': 'POST' } });
+    expect(app.logs.at(-1)).toMatchObject({ method: 'OPTIONS', status: 403, outcome: 'ORIGIN_NOT_ALLOWED', origin: 'http://127.0.0.1:5500' });
+    // A page opened from a file.
+    await postJson(app, '/api/verify', pair, { origin: 'null' });
+    expect(app.logs.at(-1)).toMatchObject({ method: 'POST', status: 403, outcome: 'ORIGIN_NOT_ALLOWED', origin: 'null' });
+    // Anything else in the header is client text, which the log does not repeat.
+    for (const origin of ['zhangsan 13800138000', 'http://shop.example/path', 'HTTP://SHOP.EXAMPLE']) {
+      await postJson(app, '/api/verify', pair, { origin });
+      expect(app.logs.at(-1)).toMatchObject({ status: 403, origin: '(not an origin)' });
+    }
+    // An answer that refused no origin names none.
+    await postJson(app, '/api/verify', pair, { origin: 'https://shop.example' });
+    expect(app.logs.at(-1)).toMatchObject({ status: 200 });
+    expect(app.logs.at(-1)?.origin).toBeUndefined();
+  });
+
+  it('tells a widget posting to a path of no route, from an allowed origin, that it is not found, where a browser would hide why', async () => {
+    const app = testApp({ sites });
+    const options = (path: string, origin: string) => app.request(path, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    for (const path of ['/api/verfy', '/', '/kyc/api/verify']) {
+      // The preflight passes, so that the browser sends the request and the page can read its 404.
+      const preflight = await options(path, 'https://shop.example');
+      expect([path, preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([path, 204, 'https://shop.example']);
+      const posted = await postJson(app, path, { name: '张三', phoneNumber: '13800138000', siteKey: 'shop' }, { origin: 'https://shop.example' });
+      expect([path, posted.status, posted.headers.get('access-control-allow-origin')]).toEqual([path, 404, 'https://shop.example']);
+      expect(await posted.json()).toEqual({ code: 'NOT_FOUND', message: expect.stringContaining("endpoint is the full address of the proxy's /api/verify") });
+    }
+    // Other origins learn nothing from it, and a route's own answers are its own: siteverify keeps no CORS.
+    expect((await options('/api/verfy', 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const foreign = await postJson(app, '/api/verfy', {}, { origin: 'https://evil.example' });
+    expect([foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([404, null]);
+    const siteverify = await options('/api/siteverify', 'https://shop.example');
+    expect([siteverify.status, siteverify.headers.get('access-control-allow-origin')]).toEqual([405, null]);
+  });
+
+  it('says a request that names no site, to a proxy with sites of its own, lacks a site key rather than has a wrong one', async () => {
+    const app = testApp({ sites });
+    const missing = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' }, { origin: 'https://shop.example' });
+    expect(missing.status).toBe(403);
+    expect(await missing.json()).toEqual({ code: 'INVALID_SITE_KEY', message: expect.stringMatching(/^No site key: .*site-key attribute/) });
+    const wrong = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'shoop' }, { origin: 'https://shop.example' });
+    expect(await wrong.json()).toEqual({ code: 'INVALID_SITE_KEY', message: 'Unknown site key' });
+  });
+
   it('gives siteverify, a server-to-server route, no CORS at all', async () => {
     const res = await postJson(testApp(), '/api/siteverify', { secret: 'sandbox-secret', token: 'x' }, { origin: 'http://localhost:5173' });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
