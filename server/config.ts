@@ -301,6 +301,52 @@ export interface NodeSettings {
   readonly app: AppConfig;
 }
 
+/** Where the production secrets come from, said where one is missing. */
+const KEYGEN = ' (npx carrier-verify keygen prints one)';
+
+/** The proxy's own settings among the environment's CARRIER_VERIFY_* variables. */
+const SETTINGS: readonly string[] = [
+  'CARRIER_VERIFY_PROVIDERS',
+  'CARRIER_VERIFY_SITES',
+  'CARRIER_VERIFY_TOKEN_KEYS',
+  'CARRIER_VERIFY_HASH_SECRET',
+  'CARRIER_VERIFY_LIMITS',
+  'CARRIER_VERIFY_TRUST_PROXY',
+  'CARRIER_VERIFY_PRICE_PER_CALL',
+  'CARRIER_VERIFY_OPERATOR_TOKEN',
+  'CARRIER_VERIFY_ALLOW_SANDBOX',
+];
+/** Names the README gives a site's backend (its secret, the proxy's address): not the proxy's, but no mistake in one env file. */
+const BACKEND_NAMES: readonly string[] = ['CARRIER_VERIFY_SECRET', 'CARRIER_VERIFY_PROXY_URL'];
+
+/** Edit distance between two names (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The CARRIER_VERIFY_* variables the proxy does not read, each with the setting it is likely a misspelling of (within
+ * three edits, upper or lower case alike): `CARRIER_VERIFY_SITE` runs the proxy on the sandbox site and says nothing
+ * of it otherwise. Names of a site's backend the README uses are left out.
+ */
+export function unknownSettings(env: Record<string, string | undefined>): { readonly name: string; readonly meant?: string }[] {
+  return Object.keys(env)
+    .filter((name) => /^carrier_verify_/i.test(name) && !SETTINGS.includes(name) && !BACKEND_NAMES.includes(name))
+    .sort()
+    .map((name) => {
+      const [meant] = SETTINGS.map((setting) => ({ setting, edits: distance(name.toUpperCase(), setting) }))
+        .filter(({ edits }) => edits <= 3)
+        .sort((x, y) => x.edits - y.edits);
+      return meant ? { name, meant: meant.setting } : { name };
+    });
+}
+
 /** Reads and checks the environment; throws ConfigError naming the first bad setting. */
 export function loadConfig(given: Record<string, string | undefined>, transport: Transport = fetch): NodeSettings {
   // A variable set to nothing is not set: a compose file's `PORT=${PORT}` with PORT unset says nothing either way.
@@ -346,12 +392,12 @@ export function loadConfig(given: Record<string, string | undefined>, transport:
     : undefined;
   const duplicateKid = tokenKeys && firstDuplicate(tokenKeys.map((key) => key.kid));
   if (duplicateKid !== undefined) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', `kid "${duplicateKid}" is listed twice`);
-  if (production && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', 'is required in production, so that tokens survive restarts and agree across instances');
+  if (production && !tokenKeys) throw new ConfigError('CARRIER_VERIFY_TOKEN_KEYS', `is required in production, so that tokens survive restarts and agree across instances${KEYGEN}`);
   const hashSecret = env.CARRIER_VERIFY_HASH_SECRET;
   if (hashSecret !== undefined && hashSecret.length < SECRET_MIN_LENGTH) {
     throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', `must have at least ${SECRET_MIN_LENGTH} characters`);
   }
-  if (production && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', 'is required in production');
+  if (production && hashSecret === undefined) throw new ConfigError('CARRIER_VERIFY_HASH_SECRET', `is required in production${KEYGEN}`);
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined) checkRedisUrl(redisUrl);
   // Instances agree on limit keys and tokens only when they share the secrets that derive them.

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { maskIp, parseIp } from './client-ip.js';
-import { ConfigError, type AppConfig, type LogLine } from './config.js';
+import { ConfigError, unknownSettings, type AppConfig, type LogLine } from './config.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
 import { nodeAppConfig } from './node-setup.js';
@@ -370,6 +370,10 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
   // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
   const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
   const lines = [`carrier-verify listening on ${where}${sandbox}; ${state}`];
+  // A misspelt setting is no setting: the proxy runs without it (on the sandbox site, with the default limits).
+  for (const { name, meant } of unknownSettings(env)) {
+    lines.push(`carrier-verify: warning: ${name} is not a setting of carrier-verify and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
+  }
   // Tokens signed by fixed keys outlive the process; the record of those redeemed does not.
   if (running.storeKind === 'memory' && env.CARRIER_VERIFY_TOKEN_KEYS) {
     lines.push(

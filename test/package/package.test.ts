@@ -405,7 +405,9 @@ describe('the carrier-verify program (package.json bin)', () => {
     for (const args of [['--port', '9000'], ['start'], ['keygen', 'a', 'b'], ['keygen', '--help']]) {
       const refused = command(...args);
       expect([args, refused.status, refused.stdout]).toEqual([args, 2, '']);
-      expect(refused.stderr).toContain(`carrier-verify: unknown command "${args.join(' ')}"\nUsage:`);
+      // An option the proxy takes from the environment says so.
+      const hint = args[0] === '--port' ? 'set PORT in the environment instead (PORT=… npx carrier-verify)\n' : '';
+      expect(refused.stderr).toContain(`carrier-verify: unknown command "${args.join(' ')}"\n${hint}Usage:`);
     }
     // A key id that would break the printed shell line, or that the configuration refuses, is no key id.
     for (const kid of ["it's", '', 'k'.repeat(65), '—help']) {

@@ -44,8 +44,9 @@ describe('production', () => {
     const without = (name: keyof typeof complete) => Object.fromEntries(Object.entries(complete).filter(([key]) => key !== name));
     expect(refusal(without('CARRIER_VERIFY_PROVIDERS'))).toMatch(/^CARRIER_VERIFY_PROVIDERS: is required in production/);
     expect(refusal(without('CARRIER_VERIFY_SITES'))).toMatch(/^CARRIER_VERIFY_SITES: is required in production/);
-    expect(refusal(without('CARRIER_VERIFY_TOKEN_KEYS'))).toMatch(/^CARRIER_VERIFY_TOKEN_KEYS: is required in production/);
-    expect(refusal(without('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production/);
+    // The two secrets say where they come from.
+    expect(refusal(without('CARRIER_VERIFY_TOKEN_KEYS'))).toMatch(/^CARRIER_VERIFY_TOKEN_KEYS: is required in production.* \(npx carrier-verify keygen prints one\)$/);
+    expect(refusal(without('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production \(npx carrier-verify keygen prints one\)$/);
     // Set to nothing (a compose file's `${VAR}` with the variable unset) is the same as not set.
     const emptied = (name: keyof typeof complete) => ({ ...complete, [name]: '' });
     expect(refusal(emptied('CARRIER_VERIFY_HASH_SECRET'))).toMatch(/^CARRIER_VERIFY_HASH_SECRET: is required in production/);
@@ -227,6 +228,29 @@ describe('start-up', () => {
     const running = await startServer(sandbox, { log: () => undefined });
     await running.close();
     expect(startNotes(sandbox, running)).not.toContain('NODE_ENV');
+  });
+
+  it('warns at start of each CARRIER_VERIFY_ variable it does not read, with the setting it likely misspells', async () => {
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CARRIER_VERIFY_SITE: '[]',
+      carrier_verify_limits: 'ip=off',
+      CARRIER_VERIFY_TRUSTPROXY: 'true',
+      CARRIER_VERIFY_COLOUR: 'blue',
+      // A site's backend's names, as the README gives them, may share the env file.
+      CARRIER_VERIFY_SECRET: 'x',
+      CARRIER_VERIFY_PROXY_URL: 'http://localhost:8787',
+      CARRIER_VERIFY_OPERATOR_TOKEN: 'o'.repeat(40),
+    };
+    const running = await startServer(env, { log: () => undefined });
+    await running.close();
+    expect(startNotes(env, running).split('\n').filter((line) => line.includes('not a setting'))).toEqual([
+      'carrier-verify: warning: CARRIER_VERIFY_COLOUR is not a setting of carrier-verify and is ignored',
+      'carrier-verify: warning: CARRIER_VERIFY_SITE is not a setting of carrier-verify and is ignored (did you mean CARRIER_VERIFY_SITES?)',
+      'carrier-verify: warning: CARRIER_VERIFY_TRUSTPROXY is not a setting of carrier-verify and is ignored (did you mean CARRIER_VERIFY_TRUST_PROXY?)',
+      'carrier-verify: warning: carrier_verify_limits is not a setting of carrier-verify and is ignored (did you mean CARRIER_VERIFY_LIMITS?)',
+    ]);
   });
 
   it('says at start that a restart forgets the redeemed tokens when their keys outlive the process and the record is in memory', async () => {
