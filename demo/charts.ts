@@ -136,9 +136,10 @@ const LOG_FLOOR = 0.1;
  * each (and at 2 and 5 times each when it spans no more than two). Values below its floor (0 among them) sit on it.
  */
 function logAxis(data: ChartData): ValueAxis {
-  const values = data.series.flatMap((s) => s.values.filter((v): v is number => v !== null && v > 0));
+  // A value at or below the floor (0 ms: a sandbox in the same process) is drawn on it, so the floor is in the axis.
+  const values = data.series.flatMap((s) => s.values.filter((v): v is number => v !== null)).map((v) => Math.max(LOG_FLOOR, v));
   // With nothing to draw, 1 to 10.
-  const least = values.length === 0 ? 1 : Math.max(LOG_FLOOR, Math.min(...values));
+  const least = values.length === 0 ? 1 : Math.min(...values);
   const greatest = Math.max(least, ...values);
   const low = Math.floor(Math.log10(least) + 1e-9);
   const high = Math.max(low + 1, Math.ceil(Math.log10(greatest) - 1e-9));

@@ -89,7 +89,7 @@ const moneyUpTo = (scale: number) => (scale >= 1000 ? toYuan : toFen);
 const money = (value: number) => moneyUpTo(value)(value);
 /** A price a call, with as many decimals as it was configured with (¥0.345, not ¥0.35), from two to four. */
 const price = yuanIn(priceYuan);
-const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)} ms`);
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${value >= 10 ? Math.round(value) : value.toFixed(1).replace(/\.0$/, '')} ms`);
 /** A share in percent, never shown as 0% while there is some nor 100% while some is missing. */
 const percent = (value: number) => {
   if (value > 0 && value < 0.1) return '<0.1%';

@@ -960,6 +960,21 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('puts a latency of 0 ms on the log axis\'s floor, a tenth of a millisecond, which the axis then starts from', { timeout: 30_000 }, async () => {
+    const latency = { near: { count: 5, failed: 0, p50: 0, p95: 0.3 } };
+    const page = await drawnWith((stats) => ({ ...stats, providers: ['near'], circuits: {}, totals: { ...stats.totals, latency }, series: stats.series.map((point) => ({ ...point, latency })) }));
+    const chart = page.locator('#chart-latency');
+    expect(await chart.locator('.grid text[text-anchor="end"]').allTextContents()).toEqual(['0.1 ms', '0.2 ms', '0.5 ms', '1 ms']);
+    const { bottom, p50 } = await chart.evaluate((figure) => ({
+      bottom: Math.max(...[...figure.querySelectorAll<SVGLineElement>('.grid line')].map((line) => Number(line.getAttribute('y1')))),
+      p50: Number(/([\d.]+)$/.exec(figure.querySelector('[data-series="near-p50"]')!.getAttribute('d')!)![1]),
+    }));
+    expect(p50).toBeCloseTo(bottom, 1);
+    await chart.locator('summary').click();
+    expect(await chart.locator('table.values tbody tr').first().locator('td').allTextContents()).toEqual(['0 ms', '0.3 ms']);
+    await page.close();
+  });
+
   it('writes the cost axis in one style, the total\'s: whole yuan throughout, not ¥1,500 beside ¥500.00', { timeout: 30_000 }, async () => {
     const page = await drawnWith((stats) => ({ ...stats, series: costInLastTwo(stats, 345.48, 1654), totals: { ...stats.totals, billedCalls: 6666, cost: 1999.48 } }));
     const axis = await page.locator('#chart-cost .grid text[text-anchor="end"]').allTextContents();
@@ -1136,7 +1151,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求（每根柱子 30 秒）',
-      '各服务商的上游延迟（p50 实线，p95 虚线）',
+      '各服务商的上游延迟（p50 实线，p95 虚线；对数刻度）',
       '错误与限流拒绝（每根柱子 30 秒）',
       '结果缓存命中率',
       '时间范围内的累计估算费用',
