@@ -294,7 +294,6 @@ function healthOfStore(health: StoreHealth | undefined): Record<string, string> 
   };
 }
 
-/** The body's site key; a key that is not a string is the wrong shape, logged as `invalid-request` as any field's is. */
 /** NOT_FOUND's message to a page of an allowed origin: most likely a widget whose endpoint is mistyped. */
 const WIDGET_NOT_FOUND = "No such route: a widget's endpoint is the full address of the proxy's /api/verify";
 
@@ -303,19 +302,21 @@ const NO_SITE_KEY = 'No site key: this proxy has sites of its own, so each reque
 
 /**
  * A refused Origin as the log gives it: one a browser sends (scheme, host and port, or `null` from a file or a
- * sandboxed frame), else only that it was not one: the header is client text, and could carry anything.
+ * sandboxed frame), else only that it was not one. The header is client text all the same: a run of seven digits
+ * or more in it (a number, where a site's host has none) is starred out.
  */
 function loggedOrigin(origin: string | undefined): string | undefined {
   if (origin === undefined) return undefined;
   if (origin === 'null') return origin;
   try {
-    if (origin.length <= 200 && new URL(origin).origin === origin) return origin;
+    if (origin.length <= 200 && new URL(origin).origin === origin) return origin.replace(/\d{7,}/g, (digits) => '*'.repeat(digits.length));
   } catch {
     // Not a URL.
   }
   return '(not an origin)';
 }
 
+/** The body's site key; a key that is not a string is the wrong shape, logged as `invalid-request` as any field's is. */
 function siteKeyOf(c: Context<Env>, body: object): string | undefined {
   if (!Object.hasOwn(body, 'siteKey')) return undefined;
   const { siteKey } = body as { siteKey: unknown };

@@ -28,7 +28,7 @@ async function run(args: readonly string[]): Promise<void> {
   } else {
     // The proxy takes no options: its settings are the environment's, PORT among them.
     const option = /^--?([a-z-]+)/i.exec(command)?.[1]?.toLowerCase();
-    const variable = option && { port: 'PORT', host: 'HOST', redis: 'REDIS_URL', 'redis-url': 'REDIS_URL' }[option];
+    const variable = option && new Map([['port', 'PORT'], ['host', 'HOST'], ['redis', 'REDIS_URL'], ['redis-url', 'REDIS_URL']]).get(option);
     const hint = variable ? `set ${variable} in the environment instead (${variable}=… npx carrier-verify)\n` : '';
     process.stderr.write(`carrier-verify: unknown command ${JSON.stringify(args.join(' '))}\n${hint}${USAGE}`);
     process.exitCode = 2;

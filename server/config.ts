@@ -330,20 +330,30 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** Settings without the prefix, which a prefixed name means: `CARRIER_VERIFY_PORT` is PORT. */
+const UNPREFIXED: readonly string[] = ['PORT', 'HOST', 'REDIS_URL', 'NODE_ENV'];
+
 /**
- * The CARRIER_VERIFY_* variables the proxy does not read, each with the setting it is likely a misspelling of (within
- * three edits, upper or lower case alike): `CARRIER_VERIFY_SITE` runs the proxy on the sandbox site and says nothing
- * of it otherwise. Names of a site's backend the README uses are left out.
+ * The CARRIER_VERIFY_* variables the proxy does not read, each with the setting it is likely a misspelling of, upper
+ * or lower case alike: within a third of its own length in edits, at most three (`CARRIER_VERIFY_SITE`, which runs
+ * the proxy on the sandbox site and says nothing of it otherwise, is SITES; `CARRIER_VERIFY_SITEKEY` is nothing),
+ * or a setting without the prefix (`CARRIER_VERIFY_PORT` is PORT). A variable set to nothing is not set, as
+ * loadConfig reads it; names of a site's backend the README uses are left out.
  */
 export function unknownSettings(env: Record<string, string | undefined>): { readonly name: string; readonly meant?: string }[] {
+  const prefix = 'CARRIER_VERIFY_';
   return Object.keys(env)
-    .filter((name) => /^carrier_verify_/i.test(name) && !SETTINGS.includes(name) && !BACKEND_NAMES.includes(name))
+    .filter((name) => env[name] !== '' && name.toUpperCase().startsWith(prefix) && !SETTINGS.includes(name) && !BACKEND_NAMES.includes(name))
     .sort()
     .map((name) => {
-      const [meant] = SETTINGS.map((setting) => ({ setting, edits: distance(name.toUpperCase(), setting) }))
-        .filter(({ edits }) => edits <= 3)
+      const upper = name.toUpperCase();
+      const rest = upper.slice(prefix.length);
+      const most = Math.min(3, Math.max(1, Math.floor(rest.length / 3)));
+      const [meant] = SETTINGS.map((setting) => ({ setting, edits: distance(rest, setting.slice(prefix.length)) }))
+        .filter(({ edits }) => edits <= most)
         .sort((x, y) => x.edits - y.edits);
-      return meant ? { name, meant: meant.setting } : { name };
+      if (meant) return { name, meant: meant.setting };
+      return UNPREFIXED.includes(rest) ? { name, meant: rest } : { name };
     });
 }
 

@@ -402,7 +402,7 @@ describe('the carrier-verify program (package.json bin)', () => {
     const help = command('--help');
     expect([help.status, help.stderr]).toEqual([0, '']);
     expect(help.stdout).toMatch(/^Usage:\n {2}carrier-verify {2}.*\n {2}carrier-verify keygen \[kid\]/);
-    for (const args of [['--port', '9000'], ['start'], ['keygen', 'a', 'b'], ['keygen', '--help']]) {
+    for (const args of [['--port', '9000'], ['start'], ['keygen', 'a', 'b'], ['keygen', '--help'], ['--constructor']]) {
       const refused = command(...args);
       expect([args, refused.status, refused.stdout]).toEqual([args, 2, '']);
       // An option the proxy takes from the environment says so.

@@ -238,6 +238,11 @@ describe('start-up', () => {
       carrier_verify_limits: 'ip=off',
       CARRIER_VERIFY_TRUSTPROXY: 'true',
       CARRIER_VERIFY_COLOUR: 'blue',
+      // Short names are not taken for each other (SITEKEY is three edits from SITES), nor is a variable set to nothing.
+      CARRIER_VERIFY_SITEKEY: 'shop',
+      CARRIER_VERIFY_EMPTY: '',
+      // A setting without the prefix, written with it.
+      CARRIER_VERIFY_PORT: '9000',
       // A site's backend's names, as the README gives them, may share the env file.
       CARRIER_VERIFY_SECRET: 'x',
       CARRIER_VERIFY_PROXY_URL: 'http://localhost:8787',
@@ -247,7 +252,9 @@ describe('start-up', () => {
     await running.close();
     expect(startNotes(env, running).split('\n').filter((line) => line.includes('not a setting'))).toEqual([
       'carrier-verify: warning: CARRIER_VERIFY_COLOUR is not a setting of carrier-verify and is ignored',
+      'carrier-verify: warning: CARRIER_VERIFY_PORT is not a setting of carrier-verify and is ignored (did you mean PORT?)',
       'carrier-verify: warning: CARRIER_VERIFY_SITE is not a setting of carrier-verify and is ignored (did you mean CARRIER_VERIFY_SITES?)',
+      'carrier-verify: warning: CARRIER_VERIFY_SITEKEY is not a setting of carrier-verify and is ignored',
       'carrier-verify: warning: CARRIER_VERIFY_TRUSTPROXY is not a setting of carrier-verify and is ignored (did you mean CARRIER_VERIFY_TRUST_PROXY?)',
       'carrier-verify: warning: carrier_verify_limits is not a setting of carrier-verify and is ignored (did you mean CARRIER_VERIFY_LIMITS?)',
     ]);

@@ -108,7 +108,7 @@ describe('per-address daily limit (1,000 a day by default)', () => {
     const app = limitedApp('ip=off');
     for (let i = 0; i < 1000; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
     await expectLimited(await app.verify('张三', '13800138000'), 24 * 3600, 'ip');
-    // The log and the metrics say which of the address's limits it was.
+    // The log says which of the address's limits it was.
     expect(app.logs.at(-1)).toMatchObject({ status: 429, outcome: 'rate-limited', limit: 'ip-day' });
     expect((await app.verify('张三', '13800138000', '192.0.2.2')).status).toBe(200);
     app.advance(24 * 3600_000);

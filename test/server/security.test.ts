@@ -192,6 +192,9 @@ describe('CORS per site', () => {
     // A page opened from a file.
     await postJson(app, '/api/verify', pair, { origin: 'null' });
     expect(app.logs.at(-1)).toMatchObject({ method: 'POST', status: 403, outcome: 'ORIGIN_NOT_ALLOWED', origin: 'null' });
+    // A number in a host is starred out: the header is client text.
+    await postJson(app, '/api/verify', pair, { origin: 'http://zhangsan-13800138000.example' });
+    expect(app.logs.at(-1)).toMatchObject({ status: 403, origin: 'http://zhangsan-***********.example' });
     // Anything else in the header is client text, which the log does not repeat.
     for (const origin of ['zhangsan 13800138000', 'http://shop.example/path', 'HTTP://SHOP.EXAMPLE']) {
       await postJson(app, '/api/verify', pair, { origin });
