@@ -762,8 +762,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     });
   }
   // A path of no route. From a page of an allowed origin, its preflight passes and the 404 carries CORS headers, so
-  // that a widget whose endpoint is mistyped (the proxy's base URL, /api/verfy) says HTTP 404 where it would
-  // otherwise say it could not connect. A path of a route, with a method it does not answer, is answered above.
+  // that a widget whose endpoint is mistyped (the proxy's base URL, /api/verfy) says NOT_FOUND, and what its endpoint
+  // should be, where it would otherwise say it could not connect. A path of a route, with a method it does not
+  // answer, is answered above. (Mounted in a site's own app, the site's not-found handler answers instead.)
   app.notFound((c) => {
     const origin = c.req.header('origin');
     if (origin === undefined || !sites.anyAllows(origin)) return refuse(c, apiError('NOT_FOUND'));
