@@ -661,8 +661,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
     let binding: { secret: readonly string[]; name: string; phoneNumber: string } | undefined;
     if (name !== undefined || phoneNumber !== undefined) {
-      // Half a pair, or one that is not text, was never verified. The token check normalises the pair as posted.
-      if (typeof name !== 'string' || typeof phoneNumber !== 'string') return failure(['binding-mismatch']);
+      // Half a pair, or one that is not text, was never verified. The token check normalises the pair as posted. After
+      // binding-mismatch, which a backend may key on, the field at fault: a form field posted under another name
+      // (`phone`, `mobile`) is missing here, not a wrong number.
+      if (typeof name !== 'string' || typeof phoneNumber !== 'string') {
+        const fault = (value: unknown, field: string) => (value === undefined ? [`missing-input-${field}`] : typeof value === 'string' ? [] : [`invalid-input-${field}`]);
+        return failure(['binding-mismatch', ...fault(name, 'name'), ...fault(phoneNumber, 'phone-number')]);
+      }
       // Under any of the site's secrets: a token issued before its secret was replaced was bound under the old one.
       binding = { secret: secretsOf(site), name, phoneNumber };
     }

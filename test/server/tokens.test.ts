@@ -220,7 +220,11 @@ describe('POST /api/siteverify', () => {
     const token = await verified(app);
     expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '李四', phoneNumber: '13800138000' })).body).toMatchObject({ success: false, errors: ['binding-mismatch'] });
     expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '张三', phoneNumber: '13800138001' })).body).toMatchObject({ success: false, errors: ['binding-mismatch'] });
-    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '张三' })).body).toMatchObject({ success: false, errors: ['binding-mismatch'] });
+    // Half a pair, or a field that is not text: binding-mismatch, then the field at fault.
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '张三' })).body).toMatchObject({ success: false, errors: ['binding-mismatch', 'missing-input-phone-number'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: '张三', phone: '13800138000' })).body).toMatchObject({ success: false, errors: ['binding-mismatch', 'missing-input-phone-number'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, phoneNumber: '13800138000' })).body).toMatchObject({ success: false, errors: ['binding-mismatch', 'missing-input-name'] });
+    expect((await siteverify(app, { secret: 'sandbox-secret', token, name: 3, phoneNumber: 13800138000 })).body).toMatchObject({ success: false, errors: ['binding-mismatch', 'invalid-input-name', 'invalid-input-phone-number'] });
     expect((await siteverify(app, { secret: 'sandbox-secret', token, name: ' 张 三 ', phoneNumber: '+86 138-0013-8000' })).body).toMatchObject({ success: true });
   });
 
