@@ -374,6 +374,14 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
   for (const { name, meant } of unknownSettings(env)) {
     lines.push(`carrier-verify: warning: ${name} is not a setting of carrier-verify and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
   }
+  // A hop count takes X-Forwarded-For from whatever peer connects: reachable beyond this machine, a client that goes
+  // around the load balancer names its own address to the limits (and can spend another's).
+  const hops = /^\s*\d+\s*$/.test(env.CARRIER_VERIFY_TRUST_PROXY ?? '');
+  if (hops && !running.loopbackOnly) {
+    lines.push(
+      `carrier-verify: warning: CARRIER_VERIFY_TRUST_PROXY=${env.CARRIER_VERIFY_TRUST_PROXY!.trim()} reads X-Forwarded-For from any peer, and the proxy listens beyond this machine: a client that reaches it directly names its own address to the limits; list the load balancer's addresses instead (private, or its CIDR), or let only it reach the port`,
+    );
+  }
   // Tokens signed by fixed keys outlive the process; the record of those redeemed does not.
   if (running.storeKind === 'memory' && env.CARRIER_VERIFY_TOKEN_KEYS) {
     lines.push(

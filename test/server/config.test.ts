@@ -260,6 +260,21 @@ describe('start-up', () => {
     ]);
   });
 
+  it('warns at start that a hop count takes X-Forwarded-For from any peer, where the proxy listens beyond this machine', async () => {
+    const notes = async (env: Record<string, string>) => {
+      const full = { PORT: '0', ...env };
+      const running = await startServer(full, { log: () => undefined });
+      await running.close();
+      return startNotes(full, running).split('\n').filter((line) => line.includes('X-Forwarded-For'));
+    };
+    expect(await notes({ HOST: '0.0.0.0', CARRIER_VERIFY_TRUST_PROXY: '1' })).toEqual([
+      "carrier-verify: warning: CARRIER_VERIFY_TRUST_PROXY=1 reads X-Forwarded-For from any peer, and the proxy listens beyond this machine: a client that reaches it directly names its own address to the limits; list the load balancer's addresses instead (private, or its CIDR), or let only it reach the port",
+    ]);
+    // Trusted by address, or reachable from this machine only: nothing to say.
+    expect(await notes({ HOST: '0.0.0.0', CARRIER_VERIFY_TRUST_PROXY: 'private' })).toEqual([]);
+    expect(await notes({ HOST: '127.0.0.1', CARRIER_VERIFY_TRUST_PROXY: '2' })).toEqual([]);
+  });
+
   it('says at start that a restart forgets the redeemed tokens when their keys outlive the process and the record is in memory', async () => {
     const keys = JSON.stringify([await generateTokenKey('fixed')]);
     const notes = async (env: Record<string, string>) => {
