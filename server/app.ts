@@ -536,12 +536,6 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     // nor a call on the site's budget.
     const found = cache.find(query);
     const place = found instanceof Promise ? await found : found;
-    // Whether the site's budget is spent, asked of every pair alike and in the same place, so that a cached pair and
-    // another reach their counts as fast as each other (a burst's cached right number must not overtake the guesses
-    // counted before it); it refuses only a pair the cache cannot answer, whose call the site would refuse, before
-    // the pair spends a person's names or numbers.
-    const siteLeft = limiter.siteSpent(site.siteKey);
-    const siteVerdict = siteLeft instanceof Promise ? await siteLeft : siteLeft;
     if (place.hit) {
       const counted = enforce(c, limiter.cachedPair(check.phoneNumber, check.name, clientIpOf(c), place.hit.code === ResultCode.match));
       if (counted) await counted;
@@ -579,7 +573,6 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     };
     if (!place.hit) {
       try {
-        enforce(c, siteVerdict);
         const byNumber = enforce(c, limiter.number(check.phoneNumber, check.name, clientIpOf(c)));
         if (byNumber) await byNumber;
       } catch (error) {

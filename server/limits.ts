@@ -139,12 +139,6 @@ export interface Limiter {
   /** Counts a verification for this site. */
   site(siteKey: string): Verdict | Promise<Verdict>;
   /**
-   * Whether this site's budget is spent, without counting: asked of a pair the cache cannot answer before the pair
-   * limits count it, so that a request whose call the site would refuse spends no name of the number and no number of
-   * the name (else a stranger could spend a person's limits through a site whose budget is gone, without a paid call).
-   */
-  siteSpent(siteKey: string): Verdict | Promise<Verdict>;
-  /**
    * Whether this address is barred from /api/siteverify after too many wrong secrets: asked first, right secret or
    * wrong, so that a barred address hears the same, and as soon, whichever it sent.
    *
@@ -313,20 +307,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
   async function count(scope: LimitScope, subject: string): Promise<Verdict> {
     const limit = limits[scope];
     if (!limit) return PASS;
-    const hashed = await hash('limit', scope, subject);
-    const key = `limit:${scope}:${hashed}`;
-    const { value, degraded } = await withStore(scope, async (s) => {
-      const window = await s.hit(key, limit.windowMs);
-      // A site's budget spent is marked, until its window ends, for siteSpent: by the first call it refuses, not the
-      // last it lets through, whose double click (the same pair, a call to share rather than a new one) still joins it.
-      if (scope === 'site' && window.count > limit.max) await s.set(siteFullKey(hashed), String(now() + window.resetMs), window.resetMs);
-      return window;
-    });
+    const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
+    const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
     return verdictOf(scope, limit, value, degraded);
   }
-
-  /** The key of a site's spent mark, by the keyed hash its count is kept under. */
-  const siteFullKey = (hashed: string) => `limit:site-full:${hashed}`;
 
   /** An address's two counts, the short window's first: a request it refuses spends nothing of the long one. */
   async function countAddress(subject: string): Promise<Verdict> {
@@ -550,15 +534,6 @@ export function createLimiter(options: LimiterOptions): Limiter {
   return {
     ip: (ip) => (limits.ip || limits['ip-day'] ? countAddress(limitSubject(ip)) : PASS),
     site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
-    siteSpent(siteKey) {
-      const limit = limits.site;
-      if (!limit) return PASS;
-      return (async () => {
-        const mark = await windowMark('site', siteFullKey(await hash('limit', 'site', siteKey)), limit.windowMs);
-        const until = Math.max(mark.shared, mark.local);
-        return until > now() ? refused('site', until - now(), mark.degraded) : { ok: true, degraded: mark.degraded };
-      })();
-    },
     number(phoneNumber, name, ip) {
       if (!limits.number && !limits.name) return PASS;
       return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));
