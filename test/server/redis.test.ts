@@ -330,6 +330,27 @@ describe('two instances on one Redis', () => {
   });
 });
 
+describe('two instances on one Redis, one address over a day', () => {
+  it('share the daily per-address limit: its fourth request of the day is refused on either, named ip, logged ip-day', async () => {
+    // A fill of its own: the hash secret differs from the other blocks', so no count of theirs is shared.
+    const env = await instanceEnv('ip=off, ip-day=3/1d', 'd');
+    const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+    try {
+      const statuses = [];
+      for (const instance of [a, b, a, b]) statuses.push((await instance.post('/api/verify', { name: '张三', phoneNumber: '13800138000' }, '203.0.113.40')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await a.post('/api/verify', { name: '张三', phoneNumber: '13800138000' }, '203.0.113.40');
+      expect([refused.status, Number(refused.headers.get('retry-after'))]).toEqual([429, expect.toSatisfy((s: number) => s > 86_000)]);
+      expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 'ip' });
+      expect(a.logs.filter((line) => line.route === '/api/verify').at(-1)).toMatchObject({ status: 429, limit: 'ip-day' });
+      // Another address is counted apart.
+      expect((await b.post('/api/verify', { name: '张三', phoneNumber: '13800138000' }, '203.0.113.41')).status).toBe(200);
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+});
+
 describe('two instances on one Redis, a number whose names are spent', () => {
   it('refuse a pair the shared cache answers once the names are spent on the other instance, unless it was tried in the window', async () => {
     const env = await instanceEnv('ip=off, number=3/2s', 'y');
