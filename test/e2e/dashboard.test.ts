@@ -600,7 +600,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.getByRole('table', { name: 'Requests by result code, each bar 30 s' }).count()).toBe(1);
     // Each toggle named with its chart too, so that a list of the page's controls tells them apart.
     expect(await page.getByRole('group').filter({ has: page.locator('summary') }).count()).toBe(5);
-    expect(await page.locator('#chart-latency summary').evaluate((summary) => summary.textContent)).toBe('Values as a table Upstream latency per provider (p50 solid, p95 dashed; log scale)');
+    expect(await page.locator('#chart-latency summary').evaluate((summary) => summary.textContent)).toBe('Values as a table Upstream latency (p50 solid, p95 dashed; log scale)');
     expect(await table.locator('thead th').allTextContents()).toEqual(['Time', 'FP00000 match']);
     const rows = table.locator('tbody tr');
     const row = async (i: number) => rows.nth(i).locator('th, td').allTextContents();
@@ -1151,7 +1151,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求（每根柱子 30 秒）',
-      '各服务商的上游延迟（p50 实线，p95 虚线；对数刻度）',
+      '上游延迟（p50 实线，p95 虚线；对数刻度）',
       '错误与限流拒绝（每根柱子 30 秒）',
       '结果缓存命中率',
       '时间范围内的累计估算费用',
