@@ -315,7 +315,7 @@ function attachReadout(figure: HTMLElement, root: SVGSVGElement, frame: Frame, d
     guide.setAttribute('x2', String(x));
     guide.setAttribute('visibility', 'visible');
     // A point before the figures begin says so, rather than a dash for each series.
-    const rows = i < before && data.uncounted ? [data.uncounted] : data.series.map((s) => `${s.label}${data.colon ?? ': '}${s.values[i] == null ? '–' : data.format(s.values[i]!)}`);
+    const rows = i < before && data.uncounted ? [data.uncounted] : data.series.map((s) => `${s.label}${data.colon ?? ': '}${valueText(data, s.values[i])}`);
     const text = [spanOf(data, i, true), ...rows].join('\n');
     if (tip.textContent !== text) tip.textContent = text;
     if (!quietly && said.textContent !== text) said.textContent = text;
@@ -387,6 +387,11 @@ function drawsSomething(data: ChartData): boolean {
   return data.series.some((s) => s.values.some((v) => v !== null && (data.kind === 'lines' || v > 0)));
 }
 
+/** A value as the read-out and the table write it: a dash where there is none. */
+function valueText(data: ChartData, value: number | null | undefined): string {
+  return value == null ? '–' : data.format(value);
+}
+
 /** A cell's text, written only when it changed: a screen reader reading the table is not moved by a refresh. */
 function setText(cell: HTMLElement, text: string): void {
   if (cell.textContent !== text) cell.textContent = text;
@@ -422,9 +427,10 @@ function drawTable(figure: HTMLElement, data: ChartData, before: number): void {
   });
   const body = table.tBodies[0] ?? table.createTBody();
   const kept = new Map<string, HTMLTableRowElement>();
+  const shown = new Set(data.times.map(String));
   for (const row of Array.from(body.rows)) {
     const time = row.dataset.time ?? '';
-    if (data.times.includes(Number(time)) && !kept.has(time)) kept.set(time, row);
+    if (shown.has(time) && !kept.has(time)) kept.set(time, row);
     else row.remove();
   }
   let next: Element | null = body.firstElementChild;
@@ -455,8 +461,7 @@ function drawTable(figure: HTMLElement, data: ChartData, before: number): void {
       const cell = row.cells[column + 1] ?? row.insertCell();
       if (cell.colSpan !== 1) cell.colSpan = 1;
       if (cell.className) cell.className = '';
-      const value = series.values[i];
-      setText(cell, value == null ? '–' : data.format(value));
+      setText(cell, valueText(data, series.values[i]));
     });
   }
 }

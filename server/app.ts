@@ -484,16 +484,17 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
    * browser sends nothing more, so the refusal is answered, logged and counted here, as `403 ORIGIN_NOT_ALLOWED`
    * (a failed preflight to the browser, as one without the allow headers is).
    */
+  /** A preflight the proxy allows, answered as an answer of the API, with its headers: the frame would give a bodiless 204 a page's. */
+  const preflightAnswer = (c: Context<Env>, answer: Response): Response => {
+    addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
+    c.set('built', answer);
+    // Logged with an outcome as every answer of the API is; not counted, being no verification.
+    c.set('outcome', 'preflight');
+    return answer;
+  };
   app.options('/api/verify', (c) => {
     const answer = verifyCors.preflight(c.req.header('origin'));
-    if (answer) {
-      // An answer of the API, with its headers: the frame would give a bodiless 204 a page's.
-      addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
-      c.set('built', answer);
-      // Logged with an outcome as every answer of the API is; not counted, being no verification.
-      c.set('outcome', 'preflight');
-      return answer;
-    }
+    if (answer) return preflightAnswer(c, answer);
     c.set('api', 'verify');
     c.set('refusedOrigin', c.req.header('origin'));
     throw apiError('ORIGIN_NOT_ALLOWED');
@@ -773,13 +774,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   app.notFound((c) => {
     const origin = c.req.header('origin');
     if (origin === undefined || !sites.anyAllows(origin)) return refuse(c, apiError('NOT_FOUND'));
-    if (c.req.method === 'OPTIONS') {
-      const answer = verifyCors.preflight(origin)!;
-      addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
-      c.set('built', answer);
-      c.set('outcome', 'preflight');
-      return answer;
-    }
+    if (c.req.method === 'OPTIONS') return preflightAnswer(c, verifyCors.preflight(origin)!);
     verifyCorsOf(c);
     return refuse(c, apiError('NOT_FOUND', { message: WIDGET_NOT_FOUND }));
   });

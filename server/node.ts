@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
-import { maskIp, parseIp } from './client-ip.js';
+import { maskIp, parseIp, parseTrustProxy } from './client-ip.js';
 import { ConfigError, unknownSettings, type AppConfig, type LogLine } from './config.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
@@ -376,10 +376,11 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
   }
   // A hop count takes X-Forwarded-For from whatever peer connects: reachable beyond this machine, a client that goes
   // around the load balancer names its own address to the limits (and can spend another's).
-  const hops = /^\s*\d+\s*$/.test(env.CARRIER_VERIFY_TRUST_PROXY ?? '');
-  if (hops && !running.loopbackOnly) {
+  // Read as the proxy read it when it started, which it would not have done had the setting been bad.
+  const trust = parseTrustProxy(env.CARRIER_VERIFY_TRUST_PROXY);
+  if (trust.kind === 'hops' && !running.loopbackOnly) {
     lines.push(
-      `carrier-verify: warning: CARRIER_VERIFY_TRUST_PROXY=${env.CARRIER_VERIFY_TRUST_PROXY!.trim()} reads X-Forwarded-For from any peer, and the proxy listens beyond this machine: a client that reaches it directly names its own address to the limits; list the load balancer's addresses instead (private, or its CIDR), or let only it reach the port`,
+      `carrier-verify: warning: CARRIER_VERIFY_TRUST_PROXY=${trust.hops} reads X-Forwarded-For from any peer, and the proxy listens beyond this machine: a client that reaches it directly names its own address to the limits; list the load balancer's addresses instead (private, or its CIDR), or let only it reach the port`,
     );
   }
   // Tokens signed by fixed keys outlive the process; the record of those redeemed does not.
