@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npx carrier-verify`: the proxy as a program, configured by the environment (see the README's Configuration).
+// `npx carrier-verify`: the proxy as a program, configured by the environment (see docs/configuration.md).
 // `npx carrier-verify keygen [kid]` prints the production secrets instead: a token signing key and a hash secret.
 import { printKeygen } from './keygen.js';
 import { main } from './node.js';

@@ -60,7 +60,7 @@ export interface AppConfig {
   readonly log?: (line: LogLine) => void;
   /** Milliseconds since the epoch; injected by tests. */
   readonly now?: () => number;
-  /** Rate limits; the defaults of README, Rate limits, when absent (CARRIER_VERIFY_LIMITS). */
+  /** Rate limits; the defaults of docs/rate-limits.md when absent (CARRIER_VERIFY_LIMITS). */
   readonly limits?: Limits;
   /** The peer address of a request's connection (on Node, the socket's); all requests share one budget without it. */
   readonly remoteAddress?: RemoteAddress;
@@ -316,7 +316,7 @@ const SETTINGS: readonly string[] = [
   'CARRIER_VERIFY_OPERATOR_TOKEN',
   'CARRIER_VERIFY_ALLOW_SANDBOX',
 ];
-/** Names the README gives a site's backend (its secret, the proxy's address): not the proxy's, but no mistake in one env file. */
+/** Names the documentation gives a site's backend (its secret, the proxy's address): not the proxy's, but no mistake in one env file. */
 const BACKEND_NAMES: readonly string[] = ['CARRIER_VERIFY_SECRET', 'CARRIER_VERIFY_PROXY_URL'];
 
 /** Edit distance between two names (insertions, deletions, substitutions). */
@@ -338,7 +338,7 @@ const UNPREFIXED: readonly string[] = ['PORT', 'HOST', 'REDIS_URL', 'NODE_ENV'];
  * or lower case alike: within a third of its own length in edits, at most three (`CARRIER_VERIFY_SITE`, which runs
  * the proxy on the sandbox site and says nothing of it otherwise, is SITES; `CARRIER_VERIFY_SITEKEY` is nothing),
  * or a setting without the prefix (`CARRIER_VERIFY_PORT` is PORT). A variable set to nothing is not set, as
- * loadConfig reads it; names of a site's backend the README uses are left out.
+ * loadConfig reads it; names of a site's backend the documentation uses are left out.
  */
 export function unknownSettings(env: Record<string, string | undefined>): { readonly name: string; readonly meant?: string }[] {
   const prefix = 'CARRIER_VERIFY_';

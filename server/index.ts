@@ -6,7 +6,7 @@ export { keygenLines } from './keygen.js';
 export { createHttpProvider, type HttpProviderOptions } from './providers/http.js';
 export { UpstreamError, type CallControl, type Provider, type ProviderAnswer, type Transport, type TransportResponse, type VerifyQuery } from './providers/types.js';
 export { MemoryStore } from './stores/memory.js';
-// A store of the site's own throws StoreUnavailableError when its backend cannot answer (see README, Inside your own backend).
+// A store of the site's own throws StoreUnavailableError when its backend cannot answer (see docs/install.md, Inside your own backend).
 export { StoreUnavailableError, type Store, type StoreHealth, type WindowCount } from './stores/types.js';
 export type { Site } from './sites.js';
 export { maskName, maskPhone } from './privacy.js';

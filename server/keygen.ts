@@ -33,5 +33,5 @@ export async function printKeygen(kid?: string): Promise<void> {
     return;
   }
   process.stdout.write(lines);
-  process.stderr.write('Keep both secret. To rotate (README, Key rotation): add the new key second; once every instance has it, and 300 s more, put it first; drop the old key 7 minutes after that.\n');
+  process.stderr.write('Keep both secret. To rotate (docs/configuration.md, Key rotation): add the new key second; once every instance has it, and 300 s more, put it first; drop the old key 7 minutes after that.\n');
 }

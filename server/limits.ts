@@ -220,7 +220,7 @@ const MEMORY_LIMIT_KEYS = 100_000;
  * store, a flood of new client addresses (a few IPv6 ranges hold millions of /64s) would push out the per-number
  * and per-site counters and reset them; this way it pushes out only other addresses' counts. Only a flood of new
  * numbers pushes out numbers' counts; a store that refused new keys when full would let that flood stop every
- * verification instead (see the README, "Where they are counted"). The per-number limit's notes of the clients let
+ * verification instead (see docs/rate-limits.md, "Where they are counted"). The per-number limit's notes of the clients let
  * through with a pair (`marks`), one for each client answered, cost a flood nothing but addresses: they have a store
  * of their own, where a flood pushes out only other notes.
  */

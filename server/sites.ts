@@ -7,7 +7,7 @@ export interface Site {
   readonly secret: string;
   /**
    * Secrets being retired, while backends still send them: siteverify takes them as the site's, and tokens bound
-   * under one of them still match their pair. Left out once no backend sends them (see README, Rotating a site's secret).
+   * under one of them still match their pair. Left out once no backend sends them (see docs/backend.md, Rotating a site's secret).
    */
   readonly previousSecrets?: readonly string[];
   /** Allowed origins; `scheme://host:*` allows any port, or none. */

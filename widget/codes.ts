@@ -1,6 +1,6 @@
 // The result and error codes of the verify protocol: one list shared by the widget, the proxy and the tests.
 
-/** Result codes relayed from the upstream provider (README, Providers). */
+/** Result codes relayed from the upstream provider (docs/providers.md). */
 export const ResultCode = {
   match: 'FP00000',
   mismatch: 'FP03333',

@@ -29,7 +29,7 @@ function definite(code: Code, idData: unknown, mobData: unknown): ProviderAnswer
   return { code, message: resultMessages[code], idData, mobData };
 }
 
-/** The provider's standard answer (README, Providers): `{ code, message, idData, mobData }`. */
+/** The provider's standard answer (docs/providers.md): `{ code, message, idData, mobData }`. */
 const standard: Adapter = {
   request: ({ name, phoneNumber }) => ({ name, phoneNumber }),
   read(providerId, json) {

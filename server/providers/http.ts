@@ -8,7 +8,7 @@ export interface HttpProviderOptions {
   readonly key: string;
   readonly weight?: number;
   readonly timeoutMs?: number;
-  /** Vendor dialect; `standard` (README, Providers) when absent. */
+  /** Vendor dialect; `standard` (docs/providers.md) when absent. */
   readonly adapter?: AdapterName;
   /** False to exempt the provider from its circuit breaker (see Provider.breaker). */
   readonly breaker?: boolean;

@@ -1,7 +1,7 @@
 // The npm package as published: built into a temporary folder, its exports resolved by name, imported in Node (SSR) and type-checked.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -90,9 +90,11 @@ describe('the built package', () => {
     expect(unmet).toEqual([]);
   });
 
-  it('packs every file its entries name, with its licence and README, and nothing of the sources or tests', async () => {
+  it('packs every file its entries name, with its licence, README and documents, and nothing of the sources or tests', async () => {
     await copyFile(join(root, 'README.md'), join(pkg, 'README.md'));
     await copyFile(join(root, 'LICENSE'), join(pkg, 'LICENSE'));
+    await cp(join(root, 'docs'), join(pkg, 'docs'), { recursive: true });
+    const documents = (await readdir(join(root, 'docs'))).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`);
     // What `npm publish` would upload, listed by npm itself from the `files` field.
     const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkg, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
@@ -107,10 +109,11 @@ describe('the built package', () => {
       ...Object.values(packageJson.bin),
     ].map((file) => file.replace(/^\.\//, ''));
     expect(named.filter((file) => !packed.has(file))).toEqual([]);
-    expect(['LICENSE', 'README.md', 'package.json'].filter((file) => !packed.has(file))).toEqual([]);
+    // The README's links to docs/ resolve in node_modules too; the screenshots stay in the repository.
+    expect(['LICENSE', 'README.md', 'package.json', ...documents].filter((file) => !packed.has(file))).toEqual([]);
     expect(await readFile(join(pkg, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
     // Built files only: JavaScript, its maps and declarations, the manifest, and the pages' HTML and CSS.
-    const stray = [...packed].filter((file) => !['LICENSE', 'README.md', 'package.json'].includes(file) && !/^dist\/.+\.(js|js\.map|d\.ts|json|html|css)$/.test(file));
+    const stray = [...packed].filter((file) => !['LICENSE', 'README.md', 'package.json', ...documents].includes(file) && !/^dist\/.+\.(js|js\.map|d\.ts|json|html|css)$/.test(file));
     expect(stray).toEqual([]);
   });
 
@@ -322,7 +325,7 @@ import { createNodeTransport, nodeAppConfig, RedisStore, type NodeAppSetup } fro
 const transport: Transport = fetch;
 export const app = createApp({ providers: [createHttpProvider({ id: 'main', url: 'https://vendor.example/verify', key: 'k', transport })] });
 export const check = verifyToken('t', { jwks: { keys: [] }, siteKey: 'site' });
-// As the README fetches it: Node's fetch types json() as unknown.
+// As docs/backend.md fetches it: Node's fetch types json() as unknown.
 const jwks = (await (await fetch('https://verify.example.com/.well-known/jwks.json')).json()) as TokenKeySet;
 export const offline = verifyToken('t', { jwks, siteKey: 'site' });
 const setup: NodeAppSetup = await nodeAppConfig(process.env);

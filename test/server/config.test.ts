@@ -243,7 +243,7 @@ describe('start-up', () => {
       CARRIER_VERIFY_EMPTY: '',
       // A setting without the prefix, written with it.
       CARRIER_VERIFY_PORT: '9000',
-      // A site's backend's names, as the README gives them, may share the env file.
+      // A site's backend's names, as the documentation gives them, may share the env file.
       CARRIER_VERIFY_SECRET: 'x',
       CARRIER_VERIFY_PROXY_URL: 'http://localhost:8787',
       CARRIER_VERIFY_OPERATOR_TOKEN: 'o'.repeat(40),

@@ -194,7 +194,7 @@ describe('the demo and monitoring pages wherever the app is mounted', () => {
   });
 });
 
-describe('createApp inside an Express app, as the README shows', () => {
+describe('createApp inside an Express app, as docs/install.md shows', () => {
   it('verifies under the prefix, gives the pages their base, and leaves the site its body parser', async () => {
     const { default: express } = await import('express');
     const { getRequestListener } = await import('@hono/node-server');
@@ -202,7 +202,7 @@ describe('createApp inside an Express app, as the README shows', () => {
     const pages = async (path: string) => (path === '/site/dashboard.html' ? new Response('<!doctype html><html><head><title>d</title></head></html>', { headers: { 'content-type': 'text/html; charset=utf-8' } }) : null);
     const lines: LogLine[] = [];
     const kyc = await nodeAppConfig({}, { log: (line) => lines.push(line), assets: pages });
-    // The README's lines: the proxy before any body parser, with the path as the browser sent it.
+    // The lines of docs/install.md: the proxy before any body parser, with the path as the browser sent it.
     const proxy = getRequestListener(new Hono().route('/kyc', createApp(kyc.app)).fetch);
     const site = express();
     site.use('/kyc', (req, res) => {

@@ -363,7 +363,7 @@ describe('verifyToken for backends that check offline', () => {
   it('answers binding-mismatch, as siteverify does, for a binding that is not a text pair', async () => {
     const { token, options } = await offline();
     const bindings: unknown[] = [
-      { secret: 'sandbox-secret', name: undefined, phoneNumber: undefined }, // the README sample when the form did not post the pair
+      { secret: 'sandbox-secret', name: undefined, phoneNumber: undefined }, // the documentation's sample when the form did not post the pair
       { secret: 'sandbox-secret', name: '张三', phoneNumber: undefined },
       { secret: 'sandbox-secret', name: '张三', phoneNumber: 13800138000 },
       { secret: undefined, name: '张三', phoneNumber: '13800138000' },
