@@ -102,7 +102,7 @@ const PRESSABLE = 'input, button, a[href], [tabindex]';
  * @csspart change-button - The button that unlocks the fields after a verification.
  * @csspart retry-button - The button that tries again after an error; it counts down while a rate limit lasts.
  * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`,
- *   or `busy` while verifying (then visually hidden, for screen readers).
+ *   or `busy` while verifying ("Verifying…", shown and announced).
  * @csspart privacy - The privacy notice.
  *
  * @cssstate idle - `status` is `idle`: nothing to report yet, or the person is editing. One custom state per
@@ -701,21 +701,23 @@ export class CarrierVerify extends LitElement {
 
   /**
    * A field left with text its check refuses says so as the person moves on; never while typing, since an edit
-   * clears the field's error. Not a field left empty (tabbed through), nor one left for Verify, whose press checks
-   * both fields and says it once; nor one that keeps the focus as the window loses it (a look at another app for the
-   * rest of the number). It says so once the key or the press that moved the focus is up: a reason shown as a press
-   * begins takes a line, which moves what is below the element from under the pointer, and the press misses it.
+   * clears the field's error. Not a field left empty (tabbed through), nor one left by a press on Verify, which
+   * checks both fields and says it once; nor one that keeps the focus as the window loses it (a look at another app
+   * for the rest of the number). It says so once the key or the press that moved the focus is up: a reason shown as
+   * a press begins takes a line, which moves what is below the element from under the pointer, and the press misses
+   * it. A field tabbed away from to Verify says so as Tab is up: the keyboard may go on past Verify unpressed.
    */
   #onBlur(event: FocusEvent): void {
     const input = event.target as HTMLInputElement;
-    if (this.shadowRoot!.activeElement === input || event.relatedTarget === this.renderRoot.querySelector('[part=button]')) return;
+    if (this.shadowRoot!.activeElement === input) return;
+    const toVerify = event.relatedTarget === this.renderRoot.querySelector('[part=button]');
     // One wait at a time, ended as well when the element leaves the page: a listener on the window would keep it.
     this.#blurWait?.abort();
     const up = (this.#blurWait = new AbortController());
-    const say = () => {
+    const say = (end: Event) => {
       up.abort();
-      // Not a field the person is back in, nor one emptied meanwhile (reset()).
-      if (input.value && this.shadowRoot!.activeElement !== input) {
+      // Not a field the person is back in, nor one emptied meanwhile (reset()), nor one left by a press on Verify.
+      if (input.value && this.shadowRoot!.activeElement !== input && !(toVerify && end.type === 'mouseup')) {
         this.#adopt();
         this.#check(input.id as Field);
       }

@@ -211,7 +211,8 @@ export const messages: Record<Lang, Messages> = { 'zh-CN': zhCN, 'zh-TW': zhTW, 
 /** The supported language nearest to a BCP 47 tag, or null. */
 export function matchLang(tag: string | null | undefined): Lang | null {
   if (!tag) return null;
-  const lower = tag.toLowerCase();
+  // `zh_TW` as Java and PHP write a locale, with an underscore.
+  const lower = tag.toLowerCase().replace('_', '-');
   if (lower.startsWith('en')) return 'en';
   if (/^zh-(tw|hk|mo)|^zh-hant/.test(lower)) return 'zh-TW';
   if (lower.startsWith('zh')) return 'zh-CN';

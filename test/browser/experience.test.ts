@@ -328,13 +328,11 @@ describe('leaving a field', () => {
     await sendKeys({ press: 'Tab' });
     await el.updateComplete;
     expect(nameError.textContent).to.equal('Only names in Chinese characters are supported (a middle dot · may separate parts)');
-    // Left for Verify, the number is checked by its press, as typed text is.
-    expect([el.shadowRoot!.activeElement, phoneError.textContent]).to.deep.equal([parts(el).button, '']);
+    // Tabbed from to Verify, the number is checked as Tab is up, as typed text is.
+    expect([el.shadowRoot!.activeElement, phoneError.textContent]).to.deep.equal([parts(el).button, 'Enter all 11 digits of the mobile number']);
     const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
     await sendKeys({ press: 'Enter' });
     expect((await invalid).detail).to.deep.equal({ field: 'name', reason: 'bad-character' });
-    await el.updateComplete;
-    expect(phoneError.textContent).to.equal('Enter all 11 digits of the mobile number');
   });
 
   it('stops waiting for the key or press to be up when it leaves the page: no listener left on the window keeps it', async () => {
@@ -360,7 +358,7 @@ describe('leaving a field', () => {
     }
   });
 
-  it('says nothing of a field tabbed through empty, of one left for Verify (whose press checks it), or as the window loses the focus', async () => {
+  it('says nothing of a field tabbed through empty or as the window loses the focus; tabbed on to Verify, which the keyboard may pass, a field says so', async () => {
     const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
     const { phone, nameError, phoneError } = parts(el);
     el.focus();
@@ -372,14 +370,34 @@ describe('leaving a field', () => {
     expect([nameError.textContent, phoneError.textContent]).to.deep.equal(['', '']);
     await sendKeys({ press: 'Tab' });
     await el.updateComplete;
-    expect([el.shadowRoot!.activeElement, phoneError.textContent]).to.deep.equal([parts(el).button, '']);
-    // Verify says it, once, with the event of the attempt, and takes the person to the first wrong field.
+    expect([el.shadowRoot!.activeElement, nameError.textContent, phoneError.textContent]).to.deep.equal([parts(el).button, '', 'Enter all 11 digits of the mobile number']);
+    expect(phone.getAttribute('aria-invalid')).to.equal('true');
+    // Verify says what is wrong with both, with the event of the attempt, and takes the person to the first wrong field.
     const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
     await sendKeys({ press: 'Enter' });
     expect((await invalid).detail).to.deep.equal({ field: 'name', reason: 'empty' });
     await el.updateComplete;
     expect([nameError.textContent, phoneError.textContent]).to.deep.equal(['Enter your name', 'Enter all 11 digits of the mobile number']);
     expect(el.shadowRoot!.activeElement).to.equal(parts(el).name);
+  });
+
+  it('leaves the check of a field left by a press on Verify to that press, which says it once', async () => {
+    const el = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    const { phone, phoneError } = parts(el);
+    phone.focus();
+    await sendKeys({ type: '13800' });
+    const shown: string[] = [];
+    new MutationObserver(() => shown.push(phoneError.textContent ?? '')).observe(phoneError, { childList: true, subtree: true, characterData: true });
+    const invalid = oneEvent<InvalidEvent>(el, 'cv-invalid');
+    try {
+      await clickMiddle(parts(el).button);
+    } finally {
+      await resetMouse();
+    }
+    expect((await invalid).detail).to.deep.equal({ field: 'name', reason: 'empty' });
+    await el.updateComplete;
+    await new Promise((resolve) => setTimeout(resolve));
+    expect([phoneError.textContent, shown.filter(Boolean).length]).to.deep.equal(['Enter all 11 digits of the mobile number', 1]);
   });
 });
 
@@ -450,6 +468,13 @@ describe('languages', () => {
     await el.updateComplete;
     expect(labels(el)).to.deep.equal(['姓名', '手機號碼', '驗證']);
     expect(el.lang).to.equal('zh-TW');
+  });
+
+  it('reads a locale written with an underscore, as Java and PHP pages write it', async () => {
+    const host = await widget(html`<div lang="zh_TW"><carrier-verify></carrier-verify></div>`);
+    const el = host.querySelector('carrier-verify')!;
+    await el.updateComplete;
+    expect([labels(el), el.lang]).to.deep.equal([['姓名', '手機號碼', '驗證'], 'zh-TW']);
   });
 
   it('takes the lang around a shadow root it sits in', async () => {
