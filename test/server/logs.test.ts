@@ -219,3 +219,27 @@ describe('the error line of a failure the app did not expect', () => {
     expect(access).toMatchObject({ time: error?.time, requestId: error?.requestId, status: 500, outcome: 'INTERNAL_ERROR' });
   });
 });
+
+describe('a proxy whose stdout goes away', () => {
+  it('serves on when the reader of its access log is gone (EPIPE), and says so once on stderr', async () => {
+    const { child, port, output } = await startProcess({ PORT: '0', HOST: '127.0.0.1' });
+    try {
+      const verify = () => fetch(`http://127.0.0.1:${port}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '张三', phoneNumber: '13800138000' }) });
+      expect((await verify()).status).toBe(200);
+      await expect.poll(() => output.stdout).toContain('"outcome":"FP00000"');
+      // The log shipper, `head` or `tee` at the other end of the pipe exits.
+      child.stdout!.destroy();
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        statuses.push((await verify()).status);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      expect(child.exitCode).toBe(null);
+      await expect.poll(() => output.stderr).toContain('carrier-verify: the access log cannot be written to stdout (EPIPE): its lines are dropped from now on; the proxy serves on');
+      expect(output.stderr.match(/access log cannot be written/g)).toHaveLength(1);
+    } finally {
+      child.kill();
+    }
+  });
+});
