@@ -659,7 +659,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const spent = limited(await limiter.secretAccepted(ip, holder));
     if (spent) return spent;
     c.set('site', site);
-    if (typeof token !== 'string' || token === '') return failure(['missing-input-response']);
+    // A token that is not text (a backend's bug posting an object or a number) is there, and no token: not missing.
+    if (token === undefined || token === null || token === '') return failure(['missing-input-response']);
+    if (typeof token !== 'string') return failure(['invalid-input-response']);
     let binding: { secret: readonly string[]; name: string; phoneNumber: string } | undefined;
     if (name !== undefined || phoneNumber !== undefined) {
       // Half a pair, or one that is not text, was never verified. The token check normalises the pair as posted. After

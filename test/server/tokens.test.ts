@@ -198,6 +198,11 @@ describe('POST /api/siteverify', () => {
     expect((await siteverify(app, { secret: 'wrong-secret', token })).body).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
     expect((await siteverify(app, { token })).body).toMatchObject({ success: false, errors: ['missing-input-secret'] });
     expect((await siteverify(app, { secret: shop.secret })).body).toMatchObject({ success: false, errors: ['missing-input-response'] });
+    for (const empty of ['', null]) expect((await siteverify(app, { secret: shop.secret, token: empty })).body).toMatchObject({ success: false, errors: ['missing-input-response'] });
+    // A token that is not text was posted, wrongly: not missing.
+    for (const notText of [5, { token }, [token]]) {
+      expect((await siteverify(app, { secret: shop.secret, token: notText })).body).toMatchObject({ success: false, errors: ['invalid-input-response'] });
+    }
     // the refusals did not use it up
     expect((await siteverify(app, { secret: shop.secret, token })).body).toMatchObject({ success: true, siteKey: 'shop' });
   });
