@@ -220,6 +220,9 @@ export const maskIp: (ip: string) => string = remembered((ip) => {
   const bytes = parseIp(ip);
   if (!bytes) return ip === UNKNOWN_IP ? ip : 'invalid';
   if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.0/24`;
+  // The longest run of zero words is the host part with any zero words just before it (RFC 5952): `::/48` for
+  // loopback, `2001:db8::/48`, not `0:0:0::/48` or `2001:db8:0::/48`.
   const words = [0, 2, 4].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  while (words.at(-1) === '0') words.pop();
   return `${words.join(':')}::/48`;
 });

@@ -137,6 +137,8 @@ describe('what is kept of an address', () => {
   it('logs a /24 or a /48 only', () => {
     expect(maskIp('203.0.113.77')).toBe('203.0.113.0/24');
     expect(maskIp('2001:db8:1:2::99')).toBe('2001:db8:1::/48');
+    // Written as addresses are (RFC 5952): its zeros run together.
+    expect(['::1', '2001:db8::5', '2001:0:1::9', '0:0:1::9'].map(maskIp)).toEqual(['::/48', '2001:db8::/48', '2001:0:1::/48', '0:0:1::/48']);
     expect(maskIp(UNKNOWN_IP)).toBe(UNKNOWN_IP);
   });
 });
