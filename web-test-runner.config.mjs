@@ -68,6 +68,15 @@ async function api(ctx, next) {
     await new Promise((resolve) => ctx.req.once('close', resolve));
     return;
   }
+  if (ctx.path === '/test/stalled-body') {
+    // An answer whose body stops coming after its first bytes, until the client gives up.
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'content-type': 'application/json' });
+    ctx.res.write('{"code":"FP0');
+    await new Promise((resolve) => ctx.req.once('close', resolve));
+    ctx.res.end();
+    return;
+  }
   if (ctx.path === '/test/no-token') {
     // A match without its token: not the protocol, so no success.
     ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile' };

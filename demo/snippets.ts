@@ -9,7 +9,11 @@ export type SnippetId = (typeof snippetIds)[number];
  * The code for each tab, for the app at `proxy`: the absolute address where it is mounted, ending in `/`
  * (`http://localhost:8787/`, `https://shop.example/kyc/`).
  */
-export function snippetsFor(proxy: string): Record<SnippetId, string> {
+export function snippetsFor(address: string): Record<SnippetId, string> {
+  // The address is the page's, which a link chose (a mount under a route parameter takes any path): each character
+  // that could end the string, attribute or comment it is written into, or start code there, is percent-encoded,
+  // which names the same place.
+  const proxy = address.replace(/[^\w\-.~:/[\]@%]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   const { siteKey, secret } = SANDBOX_SITE;
   const element = `site-key="${siteKey}" endpoint="${proxy}api/verify" required`;
   return {

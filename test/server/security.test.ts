@@ -32,6 +32,8 @@ describe('secure headers', () => {
       'object-src': "'none'",
       'base-uri': "'self'",
       'frame-ancestors': "'self'",
+      'require-trusted-types-for': "'script'",
+      'trusted-types': 'lit-html',
     });
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
