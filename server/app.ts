@@ -375,7 +375,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
   router.observe(config.metrics.upstreamCall);
   config.metrics.watchCircuits(router.health);
   config.metrics.watchStore(config.storeHealth);
-  const limiter = createLimiter({ limits: config.limits, store: config.limitStores, hash: config.hash, now: config.now });
+  const limiter = createLimiter({
+    limits: config.limits,
+    store: config.limitStores,
+    hash: config.hash,
+    now: config.now,
+    onSiteCount: (siteKey, window, max) => config.metrics.siteBudget(siteKey, window.count, max, window.resetMs),
+  });
   const app = new Hono<Env>();
   /**
    * The token keys, proved able to sign before the first upstream call, key set served and token checked: a key that

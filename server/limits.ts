@@ -104,6 +104,8 @@ export interface LimiterOptions {
   /** Keyed hash, so that no raw number, name or address is ever a key in the store. */
   readonly hash: Hasher;
   readonly now?: () => number;
+  /** Told each count of a site's budget (`site`), so that its use can be watched before it is spent. */
+  readonly onSiteCount?: (siteKey: string, window: WindowCount, max: number) => void;
 }
 
 /**
@@ -304,11 +306,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { value: combine(Number(shared) || 0, Number(local) || 0), degraded };
   }
 
-  async function count(scope: LimitScope, subject: string): Promise<Verdict> {
+  async function count(scope: LimitScope, subject: string, seen?: (window: WindowCount, max: number) => void): Promise<Verdict> {
     const limit = limits[scope];
     if (!limit) return PASS;
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
     const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
+    seen?.(value, limit.max);
     return verdictOf(scope, limit, value, degraded);
   }
 
@@ -533,7 +536,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   return {
     ip: (ip) => (limits.ip || limits['ip-day'] ? countAddress(limitSubject(ip)) : PASS),
-    site: (siteKey) => (limits.site ? count('site', siteKey) : PASS),
+    site: (siteKey) => (limits.site ? count('site', siteKey, options.onSiteCount && ((window, max) => options.onSiteCount!(siteKey, window, max))) : PASS),
     number(phoneNumber, name, ip) {
       if (!limits.number && !limits.name) return PASS;
       return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));

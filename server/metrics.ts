@@ -46,18 +46,36 @@ const metricDefs = {
     labelNames: ['route'],
     buckets: SECONDS_BUCKETS,
   },
+  upstreamCalls: {
+    name: 'carrier_verify_upstream_calls_total',
+    help: 'Upstream calls by provider and result (a result code or a failure kind); calls skipped by an open breaker excluded',
+    type: 'counter',
+    labelNames: ['provider', 'result'],
+  },
   upstreamDuration: {
     name: 'carrier_verify_upstream_duration_seconds',
-    help: 'Upstream calls by provider and result (a result code or a failure kind) and their latency; calls skipped by an open breaker excluded',
+    help: 'Latency of the upstream calls answered or timed out, by provider and result; calls refused, unreachable or reset have none and are left out, so that a provider down does not look fast',
     type: 'histogram',
     labelNames: ['provider', 'result'],
     buckets: SECONDS_BUCKETS,
   },
   rateLimited: {
     name: 'carrier_verify_rate_limited_total',
-    help: 'Requests refused by a rate limit, by the limit that refused them',
+    help: 'Requests refused by a rate limit, by the limit that refused them and the site key',
     type: 'counter',
-    labelNames: ['scope'],
+    labelNames: ['scope', 'site'],
+  },
+  siteBudgetUsed: {
+    name: 'carrier_verify_site_budget_used',
+    help: "Upstream calls counted on a site's budget (the site limit) in its current window, as this instance last counted one (all instances', with Redis); 0 once that window has ended",
+    type: 'gauge',
+    labelNames: ['site'],
+  },
+  siteBudgetLimit: {
+    name: 'carrier_verify_site_budget_limit',
+    help: "Upstream calls a site's budget allows in a window (CARRIER_VERIFY_LIMITS site=)",
+    type: 'gauge',
+    labelNames: ['site'],
   },
   cacheLookups: {
     name: 'carrier_verify_cache_lookups_total',
@@ -200,6 +218,11 @@ export interface Stats extends TimelineWindow {
   readonly lastFailures: Readonly<Record<string, { readonly failure: string; readonly at: string; readonly status?: number }>>;
   /** The shared store's state, when there is one that says. */
   readonly store?: StoreHealth;
+  /**
+   * Each site's budget as this instance last counted a call on it: calls counted in the current window (0 once it
+   * has ended), the limit, and when the window ends; sites not asked for a call since the start are not listed.
+   */
+  readonly budgets: Readonly<Record<string, { readonly used: number; readonly limit: number; readonly resetsAt: string | null }>>;
 }
 
 /** What the app and its parts record into; one per app, in `config.metrics`. */
@@ -215,6 +238,8 @@ export interface Metrics {
   lateAnswer(providerId: string, code: string): void;
   /** A look-up in the result cache: a hit answers without an upstream call. */
   cacheLookup(hit: boolean): void;
+  /** A call counted on a site's budget: `count` calls in its window so far, of `max`, the window ending in `resetMs`. */
+  siteBudget(siteKey: string, count: number, max: number, resetMs: number): void;
   /** A request the Node program answered itself, the app never seeing it (see node.ts), by its error code. */
   unreadable(code: string): void;
   /** Where to read the circuit breakers' states from (the router's `health`). */
@@ -297,7 +322,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const timed = !failed || !UNTIMED_FAILURES.has(attempt.outcome as UpstreamFailure);
     timeline.record({ kind: 'upstream', provider: id, ms: attempt.latencyMs, failed, timed, billed, cost: billed ? price : 0, maybeBilled: !billed && attempt.maybeBilled });
     if (failed) noteFailure(id, attempt.outcome, attempt.status);
-    registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
+    registry.inc(metricDefs.upstreamCalls, { provider: id, result });
+    if (timed) registry.observe(metricDefs.upstreamDuration, { provider: id, result }, attempt.latencyMs / 1000);
     if (billed) {
       countBilled(id);
     } else if (attempt.maybeBilled) {
@@ -314,6 +340,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const each of new Set([...GAUGED_STATES, breaker])) registry.set(metricDefs.circuitState, { provider: label, state: each }, each === breaker ? 1 : 0);
     }
     return states;
+  }
+
+  /** Each site's budget as last counted, keyed by its label; a window that has ended is used 0 (read at each scrape). */
+  const budgets = new Map<string, { used: number; limit: number; endsAt: number }>();
+  function siteBudgets(): Stats['budgets'] {
+    const shown: Record<string, Stats['budgets'][string]> = {};
+    for (const [site, { used, limit, endsAt }] of budgets) {
+      const current = now() < endsAt;
+      shown[site] = { used: current ? used : 0, limit, resetsAt: current ? new Date(endsAt).toISOString() : null };
+      registry.set(metricDefs.siteBudgetUsed, { site }, shown[site].used);
+      registry.set(metricDefs.siteBudgetLimit, { site }, limit);
+    }
+    return shown;
   }
 
   /** The shared store's state as it is now, also written to its gauge (read at each scrape). */
@@ -333,7 +372,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registry.inc(metricDefs.requests, labels);
       registry.observe(metricDefs.requestDuration, { route: record.route }, record.seconds);
       const limit = record.status === 429 ? safeLabel(record.limit ?? 'unknown') : undefined;
-      if (limit) registry.inc(metricDefs.rateLimited, { scope: limit });
+      if (limit) registry.inc(metricDefs.rateLimited, { scope: limit, site: labels.site });
       if (record.route === 'verify') timeline.record(limit ? { kind: 'response', code, status: record.status, limit } : { kind: 'response', code, status: record.status });
       else timeline.record({ kind: 'token-check', code });
     },
@@ -347,6 +386,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     cacheLookup(hit) {
       registry.inc(metricDefs.cacheLookups, { result: hit ? 'hit' : 'miss' });
       timeline.record({ kind: 'cache', hit });
+    },
+    siteBudget(siteKey, count, max, resetMs) {
+      // Past the limit, refused calls are counted too: the budget is used up, not more than used up.
+      budgets.set(safeLabel(siteKey), { used: Math.min(count, max), limit: max, endsAt: now() + resetMs });
     },
     unreadable(code) {
       registry.inc(metricDefs.unreadable, { code: safeLabel(code) });
@@ -365,11 +408,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const providers = [...Object.keys(states), ...seen.filter((id) => !Object.hasOwn(states, id))];
       instance ??= { id: randomHex(4), startedAt: firstServed ?? now() };
       const health = store();
-      return { generatedAt: now(), instance, bucketMs: BUCKET_MS, pricePerCall: price, providers, circuits: states, lastFailures: { ...lastFailures }, ...(health ? { store: health } : {}), ...timeline.window(windowMs, stepMs) };
+      return {
+        generatedAt: now(),
+        instance,
+        bucketMs: BUCKET_MS,
+        pricePerCall: price,
+        providers,
+        circuits: states,
+        lastFailures: { ...lastFailures },
+        ...(health ? { store: health } : {}),
+        budgets: siteBudgets(),
+        ...timeline.window(windowMs, stepMs),
+      };
     },
     async exposition() {
       circuits();
       store();
+      siteBudgets();
       return { contentType: registry.contentType, body: await registry.exposition() };
     },
   };

@@ -140,6 +140,30 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(text, 'carrier_verify_requests_total', { route: 'verify', code: 'RATE_LIMITED' })).toBe(1);
   });
 
+  it("shows a site's budget filling before it is spent, and whose budget refused", async () => {
+    let time = Date.UTC(2026, 11, 3, 12);
+    const proxy = testApp({ now: () => time, limits: parseLimits('ip=off, ip-day=off, site=3/1h'), ...(metricRegistry ? { metricRegistry } : {}) });
+    const budget = async () => {
+      const text = await metricsText(proxy);
+      return [sample(text, 'carrier_verify_site_budget_used', { site: 'sandbox' }), sample(text, 'carrier_verify_site_budget_limit', { site: 'sandbox' })];
+    };
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    // A repeat the cache answers asks no provider, and spends nothing of the budget.
+    await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
+    await verify(proxy, { name: '李四', phoneNumber: '18612345678' });
+    expect(await budget()).toEqual([2, 3]);
+    await verify(proxy, { name: '王五', phoneNumber: '13312345678' });
+    expect((await verify(proxy, { name: '王五', phoneNumber: '13912345678' })).status).toBe(429);
+    const text = await metricsText(proxy);
+    expect(await budget()).toEqual([3, 3]);
+    expect(sample(text, 'carrier_verify_rate_limited_total', { scope: 'site', site: 'sandbox' })).toBe(1);
+    expect((await stats(proxy)).budgets).toEqual({ sandbox: { used: 3, limit: 3, resetsAt: new Date(Date.UTC(2026, 11, 3, 13)).toISOString() } });
+    // Once its window has ended, nothing of it is used, though no call has been counted since.
+    time += 3_600_000;
+    expect(await budget()).toEqual([0, 3]);
+    expect((await stats(proxy)).budgets).toEqual({ sandbox: { used: 0, limit: 3, resetsAt: null } });
+  });
+
   it('counts a look-up that missed as a miss when a limit then refused its call, and a wrong method on its route', async () => {
     const proxy = testApp({ limits: parseLimits('ip=off, number=off, site=1/1d'), ...(metricRegistry ? { metricRegistry } : {}) });
     await verify(proxy, { name: '张三', phoneNumber: '13800138000' });

@@ -256,7 +256,9 @@ describe('two providers', () => {
       expect(elapsed).toBeLessThan(TIMEOUT_MS + BOUND_MS);
       // Counted as unreachable, and not among the calls that may have been billed.
       const metrics = await (await app.request('/metrics')).text();
-      expect(metrics).toMatch(/upstream_duration_seconds_count\{provider="p1",result="unreachable"\} 1/);
+      expect(metrics).toMatch(/upstream_calls_total\{provider="p1",result="unreachable"\} 1/);
+      // No latency: a connection that never opened is not a fast answer.
+      expect(metrics).not.toMatch(/upstream_duration_seconds_count\{provider="p1",result="unreachable"\}/);
       expect(metrics).not.toMatch(/maybe_billed[^\n]*provider="p1"[^\n]* [1-9]/);
     } finally {
       hole.close();
@@ -275,7 +277,9 @@ describe('two providers', () => {
       expect(body).toMatchObject({ code: 'FP00000' });
       expect([reset.resets, second.calls, third.calls]).toEqual([1, 1, 1]);
       const metrics = await (await app.request('/metrics')).text();
-      expect(metrics).toMatch(/upstream_duration_seconds_count\{provider="p1",result="unreachable"\} 1/);
+      expect(metrics).toMatch(/upstream_calls_total\{provider="p1",result="unreachable"\} 1/);
+      // No latency: a connection that never opened is not a fast answer.
+      expect(metrics).not.toMatch(/upstream_duration_seconds_count\{provider="p1",result="unreachable"\}/);
       expect(metrics).not.toMatch(/maybe_billed[^\n]*provider="p1"[^\n]* [1-9]/);
     } finally {
       await Promise.all([reset.close(), third.close()]);
