@@ -22,7 +22,7 @@ import { UpstreamError } from './providers/types.js';
 import { resolveConfig, type AppConfig, type ResolvedConfig } from './config.js';
 import { createSiteRegistry, originAllowed, SANDBOX_SITE, secretsOf, type Site } from './sites.js';
 import { StoreUnavailableError, type StoreHealth } from './stores/types.js';
-import { holderOf, type TokenError } from './tokens.js';
+import { holderOf, type TokenCheck, type TokenError } from './tokens.js';
 
 /** Largest request body accepted, in bytes: a name and a number need far less. */
 export const MAX_BODY_BYTES = 4096;
@@ -639,7 +639,20 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       return failure(['bad-request'], 400);
     }
     const { secret, token, name, phoneNumber } = body;
-    if (typeof secret !== 'string' || secret === '') return failure(['missing-input-secret']);
+    /**
+     * A refusal before a secret names the site is logged and counted under the site of the token, when it is one this
+     * proxy signed: a backend whose secret broke (a rotation gone wrong) shows up under its own site.
+     */
+    const underTokenSite = async (read?: TokenCheck) => {
+      // Only for the log: a key set that cannot be read here fails the request no differently.
+      const checked = read ?? (await config.tokens.read(token).catch(() => undefined));
+      const site = checked?.ok ? sites.resolve(checked.claims.siteKey) : null;
+      if (site) c.set('site', site);
+    };
+    if (typeof secret !== 'string' || secret === '') {
+      await underTokenSite();
+      return failure(['missing-input-secret']);
+    }
     // Keys that cannot be used fail every token check: said as siteverify says an outage, not with a 500.
     if (!keysProved) {
       try {
@@ -661,7 +674,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     const barred = limited(await limiter.secretBarred(ip, holder));
     if (barred) return barred;
     const site = sites.bySecret(secret);
-    if (!site) return limited(await limiter.secretFailed(ip, holder)) ?? failure(['invalid-input-secret']);
+    if (!site) {
+      await underTokenSite(read);
+      return limited(await limiter.secretFailed(ip, holder)) ?? failure(['invalid-input-secret']);
+    }
     const spent = limited(await limiter.secretAccepted(ip, holder));
     if (spent) return spent;
     c.set('site', site);

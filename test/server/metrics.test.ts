@@ -191,6 +191,23 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'timeout-or-duplicate' })).toBe(1);
   });
 
+  it("counts a wrong or missing secret sent with a token of this proxy's under that token's site, whatever the secret limit", async () => {
+    for (const limits of [undefined, parseLimits('secret=off')]) {
+      const proxy = testApp({ ...(limits ? { limits } : {}), ...(metricRegistry ? { metricRegistry } : {}) });
+      const { token } = (await (await verify(proxy, { name: '张三', phoneNumber: '13800138000' })).json()) as { token: string };
+      const siteverify = (body: unknown) => postJson(proxy, '/api/siteverify', body);
+      await siteverify({ secret: 'a-secret-after-a-rotation-gone-wrong', token });
+      await siteverify({ token });
+      // A token this proxy did not sign names no site.
+      await siteverify({ secret: 'a-secret-after-a-rotation-gone-wrong', token: `${token.slice(0, -4)}AAAA` });
+      const text = await metricsText(proxy);
+      expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'invalid-input-secret', site: 'sandbox' })).toBe(1);
+      expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'missing-input-secret', site: 'sandbox' })).toBe(1);
+      expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'invalid-input-secret', site: 'none' })).toBe(1);
+      expect(proxy.logs.filter((line) => line.route === '/api/siteverify').map((line) => line.site)).toEqual(['sandbox', 'sandbox', undefined]);
+    }
+  });
+
   it('never puts a name, number, token or secret into the metrics or the stats', async () => {
     const proxy = app();
     const res = await verify(proxy, { name: '张三', phoneNumber: '13800138000' });
