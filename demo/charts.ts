@@ -158,7 +158,9 @@ function logAxis(data: ChartData): ValueAxis {
 
 function drawAxes(root: SVGSVGElement, frame: Frame, data: ChartData, axis: ValueAxis): void {
   const { y } = axis;
-  const grid = svg('g', { class: 'grid' }, root);
+  // The axes' labels are the picture's: the chart is one image to assistive technology, named by its title, its
+  // values in the table beside it.
+  const grid = svg('g', { class: 'grid', 'aria-hidden': 'true' }, root);
   for (const value of axis.ticks) {
     svg('line', { x1: MARGIN.left, x2: frame.width - MARGIN.right, y1: y(value), y2: y(value) }, grid);
     svg('text', { x: MARGIN.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, grid).textContent = data.format(value);
@@ -473,7 +475,7 @@ function drawTable(figure: HTMLElement, data: ChartData, before: number): void {
 function drawUncounted(root: SVGSVGElement, frame: Frame, data: ChartData, before: number): void {
   if (before === 0) return;
   const width = (before / data.times.length) * frame.plotW;
-  const group = svg('g', { class: 'uncounted' }, root);
+  const group = svg('g', { class: 'uncounted', 'aria-hidden': 'true' }, root);
   svg('rect', { x: MARGIN.left, y: MARGIN.top, width, height: PLOT_H }, group);
   if (!data.uncounted) return;
   const label = svg('text', { x: MARGIN.left + 4, y: MARGIN.top + 13 }, group);

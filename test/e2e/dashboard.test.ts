@@ -600,6 +600,10 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.getByRole('table', { name: 'Requests by result code, each bar 30 s' }).count()).toBe(1);
     // Each toggle named with its chart too, so that a list of the page's controls tells them apart.
     expect(await page.getByRole('group').filter({ has: page.locator('summary') }).count()).toBe(5);
+    // The providers' table is named by its heading; a chart is one image, its axis labels no text of their own.
+    expect(await page.getByRole('table', { name: 'Providers' }).count()).toBe(1);
+    const chart = await page.locator('#chart-requests svg').ariaSnapshot();
+    expect([chart.split('\n').length, chart]).toEqual([1, expect.stringMatching(/^- img "Requests by result code/)]);
     expect(await page.locator('#chart-latency summary').evaluate((summary) => summary.textContent)).toBe('Values as a table Upstream latency (p50 solid, p95 dashed; log scale)');
     expect(await table.locator('thead th').allTextContents()).toEqual(['Time', 'FP00000 match']);
     const rows = table.locator('tbody tr');
