@@ -46,6 +46,10 @@ export interface DashboardText {
   readonly columnCircuit: string;
   readonly columnCalls: string;
   readonly columnFailed: string;
+  readonly budgets: string;
+  readonly columnSite: string;
+  readonly columnUsed: string;
+  readonly columnResets: string;
   // What the page writes as the figures come.
   readonly matched: string;
   readonly ofRequests: string;
@@ -151,6 +155,10 @@ const en: DashboardText = {
   columnCircuit: 'Circuit',
   columnCalls: 'Calls',
   columnFailed: 'Failed',
+  budgets: 'Site budgets (upstream calls in each window)',
+  columnSite: 'Site',
+  columnUsed: 'Used',
+  columnResets: 'Window ends in',
   matched: '{n} matched',
   ofRequests: '{share} of requests',
   limitNames: { ip: 'address', 'ip-day': 'address per day', number: 'number', name: 'name', site: 'site budget' },
@@ -240,6 +248,10 @@ const zhCN: DashboardText = {
   columnCircuit: '熔断器',
   columnCalls: '调用次数',
   columnFailed: '失败次数',
+  budgets: '站点额度（每个时间窗口内的上游调用次数）',
+  columnSite: '站点',
+  columnUsed: '已用',
+  columnResets: '距窗口结束',
   matched: '其中一致 {n} 次',
   ofRequests: '占请求的 {share}',
   limitNames: { ip: 'IP', 'ip-day': 'IP 每日', number: '手机号', name: '姓名', site: '站点额度' },
@@ -339,6 +351,10 @@ const zhTW: DashboardText = {
   columnCircuit: '斷路器',
   columnCalls: '呼叫次數',
   columnFailed: '失敗次數',
+  budgets: '網站額度（每個時間視窗內的上游呼叫次數）',
+  columnSite: '網站',
+  columnUsed: '已用',
+  columnResets: '距視窗結束',
   matched: '其中一致 {n} 次',
   ofRequests: '占請求的 {share}',
   limitNames: { ip: 'IP', 'ip-day': 'IP 每日', number: '手機號碼', name: '姓名', site: '網站額度' },

@@ -256,6 +256,27 @@ function renderProviders(stats: Stats): void {
 }
 
 /**
+ * Each site's budget as the instance last counted a call on it: how much of it is used, so that one running out is
+ * seen before its first refusal. Hidden while there is none to show (the site limit off, no call yet, or an
+ * instance of an earlier version, which does not say).
+ */
+function renderBudgets(stats: Stats): void {
+  const budgets = Object.entries((stats as Partial<Stats>).budgets ?? {});
+  $<HTMLElement>('#budgets').hidden = budgets.length === 0;
+  $<HTMLTableSectionElement>('#budgets tbody').replaceChildren(
+    ...budgets.map(([site, { used, limit, resetsAt }]) => {
+      const row = document.createElement('tr');
+      const name = document.createElement('th');
+      name.scope = 'row';
+      name.textContent = site;
+      const cells = [`${count(used)} / ${count(limit)} (${percent((100 * used) / limit)})`, resetsAt ? duration(Date.parse(resetsAt) - stats.generatedAt) : '–'];
+      row.append(name, ...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+      return row;
+    }),
+  );
+}
+
+/**
  * When the answering instance's figures begin, if that is within the window shown: its start (the Node program) or
  * its first event, after a restart say. What came before (another instance's traffic, or its own before the restart) is not in them.
  */
@@ -340,6 +361,7 @@ function renderFigures(stats: Stats): void {
   renderTiles(stats);
   renderCharts(stats);
   renderProviders(stats);
+  renderBudgets(stats);
 }
 
 function render(stats: Stats): void {

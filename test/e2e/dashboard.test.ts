@@ -155,6 +155,20 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it("shows how much of each site's budget is used before it is spent, and no table while none is counted", { timeout: 30_000 }, async () => {
+    const base = await proxy({}, { CARRIER_VERIFY_LIMITS: 'site=4/1d' });
+    const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/dashboard?refresh=1`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    expect(await page.locator('#budgets').isVisible()).toBe(false);
+    for (const [name, number] of [['张三', '13800138000'], ['李四', '18612345678'], ['王五', '13312345678']]) expect((await verify(base, name!, number!)).status).toBe(200);
+    const table = page.getByRole('table', { name: 'Site budgets (upstream calls in each window)' });
+    await expect.poll(() => table.locator('tbody tr').allInnerTexts(), { timeout: 5000 }).toEqual(['sandbox\t3 / 4 (75%)\t23 h 59 min']);
+    await page.selectOption('#lang', 'zh-CN');
+    expect(await page.locator('#budgets-title').textContent()).toBe('站点额度（每个时间窗口内的上游调用次数）');
+    await page.close();
+  });
+
   it('draws every chart, then shows a verification within a refresh', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
