@@ -30,7 +30,8 @@ export interface MetricDef {
   readonly buckets?: readonly number[];
 }
 
-const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Finer between 1 s and 3 s, where providers' timeouts (and the calls that wait them out) usually fall.
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 5, 10];
 
 const metricDefs = {
   requests: {

@@ -84,6 +84,9 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(after, 'carrier_verify_requests_total', { ...match, code: 'KYC1101' })).toBe(1);
     expect(sample(after, 'carrier_verify_upstream_duration_seconds_count', { provider: 'sandbox', result: 'FP00000' })).toBe(1);
     expect(sample(after, 'carrier_verify_upstream_duration_seconds_bucket', { provider: 'sandbox', result: 'FP00000', le: '+Inf' })).toBe(1);
+    // Buckets fine enough between 1 s and 3 s to tell a 1.5 s timeout from a 3 s one.
+    const bounds = [...after.matchAll(/^carrier_verify_upstream_duration_seconds_bucket\{provider="sandbox",result="FP00000",le="([^"]+)"\}/gm)].map((m) => m[1]);
+    expect(bounds.filter((le) => Number(le) >= 1 && Number(le) <= 3)).toEqual(['1', '1.5', '2', '2.5', '3']);
     expect(sample(after, 'carrier_verify_request_duration_seconds_count', { route: 'verify' })).toBe(3);
     // Only match and mismatch are billed: two calls at 0.5.
     expect(sample(after, 'carrier_verify_billed_calls_total', { provider: 'sandbox' })).toBe(2);
