@@ -19,6 +19,11 @@ const UNUSED_PHONE_MODULES: ReadonlySet<string> = new Set([
   'helpers/getPossibleCountriesForNumber.js',
   'helpers/extractCountryCallingCode.js',
 ]);
+/**
+ * Modules the Metadata class imports for what the bundle's metadata never asks: the comparison of a version written as
+ * a string (`"1.7.35"`, metadata of old versions), where the bundle's China slice says its version as a number (4).
+ */
+const UNUSED_METADATA_MODULES: ReadonlySet<string> = new Set(['tools/semver-compare.js']);
 const PHONE_MODULE = /[\\/]libphonenumber-js[\\/]es6(?:-modern)?[\\/](.+)$/;
 /** The one module every left-out one resolves to: which part was called is on its stack, so it need not say. */
 const STUB = '\0carrier-verify:not-in-bundle';
@@ -37,10 +42,12 @@ function withoutUnusedPhoneModules(): Plugin {
     async resolveId(source, importer, options) {
       // Only the class's own imports: other modules of the library (parsing, finding numbers) import the same
       // files by other names, and are left out of the bundle anyway since the widget imports none of them.
-      if (!importer || !source.startsWith('.') || PHONE_MODULE.exec(importer)?.[1] !== 'PhoneNumber.js') return null;
+      const from = importer && source.startsWith('.') ? PHONE_MODULE.exec(importer)?.[1] : undefined;
+      const unused = from === 'PhoneNumber.js' ? UNUSED_PHONE_MODULES : from === 'metadata.js' ? UNUSED_METADATA_MODULES : undefined;
+      if (!unused) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const module = resolved && PHONE_MODULE.exec(resolved.id)?.[1]?.replaceAll('\\', '/');
-      return module && UNUSED_PHONE_MODULES.has(module) ? STUB : null;
+      return module && unused.has(module) ? STUB : null;
     },
     load(id) {
       if (id !== STUB) return null;
