@@ -51,7 +51,7 @@ function withoutUnusedPhoneModules(): Plugin {
     },
     load(id) {
       if (id !== STUB) return null;
-      return `export default function notInBundle() { throw new Error('<carrier-verify> bundle: a PhoneNumber method it leaves out'); }`;
+      return `export default function notInBundle() { throw new Error('<carrier-verify> bundle: a part of libphonenumber-js it leaves out'); }`;
     },
   };
 }

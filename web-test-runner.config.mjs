@@ -77,6 +77,14 @@ async function api(ctx, next) {
     ctx.res.end();
     return;
   }
+  if (ctx.path === '/test/cut-body') {
+    // An answer whose connection is cut after its first bytes (a proxy restarting, a mobile network dropping).
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+    ctx.res.write('{"code":"FP0');
+    setTimeout(() => ctx.res.destroy(), 50);
+    return;
+  }
   if (ctx.path === '/test/no-token') {
     // A match without its token: not the protocol, so no success.
     ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile' };

@@ -12,7 +12,8 @@ export type SnippetId = (typeof snippetIds)[number];
 export function snippetsFor(address: string): Record<SnippetId, string> {
   // The address is the page's, which a link chose (a mount under a route parameter takes any path): each character
   // that could end the string, attribute or comment it is written into, or start code there, is percent-encoded,
-  // which names the same place.
+  // which names the same place. A URL's `href` is ASCII (anything else it holds percent-encoded already), so each
+  // character is one byte.
   const proxy = address.replace(/[^\w\-.~:/[\]@%]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   const { siteKey, secret } = SANDBOX_SITE;
   const element = `site-key="${siteKey}" endpoint="${proxy}api/verify" required`;

@@ -17,5 +17,6 @@ export function tunnelAdvice(page: Pick<URL, 'protocol' | 'hostname' | 'port' | 
   // A host name is the address bar's, which a link chose: one with anything but letters, digits, dots, dashes and
   // colons (a browser takes `;`, `$`, braces) is quoted for the shell, so that the command opens a tunnel and no more.
   const shown = /^[\w.:-]+$/.test(host) ? host : `'${host.replace(/'/g, `'\\''`)}'`;
-  return { command: `ssh -L ${local}:localhost:${port} ${shown}`, url: `${page.protocol}//localhost:${local}${page.pathname}` };
+  // No host name begins with a dash; one that would is not taken for an option (`--`).
+  return { command: `ssh -L ${local}:localhost:${port} ${host.startsWith('-') ? '-- ' : ''}${shown}`, url: `${page.protocol}//localhost:${local}${page.pathname}` };
 }

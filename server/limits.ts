@@ -104,7 +104,10 @@ export interface LimiterOptions {
   /** Keyed hash, so that no raw number, name or address is ever a key in the store. */
   readonly hash: Hasher;
   readonly now?: () => number;
-  /** Told each count of a site's budget (`site`), so that its use can be watched before it is spent. */
+  /**
+   * Told each count of a site's budget (`site`) in the limits' store, so that its use can be watched before it is
+   * spent; not those counted in this instance's memory while a shared store is down.
+   */
   readonly onSiteCount?: (siteKey: string, window: WindowCount, max: number) => void;
 }
 
@@ -311,7 +314,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
     if (!limit) return PASS;
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
     const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
-    seen?.(value, limit.max);
+    // Not a count in this instance's memory while the shared store is down: it is not the instances' count.
+    if (!degraded) seen?.(value, limit.max);
     return verdictOf(scope, limit, value, degraded);
   }
 

@@ -55,7 +55,7 @@ const metricDefs = {
   },
   upstreamDuration: {
     name: 'carrier_verify_upstream_duration_seconds',
-    help: 'Latency of the upstream calls answered or timed out, by provider and result; calls refused, unreachable or reset have none and are left out, so that a provider down does not look fast',
+    help: 'Latency of the upstream calls that gave a verdict or timed out, by provider and result; calls refused at their status, unreachable or reset are left out (counted in carrier_verify_upstream_calls_total), so that a provider down does not look fast',
     type: 'histogram',
     labelNames: ['provider', 'result'],
     buckets: SECONDS_BUCKETS,
@@ -343,15 +343,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return states;
   }
 
-  /** Each site's budget as last counted, keyed by its label; a window that has ended is used 0 (read at each scrape). */
+  /**
+   * Each site's budget as last counted, keyed by its site key (configured, and public: each page names its own), so
+   * that two keys the metrics both call `other` stay apart here; a window that has ended is used 0 (read at each scrape).
+   */
   const budgets = new Map<string, { used: number; limit: number; endsAt: number }>();
   function siteBudgets(): Stats['budgets'] {
     const shown: Record<string, Stats['budgets'][string]> = {};
-    for (const [site, { used, limit, endsAt }] of budgets) {
+    for (const [siteKey, { used, limit, endsAt }] of budgets) {
       const current = now() < endsAt;
-      shown[site] = { used: current ? used : 0, limit, resetsAt: current ? new Date(endsAt).toISOString() : null };
-      registry.set(metricDefs.siteBudgetUsed, { site }, shown[site].used);
-      registry.set(metricDefs.siteBudgetLimit, { site }, limit);
+      shown[siteKey] = { used: current ? used : 0, limit, resetsAt: current ? new Date(endsAt).toISOString() : null };
+      registry.set(metricDefs.siteBudgetUsed, { site: safeLabel(siteKey) }, shown[siteKey].used);
+      registry.set(metricDefs.siteBudgetLimit, { site: safeLabel(siteKey) }, limit);
     }
     return shown;
   }
@@ -390,7 +393,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     siteBudget(siteKey, count, max, resetMs) {
       // Past the limit, refused calls are counted too: the budget is used up, not more than used up.
-      budgets.set(safeLabel(siteKey), { used: Math.min(count, max), limit: max, endsAt: now() + resetMs });
+      budgets.set(siteKey, { used: Math.min(count, max), limit: max, endsAt: now() + resetMs });
     },
     unreadable(code) {
       registry.inc(metricDefs.unreadable, { code: safeLabel(code) });

@@ -235,11 +235,14 @@ describe('formatting as you type', () => {
     expect(pastePhoneInput('138 8000', '手机尾号前四位 0013', 3, 3)).toEqual({ value: '138 0013 8000', caret: 8 });
     // A letter that looks like a digit at either end is a typo in the number, not a label: kept, and the check
     // refuses the number, rather than a digit short that looks whole (138 0013 800).
-    for (const typo of ['1380013800O', 'l3800138000', '138OO138OOO', '13800I38000']) {
+    for (const typo of ['1380013800O', 'l3800138000', '138OO138OOO', 'I3800138000']) {
       const { value } = pastePhoneInput('', typo, 0, 0);
       expect([typo, value.replace(/ /g, ''), checkPhone(value).ok]).toEqual([typo, typo, false]);
     }
-    expect(pastePhoneInput('', 'Tel: 1380013800O', 0, 0).value.replace(/ /g, '')).toBe('1380013800O');
+    // Against a label too; a label or mark apart from the number (a space, a colon, a bar) is left out.
+    expect(pastePhoneInput('', 'Tel:l3800138000', 0, 0).value.replace(/ /g, '')).toBe('l3800138000');
+    expect(pastePhoneInput('', 'Tel: 1380013800O (Li)', 0, 0).value.replace(/ /g, '')).toBe('1380013800O');
+    for (const copied of ['|13800138000|', '13800138000 |', 'Tel: 13800138000 (Li)']) expect(pastePhoneInput('', copied, 0, 0).value).toBe('138 0013 8000');
     // Nothing that could be a number: left for the check to name, not emptied.
     expect(pastePhoneInput('', ' 张三 ', 0, 0)).toEqual({ value: '张三', caret: 2 });
     expect(checkPhone(pastePhoneInput('', ' 张三 ', 0, 0).value)).toMatchObject({ ok: false, reason: 'invalid' });

@@ -115,13 +115,13 @@ function refusedField(code: string, reason: unknown): InvalidDetail | undefined 
   return { field, reason } as InvalidDetail;
 }
 
-/** Posts to the proxy. Never throws: a network failure or an unreadable answer is an `error` outcome. */
 /** A request cancelled by the page, or one that got no whole answer: the proxy not reached, or too slow. */
 function unreached(cause: unknown): Outcome {
   const aborted = cause instanceof DOMException && cause.name === 'AbortError';
   return aborted ? cancelledOutcome() : errorOutcome('NETWORK_ERROR', 'The verification service could not be reached');
 }
 
+/** Posts to the proxy. Never throws: a network failure or an unreadable answer is an `error` outcome. */
 export async function postVerify(endpoint: string, body: VerifyRequest, signal: AbortSignal): Promise<Outcome> {
   let response: Response;
   try {
@@ -138,9 +138,11 @@ export async function postVerify(endpoint: string, body: VerifyRequest, signal: 
   let json: unknown;
   try {
     json = await response.json();
-  } catch {
-    // A body that stopped coming until the wait ran out (or the page cancelled) is no answer, not a wrong one.
-    return signal.aborted ? unreached(signal.reason) : foreignOutcome(response, `The verification service answered HTTP ${response.status} without JSON`);
+  } catch (cause) {
+    // A body that stopped coming until the wait ran out (or the page cancelled), or whose connection was cut, is no
+    // answer, not a wrong one: only one read whole that is not JSON (a SyntaxError) is.
+    if (signal.aborted) return unreached(signal.reason);
+    return cause instanceof SyntaxError ? foreignOutcome(response, `The verification service answered HTTP ${response.status} without JSON`) : unreached(cause);
   }
   const parsed = typeof json === 'object' && json !== null ? (json as ResultBody) : null;
   if (response.ok && parsed && isResultCode(parsed.code)) {

@@ -67,9 +67,9 @@ const AROUND_NUMBER = /^[^\d+\uFF0B\uFF10-\uFF19(\uFF08]+|[^\d\uFF10-\uFF19]+$/g
  * or words copied with the number are left out; text without a digit is pasted as it is, for the check to name.
  */
 export function pastePhoneInput(current: string, text: string, start: number, end: number): FormattedInput {
-  // A run of letters that look like digits (`1380013800O`, `l3800138000`) is a typo in the number, not a label: kept,
-  // for the check to refuse, rather than leave a number a digit short that looks whole.
-  const pasted = /[\d\uFF10-\uFF19]/.test(text) ? text.replace(AROUND_NUMBER, (run) => (/^[OoIl|]+$/.test(run) ? run : '')) : text.trim();
+  // Letters that look like digits against the number (`1380013800O`, `Tel:l3800138000`) are a typo in it, not a
+  // label: kept, for the check to refuse, rather than leave a number a digit short that looks whole.
+  const pasted = /[\d\uFF10-\uFF19]/.test(text) ? text.replace(AROUND_NUMBER, (run, at: number) => (at ? /^[OoIl]*/ : /[OoIl]*$/).exec(run)![0]) : text.trim();
   const raw = current.slice(0, start) + pasted + current.slice(end);
   return formatPhoneInput(raw, start + pasted.length);
 }

@@ -138,8 +138,9 @@ export type UpstreamFailure =
   | 'circuit-open';
 
 /**
- * Failures that end a call without an answer and before its timeout (no connection, or one broken): their few
- * milliseconds are no latency of the provider's, and would make one that is down look the fastest.
+ * Failures that end a call before its timeout without a verdict: no connection, one broken, or a refusal at its
+ * status (401, 429, 503…). Their few milliseconds measure no verification of the provider's, and would make one
+ * that is down, or turning every call away, look the fastest.
  */
 export const UNTIMED_FAILURES: ReadonlySet<UpstreamFailure> = new Set<UpstreamFailure>(['unreachable', 'refused', 'reset']);
 

@@ -275,6 +275,7 @@ describe('<carrier-verify>', () => {
   for (const [endpoint, what] of [
     ['/test/no-answer', 'never answers'],
     ['/test/stalled-body', 'stops sending its answer after the first bytes'],
+    ['/test/cut-body', 'cuts the connection after the first bytes of its answer'],
   ]) {
     it(`gives up on a proxy that ${what}, with one retryable cv-error NETWORK_ERROR`, async () => {
       const el = await widget(html`<carrier-verify endpoint=${endpoint}></carrier-verify>`);

