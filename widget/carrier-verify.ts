@@ -256,6 +256,8 @@ export class CarrierVerify extends LitElement {
   #answeredFields = '';
   /** Refusals so far: each renders its errors afresh, so that a repeated one is spoken again (see #renderError). */
   #refusals = 0;
+  /** Submissions a rate limit's wait held back: each renders the wait afresh, so that it is spoken again. */
+  #heldBack = 0;
   #shownLang: Lang | undefined;
   #stopWatchingLang: (() => void) | undefined;
   #replacedSelection = false;
@@ -974,8 +976,13 @@ export class CarrierVerify extends LitElement {
 
   #onSubmit(event: SubmitEvent): void {
     event.preventDefault();
-    // The person's own submission, ignored while blocked or settling.
+    // The person's own submission, ignored while blocked or settling; held back by a rate limit's wait, it says the
+    // wait again (Enter in a field gets no other answer: Verify's state is not where the person is looking).
     if (!this.#blocked && !this.#settling) void this.verify();
+    else if (this.#waiting && !this.#isDisabled) {
+      this.#heldBack += 1;
+      this.requestUpdate();
+    }
   }
 
   #onRetry(event: MouseEvent): void {
@@ -1006,9 +1013,9 @@ export class CarrierVerify extends LitElement {
    * its live region speaks as new text. Left as it was, it would say nothing the second time, with the focus already
    * in the field. (Two templates, taken in turn, make Lit replace the node; they differ, so no minifier folds them.)
    */
-  #renderError(text: string) {
+  #renderError(text: string, count = this.#refusals) {
     if (!text) return '';
-    return this.#refusals % 2 ? html`<span data-refusal="odd">${text}</span>` : html`<span data-refusal="even">${text}</span>`;
+    return count % 2 ? html`<span data-refusal="odd">${text}</span>` : html`<span data-refusal="even">${text}</span>`;
   }
 
   /**
@@ -1110,7 +1117,7 @@ export class CarrierVerify extends LitElement {
           <div id="phone-error" class="error" part="error" aria-live=${this.#quiet === 'phone' ? 'off' : 'polite'}>${this.#renderError(phoneError)}</div>
         </div>
         ${this.#renderActions(t, disabled)}
-        <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${message?.text ?? ''}</div>
+        <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${this.#renderError(message?.text ?? '', this.#heldBack)}</div>
         <p class="privacy" part="privacy">
           ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy && LINKABLE.test(this.privacyPolicy) ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
         </p>

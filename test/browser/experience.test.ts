@@ -628,6 +628,29 @@ describe('states and next steps', () => {
     expect(parts(el).message.textContent).to.equal('Too many attempts. Try again in 10 minutes.');
   });
 
+  it('says the wait again when Enter in a field is held back by it, sending nothing: a live region speaks new text only', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?after=598"></carrier-verify>`);
+    await attempt(el, '张三', '13800138000', 'cv-error');
+    const { message, phone } = parts(el);
+    const before = message.firstElementChild;
+    let events = 0;
+    for (const type of ['cv-error', 'cv-verified', 'cv-invalid']) el.addEventListener(type, () => events++);
+    phone.focus();
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    const after = message.firstElementChild;
+    expect([message.textContent, events, after === before, document.activeElement === el && el.shadowRoot!.activeElement === phone]).to.deep.equal([
+      'Too many attempts. Try again in 10 minutes.',
+      0,
+      false,
+      true,
+    ]);
+    // Said once more for each Enter, not on its own: the countdown's tick leaves it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await el.updateComplete;
+    expect(message.firstElementChild).to.equal(after);
+  });
+
   it('shows a whole minute and a whole hour as a clock from their first second: 1:00 and 1:00:00, never 60 or 60:00', async () => {
     for (const [after, clock] of [[60, /^重试（(1:00|59)）$/], [3600, /^重试（(1:00:00|59:59)）$/]] as const) {
       const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=${after}"></carrier-verify>`);
