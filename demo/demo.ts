@@ -100,16 +100,19 @@ function logEvent(type: string, detail: unknown): void {
 /**
  * Opened at an address other than localhost (a remote dev box, a container, another machine on the network), the
  * page's requests are refused: the sandbox site allows localhost origins only. The page says so, and how to open
- * it at localhost, the first time the proxy refuses it.
+ * it at localhost: at once, for a host the sandbox site allows no page of, and whenever the proxy refuses it.
  */
-widget.addEventListener('cv-error', (event) => {
-  if (event.detail.code !== 'ORIGIN_NOT_ALLOWED') return;
+function showOriginHelp(): void {
   const tunnel = tunnelAdvice(location);
   $('#origin-help-origin').textContent = location.origin;
   $('#origin-help-tunnel').textContent = tunnel.command;
   $('#origin-help-local').textContent = tunnel.url;
   $<HTMLElement>('#origin-help').hidden = false;
+}
+widget.addEventListener('cv-error', (event) => {
+  if (event.detail.code === 'ORIGIN_NOT_ALLOWED') showOriginHelp();
 });
+if (!['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)) showOriginHelp();
 
 // The outcomes, and cv-cleared when a token is dropped (a row filled over a verified pair, Change, expiry).
 for (const type of [...eventNames, ClearedEvent.eventName] as const) {
@@ -129,6 +132,10 @@ function applyLang(): void {
   const label = $<HTMLElement>('#verify-label');
   label.textContent = messages[lang].verify;
   label.lang = lang;
+  // The Chinese name of the check, in the script the page is read in (Traditional on the zh-TW page).
+  const term = $<HTMLElement>('[data-slot="term"]');
+  term.textContent = lang === 'zh-TW' ? '運營商二要素' : '运营商二要素';
+  term.lang = lang === 'zh-TW' ? 'zh-TW' : 'zh-CN';
   labelDirectory();
 }
 function applyTheme(): void {
@@ -209,7 +216,8 @@ $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
   const said = $('#form-output');
   const answer = $('#form-output-answer');
   if (typeof token !== 'string') {
-    formSaid = () => text().noToken;
+    // A disabled control is no part of its form: it posts nothing and `required` does not hold the form back.
+    formSaid = () => (widget.disabled ? text().disabledPostsNothing : text().noToken);
     said.textContent = formSaid();
     answer.textContent = '';
     return;

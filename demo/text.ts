@@ -22,9 +22,11 @@ export interface PageText {
   readonly originHelp: string;
   readonly submit: string;
   readonly noToken: string;
+  readonly disabledPostsNothing: string;
   readonly wouldPost: string;
   readonly directoryTitle: string;
   readonly directoryHelp: string;
+  readonly limitsNote: string;
   readonly columnNumber: string;
   readonly columnName: string;
   readonly columnExpect: string;
@@ -42,7 +44,7 @@ export interface PageText {
 }
 
 const en: PageText = {
-  title: 'carrier-verify · 运营商二要素核验 · demo',
+  title: 'carrier-verify · demo: name and mobile number check',
   intro:
     'Check that a name matches the real-name registration of a Chinese mobile number ({term}), with one {script} tag. This page runs on the embedded {sandbox}: no real data is checked. {dashboard}',
   dashboard: 'Monitoring dashboard →',
@@ -55,13 +57,15 @@ const en: PageText = {
   required: 'Verification required {attribute}',
   disabled: 'Disabled {attribute}',
   originHelp:
-    "The proxy refused this page's origin, {origin}: its sandbox site allows {localhost}, {ipv4} and {ipv6} only. From your machine, open it through a tunnel, {tunnel}, at {local}.",
+    "The proxy's sandbox site allows pages at {localhost}, {ipv4} and {ipv6} only, not at this page's origin, {origin}: it refuses their verifications. From your machine, open the page through a tunnel, {tunnel}, at {local}.",
   submit: 'Submit the form (sends the token, name and number)',
   noToken: 'No token yet: verify first.',
+  disabledPostsNothing: 'Nothing from the widget: a disabled form control posts nothing, and required does not hold the form back.',
   wouldPost:
     'The form would post carrier-verify-token ({chars} chars), real_name {name} and mobile {phone} to your backend, which checks them with siteverify:',
   directoryTitle: 'Sandbox directory',
   directoryHelp: 'Choose a row to fill the widget, then press {verify}.',
+  limitsNote: 'The proxy’s rate limits hold here as anywhere: by default 5 names for one number in 10 minutes, and 30 requests a minute from one address. The wait the widget then counts down is theirs.',
   columnNumber: 'Mobile number',
   columnName: 'Name',
   columnExpect: 'Expected event',
@@ -91,12 +95,14 @@ const zhCN: PageText = {
   required: '必须先验证 {attribute}',
   disabled: '禁用 {attribute}',
   originHelp:
-    '代理拒绝了本页的来源 {origin}：它的 sandbox 站点只允许 {localhost}、{ipv4} 和 {ipv6}。请在你的电脑上通过隧道 {tunnel} 打开 {local}。',
+    '代理的 sandbox 站点只允许 {localhost}、{ipv4} 和 {ipv6} 上的页面，不允许本页的来源 {origin}，会拒绝其验证请求。请在你的电脑上通过隧道 {tunnel} 打开 {local}。',
   submit: '提交表单（发送令牌、姓名和手机号）',
   noToken: '还没有令牌：请先验证。',
+  disabledPostsNothing: '组件未提交任何内容：禁用的表单控件不随表单提交，required 也不会阻止提交。',
   wouldPost: '表单会把 carrier-verify-token（{chars} 个字符）、real_name {name} 和 mobile {phone} 发送到你的后端，后端用 siteverify 核对：',
   directoryTitle: '沙盒名录',
   directoryHelp: '选择一行填入组件，然后点击“{verify}”。',
+  limitsNote: '代理的限流规则在此同样生效：默认每个手机号 10 分钟内最多 5 个姓名，每个地址每分钟最多 30 次请求。组件随后倒计时的等待即来自限流。',
   columnNumber: '手机号',
   columnName: '姓名',
   columnExpect: '预期事件',
@@ -126,12 +132,14 @@ const zhTW: PageText = {
   required: '必須先驗證 {attribute}',
   disabled: '停用 {attribute}',
   originHelp:
-    '代理拒絕了本頁的來源 {origin}：它的 sandbox 網站只允許 {localhost}、{ipv4} 和 {ipv6}。請在你的電腦上透過通道 {tunnel} 開啟 {local}。',
+    '代理的 sandbox 網站只允許 {localhost}、{ipv4} 和 {ipv6} 上的頁面，不允許本頁的來源 {origin}，會拒絕其驗證請求。請在你的電腦上透過通道 {tunnel} 開啟 {local}。',
   submit: '送出表單（傳送權杖、姓名和手機號碼）',
   noToken: '還沒有權杖：請先驗證。',
+  disabledPostsNothing: '元件未送出任何內容：停用的表單控制項不隨表單送出，required 也不會阻止送出。',
   wouldPost: '表單會把 carrier-verify-token（{chars} 個字元）、real_name {name} 和 mobile {phone} 傳送到你的後端，後端以 siteverify 核對：',
   directoryTitle: '沙盒名錄',
   directoryHelp: '選擇一列填入元件，然後點選「{verify}」。',
+  limitsNote: '代理的限流規則在此同樣生效：預設每個手機號碼 10 分鐘內最多 5 個姓名，每個位址每分鐘最多 30 次請求。元件隨後倒數的等待即來自限流。',
   columnNumber: '手機號碼',
   columnName: '姓名',
   columnExpect: '預期事件',

@@ -130,10 +130,13 @@ describe('the demo page', () => {
     expect(await answer.isVisible()).toBe(false);
   });
 
-  it('opened at another address than localhost, says why it is refused and how to open it at localhost, which works', { timeout: 30_000 }, async () => {
+  it('opened at another address than localhost, says at once why it is refused and how to open it at localhost, which works', { timeout: 30_000 }, async () => {
     const remote = await launchChromium({ hosts: ['devbox.example'] });
     try {
       const other = await remote.newPage();
+      // Before any verification: the page can tell from its own address.
+      await other.goto(`http://devbox.example:${server.port}/`);
+      expect(await other.getByRole('alert').isVisible()).toBe(true);
       const attempt = async (url: string) => {
         await other.goto(url);
         await other.locator('#directory tbody tr', { hasText: '13800138000' }).first().click();
@@ -144,7 +147,7 @@ describe('the demo page', () => {
       expect(await attempt(`http://devbox.example:${server.port}/`)).toContain('ORIGIN_NOT_ALLOWED');
       const help = other.getByRole('alert');
       expect(await help.isVisible()).toBe(true);
-      expect(await help.innerText()).toContain(`代理拒绝了本页的来源 http://devbox.example:${server.port}：`);
+      expect(await help.innerText()).toContain(`不允许本页的来源 http://devbox.example:${server.port}，会拒绝其验证请求`);
       expect(await other.locator('#origin-help-tunnel').innerText()).toBe(`ssh -L ${server.port}:localhost:${server.port} devbox.example`);
       // Where it says to open it, the page verifies, and says nothing of origins.
       const local = await other.locator('#origin-help-local').innerText();
@@ -153,6 +156,24 @@ describe('the demo page', () => {
       expect(await other.getByRole('alert').isVisible()).toBe(false);
     } finally {
       await remote.close();
+    }
+  });
+
+  it('says, when the form is sent with the widget disabled, that a disabled control posts nothing and holds nothing back', async () => {
+    const page = await browser.newPage({ locale: 'en-US' });
+    try {
+      await page.goto(`http://127.0.0.1:${server.port}/`);
+      await page.selectOption('#lang', 'en');
+      await page.locator('#disabled').check();
+      // `required` is ticked, yet the form is sent: a disabled control is no part of it.
+      await page.getByRole('button', { name: /^Submit the form/ }).click();
+      expect(await page.locator('#form-output').innerText()).toBe('Nothing from the widget: a disabled form control posts nothing, and required does not hold the form back.');
+      await page.locator('#disabled').uncheck();
+      await page.locator('#required').uncheck();
+      await page.getByRole('button', { name: /^Submit the form/ }).click();
+      expect(await page.locator('#form-output').innerText()).toBe('No token yet: verify first.');
+    } finally {
+      await page.close();
     }
   });
 
