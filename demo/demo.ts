@@ -254,11 +254,12 @@ function showSnippet(id: SnippetId): void {
 }
 tabs.forEach((tab, index) => {
   tab.addEventListener('click', () => showSnippet(tab.dataset.snippet as SnippetId));
-  // Arrow keys move between tabs, as in any tab list.
+  // Arrow keys move between tabs, Home and End to the first and the last, as in any tab list.
   tab.addEventListener('keydown', (event) => {
-    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-    if (!step) return;
-    const next = tabs[(index + step + tabs.length) % tabs.length]!;
+    const to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length]!;
     next.focus();
     showSnippet(next.dataset.snippet as SnippetId);
   });

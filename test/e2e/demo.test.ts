@@ -289,6 +289,13 @@ describe('the demo page', () => {
       await page.getByRole('tab', { name: tab }).click();
       await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
     }
+    // From the keyboard: Home and End to the first and the last tab, the arrows around.
+    await page.keyboard.press('End');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Backend (siteverify)');
+    await page.keyboard.press('Home');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Script tag');
+    await page.keyboard.press('ArrowLeft');
+    expect([await page.evaluate(() => document.activeElement?.getAttribute('aria-selected')), await page.evaluate(() => document.activeElement?.textContent)]).toEqual(['true', 'Backend (siteverify)']);
     expect(problems).toEqual([]);
   });
 
