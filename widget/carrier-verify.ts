@@ -1012,6 +1012,7 @@ export class CarrierVerify extends LitElement {
    * A field's error, as a node of its own for each refusal: the same error refused again replaces the node, which
    * its live region speaks as new text. Left as it was, it would say nothing the second time, with the focus already
    * in the field. (Two templates, taken in turn, make Lit replace the node; they differ, so no minifier folds them.)
+   * The outcome's message is written the same way, counted by the submissions a rate limit's wait held back.
    */
   #renderError(text: string, count = this.#refusals) {
     if (!text) return '';
