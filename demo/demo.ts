@@ -191,16 +191,19 @@ addEventListener('pageshow', applySwitches);
 /** Where siteverify is, as a backend would name it: under the prefix the app is mounted at, if any. */
 const siteverifyPath = new URL('api/siteverify', document.baseURI).pathname;
 
-async function checkAsBackend(token: string, name: string, phoneNumber: string): Promise<string> {
+/** What siteverify answered, shown whole, and its verdict in a few words: its errors, or none for a yes. */
+async function checkAsBackend(token: string, name: string, phoneNumber: string): Promise<{ shown: string; errors: string | null }> {
   try {
     const response = await fetch('api/siteverify', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ secret: SANDBOX_SITE.secret, token, name, phoneNumber }),
     });
-    return `POST ${siteverifyPath} → ${response.status}\n${JSON.stringify(await response.json(), null, 2)}`;
+    const body = (await response.json()) as { success?: boolean; errors?: string[] };
+    return { shown: `POST ${siteverifyPath} → ${response.status}\n${JSON.stringify(body, null, 2)}`, errors: body.success === true ? null : (body.errors ?? []).join(', ') };
   } catch (error) {
-    return `POST ${siteverifyPath}: ${error instanceof Error ? error.message : String(error)}`;
+    const why = error instanceof Error ? error.message : String(error);
+    return { shown: `POST ${siteverifyPath}: ${why}`, errors: why };
   }
 }
 
@@ -222,12 +225,18 @@ $<HTMLFormElement>('#signup').addEventListener('submit', (event) => {
     answer.textContent = '';
     return;
   }
-  formSaid = () => fillIn(text().wouldPost, { chars: String(token.length), name, phone: phoneNumber });
+  const posted = () => fillIn(text().wouldPost, { chars: String(token.length), name, phone: phoneNumber });
+  formSaid = posted;
   said.textContent = formSaid();
   answer.textContent = '…';
   const mine = ++submission;
-  void checkAsBackend(token, name, phoneNumber).then((reply) => {
-    if (mine === submission) answer.textContent = reply;
+  void checkAsBackend(token, name, phoneNumber).then(({ shown, errors }) => {
+    if (mine !== submission) return;
+    answer.textContent = shown;
+    // The verdict in a few words, in the status a screen reader speaks; the whole answer stays below, not spoken.
+    // Chinese runs on after its colon without a space.
+    formSaid = () => `${posted()}${lang === 'en' ? ' ' : ''}${errors === null ? text().backendYes : fillIn(text().backendNo, { errors })}`;
+    said.textContent = formSaid();
   });
 });
 // A token dropped (Change, a row filled over a verified pair, expiry) takes what was said of it along.

@@ -23,6 +23,8 @@ export interface PageText {
   readonly submit: string;
   readonly noToken: string;
   readonly disabledPostsNothing: string;
+  readonly backendYes: string;
+  readonly backendNo: string;
   readonly wouldPost: string;
   readonly directoryTitle: string;
   readonly directoryHelp: string;
@@ -61,6 +63,8 @@ const en: PageText = {
   submit: 'Submit the form (sends the token, name and number)',
   noToken: 'No token yet: verify first.',
   disabledPostsNothing: 'Nothing from the widget: a disabled form control posts nothing, and required does not hold the form back.',
+  backendYes: 'Yes: verified, and the token is spent.',
+  backendNo: 'No: {errors}.',
   wouldPost:
     'The form would post carrier-verify-token ({chars} chars), real_name {name} and mobile {phone} to your backend, which checks them with siteverify:',
   directoryTitle: 'Sandbox directory',
@@ -99,6 +103,8 @@ const zhCN: PageText = {
   submit: '提交表单（发送令牌、姓名和手机号）',
   noToken: '还没有令牌：请先验证。',
   disabledPostsNothing: '组件未提交任何内容：禁用的表单控件不随表单提交，required 也不会阻止提交。',
+  backendYes: '通过（已核验，令牌已用掉）。',
+  backendNo: '不通过（{errors}）。',
   wouldPost: '表单会把 carrier-verify-token（{chars} 个字符）、real_name {name} 和 mobile {phone} 发送到你的后端，后端用 siteverify 核对：',
   directoryTitle: '沙盒名录',
   directoryHelp: '选择一行填入组件，然后点击“{verify}”。',
@@ -136,6 +142,8 @@ const zhTW: PageText = {
   submit: '送出表單（傳送權杖、姓名和手機號碼）',
   noToken: '還沒有權杖：請先驗證。',
   disabledPostsNothing: '元件未送出任何內容：停用的表單控制項不隨表單送出，required 也不會阻止送出。',
+  backendYes: '通過（已核驗，權杖已用掉）。',
+  backendNo: '不通過（{errors}）。',
   wouldPost: '表單會把 carrier-verify-token（{chars} 個字元）、real_name {name} 和 mobile {phone} 傳送到你的後端，後端以 siteverify 核對：',
   directoryTitle: '沙盒名錄',
   directoryHelp: '選擇一列填入元件，然後點選「{verify}」。',

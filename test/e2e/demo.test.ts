@@ -103,12 +103,14 @@ describe('the demo page', () => {
     const submit = page.getByRole('button', { name: /^提交表单/ });
     const answer = page.locator('#form-output-answer');
     await submit.click();
+    // What the form would post, then, when it comes, siteverify's verdict in a few words: said in the status a screen
+    // reader speaks, where the whole answer, shown below, is not.
     await expect.poll(() => page.locator('#form-output').innerText()).toMatch(
-      /^表单会把 carrier-verify-token（\d+ 个字符）、real_name 李四 和 mobile 18612345678 发送到你的后端，后端用 siteverify 核对：$/,
+      /^表单会把 carrier-verify-token（\d+ 个字符）、real_name 李四 和 mobile 18612345678 发送到你的后端，后端用 siteverify 核对：通过（已核验，令牌已用掉）。$/,
     );
     await expect.poll(() => answer.innerText()).toMatch(/^POST \/api\/siteverify → 200\n/);
-    // What siteverify answered is said when it comes, after what the form would post.
-    expect(await page.getByRole('status').filter({ hasText: 'POST /api/siteverify → 200' }).count()).toBe(1);
+    expect(await page.getByRole('status').filter({ hasText: '通过（已核验' }).count()).toBe(1);
+    expect(await page.getByRole('status').filter({ hasText: 'POST /api/siteverify' }).count()).toBe(0);
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
       success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
     });
@@ -124,6 +126,7 @@ describe('the demo page', () => {
     await submit.click();
     await expect.poll(() => answer.innerText()).toContain('"timeout-or-duplicate"');
     expect(await answer.innerText()).toContain('"success": false');
+    await expect.poll(() => page.locator('#form-output').innerText()).toMatch(/核对：不通过（timeout-or-duplicate）。$/);
     // Change drops the token, and what was said of it.
     await page.locator('carrier-verify').getByRole('button', { name: '修改' }).click();
     await expect.poll(() => page.locator('#form-output').innerText()).toBe('');
