@@ -292,6 +292,8 @@ describe('the demo page', () => {
       await page.getByRole('tab', { name: tab }).click();
       await expect.poll(() => page.locator('#snippet').innerText()).toContain(text);
     }
+    // Named for what its tabs hold, the backend's code among them: not "framework".
+    expect(await page.getByRole('tablist', { name: 'Code examples' }).count()).toBe(1);
     // From the keyboard: Home and End to the first and the last tab, the arrows around.
     await page.keyboard.press('End');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Backend (siteverify)');
