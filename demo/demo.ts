@@ -134,7 +134,7 @@ function applyLang(): void {
   label.lang = lang;
   // The Chinese name of the check, in the script the page is read in (Traditional on the zh-TW page).
   const term = $<HTMLElement>('[data-slot="term"]');
-  term.textContent = lang === 'zh-TW' ? '運營商二要素' : '运营商二要素';
+  term.textContent = text().term;
   term.lang = lang === 'zh-TW' ? 'zh-TW' : 'zh-CN';
   labelDirectory();
 }

@@ -29,6 +29,8 @@ export interface PageText {
   readonly directoryTitle: string;
   readonly directoryHelp: string;
   readonly limitsNote: string;
+  /** The check's Chinese name in the intro, in the script the page is read in. */
+  readonly term: string;
   readonly columnNumber: string;
   readonly columnName: string;
   readonly columnExpect: string;
@@ -69,6 +71,7 @@ const en: PageText = {
     'The form would post carrier-verify-token ({chars} chars), real_name {name} and mobile {phone} to your backend, which checks them with siteverify:',
   directoryTitle: 'Sandbox directory',
   directoryHelp: 'Choose a row to fill the widget, then press {verify}.',
+  term: '运营商二要素',
   limitsNote: 'The proxy’s rate limits hold here as anywhere: by default 5 names for one number in 10 minutes, and 30 requests a minute from one address. The wait the widget then counts down is theirs.',
   columnNumber: 'Mobile number',
   columnName: 'Name',
@@ -108,6 +111,7 @@ const zhCN: PageText = {
   wouldPost: '表单会把 carrier-verify-token（{chars} 个字符）、real_name {name} 和 mobile {phone} 发送到你的后端，后端用 siteverify 核对：',
   directoryTitle: '沙盒名录',
   directoryHelp: '选择一行填入组件，然后点击“{verify}”。',
+  term: '运营商二要素',
   limitsNote: '代理的限流规则在此同样生效：默认每个手机号 10 分钟内最多 5 个姓名，每个地址每分钟最多 30 次请求。组件随后倒计时的等待即来自限流。',
   columnNumber: '手机号',
   columnName: '姓名',
@@ -147,6 +151,7 @@ const zhTW: PageText = {
   wouldPost: '表單會把 carrier-verify-token（{chars} 個字元）、real_name {name} 和 mobile {phone} 傳送到你的後端，後端以 siteverify 核對：',
   directoryTitle: '沙盒名錄',
   directoryHelp: '選擇一列填入元件，然後點選「{verify}」。',
+  term: '運營商二要素',
   limitsNote: '代理的限流規則在此同樣生效：預設每個手機號碼 10 分鐘內最多 5 個姓名，每個位址每分鐘最多 30 次請求。元件隨後倒數的等待即來自限流。',
   columnNumber: '手機號碼',
   columnName: '姓名',

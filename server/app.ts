@@ -485,11 +485,6 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     return origin;
   };
 
-  /**
-   * The preflight of a browser's verification. From an origin no site allows, it is that verification refused: the
-   * browser sends nothing more, so the refusal is answered, logged and counted here, as `403 ORIGIN_NOT_ALLOWED`
-   * (a failed preflight to the browser, as one without the allow headers is).
-   */
   /** A preflight the proxy allows, answered as an answer of the API, with its headers: the frame would give a bodiless 204 a page's. */
   const preflightAnswer = (c: Context<Env>, answer: Response): Response => {
     addHeaders(answer, { ...apiSecurityHeaders, ...answerHeaders(c) });
@@ -498,6 +493,12 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     c.set('outcome', 'preflight');
     return answer;
   };
+
+  /**
+   * The preflight of a browser's verification. From an origin no site allows, it is that verification refused: the
+   * browser sends nothing more, so the refusal is answered, logged and counted here, as `403 ORIGIN_NOT_ALLOWED`
+   * (a failed preflight to the browser, as one without the allow headers is).
+   */
   app.options('/api/verify', (c) => {
     const answer = verifyCors.preflight(c.req.header('origin'));
     if (answer) return preflightAnswer(c, answer);

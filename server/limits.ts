@@ -309,13 +309,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { value: combine(Number(shared) || 0, Number(local) || 0), degraded };
   }
 
-  async function count(scope: LimitScope, subject: string, seen?: (window: WindowCount, max: number) => void): Promise<Verdict> {
+  async function count(scope: LimitScope, subject: string, seen?: (subject: string, window: WindowCount, max: number) => void): Promise<Verdict> {
     const limit = limits[scope];
     if (!limit) return PASS;
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
     const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
     // Not a count in this instance's memory while the shared store is down: it is not the instances' count.
-    if (!degraded) seen?.(value, limit.max);
+    if (!degraded) seen?.(subject, value, limit.max);
     return verdictOf(scope, limit, value, degraded);
   }
 
@@ -540,7 +540,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   return {
     ip: (ip) => (limits.ip || limits['ip-day'] ? countAddress(limitSubject(ip)) : PASS),
-    site: (siteKey) => (limits.site ? count('site', siteKey, options.onSiteCount && ((window, max) => options.onSiteCount!(siteKey, window, max))) : PASS),
+    site: (siteKey) => (limits.site ? count('site', siteKey, options.onSiteCount) : PASS),
     number(phoneNumber, name, ip) {
       if (!limits.number && !limits.name) return PASS;
       return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));

@@ -254,7 +254,7 @@ export class CarrierVerify extends LitElement {
   /** When the last answer from the proxy was shown (performance.now()), and for what the fields held: see ANSWER_SETTLE_MS. */
   #answeredAt = -Infinity;
   #answeredFields = '';
-  /** Refusals so far: each renders its errors afresh, so that a repeated one is spoken again (see #renderError). */
+  /** Refusals so far: each renders its errors afresh, so that a repeated one is spoken again (see #afresh). */
   #refusals = 0;
   /** Submissions a rate limit's wait held back: each renders the wait afresh, so that it is spoken again. */
   #heldBack = 0;
@@ -694,7 +694,7 @@ export class CarrierVerify extends LitElement {
   /**
    * Moves the focus to a wrong field once its error is shown. There its error is read out with the focus, as the
    * field's description: its live region keeps quiet this once, so that it is said once. A field that has the focus
-   * already is not read out again, and its region speaks (a refusal repeated too, see #renderError).
+   * already is not read out again, and its region speaks (a refusal repeated too, see #afresh).
    */
   #focusWrong(field: Field): void {
     this.#quiet = this.shadowRoot?.activeElement?.id === field ? null : field;
@@ -1014,7 +1014,7 @@ export class CarrierVerify extends LitElement {
    * in the field. (Two templates, taken in turn, make Lit replace the node; they differ, so no minifier folds them.)
    * The outcome's message is written the same way, counted by the submissions a rate limit's wait held back.
    */
-  #renderError(text: string, count = this.#refusals) {
+  #afresh(text: string, count: number) {
     if (!text) return '';
     return count % 2 ? html`<span data-refusal="odd">${text}</span>` : html`<span data-refusal="even">${text}</span>`;
   }
@@ -1091,7 +1091,7 @@ export class CarrierVerify extends LitElement {
             @blur=${this.#onBlur}
           />
           <div id="name-hint" class="hint" part="name-hint">${nameError ? '' : t.nameHint}</div>
-          <div id="name-error" class="error" part="error" aria-live=${this.#quiet === 'name' ? 'off' : 'polite'}>${this.#renderError(nameError)}</div>
+          <div id="name-error" class="error" part="error" aria-live=${this.#quiet === 'name' ? 'off' : 'polite'}>${this.#afresh(nameError, this.#refusals)}</div>
         </div>
         <div class="field" part="field phone-field">
           <label for="phone" part="label">${t.phoneLabel}</label>
@@ -1115,10 +1115,10 @@ export class CarrierVerify extends LitElement {
             @blur=${this.#onBlur}
           />
           <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
-          <div id="phone-error" class="error" part="error" aria-live=${this.#quiet === 'phone' ? 'off' : 'polite'}>${this.#renderError(phoneError)}</div>
+          <div id="phone-error" class="error" part="error" aria-live=${this.#quiet === 'phone' ? 'off' : 'polite'}>${this.#afresh(phoneError, this.#refusals)}</div>
         </div>
         ${this.#renderActions(t, disabled)}
-        <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${this.#renderError(message?.text ?? '', this.#heldBack)}</div>
+        <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${this.#afresh(message?.text ?? '', this.#heldBack)}</div>
         <p class="privacy" part="privacy">
           ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy && LINKABLE.test(this.privacyPolicy) ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
         </p>
