@@ -746,7 +746,13 @@ export class CarrierVerify extends LitElement {
     if (typeof state !== 'string') return;
     try {
       const { name, phone } = JSON.parse(state) as { name?: unknown; phone?: unknown };
-      if (typeof name === 'string' && typeof phone === 'string') this.fill({ name, phoneNumber: phone });
+      if (typeof name === 'string' && typeof phone === 'string') {
+        const restore = () => this.fill({ name, phoneNumber: phone });
+        // Handed back as a script after the element upgrades it, in the middle of the first update, whose end would
+        // drop the change: filled once that update is over.
+        if (this.isUpdatePending) void this.updateComplete.then(restore);
+        else restore();
+      }
     } catch {
       // Not a state this element saved.
     }

@@ -422,3 +422,30 @@ describe('<carrier-verify> in a form', () => {
     expect(form.checkValidity()).to.equal(false);
   });
 });
+
+describe('<carrier-verify> handed its fields back as it upgrades', () => {
+  it('shows them though the browser hands them back in the middle of its first update', async () => {
+    // A page whose script comes after the element, reloaded on Back: Chromium runs the restore callback among the
+    // reactions of the first render's DOM calls, before that update is over. As it does, once.
+    const state = JSON.stringify({ name: '张三', phone: '13800138000' });
+    let handedBack = false;
+    class Upgraded extends (customElements.get('carrier-verify') as typeof CarrierVerify) {
+      override render() {
+        const template = super.render();
+        if (!handedBack) {
+          handedBack = true;
+          this.formStateRestoreCallback(state);
+        }
+        return template;
+      }
+    }
+    customElements.define('carrier-verify-upgraded', Upgraded);
+    const form = await fixture<HTMLFormElement>(html`<form><carrier-verify-upgraded required></carrier-verify-upgraded></form>`);
+    const el = form.querySelector<CarrierVerify>('carrier-verify-upgraded')!;
+    await el.updateComplete;
+    await el.updateComplete;
+    expect(handedBack).to.equal(true);
+    expect(['#name', '#phone'].map((id) => el.shadowRoot!.querySelector<HTMLInputElement>(id)!.value)).to.deep.equal(['张三', '138 0013 8000']);
+    expect(form.checkValidity()).to.equal(false);
+  });
+});
