@@ -95,14 +95,22 @@ const PRESSABLE = 'input, button, a[href], [tabindex]';
  * @csspart input - Both text inputs.
  * @csspart name-input - The name input.
  * @csspart phone-input - The number input.
+ * @csspart invalid - The input of a field that is wrong, beside `input`: for a site that styles its own inputs to mark it.
  * @csspart hint - The carrier hint under the number (`data-tone="warning"` for a segment that cannot be verified).
+ * @csspart hint-info - The carrier hint, naming the carrier.
+ * @csspart hint-warning - The carrier hint, for a segment that cannot be verified (data-only, IoT…).
  * @csspart name-hint - What the name must be, under its field (the one registered for the number); an error takes its place.
  * @csspart error - The reason shown under a field that is wrong.
  * @csspart button - The verify button.
  * @csspart change-button - The button that unlocks the fields after a verification.
  * @csspart retry-button - The button that tries again after an error; it counts down while a rate limit lasts.
  * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`,
- *   or `busy` while verifying ("Verifying…", shown and announced).
+ *   or `busy` while verifying ("Verifying…", shown and announced). It is also named for its tone, as below.
+ * @csspart message-success - The outcome message, verified.
+ * @csspart message-error - The outcome message, a mismatch, a number not found or an error.
+ * @csspart message-warning - The outcome message, a rate limit's wait or a token expired.
+ * @csspart message-info - The outcome message, with nothing to report.
+ * @csspart message-busy - The outcome message while verifying.
  * @csspart privacy - The privacy notice.
  *
  * @cssstate idle - `status` is `idle`: nothing to report yet, or the person is editing. One custom state per
@@ -189,6 +197,8 @@ export class CarrierVerify extends LitElement {
   override set lang(value: string) {
     const old = this.lang;
     this.#lang = value;
+    // As any element's: the attribute says it too (a page's `:lang()` rules; Vue sets `lang` as the property).
+    if (this.getAttribute('lang') !== value) this.setAttribute('lang', value);
     this.requestUpdate('lang', old);
   }
   /** Name of the form field that carries the token. */
@@ -1080,7 +1090,7 @@ export class CarrierVerify extends LitElement {
           <label for="name" part="label">${t.nameLabel}</label>
           <input
             id="name"
-            part="input name-input"
+            part="input name-input${nameError ? ' invalid' : ''}"
             type="text"
             lang=${this.#shownLang === 'en' ? 'zh' : nothing}
             autocomplete="name"
@@ -1103,7 +1113,7 @@ export class CarrierVerify extends LitElement {
           <label for="phone" part="label">${t.phoneLabel}</label>
           <input
             id="phone"
-            part="input phone-input"
+            part="input phone-input${phoneError ? ' invalid' : ''}"
             type="tel"
             inputmode="tel"
             autocomplete="tel-national"
@@ -1120,11 +1130,11 @@ export class CarrierVerify extends LitElement {
             @compositionend=${this.#onPhoneCompositionEnd}
             @blur=${this.#onBlur}
           />
-          <div id="phone-hint" class="hint" part="hint" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
+          <div id="phone-hint" class="hint" part="hint hint-${hint?.tone ?? 'info'}" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
           <div id="phone-error" class="error" part="error" aria-live=${this.#quiet === 'phone' ? 'off' : 'polite'}>${this.#afresh(phoneError, this.#refusals)}</div>
         </div>
         ${this.#renderActions(t, disabled)}
-        <div class="message" part="message" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${this.#afresh(message?.text ?? '', this.#heldBack)}</div>
+        <div class="message" part="message message-${message?.tone ?? 'info'}" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${this.#afresh(message?.text ?? '', this.#heldBack)}</div>
         <p class="privacy" part="privacy">
           ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy && LINKABLE.test(this.privacyPolicy) ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
         </p>

@@ -9,7 +9,7 @@ const inputs = (el: CarrierVerify) => ({
   name: el.shadowRoot!.querySelector<HTMLInputElement>('#name')!,
   phone: el.shadowRoot!.querySelector<HTMLInputElement>('#phone')!,
   button: el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="button"]')!,
-  message: el.shadowRoot!.querySelector<HTMLElement>('[part="message"]')!,
+  message: el.shadowRoot!.querySelector<HTMLElement>('[part~="message"]')!,
 });
 
 /** Types into a field as a person would: value set, then an input event. */

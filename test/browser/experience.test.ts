@@ -509,6 +509,11 @@ describe('languages', () => {
     el.lang = 'zh-TW';
     await el.updateComplete;
     expect(parts(el).message.textContent).to.contain('不一致，請檢查');
+    // The property sets the attribute, as any element's does: a later change of either is the one that holds.
+    expect(el.getAttribute('lang')).to.equal('zh-TW');
+    el.removeAttribute('lang');
+    await el.updateComplete;
+    expect(parts(el).message.textContent).to.contain('不一致，请检查');
   });
 
   it('follows a change of the page language', async () => {
@@ -1084,6 +1089,34 @@ describe('look', () => {
     expect(getComputedStyle(parts(el).button).backgroundColor).to.equal('rgb(4, 5, 6)');
     expect(getComputedStyle(parts(el).message).color).to.equal('rgb(7, 8, 9)');
     expect(getComputedStyle(parts(el).nameError).color).to.equal('rgb(10, 11, 12)');
+  });
+
+  it('names a wrong field and the tone of its hint and outcome in parts, for a site that styles its own fields', async () => {
+    // A site's own field style (a Bootstrap-like border) replaces the widget's red border: it puts its own on `invalid`.
+    const host = await widget(html`<div>
+      <style>
+        .styled::part(input) { border-color: rgb(1, 2, 3); }
+        .styled::part(invalid) { border-color: rgb(200, 0, 0); }
+        .styled::part(hint-warning) { color: rgb(4, 5, 6); }
+        .styled::part(message-error) { color: rgb(7, 8, 9); }
+        .styled::part(message-success) { color: rgb(10, 11, 12); }
+      </style>
+      <carrier-verify class="styled" lang="en"></carrier-verify>
+    </div>`);
+    const el = host.querySelector('carrier-verify')!;
+    const border = (input: HTMLElement) => getComputedStyle(input).borderTopColor;
+    await attempt(el, 'Zhang', '1440', 'cv-invalid');
+    expect([border(parts(el).name), border(parts(el).phone)]).to.deep.equal(['rgb(200, 0, 0)', 'rgb(200, 0, 0)']);
+    await attempt(el, '张三', '14412345678', 'cv-invalid');
+    expect([border(parts(el).name), border(parts(el).phone)]).to.deep.equal(['rgb(1, 2, 3)', 'rgb(200, 0, 0)']);
+    await attempt(el, '李四', '13800138000', 'cv-mismatch');
+    expect([border(parts(el).name), border(parts(el).phone)]).to.deep.equal(['rgb(1, 2, 3)', 'rgb(1, 2, 3)']);
+    expect(getComputedStyle(parts(el).message).color).to.equal('rgb(7, 8, 9)');
+    el.fill({ phoneNumber: '1440' });
+    await el.updateComplete;
+    expect(getComputedStyle(el.shadowRoot!.querySelector('#phone-hint')!).color).to.equal('rgb(4, 5, 6)');
+    await attempt(el, '张三', '13800138000', 'cv-verified');
+    expect(getComputedStyle(parts(el).message).color).to.equal('rgb(10, 11, 12)');
   });
 
   it('exposes its status as a custom state for the page to style', async () => {

@@ -169,14 +169,14 @@ describe('<carrier-verify> in a form', () => {
     expect(el.status).to.equal('idle');
     expect(el.token).to.equal(null);
     expect(form.checkValidity()).to.equal(false);
-    const message = el.shadowRoot!.querySelector('[part="message"]')!.textContent;
+    const message = el.shadowRoot!.querySelector('[part~="message"]')!.textContent;
     expect(message).to.contain('已过期');
     const button = el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="button"]')!;
     expect(button.disabled).to.equal(false);
     expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.readOnly).to.equal(false);
     el.lang = 'en';
     await el.updateComplete;
-    expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('expired');
+    expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('expired');
   });
 
   it('times the token only while in the page: out of it no timer runs; put back, it goes when its time is up, at once if that has passed', async () => {
@@ -212,7 +212,7 @@ describe('<carrier-verify> in a form', () => {
     }
     await el.updateComplete;
     expect(el.status).to.equal('idle');
-    expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('已过期');
+    expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('已过期');
   });
 
   it('fires cv-cleared whenever a token it held goes, and says why, with the token already gone', async () => {
@@ -408,7 +408,7 @@ describe('<carrier-verify> in a form', () => {
     await el.updateComplete;
     expect(heard).to.deep.equal(['expired']);
     expect([el.status, el.token, form.checkValidity()]).to.deep.equal(['idle', null, false]);
-    expect(el.shadowRoot!.querySelector('[part="message"]')!.textContent).to.contain('已过期');
+    expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('已过期');
   });
 
   it('restores the fields, not a token that may be spent, when the browser restores the form', async () => {

@@ -25,7 +25,7 @@ export function parts(el: CarrierVerify) {
     hint: one('#phone-hint')!,
     nameError: one('#name-error')!,
     phoneError: one('#phone-error')!,
-    message: one('[part="message"]')!,
+    message: one('[part~="message"]')!,
     text: () => root.textContent?.replace(/\s+/g, ' ') ?? '',
   };
 }

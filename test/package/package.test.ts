@@ -619,7 +619,13 @@ describe('custom-elements.json', () => {
     expect(states?.map((state) => state.name)).toEqual(['idle', 'invalid', 'verifying', 'verified', 'mismatch', 'not-found', 'error']);
     // The parts in the element's template, read from its source: each must be described for editors and docs.
     const source = await readFile(join(root, 'widget', 'carrier-verify.ts'), 'utf8');
-    const rendered = new Set([...source.matchAll(/part="([^"$]+)"/g)].flatMap((match) => match[1]!.split(' ')));
+    // Names written out, then those an expression gives: a wrong field's `invalid`, and the hint's and the outcome's tone.
+    const written = [...source.matchAll(/part="([^"]+)"/g)].flatMap((match) => match[1]!.replace(/[\w-]*\$\{[^}]*\}/g, ' ').split(' '));
+    expect(source.match(/\$\{\w+Error \? ' invalid' : ''\}/g)).toHaveLength(2);
+    expect(source).toContain('part="hint hint-${hint?.tone');
+    expect(source).toContain('part="message message-${message?.tone');
+    const toned = [...['info', 'warning'].map((tone) => `hint-${tone}`), ...['info', 'busy', 'success', 'error', 'warning'].map((tone) => `message-${tone}`)];
+    const rendered = new Set([...written.filter(Boolean), 'invalid', ...toned]);
     expect([...rendered].filter((part) => !el?.cssParts?.some((described) => described.name === part))).toEqual([]);
     expect(el?.cssParts?.find((part) => part.name === 'message')?.description).toContain('`busy`');
   });
