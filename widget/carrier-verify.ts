@@ -156,7 +156,8 @@ export class CarrierVerify extends LitElement {
     endpoint: { type: String },
     siteKey: { type: String, attribute: 'site-key' },
     lang: { type: String, noAccessor: true },
-    name: { type: String, reflect: true },
+    // Its own accessor: the default is no attribute of the element's own making (React's hydration would see one).
+    name: { type: String, noAccessor: true },
     required: { type: Boolean, reflect: true },
     // Its own accessor: the attribute changes with the property at once, so the form's view of it never lags.
     disabled: { type: Boolean, noAccessor: true },
@@ -189,7 +190,9 @@ export class CarrierVerify extends LitElement {
   #lang: string | undefined;
   /**
    * Language of the widget: `zh-CN`, `zh-TW` or `en` (`zh-HK`, `zh-Hant`, `en-GB`… are matched to these).
-   * Without one, the nearest `lang` in the page, else `zh-CN`; reading it gives the language in use.
+   * Without one, the nearest `lang` in the page, else `zh-CN`; reading it gives the language in use. Set, the
+   * attribute follows.
+   * @reflect
    */
   override get lang(): Lang {
     return matchLang(this.#lang) ?? pageLang(this);
@@ -201,8 +204,20 @@ export class CarrierVerify extends LitElement {
     if (this.getAttribute('lang') !== value) this.setAttribute('lang', value);
     this.requestUpdate('lang', old);
   }
-  /** Name of the form field that carries the token. */
-  declare name: string;
+  /**
+   * Name of the form field that carries the token. Set, the attribute follows.
+   * @attr name
+   * @reflect
+   * @default 'carrier-verify-token'
+   */
+  get name(): string {
+    return this.getAttribute('name') || DEFAULT_FIELD_NAME;
+  }
+  set name(value: string) {
+    const old = this.name;
+    if (this.getAttribute('name') !== value) this.setAttribute('name', value);
+    this.requestUpdate('name', old);
+  }
   /** Whether the form is invalid until the pair is verified. */
   declare required: boolean;
   /**
@@ -281,7 +296,6 @@ export class CarrierVerify extends LitElement {
   constructor() {
     super();
     this.endpoint = DEFAULT_ENDPOINT;
-    this.name = DEFAULT_FIELD_NAME;
     this.required = false;
     this._status = 'idle';
     this._nameValue = '';
@@ -674,10 +688,11 @@ export class CarrierVerify extends LitElement {
     if (!this.#internals) return;
     const token = this.#token;
     const pair = this.#pair;
-    let value: string | FormData | null = token;
-    // The pair goes with the token only under the field names the site chose.
-    // (The pair is stored before the token that comes with it.)
-    if (token && (this.nameField || this.phoneField)) {
+    let value: FormData | null = null;
+    // Entries of their own, named here: a value given as text would be posted under the name attribute, which the
+    // element has only when the page wrote one. The pair goes with the token only under the field names the site
+    // chose. (The pair is stored before the token that comes with it.)
+    if (token) {
       value = new FormData();
       value.append(this.name, token);
       if (this.nameField) value.append(this.nameField, pair!.name);
@@ -794,8 +809,7 @@ export class CarrierVerify extends LitElement {
   }
 
   protected override willUpdate(): void {
-    // The token's form field and the endpoint keep their defaults when the attribute is removed or a binding sets nothing.
-    this.name ||= DEFAULT_FIELD_NAME;
+    // The endpoint keeps its default when the attribute is removed or a binding sets nothing.
     this.endpoint ||= DEFAULT_ENDPOINT;
     // A token is the site's and the proxy's that issued it, and an attempt under way asks for one: another site key
     // or endpoint than it was sent with ends both, once this update is over (a listener finds the element settled).

@@ -50,6 +50,15 @@ function eventsHeard(el: CarrierVerify, describe: (type: string, detail: Record<
 const withCode = (type: string, detail: Record<string, unknown>) => `${type}:${detail.code ?? ''}`;
 
 describe('<carrier-verify>', () => {
+  it('writes no attribute of its own into the markup it was given, verified or not (a page rendered on the server hydrates against it)', async () => {
+    const el = await widget(html`<carrier-verify site-key="sandbox" required></carrier-verify>`);
+    expect(el.getAttributeNames()).to.deep.equal(['site-key', 'required']);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    expect((await el.verify()).status).to.equal('verified');
+    await el.updateComplete;
+    expect(el.getAttributeNames()).to.deep.equal(['site-key', 'required']);
+  });
+
   it('has the pinned defaults', async () => {
     const el = await widget();
     expect(el.endpoint).to.equal('/api/verify');
@@ -309,7 +318,8 @@ describe('<carrier-verify>', () => {
       el.removeAttribute('name');
       await el.updateComplete;
       expect(el.name).to.equal('carrier-verify-token');
-      expect(el.getAttribute('name')).to.equal('carrier-verify-token');
+      // The default is no attribute of the element's own making: a page rendered on the server would not match it.
+      expect(el.getAttribute('name')).to.equal(null);
       el.fill({ name: '张三', phoneNumber: '13800138000' });
       expect((await el.verify()).status).to.equal('verified');
       (el as { endpoint: unknown }).endpoint = undefined;

@@ -581,8 +581,8 @@ describe('custom-elements.json', () => {
     const el = element();
     // `reflects` came to the manifest schema after the version whose types this test imports.
     const fields = (el?.members ?? []).filter((member) => member.kind === 'field') as (ClassField & { reflects?: boolean })[];
-    // Lit reflects those declared with `reflect: true`; disabled sets its attribute itself, at once.
-    expect(fields.filter((field) => field.reflects).map((field) => field.name).sort()).toEqual(['disabled', 'name', 'required', 'theme']);
+    // Lit reflects those declared with `reflect: true`; disabled, lang and name set their attribute themselves, at once.
+    expect(fields.filter((field) => field.reflects).map((field) => field.name).sort()).toEqual(['disabled', 'lang', 'name', 'required', 'theme']);
     const attributes = Object.fromEntries((el?.attributes ?? []).map((a) => [a.name, a]));
     expect([attributes.disabled?.default, fields.find((field) => field.name === 'disabled')?.default]).toEqual(['false', 'false']);
     // No single default where there is none: lang follows the page, theme is unset (the light look); each says so.
