@@ -652,7 +652,10 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     };
     if (typeof secret !== 'string' || secret === '') {
       await underTokenSite();
-      return failure(['missing-input-secret']);
+      // As for the token: a secret that is not text (a backend's bug posting a number or an object) is there, and no
+      // secret, not missing. It is not counted against the secret limit: no site's secret is anything but text.
+      const missing = secret === undefined || secret === null || secret === '';
+      return failure([missing ? 'missing-input-secret' : 'invalid-input-secret']);
     }
     // Keys that cannot be used fail every token check: said as siteverify says an outage, not with a 500.
     if (!keysProved) {

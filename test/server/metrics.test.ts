@@ -201,13 +201,14 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
       const siteverify = (body: unknown) => postJson(proxy, '/api/siteverify', body);
       await siteverify({ secret: 'a-secret-after-a-rotation-gone-wrong', token });
       await siteverify({ token });
+      await siteverify({ secret: 12345, token });
       // A token this proxy did not sign names no site.
       await siteverify({ secret: 'a-secret-after-a-rotation-gone-wrong', token: `${token.slice(0, -4)}AAAA` });
       const text = await metricsText(proxy);
-      expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'invalid-input-secret', site: 'sandbox' })).toBe(1);
+      expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'invalid-input-secret', site: 'sandbox' })).toBe(2);
       expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'missing-input-secret', site: 'sandbox' })).toBe(1);
       expect(sample(text, 'carrier_verify_requests_total', { route: 'siteverify', code: 'invalid-input-secret', site: 'none' })).toBe(1);
-      expect(proxy.logs.filter((line) => line.route === '/api/siteverify').map((line) => line.site)).toEqual(['sandbox', 'sandbox', undefined]);
+      expect(proxy.logs.filter((line) => line.route === '/api/siteverify').map((line) => line.site)).toEqual(['sandbox', 'sandbox', 'sandbox', undefined]);
     }
   });
 

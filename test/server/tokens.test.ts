@@ -197,6 +197,11 @@ describe('POST /api/siteverify', () => {
     expect((await siteverify(app, { secret: bank.secret, token })).body).toMatchObject({ success: false, errors: ['invalid-input-response'] });
     expect((await siteverify(app, { secret: 'wrong-secret', token })).body).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
     expect((await siteverify(app, { token })).body).toMatchObject({ success: false, errors: ['missing-input-secret'] });
+    for (const empty of ['', null]) expect((await siteverify(app, { secret: empty, token })).body).toMatchObject({ success: false, errors: ['missing-input-secret'] });
+    // A secret that is not text was posted, wrongly, as a token can be: not missing.
+    for (const notText of [5, { secret: shop.secret }, [shop.secret]]) {
+      expect((await siteverify(app, { secret: notText, token })).body).toMatchObject({ success: false, errors: ['invalid-input-secret'] });
+    }
     expect((await siteverify(app, { secret: shop.secret })).body).toMatchObject({ success: false, errors: ['missing-input-response'] });
     for (const empty of ['', null]) expect((await siteverify(app, { secret: shop.secret, token: empty })).body).toMatchObject({ success: false, errors: ['missing-input-response'] });
     // A token that is not text was posted, wrongly: not missing.
