@@ -77,13 +77,16 @@ export async function signup(request) {
   const name = form.get('real_name');
   const phoneNumber = form.get('mobile');
   if (!token || !name || !phoneNumber) return new Response('Verify your name and mobile number first', { status: 400 });
-  const answer = await fetch('${proxy}api/siteverify', {
+  const response = await fetch('${proxy}api/siteverify', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     // The sandbox site's secret is public; your site's secret stays on your server (process.env, say).
     body: JSON.stringify({ secret: '${secret}', token, name, phoneNumber }),
-  }).then((response) => response.json());
+  });
+  const answer = await response.json().catch(() => null);
   // { success: true, code: 'FP00000', phoneMasked: '138****8000', carrier: 'china-mobile', siteKey, issuedAt, errors: [] }
+  // A wrong address, or a gateway in front of the proxy, answers without success: no verdict, so no yes.
+  if (typeof answer?.success !== 'boolean') return new Response(\`No answer from siteverify (HTTP \${response.status})\`, { status: 502 });
   if (!answer.success) return new Response(\`Not verified: \${answer.errors.join(', ')}\`, { status: 403 });
   return new Response(\`Verified \${answer.phoneMasked}\`);
 }`,

@@ -411,6 +411,11 @@ describe('the demo page', () => {
       // The same form again, a replay: refused.
       const again = await signup(new Request('http://shop/signup', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: posted[0] }));
       expect([again.status, await again.text()]).toEqual([403, 'Not verified: timeout-or-duplicate']);
+      // The backend code for a wrong address: the proxy's 404 is no verdict, and lets no one in.
+      const astray = snippetsFor(`${proxy}kyc/`).backend;
+      const { signup: lost } = (await import(/* @vite-ignore */ `data:text/javascript,${encodeURIComponent(astray)}`)) as { signup: (request: Request) => Promise<Response> };
+      const unanswered = await lost(new Request('http://shop/signup', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: posted[0] }));
+      expect([unanswered.status, await unanswered.text()]).toEqual([502, 'No answer from siteverify (HTTP 404)']);
     } finally {
       await other.close();
       shop.close();
