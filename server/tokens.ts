@@ -210,11 +210,13 @@ async function checkToken(token: string, keySet: KeySet, options: Omit<VerifyTok
 const CHARACTER_REFERENCE = /&#(?:(\d{1,7})|[xX]([\da-fA-F]{1,6}));/g;
 
 /**
- * A name as a form in a legacy charset carries it: a browser writes each character the page's charset lacks (𠮷,
- * beyond GBK) as a numeric character reference, `&#134071;`, which the site's backend passes on as text. No name
- * holds `&`, `#` or `;`, so reading them back changes no other name; one that names no character stays as written.
+ * A name as a form in a legacy charset carries it, read back: a browser writes each character the page's charset
+ * lacks (𠮷, beyond GBK) as a numeric character reference, `&#134071;`, which the site's backend passes on as text.
+ * No name holds `&`, `#` or `;`, so reading them back changes no other name; one that names no character stays as
+ * written. The binding reads a posted name so before `checkName`, and a backend that stores the verified name does
+ * the same: `checkName(nameFromForm(realName)).value`.
  */
-function formName(name: string): string {
+export function nameFromForm(name: string): string {
   return name.replace(CHARACTER_REFERENCE, (whole, decimal?: string, hex?: string) => {
     const code = decimal ? Number(decimal) : parseInt(hex!, 16);
     return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
@@ -232,7 +234,7 @@ async function checkClaims(signed: TokenCheck, options: Pick<VerifyTokenOptions,
     const binding = bindingOf(options.binding);
     if (!binding) return { ok: false, error: 'binding-mismatch' };
     const phone = checkPhone(binding.phoneNumber);
-    const name = checkName(formName(binding.name));
+    const name = checkName(nameFromForm(binding.name));
     if (!phone.ok || !name.ok) return { ok: false, error: 'binding-mismatch' };
     const subjects = await Promise.all(binding.secrets.map((secret) => tokenSubject(secret, phone.value, name.value)));
     if (!subjects.some((subject) => timingSafeEqual(claims.subject, subject))) return { ok: false, error: 'binding-mismatch' };

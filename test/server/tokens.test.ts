@@ -284,6 +284,20 @@ describe('POST /api/siteverify', () => {
     expect(await post('application/json', JSON.stringify({ secret: 'sandbox-secret', token, ...pair }))).toEqual([200, expect.objectContaining({ success: true })]);
   });
 
+  it('gives a backend that stores the verified name the name the proxy verified from what a GBK form posted: checkName(nameFromForm(name))', async () => {
+    const { checkName, nameFromForm } = await import('../../server/index.js');
+    // checkName alone refuses the references a GBK form writes for 𠮷: what to store is not that.
+    expect(checkName('&#134071;祥')).toEqual({ ok: false, reason: 'bad-character' });
+    for (const posted of ['&#134071;祥', '&#x20BB7;祥', '&#X20bb7; 祥', '𠮷祥']) expect(checkName(nameFromForm(posted)), posted).toEqual({ ok: true, value: '𠮷祥' });
+    // A reference to no character, or one not ended by its semicolon, stays as written (and is no name).
+    for (const posted of ['&#1114112;祥', '&#134071祥']) expect(nameFromForm(posted)).toBe(posted);
+    // The stored name binds the token as the posted one does.
+    const app = testApp();
+    const token = await verified(app, undefined, { name: '𠮷祥', phoneNumber: '15912345678' });
+    const stored = checkName(nameFromForm('&#134071;祥'));
+    expect(stored.ok && (await siteverify(app, { secret: 'sandbox-secret', token, name: stored.value, phoneNumber: '15912345678' })).body).toMatchObject({ success: true });
+  });
+
   it('reads the pair in the charset the body declares, as a backend that writes GBK sends it', async () => {
     const app = testApp();
     const pair = { name: '王五', phoneNumber: '13312345678' };
