@@ -227,8 +227,10 @@ import 'carrier-verify/react';
 import 'carrier-verify/vue';
 import { createApp, type TokenCheck } from 'carrier-verify/server';
 import { nodeAppConfig } from 'carrier-verify/node';
+import manifest from 'carrier-verify/custom-elements.json';
 
 export const element: typeof CarrierVerify = CarrierVerify;
+export const modules: number = manifest.modules.length;
 export const app = createApp();
 export const setup = nodeAppConfig;
 export type Check = TokenCheck;
@@ -237,7 +239,7 @@ export type Check = TokenCheck;
     await writeFile(
       join(legacy, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'node10', target: 'es2022', lib: ['es2023', 'dom'], types: [], skipLibCheck: true },
+        compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'node10', target: 'es2022', lib: ['es2023', 'dom'], types: [], skipLibCheck: true, resolveJsonModule: true, esModuleInterop: true },
         files: ['consumer.ts'],
       }),
     );
