@@ -2,7 +2,8 @@
 import { isResultCode, ResultCode, type ResultCode as Code } from '../widget/codes.js';
 import type { Hasher } from './privacy.js';
 import { failurePolicy, UpstreamError, type UpstreamFailure, type VerifyQuery } from './providers/types.js';
-import { isImmediate, type Store } from './stores/types.js';
+import { MemoryStore } from './stores/memory.js';
+import { isImmediate, type ImmediateStore, type Store } from './stores/types.js';
 
 /** How long each result is kept, in ms. */
 export type CacheTtls = Readonly<Record<Code, number>>;
@@ -169,6 +170,12 @@ export function createResultCache(options: CacheOptions): ResultCache {
   const ttls: CacheTtls = { ...defaultCacheTtls, ...options.ttlMs };
   const slots = Math.max(1, Math.floor(options.maxEntries ?? DEFAULT_CACHE_ENTRIES));
   const now = options.now ?? Date.now;
+  /**
+   * Beside a store other instances share (Redis), a copy of the answers this instance stored or read there, in its
+   * own memory and in as many slots: while that store fails, a retry or a second click this instance has seen the
+   * answer of is answered from here rather than paid for again. Used only when the store fails.
+   */
+  const local: ImmediateStore | undefined = immediate ? undefined : new MemoryStore({ maxKeys: slots, now });
   const inflight = new Map<string, Promise<CacheOutcome>>();
   /** Answers stored so far: a place found before the count last moved may have missed one stored since. */
   let storedCount = 0;
@@ -181,7 +188,10 @@ export function createResultCache(options: CacheOptions): ResultCache {
     const slot = slotOfHash(keyHash);
     const entry = formatEntry(keyHash, result.code, now(), result.providerId);
     if (immediate) immediate.setNow(slot, entry, ttls[result.code]);
-    else return store.set(slot, entry, ttls[result.code]);
+    else {
+      local!.setNow(slot, entry, ttls[result.code]);
+      return store.set(slot, entry, ttls[result.code]);
+    }
   }
 
   /** The outcome of a request that shared another's upstream call: no call was made for it. */
@@ -332,13 +342,23 @@ export function createResultCache(options: CacheOptions): ResultCache {
     }
   }
 
-  /** The place of a pair whose slot holds `raw`. */
-  const placeOf = (keyHash: string, raw: string | null): Place => {
+  /**
+   * The place of a pair whose slot holds `raw`. Read from the shared store (`copyTo` its slot), an answer is copied
+   * into this instance's memory for the rest of its time.
+   */
+  const placeOf = (keyHash: string, raw: string | null, copyTo?: string): Place => {
     const found = parseEntry(raw, keyHash);
+    if (found && copyTo !== undefined) {
+      const left = found.storedAt + ttls[found.code] - now();
+      if (left > 0) local!.setNow(copyTo, raw!, left);
+    }
     return new Place(keyHash, found && { code: found.code, providerId: found.providerId, cached: true });
   };
 
-  /** The place of a pair by its key HMAC; a failing store is a miss. */
+  /**
+   * The place of a pair by its key HMAC. A failing store is a miss, unless this instance keeps a copy of the answer
+   * (see `local`).
+   */
   function placeAt(keyHash: string): CachePlace | Promise<CachePlace> {
     const slot = slotOfHash(keyHash);
     if (immediate) {
@@ -350,14 +370,15 @@ export function createResultCache(options: CacheOptions): ResultCache {
     }
     try {
       return store.get(slot).then(
-        (raw) => placeOf(keyHash, raw),
-        () => placeOf(keyHash, null),
+        (raw) => placeOf(keyHash, raw, slot),
+        () => placeOf(keyHash, local!.getNow(slot)),
       );
     } catch {
       // a store that throws instead of rejecting fails the same way
-      return placeOf(keyHash, null);
+      return placeOf(keyHash, local!.getNow(slot));
     }
   }
+
 
   function find(query: VerifyQuery): CachePlace | Promise<CachePlace> {
     const keyHash = keyHashOf(query);

@@ -296,6 +296,12 @@ describe('two instances on one Redis', () => {
     expect(onA).toEqual([200, 200, 200, 200, 429]);
     expect((await verify(b, '张三', '13800138000', '198.51.100.41')).status).toBe(200);
     expect(a.logs.filter((line) => line.route === '/api/verify').at(-1)).toMatchObject({ degraded: true, status: 429, limit: 'ip' });
+    // A pair this instance was answered before the outage is answered from its own copy, not paid for again; the
+    // other instance, which never saw it, pays.
+    expect((await verify(a, '欧阳娜娜', '17012345678', '198.51.100.42')).status).toBe(200);
+    expect(a.logs.filter((line) => line.route === '/api/verify').at(-1)).toMatchObject({ status: 200, cache: 'hit', degraded: true });
+    expect((await verify(b, '欧阳娜娜', '17012345678', '198.51.100.43')).status).toBe(200);
+    expect(b.logs.filter((line) => line.route === '/api/verify').at(-1)).toMatchObject({ status: 200, cache: 'miss', degraded: true });
 
     // Single use cannot be promised without the shared store: the backend is told to retry, and the token is not spent.
     const during = await b.post('/api/siteverify', { secret: 'sandbox-secret', token: issuedBefore });
