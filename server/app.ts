@@ -357,7 +357,7 @@ function loggedAttempts(attempts: readonly AttemptRecord[] | undefined): object[
 }
 
 /** Builds the proxy. Every part of the configuration has a default: `createApp()` runs on the sandbox. */
-export function createApp(options: AppConfig = {}): Hono<Env> & { readonly config: ResolvedConfig } {
+export function createApp(options: AppConfig = {}): Hono<Env> & { readonly config: ResolvedConfig; settled(): Promise<void> } {
   const config = resolveConfig(options);
   const sites = createSiteRegistry(config.sites);
   const clientIpOf = (c: Context<Env>): string => {
@@ -564,9 +564,9 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       // An answer that came after its call's timeout, the request already answered 504: the vendor billed it, so the
       // cache keeps it, and the person's retry is answered from there. Its own log line says so (no pair in it).
       const lateAnswer = (answer: LateRoutedAnswer) => {
-        void cache.remember(query, answer);
         config.metrics.lateAnswer(answer.providerId, answer.code);
         config.log({ time: timestamp(config.now()), level: 'info', event: 'late-answer', requestId: c.get('requestId'), provider: answer.providerId, outcome: answer.code, latencyMs: Math.round(answer.latencyMs * 10) / 10 });
+        return cache.remember(query, answer);
       };
       const ask = () => router.verify(query, attempts, lateAnswer);
       return bySite ? bySite.then(ask, (error: unknown) => Promise.reject(refusedFor(error, site.siteKey))) : ask();
@@ -840,5 +840,13 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     return false;
   };
 
-  return Object.assign(app, { config });
+  return Object.assign(app, {
+    config,
+    /**
+     * Settles once the work left after the last answer is done: upstream calls kept going for a late answer (billed,
+     * so cached for the person's retry; see callWithTimeout) and the caching of those answers. A server that stops
+     * waits for it, within its grace period, before it closes the store and the transport.
+     */
+    settled: () => router.settled(),
+  });
 }

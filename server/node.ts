@@ -157,7 +157,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
         host: host ?? (server.address() as AddressInfo).address,
         publicSiteBilled,
         loopbackOnly: isLoopback((server.address() as AddressInfo).address),
-        close: () => (closing ??= stopServing(server, sockets, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
+        close: () => (closing ??= stop(server, sockets, app, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
     // Read as the connection opens (Node keeps it): once a client resets its connection the system no longer tells
@@ -180,6 +180,20 @@ export async function startServer(env: Record<string, string | undefined>, overr
       reject(listenError(error, setup.port, env.HOST));
     });
   });
+}
+
+/**
+ * Stops serving (see stopServing), then waits, for what is left of the grace period, for the upstream calls kept
+ * going for a late answer: billed, their answers are cached for the person's retry, which would otherwise be paid
+ * for again on another instance. The store and the transport are closed after.
+ */
+async function stop(server: ServerType, sockets: ReadonlySet<Socket>, app: { settled(): Promise<void> }, graceMs: number): Promise<void> {
+  const started = performance.now();
+  await stopServing(server, sockets, graceMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, graceMs - (performance.now() - started)))));
+  await Promise.race([app.settled(), graceOver]);
+  clearTimeout(timer);
 }
 
 /**

@@ -80,6 +80,11 @@ export interface ProviderRouter {
    * returns the function that stops it.
    */
   observe(listener: (attempt: AttemptRecord) => void): () => void;
+  /**
+   * Settles once the calls kept going for a late answer have ended, and what became of their answers: what a
+   * stopping server waits for, once every request is answered, before it closes the store and the transport.
+   */
+  settled(): Promise<void>;
 }
 
 /** Result codes the vendors bill, so that a definite answer's attempt is reported as billed. */
@@ -144,8 +149,11 @@ class Call implements CallControl {
   }
 }
 
-/** What becomes of a call answered after its timeout (see callWithTimeout's `late`). */
-export type LateAnswer = (answer: LateRoutedAnswer) => void;
+/**
+ * What becomes of a call answered after its timeout (see callWithTimeout's `late`); a promise for work it goes on
+ * with (the answer's caching), which a stopping server waits for as it does for the call.
+ */
+export type LateAnswer = (answer: LateRoutedAnswer) => void | Promise<void>;
 
 /**
  * Calls one provider, aborting it when `timeoutMs` passes. The call fails with `timeout` then even if the
@@ -154,13 +162,16 @@ export type LateAnswer = (answer: LateRoutedAnswer) => void;
  *
  * With `late`, a call sent and not answered by its timeout fails then all the same, but is kept going as long again
  * before it is aborted: a vendor that answers just past the timeout has billed that answer, and `late` is handed it
- * (the result cache keeps it, so that the person's retry is answered without paying again).
+ * (the result cache keeps it, so that the person's retry is answered without paying again). `track` is handed the
+ * end of each such call kept going, and of what `late` does with its answer.
  */
-export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs, late?: LateAnswer): Promise<ProviderAnswer> {
+export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutMs = provider.timeoutMs, late?: LateAnswer, track?: (work: Promise<void>) => void): Promise<ProviderAnswer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     /** Set once the call has failed with its timeout and goes on for a late answer: its abort at the end of that. */
     let lateAbort: ReturnType<typeof setTimeout> | undefined;
+    /** Ends the late call's tracked work. */
+    let lateEnded: (() => void) | undefined;
     const giveUp = (failure: UpstreamError) => {
       clearTimeout(timer);
       call.abort();
@@ -177,8 +188,9 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
         const timedOut = new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`);
         if (!late) return giveUp(timedOut);
         lateAbort = setTimeout(() => call.abort(), timeoutMs);
-        // A process that is stopping does not wait for it: its transport's close ends the call.
+        // No reason for a process to stay up: one that stops waits for it only within its grace period (see `track`).
         lateAbort.unref?.();
+        track?.(new Promise<void>((resolve) => (lateEnded = resolve)));
         reject(timedOut);
       } else giveUp(new UpstreamError('unreachable', provider.id, phase === 'waiting' ? `no free connection within ${ms} ms` : `no connection within ${ms} ms`, undefined, undefined, phase === 'waiting'));
     }, timeoutMs);
@@ -186,16 +198,19 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
       clearTimeout(timer);
       if (lateAbort === undefined) return resolve(answer);
       clearTimeout(lateAbort);
+      let saving: void | Promise<void> = undefined;
       try {
         const { code, message, idData, mobData } = answer;
-        late!({ code, message, idData, mobData, providerId: provider.id, latencyMs: performance.now() - started });
+        saving = late!({ code, message, idData, mobData, providerId: provider.id, latencyMs: performance.now() - started });
       } catch {
         // What becomes of a late answer is a saving, never a failure of the request, which has already ended.
       }
+      void Promise.resolve(saving).then(lateEnded, lateEnded);
     };
     const fail = (error: unknown) => {
       clearTimeout(timer);
       clearTimeout(lateAbort);
+      lateEnded?.();
       reject(error);
     };
     try {
@@ -243,6 +258,12 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
   const maxBilledCalls = options.maxBilledCalls ?? 2;
   const deadlineMs = options.deadlineMs ?? 2 * Math.max(...providers.map((p) => p.timeoutMs));
   const listeners = new Set<(attempt: AttemptRecord) => void>();
+  /** The late calls under way, with what becomes of their answers. */
+  const lateWork = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    lateWork.add(work);
+    void work.then(() => lateWork.delete(work));
+  };
 
   function report(attempts: AttemptRecord[], attempt: AttemptRecord): void {
     attempts.push(attempt);
@@ -277,7 +298,7 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     }
     const started = now();
     try {
-      const answer = await callWithTimeout(state.provider, query, timeoutMs, late);
+      const answer = await callWithTimeout(state.provider, query, timeoutMs, late, track);
       const latencyMs = now() - started;
       state.record(ticket, latencyMs);
       report(attempts, { providerId, outcome: answer.code, latencyMs, maybeBilled: billedCodes.has(answer.code) });
@@ -331,6 +352,9 @@ export function createRouter(providers: readonly Provider[], options: RouterOpti
     observe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    async settled() {
+      while (lateWork.size > 0) await Promise.all(lateWork);
     },
   };
 }

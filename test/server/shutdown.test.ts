@@ -7,6 +7,7 @@ import { sandboxProvider } from '../../server/config.js';
 import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import type { Provider } from '../../server/providers/types.js';
 import { startServer } from '../../server/node.js';
+import { MemoryStore } from '../../server/stores/memory.js';
 import { startMockUpstream } from '../support/mock-upstream.js';
 
 interface Answer {
@@ -34,18 +35,47 @@ function slowSandbox(ms: number): Provider {
 }
 
 describe('stopping the server', () => {
-  it('does not wait for a call kept going past its timeout for a late answer: the request it was for is answered', async () => {
+  it('waits, within its grace period, for a call kept going past its timeout: its answer, billed, is cached and logged first', async () => {
+    const vendor = await startMockUpstream();
+    vendor.fail({ kind: 'slow', delayMs: 1500 });
+    const providers = JSON.stringify([{ id: 'vendor', url: vendor.url, key: 'vendor-key', timeoutMs: 1000 }]);
+    const lines: Record<string, unknown>[] = [];
+    // The cache's store, as Redis would be: what it was given before the stop closed it.
+    const cached: string[] = [];
+    const store = new (class extends MemoryStore {
+      override setNow(key: string, value: string, ttlMs: number): void {
+        if (key.startsWith('cache:')) cached.push(value.split(' ')[1]!);
+        super.setNow(key, value, ttlMs);
+      }
+    })();
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS: providers }, { log: (line) => void lines.push(line), cache: { store } });
+    try {
+      const started = performance.now();
+      expect((await verify(running.port, new Agent())).status).toBe(504);
+      expect(vendor.open).toBe(1);
+      await running.close();
+      // The answer came half a second after the 504, and the stop waited for it.
+      expect(performance.now() - started).toBeGreaterThan(1400);
+      expect(lines.find((line) => line.event === 'late-answer')).toMatchObject({ provider: 'vendor' });
+      expect(cached).toEqual(['FP00000']);
+    } finally {
+      await running.close();
+      await vendor.close();
+    }
+  });
+
+  it('waits for a call kept going for a late answer no longer than its grace period', async () => {
     const vendor = await startMockUpstream();
     vendor.fail({ kind: 'no-answer' });
     const providers = JSON.stringify([{ id: 'vendor', url: vendor.url, key: 'vendor-key', timeoutMs: 1000 }]);
-    const running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS: providers }, { log: () => undefined });
+    const running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS: providers }, { log: () => undefined }, { shutdownGraceMs: 300 });
     try {
       expect((await verify(running.port, new Agent())).status).toBe(504);
-      // The call goes on for another second, for an answer the cache would keep; a stop ends it.
+      // The call would go on for another second, for an answer the cache would keep; the grace period ends it.
       expect(vendor.open).toBe(1);
       const started = performance.now();
       await running.close();
-      expect(performance.now() - started).toBeLessThan(500);
+      expect(performance.now() - started).toBeLessThan(800);
       await expect.poll(() => vendor.open).toBe(0);
     } finally {
       await running.close();
