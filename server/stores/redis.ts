@@ -7,7 +7,10 @@ export interface RedisStoreOptions {
   readonly prefix?: string;
   /** Longest wait for one command before it counts as an outage, in milliseconds. */
   readonly commandTimeoutMs?: number;
-  /** Told when the connection goes down or comes back, once per change (not once per command). */
+  /**
+   * Told when the connection goes down or comes back, once per change (not once per command); and once more, with
+   * the new reason, when a store already down learns a cause to fix (a password refused, a database missing).
+   */
   readonly onStateChange?: (state: 'up' | 'down', reason?: string) => void;
   /**
    * Told, once per change, whether Redis may evict keys (`evicting`, with why), may not (`safe`), or cannot be asked
@@ -89,6 +92,9 @@ function infoField(info: string, key: string): string | undefined {
  * outage for this product, unlike an error about the command itself (WRONGTYPE, a syntax error).
  */
 const REFUSALS = new Set(['OOM', 'READONLY', 'MISCONF', 'NOAUTH', 'WRONGPASS', 'NOPERM', 'LOADING', 'BUSY', 'MASTERDOWN', 'NOREPLICAS', 'CLUSTERDOWN']);
+
+/** The refusals of the connection's credentials: a password missing (NOAUTH) or refused (WRONGPASS). */
+const AUTH_REFUSALS = new Set(['NOAUTH', 'WRONGPASS']);
 
 /**
  * The code of an error reply that means the server refuses to serve (its first word, never the message, which
@@ -194,16 +200,22 @@ export class RedisStore implements Store {
     this.hitCommand = (this.client as unknown as { cvHit: HitCommand }).cvHit.bind(this.client);
     this.client.defineCommand('cvRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.releaseCommand = (this.client as unknown as { cvRelease: ReleaseCommand }).cvRelease.bind(this.client);
-    let reported: string | undefined;
     this.change = (state, reason) => {
-      // Once per change; but a store already down (Redis away at start) that finds the URL's database missing when
-      // Redis comes back says so once too: that cause is the operator's to fix, and no later 'up' will follow.
-      const wrongDatabase = state === 'down' && reason !== undefined && reason === this.wrongDatabase && reported !== reason;
-      if (this.state === state && !wrongDatabase) return;
+      // Once per change; but a store already down that learns a cause the operator has to fix says so once too, in
+      // place of the reason it gave, since no later 'up' will follow: the URL's database missing when Redis comes
+      // back (it was away at start), or its password refused, once Redis is back asking for another or for one (a
+      // restart with `requirepass` shows first as a connection closed, all the store can tell until it connects
+      // again). The first refusal stays: a SELECT after a refused AUTH is refused with NOAUTH, every reconnection.
+      const news =
+        state === 'down' &&
+        this.state === 'down' &&
+        reason !== undefined &&
+        reason !== this.reason &&
+        (reason === this.wrongDatabase || (AUTH_REFUSALS.has(reason) && !AUTH_REFUSALS.has(this.reason ?? '')));
+      if (this.state === state && !news) return;
       if (this.state !== state) this.since = Date.now();
       this.state = state;
       this.reason = state === 'down' ? reason : undefined;
-      reported = reason;
       if (state === 'up') {
         this.writesRefused = false;
         this.scriptsRefused = false;

@@ -629,6 +629,52 @@ describe('a Redis that refuses the password', () => {
   });
 });
 
+describe('a Redis restarted with a password while instances are connected', () => {
+  it('is down with the refusal as its reason, NOAUTH or WRONGPASS, once it is known, in /healthz, /api/stats and one line more', async () => {
+    const own = await startRedis();
+    const running: RunningServer[] = [];
+    const start = async (url: string) => {
+      const logs: LogLine[] = [];
+      const server = await startServer({ ...(await instanceEnv('ip=off', 'r')), REDIS_URL: url }, { log: (line) => logs.push(line) });
+      running.push(server);
+      await expect.poll(() => logs.some((line) => line.event === 'store-up')).toBe(true);
+      return { server, logs };
+    };
+    const reasons = async ({ server }: { server: RunningServer }) => {
+      const base = `http://127.0.0.1:${server.port}`;
+      const health = (await (await fetch(`${base}/healthz`)).json()) as { storeReason?: string };
+      const stats = (await (await fetch(`${base}/api/stats`)).json()) as { store?: { reason?: string } };
+      return [health.storeReason, stats.store?.reason];
+    };
+    const downLines = (logs: LogLine[]) => logs.filter((line) => line.event === 'store-down').map((line) => line.reason);
+    try {
+      // Without a password in its URL, then Redis asks for one: the connection closes first, and that is all the
+      // instance knows until it connects again and is refused.
+      const none = await start(own.url);
+      await own.stop();
+      await own.start(['--requirepass', 'first-password']);
+      await expect.poll(() => reasons(none), { timeout: 5000 }).toEqual(['NOAUTH', 'NOAUTH']);
+      // With the password, then Redis asks for another.
+      const old = await start(own.url.replace('redis://', 'redis://:first-password@'));
+      await own.stop();
+      await own.start(['--requirepass', 'second-password']);
+      await expect.poll(() => reasons(old), { timeout: 5000 }).toEqual(['WRONGPASS', 'WRONGPASS']);
+      // Reconnections go on (a back-off of up to 2 s), each refused and closed: neither is said again, nor a closed
+      // connection in place of the refusal.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(await reasons(none)).toEqual(['NOAUTH', 'NOAUTH']);
+      expect(await reasons(old)).toEqual(['WRONGPASS', 'WRONGPASS']);
+      // The first line says what the kill showed (the connection closed, or reset): the second, the refusal.
+      expect(downLines(none.logs)).toEqual([expect.stringMatching(/^(connection closed|ECONNRESET)$/), 'NOAUTH']);
+      expect(downLines(old.logs)).toEqual([expect.stringMatching(/^(connection closed|ECONNRESET)$/), 'WRONGPASS']);
+      expect(JSON.stringify([none.logs, old.logs])).not.toMatch(/password@|first-password|second-password/);
+    } finally {
+      await Promise.all(running.map((server) => server.close()));
+      await own.dispose();
+    }
+  });
+});
+
 describe('a Redis that hangs', () => {
   it('costs one command timeout now and then, not one per command: answers go on, token redemption says 503', async () => {
     const { store, changes } = storeTellingChanges(redis.url, { prefix: `hang${Date.now()}:` });

@@ -10,8 +10,8 @@ export interface TestRedis {
   readonly port: number;
   /** Kills the server, as an outage would. */
   stop(): Promise<void>;
-  /** Starts it again on the same port, empty. */
-  start(): Promise<void>;
+  /** Starts it again on the same port, empty; with `args` in place of the extra arguments it was first given, when given. */
+  start(args?: readonly string[]): Promise<void>;
   /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as with a hung server. */
   pause(): void;
   /** Lets a paused server run again. */
@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves when the server answers PING with PONG, trying for up to `timeoutMs`. */
+/** Resolves when the server answers PING, with PONG or, asking for a password, NOAUTH; trying for up to `timeoutMs`. */
 async function waitForPong(port: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -47,7 +47,7 @@ async function waitForPong(port: number, timeoutMs = 5000): Promise<void> {
       socket.once('connect', () => socket.write('PING\r\n'));
       socket.once('data', (data) => {
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
       socket.once('error', () => resolve(false));
       socket.once('timeout', () => {
@@ -68,8 +68,8 @@ export async function startRedis(extraArgs: readonly string[] = []): Promise<Tes
   const dir = mkdtempSync(join(tmpdir(), 'carrier-verify-redis-'));
   let child: ChildProcess | null = null;
 
-  async function start(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extraArgs];
+  async function start(extra: readonly string[] = extraArgs): Promise<void> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extra];
     const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let stderr = '';
