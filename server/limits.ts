@@ -105,8 +105,8 @@ export interface LimiterOptions {
   readonly hash: Hasher;
   readonly now?: () => number;
   /**
-   * Told each count of a site's budget (`site`) in the limits' store, so that its use can be watched before it is
-   * spent; not those counted in this instance's memory while a shared store is down.
+   * Told each count of a site's budget (`site`), so that its use can be watched before it is spent: the limits'
+   * store's, and while a shared store is down this instance's own, which goes on from the last shared count it had.
    */
   readonly onSiteCount?: (siteKey: string, window: WindowCount, max: number) => void;
 }
@@ -242,7 +242,8 @@ export function memoryPerLimit(now?: () => number, maxKeys = MEMORY_LIMIT_KEYS):
 /**
  * Builds the limiter. When the store fails (Redis down) the limits fail open to a per-instance memory store:
  * each instance then enforces them on its own, so several instances together allow a few times more, but
- * none goes unlimited and no request fails because of it. The verdict says `degraded` so that it is logged.
+ * none goes unlimited and no request fails because of it. The verdict says `degraded` so that it is logged. A site's
+ * budget goes on there from the last shared count this instance had of its window, not from nothing (see count).
  */
 export function createLimiter(options: LimiterOptions): Limiter {
   const { limits, hash } = options;
@@ -314,8 +315,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
     if (!limit) return PASS;
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
     const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
-    // Not a count in this instance's memory while the shared store is down: it is not the instances' count.
-    if (!degraded) seen?.(subject, value, limit.max);
+    // A site's shared count is kept in this instance's fallback too, until its window ends: while the shared store
+    // is down, the instance counts on from every instance's calls as it last knew them, so that a budget spent stays
+    // spent here rather than each instance granting a whole one again, and what it reports goes on from there too.
+    // One key a configured site; a copy of each address's count would fill that memory in ordinary times.
+    if (scope === 'site' && !degraded) await fallbackOf(scope).set(key, String(value.count), value.resetMs);
+    seen?.(subject, value, limit.max);
     return verdictOf(scope, limit, value, degraded);
   }
 

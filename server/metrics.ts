@@ -68,7 +68,7 @@ const metricDefs = {
   },
   siteBudgetUsed: {
     name: 'carrier_verify_site_budget_used',
-    help: "Upstream calls counted on a site's budget (the site limit) in its current window, as this instance last counted one (all instances', with Redis); 0 once that window has ended",
+    help: "Upstream calls counted on a site's budget (the site limit) in its current window, as this instance last counted one (all instances', with Redis; while Redis is down, this instance's count, which goes on from the last one Redis gave it); 0 once that window has ended",
     type: 'gauge',
     labelNames: ['site'],
   },

@@ -323,8 +323,10 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     expect(await limiter.number('13312345678', '李四', IP)).toMatchObject({ ok: true, degraded: true });
   });
 
-  it("tells a site budget's watcher the shared store's counts, not those kept in memory while it is down", async () => {
-    const shared = new MemoryStore();
+  it("goes on from a site budget's last shared count while the shared store is down, to that window's end, and tells its watcher", async () => {
+    let time = Date.UTC(2026, 11, 3, 12);
+    const now = () => time;
+    const shared = new MemoryStore({ now });
     let down = false;
     const store = {
       get: (key: string) => shared.get(key),
@@ -334,11 +336,22 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
       close: () => shared.close(),
     };
     const seen: [string, number, number][] = [];
-    const limiter = createLimiter({ limits: parseLimits('site=5/1d'), store, hash, onSiteCount: (site, window, max) => seen.push([site, window.count, max]) });
+    const limiter = createLimiter({ limits: parseLimits('site=5/1d'), store, hash, now, onSiteCount: (site, window, max) => seen.push([site, window.count, max]) });
     for (let i = 0; i < 3; i++) expect((await limiter.site('shop')).ok).toBe(true);
+    // Another instance spends the rest: this one last saw 3 of 5.
+    await shared.hit('limit:site:limit|site|shop', 86_400_000);
+    await shared.hit('limit:site:limit|site|shop', 86_400_000);
+    time += 3_600_000;
     down = true;
+    // Two more here, then none: what was left when it last counted, not a whole budget again.
     expect(await limiter.site('shop')).toMatchObject({ ok: true, degraded: true });
-    expect(seen).toEqual([['shop', 1, 5], ['shop', 2, 5], ['shop', 3, 5]]);
+    expect(await limiter.site('shop')).toMatchObject({ ok: true, degraded: true });
+    expect(await limiter.site('shop')).toMatchObject({ ok: false, degraded: true, scope: 'site', retryAfter: 82_800 });
+    expect(seen).toEqual([['shop', 1, 5], ['shop', 2, 5], ['shop', 3, 5], ['shop', 4, 5], ['shop', 5, 5], ['shop', 6, 5]]);
+    // The window that was shared ends when it would have: the next is this instance's own, from nothing.
+    time += 82_800_000;
+    expect(await limiter.site('shop')).toMatchObject({ ok: true, degraded: true });
+    expect(seen.at(-1)).toEqual(['shop', 1, 5]);
   });
 
   it('is not spent by a request the per-IP limit refused', async () => {

@@ -336,6 +336,46 @@ describe('two instances on one Redis', () => {
   });
 });
 
+describe("three instances on one Redis, a site's budget, and Redis killed mid-window", () => {
+  it('keep the budget spent on each instance that saw it spent, grant what was left to one that saw less, and show it used', async () => {
+    const own = await startRedis();
+    const env = { ...(await instanceEnv('site=5/10m, ip=off, ip-day=off', 's')), REDIS_URL: own.url };
+    const [a, b, c] = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
+    // Each call a new pair, so that neither the cache nor the pair limits answer in place of the budget.
+    let pairs = 0;
+    const verify = async (instance: Instance) => {
+      pairs += 1;
+      return (await instance.post('/api/verify', { name: `测试${'一二三四五六七八九十'[pairs % 10]}${'甲乙丙丁'[Math.floor(pairs / 10)]}`, phoneNumber: `1380013${String(8000 + pairs)}` })).status;
+    };
+    const budget = async (instance: Instance) => {
+      const base = `http://127.0.0.1:${instance.server.port}`;
+      const gauge = /^carrier_verify_site_budget_used\{site="sandbox"\} (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1];
+      const stats = (await (await fetch(`${base}/api/stats`)).json()) as { budgets: Record<string, { used: number; limit: number }> };
+      return [Number(gauge), stats.budgets.sandbox?.used, stats.budgets.sandbox?.limit];
+    };
+    try {
+      const shared = [];
+      for (const instance of [a, b, c, a, b, c, b]) shared.push(await verify(instance));
+      // The fifth call spends it; c and b count a refused one after it, a last counted the fourth.
+      expect(shared).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      await own.stop();
+
+      const during = [];
+      for (const instance of [a, b, c]) for (let i = 0; i < 3; i++) during.push(await verify(instance));
+      // a had seen 4 of 5: one more; b and c had seen it spent: none. Six calls in a window that allows 5, where a
+      // whole budget again on each instance let all nine through.
+      expect(during).toEqual([200, 429, 429, 429, 429, 429, 429, 429, 429]);
+      for (const instance of [a, b, c]) {
+        expect(instance.logs.filter((line) => line.route === '/api/verify').at(-1)).toMatchObject({ degraded: true, status: 429, limit: 'site' });
+        expect(await budget(instance)).toEqual([5, 5, 5]);
+      }
+    } finally {
+      await Promise.all([a.server.close(), b.server.close(), c.server.close()]);
+      await own.dispose();
+    }
+  });
+});
+
 describe('two instances on one Redis, one address over a day', () => {
   it('share the daily per-address limit: its fourth request of the day is refused on either, named ip, logged ip-day', async () => {
     // A fill of its own: the hash secret differs from the other blocks', so no count of theirs is shared.
