@@ -96,16 +96,16 @@ const PRESSABLE = 'input, button, a[href], [tabindex]';
  * @csspart name-input - The name input.
  * @csspart phone-input - The number input.
  * @csspart invalid - The input of a field that is wrong, beside `input`: for a site that styles its own inputs to mark it.
- * @csspart hint - The carrier hint under the number (`data-tone="warning"` for a segment that cannot be verified).
- * @csspart hint-info - The carrier hint, naming the carrier.
- * @csspart hint-warning - The carrier hint, for a segment that cannot be verified (data-only, IoT…).
+ * @csspart hint - The carrier hint under the number; also named for its tone while it says something, as below.
+ * @csspart hint-info - The carrier hint while it names the carrier.
+ * @csspart hint-warning - The carrier hint while it says the segment cannot be verified (data-only, IoT…).
  * @csspart name-hint - What the name must be, under its field (the one registered for the number); an error takes its place.
  * @csspart error - The reason shown under a field that is wrong.
  * @csspart button - The verify button.
  * @csspart change-button - The button that unlocks the fields after a verification.
  * @csspart retry-button - The button that tries again after an error; it counts down while a rate limit lasts.
- * @csspart message - The outcome message, a polite live region; `data-tone` is `success`, `error`, `warning` or `info`,
- *   or `busy` while verifying ("Verifying…", shown and announced). It is also named for its tone, as below.
+ * @csspart message - The outcome message, a polite live region, also named for its tone, as below (`message-busy` while
+ *   verifying: "Verifying…", shown and announced).
  * @csspart message-success - The outcome message, verified.
  * @csspart message-error - The outcome message, a mismatch, a number not found or an error.
  * @csspart message-warning - The outcome message, a rate limit's wait or a token expired.
@@ -201,7 +201,7 @@ export class CarrierVerify extends LitElement {
     const old = this.lang;
     this.#lang = value;
     // As any element's: the attribute says it too (a page's `:lang()` rules; Vue sets `lang` as the property).
-    if (this.getAttribute('lang') !== value) this.setAttribute('lang', value);
+    this.#write('lang', value);
     this.requestUpdate('lang', old);
   }
   /**
@@ -215,8 +215,16 @@ export class CarrierVerify extends LitElement {
   }
   set name(value: string) {
     const old = this.name;
-    if (this.getAttribute('name') !== value) this.setAttribute('name', value);
+    this.#write('name', value);
     this.requestUpdate('name', old);
+  }
+  /**
+   * A property's attribute, as the page set the property; unset (`null`, `undefined`: React's binding of a prop it
+   * no longer has), the attribute goes, and the default holds.
+   */
+  #write(attribute: string, value: string | null | undefined): void {
+    if (value == null) this.removeAttribute(attribute);
+    else if (this.getAttribute(attribute) !== value) this.setAttribute(attribute, value);
   }
   /** Whether the form is invalid until the pair is verified. */
   declare required: boolean;
@@ -771,13 +779,9 @@ export class CarrierVerify extends LitElement {
     if (typeof state !== 'string') return;
     try {
       const { name, phone } = JSON.parse(state) as { name?: unknown; phone?: unknown };
-      if (typeof name === 'string' && typeof phone === 'string') {
-        const restore = () => this.fill({ name, phoneNumber: phone });
-        // Handed back as a script after the element upgrades it, in the middle of the first update, whose end would
-        // drop the change: filled once that update is over.
-        if (this.isUpdatePending) void this.updateComplete.then(restore);
-        else restore();
-      }
+      // Filled once the update under way is over: handed back as a script after the element upgrades it, this comes in
+      // the middle of the first update, whose end would drop the change. Not over what the page filled meanwhile.
+      if (typeof name === 'string' && typeof phone === 'string') void this.updateComplete.then(() => this._nameValue || this._phoneValue || this.fill({ name, phoneNumber: phone }));
     } catch {
       // Not a state this element saved.
     }
@@ -1144,11 +1148,11 @@ export class CarrierVerify extends LitElement {
             @compositionend=${this.#onPhoneCompositionEnd}
             @blur=${this.#onBlur}
           />
-          <div id="phone-hint" class="hint" part="hint hint-${hint?.tone ?? 'info'}" data-tone=${hint?.tone ?? 'info'}>${phoneError ? '' : (hint?.text ?? '')}</div>
+          <div id="phone-hint" class="hint" part="hint${phoneError || !hint ? '' : ` hint-${hint.tone}`}">${phoneError ? '' : (hint?.text ?? '')}</div>
           <div id="phone-error" class="error" part="error" aria-live=${this.#quiet === 'phone' ? 'off' : 'polite'}>${this.#afresh(phoneError, this.#refusals)}</div>
         </div>
         ${this.#renderActions(t, disabled)}
-        <div class="message" part="message message-${message?.tone ?? 'info'}" role="status" aria-live="polite" data-tone=${message?.tone ?? 'info'}>${this.#afresh(message?.text ?? '', this.#heldBack)}</div>
+        <div class="message" part="message message-${message?.tone ?? 'info'}" role="status" aria-live="polite">${this.#afresh(message?.text ?? '', this.#heldBack)}</div>
         <p class="privacy" part="privacy">
           ${t.privacy}${t.beforeLink}<slot name="privacy">${this.privacyPolicy && LINKABLE.test(this.privacyPolicy) ? html`<a href=${this.privacyPolicy} target="_blank" rel="noopener">${t.privacyLink}</a>` : nothing}</slot>
         </p>

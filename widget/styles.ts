@@ -126,7 +126,7 @@ export const styles = css`
     color: var(--_muted);
     font-size: 0.85em;
   }
-  .hint[data-tone='warning'] {
+  [part~='hint-warning'] {
     color: var(--_warning);
   }
   .error {
@@ -215,13 +215,13 @@ export const styles = css`
     padding: 0;
     border: 0;
   }
-  .message[data-tone='success'] {
+  [part~='message-success'] {
     color: var(--_success);
   }
-  .message[data-tone='error'] {
+  [part~='message-error'] {
     color: var(--_error);
   }
-  .message[data-tone='warning'] {
+  [part~='message-warning'] {
     color: var(--_warning);
   }
   .privacy {

@@ -333,6 +333,22 @@ describe('<carrier-verify>', () => {
     }
   });
 
+  it('drops the attribute of a name or lang a binding unsets (React sets a prop it no longer has to undefined), and its default holds', async () => {
+    const form = await fixture<HTMLFormElement>(html`<form><carrier-verify name="kyc" lang="en"></carrier-verify></form>`);
+    const el = form.querySelector<CarrierVerify>('carrier-verify')!;
+    await el.updateComplete;
+    (el as { name: unknown }).name = undefined;
+    (el as { lang: unknown }).lang = null;
+    await el.updateComplete;
+    expect([el.getAttribute('name'), el.getAttribute('lang'), el.name, el.lang]).to.deep.equal([null, null, 'carrier-verify-token', 'zh-CN']);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    expect((await el.verify()).status).to.equal('verified');
+    expect([...new FormData(form).keys()]).to.deep.equal(['carrier-verify-token']);
+    el.name = 'kyc';
+    await el.updateComplete;
+    expect([el.getAttribute('name'), ...new FormData(form).keys()]).to.deep.equal(['kyc', 'kyc']);
+  });
+
   for (const [field, name, phone, reason, text] of [
     ['name', '', '13800138000', 'empty', '请输入姓名'],
     ['name', '张', '13800138000', 'too-short', '至少 2 个汉字'],

@@ -414,6 +414,8 @@ describe('<carrier-verify> in a form', () => {
   it('restores the fields, not a token that may be spent, when the browser restores the form', async () => {
     const { form, el } = await signupForm();
     el.formStateRestoreCallback(JSON.stringify({ name: '张三', phone: '13800138000' }));
+    // Handed back at once, shown once the update it makes is over.
+    await el.updateComplete;
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector<HTMLInputElement>('#name')!.value).to.equal('张三');
     expect(el.shadowRoot!.querySelector<HTMLInputElement>('#phone')!.value).to.equal('138 0013 8000');
@@ -447,5 +449,27 @@ describe('<carrier-verify> handed its fields back as it upgrades', () => {
     expect(handedBack).to.equal(true);
     expect(['#name', '#phone'].map((id) => el.shadowRoot!.querySelector<HTMLInputElement>(id)!.value)).to.deep.equal(['张三', '138 0013 8000']);
     expect(form.checkValidity()).to.equal(false);
+  });
+
+  it('leaves what the page filled in as it defined the element, rather than hand the old fields back over it', async () => {
+    const state = JSON.stringify({ name: '张三', phone: '13800138000' });
+    let handedBack = false;
+    class Prefilled extends (customElements.get('carrier-verify') as typeof CarrierVerify) {
+      override render() {
+        const template = super.render();
+        if (!handedBack) {
+          handedBack = true;
+          this.formStateRestoreCallback(state);
+          // The page's script, right after the definition: a profile it already has.
+          queueMicrotask(() => this.fill({ name: '李四', phoneNumber: '18612345678' }));
+        }
+        return template;
+      }
+    }
+    customElements.define('carrier-verify-prefilled', Prefilled);
+    const el = await fixture<CarrierVerify>(html`<carrier-verify-prefilled></carrier-verify-prefilled>`);
+    await el.updateComplete;
+    await el.updateComplete;
+    expect(['#name', '#phone'].map((id) => el.shadowRoot!.querySelector<HTMLInputElement>(id)!.value)).to.deep.equal(['李四', '186 1234 5678']);
   });
 });

@@ -624,12 +624,12 @@ describe('custom-elements.json', () => {
     // Names written out, then those an expression gives: a wrong field's `invalid`, and the hint's and the outcome's tone.
     const written = [...source.matchAll(/part="([^"]+)"/g)].flatMap((match) => match[1]!.replace(/[\w-]*\$\{[^}]*\}/g, ' ').split(' '));
     expect(source.match(/\$\{\w+Error \? ' invalid' : ''\}/g)).toHaveLength(2);
-    expect(source).toContain('part="hint hint-${hint?.tone');
+    expect(source).toContain('part="hint${phoneError || !hint ? \'\' : ` hint-${hint.tone}`}"');
     expect(source).toContain('part="message message-${message?.tone');
     const toned = [...['info', 'warning'].map((tone) => `hint-${tone}`), ...['info', 'busy', 'success', 'error', 'warning'].map((tone) => `message-${tone}`)];
     const rendered = new Set([...written.filter(Boolean), 'invalid', ...toned]);
     expect([...rendered].filter((part) => !el?.cssParts?.some((described) => described.name === part))).toEqual([]);
-    expect(el?.cssParts?.find((part) => part.name === 'message')?.description).toContain('`busy`');
+    expect(el?.cssParts?.find((part) => part.name === 'message')?.description).toContain('`message-busy`');
   });
 
   it("gives each custom property the default the element's styles fall back to, in the light theme", async () => {
