@@ -172,8 +172,8 @@ export function createResultCache(options: CacheOptions): ResultCache {
   const now = options.now ?? Date.now;
   /**
    * Beside a store other instances share (Redis), a copy of the answers this instance stored or read there, in its
-   * own memory and in as many slots: while that store fails, a retry or a second click this instance has seen the
-   * answer of is answered from here rather than paid for again. Used only when the store fails.
+   * own memory and in as many slots: while that store fails, or has lost an answer (a write it refused), a retry or a
+   * second click this instance has seen the answer of is answered from here rather than paid for again.
    */
   const local: ImmediateStore | undefined = immediate ? undefined : new MemoryStore({ maxKeys: slots, now });
   const inflight = new Map<string, Promise<CacheOutcome>>();
@@ -347,10 +347,15 @@ export function createResultCache(options: CacheOptions): ResultCache {
    * into this instance's memory for the rest of its time.
    */
   const placeOf = (keyHash: string, raw: string | null, copyTo?: string): Place => {
-    const found = parseEntry(raw, keyHash);
-    if (found && copyTo !== undefined) {
-      const left = found.storedAt + ttls[found.code] - now();
-      if (left > 0) local!.setNow(copyTo, raw!, left);
+    let found = parseEntry(raw, keyHash);
+    if (copyTo !== undefined) {
+      // Not in the shared store, though this instance stored or read it there: a write refused (a Redis out of memory,
+      // or read-only), an eviction, a Redis restarted empty. The copy still answers, for the rest of its time.
+      if (!found) found = parseEntry(local!.getNow(copyTo), keyHash);
+      else {
+        const left = found.storedAt + ttls[found.code] - now();
+        if (left > 0) local!.setNow(copyTo, raw!, left);
+      }
     }
     return new Place(keyHash, found && { code: found.code, providerId: found.providerId, cached: true });
   };

@@ -187,7 +187,8 @@ export function callWithTimeout(provider: Provider, query: VerifyQuery, timeoutM
       if (phase === undefined || phase === 'sent') {
         const timedOut = new UpstreamError('timeout', provider.id, `no answer within ${ms} ms`);
         if (!late) return giveUp(timedOut);
-        lateAbort = setTimeout(() => call.abort(), timeoutMs);
+        // Its end, for whoever waits on it, as it is aborted: a provider that ignores its signal never settles.
+        lateAbort = setTimeout(() => (call.abort(), lateEnded!()), timeoutMs);
         // No reason for a process to stay up: one that stops waits for it only within its grace period (see `track`).
         lateAbort.unref?.();
         track?.(new Promise<void>((resolve) => (lateEnded = resolve)));

@@ -110,6 +110,26 @@ describe('find, then fill', () => {
     expect((await cache.find(other)).hit).toBeNull();
   });
 
+  it('answers from its copy what the shared store lost: a write it refused (out of memory, read-only), a restart empty', async () => {
+    const store = new VisibleStore();
+    const cache = createResultCache({ store, hash: createHasher('s'.repeat(40)) });
+    const set = store.set.bind(store);
+    // Redis answering reads and refusing writes: the answer never reaches it.
+    store.set = async () => {
+      throw new Error('OOM command not allowed when used memory > maxmemory');
+    };
+    let loads = 0;
+    const load = async () => (loads++, { code: 'FP00000' as const, providerId: 'main' });
+    await through(cache, match, load);
+    expect(await through(cache, match, load)).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    store.set = set;
+    const other = { name: '李四', phoneNumber: '18612345678' };
+    await through(cache, other, load);
+    store.entries.clear();
+    expect(await through(cache, other, load)).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    expect(loads).toBe(2);
+  });
+
   it('answers, while its shared store fails, what this instance stored or read there, for the rest of its time', async () => {
     let now = 1_000_000;
     const store = new VisibleStore();

@@ -420,6 +420,25 @@ describe('callWithTimeout', () => {
   });
 });
 
+describe("the router's late calls, as a stopping server waits for them", () => {
+  it('are settled once the late answer is cached, and once given up, even by a provider that ignores its abort', async () => {
+    let cached = false;
+    const slow: Provider = { id: 'slow', weight: 1, timeoutMs: 50, verify: () => new Promise((resolve) => setTimeout(() => resolve({ code: 'FP00000', message: 'SUCCESS', idData: {}, mobData: {} }), 80)) };
+    const answered = createRouter([slow]);
+    await expect(answered.verify(match, [], () => new Promise<void>((resolve) => setTimeout(() => ((cached = true), resolve()), 30)))).rejects.toMatchObject({ failure: 'timeout' });
+    await answered.settled();
+    expect(cached).toBe(true);
+
+    const deaf: Provider = { id: 'deaf', weight: 1, timeoutMs: 50, verify: () => new Promise(() => undefined) };
+    const ignored = createRouter([deaf]);
+    await expect(ignored.verify(match, [], () => undefined)).rejects.toMatchObject({ failure: 'timeout' });
+    const started = performance.now();
+    await ignored.settled();
+    // Given up as long again after its timeout, as the call is aborted.
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});
+
 describe('weighted routing', () => {
   /** Evenly spread numbers in [0, 1): the draw then follows the weights exactly. */
   function spread(count: number) {

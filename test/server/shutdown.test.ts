@@ -8,6 +8,7 @@ import { sandboxFaults } from '../../server/providers/sandbox-directory.js';
 import type { Provider } from '../../server/providers/types.js';
 import { startServer } from '../../server/node.js';
 import { MemoryStore } from '../../server/stores/memory.js';
+import type { Store } from '../../server/stores/types.js';
 import { startMockUpstream } from '../support/mock-upstream.js';
 
 interface Answer {
@@ -40,14 +41,21 @@ describe('stopping the server', () => {
     vendor.fail({ kind: 'slow', delayMs: 1500 });
     const providers = JSON.stringify([{ id: 'vendor', url: vendor.url, key: 'vendor-key', timeoutMs: 1000 }]);
     const lines: Record<string, unknown>[] = [];
-    // The cache's store, as Redis would be: what it was given before the stop closed it.
+    // The cache's store as Redis is, a round trip away (a write takes 50 ms): what it held when the stop closed it.
+    const memory = new MemoryStore();
     const cached: string[] = [];
-    const store = new (class extends MemoryStore {
-      override setNow(key: string, value: string, ttlMs: number): void {
-        if (key.startsWith('cache:')) cached.push(value.split(' ')[1]!);
-        super.setNow(key, value, ttlMs);
-      }
-    })();
+    let closed = false;
+    const store: Store = {
+      hit: (key, windowMs) => memory.hit(key, windowMs),
+      claim: (key, ttlMs, value) => memory.claim(key, ttlMs, value),
+      get: (key) => memory.get(key),
+      set: async (key, value, ttlMs) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (key.startsWith('cache:') && !closed) cached.push(value.split(' ')[1]!);
+        return memory.set(key, value, ttlMs);
+      },
+      close: async () => void (closed = true),
+    };
     const running = await startServer({ PORT: '0', HOST: '127.0.0.1', CARRIER_VERIFY_PROVIDERS: providers }, { log: (line) => void lines.push(line), cache: { store } });
     try {
       const started = performance.now();
