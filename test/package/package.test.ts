@@ -622,7 +622,12 @@ describe('custom-elements.json', () => {
     // The parts in the element's template, read from its source: each must be described for editors and docs.
     const source = await readFile(join(root, 'widget', 'carrier-verify.ts'), 'utf8');
     // Names written out, then those an expression gives: a wrong field's `invalid`, and the hint's and the outcome's tone.
-    const written = [...source.matchAll(/part="([^"]+)"/g)].flatMap((match) => match[1]!.replace(/[\w-]*\$\{[^}]*\}/g, ' ').split(' '));
+    const withoutExpressions = (value: string): string => {
+      // Innermost first (an expression may hold a template with one of its own), each with a `name-` it completes.
+      for (let previous = ''; previous !== value; ) [previous, value] = [value, value.replace(/(?:[\w-]*-)?\$\{[^{}]*\}/g, ' ')];
+      return value;
+    };
+    const written = [...source.matchAll(/part="([^"]+)"/g)].flatMap((match) => withoutExpressions(match[1]!).split(' '));
     expect(source.match(/\$\{\w+Error \? ' invalid' : ''\}/g)).toHaveLength(2);
     expect(source).toContain('part="hint${phoneError || !hint ? \'\' : ` hint-${hint.tone}`}"');
     expect(source).toContain('part="message message-${message?.tone');
