@@ -1165,7 +1165,7 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard?refresh=600`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^更新于 \d\d:\d\d:\d\d · 实例 [0-9a-f]{8}，已统计 0 分钟$/);
     expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-CN', 'carrier-verify · 监控']);
-    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用', '令牌验证']);
+    expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用', '令牌核对']);
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求（每根柱子 30 秒）',

@@ -106,10 +106,10 @@ describe('the demo page', () => {
     // What the form would post, then, when it comes, siteverify's verdict in a few words: said in the status a screen
     // reader speaks, where the whole answer, shown below, is not.
     await expect.poll(() => page.locator('#form-output').innerText()).toMatch(
-      /^表单会把 carrier-verify-token（\d+ 个字符）、real_name 李四 和 mobile 18612345678 发送到你的后端，后端用 siteverify 核对：通过（已核验，令牌已用掉）。$/,
+      /^表单会把 carrier-verify-token（\d+ 个字符）、real_name 李四 和 mobile 18612345678 发送到你的后端，后端用 siteverify 核对：通过（已验证，令牌已使用）。$/,
     );
     await expect.poll(() => answer.innerText()).toMatch(/^POST \/api\/siteverify → 200\n/);
-    expect(await page.getByRole('status').filter({ hasText: '通过（已核验' }).count()).toBe(1);
+    expect(await page.getByRole('status').filter({ hasText: '通过（已验证' }).count()).toBe(1);
     expect(await page.getByRole('status').filter({ hasText: 'POST /api/siteverify' }).count()).toBe(0);
     expect(JSON.parse((await answer.innerText()).split('\n').slice(1).join('\n'))).toMatchObject({
       success: true, code: 'FP00000', phoneMasked: '186****5678', siteKey: 'sandbox', errors: [],
@@ -150,7 +150,7 @@ describe('the demo page', () => {
       expect(await attempt(`http://devbox.example:${server.port}/`)).toContain('ORIGIN_NOT_ALLOWED');
       const help = other.getByRole('alert');
       expect(await help.isVisible()).toBe(true);
-      expect(await help.innerText()).toContain(`不允许本页的来源 http://devbox.example:${server.port}，会拒绝其验证请求`);
+      expect(await help.innerText()).toContain(`因此会拒绝本页的来源 http://devbox.example:${server.port}。`);
       expect(await other.locator('#origin-help-tunnel').innerText()).toBe(`ssh -L ${server.port}:localhost:${server.port} devbox.example`);
       // Where it says to open it, the page verifies, and says nothing of origins.
       const local = await other.locator('#origin-help-local').innerText();
@@ -324,7 +324,7 @@ describe('the demo page', () => {
       expect(await other.getByRole('button', { name: '18612345678 李四：填入元件' }).count()).toBe(1);
       expect(await other.getByRole('tab').allInnerTexts()).toEqual(['script 標籤', 'React', 'Vue', '後端（siteverify）']);
       expect(await other.getByRole('list', { name: '事件' }).count()).toBe(1);
-      // No English left in the page's own words: only names of things (the product, code, the frameworks) and the
+      // No English left in the page's own words: only names of things (the product, code, the frameworks, IP) and the
       // language switch's own label, for a visitor who reads none of the others.
       const latin = await other.evaluate(() => {
         const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -335,7 +335,7 @@ describe('the demo page', () => {
         }
         return [...words].sort();
       });
-      expect(latin).toEqual(['Language', 'React', 'Vue', 'carrier-verify', 'sandbox', 'script', 'siteverify']);
+      expect(latin).toEqual(['IP', 'Language', 'React', 'Vue', 'carrier-verify', 'sandbox', 'script', 'siteverify']);
       expect(await other.locator('#theme option').allInnerTexts()).toEqual(['淺色', '深色', '跟隨系統']);
       // The log's times too.
       await other.locator('#directory tbody tr', { hasText: '12345678901' }).click();
@@ -440,7 +440,7 @@ describe('the demo page', () => {
     expect(await widget.getByLabel('姓名').isDisabled()).toBe(false);
     // Named in the page's language, the attribute as it is written.
     await page.selectOption('#lang', 'en');
-    expect(await page.locator('.controls').innerText()).toContain('Verification required required');
+    expect(await page.locator('.controls').innerText()).toContain('Require verification (required)');
   });
 
   it('has controls a finger can press on a phone: 44 px each, the directory\'s rows too', async () => {
