@@ -338,8 +338,9 @@ export function createTokenService(keys: readonly TokenKeyConfig[] | undefined, 
         ? await checkClaims(read.ok && read.claims.siteKey !== options.siteKey ? { ok: false, error: 'invalid-input-response' } : read, options)
         : await checkToken(token, await publicKeySet(), { ...options, now: options.now ?? now });
       if (!check.ok) return check;
-      // Kept a minute past the expiry: an instance whose clock is behind still takes the token for unexpired then.
-      const ttlMs = (Math.max(0, check.claims.expiresAt - Math.floor(now() / 1000)) + CLOCK_SKEW_SECONDS) * 1000;
+      // Kept past the expiry for as long as another instance may take the token for unexpired: one whose clock is a
+      // minute behind the issuer's, where this one's may be a minute ahead of it (two minutes apart).
+      const ttlMs = (Math.max(0, check.claims.expiresAt - Math.floor(now() / 1000)) + 2 * CLOCK_SKEW_SECONDS) * 1000;
       const first = await store.claim(`token:${check.claims.id}`, ttlMs);
       return first ? check : { ok: false, error: 'timeout-or-duplicate' };
     },
