@@ -364,6 +364,28 @@ export function listeningUrl(host: string | undefined, port: number): string {
   return `http://${shown}:${port}`;
 }
 
+/** The providers configured with an `http:` URL to a host other than this machine, by id and host. */
+function plainHttpProviders(setting: string | undefined): { id: string; host: string }[] {
+  let providers: unknown;
+  try {
+    providers = JSON.parse(setting ?? '[]');
+  } catch {
+    // The proxy would not have started with it.
+    return [];
+  }
+  if (!Array.isArray(providers)) return [];
+  return providers.flatMap((provider: { id?: unknown; url?: unknown }) => {
+    if (typeof provider?.url !== 'string' || typeof provider.id !== 'string') return [];
+    try {
+      const url = new URL(provider.url);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      return url.protocol === 'http:' && host !== 'localhost' && !isLoopback(host) ? [{ id: provider.id, host: url.hostname }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Whether an address the server is bound to takes only this machine's own connections (127.0.0.0/8, ::1). */
 function isLoopback(address: string): boolean {
   const bytes = parseIp(address);
@@ -412,6 +434,11 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
           ? `carrier-verify: ${site}; HOST keeps it to this machine (${where}): set CARRIER_VERIFY_SITES for your sites`
           : `carrier-verify: warning: ${site}: anyone who reaches ${where} can spend them and redeem its tokens; set CARRIER_VERIFY_SITES`,
     );
+  }
+  // A provider called over plain HTTP beyond this machine: the names, the numbers and its key cross the network as
+  // they are. Said by id and host only (its URL may hold more).
+  for (const { id, host } of plainHttpProviders(env.CARRIER_VERIFY_PROVIDERS)) {
+    lines.push(`carrier-verify: warning: provider ${id} is called over plain http (${host}): names, numbers and its key cross the network unencrypted; give it an https URL`);
   }
   // Billed providers outside production: the checks production makes at start are not made, and nothing else says
   // so (a deployment that forgot NODE_ENV runs, with what it lets through).

@@ -230,6 +230,23 @@ describe('start-up', () => {
     expect(startNotes(sandbox, running)).not.toContain('NODE_ENV');
   });
 
+  it('warns at start of a provider called over plain http beyond this machine, by its id and host only', () => {
+    const running = { host: '127.0.0.1', port: 8787, storeKind: 'memory', publicSiteBilled: false, loopbackOnly: true } as const;
+    const providers = JSON.stringify([
+      { id: 'vendor', url: 'http://kyc.vendor.example:8080/verify?app=1', key: 'vendor-key' },
+      { id: 'secure', url: 'https://kyc.vendor.example/verify', key: 'vendor-key' },
+      { id: 'local', url: 'http://127.0.0.1:9/verify', key: 'vendor-key' },
+      { id: 'local6', url: 'http://[::1]:9/verify', key: 'vendor-key' },
+      { id: 'named', url: 'http://localhost:9/verify', key: 'vendor-key' },
+    ]);
+    const notes = startNotes({ NODE_ENV: 'production', CARRIER_VERIFY_PROVIDERS: providers }, running);
+    expect(notes.split('\n').filter((line) => line.includes('plain http'))).toEqual([
+      'carrier-verify: warning: provider vendor is called over plain http (kyc.vendor.example): names, numbers and its key cross the network unencrypted; give it an https URL',
+    ]);
+    expect(notes).not.toContain('vendor-key');
+    expect(notes).not.toContain('app=1');
+  });
+
   it('warns at start of each CARRIER_VERIFY_ variable it does not read, with the setting it likely misspells', async () => {
     const env = {
       PORT: '0',
