@@ -628,16 +628,14 @@ export class CarrierVerify extends LitElement {
         return t.rateLimited(detail.retryAfter, detail.limit);
       case 'NETWORK_ERROR':
         return t.network;
-      case 'INVALID_REQUEST':
-      case 'ORIGIN_NOT_ALLOWED':
-      case 'INVALID_SITE_KEY':
-        return t.rejected;
       case 'INVALID_NAME':
         return t.name['bad-character'];
       case 'INVALID_PHONE':
         return t.phone['not-mobile'];
       default:
-        return t.unavailable;
+        // What a retry cannot mend (a site key or origin refused, an endpoint that is no verify route) is the site's to
+        // fix, not the person's to try again later.
+        return detail.retryable ? t.unavailable : t.rejected;
     }
   }
 

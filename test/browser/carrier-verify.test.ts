@@ -427,6 +427,16 @@ describe('<carrier-verify>', () => {
     expect(el.shadowRoot!.querySelector('[part="retry-button"]')).to.equal(null);
   });
 
+  it('says the page cannot use the service when its endpoint is no verify route: a retry cannot mend that', async () => {
+    const el = await widget(html`<carrier-verify lang="en" endpoint="/api/verfy"></carrier-verify>`);
+    setTimeout(() => void fillAndClick(el, '张三', '13800138000'));
+    const event = await oneEvent(el, 'cv-error');
+    expect(event.detail).to.include({ code: 'NOT_FOUND', retryable: false });
+    await el.updateComplete;
+    expect(inputs(el).message.textContent).to.equal('This page cannot use the verification service. Contact the site’s support team.');
+    expect(el.shadowRoot!.querySelector('[part~="retry-button"]')).to.equal(null);
+  });
+
   for (const [code, field, reason, text] of [
     ['INVALID_NAME', 'name', 'too-long', 'Enter at most 50 characters'],
     ['INVALID_PHONE', 'phone', 'not-mobile', 'Check the number: enter a mainland China mobile number'],
