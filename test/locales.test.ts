@@ -14,9 +14,9 @@ describe('a rate limit, as the widget words it', () => {
   });
 
   it("does not blame the person for a site's spent budget", () => {
-    expect(messages['zh-CN'].rateLimited(86_400, 'site')).toBe('验证服务繁忙，请 24 小时后再试');
-    expect(messages['zh-TW'].rateLimited(86_400, 'site')).toBe('驗證服務繁忙，請於 24 小時後再試');
-    expect(messages.en.rateLimited(86_400, 'site')).toBe('The verification service is busy. Try again in 24 hours.');
+    expect(messages['zh-CN'].rateLimited(86_400, 'site')).toBe('本站验证次数已达上限，请 24 小时后再试');
+    expect(messages['zh-TW'].rateLimited(86_400, 'site')).toBe('本網站驗證次數已達上限，請於 24 小時後再試');
+    expect(messages.en.rateLimited(86_400, 'site')).toBe('This site has reached its verification limit. Try again in 24 hours.');
     expect(messages.en.rateLimited(30, 'ip')).toBe('Too many attempts. Try again in 30 seconds.');
   });
 });

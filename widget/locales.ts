@@ -93,7 +93,7 @@ const zhCN: Messages = {
   notFound: '未查到该手机号的实名信息，请确认号码或稍后再试',
   expired: '验证已过期，请重新验证',
   rateLimited: (s, limit) =>
-    `${limit === 'site' ? '验证服务繁忙' : `${limit === 'number' ? '该手机号验证' : '尝试'}次数过多`}，请${s ? ` ${wait(s, '秒', '分钟', '小时')}后` : '稍后'}再试`,
+    `${limit === 'site' ? '本站验证次数已达上限' : `${limit === 'number' ? '该手机号验证' : '尝试'}次数过多`}，请${s ? ` ${wait(s, '秒', '分钟', '小时')}后` : '稍后'}再试`,
   unavailable: '验证服务暂时不可用，请稍后重试',
   retryNow: '现在可以重试了',
   rejected: '此页面无法使用验证服务，请联系网站客服',
@@ -144,7 +144,7 @@ const zhTW: Messages = {
   notFound: '查無此手機號碼的實名資料，請確認號碼或稍後再試',
   expired: '驗證已過期，請重新驗證',
   rateLimited: (s, limit) =>
-    `${limit === 'site' ? '驗證服務繁忙' : `${limit === 'number' ? '此手機號碼驗證' : '嘗試'}次數過多`}，請${s ? `於 ${wait(s, '秒', '分鐘', '小時')}後` : '稍後'}再試`,
+    `${limit === 'site' ? '本網站驗證次數已達上限' : `${limit === 'number' ? '此手機號碼驗證' : '嘗試'}次數過多`}，請${s ? `於 ${wait(s, '秒', '分鐘', '小時')}後` : '稍後'}再試`,
   unavailable: '驗證服務暫時無法使用，請稍後重試',
   retryNow: '現在可以重試了',
   rejected: '此頁面無法使用驗證服務，請聯絡網站客服',
@@ -195,7 +195,7 @@ const en: Messages = {
   notFound: 'No registration was found for this number. Check it or try again later.',
   expired: 'The verification has expired. Verify again.',
   rateLimited: (s, limit) =>
-    `${limit === 'site' ? 'The verification service is busy' : `Too many attempts${limit === 'number' ? ' for this number' : ''}`}. Try again ${s ? `in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes', 'hours')}` : 'later'}.`,
+    `${limit === 'site' ? 'This site has reached its verification limit' : `Too many attempts${limit === 'number' ? ' for this number' : ''}`}. Try again ${s ? `in ${wait(s, s === 1 ? 'second' : 'seconds', 'minutes', 'hours')}` : 'later'}.`,
   unavailable: 'Verification is unavailable right now. Try again later.',
   retryNow: 'You can try again now',
   rejected: 'This page cannot use the verification service. Contact the site’s support team.',

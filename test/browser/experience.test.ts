@@ -667,15 +667,15 @@ describe('states and next steps', () => {
   it('words a wait of a day, a site budget spent, in hours, and counts it down with the hours, without blaming the person', async () => {
     const el = await widget(html`<carrier-verify lang="zh-TW" endpoint="/test/rate-limited?after=86399&limit=site"></carrier-verify>`);
     await attempt(el, '张三', '13800138000', 'cv-error');
-    expect(parts(el).message.textContent).to.equal('驗證服務繁忙，請於 24 小時後再試');
+    expect(parts(el).message.textContent).to.equal('本網站驗證次數已達上限，請於 24 小時後再試');
     expect(parts(el).retry!.textContent!.replace(/\s+/g, '')).to.match(/^重試（23:59:5[89]）$/);
     el.lang = 'en';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('The verification service is busy. Try again in 24 hours.');
+    expect(parts(el).message.textContent).to.equal('This site has reached its verification limit. Try again in 24 hours.');
     expect(parts(el).retry!.textContent!.trim()).to.match(/^Try again \(23:59:5[89]\)$/);
     el.lang = 'zh-CN';
     await el.updateComplete;
-    expect(parts(el).message.textContent).to.equal('验证服务繁忙，请 24 小时后再试');
+    expect(parts(el).message.textContent).to.equal('本站验证次数已达上限，请 24 小时后再试');
   });
 
   it('counts down a rate limit on the retry button and allows the retry only when it is over', async () => {
