@@ -426,50 +426,47 @@ describe('<carrier-verify> in a form', () => {
 });
 
 describe('<carrier-verify> handed its fields back as it upgrades', () => {
-  it('shows them though the browser hands them back in the middle of its first update', async () => {
-    // A page whose script comes after the element, reloaded on Back: Chromium runs the restore callback among the
-    // reactions of the first render's DOM calls, before that update is over. As it does, once.
+  /**
+   * Defines `tag` as the element whose first render is handed the fields back, as Chromium hands them to a page whose
+   * script comes after the element, reloaded on Back: among the reactions of that render's DOM calls, before the
+   * update is over. `then` runs once, right after (the page's own script).
+   */
+  function handedBackAsItUpgrades(tag: string, then?: (el: CarrierVerify) => void): { readonly handedBack: boolean } {
     const state = JSON.stringify({ name: '张三', phone: '13800138000' });
-    let handedBack = false;
+    const seen = { handedBack: false };
     class Upgraded extends (customElements.get('carrier-verify') as typeof CarrierVerify) {
       override render() {
         const template = super.render();
-        if (!handedBack) {
-          handedBack = true;
+        if (!seen.handedBack) {
+          seen.handedBack = true;
           this.formStateRestoreCallback(state);
+          if (then) queueMicrotask(() => then(this));
         }
         return template;
       }
     }
-    customElements.define('carrier-verify-upgraded', Upgraded);
+    customElements.define(tag, Upgraded);
+    return seen;
+  }
+  const fields = (el: CarrierVerify) => ['#name', '#phone'].map((id) => el.shadowRoot!.querySelector<HTMLInputElement>(id)!.value);
+
+  it('shows them though the browser hands them back in the middle of its first update', async () => {
+    const seen = handedBackAsItUpgrades('carrier-verify-upgraded');
     const form = await fixture<HTMLFormElement>(html`<form><carrier-verify-upgraded required></carrier-verify-upgraded></form>`);
     const el = form.querySelector<CarrierVerify>('carrier-verify-upgraded')!;
     await el.updateComplete;
     await el.updateComplete;
-    expect(handedBack).to.equal(true);
-    expect(['#name', '#phone'].map((id) => el.shadowRoot!.querySelector<HTMLInputElement>(id)!.value)).to.deep.equal(['张三', '138 0013 8000']);
+    expect(seen.handedBack).to.equal(true);
+    expect(fields(el)).to.deep.equal(['张三', '138 0013 8000']);
     expect(form.checkValidity()).to.equal(false);
   });
 
   it('leaves what the page filled in as it defined the element, rather than hand the old fields back over it', async () => {
-    const state = JSON.stringify({ name: '张三', phone: '13800138000' });
-    let handedBack = false;
-    class Prefilled extends (customElements.get('carrier-verify') as typeof CarrierVerify) {
-      override render() {
-        const template = super.render();
-        if (!handedBack) {
-          handedBack = true;
-          this.formStateRestoreCallback(state);
-          // The page's script, right after the definition: a profile it already has.
-          queueMicrotask(() => this.fill({ name: '李四', phoneNumber: '18612345678' }));
-        }
-        return template;
-      }
-    }
-    customElements.define('carrier-verify-prefilled', Prefilled);
+    // The page's script, right after the definition: a profile it already has.
+    handedBackAsItUpgrades('carrier-verify-prefilled', (el) => el.fill({ name: '李四', phoneNumber: '18612345678' }));
     const el = await fixture<CarrierVerify>(html`<carrier-verify-prefilled></carrier-verify-prefilled>`);
     await el.updateComplete;
     await el.updateComplete;
-    expect(['#name', '#phone'].map((id) => el.shadowRoot!.querySelector<HTMLInputElement>(id)!.value)).to.deep.equal(['李四', '186 1234 5678']);
+    expect(fields(el)).to.deep.equal(['李四', '186 1234 5678']);
   });
 });
