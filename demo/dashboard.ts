@@ -65,7 +65,7 @@ const codeColors: Record<string, string> = {
 /** The rarer codes (a body too large, a wrong type or method…) share one series, so that no two colours repeat. */
 const OTHER_CODES = 'other';
 const providerColors = ['blue', 'pink', 'teal', 'brown', 'purple', 'grey'].map(seriesColor);
-/** The result codes with what they say, in the page's language. */
+/** The result codes (and siteverify's refusals) with what they say, in the page's language. */
 const codeLabel = (code: string): string => {
   const glosses: Readonly<Record<string, string>> = { ...t().codeGloss, [ResultCode.match]: t().codeMatch, [ResultCode.mismatch]: t().codeMismatch, [ResultCode.notFound]: t().codeNotFound };
   const said = Object.hasOwn(glosses, code) ? glosses[code] : undefined;
@@ -195,7 +195,7 @@ function renderTiles(stats: Stats): void {
   const refusals = Object.entries(checks)
     .filter(([code]) => code !== 'token-accepted')
     .sort((a, b) => b[1] - a[1])
-    .map(([code, n]) => `${code} ${count(n)}`);
+    .map(([code, n]) => `${codeLabel(code)} ${count(n)}`);
   const tokenTotal = Object.values(checks).reduce((a, b) => a + b, 0);
   setTile('tokens', count(tokenTotal), [fillIn(t().tokensAccepted, { n: count(checks['token-accepted'] ?? 0) }), ...refusals].join(' · '));
 }

@@ -1035,7 +1035,7 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => note.isVisible(), { timeout: 10_000 }).toBe(true);
     const since = await page.evaluate((time) => new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }), downSince);
     expect(await note.textContent()).toBe(
-      `The shared store (Redis) has been down since ${since} (OOM): each instance counts the rate limits on its own, the result cache misses (so pairs it held are billed again), and siteverify answers 503 until it is back.`,
+      `The shared store (Redis) has been down since ${since} (OOM): each instance counts the rate limits on its own, answers from the cache only the pairs it has seen (others are billed again), and siteverify answers 503 until it is back.`,
     );
     expect(await contrastFailures(page)).toEqual([]);
     // Up, but able to drop keys: the note says what that risks.
@@ -1158,6 +1158,8 @@ describe('GET /dashboard in Chromium', () => {
   it('speaks the browser\'s language, switches all its own words at once, and keeps the choice, shared with the demo', { timeout: 30_000 }, async () => {
     const base = await proxy();
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    // A backend with the wrong secret: its refusal is named in the page's language too.
+    await fetch(`${base}/api/siteverify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret: 'wrong-secret-'.padEnd(40, 'x'), token: 'x' }) });
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -1167,6 +1169,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['zh-CN', 'carrier-verify · 监控']);
     expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['请求', '错误（5xx）', '被限流', '缓存命中率', '计费调用', '费用', '令牌核对']);
     expect(await tile(page, 'requests').locator('..').locator('.hint').textContent()).toBe('其中一致 1 次');
+    expect(await page.locator('[data-tile="tokens"] .hint').textContent()).toBe('通过 0 次 · invalid-input-secret 密钥错误 1');
     expect(await page.locator('figcaption').allInnerTexts()).toEqual([
       '按结果码统计的请求（每根柱子 30 秒）',
       '上游延迟（p50 实线，p95 虚线；对数刻度）',
@@ -1180,7 +1183,8 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#providers tbody td').first().textContent()).toBe('未启用');
     expect(await page.locator('#window option').allInnerTexts()).toEqual(['15 分钟', '30 分钟', '60 分钟']);
     // No English left in the page's own words: names of things (the product, Prometheus, a provider id, a result
-    // code, the quantiles, a unit) and the language switch's own label, for an operator who reads no Chinese.
+    // code or siteverify's, each glossed, the quantiles, a unit) and the language switch's own label, for an operator
+    // who reads no Chinese.
     const latin = () =>
       page.evaluate(() => {
         const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -1191,7 +1195,7 @@ describe('GET /dashboard in Chromium', () => {
         }
         return [...words].sort();
       });
-    expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'ms', 'p50', 'p95', 'sandbox']);
+    expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'invalid-input-secret', 'ms', 'p50', 'p95', 'sandbox']);
 
     // Switched: the page's words, the figures' and the status's, at once, without asking the proxy again.
     await page.selectOption('#lang', 'zh-TW');
@@ -1200,7 +1204,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['供應商', '斷路器', '呼叫次數', '失敗次數', 'p50', 'p95']);
     expect(await page.locator('#chart-cache figcaption').textContent()).toBe('結果快取命中率');
     expect(await page.locator('#chart-errors text.empty').textContent()).toBe('此時間範圍內沒有錯誤或拒絕');
-    expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'ms', 'p50', 'p95', 'sandbox']);
+    expect(await latin()).toEqual(['FP00000', 'Language', 'Prometheus', 'carrier-verify', 'invalid-input-secret', 'ms', 'p50', 'p95', 'sandbox']);
     await page.selectOption('#lang', 'en');
     expect(await page.locator('#status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d · instance [0-9a-f]{8}, counting for 0 min$/);
     expect(await page.locator('.tile .label').allInnerTexts()).toEqual(['Requests', 'Errors (5xx)', 'Rate-limited', 'Cache hit rate', 'Billed calls', 'Cost', 'Token checks']);
