@@ -2,7 +2,7 @@
 import type { CarrierVerify } from '../widget/carrier-verify.js';
 import { ClearedEvent, eventNames } from '../widget/events.js';
 import { sandboxDirectory, sandboxFaults } from '../server/providers/sandbox-directory.js';
-import { SANDBOX_SITE } from '../server/sites.js';
+import { originAllowed, SANDBOX_SITE } from '../server/sites.js';
 import { snippetIds, snippetsFor, type SnippetId } from './snippets.js';
 import { tunnelAdvice } from './tunnel.js';
 import { $ } from './dom.js';
@@ -112,7 +112,7 @@ function showOriginHelp(): void {
 widget.addEventListener('cv-error', (event) => {
   if (event.detail.code === 'ORIGIN_NOT_ALLOWED') showOriginHelp();
 });
-if (!['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)) showOriginHelp();
+if (!originAllowed(SANDBOX_SITE, location.origin)) showOriginHelp();
 
 // The outcomes, and cv-cleared when a token is dropped (a row filled over a verified pair, Change, expiry).
 for (const type of [...eventNames, ClearedEvent.eventName] as const) {

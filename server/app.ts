@@ -316,6 +316,9 @@ function loggedOrigin(origin: string | undefined): string | undefined {
   return '(not an origin)';
 }
 
+/** A siteverify field not sent at all, or sent empty: missing, where one of another type is invalid. */
+const absent = (value: unknown): boolean => value === undefined || value === null || value === '';
+
 /** The body's site key; a key that is not a string is the wrong shape, logged as `invalid-request` as any field's is. */
 function siteKeyOf(c: Context<Env>, body: object): string | undefined {
   if (!Object.hasOwn(body, 'siteKey')) return undefined;
@@ -654,8 +657,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
       await underTokenSite();
       // As for the token: a secret that is not text (a backend's bug posting a number or an object) is there, and no
       // secret, not missing. It is not counted against the secret limit: no site's secret is anything but text.
-      const missing = secret === undefined || secret === null || secret === '';
-      return failure([missing ? 'missing-input-secret' : 'invalid-input-secret']);
+      return failure([absent(secret) ? 'missing-input-secret' : 'invalid-input-secret']);
     }
     // Keys that cannot be used fail every token check: said as siteverify says an outage, not with a 500.
     if (!keysProved) {
@@ -686,7 +688,7 @@ export function createApp(options: AppConfig = {}): Hono<Env> & { readonly confi
     if (spent) return spent;
     c.set('site', site);
     // A token that is not text (a backend's bug posting an object or a number) is there, and no token: not missing.
-    if (token === undefined || token === null || token === '') return failure(['missing-input-response']);
+    if (absent(token)) return failure(['missing-input-response']);
     if (typeof token !== 'string') return failure(['invalid-input-response']);
     let binding: { secret: readonly string[]; name: string; phoneNumber: string } | undefined;
     if (name !== undefined || phoneNumber !== undefined) {

@@ -343,16 +343,18 @@ export function createResultCache(options: CacheOptions): ResultCache {
   }
 
   /**
-   * The place of a pair whose slot holds `raw`. Read from the shared store (`copyTo` its slot), an answer is copied
-   * into this instance's memory for the rest of its time.
+   * The place of a pair whose slot holds `raw`. Read from the shared store (`copyTo` its slot; `raw` null when the
+   * store failed), the slot's copy in this instance's memory answers a miss, and an answer found is copied there.
    */
   const placeOf = (keyHash: string, raw: string | null, copyTo?: string): Place => {
     let found = parseEntry(raw, keyHash);
     if (copyTo !== undefined) {
-      // Not in the shared store, though this instance stored or read it there: a write refused (a Redis out of memory,
-      // or read-only), an eviction, a Redis restarted empty. The copy still answers, for the rest of its time.
-      if (!found) found = parseEntry(local!.getNow(copyTo), keyHash);
-      else {
+      // Not in the shared store, though this instance stored or read it there: the store failing, a write refused (a
+      // Redis out of memory, or read-only), an eviction, a Redis restarted empty. The copy answers, for the rest of its
+      // time. An answer read there is copied, unless the copy holds it already (this instance's own, mostly).
+      const copy = local!.getNow(copyTo);
+      if (!found) found = parseEntry(copy, keyHash);
+      else if (copy !== raw) {
         const left = found.storedAt + ttls[found.code] - now();
         if (left > 0) local!.setNow(copyTo, raw!, left);
       }
@@ -376,14 +378,13 @@ export function createResultCache(options: CacheOptions): ResultCache {
     try {
       return store.get(slot).then(
         (raw) => placeOf(keyHash, raw, slot),
-        () => placeOf(keyHash, local!.getNow(slot)),
+        () => placeOf(keyHash, null, slot),
       );
     } catch {
       // a store that throws instead of rejecting fails the same way
-      return placeOf(keyHash, local!.getNow(slot));
+      return placeOf(keyHash, null, slot);
     }
   }
-
 
   function find(query: VerifyQuery): CachePlace | Promise<CachePlace> {
     const keyHash = keyHashOf(query);

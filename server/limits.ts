@@ -310,18 +310,25 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { value: combine(Number(shared) || 0, Number(local) || 0), degraded };
   }
 
-  async function count(scope: LimitScope, subject: string, seen?: (subject: string, window: WindowCount, max: number) => void): Promise<Verdict> {
+  /** One more in `subject`'s count of `scope`; `counted`, when given, is handed the count before the verdict. */
+  async function count(scope: LimitScope, subject: string, counted?: (subject: string, key: string, value: WindowCount, degraded: boolean, max: number) => Promise<void>): Promise<Verdict> {
     const limit = limits[scope];
     if (!limit) return PASS;
     const key = `limit:${scope}:${await hash('limit', scope, subject)}`;
     const { value, degraded } = await withStore(scope, (s) => s.hit(key, limit.windowMs));
-    // A site's shared count is kept in this instance's fallback too, until its window ends: while the shared store
-    // is down, the instance counts on from every instance's calls as it last knew them, so that a budget spent stays
-    // spent here rather than each instance granting a whole one again, and what it reports goes on from there too.
-    // One key a configured site; a copy of each address's count would fill that memory in ordinary times.
-    if (scope === 'site' && !degraded) await fallbackOf(scope).set(key, String(value.count), value.resetMs);
-    seen?.(subject, value, limit.max);
+    if (counted) await counted(subject, key, value, degraded, limit.max);
     return verdictOf(scope, limit, value, degraded);
+  }
+
+  /**
+   * A count of a site's budget. Its shared count is kept in this instance's fallback too, until its window ends:
+   * while the shared store is down, the instance counts on from every instance's calls as it last knew them, so that
+   * a budget spent stays spent here rather than each instance granting a whole one again, and what it reports goes on
+   * from there too. One key a configured site; a copy of each address's count would fill that memory in ordinary times.
+   */
+  async function siteCounted(siteKey: string, key: string, value: WindowCount, degraded: boolean, max: number): Promise<void> {
+    if (!degraded) await fallbackOf('site').set(key, String(value.count), value.resetMs);
+    options.onSiteCount?.(siteKey, value, max);
   }
 
   /** An address's two counts, the short window's first: a request it refuses spends nothing of the long one. */
@@ -545,7 +552,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
 
   return {
     ip: (ip) => (limits.ip || limits['ip-day'] ? countAddress(limitSubject(ip)) : PASS),
-    site: (siteKey) => (limits.site ? count('site', siteKey, options.onSiteCount) : PASS),
+    site: (siteKey) => (limits.site ? count('site', siteKey, siteCounted) : PASS),
     number(phoneNumber, name, ip) {
       if (!limits.number && !limits.name) return PASS;
       return pairKeys(phoneNumber, name, ip).then((keys) => bothPairLimits((scope, limit) => countPair(scope, limit, keys[scope])));
