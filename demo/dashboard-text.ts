@@ -68,8 +68,11 @@ export interface DashboardText {
   readonly lastFailure: string;
   readonly storeMayDrop: string;
   readonly storeDown: string;
-  /** The shared store's own reason for being down, as it gives it, `{reason}`. */
-  readonly reason: string;
+  /**
+   * A note after a figure or a sentence, `{text}`, in the language's own brackets: the store's reason for being down,
+   * a share after a count (`3 / 4 (75%)`, `3 / 4（75%）`).
+   */
+  readonly aside: string;
   readonly codeMatch: string;
   readonly codeMismatch: string;
   readonly codeNotFound: string;
@@ -170,7 +173,7 @@ const en: DashboardText = {
   tokensAccepted: '{n} accepted',
   lastFailure: 'last: {what} at {time}',
   storeMayDrop: 'The shared store (Redis) may drop keys: {warning}. A used token whose record is dropped could be accepted again.',
-  reason: ' ({reason})',
+  aside: ' ({text})',
   storeDown:
     'The shared store (Redis) has been down since {time}{why}: each instance counts the rate limits on its own, answers from the cache only the pairs it has seen (others are billed again), and siteverify answers 503 until it is back.',
   codeMatch: 'match',
@@ -263,7 +266,7 @@ const zhCN: DashboardText = {
   tokensAccepted: '通过 {n} 次',
   lastFailure: '最近一次：{what}，于 {time}',
   storeMayDrop: '共享存储（Redis）可能淘汰键：{warning}。已使用令牌的记录一旦被淘汰，该令牌可能再次被接受。',
-  reason: '（{reason}）',
+  aside: '（{text}）',
   storeDown:
     '共享存储（Redis）自 {time} 起不可用{why}：各实例各自计算限流，结果缓存只能命中本实例见过的姓名与号码组合（其余会再次计费），恢复前 siteverify 一律返回 503。',
   codeMatch: '一致',
@@ -376,7 +379,7 @@ const zhTW: DashboardText = {
   tokensAccepted: '通過 {n} 次',
   lastFailure: '最近一次：{what}，於 {time}',
   storeMayDrop: '共用儲存（Redis）可能逐出鍵：{warning}。已使用權杖的紀錄一旦被逐出，該權杖可能再次被接受。',
-  reason: '（{reason}）',
+  aside: '（{text}）',
   storeDown:
     '共用儲存（Redis）自 {time} 起無法使用{why}：各執行個體各自計算速率限制，結果快取只能命中本執行個體見過的姓名與號碼組合（其餘會再次計費），恢復前 siteverify 一律回應 503。',
   codeMatch: '一致',

@@ -97,6 +97,8 @@ const percent = (value: number) => {
   return `${(value > 0 && value < 10) || (value > 99 && value < 100) ? value.toFixed(1) : Math.round(value)}%`;
 };
 const count = (value: number) => (Number.isInteger(value) ? integer.format(value) : value.toFixed(1));
+/** A note after a figure, in the page language's brackets: `3 / 4 (75%)`, `3 / 4（75%）`. */
+const aside = (text: string) => fillIn(t().aside, { text });
 
 /** Result codes first in their protocol order, then the others by how often they came. */
 function orderCodes(totals: Record<string, number>): string[] {
@@ -128,7 +130,7 @@ function codeSeries(points: readonly StatsPoint[], pick: (p: StatsPoint) => Reco
       label: t().other,
       color: seriesColor('other'),
       values: points.map((p) => sum(pick(p))),
-      summary: `${count(sum(totals))} (${others.map((code) => `${code} ${count(totals[code] ?? 0)}`).join(', ')})`,
+      summary: `${count(sum(totals))}${aside(others.map((code) => `${code} ${count(totals[code] ?? 0)}`).join(', '))}`,
     },
   ];
 }
@@ -210,7 +212,7 @@ function renderStore(stats: Stats): void {
     note.textContent = fillIn(t().storeMayDrop, { warning: store.warning ?? '' });
     return;
   }
-  const why = store.reason ? fillIn(t().reason, { reason: store.reason }) : '';
+  const why = store.reason ? aside(store.reason) : '';
   note.textContent = fillIn(t().storeDown, { time: clock(store.since, true), why });
 }
 
@@ -225,7 +227,7 @@ function renderProviders(stats: Stats): void {
       const calls = latency?.count ?? 0;
       // A provider's failed calls, which a failover answered from another, show here and nowhere else.
       const failed = latency?.failed ?? 0;
-      const failures = failed ? `${count(failed)} (${percent((100 * failed) / calls)})` : '0';
+      const failures = failed ? `${count(failed)}${aside(percent((100 * failed) / calls))}` : '0';
       const circuit = t().circuit[state as keyof DashboardText['circuit']] ?? state;
       const cells = [provider, circuit, count(calls), failures, latency?.p50 != null ? ms(latency.p50) : '–', latency?.p95 != null ? ms(latency.p95) : '–'];
       for (const [i, text] of cells.entries()) {
@@ -269,7 +271,7 @@ function renderBudgets(stats: Stats): void {
       const name = document.createElement('th');
       name.scope = 'row';
       name.textContent = site;
-      const cells = [`${count(used)} / ${count(limit)} (${percent((100 * used) / limit)})`, resetsAt ? duration(Date.parse(resetsAt) - stats.generatedAt) : '–'];
+      const cells = [`${count(used)} / ${count(limit)}${aside(percent((100 * used) / limit))}`, resetsAt ? duration(Date.parse(resetsAt) - stats.generatedAt) : '–'];
       row.append(name, ...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
       return row;
     }),

@@ -166,6 +166,8 @@ describe('GET /dashboard in Chromium', () => {
     await expect.poll(() => table.locator('tbody tr').allInnerTexts(), { timeout: 5000 }).toEqual(['sandbox\t3 / 4 (75%)\t23 h 59 min']);
     await page.selectOption('#lang', 'zh-CN');
     expect(await page.locator('#budgets-title').textContent()).toBe('站点额度（每个时间窗口内的上游调用次数）');
+    // The share in the page language's own brackets, as its sentences have them.
+    await expect.poll(() => page.locator('#budgets tbody tr').allInnerTexts(), { timeout: 5000 }).toEqual([expect.stringMatching(/^sandbox\t3 \/ 4（75%）\t23 小时 59 分钟$/)]);
     await page.close();
   });
 
