@@ -320,6 +320,27 @@ describe('start-up', () => {
       /^CARRIER_VERIFY_TOKEN_KEYS: key "bad" is not a usable P-256 private key/,
     );
   });
+
+  it('refuses an option when run as the server file, as the production docs start it, rather than listen on another port', async () => {
+    // `node dist/server/node.js` (and `npm start`, `npm run serve`, which run this file) takes the commands of
+    // `npx carrier-verify`: `--port 9000` is refused with a pointer to PORT, never ignored.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/node.ts', '--port', '9000'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // A proxy that started instead would run until killed.
+      if (stderr.includes('listening on')) child.kill();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toMatch(/^carrier-verify: unknown command "--port 9000"\nset PORT in the environment instead \(PORT=… npx carrier-verify\)\nUsage:/);
+  });
 });
 
 describe('a store of the site’s own, given to createApp', () => {
