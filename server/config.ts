@@ -197,7 +197,7 @@ const providerSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z][\w.:-]{0,63}$/, 'must start with a letter and hold only letters, digits, _ . : - (at most 64)')
     .refine((id) => !/\d{6,}/.test(id), 'must not hold six digits in a row (the metrics refuse such labels)'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL with its scheme, such as https://verify.example.com/v1/two-elements' }),
   // Sent as `Authorization: Bearer <key>`: a space, a line break (a key read with `$(cat keyfile)` into JSON) or
   // a character outside ASCII could never go in the header, and every call would fail as if the network had.
   key: z.string().min(1).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or line breaks: it is sent in the Authorization header'),
@@ -237,12 +237,28 @@ const tokenKeySchema = z.strictObject({
   jwk: z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().min(40), y: z.string().min(40), d: z.string().min(40) }),
 });
 
+/**
+ * Where JSON.parse stopped, as line and column, and a comma before `]` or `}` (which JSON allows nowhere, and an
+ * editor lets through) named as such. Only positions: the parser's message is not repeated, since it may quote the
+ * text around the fault, a key or a secret among it.
+ */
+function jsonErrorPlace(raw: string, error: unknown): string {
+  const stated = /at position (\d+)/.exec(error instanceof Error ? error.message : '');
+  // The parser names the place of some faults (a `}` after a comma) and not of others (a `]` after one).
+  const trailing = stated ? /,\s*[\]}]$/.exec(raw.slice(0, Number(stated[1]) + 1)) : /,\s*[\]}]/.exec(raw);
+  const at = trailing ? trailing.index : stated ? Number(stated[1]) : undefined;
+  if (at === undefined) return '';
+  const before = raw.slice(0, at).split('\n');
+  const place = `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+  return trailing ? ` (${place}: a comma before ${trailing[0].at(-1)}, which JSON does not allow; remove it)` : ` (at ${place})`;
+}
+
 function parseJson<T>(setting: string, raw: string, schema: z.ZodType<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(setting, 'is not valid JSON');
+  } catch (error) {
+    throw new ConfigError(setting, `is not valid JSON${jsonErrorPlace(raw, error)}`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

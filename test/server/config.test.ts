@@ -115,6 +115,30 @@ describe('sites', () => {
     expect(refusal({ CARRIER_VERIFY_TOKEN_KEYS: JSON.stringify([key, key]) })).toBe('CARRIER_VERIFY_TOKEN_KEYS: kid "same" is listed twice');
   });
 
+  it('says where JSON stopped, and names a trailing comma, without repeating any of the text', () => {
+    const secret = 'trailing-comma-secret-'.padEnd(40, 'x');
+    const withComma = JSON.stringify([site({ secret })]).replace(/}]$/, ',}]');
+    expect(refusal({ CARRIER_VERIFY_SITES: withComma })).toBe(
+      `CARRIER_VERIFY_SITES: is not valid JSON (line 1, column ${withComma.length - 2}: a comma before }, which JSON does not allow; remove it)`,
+    );
+    // The parser gives no place for a comma before `]`; a list written over several lines is told by its line.
+    expect(refusal({ CARRIER_VERIFY_SITES: `[\n  ${JSON.stringify(site({ secret }))},\n]` })).toMatch(/^CARRIER_VERIFY_SITES: is not valid JSON \(line 2, column \d+: a comma before \], which JSON does not allow; remove it\)$/);
+    expect(refusal({ CARRIER_VERIFY_SITES: `[{siteKey: "${secret}"}]` })).toBe('CARRIER_VERIFY_SITES: is not valid JSON (at line 1, column 3)');
+    expect(refusal({ CARRIER_VERIFY_SITES: 'nope' })).toBe('CARRIER_VERIFY_SITES: is not valid JSON');
+    for (const message of [refusal({ CARRIER_VERIFY_SITES: withComma }), refusal({ CARRIER_VERIFY_SITES: `[{"secret": "${secret}" "x"}]` })]) {
+      expect(message).not.toContain('trailing-comma-secret');
+    }
+  });
+
+  it('asks for a provider URL with its scheme', () => {
+    for (const url of ['verify.example.com/v1', '127.0.0.1:9101/check', 'localhost:9101/check', 'ftp://verify.example.com/']) {
+      expect([url, refusal({ CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'main', url, key: 'k' }]) })]).toEqual([
+        url,
+        'CARRIER_VERIFY_PROVIDERS: 0.url: must be an http:// or https:// URL with its scheme, such as https://verify.example.com/v1/two-elements',
+      ]);
+    }
+  });
+
   it('takes a port of digits only', () => {
     for (const port of ['0x50', '-1', '65536', '80.5']) expect(refusal({ PORT: port })).toMatch(/^PORT: /);
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
