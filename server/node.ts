@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { maskIp, parseIp, parseTrustProxy } from './client-ip.js';
 import { ConfigError, unknownSettings, type AppConfig, type LogLine } from './config.js';
+import type { StoreHealth } from './stores/types.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
 import { printKeygen } from './keygen.js';
@@ -27,6 +28,8 @@ export interface RunningServer {
   readonly publicSiteBilled: boolean;
   /** Whether it listens on a loopback address (127.0.0.0/8, ::1), so that only this machine reaches it. */
   readonly loopbackOnly: boolean;
+  /** The shared store's state now (Redis: up, down and why); undefined with state in memory. */
+  storeHealth(): StoreHealth | undefined;
   close(): Promise<void>;
 }
 
@@ -158,6 +161,7 @@ export async function startServer(env: Record<string, string | undefined>, overr
         host: host ?? (server.address() as AddressInfo).address,
         publicSiteBilled,
         loopbackOnly: isLoopback((server.address() as AddressInfo).address),
+        storeHealth: app.config.storeHealth,
         close: () => (closing ??= stop(server, sockets, app, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).then(() => setup.close())),
       });
     });
@@ -401,12 +405,23 @@ function isLoopback(address: string): boolean {
  * warning when billed providers run outside production, naming what production would not run with (a key or secret
  * made at start) or would close (monitoring without an operator token).
  */
-export function startNotes(env: Record<string, string | undefined>, running: Pick<RunningServer, 'host' | 'port' | 'storeKind' | 'publicSiteBilled' | 'loopbackOnly'>): string {
+export function startNotes(
+  env: Record<string, string | undefined>,
+  running: Pick<RunningServer, 'host' | 'port' | 'storeKind' | 'publicSiteBilled' | 'loopbackOnly'> & Partial<Pick<RunningServer, 'storeHealth'>>,
+): string {
   const where = listeningUrl(running.host, running.port);
   const sandbox = env.CARRIER_VERIFY_PROVIDERS ? '' : ' on the sandbox provider';
   // Said at start: an instance of several that missed its REDIS_URL would otherwise enforce limits and single use alone.
   const state = running.storeKind === 'redis' ? 'state shared in Redis' : "state in this process's memory (no REDIS_URL)";
   const lines = [`carrier-verify listening on ${where}${sandbox}; ${state}`];
+  // A REDIS_URL with a wrong host, port or password starts the proxy (Redis may come later): said here too, not only
+  // in the access log's store-down line, since until it answers every siteverify is refused.
+  const store = running.storeHealth?.();
+  if (store?.state === 'down') {
+    lines.push(
+      `carrier-verify: warning: Redis does not answer yet${store.reason ? ` (${store.reason})` : ''}: until it does, each instance counts the limits on its own, the cache answers only what this one has seen, and /api/siteverify answers 503; it is tried again until it answers (see REDIS_URL)`,
+    );
+  }
   // A misspelt setting is no setting: the proxy runs without it (on the sandbox site, with the default limits).
   for (const { name, meant } of unknownSettings(env)) {
     lines.push(`carrier-verify: warning: ${name} is not a setting of carrier-verify and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
@@ -451,20 +466,36 @@ export function startNotes(env: Record<string, string | undefined>, running: Pic
     ].filter(Boolean);
     lines.push(`carrier-verify: warning: billed providers are set and NODE_ENV is not "production"${loose.map((what, i) => `${i ? ';' : ':'} ${what}`).join('')}; set NODE_ENV=production for its checks`);
   }
+  // In production, monitoring without an operator token is closed to everyone: a Prometheus scrape gets 401 too.
+  if (env.NODE_ENV === 'production' && !env.CARRIER_VERIFY_OPERATOR_TOKEN) {
+    lines.push('carrier-verify: note: no CARRIER_VERIFY_OPERATOR_TOKEN: /metrics, /api/stats and the dashboard are closed to everyone (401), a Prometheus scrape included; set it (32 characters or more) to open them to whoever sends it');
+  }
   return lines.map((line) => `${line}\n`).join('');
 }
 
 /**
- * Runs the proxy as a program: reads the environment, listens, logs one line to stderr, stops cleanly on SIGINT
- * and SIGTERM, and exits with 1 and one line naming the setting when the configuration is bad.
+ * Runs the proxy as a program: reads the environment, listens, logs one line to stderr, stops cleanly on SIGINT,
+ * SIGTERM and SIGHUP (saying so on stderr when it begins and ends), and exits with 1 and one line naming the setting when the configuration is bad.
  */
 export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningServer | undefined> {
   try {
     const running = await startServer(env);
+    // SIGHUP too: a terminal closed, or a `kill -HUP` meant as a reload (the proxy reads its settings only at start),
+    // would otherwise end the process at once, cutting requests whose paid upstream calls are under way. Each stops
+    // it cleanly, as SIGTERM does; a supervisor starts it again with the settings it has then.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`carrier-verify: ${signal}: stopping; requests under way are answered first (at most ${SHUTDOWN_GRACE_MS / 1000} s)\n`);
+      void running.close().then(() => {
+        process.stderr.write('carrier-verify: stopped\n');
+        process.exit(0);
+      });
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+    // Once it stops cleanly: what reads these lines (a supervisor, a test) may signal it as soon as it reads them.
     process.stderr.write(startNotes(env, running));
-    const stop = () => void running.close().then(() => process.exit(0));
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
     return running;
   } catch (error) {
     if (error instanceof ConfigError) {

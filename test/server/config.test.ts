@@ -365,6 +365,44 @@ describe('start-up', () => {
     expect([code, stdout]).toEqual([2, '']);
     expect(stderr).toMatch(/^carrier-verify: unknown command "--port 9000"\nset PORT in the environment instead \(PORT=… npx carrier-verify\)\nUsage:/);
   });
+
+  it('stops cleanly on SIGHUP as on SIGTERM, and says on stderr when the stop begins and ends', async () => {
+    // A terminal closed, or `kill -HUP` meant as a reload, would otherwise end the process at once, cutting requests
+    // whose paid calls are under way.
+    for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'server/node.ts'], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        const first = !stderr.includes('listening on');
+        stderr += chunk.toString();
+        if (first && stderr.includes('listening on')) child.kill(signal);
+      });
+      const [code, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (...end) => resolve(end)));
+      expect([signal, code, killedBy]).toEqual([signal, 0, null]);
+      expect(stderr).toMatch(new RegExp(`\\ncarrier-verify: ${signal}: stopping; requests under way are answered first \\(at most 10 s\\)\\ncarrier-verify: stopped\\n$`));
+    }
+  });
+
+  it('warns at start that Redis does not answer, with its reason, and notes monitoring closed in production without an operator token', () => {
+    const running = { host: '127.0.0.1', port: 8787, storeKind: 'redis', publicSiteBilled: false, loopbackOnly: true } as const;
+    const down = { ...running, storeHealth: () => ({ state: 'down', since: 0, reason: 'ECONNREFUSED' }) as const };
+    const env = { NODE_ENV: 'production', CARRIER_VERIFY_OPERATOR_TOKEN: 'o'.repeat(40) };
+    expect(startNotes(env, down).split('\n').filter((line) => line.includes('Redis'))).toEqual([
+      'carrier-verify listening on http://127.0.0.1:8787 on the sandbox provider; state shared in Redis',
+      'carrier-verify: warning: Redis does not answer yet (ECONNREFUSED): until it does, each instance counts the limits on its own, the cache answers only what this one has seen, and /api/siteverify answers 503; it is tried again until it answers (see REDIS_URL)',
+    ]);
+    // Up, or not yet known: nothing more to say.
+    expect(startNotes(env, { ...running, storeHealth: () => ({ state: 'up', since: 0 }) })).not.toContain('does not answer');
+    expect(startNotes(env, running)).not.toContain('does not answer');
+    const closed = 'carrier-verify: note: no CARRIER_VERIFY_OPERATOR_TOKEN: /metrics, /api/stats and the dashboard are closed to everyone (401), a Prometheus scrape included; set it (32 characters or more) to open them to whoever sends it';
+    expect(startNotes({ NODE_ENV: 'production' }, running).split('\n')).toContain(closed);
+    // Outside production monitoring is open, and the warning about billed providers says so.
+    expect(startNotes({}, running)).not.toContain('OPERATOR_TOKEN');
+  });
 });
 
 describe('a store of the site’s own, given to createApp', () => {
