@@ -118,7 +118,7 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy {
   if (text === '' || text === 'false') return { kind: 'none' };
   if (/^\d+$/.test(text)) {
     const hops = Number(text);
-    if (hops < 1 || hops > 10) throw new Error('a hop count must be between 1 and 10');
+    if (hops < 1 || hops > 10) throw new Error(`a hop count must be between 1 and 10${hops === 0 ? ' (to trust no proxy, leave it unset or write false)' : ''}`);
     return { kind: 'hops', hops };
   }
   const ranges = text.split(',').flatMap((item) => {

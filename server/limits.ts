@@ -76,7 +76,11 @@ export function parseLimits(raw: string | undefined): Limits {
   for (const entry of entries) {
     const parts = entry.split('=').map((part) => part.trim());
     const [name = '', value = ''] = parts;
-    if (parts.length !== 2) throw new Error(`"${entry.slice(0, 40)}" is not of the form scope=count/window`);
+    if (parts.length !== 2) {
+      // Entries run together with another separator (`ip=30/1m; number=5/10m`, or a space) hold two `=`.
+      const joined = parts.length > 2 && /[;\s]/.test(entry) ? ': separate entries with commas (ip=30/1m, number=5/10m)' : '';
+      throw new Error(`"${entry.slice(0, 40)}" is not of the form scope=count/window${joined}`);
+    }
     if (!isScope(name)) throw new Error(`unknown limit "${name.slice(0, 40)}" (known: ${SCOPES.join(', ')})`);
     // Which of two would hold is a guess the operator should not have to make.
     if (named.has(name)) throw new Error(`${name} is given twice`);

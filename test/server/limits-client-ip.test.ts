@@ -120,7 +120,7 @@ describe('CARRIER_VERIFY_TRUST_PROXY', () => {
     expect(parseTrustProxy('loopback,192.0.2.0/24,2001:db8::/32')).toMatchObject({ kind: 'ranges' });
   });
 
-  it.each([['0', /between 1 and 10/], ['proxy.example', /not an address/], ['10.0.0.0/33', /not an address/], ['loopback, 0.0.0.0/0', /trusts every address/], ['::/0', /trusts every address/]])('stops the proxy on %j, naming the setting', (raw, message) => {
+  it.each([['0', /between 1 and 10 \(to trust no proxy, leave it unset or write false\)$/], ['11', /between 1 and 10$/], ['proxy.example', /not an address/], ['10.0.0.0/33', /not an address/], ['loopback, 0.0.0.0/0', /trusts every address/], ['::/0', /trusts every address/]])('stops the proxy on %j, naming the setting', (raw, message) => {
     const load = () => loadConfig({ CARRIER_VERIFY_TRUST_PROXY: raw });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/^CARRIER_VERIFY_TRUST_PROXY: /);

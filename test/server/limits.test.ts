@@ -844,6 +844,8 @@ describe('CARRIER_VERIFY_LIMITS', () => {
   it.each([
     ['ip=30', /ip: "30" is not of the form/],
     ['ip=30/1m=5', /"ip=30\/1m=5" is not of the form scope=count\/window/],
+    ['ip=30/1m; number=5/10m', /"ip=30\/1m; number=5\/10m" is not of the form scope=count\/window: separate entries with commas \(ip=30\/1m, number=5\/10m\)$/],
+    ['ip=30/1m number=5/10m', /: separate entries with commas/],
     ['ip=30/1y', /not of the form/],
     ['visits=3/1m', /unknown limit "visits"/],
     ['ip=0/1m', /at least 1/],
