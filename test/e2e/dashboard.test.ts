@@ -394,6 +394,23 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('fits a 320 px phone screen with a 24 px default font size: its tiles and its providers\' table stay in the page', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    expect((await verify(base, '张三', '13800138000')).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    await page.evaluate(() => {
+      document.documentElement.style.fontSize = '150%';
+    });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    // The table is wider than the card: it scrolls there, whole, not squeezed.
+    const table = await page.locator('#providers .table-scroll').evaluate((box) => ({ scrolls: box.scrollWidth > box.clientWidth, right: box.getBoundingClientRect().right }));
+    expect(table.scrolls).toBe(true);
+    expect(table.right).toBeLessThanOrEqual(320);
+    await page.close();
+  });
+
   it('keeps a table of more series than a phone has room for within its card, scrolled sideways from the keyboard', { timeout: 30_000 }, async () => {
     // The widest circuit state, half-open, in the providers' table too.
     const page = await drawnWith((stats) => ({ ...everySeries(stats), circuits: { two: 'half-open' } }), 320);
