@@ -94,7 +94,10 @@ function logEvent(type: string, detail: unknown): void {
   const pre = document.createElement('pre');
   pre.textContent = displayDetail(detail);
   item.append(title, pre);
-  $('#log').prepend(item);
+  const log = $('#log');
+  log.prepend(item);
+  // A stop for the keyboard once there is something to read and scroll: empty, it would take the focus out of sight.
+  log.tabIndex = 0;
 }
 
 /**
@@ -118,7 +121,10 @@ if (!originAllowed(SANDBOX_SITE, location.origin)) showOriginHelp();
 for (const type of [...eventNames, ClearedEvent.eventName] as const) {
   widget.addEventListener(type, (event) => logEvent(type, event.detail));
 }
-$('#clear-log').addEventListener('click', () => $('#log').replaceChildren());
+$('#clear-log').addEventListener('click', () => {
+  $('#log').replaceChildren();
+  $('#log').removeAttribute('tabindex');
+});
 
 const langSelect = $<HTMLSelectElement>('#lang');
 const themeSelect = $<HTMLSelectElement>('#theme');

@@ -394,6 +394,26 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('sets each tile\'s figure at the same height as the others of its row, whatever the length of their hints', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(`${base}/dashboard`);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+    // Tiles without a hint (errors) beside one whose hint takes three lines (the cost on the sandbox).
+    const rows = await page.$$eval('.tile', (tiles) => {
+      const byRow = new Map<number, number[]>();
+      for (const tile of tiles) {
+        const top = Math.round(tile.getBoundingClientRect().top);
+        const value = tile.querySelector('.value')!.getBoundingClientRect().top - top;
+        byRow.set(top, [...(byRow.get(top) ?? []), Math.round(value)]);
+      }
+      return [...byRow.values()];
+    });
+    expect(rows[0]!.length).toBeGreaterThan(3);
+    for (const row of rows) expect(new Set(row).size).toBe(1);
+    await page.close();
+  });
+
   it('fits a 320 px phone screen with a 24 px default font size: its tiles and its providers\' table stay in the page', { timeout: 30_000 }, async () => {
     const base = await proxy();
     expect((await verify(base, '张三', '13800138000')).status).toBe(200);
@@ -408,6 +428,14 @@ describe('GET /dashboard in Chromium', () => {
     const table = await page.locator('#providers .table-scroll').evaluate((box) => ({ scrolls: box.scrollWidth > box.clientWidth, right: box.getBoundingClientRect().right }));
     expect(table.scrolls).toBe(true);
     expect(table.right).toBeLessThanOrEqual(320);
+    // Its controls in the reader's text size, and tall enough to press: a browser's own select is 13.33 px, 19 px tall.
+    const controls = await page.evaluate(() =>
+      ['#lang', '#window', '#pause'].map((selector) => {
+        const control = document.querySelector(selector)!;
+        return [selector, parseFloat(getComputedStyle(control).fontSize) >= 24, control.getBoundingClientRect().height >= 24];
+      }),
+    );
+    expect(controls).toEqual([['#lang', true, true], ['#window', true, true], ['#pause', true, true]]);
     await page.close();
   });
 

@@ -206,9 +206,12 @@ describe('the demo page', () => {
         // The directory's expected outcome stays a column of words (cv-verified on one line), not one letter a line.
         const outcome = document.querySelector<HTMLElement>('#directory tbody td:last-child')!;
         const words = outcome.getBoundingClientRect().width >= 6 * parseFloat(getComputedStyle(outcome).fontSize);
-        return { page: document.documentElement.scrollWidth, phone: phone.scrollWidth <= phone.clientWidth, controls: Math.max(...controls) <= 320, words };
+        // The page's own buttons and selects grow with the text, as a browser's own (a fixed 13.33 px) would not.
+        const size = (selector: string) => parseFloat(getComputedStyle(document.querySelector(selector)!).fontSize);
+        const controlText = [size('#lang'), size('#copy')].every((px) => px >= size('main'));
+        return { page: document.documentElement.scrollWidth, phone: phone.scrollWidth <= phone.clientWidth, controls: Math.max(...controls) <= 320, words, controlText };
       });
-      expect(fits).toEqual({ page: 320, phone: true, controls: true, words: true });
+      expect(fits).toEqual({ page: 320, phone: true, controls: true, words: true, controlText: true });
     } finally {
       await narrow.close();
     }
@@ -265,13 +268,18 @@ describe('the demo page', () => {
     }
   });
 
-  it('empties the event log with Clear', async () => {
+  it('empties the event log with Clear, and takes the keyboard to it only while it holds events', async () => {
     const log = page.locator('#log');
+    // Empty, the log is no Tab stop: the focus would go out of sight on a list of no height.
+    await page.locator('#clear-log').click();
+    expect(await log.getAttribute('tabindex')).toBeNull();
     await page.locator('carrier-verify').locator('#phone').fill('138');
     await page.locator('carrier-verify').getByRole('button').first().click();
     await expect.poll(() => log.locator(':scope > *').count()).toBeGreaterThan(0);
+    expect(await log.getAttribute('tabindex')).toBe('0');
     await page.locator('#clear-log').click();
     expect(await log.locator(':scope > *').count()).toBe(0);
+    expect(await log.getAttribute('tabindex')).toBeNull();
   });
 
   it('keeps each copy\'s word for its full two seconds, a second copy included', async () => {
