@@ -500,6 +500,22 @@ describe('<carrier-verify>', () => {
     expect(seen).to.deep.equal(['cv-verified']);
   });
 
+  it('joins the attempt under way when verify() is called again: one request, one event, one outcome for both calls', async () => {
+    const el = await widget();
+    const seen = eventsHeard(el, withCode);
+    el.fill({ name: '张三', phoneNumber: '13800138000' });
+    const { result, bodies } = await recordingPosts(async () => {
+      const first = el.verify();
+      const second = el.verify();
+      return Promise.all([second, first]);
+    });
+    expect(bodies).to.deep.equal([{ name: '张三', phoneNumber: '13800138000' }]);
+    expect(result[0]).to.equal(result[1]);
+    expect(result[0].status).to.equal('verified');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).to.deep.equal(['cv-verified:FP00000']);
+  });
+
   it('verify() resolves with the outcome', async () => {
     const el = await widget();
     el.fill({ name: '王五', phoneNumber: '133 1234 5678' });
