@@ -99,9 +99,9 @@ async function api(ctx, next) {
   }
   if (ctx.path === '/test/odd-match') {
     // A match in the protocol's shape whose fields a broken proxy got wrong: `?token=` the token as given (empty),
-    // `?masked=` phoneMasked as JSON (a number, an object).
-    const { token = 'a.b.c', masked = '"138****8000"' } = ctx.query;
-    ctx.body = { code: 'FP00000', message: 'SUCCESS', carrier: 'china-mobile', token, phoneMasked: JSON.parse(masked) };
+    // `?masked=` phoneMasked as JSON (a number, an object), `?carrier=` the carrier as given (one a newer proxy knows).
+    const { token = 'a.b.c', masked = '"138****8000"', carrier = 'china-mobile' } = ctx.query;
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', carrier, token, phoneMasked: JSON.parse(masked) };
     return;
   }
   if (ctx.path === '/test/new-carrier') {

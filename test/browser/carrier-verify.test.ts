@@ -965,6 +965,15 @@ describe('<carrier-verify>', () => {
     }
   });
 
+  it('gives the carrier of a match as one of the operators it knows, none for one a newer proxy names', async () => {
+    for (const [carrier, expected] of [['china-broadnet', 'china-broadnet'], ['china-satnet', null]] as const) {
+      const el = await widget(html`<carrier-verify endpoint=${`/test/odd-match?carrier=${carrier}`}></carrier-verify>`);
+      el.fill({ name: '张三', phoneNumber: '13800138000' });
+      setTimeout(() => void el.verify());
+      expect((await oneEvent(el, 'cv-verified')).detail).to.include({ token: 'a.b.c', carrier: expected });
+    }
+  });
+
   it('refuses a success that does not fit the protocol, and keeps only the pinned detail fields', async () => {
     const broken = await widget(html`<carrier-verify endpoint="/test/no-token"></carrier-verify>`);
     broken.fill({ name: '张三', phoneNumber: '13800138000' });
