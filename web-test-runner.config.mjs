@@ -116,11 +116,13 @@ async function api(ctx, next) {
     return;
   }
   if (ctx.path === '/test/short-token') {
-    // A match whose token expires in one second, to watch the widget expire it.
+    // A match whose token expires in one second, to watch the widget expire it; `?jti=` adds a token id to its
+    // payload, as the proxy's tokens have one (`~~~` writes a `-` into the base64url).
     const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + 1;
-    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile', token: `${b64({ alg: 'ES256' })}.${b64({ iat, exp })}.c2ln` };
+    const jti = ctx.query.jti ? { jti: ctx.query.jti } : {};
+    ctx.body = { code: 'FP00000', message: 'SUCCESS', phoneMasked: '138****8000', carrier: 'china-mobile', token: `${b64({ alg: 'ES256' })}.${b64({ iat, exp, ...jti })}.c2ln` };
     return;
   }
   if (!ctx.path.startsWith('/api/')) return next();

@@ -179,6 +179,17 @@ describe('<carrier-verify> in a form', () => {
     expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('expired');
   });
 
+  it('expires a token whose payload has a - or _ in it, as base64url writes one, on time', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify required endpoint="/test/short-token?jti=~~~"></carrier-verify>`);
+    setTimeout(() => void verify(el));
+    const { detail } = await oneEvent(el, 'cv-verified');
+    expect(detail.token.split('.')[1]).to.match(/[-_]/);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await el.updateComplete;
+    expect([el.status, el.token, form.checkValidity()]).to.deep.equal(['idle', null, false]);
+    expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('已过期');
+  });
+
   it('times the token only while in the page: out of it no timer runs; put back, it goes when its time is up, at once if that has passed', async () => {
     const { form, el } = await signupForm();
     const heard: string[] = [];
