@@ -190,6 +190,18 @@ describe('<carrier-verify> in a form', () => {
     expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('已过期');
   });
 
+  it('keeps a token whose lifetime it cannot read (no JWS payload) until something drops it', async () => {
+    const { form, el } = await signupForm(html`<carrier-verify required endpoint="/test/odd-match"></carrier-verify>`);
+    const heard: string[] = [];
+    el.addEventListener('cv-cleared', (event) => heard.push(event.detail.reason));
+    await verify(el);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await el.updateComplete;
+    expect([el.status, el.token, form.checkValidity(), heard]).to.deep.equal(['verified', 'a.b.c', true, []]);
+    expect(new FormData(form).get('carrier-verify-token')).to.equal('a.b.c');
+    expect(el.shadowRoot!.querySelector('[part~="message"]')!.textContent).to.contain('验证通过');
+  });
+
   it('times the token only while in the page: out of it no timer runs; put back, it goes when its time is up, at once if that has passed', async () => {
     const { form, el } = await signupForm();
     const heard: string[] = [];
