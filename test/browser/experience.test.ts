@@ -71,6 +71,14 @@ describe('typing a number', () => {
     }
   });
 
+  it('keeps the caret after a digit that completes a +86 number in the middle, the prefix gone from before it', async () => {
+    const el = await widget();
+    const phone = await caretAt(el, '+86 1380138000', 8);
+    await sendKeys({ type: '0' });
+    expect(phone.value).to.equal('138 0013 8000');
+    expect(phone.selectionStart).to.equal(6);
+  });
+
   it('keeps the caret where a digit in the middle was deleted', async () => {
     const el = await widget();
     const phone = await caretAt(el, '138 0013 8000', 7);
