@@ -244,6 +244,17 @@ describe('pasting a number', () => {
     expect(el.shadowRoot!.activeElement).to.equal(phone);
   });
 
+  it('leaves a verified number as it is when another is pasted into it: the pair stays locked until Change', async () => {
+    const el = await widget();
+    await attempt(el, '张三', '13800138000', 'cv-verified');
+    const { phone } = parts(el);
+    phone.focus();
+    paste(phone, '186 1234 5678');
+    await el.updateComplete;
+    expect([phone.value, el.status, el.verifiedPair?.phoneNumber]).to.deep.equal(['138 0013 8000', 'verified', '13800138000']);
+    expect(parts(el).hint.textContent).to.contain('中国移动');
+  });
+
   it('puts the caret back where a paste began when the paste is undone, so that typing goes on from there', async () => {
     const el = await widget();
     const phone = parts(el).phone;

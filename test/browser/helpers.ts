@@ -70,8 +70,8 @@ export function paste(input: HTMLInputElement, text: string): void {
   const data = new DataTransfer();
   data.setData('text/plain', text);
   const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true });
-  if (input.dispatchEvent(event)) {
-    // Not handled by the widget: do what the browser would have done.
+  if (input.dispatchEvent(event) && !input.readOnly) {
+    // Not handled by the widget: do what the browser would have done (nothing, in a read-only field).
     input.setRangeText(text, input.selectionStart ?? 0, input.selectionEnd ?? 0, 'end');
     input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true, inputType: 'insertFromPaste', data: text }));
   }
