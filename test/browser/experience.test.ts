@@ -547,6 +547,13 @@ describe('languages', () => {
     expect(parts(el).hint.textContent).to.contain('Virtual operator');
   });
 
+  it('passes over a lang it does not speak to the nearest one around it that it does', async () => {
+    const host = await widget(html`<div lang="en"><section lang="ja"><carrier-verify></carrier-verify></section></div>`);
+    const el = host.querySelector('carrier-verify')!;
+    await el.updateComplete;
+    expect([labels(el), el.lang]).to.deep.equal([['Name', 'Mobile number', 'Verify'], 'en']);
+  });
+
   it('marks its text with the language in use', async () => {
     const el = await widget(html`<carrier-verify lang="en-US"></carrier-verify>`);
     expect(el.shadowRoot!.querySelector('form')!.getAttribute('lang')).to.equal('en');
