@@ -554,6 +554,15 @@ describe('languages', () => {
     expect([labels(el), el.lang]).to.deep.equal([['Name', 'Mobile number', 'Verify'], 'en']);
   });
 
+  for (const lang of ['zh-HK', 'zh-MO']) {
+    it(`speaks traditional Chinese on a ${lang} page`, async () => {
+      const host = await widget(html`<div lang=${lang}><carrier-verify></carrier-verify></div>`);
+      const el = host.querySelector('carrier-verify')!;
+      await el.updateComplete;
+      expect([labels(el), el.lang]).to.deep.equal([['姓名', '手機號碼', '驗證'], 'zh-TW']);
+    });
+  }
+
   it('marks its text with the language in use', async () => {
     const el = await widget(html`<carrier-verify lang="en-US"></carrier-verify>`);
     expect(el.shadowRoot!.querySelector('form')!.getAttribute('lang')).to.equal('en');
