@@ -741,6 +741,20 @@ describe('states and next steps', () => {
     parts(el).retry!.click();
     expect((await again).detail.code).to.equal('RATE_LIMITED');
   });
+
+  it('holds Try again to the end of the wait, its last half second included: the proxy would refuse it still', async () => {
+    const el = await widget(html`<carrier-verify lang="zh-CN" endpoint="/test/rate-limited?after=2"></carrier-verify>`);
+    await attempt(el, '张三', '13800138000', 'cv-error');
+    let attempts = 0;
+    el.addEventListener('cv-error', () => attempts++);
+    const retryText = () => parts(el).retry!.textContent!.replace(/\s+/g, '');
+    await waitUntil(() => retryText() === '重试（1）', 'the countdown never reached 1', { timeout: 2000 });
+    // Past the middle of the last second, well before its end.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    parts(el).retry!.click();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(attempts).to.equal(0);
+  });
 });
 
 describe('keyboard', () => {
