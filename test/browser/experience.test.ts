@@ -1060,6 +1060,18 @@ describe('keyboard', () => {
     expect(heard).to.have.length(3);
   });
 
+  it('verifies again at once after Change, the fields as they were: a press after Change is no double click', async () => {
+    const el = await widget();
+    await attempt(el, '张三', '13800138000', 'cv-verified');
+    parts(el).change!.click();
+    await el.updateComplete;
+    const again = oneEvent<VerifiedEvent>(el, 'cv-verified');
+    parts(el).button.click();
+    await el.updateComplete;
+    expect(el.status).to.equal('verifying');
+    expect((await again).detail.code).to.equal('FP00000');
+  });
+
   it('speaks a refusal again when the same wrong fields are sent again: its error is new text in the live region', async () => {
     const el = await widget();
     el.focus();
