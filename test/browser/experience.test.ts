@@ -1182,6 +1182,15 @@ describe('look', () => {
     expect(getComputedStyle(parts(el).message).color).to.equal('rgb(10, 11, 12)');
   });
 
+  it("colours a rate limit's wait as a warning and a failed service as an error", async () => {
+    const limited = await widget(html`<carrier-verify lang="en" endpoint="/test/rate-limited?after=30"></carrier-verify>`);
+    await attempt(limited, '张三', '13800138000', 'cv-error');
+    expect([parts(limited).message.getAttribute('part'), getComputedStyle(parts(limited).message).color]).to.deep.equal(['message message-warning', 'rgb(138, 92, 0)']);
+    const failed = await widget(html`<carrier-verify lang="en"></carrier-verify>`);
+    await attempt(failed, '张三', '13800000500', 'cv-error');
+    expect([parts(failed).message.getAttribute('part'), getComputedStyle(parts(failed).message).color]).to.deep.equal(['message message-error', 'rgb(198, 40, 40)']);
+  });
+
   it('exposes its status as a custom state for the page to style', async () => {
     const host = await widget(html`<div>
       <style>
