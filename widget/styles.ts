@@ -94,6 +94,8 @@ export const styles = css`
     border-radius: var(--cv-field-radius, 6px);
     padding: 9px 10px;
     min-width: 0;
+    /* 44 px tall with its padding and border (a field's height is its content's), at any text size a site sets. */
+    min-height: 24px;
   }
   #phone {
     font-variant-numeric: tabular-nums;
@@ -151,6 +153,7 @@ export const styles = css`
     font-weight: 600;
     border-radius: var(--cv-field-radius, 6px);
     padding: 9px 18px;
+    min-height: 44px;
     cursor: pointer;
     border: 1px solid var(--_accent);
     background: var(--_accent);

@@ -108,6 +108,15 @@ describe('accessibility (axe-core)', () => {
     }
   });
 
+  it('keeps every field and button 44 px tall at a smaller font size a site sets, and no taller at the usual one', async () => {
+    for (const size of ['13px', '16px']) {
+      const el = await widget(html`<carrier-verify lang="en" style="--cv-font-size: ${size}"></carrier-verify>`);
+      await attempt(el, '张三', '13800000500', 'cv-error');
+      const sizes = [...el.shadowRoot!.querySelectorAll('input, button')].map((control) => Math.round(control.getBoundingClientRect().height));
+      expect(sizes, size).to.deep.equal([44, 44, 44, 44]);
+    }
+  });
+
   it('links each wrong field to its reason and announces outcomes politely', async () => {
     const el = await show('invalid-phone', 'en', 'light');
     const { phone, phoneError, message } = parts(el);
