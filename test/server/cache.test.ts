@@ -162,6 +162,20 @@ describe('find, then fill', () => {
     expect(loads).toBe(1);
   });
 
+  it('makes one upstream call in memory too when a second request found its place before the first stored the answer', async () => {
+    // The default store: a double click whose second request missed, then waited on its limits while the first was
+    // answered and stored. Its fill must find that answer rather than pay for the pair again.
+    const cache = createResultCache({ store: new MemoryStore(), hash: createHasher('s'.repeat(40)) });
+    const first = await cache.find({ ...match });
+    const second = await cache.find({ ...match });
+    expect([first.hit, second.hit]).toEqual([null, null]);
+    let loads = 0;
+    const load = async () => (loads++, { code: 'FP00000' as const, providerId: 'main' });
+    expect(await first.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: false });
+    expect(await second.fill(load)).toEqual({ code: 'FP00000', providerId: 'main', cached: true });
+    expect(loads).toBe(1);
+  });
+
   it('makes one upstream call when another instance stored the answer between this one’s look-up and its call', async () => {
     // Two instances on one shared store: both look up and miss; the first pays and stores while the second waits
     // on its limits; the second's claim then succeeds, and it must look again rather than pay.
