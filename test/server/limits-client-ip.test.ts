@@ -93,6 +93,19 @@ describe('the client address', () => {
     expect(clientIpOf('10.0.0.0/8', '198.51.100.9', '203.0.113.5')).toBe('198.51.100.9');
   });
 
+  it('trusts a range whose prefix ends inside a byte to its last bit, no further', () => {
+    // 172.16.0.0/12 (in `private`) is 172.16 to 172.31: a Docker network's proxy at 172.20 is in it, 172.32 and 172.0 are not.
+    expect(clientIpOf('private', '172.20.0.5', '203.0.113.5')).toBe('203.0.113.5');
+    expect(clientIpOf('private', '172.31.255.254', '203.0.113.5')).toBe('203.0.113.5');
+    expect(clientIpOf('private', '172.32.0.1', '203.0.113.5')).toBe('172.32.0.1');
+    expect(clientIpOf('private', '172.0.0.1', '203.0.113.5')).toBe('172.0.0.1');
+    // 100.64.0.0/10 is 100.64 to 100.127; a range written by hand the same.
+    expect(clientIpOf('private', '100.127.0.1', '203.0.113.5')).toBe('203.0.113.5');
+    expect(clientIpOf('private', '100.128.0.1', '203.0.113.5')).toBe('100.128.0.1');
+    expect(clientIpOf('198.51.100.0/25', '198.51.100.127', '203.0.113.5')).toBe('203.0.113.5');
+    expect(clientIpOf('198.51.100.0/25', '198.51.100.128', '203.0.113.5')).toBe('198.51.100.128');
+  });
+
   it('stops at a garbled entry instead of reading past it', () => {
     expect(clientIpOf('loopback, 10.0.0.0/8', '127.0.0.1', '203.0.113.5, <garbage>, 10.0.0.4')).toBe('10.0.0.4');
   });
