@@ -387,6 +387,35 @@ describe('the breaker counts only calls that began after it last opened', () => 
     expect(b.retryInMs).toBe(1000);
   });
 
+  it('doubles its wait after each failed probe no further than its longest wait', () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    // Probes failing one after another: 200, 400, 800 ms, then the longest wait, 1,000 ms, however many more fail.
+    const waits: (number | null)[] = [];
+    for (let probe = 0; probe < 6; probe++) {
+      advance(b.retryInMs ?? 0);
+      b.failed(b.allow()!);
+      waits.push(b.retryInMs);
+    }
+    expect(waits).toEqual([200, 400, 800, 1000, 1000, 1000]);
+  });
+
+  it('waits its first wait again once a probe has closed it: a provider that recovered is not kept out longer next time', () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    advance(100);
+    b.failed(b.allow()!);
+    advance(200);
+    b.succeeded(b.allow()!);
+    expect(b.state).toBe('closed');
+    for (let i = 0; i < 3; i++) b.failed(b.allow()!);
+    expect(b.retryInMs).toBe(100);
+    // Its next failed probe doubles from there.
+    advance(100);
+    b.failed(b.allow()!);
+    expect(b.retryInMs).toBe(200);
+  });
+
   it('doubles its wait after a failed probe, whatever older calls report', () => {
     const { b, advance, old, probe } = probingWithAnOldCallOut();
     b.failed(probe);
