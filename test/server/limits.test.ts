@@ -86,6 +86,18 @@ describe('per-IP limit (30 a minute by default)', () => {
     expect((await app.verify('张三', '13800138000')).status).toBe(200);
   });
 
+  it('rounds a Retry-After of part of a second up: a client that waits as long as told is let back in', async () => {
+    const app = limitedApp('ip=2/1m');
+    for (let i = 0; i < 2; i++) expect((await app.verify('张三', '13800138000')).status).toBe(200);
+    // 44.5 s of the window left: told 45, not 44, at which it would only be refused again.
+    app.advance(15_500);
+    await expectLimited(await app.verify('张三', '13800138000'), 45, 'ip');
+    app.advance(44_000);
+    await expectLimited(await app.verify('张三', '13800138000'), 1, 'ip');
+    app.advance(500);
+    expect((await app.verify('张三', '13800138000')).status).toBe(200);
+  });
+
   it('counts an IPv6 client by its /64', async () => {
     const app = limitedApp('ip=2/1m');
     expect((await app.verify('张三', '13800138000', '2001:db8:1:2::a')).status).toBe(200);
