@@ -228,6 +228,14 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     await expectLimited(await app.verify('张三', '13312345678', '198.51.100.10'), 600, 'number');
   });
 
+  it('lets a client ask its own pair again from another IPv6 address of its /64 once the number is spent (privacy addresses rotate)', async () => {
+    const app = limitedApp('ip=off, number=2/10m');
+    expect(await (await app.verify('王五', '13312345678', '2001:db8:1:2::a')).json()).toMatchObject({ code: 'FP00000' });
+    expect((await app.verify('李四', '13312345678', '198.51.100.9')).status).toBe(200);
+    expect(await (await app.verify('王五', '13312345678', '2001:db8:1:2:ffff::b')).json()).toMatchObject({ code: 'FP00000' });
+    await expectLimited(await app.verify('王五', '13312345678', '2001:db8:1:3::a'), 600, 'number');
+  });
+
   it('refuses a pair others counted to a client that spent the number after its own check passed (a burst of names)', async () => {
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: new MemoryStore(), hash });
     expect((await limiter.number('13312345678', '张三', '203.0.113.1')).ok).toBe(true);
