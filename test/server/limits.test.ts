@@ -236,6 +236,23 @@ describe('per-number limit (5 distinct names in 10 minutes by default)', () => {
     await expectLimited(await app.verify('王五', '13312345678', '2001:db8:1:3::a'), 600, 'number');
   });
 
+  it('does not keep a number spent under a longer window for the rest of that window after a restart with a shorter one', async () => {
+    // The operator shortens the window from a day to 10 minutes and restarts on the same store: the number spent under
+    // the day takes names again within two of the new windows (its mark, then its count, end within one each), not the next day.
+    let now = START;
+    const store = new MemoryStore({ now: () => now });
+    const before = createLimiter({ limits: parseLimits('number=2/1d'), store, hash, now: () => now });
+    for (const name of ['李四', '王五']) expect((await before.number('13312345678', name, IP)).ok).toBe(true);
+    const after = createLimiter({ limits: parseLimits('number=2/10m'), store, hash, now: () => now });
+    expect(await after.numberSpent('13312345678', '张三', '198.51.100.9')).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
+    now += 10 * MINUTE;
+    expect((await after.numberSpent('13312345678', '张三', '198.51.100.9')).ok).toBe(true);
+    expect(await after.number('13312345678', '张三', '198.51.100.9')).toMatchObject({ ok: false, scope: 'number', retryAfter: 600 });
+    now += 10 * MINUTE;
+    expect((await after.numberSpent('13312345678', '张三', '198.51.100.9')).ok).toBe(true);
+    expect((await after.number('13312345678', '张三', '198.51.100.9')).ok).toBe(true);
+  });
+
   it('refuses a pair others counted to a client that spent the number after its own check passed (a burst of names)', async () => {
     const limiter = createLimiter({ limits: parseLimits('number=2/10m'), store: new MemoryStore(), hash });
     expect((await limiter.number('13312345678', '张三', '203.0.113.1')).ok).toBe(true);
