@@ -831,6 +831,27 @@ describe('wrong siteverify secrets per IP (10 in 10 minutes by default)', () => 
     expect(await limiter.secretAccepted('192.0.2.67')).toMatchObject({ ok: true });
   });
 
+  it('answers a right secret sent among wrong ones at once as it answers them at siteverify, before the bar is written', async () => {
+    // A shared store whose bar is never written: as it stands between the count of a wrong secret and its bar.
+    const memory = new MemoryStore();
+    const store = {
+      hit: (key: string, windowMs: number) => memory.hit(key, windowMs),
+      claim: (key: string, ttlMs: number, value?: string) => memory.claim(key, ttlMs, value),
+      get: (key: string) => memory.get(key),
+      set: (key: string, value: string, ttlMs: number) => (key.startsWith('limit:secret-bar:') ? Promise.resolve() : memory.set(key, value, ttlMs)),
+      close: () => memory.close(),
+    };
+    const app = limitedApp('secret=3/10m', { store, ...(await sharedSecrets('secret')) });
+    for (let i = 0; i < 3; i++) expect(await (await siteverify(app, `guess-${i}`, '192.0.2.66')).json()).toMatchObject({ errors: ['invalid-input-secret'] });
+    const wrong = await siteverify(app, 'guess-3', '192.0.2.66');
+    const right = await siteverify(app, 'sandbox-secret', '192.0.2.66');
+    for (const res of [wrong, right]) {
+      expect([res.status, res.headers.get('retry-after')]).toEqual([429, '600']);
+      expect(await res.json()).toMatchObject({ success: false, errors: ['rate-limited'] });
+    }
+    expect(await (await siteverify(app, 'sandbox-secret', '192.0.2.67')).json()).toMatchObject({ errors: ['invalid-input-response'] });
+  });
+
   it("counts them per token holder: a stranger on a backend's address cannot bar the redemptions of its users' tokens", async () => {
     const app = limitedApp();
     const tokenOf = async (name: string, phoneNumber: string) => ((await (await app.verify(name, phoneNumber, '198.51.100.1')).json()) as { token: string }).token;
