@@ -236,6 +236,16 @@ describe('CORS per site', () => {
     expect(await wrong.json()).toEqual({ code: 'INVALID_SITE_KEY', message: 'Unknown site key' });
   });
 
+  it('takes a request that names no site for the sandbox only while the sandbox is the one site', async () => {
+    const sandbox: Site = { siteKey: 'sandbox', secret: 'sandbox-secret', origins: ['http://localhost:*'] };
+    const unnamed = (app: ReturnType<typeof testApp>) => postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000' }, { origin: 'http://localhost:5173' });
+    expect(await (await unnamed(testApp({ sites: [sandbox] }))).json()).toMatchObject({ code: 'FP00000' });
+    // Beside a site of the operator's own, a request must say which site it is for, the sandbox included.
+    const res = await unnamed(testApp({ sites: [sandbox, ...sites] }));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ code: 'INVALID_SITE_KEY', message: expect.stringMatching(/^No site key: /) });
+  });
+
   it('gives siteverify, a server-to-server route, no CORS at all', async () => {
     const res = await postJson(testApp(), '/api/siteverify', { secret: 'sandbox-secret', token: 'x' }, { origin: 'http://localhost:5173' });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
