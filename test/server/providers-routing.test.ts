@@ -583,6 +583,20 @@ describe('billing-safe failover', () => {
     expect(upstreams.map((u) => u.calls)).toEqual([1, 1, 0, 1]);
   });
 
+  it('gives a provider called after a failover only what is left of the deadline, not its whole timeout', async () => {
+    // A slow refusal spends 1.4 s of the 2 s deadline on the router's clock: b, whose timeout is 1 s, has 0.6 s of it.
+    upstreams[0]!.fail({ kind: 'status', status: 503 });
+    upstreams[1]!.fail({ kind: 'no-answer' });
+    const clock = { now: 0 };
+    const [a, b] = upstreams.slice(0, 2).map((upstream, index) => providerFor(upstream, { id: 'ab'[index]!, transport, timeoutMs: TIMEOUT_MS }));
+    const router = createRouter([taking(TIMEOUT_MS * 1.4, clock, a!), b!], { random: () => 0, now: () => clock.now, deadlineMs: 2 * TIMEOUT_MS });
+    await expect(router.verify(match)).rejects.toMatchObject({
+      failure: 'timeout',
+      message: `no answer within ${TIMEOUT_MS * 0.6} ms`,
+      attempts: [{ providerId: 'a', outcome: 'refused' }, { providerId: 'b', outcome: 'timeout' }],
+    });
+  });
+
   it('calls the first provider with a deadline set shorter than half its timeout: the deadline is the time it has', async () => {
     const router = createRouter([providerFor(upstreams[0]!, { id: 'a', transport, timeoutMs: TIMEOUT_MS })], { deadlineMs: TIMEOUT_MS * 0.4 });
     expect(await router.verify(match)).toMatchObject({ code: 'FP00000', providerId: 'a' });
