@@ -102,6 +102,17 @@ describe('sites', () => {
     expect(() => loadConfig({ CARRIER_VERIFY_SITES: sites(site({ origins: ['https://shop.example', 'http://localhost:*', 'http://127.0.0.1:5173'] })) })).not.toThrow();
   });
 
+  it('refuses a provider weight or timeout outside its range, naming the provider and the field', () => {
+    const with_ = (fields: object) => refusal({ CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'main', url: 'https://upstream.example/verify', key: 'k', ...fields }]) });
+    // A weight of 0 would never be chosen; a timeout of minutes would hold a person at the form, and a handler, as long.
+    for (const fields of [{ weight: 0 }, { weight: -1 }, { weight: 1001 }, { timeoutMs: 49 }, { timeoutMs: 60_001 }, { timeoutMs: 1500.5 }]) {
+      expect([fields, with_(fields)]).toEqual([fields, expect.stringMatching(new RegExp(`^CARRIER_VERIFY_PROVIDERS: 0\\.${Object.keys(fields)[0]}: `))]);
+    }
+    for (const fields of [{ weight: 0.5 }, { weight: 1000 }, { timeoutMs: 50 }, { timeoutMs: 60_000 }]) {
+      expect(() => loadConfig({ CARRIER_VERIFY_PROVIDERS: JSON.stringify([{ id: 'main', url: 'https://upstream.example/verify', key: 'k', ...fields }]) })).not.toThrow();
+    }
+  });
+
   it('refuses a site key or a secret used twice, a kid used twice and a provider id used twice, naming it', async () => {
     const provider = (id: string) => ({ id, url: 'https://upstream.example/verify', key: 'k' });
     expect(refusal({ CARRIER_VERIFY_PROVIDERS: JSON.stringify([provider('main'), provider('backup'), provider('main')]) })).toBe('CARRIER_VERIFY_PROVIDERS: provider id "main" is listed twice');
