@@ -94,7 +94,7 @@ function logEvent(type: string, detail: unknown): void {
   const pre = document.createElement('pre');
   pre.textContent = displayDetail(detail);
   item.append(title, pre);
-  const log = $('#log');
+  const log = $<HTMLElement>('#log');
   log.prepend(item);
   // A stop for the keyboard once there is something to read and scroll: empty, it would take the focus out of sight.
   log.tabIndex = 0;

@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { maskIp, parseIp, parseTrustProxy } from './client-ip.js';
 import { ConfigError, unknownSettings, type AppConfig, type LogLine } from './config.js';
-import type { StoreHealth } from './stores/types.js';
 import { apiSecurityHeaders, jsonAnswer } from './answers.js';
 import { apiError, type ApiError } from './errors.js';
 import { printKeygen } from './keygen.js';
 import { nodeAppConfig } from './node-setup.js';
 import { SANDBOX_SITE, secretsOf } from './sites.js';
+import type { StoreHealth } from './stores/types.js';
 
 export interface RunningServer {
   readonly server: ServerType;
@@ -403,7 +403,8 @@ function isLoopback(address: string): boolean {
  * state lives (and, in memory with fixed token keys, that a restart forgets the tokens redeemed), and, when the public test site stands in front of billed providers, who can reach it: this machine
  * only (the default HOST, or a loopback one), else a warning, since anyone who reaches it can spend them; and a
  * warning when billed providers run outside production, naming what production would not run with (a key or secret
- * made at start) or would close (monitoring without an operator token).
+ * made at start) or would close (monitoring without an operator token); in production without that token, that
+ * monitoring is closed; and a Redis that does not answer, with its reason.
  */
 export function startNotes(
   env: Record<string, string | undefined>,
