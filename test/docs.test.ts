@@ -46,4 +46,15 @@ describe('the documentation', () => {
       .map((link) => link.text);
     expect(broken).toEqual([]);
   });
+
+  // A newcomer pastes the page's snippet, then the backend's: the form must post every field the backend reads.
+  it.each(['README.md', 'docs/backend.md'])("%s: its page's form posts the fields its backend snippet reads", (file) => {
+    const blocks = [...readFileSync(join(root, file), 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)].map((match) => ({ lang: match[1]!, code: match[2]! }));
+    const page = blocks.find(({ lang, code }) => lang === 'html' && code.includes('<form'))?.code ?? '';
+    const backend = blocks.find(({ lang, code }) => lang === 'js' && code.includes('/api/siteverify'))?.code ?? '';
+    const read = (/const \{([^}]*)\} = req\.body/.exec(backend)?.[1] ?? '').split(',').map((field) => field.split(':')[0]!.trim()).filter(Boolean);
+    expect(read).not.toEqual([]);
+    const posted = [...page.matchAll(/\b(?:name|phone)-field="([^"]+)"/g)].map((match) => match[1]);
+    expect(read.filter((field) => !posted.includes(field))).toEqual([]);
+  });
 });
