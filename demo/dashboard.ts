@@ -422,8 +422,11 @@ function duration(ms: number): string {
  */
 type Load = { ok: true; stats: Stats } | { ok: false; status: number; message?: string; timedOut?: boolean; closed?: boolean };
 
-/** Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it. */
-const stepFor: Record<string, number> = { '15': 10, '30': 30, '60': 60 };
+/**
+ * Seconds per point for a window: about 60 to 90 points, so that each bar and quantile has traffic behind it; the
+ * last 5 minutes, for an incident under way, in the history's own 10 s buckets (30 points).
+ */
+const stepFor: Record<string, number> = { '5': 10, '15': 10, '30': 30, '60': 60 };
 
 /**
  * How long a load waits for its answer, in ms. The next refresh is asked for once an answer is in: a request left

@@ -701,7 +701,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await latency.locator('tbody tr').nth(0).locator('td').allTextContents()).toEqual(['–', '–']);
 
     // How long a time each bar counts, after the bar charts' titles: longer in a longer window.
-    for (const [minutes, step] of [['60', '1 min'], ['15', '10 s']]) {
+    for (const [minutes, step] of [['60', '1 min'], ['15', '10 s'], ['5', '10 s']]) {
       await page.selectOption('#window', minutes);
       await expect.poll(() => page.locator('#chart-errors figcaption').textContent()).toBe(`Errors and rate-limit refusals, each bar ${step}`);
     }
