@@ -150,6 +150,9 @@ describe('GET /dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard`);
     await expect.poll(() => tile(page, 'rate-limited').textContent(), { timeout: 5000 }).toBe('3');
     expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('60% of requests · number 2 · address per day 1');
+    // The errors chart counts the refusals too, in a series of their own.
+    expect(await page.locator('#chart-errors .legend li').allTextContents()).toEqual(['Rate-limit refusals3']);
+    expect(await page.locator('#chart-errors rect.bar[data-series="rate-limited"]').count()).toBeGreaterThanOrEqual(1);
     await page.selectOption('#lang', 'zh-CN');
     expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('占请求的 60% · 手机号 2 · IP 每日 1');
     await page.close();
