@@ -1022,6 +1022,11 @@ describe('GET /dashboard in Chromium', () => {
     expect(share(heights.fast)).toBeCloseTo(Math.log10(4) / 3, 2);
     expect(share(heights.slow)).toBeCloseTo((Math.log10(3000) - 1) / 3, 2);
     expect(await chart.locator('figcaption').first().textContent()).toContain('log scale');
+    // Each provider's p50 solid and its p95 dashed, in the legend as on the chart, with the window's own p50 and p95.
+    const lines = await chart.locator('path.line').evaluateAll((paths) => paths.map((path) => `${path.getAttribute('data-series')} ${path.hasAttribute('stroke-dasharray') ? 'dashed' : 'solid'}`));
+    expect(lines).toEqual(['fast-p50 solid', 'fast-p95 dashed', 'slow-p50 solid', 'slow-p95 dashed']);
+    const legend = await chart.locator('.legend li').evaluateAll((items) => items.map((item) => `${item.textContent} ${item.querySelector('.swatch')!.classList.contains('dashed') ? 'dashed' : 'solid'}`));
+    expect(legend).toEqual(['fast p5040 ms solid', 'fast p9560 ms dashed', 'slow p503 s solid', 'slow p953 s dashed']);
     // The read-out and the table keep the values themselves.
     await chart.locator('summary').click();
     expect(await chart.locator('table.values tbody tr').first().locator('td').allTextContents()).toEqual(['40 ms', '60 ms', '3 s', '3 s']);
