@@ -1052,6 +1052,10 @@ describe('GET /dashboard in Chromium', () => {
     const page = await drawnWith((stats) => ({ ...stats, series: costInLastTwo(stats, 345.48, 1654), totals: { ...stats.totals, billedCalls: 6666, cost: 1999.48 } }));
     const axis = await page.locator('#chart-cost .grid text[text-anchor="end"]').allTextContents();
     expect(axis).toEqual(['¥0', '¥500', '¥1,000', '¥1,500', '¥2,000']);
+    // The cost so far at each point, newest first: the total at the last, the first part's at the one before.
+    await page.locator('#chart-cost summary').click();
+    const cost = await page.locator('#chart-cost table.values tbody tr').evaluateAll((rows) => rows.slice(0, 3).map((row) => row.querySelector('td')!.textContent));
+    expect(cost).toEqual(['¥1,999', '¥345', '¥0']);
     await page.close();
   });
 
