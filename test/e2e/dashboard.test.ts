@@ -774,6 +774,9 @@ describe('GET /dashboard in Chromium', () => {
     });
     // The window's totals in the providers table, each column its own figure.
     expect(await page.locator('#providers tbody tr').first().locator('th, td').allTextContents()).toEqual(['sandbox', 'off', '3', '0', '60 ms', '110 ms']);
+    // Each point's own hit rate: its one look-up a hit (100%) or a miss (0%); a point without one, none.
+    await page.locator('#chart-cache summary').click();
+    expect([...new Set(await page.locator('#chart-cache table.values tbody td').allTextContents())].sort()).toEqual(['0%', '100%', '–']);
 
     for (const [chart, series] of [['latency', 'sandbox-p50'], ['cache', 'hit-rate']] as const) {
       const figure = page.locator(`#chart-${chart}`);
