@@ -1001,6 +1001,28 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('stacks the codes of a point one on another, the whole stack within the plot', { timeout: 30_000 }, async () => {
+    // Thirteen requests in each point: eleven codes the page names, once each, and two it counts as other.
+    const page = await drawnWith(everySeries);
+    const chart = page.locator('#chart-requests');
+    expect(await chart.locator('.grid text[text-anchor="end"]').allTextContents()).toEqual(['0', '5', '10', '15']);
+    const { bottom, top, bars } = await chart.evaluate((figure) => {
+      const rules = [...figure.querySelectorAll<SVGLineElement>('.grid line')].filter((line) => line.getAttribute('y1') === line.getAttribute('y2')).map((line) => Number(line.getAttribute('y1')));
+      const drawn = [...figure.querySelectorAll<SVGRectElement>('rect.bar')].map((bar) => ({ x: Number(bar.getAttribute('x')), y: Number(bar.getAttribute('y')), height: Number(bar.getAttribute('height')) }));
+      const newest = Math.max(...drawn.map((bar) => bar.x));
+      return { bottom: Math.max(...rules), top: Math.min(...rules), bars: drawn.filter((bar) => bar.x === newest).sort((a, b) => b.y - a.y) };
+    });
+    expect(bars).toHaveLength(12);
+    // From the axis up, each bar on the one below it, to the height of 13 on an axis to 15.
+    let base = bottom;
+    for (const bar of bars) {
+      expect(bar.y + bar.height).toBeCloseTo(base, 1);
+      base = bar.y;
+    }
+    expect(base).toBeCloseTo(bottom - (13 / 15) * (bottom - top), 1);
+    await closeRefreshing(page);
+  });
+
   it('draws latency on a log axis, so that a provider waiting out a 3 s timeout leaves the others\' 40 ms readable', { timeout: 30_000 }, async () => {
     // One provider answers in about 40 ms; the other waits out its timeout in the last two points.
     const latency = (i: number, n: number) => ({ fast: { count: 5, failed: 0, p50: 40, p95: 60 }, ...(i >= n - 2 ? { slow: { count: 2, failed: 2, p50: 3000, p95: 3000 } } : {}) });
