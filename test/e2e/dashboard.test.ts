@@ -1023,6 +1023,13 @@ describe('GET /dashboard in Chromium', () => {
     await closeRefreshing(page);
   });
 
+  it('says a small share as it is, never as 0% of the requests', { timeout: 30_000 }, async () => {
+    const page = await drawnWith((stats) => ({ ...stats, totals: { ...stats.totals, requests: { FP00000: 972, UPSTREAM_ERROR: 25, RATE_LIMITED: 3 }, errors: { UPSTREAM_ERROR: 25 }, rateLimited: 3, limitedBy: {} } }));
+    expect(await page.locator('[data-tile="errors"] .hint').textContent()).toBe('2.5% of requests');
+    expect(await page.locator('[data-tile="rate-limited"] .hint').textContent()).toBe('0.3% of requests');
+    await closeRefreshing(page);
+  });
+
   it('draws latency on a log axis, so that a provider waiting out a 3 s timeout leaves the others\' 40 ms readable', { timeout: 30_000 }, async () => {
     // One provider answers in about 40 ms; the other waits out its timeout in the last two points.
     const latency = (i: number, n: number) => ({ fast: { count: 5, failed: 0, p50: 40, p95: 60 }, ...(i >= n - 2 ? { slow: { count: 2, failed: 2, p50: 3000, p95: 3000 } } : {}) });
