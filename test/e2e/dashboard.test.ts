@@ -956,7 +956,8 @@ describe('GET /dashboard in Chromium', () => {
     expect([box.top, box.height > 0]).toEqual([0, true]);
     expect(await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.id, { x: box.left + box.width / 2, y: box.top + box.height / 2 })).toBe('stale-note');
     // The status, what a screen reader is told, says it in the warning colour.
-    expect(await status.evaluate((node) => getComputedStyle(node).color)).toBe(await note.evaluate((node) => getComputedStyle(node).borderTopColor));
+    const warning = await note.evaluate((node) => getComputedStyle(node).borderTopColor);
+    expect(await status.evaluate((node) => getComputedStyle(node).color)).toBe(warning);
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       expect(await contrastFailures(page), colorScheme).toEqual([]);
@@ -968,6 +969,9 @@ describe('GET /dashboard in Chromium', () => {
     expect((await status.textContent())!).not.toContain(shownAt);
     expect(await page.locator('#data').getAttribute('data-stale')).toBeNull();
     expect(await note.isVisible()).toBe(false);
+    // Current again, the status leaves the warning colour.
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await status.evaluate((node) => getComputedStyle(node).color)).not.toBe(await note.evaluate((node) => getComputedStyle(node).borderTopColor));
     await closeRefreshing(page);
   });
 
