@@ -909,6 +909,35 @@ describe('GET /dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('refreshes every 5 seconds, or as often as ?refresh= says, and not once while paused', { timeout: 30_000 }, async () => {
+    const base = await proxy();
+    for (const [address, period] of [['/dashboard', 5000], ['/dashboard?refresh=2', 2000]] as const) {
+      const page = await browser.newPage();
+      await page.clock.install();
+      let asked = 0;
+      page.on('request', (request) => void (request.url().includes('/api/stats') && (asked += 1)));
+      await page.goto(`${base}${address}`);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
+      expect(asked).toBe(1);
+      // The page's clock stopped, a moment after the first answer: from here only the test moves it on.
+      await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10);
+      await page.clock.runFor(period - 1000);
+      await page.waitForTimeout(200);
+      expect([address, asked]).toEqual([address, 1]);
+      const answered = page.waitForResponse((response) => response.url().includes('/api/stats'), { timeout: 5000 });
+      await page.clock.runFor(2000);
+      await answered;
+      await page.waitForTimeout(200);
+      expect([address, asked]).toEqual([address, 2]);
+      // Paused, it asks nothing, however long it stays so.
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.clock.runFor(3 * period);
+      await page.waitForTimeout(300);
+      expect([address, asked]).toEqual([address, 2]);
+      await page.close();
+    }
+  });
+
   it('goes on refreshing through answers of an instance that does not name itself (an earlier version, mid-upgrade)', { timeout: 30_000 }, async () => {
     const base = await proxy();
     const page = await browser.newPage();
