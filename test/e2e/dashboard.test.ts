@@ -1221,7 +1221,9 @@ describe('GET /dashboard in Chromium', () => {
 
   it('asks for the operator token when the data needs one, and keeps it out of the address bar', { timeout: 30_000 }, async () => {
     const base = await proxy({ operatorToken: OPERATOR_TOKEN, requireOperatorToken: true });
-    const page = await browser.newPage();
+    // A context of its own, for a second tab in the same browser.
+    const context = await browser.newContext();
+    const page = await context.newPage();
     const consoleLines: string[] = [];
     page.on('console', (message) => consoleLines.push(message.text()));
     await page.goto(`${base}/dashboard`);
@@ -1269,6 +1271,12 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('MAIN');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => Boolean(document.activeElement?.closest('main')))).toBe(true);
+    // Kept for the tab only: nothing of it in the storage that outlives the tab, and another tab asks for it.
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(OPERATOR_TOKEN);
+    const tab = await context.newPage();
+    await tab.goto(`${base}/dashboard`);
+    await expect.poll(() => tab.locator('#status').textContent()).toBe('Operator token needed');
+    await tab.close();
 
     await page.goto(`${base}/dashboard?token=${OPERATOR_TOKEN}`);
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Updated/);
@@ -1276,7 +1284,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#data').isVisible()).toBe(true);
     expect(page.url()).toBe(`${base}/dashboard`);
     expect(await page.locator('#chart-requests .grid text').count()).toBeGreaterThan(2);
-    await page.close();
+    await context.close();
   });
 
   it('speaks the browser\'s language, switches all its own words at once, and keeps the choice, shared with the demo', { timeout: 30_000 }, async () => {
