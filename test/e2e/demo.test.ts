@@ -66,6 +66,42 @@ describe('the demo page', () => {
     expect(await page.getByLabel('手机号').inputValue()).toBe('192 1234 5678');
   });
 
+  it('gives, for each row of the sandbox directory, the event and code the row says', { timeout: 60_000 }, async () => {
+    // A proxy of its own: the rows' requests count on no other test's rate limits.
+    const own = await startServer({ PORT: '0', HOST: '127.0.0.1' }, { assets: site.assets, log: () => undefined });
+    const other = await browser.newPage({ locale: 'en-US' });
+    try {
+      await other.goto(`http://127.0.0.1:${own.port}/`);
+      await other.selectOption('#lang', 'en');
+      // Each outcome as the directory writes it: `cv-mismatch (FP03333)`, `cv-invalid (phone, not-mobile)`.
+      await other.evaluate(() => {
+        const seen: string[] = [];
+        Object.assign(window, { seen });
+        for (const type of ['cv-verified', 'cv-mismatch', 'cv-not-found', 'cv-invalid', 'cv-error']) {
+          document.querySelector('carrier-verify')!.addEventListener(type, (event) => {
+            const detail = (event as CustomEvent<{ code?: string; field?: string; reason?: string }>).detail;
+            seen.push(`${type} (${detail.code ?? `${detail.field}, ${detail.reason}`})`);
+          });
+        }
+      });
+      const seen = () => other.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      const rows = other.locator('#directory tbody tr');
+      const count = await rows.count();
+      expect(count).toBe(sandboxDirectory.length + 6);
+      for (let i = 0; i < count; i += 1) {
+        // The timeout's row says when its answer comes, which the event does not carry.
+        const expected = (await rows.nth(i).locator('.expect').innerText()).replace(/, after 3 s\)$/, ')');
+        await rows.nth(i).click();
+        await other.getByRole('button', { name: /^Verify/ }).first().click();
+        await expect.poll(async () => (await seen()).length, { timeout: 8000 }).toBe(i + 1);
+        expect((await seen())[i]).toBe(expected);
+      }
+    } finally {
+      await other.close();
+      await own.close();
+    }
+  });
+
   it('fills the widget from a row by keyboard, each row a named button', async () => {
     const fill = page.getByRole('button', { name: '18612345678 李四：填入组件' });
     await fill.focus();
