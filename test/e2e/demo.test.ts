@@ -291,6 +291,12 @@ describe('the demo page', () => {
       const snippet = await allowed.locator('#snippet').textContent();
       expect(snippet).toContain('<carrier-verify');
       expect(await allowed.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
+      // The code of the tab shown, not the first tab's.
+      await allowed.getByRole('tab', { name: 'React' }).click();
+      await allowed.locator('#copy').click();
+      const react = await allowed.locator('#snippet').textContent();
+      expect(react).toContain("'carrier-verify/react'");
+      await expect.poll(() => allowed.evaluate(() => navigator.clipboard.readText())).toBe(react);
 
       // A browser that refuses the clipboard (an insecure origin, a denied permission).
       const refused = await context.newPage();
