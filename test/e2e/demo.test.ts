@@ -357,6 +357,10 @@ describe('the demo page', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Script tag');
     await page.keyboard.press('ArrowLeft');
     expect([await page.evaluate(() => document.activeElement?.getAttribute('aria-selected')), await page.evaluate(() => document.activeElement?.textContent)]).toEqual(['true', 'Backend (siteverify)']);
+    for (const next of ['Script tag', 'React']) {
+      await page.keyboard.press('ArrowRight');
+      expect([await page.evaluate(() => document.activeElement?.getAttribute('aria-selected')), await page.evaluate(() => document.activeElement?.textContent)]).toEqual(['true', next]);
+    }
     expect(problems).toEqual([]);
   });
 
