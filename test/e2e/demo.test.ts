@@ -207,6 +207,10 @@ describe('the demo page', () => {
       // `required` is ticked, yet the form is sent: a disabled control is no part of it.
       await page.getByRole('button', { name: /^Submit the form/ }).click();
       expect(await page.locator('#form-output').innerText()).toBe('Nothing from the widget: a disabled form control posts nothing, and required does not hold the form back.');
+      // Not required, it is still the disabled control that posts nothing.
+      await page.locator('#required').uncheck();
+      await page.getByRole('button', { name: /^Submit the form/ }).click();
+      expect(await page.locator('#form-output').innerText()).toBe('Nothing from the widget: a disabled form control posts nothing, and required does not hold the form back.');
       await page.locator('#disabled').uncheck();
       await page.locator('#required').uncheck();
       await page.getByRole('button', { name: /^Submit the form/ }).click();
