@@ -546,6 +546,15 @@ describe('the tunnel the demo page advises when opened away from localhost', () 
 });
 
 describe('the code to copy on the demo page', () => {
+  it('names, in the code for each framework, the fields the backend code reads: real_name and mobile', () => {
+    const snippets = snippetsFor('http://localhost:8787/');
+    expect(snippets.backend).toContain("form.get('real_name')");
+    expect(snippets.backend).toContain("form.get('mobile')");
+    // The script tag and Vue write the attributes, React its camelCase props.
+    for (const code of [snippets.html, snippets.vue]) expect(code).toContain('name-field="real_name" phone-field="mobile"');
+    expect(snippets.react).toMatch(/\snameField="real_name"\s+phoneField="mobile"\s/);
+  });
+
   it('writes the address of a proxy mounted under a path a link chose so that it ends no string, attribute or comment', () => {
     // Mounted under a route parameter (`/:tenant/kyc`), the page's address is the link's.
     const snippets = snippetsFor("http://localhost:8805/x'+require('fs').writeFileSync('PWNED','')+`${1}`\"-->/kyc/");
