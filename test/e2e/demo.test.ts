@@ -13,6 +13,8 @@ import { integrityOf } from '../../scripts/bundle.mjs';
 import { launchChromium } from '../support/chromium.js';
 import { tunnelAdvice } from '../../demo/tunnel.js';
 import { snippetsFor } from '../../demo/snippets.js';
+import { pageText } from '../../demo/text.js';
+import { dashboardText } from '../../demo/dashboard-text.js';
 import type { CarrierVerify } from '../../widget/carrier-verify.js';
 
 let site: BuiltSite;
@@ -773,5 +775,26 @@ describe('a signup page on another site, through Back', () => {
       await page.close();
       site.close();
     }
+  });
+});
+
+describe('the words of the demo and monitoring pages', () => {
+  /** Each text of a language by where it is: `title`, `limitNames.ip`, `codeGloss.RATE_LIMITED`… */
+  const leaves = (value: unknown, path = ''): [string, unknown][] =>
+    value !== null && typeof value === 'object' ? Object.entries(value).flatMap(([key, inner]) => leaves(inner, path ? `${path}.${key}` : key)) : [[path, value]];
+
+  it.each([
+    ['demo', pageText],
+    ['monitoring', dashboardText],
+  ] as const)('has every text of the %s page in each Chinese, none left in English', (_, texts: Readonly<Record<'en' | 'zh-CN' | 'zh-TW', object>>) => {
+    const english = leaves(texts.en);
+    for (const lang of ['zh-CN', 'zh-TW'] as const) {
+      const chinese = new Map(leaves(texts[lang]));
+      // The English demo names the check by its Chinese name, as the Chinese pages do.
+      const untranslated = english.filter(([key, text]) => key !== 'term' && (typeof chinese.get(key) !== 'string' || chinese.get(key) === text)).map(([key]) => `${lang} ${key}`);
+      expect(untranslated).toEqual([]);
+    }
+    // Both say the same things, the codes each glosses among them.
+    expect(leaves(texts['zh-TW']).map(([key]) => key).sort()).toEqual(leaves(texts['zh-CN']).map(([key]) => key).sort());
   });
 });
