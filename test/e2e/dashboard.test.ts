@@ -1313,7 +1313,7 @@ describe('GET /dashboard in Chromium', () => {
     expect(await page.locator('#chart-requests .legend').textContent()).toContain('FP00000 一致1');
     expect(await page.locator('#providers thead th').allInnerTexts()).toEqual(['服务商', '熔断器', '调用次数', '失败次数', 'p50', 'p95']);
     expect(await page.locator('#providers tbody td').first().textContent()).toBe('未启用');
-    expect(await page.locator('#window option').allInnerTexts()).toEqual(['15 分钟', '30 分钟', '60 分钟']);
+    expect(await page.locator('#window option').allInnerTexts()).toEqual(['5 分钟', '15 分钟', '30 分钟', '60 分钟']);
     // No English left in the page's own words: names of things (the product, Prometheus, a provider id, a result
     // code or siteverify's, each glossed, the quantiles, a unit) and the language switch's own label, for an operator
     // who reads no Chinese.
