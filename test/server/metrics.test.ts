@@ -105,6 +105,18 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(text).toContain('carrier_verify_estimated_cost_total{provider="p1"} 3\n');
   });
 
+  it("puts each call's time, in seconds, in the first bucket whose bound it does not pass, and counts a call past the last one", async () => {
+    const metrics = createMetrics({ ...(metricRegistry ? { registry: metricRegistry } : {}) });
+    for (const latencyMs of [1000, 1200, 12_000]) metrics.upstreamCall({ providerId: 'p1', outcome: 'FP00000', latencyMs, maybeBilled: true });
+    const text = (await metrics.exposition()).body;
+    const series = { provider: 'p1', result: 'FP00000' };
+    const bucket = (le: string) => sample(text, 'carrier_verify_upstream_duration_seconds_bucket', { ...series, le });
+    // A call of exactly 1 s is within le="1"; one of 12 s is past the last bound (10 s), in +Inf alone.
+    expect(['0.5', '1', '1.5', '10', '+Inf'].map(bucket)).toEqual([0, 1, 2, 2, 3]);
+    expect(sample(text, 'carrier_verify_upstream_duration_seconds_count', series)).toBe(3);
+    expect(sample(text, 'carrier_verify_upstream_duration_seconds_sum', series)).toBe(14.2);
+  });
+
   it('counts refusals and failures by the code the client saw, and a repeat as a cache hit', async () => {
     const proxy = app();
     await verify(proxy, { name: 'Zhang San', phoneNumber: '13800138000' });
