@@ -117,6 +117,27 @@ describe.each(registries)('GET /metrics with %s', (_, metricRegistry) => {
     expect(sample(text, 'carrier_verify_upstream_duration_seconds_sum', series)).toBe(14.2);
   });
 
+  it('counts among the failures that may have been billed only those that may have reached the vendor', async () => {
+    const metrics = createMetrics({ ...(metricRegistry ? { registry: metricRegistry } : {}) });
+    metrics.upstreamCall({ providerId: 'p1', outcome: 'unreachable', latencyMs: 3, maybeBilled: false });
+    metrics.upstreamCall({ providerId: 'p1', outcome: 'refused', latencyMs: 5, maybeBilled: false, status: 429 });
+    metrics.upstreamCall({ providerId: 'p1', outcome: 'timeout', latencyMs: 3000, maybeBilled: true });
+    const text = (await metrics.exposition()).body;
+    expect(sample(text, 'carrier_verify_maybe_billed_failures_total', { provider: 'p1' })).toBe(1);
+    expect(metrics.stats({ windowMs: 60_000 }).totals.maybeBilled).toBe(1);
+  });
+
+  it('bills the late answer of a timed-out call only when it is a match or a mismatch', async () => {
+    const metrics = createMetrics({ pricePerCall: 0.5, ...(metricRegistry ? { registry: metricRegistry } : {}) });
+    for (let i = 0; i < 2; i++) metrics.upstreamCall({ providerId: 'p1', outcome: 'timeout', latencyMs: 3000, maybeBilled: true });
+    metrics.lateAnswer('p1', 'KYC1101');
+    metrics.lateAnswer('p1', 'FP03333');
+    const text = (await metrics.exposition()).body;
+    expect(sample(text, 'carrier_verify_billed_calls_total', { provider: 'p1' })).toBe(1);
+    expect(sample(text, 'carrier_verify_estimated_cost_total', { provider: 'p1' })).toBe(0.5);
+    expect(metrics.stats({ windowMs: 60_000 }).totals).toMatchObject({ billedCalls: 1, cost: 0.5, maybeBilled: 1 });
+  });
+
   it('counts refusals and failures by the code the client saw, and a repeat as a cache hit', async () => {
     const proxy = app();
     await verify(proxy, { name: 'Zhang San', phoneNumber: '13800138000' });
