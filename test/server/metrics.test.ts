@@ -427,6 +427,14 @@ describe('GET /api/stats', () => {
     expect(latency.slow!.p50! >= 900 && latency.slow!.p95! >= 2700).toBe(true);
   });
 
+  it('counts a 500 among the server-side failures, as it does a 502 and a 504, and a refusal not', () => {
+    const metrics = createMetrics({ now: () => Date.UTC(2026, 0, 1, 12, 0, 5) });
+    for (const [status, code] of [[500, 'INTERNAL_ERROR'], [502, 'UPSTREAM_ERROR'], [504, 'UPSTREAM_TIMEOUT'], [429, 'RATE_LIMITED'], [400, 'INVALID_NAME']] as const) {
+      metrics.request({ route: 'verify', status, code, seconds: 0.01, ...(status === 429 ? { limit: 'ip' } : {}) });
+    }
+    expect(metrics.stats({ windowMs: 60_000 }).totals.errors).toEqual({ INTERNAL_ERROR: 1, UPSTREAM_ERROR: 1, UPSTREAM_TIMEOUT: 1 });
+  });
+
   it('counts a timed-out call as one that may have been billed until its late answer says it was, once', () => {
     let now = Date.UTC(2026, 0, 1, 12, 0, 5);
     const metrics = createMetrics({ now: () => now, pricePerCall: 0.5 });
