@@ -516,6 +516,17 @@ describe('the operator token', () => {
     }
   });
 
+  it('is refused when wrong, however many characters it has', async () => {
+    const app = await productionApp({ CARRIER_VERIFY_OPERATOR_TOKEN: token });
+    const wrong = `${token.slice(0, -1)}${token.endsWith('e') ? 'f' : 'e'}`;
+    expect(wrong).toHaveLength(token.length);
+    for (const path of ['/metrics', '/api/stats']) {
+      expect((await app.request(path, { headers: { authorization: `Bearer ${wrong}` } })).status).toBe(401);
+      expect((await app.request(`${path}?token=${wrong}`)).status).toBe(401);
+    }
+    expect(await (await app.request('/healthz', { headers: { authorization: `Bearer ${wrong}` } })).json()).toEqual({ status: 'ok' });
+  });
+
   it('keeps the operator routes closed in production until a token is configured', async () => {
     const app = await productionApp();
     const res = await app.request('/metrics', { headers: { authorization: 'Bearer anything-at-all' } });
@@ -535,6 +546,9 @@ describe('the operator token', () => {
   it('and the price are checked at start-up, naming the setting', () => {
     expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'short' })).toThrow(ConfigError);
     expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'short' })).toThrow(/CARRIER_VERIFY_OPERATOR_TOKEN/);
+    // 128 bits in hex at least: one character short of 32 is refused, 32 taken.
+    expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'a'.repeat(31) })).toThrow(/CARRIER_VERIFY_OPERATOR_TOKEN/);
+    expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: 'a'.repeat(32) })).not.toThrow();
     // A browser cannot send anything but ASCII in the header that carries it.
     expect(() => loadConfig({ CARRIER_VERIFY_OPERATOR_TOKEN: `运营商令牌_${'a'.repeat(32)}` })).toThrow(/CARRIER_VERIFY_OPERATOR_TOKEN.*ASCII/);
     expect(() => loadConfig({ CARRIER_VERIFY_PRICE_PER_CALL: '-1' })).toThrow(/CARRIER_VERIFY_PRICE_PER_CALL/);
