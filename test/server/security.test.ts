@@ -311,6 +311,19 @@ describe('body-size limit', () => {
     const res = await postJson(testApp(), '/api/verify', { name: '张三', phoneNumber: '13800138000', pad: padding });
     expect(res.status).toBe(200);
   });
+
+  it('accepts a body right at the limit with its length declared, as a browser sends it, and refuses one byte more', async () => {
+    const app = testApp();
+    const sized = (bytes: number) => {
+      const base = JSON.stringify({ name: '张三', phoneNumber: '13800138000', pad: '' });
+      const body = JSON.stringify({ name: '张三', phoneNumber: '13800138000', pad: 'x'.repeat(bytes - new TextEncoder().encode(base).byteLength) });
+      return postJson(app, '/api/verify', body, { 'content-length': String(new TextEncoder().encode(body).byteLength) });
+    };
+    const atLimit = await sized(MAX_BODY_BYTES);
+    expect(atLimit.status).toBe(200);
+    expect(await atLimit.json()).toMatchObject({ code: 'FP00000', token: expect.any(String) });
+    expect((await sized(MAX_BODY_BYTES + 1)).status).toBe(413);
+  });
 });
 
 describe('the built files', () => {
