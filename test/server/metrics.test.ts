@@ -12,6 +12,7 @@ import { createApp } from '../../server/app.js';
 import { postJson, TEST_TIMEOUT_MS, testApp } from '../support/app.js';
 import { createHttpProvider } from '../../server/providers/http.js';
 import type { Transport } from '../../server/providers/types.js';
+import type { StoreHealth } from '../../server/stores/types.js';
 
 type App = ReturnType<typeof testApp>;
 
@@ -470,6 +471,21 @@ describe('GET /api/stats', () => {
     metrics.upstreamCall({ providerId: 'a', outcome: 'FP00000', latencyMs: 5, maybeBilled: true });
     metrics.upstreamCall({ providerId: 'a', outcome: 'rejected', latencyMs: 5, maybeBilled: false, status: 400 });
     expect(metrics.stats({ windowMs: 60_000 }).lastFailures).toEqual({ a: { failure: 'refused', at: '2026-01-01T12:01:00.000Z', status: 429 } });
+  });
+
+  it('writes the store gauges only once the store has said: none before it first answers, nor evicting while that is not known', async () => {
+    const metrics = createMetrics();
+    let health: StoreHealth = { state: 'unknown', since: 0 };
+    metrics.watchStore(() => health);
+    const gauges = async () => (await metrics.exposition()).body.split('\n').filter((line) => /^carrier_verify_store_(up|evicting) /.test(line));
+    // An alert on store_up == 0 must not fire while the proxy starts and Redis has not answered yet.
+    expect(await gauges()).toEqual([]);
+    health = { state: 'down', since: 1, reason: 'ECONNREFUSED' };
+    expect(await gauges()).toEqual(['carrier_verify_store_up 0']);
+    health = { state: 'up', since: 2 };
+    expect(await gauges()).toEqual(['carrier_verify_store_up 1']);
+    health = { state: 'up', since: 2, evicting: true, warning: 'maxmemory-policy allkeys-lru may evict used-token marks and limit counts; set noeviction' };
+    expect(await gauges()).toEqual(['carrier_verify_store_up 1', 'carrier_verify_store_evicting 1']);
   });
 
   it('gives every provider the same circuit state series, off among them, 1 for the state it is in', async () => {
