@@ -83,7 +83,10 @@ describe('the token', () => {
   it('is published with its public key only at /.well-known/jwks.json', async () => {
     const app = testApp();
     const token = await verified(app);
-    const jwks = await (await app.request('/.well-known/jwks.json')).json();
+    const res = await app.request('/.well-known/jwks.json');
+    // Backends may keep it 300 s, as the rotation steps count on (docs/configuration.md).
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    const jwks = await res.json();
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: decodeProtectedHeader(token).kid });
     expect(jwks.keys[0].d).toBeUndefined();
