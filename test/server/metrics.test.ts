@@ -581,4 +581,11 @@ describe('GET /healthz in production', () => {
     const detail = await (await app.request('/healthz', { headers: { authorization: `Bearer ${token}` } })).json();
     expect(detail).toMatchObject({ status: 'ok', providers: [{ id: 'sandbox' }] });
   });
+
+  it('keeps the detail for the operator whenever a token is set, outside production too', async () => {
+    const token = 'o'.repeat(40);
+    const app = testApp({ operatorToken: token });
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await app.request('/healthz', { headers: { authorization: `Bearer ${token}` } })).json()).toMatchObject({ status: 'ok', providers: [{ id: 'sandbox' }] });
+  });
 });
