@@ -543,6 +543,15 @@ describe('the operator token', () => {
     expect(await (await app.request('/healthz', { headers: { authorization: `Bearer ${wrong}` } })).json()).toEqual({ status: 'ok' });
   });
 
+  it('lets no cache keep the figures or a refusal: a scrape always reads them as they are', async () => {
+    const app = await productionApp({ CARRIER_VERIFY_OPERATOR_TOKEN: token });
+    for (const path of ['/metrics', '/api/stats']) {
+      const open = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+      const refused = await app.request(path);
+      expect([path, open.status, open.headers.get('cache-control'), refused.status, refused.headers.get('cache-control')]).toEqual([path, 200, 'no-store', 401, 'no-store']);
+    }
+  });
+
   it('keeps the operator routes closed in production until a token is configured', async () => {
     const app = await productionApp();
     const res = await app.request('/metrics', { headers: { authorization: 'Bearer anything-at-all' } });
