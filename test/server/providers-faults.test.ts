@@ -134,6 +134,15 @@ describe('every provider kept out', () => {
     expect(waits).toEqual([null, null, null, null, '10']);
   });
 
+  it('leaves alone for the rest it asks a provider that answers 503 with Retry-After, as one answering 429', async () => {
+    first.fail({ kind: 'status', status: 503, headers: { 'retry-after': '20' } });
+    const app = appOver(first.url);
+    const unavailable = await postJson(app, '/api/verify', pair);
+    expect([unavailable.status, unavailable.headers.get('retry-after')]).toEqual([502, '20']);
+    const skipped = await postJson(app, '/api/verify', pair);
+    expect([skipped.status, Number(skipped.headers.get('retry-after')), first.calls]).toEqual([502, expect.toSatisfy((s: number) => s >= 19 && s <= 20), 1]);
+  });
+
   it('says no Retry-After while another provider may still be asked', async () => {
     first.fail({ kind: 'status', status: 429, headers: { 'retry-after': '30' } });
     second.fail({ kind: 'status', status: 500 });
