@@ -98,14 +98,14 @@ describe('vendor codes that are not a result', () => {
   it('keeps a Tencent provider in service however many names or numbers it rejects (-4, -5): input is no fault of its own', async () => {
     const vendor = await upstream('tencent');
     const app = appOver([vendor, 'tencent']);
-    vendor.fail({ kind: 'json', body: tencent('-4') }, 4);
-    for (let i = 0; i < 4; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
-    vendor.fail({ kind: 'json', body: tencent('-5') }, 4);
-    for (let i = 4; i < 8; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
-    // Eight in a row, past the five failures that open a breaker: the next person is still answered.
+    // Each code five times in a row, as many as the failures that open a breaker: the next person is still answered.
+    vendor.fail({ kind: 'json', body: tencent('-4') }, 5);
+    for (let i = 0; i < 5; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
+    vendor.fail({ kind: 'json', body: tencent('-5') }, 5);
+    for (let i = 5; i < 10; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
     const { status, body } = await verify(app, { name: '李四', phoneNumber: '18612345678' });
     expect({ status, code: body.code }).toEqual({ status: 200, code: 'FP00000' });
-    expect(vendor.calls).toBe(9);
+    expect(vendor.calls).toBe(11);
   });
 
   it('keeps an Aliyun provider in service however many numbers the carrier will not let it look up (OperatorLimit, RequestFrequencyLimit)', async () => {
@@ -113,14 +113,14 @@ describe('vendor codes that are not a result', () => {
     const app = appOver([vendor, 'aliyun']);
     // Aliyun verifies no virtual operator's number (170, 171, 162, 165), which passes every check of the proxy's, and
     // refuses a number asked about too often: anyone can send such numbers.
-    vendor.fail({ kind: 'json', body: aliyun('OperatorLimit') }, 4);
-    for (let i = 0; i < 4; i++) expect((await verify(app, { name: '张三', phoneNumber: `1700013900${i}` })).status).toBe(502);
-    vendor.fail({ kind: 'json', body: aliyun('RequestFrequencyLimit') }, 4);
-    for (let i = 4; i < 8; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
-    // Eight in a row, past the five failures that open a breaker: the next person is still answered.
+    // Each code five times in a row, as many as the failures that open a breaker: the next person is still answered.
+    vendor.fail({ kind: 'json', body: aliyun('OperatorLimit') }, 5);
+    for (let i = 0; i < 5; i++) expect((await verify(app, { name: '张三', phoneNumber: `1700013900${i}` })).status).toBe(502);
+    vendor.fail({ kind: 'json', body: aliyun('RequestFrequencyLimit') }, 5);
+    for (let i = 5; i < 10; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
     const { status, body } = await verify(app, { name: '李四', phoneNumber: '18612345678' });
     expect({ status, code: body.code }).toEqual({ status: 200, code: 'FP00000' });
-    expect(vendor.calls).toBe(9);
+    expect(vendor.calls).toBe(11);
   });
 
   it.each([
