@@ -108,6 +108,15 @@ describe('vendor codes that are not a result', () => {
     expect(vendor.calls).toBe(11);
   });
 
+  it('takes a Tencent provider out of service once its daily limit is spent (-6) five times in a row: no call until its breaker lets one', async () => {
+    const vendor = await upstream('tencent');
+    const app = appOver([vendor, 'tencent']);
+    vendor.fail({ kind: 'json', body: tencent('-6') });
+    for (let i = 0; i < 5; i++) expect((await verify(app, { name: '张三', phoneNumber: `1390013900${i}` })).status).toBe(502);
+    const res = await postJson(app, '/api/verify', { name: '李四', phoneNumber: '18612345678' });
+    expect([res.status, res.headers.get('retry-after'), vendor.calls]).toEqual([502, '10', 5]);
+  });
+
   it('keeps an Aliyun provider in service however many numbers the carrier will not let it look up (OperatorLimit, RequestFrequencyLimit)', async () => {
     const vendor = await upstream('aliyun');
     const app = appOver([vendor, 'aliyun']);
