@@ -118,6 +118,20 @@ describe('createNodeTransport', () => {
     expect(vendor.calls).toBe(0);
   });
 
+  it('sends the calls that wait for its one connection in turn, each as the one before is answered', async () => {
+    const oneConnection = createNodeTransport({ connections: 1 });
+    try {
+      vendor.fail({ kind: 'slow', delayMs: 100 });
+      const provider = providerFor(vendor, { id: 'main', transport: oneConnection, timeoutMs: 1500 });
+      // The third waits some 200 ms, well short of the 750 ms after which a call still waiting is given up.
+      const answers = await Promise.all(Array.from({ length: 3 }, () => callWithTimeout(provider, match)));
+      expect(answers.map((answer) => answer.code)).toEqual(['FP00000', 'FP00000', 'FP00000']);
+      expect([vendor.calls, vendor.connections]).toEqual([3, 1]);
+    } finally {
+      await oneConnection.close();
+    }
+  });
+
   it('does not send a call that waited for a free connection past half its timeout: unreachable, never billed', async () => {
     const oneConnection = createNodeTransport({ connections: 1 });
     try {
