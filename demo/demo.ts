@@ -122,8 +122,9 @@ for (const type of [...eventNames, ClearedEvent.eventName] as const) {
   widget.addEventListener(type, (event) => logEvent(type, event.detail));
 }
 $('#clear-log').addEventListener('click', () => {
-  $('#log').replaceChildren();
-  $('#log').removeAttribute('tabindex');
+  const log = $('#log');
+  log.replaceChildren();
+  log.removeAttribute('tabindex');
 });
 
 const langSelect = $<HTMLSelectElement>('#lang');
