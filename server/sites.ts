@@ -17,7 +17,7 @@ export interface Site {
 export const SANDBOX_SITE: Site = {
   siteKey: 'sandbox',
   secret: 'sandbox-secret',
-  origins: ['http://localhost:*', 'https://localhost:*', 'http://127.0.0.1:*', 'https://127.0.0.1:*', 'http://[::1]:*'],
+  origins: ['http://localhost:*', 'https://localhost:*', 'http://127.0.0.1:*', 'https://127.0.0.1:*', 'http://[::1]:*', 'https://[::1]:*'],
 };
 
 /** Whether a browser origin is on a site's list. */

@@ -177,6 +177,14 @@ describe('CORS per site', () => {
     }
   });
 
+  it('lets the sandbox site serve a page at any loopback name, over http or https, on any port', async () => {
+    const pair = { name: '张三', phoneNumber: '13800138000' };
+    for (const origin of ['http://localhost:3000', 'https://localhost:8443', 'http://127.0.0.1:5173', 'https://127.0.0.1', 'http://[::1]:8080', 'https://[::1]', 'https://[::1]:8443']) {
+      const res = await postJson(testApp(), '/api/verify', pair, { origin });
+      expect([origin, res.status, res.headers.get('access-control-allow-origin')]).toEqual([origin, 200, origin]);
+    }
+  });
+
   it("refuses one site's key from another site's origin", async () => {
     const app = testApp({ sites });
     const res = await postJson(app, '/api/verify', { name: '张三', phoneNumber: '13800138000', siteKey: 'bank' }, { origin: 'https://shop.example' });
